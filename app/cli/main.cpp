@@ -1,0 +1,354 @@
+// shardscope-cli: the headless front end of the engine (no Qt, runs on cluster nodes).
+// Exit status: 0 success, 1 input error (message names file and line or byte offset),
+// 2 usage error.
+
+#include "apply.h"
+#include "bytesource.h"
+#include "filterconfig.h"
+#include "scan.h"
+#include "scorestore.h"
+#include "stats.h"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include <unistd.h>
+
+using namespace shardscope;
+
+namespace {
+
+std::atomic<Scan*> g_scan { nullptr };
+std::atomic<bool> g_interrupted { false };
+
+void onSignal(int)
+{
+    g_interrupted = true;
+    if (Scan* s = g_scan.load())
+        s->cancel();
+}
+
+struct CommonOptions {
+    std::vector<std::string> inputs;
+    int threads = 0;
+    std::string textField = "text";
+    std::string idField = "id";
+    std::string groupField;
+    bool quiet = false;
+    std::string cacheDir;
+    bool noCache = false;
+    size_t maxErrors = 20;
+};
+
+void addCommon(CLI::App* cmd, CommonOptions& o)
+{
+    cmd->add_option("shards", o.inputs, "Shards (.jsonl, .jsonl.gz, .jsonl.zst) or directories of them")
+        ->required()
+        ->check(CLI::ExistingPath);
+    cmd->add_option("--threads,-j", o.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--text-field", o.textField, "Text field name or JSON pointer (default: text)");
+    cmd->add_option("--id-field", o.idField, "Id field name or JSON pointer; empty: record number (default: id)");
+    cmd->add_option("--group-field", o.groupField,
+                    "Group field (default: detected from source, meta.pile_set_name, meta.redpajama_set_name, "
+                    "metadata.source)");
+    cmd->add_flag("--quiet,-q", o.quiet, "No progress output");
+    cmd->add_option("--cache-dir", o.cacheDir, "Where scores files and seek caches live (default: "
+                                               "$SHARDSCOPE_CACHE_DIR or ~/.cache/shardscope)");
+    cmd->add_flag("--no-cache", o.noCache, "Neither read nor write cached scores");
+    cmd->add_option("--max-errors", o.maxErrors, "Rejected records to print individually (default: 20)");
+}
+
+FieldMapping resolveFields(const CommonOptions& o, const std::vector<std::string>& shards)
+{
+    FieldMapping f;
+    f.text = FieldMapping::toPointer(o.textField);
+    f.id = FieldMapping::toPointer(o.idField);
+    f.group = FieldMapping::toPointer(o.groupField);
+    if (shards.empty())
+        return f;
+    return detectFields(shards.front(), f, !o.groupField.empty());
+}
+
+std::string humanSeconds(double s)
+{
+    char buf[32];
+    if (s < 0)
+        return "?";
+    if (s < 90)
+        std::snprintf(buf, sizeof buf, "%.0fs", s);
+    else
+        std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
+    return buf;
+}
+
+std::function<void(const ScanProgress&)> progressPrinter(bool quiet)
+{
+    if (quiet || !::isatty(STDERR_FILENO))
+        return {};
+    return [](const ScanProgress& p) {
+        std::fprintf(stderr, "\r[%3.0f%%] %llu docs  %.0f docs/s  %.1f MB/s  ETA %s   ", 100 * p.fraction(),
+                     static_cast<unsigned long long>(p.docs), p.docsPerSecond, p.mbPerSecond,
+                     humanSeconds(p.etaSeconds).c_str());
+        std::fflush(stderr);
+    };
+}
+
+// Prints stream errors and rejected records; returns true when there was any input error.
+bool reportProblems(const ScanResult& r, size_t maxErrors)
+{
+    bool bad = false;
+    for (const auto& e : r.errors()) {
+        std::fprintf(stderr, "error: %s\n", e.c_str());
+        bad = true;
+    }
+    size_t shown = 0;
+    for (const auto& rj : r.rejects) {
+        if (shown++ >= maxErrors)
+            break;
+        std::fprintf(stderr, "rejected: %s:%llu: byte %llu: %s\n", r.shards[rj.shard].path.c_str(),
+                     static_cast<unsigned long long>(rj.line), static_cast<unsigned long long>(rj.offset),
+                     rj.reason.c_str());
+    }
+    if (r.rejected > shown && shown > 0)
+        std::fprintf(stderr, "rejected: ... and %llu more\n", static_cast<unsigned long long>(r.rejected - shown));
+    return bad || r.rejected > 0;
+}
+
+// Scores shards, or loads the cached scores when they are up to date.
+ScanResult scoreOrLoad(const CommonOptions& o, const std::vector<std::shared_ptr<const Scorer>>& scorers,
+                       const std::string& scoresFileOverride, bool seekCache, bool* fromCache)
+{
+    std::vector<std::string> shards = expandShardPaths(o.inputs);
+    FieldMapping fields = resolveFields(o, shards);
+    std::string cacheDir = corpusCacheDir(o.cacheDir.empty() ? defaultCacheRoot() : o.cacheDir, shards, fields);
+    std::string scoresPath = scoresFileOverride.empty() ? cacheDir + "/scores.sscores" : scoresFileOverride;
+    *fromCache = false;
+    if (!o.noCache && scoresUpToDate(scoresPath, shards, fields, scorers)) {
+        ScanResult cached = loadScores(scoresPath);
+        // Keep only the requested columns, in the requested order.
+        ScoreTable t;
+        for (const auto& sc : scorers)
+            for (const auto& c : sc->columns()) {
+                int idx = cached.scores.columnIndex(c.name);
+                if (idx >= 0) {
+                    t.columns.push_back(cached.scores.columns[size_t(idx)]);
+                    t.values.push_back(std::move(cached.scores.values[size_t(idx)]));
+                }
+            }
+        cached.scores = std::move(t);
+        *fromCache = true;
+        if (!o.quiet)
+            std::fprintf(stderr, "scores loaded from %s (shards unchanged, no rescoring)\n", scoresPath.c_str());
+        return cached;
+    }
+    ScanOptions so;
+    so.shards = shards;
+    so.fields = fields;
+    so.scorers = scorers;
+    so.threads = o.threads;
+    if (seekCache && !o.noCache)
+        so.seekCacheDir = cacheDir + "/seek";
+    if (!o.quiet)
+        std::fprintf(stderr, "%zu shard(s), fields: %s\n", shards.size(), fields.describe().c_str());
+    Scan scan(so);
+    g_scan = &scan;
+    scan.setProgressCallback(progressPrinter(o.quiet), 200);
+    ScanResult r = scan.run();
+    g_scan = nullptr;
+    if (!o.quiet && ::isatty(STDERR_FILENO))
+        std::fprintf(stderr, "\n");
+    if (!o.noCache && r.complete()) {
+        try {
+            saveScores(scoresPath, r, scorers);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "warning: could not write the scores cache: %s\n", e.what());
+        }
+    }
+    return r;
+}
+
+std::vector<std::shared_ptr<const Scorer>> resolveScorers(const std::string& list)
+{
+    std::vector<std::shared_ptr<const Scorer>> out;
+    for (auto& s : ScorerRegistry::instance().resolveList(list))
+        out.push_back(std::move(s));
+    return out;
+}
+
+void printSummary(const ScanResult& r, bool fromCache)
+{
+    std::fprintf(stderr, "read=%llu docs=%llu rejected=%llu blank_lines=%llu text_bytes=%llu %s%.2fs\n",
+                 static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.index.size()),
+                 static_cast<unsigned long long>(r.rejected), static_cast<unsigned long long>(r.blankLines),
+                 static_cast<unsigned long long>(r.textBytes), fromCache ? "(cached) " : "", r.seconds);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    registerBuiltinScorers();
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+
+    CLI::App app { "shardscope-cli: score, inspect and filter LLM pretraining corpus shards" };
+    app.set_version_flag("--version", std::string("shardscope-cli ") + SHARDSCOPE_VERSION);
+    app.require_subcommand(1);
+
+    // score
+    CommonOptions scoreOpt;
+    std::string scorerList = "zlib6,zstd3";
+    std::string tsvPath, scoresFile;
+    bool seekCache = false;
+    auto* score = app.add_subcommand("score", "Score every document and write a TSV (id, group, bytes, scores)");
+    addCommon(score, scoreOpt);
+    score->add_option("--scorers,-s", scorerList, "Comma-separated scorers or columns; 'all' = every model-free scorer")
+        ->capture_default_str();
+    score->add_option("--tsv", tsvPath, "Write the scores as TSV here (written atomically)");
+    score->add_option("--scores-file", scoresFile, "Scores file to write/reuse (default: in the cache directory)");
+    score->add_flag("--seek-cache", seekCache, "Also write random-access caches for compressed shards (for the GUI)");
+
+    // apply
+    CommonOptions applyOpt;
+    std::string configPath, outDir;
+    bool writeDropped = false, writeRejected = false;
+    auto* apply = app.add_subcommand("apply", "Apply a filter config and write kept (and dropped) records");
+    addCommon(apply, applyOpt);
+    apply->add_option("--config,-c", configPath, "Filter config (JSON)")->required()->check(CLI::ExistingFile);
+    apply->add_option("--out,-o", outDir, "Output directory")->required();
+    apply->add_flag("--dropped", writeDropped, "Also write dropped records (+ .dropped.tsv with the rule)");
+    apply->add_flag("--rejected", writeRejected, "Also write rejected (unparseable) records with the reason");
+
+    // stats
+    CommonOptions statsOpt;
+    std::string statsScorers = "zlib6,zstd3";
+    bool statsJson = false;
+    int bins = 0;
+    auto* stats = app.add_subcommand("stats", "Per-scorer count, mean, percentiles and histogram");
+    addCommon(stats, statsOpt);
+    stats->add_option("--scorers,-s", statsScorers, "Comma-separated scorers; 'all' = every model-free scorer")
+        ->capture_default_str();
+    stats->add_flag("--json", statsJson, "JSON instead of text");
+    stats->add_option("--bins", bins, "Histogram bins (default: Freedman-Diaconis, 10..200)");
+
+    // scorers
+    auto* scorers = app.add_subcommand("scorers", "List every scorer with its definition");
+    bool scorersVerbose = false;
+    scorers->add_flag("--columns", scorersVerbose, "Also list each column with its exact definition");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+
+    try {
+        if (*scorers) {
+            for (const auto& s : ScorerRegistry::instance().createAll()) {
+                std::printf("%-20s %s%s\n", s->name().c_str(), s->summary().c_str(),
+                            s->needsModel() ? " [needs a model]" : "");
+                if (scorersVerbose || s->columns().size() > 1)
+                    for (const auto& c : s->columns())
+                        if (c.name != s->name())
+                            std::printf("  %-26s %s\n", c.name.c_str(), c.definition.c_str());
+            }
+            return 0;
+        }
+        if (*score) {
+            std::vector<std::shared_ptr<const Scorer>> list;
+            try {
+                list = resolveScorers(scorerList);
+            } catch (const std::invalid_argument& e) {
+                std::fprintf(stderr, "shardscope-cli score: %s\n", e.what());
+                return 2;
+            }
+            bool cached = false;
+            ScanResult r = scoreOrLoad(scoreOpt, list, scoresFile, seekCache, &cached);
+            if (!tsvPath.empty())
+                writeTsv(tsvPath, r);
+            if (!scoreOpt.quiet)
+                printSummary(r, cached);
+            bool bad = reportProblems(r, scoreOpt.maxErrors);
+            if (r.cancelled || g_interrupted) {
+                std::fprintf(stderr, "cancelled\n");
+                return 130;
+            }
+            return bad ? 1 : 0;
+        }
+        if (*stats) {
+            std::vector<std::shared_ptr<const Scorer>> list;
+            try {
+                list = resolveScorers(statsScorers);
+            } catch (const std::invalid_argument& e) {
+                std::fprintf(stderr, "shardscope-cli stats: %s\n", e.what());
+                return 2;
+            }
+            bool cached = false;
+            ScanResult r = scoreOrLoad(statsOpt, list, {}, false, &cached);
+            std::vector<ColumnStats> st;
+            st.push_back(ColumnStats::compute("bytes", [&] {
+                std::vector<float> v(r.index.textBytes.begin(), r.index.textBytes.end());
+                return v;
+            }(), bins));
+            for (size_t c = 0; c < r.scores.columns.size(); ++c)
+                st.push_back(ColumnStats::compute(r.scores.columns[c].name, r.scores.values[c], bins));
+            std::string out = statsJson ? statsToJson(st, r.index.size()) : statsToText(st, r.index.size());
+            std::fwrite(out.data(), 1, out.size(), stdout);
+            bool bad = reportProblems(r, statsOpt.maxErrors);
+            return r.cancelled ? 130 : bad ? 1 : 0;
+        }
+        if (*apply) {
+            FilterConfig config;
+            try {
+                config = FilterConfig::load(configPath);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "shardscope-cli apply: %s\n", e.what());
+                return 2;
+            }
+            ScanOptions so;
+            so.shards = expandShardPaths(applyOpt.inputs);
+            so.fields = resolveFields(applyOpt, so.shards);
+            so.threads = applyOpt.threads;
+            try {
+                so.scorers = resolveConfigScorers(config);
+            } catch (const std::invalid_argument& e) {
+                std::fprintf(stderr, "shardscope-cli apply: %s: %s\n", configPath.c_str(), e.what());
+                return 2;
+            }
+            ApplyOptions ao;
+            ao.outDir = outDir;
+            ao.writeDropped = writeDropped;
+            ao.writeRejected = writeRejected;
+            ApplySummary sum = runApply(config, so, ao, progressPrinter(applyOpt.quiet));
+            if (!applyOpt.quiet && ::isatty(STDERR_FILENO))
+                std::fprintf(stderr, "\n");
+            for (const auto& e : sum.errors)
+                std::fprintf(stderr, "error: %s\n", e.c_str());
+            if (!applyOpt.quiet)
+                for (size_t i = 0; i < config.rules.size(); ++i)
+                    std::printf("rule %zu %-24s dropped_in_order=%llu dropped_alone=%llu\n", i,
+                                config.rules[i].column.c_str(),
+                                static_cast<unsigned long long>(sum.total.rules[i].droppedInOrder),
+                                static_cast<unsigned long long>(sum.total.rules[i].droppedAlone));
+            std::printf("read=%llu kept=%llu dropped=%llu rejected=%llu\n",
+                        static_cast<unsigned long long>(sum.total.read), static_cast<unsigned long long>(sum.total.kept),
+                        static_cast<unsigned long long>(sum.total.dropped),
+                        static_cast<unsigned long long>(sum.total.rejected));
+            if (sum.cancelled)
+                return 130;
+            return (!sum.errors.empty() || sum.total.rejected > 0) ? 1 : 0;
+        }
+    } catch (const InputError& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return 1;
+    }
+    return 2;
+}

@@ -1,0 +1,341 @@
+#include "apply.h"
+
+#include "atomicfile.h"
+
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <zstd.h>
+
+namespace fs = std::filesystem;
+
+namespace shardscope {
+
+int firstFailingRule(const FilterConfig& config, const std::vector<int>& ruleColumns, const float* row,
+                     std::string_view group)
+{
+    for (size_t i = 0; i < config.rules.size(); ++i)
+        if (!config.rules[i].passes(row[ruleColumns[i]], group))
+            return int(i);
+    return -1;
+}
+
+std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConfig& config)
+{
+    registerBuiltinScorers();
+    std::vector<std::shared_ptr<const Scorer>> out;
+    std::set<std::string> names;
+    for (const auto& col : config.columns()) {
+        auto s = ScorerRegistry::instance().create(col);
+        if (!s)
+            throw std::invalid_argument("filter rule names unknown scorer column '" + col
+                                        + "' (run `shardscope-cli scorers` for the list)");
+        if (names.insert(s->name()).second)
+            out.push_back(std::move(s));
+    }
+    return out;
+}
+
+namespace {
+
+// A .jsonl.zst output written through an AtomicFile.
+class ZstdWriter {
+public:
+    ZstdWriter(const std::string& path, int level)
+        : m_file(path)
+        , m_cctx(ZSTD_createCCtx())
+        , m_out(ZSTD_CStreamOutSize())
+    {
+        ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_compressionLevel, level);
+        ZSTD_CCtx_setParameter(m_cctx, ZSTD_c_checksumFlag, 1);
+    }
+    ~ZstdWriter() { ZSTD_freeCCtx(m_cctx); }
+    void write(std::string_view data) { pump(data, ZSTD_e_continue); }
+    void finish()
+    {
+        pump({}, ZSTD_e_end);
+        m_file.commit();
+    }
+
+private:
+    void pump(std::string_view data, ZSTD_EndDirective mode)
+    {
+        ZSTD_inBuffer in { data.data(), data.size(), 0 };
+        for (;;) {
+            ZSTD_outBuffer out { m_out.data(), m_out.size(), 0 };
+            size_t rem = ZSTD_compressStream2(m_cctx, &out, &in, mode);
+            if (ZSTD_isError(rem))
+                throw std::runtime_error(m_file.path() + ": zstd: " + ZSTD_getErrorName(rem));
+            m_file.write({ m_out.data(), out.pos });
+            if (mode == ZSTD_e_end ? rem == 0 : in.pos == in.size)
+                break;
+        }
+    }
+    AtomicFile m_file;
+    ZSTD_CCtx* m_cctx;
+    std::vector<char> m_out;
+};
+
+struct ShardOutputs {
+    std::unique_ptr<ZstdWriter> kept, dropped, rejected;
+    std::unique_ptr<AtomicFile> droppedTsv, rejectedTsv;
+};
+
+class ApplySink final : public ScanSink {
+public:
+    ApplySink(const FilterConfig& config, std::vector<int> ruleColumns, const ApplyOptions& opt,
+              const std::vector<std::string>& shards)
+        : m_config(config)
+        , m_ruleColumns(std::move(ruleColumns))
+        , m_opt(opt)
+        , m_shards(shards)
+    {
+        m_summary.total.rules.resize(config.rules.size());
+        // Output names from the shard file names; duplicates get their index as a prefix.
+        std::map<std::string, int> seen;
+        for (const auto& p : shards) {
+            std::string name = fs::path(p).filename().string();
+            for (const char* ext : { ".zstd", ".zst", ".gz" })
+                if (name.size() > std::strlen(ext) && name.ends_with(ext))
+                    name.resize(name.size() - std::strlen(ext));
+            for (const char* ext : { ".jsonl", ".ndjson", ".json" })
+                if (name.size() > std::strlen(ext) && name.ends_with(ext))
+                    name.resize(name.size() - std::strlen(ext));
+            m_stems.push_back(name);
+            seen[name]++;
+        }
+        for (size_t i = 0; i < m_stems.size(); ++i)
+            if (seen[m_stems[i]] > 1) {
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%04zu-", i);
+                m_stems[i] = buf + m_stems[i];
+            }
+    }
+
+    void onBatch(const CommittedBatch& b) override
+    {
+        if (int(b.lines.shard) != m_current) {
+            finishCurrent();
+            m_current = int(b.lines.shard);
+            openCurrent();
+        }
+        size_t doc = 0, rej = 0;
+        std::string keptBuf, droppedBuf, droppedTsv, rejectedBuf, rejectedTsv;
+        const size_t nRules = m_config.rules.size();
+        for (size_t i = 0; i < b.lines.lines.size(); ++i) {
+            int64_t fate = b.docOf[i];
+            if (fate == -1)
+                continue;
+            std::string_view line = b.lines.line(i);
+            uint64_t lineNo = b.lines.firstLine + i;
+            if (fate == -2) {
+                const std::string& reason = b.rejectReasons[rej++];
+                m_summary.total.read++;
+                m_summary.total.rejected++;
+                if (m_out.rejected) {
+                    rejectedBuf.append(line).push_back('\n');
+                    rejectedTsv += std::to_string(lineNo) + "\t" + std::to_string(b.lines.startOffset + b.lines.lines[i].begin)
+                        + "\t" + tsvSafe(reason) + "\n";
+                }
+                continue;
+            }
+            const float* row = b.scores.data() + doc * b.columns;
+            const std::string& group = b.groups[doc];
+            const std::string& id = b.ids[doc];
+            ++doc;
+            ApplyGroupCounts& g = groupCounts(group);
+            int failed = firstFailingRule(m_config, m_ruleColumns, row, group);
+            // Byte count from the text is not in the batch; use the line length as the
+            // record's size on disk (what the output files will hold).
+            uint64_t bytes = line.size();
+            for (ApplyGroupCounts* c : { &m_summary.total, &g }) {
+                c->read++;
+                if (failed < 0) {
+                    c->kept++;
+                    c->keptBytes += bytes;
+                } else {
+                    c->dropped++;
+                    c->droppedBytes += bytes;
+                    c->rules[size_t(failed)].droppedInOrder++;
+                }
+                for (size_t r = 0; r < nRules; ++r)
+                    if (!m_config.rules[r].passes(row[m_ruleColumns[r]], group))
+                        c->rules[r].droppedAlone++;
+            }
+            if (failed < 0) {
+                keptBuf.append(line).push_back('\n');
+            } else if (m_out.dropped) {
+                droppedBuf.append(line).push_back('\n');
+                const FilterRule& rule = m_config.rules[size_t(failed)];
+                const Bounds& bd = rule.boundsFor(group);
+                char val[32];
+                std::snprintf(val, sizeof val, "%.9g", double(row[m_ruleColumns[size_t(failed)]]));
+                droppedTsv += std::to_string(lineNo) + "\t" + tsvSafe(id) + "\t" + std::to_string(failed) + "\t"
+                    + rule.column + "\t" + val + "\t" + (bd.min ? std::to_string(*bd.min) : "") + "\t"
+                    + (bd.max ? std::to_string(*bd.max) : "") + "\n";
+            }
+        }
+        m_out.kept->write(keptBuf);
+        if (m_out.dropped) {
+            m_out.dropped->write(droppedBuf);
+            m_out.droppedTsv->write(droppedTsv);
+        }
+        if (m_out.rejected) {
+            m_out.rejected->write(rejectedBuf);
+            m_out.rejectedTsv->write(rejectedTsv);
+        }
+    }
+
+    // Shards that produced no batch (empty or unreadable) still get (empty) outputs, so a
+    // downstream job sees one output per input.
+    void finish()
+    {
+        finishCurrent();
+        for (size_t i = 0; i < m_shards.size(); ++i) {
+            if (m_done.count(i))
+                continue;
+            m_current = int(i);
+            openCurrent();
+            finishCurrent();
+        }
+    }
+
+    ApplySummary& summary() { return m_summary; }
+
+private:
+    static std::string tsvSafe(std::string_view s)
+    {
+        std::string o;
+        for (char c : s)
+            o += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+        return o;
+    }
+    ApplyGroupCounts& groupCounts(const std::string& g)
+    {
+        auto it = m_summary.groups.find(g);
+        if (it == m_summary.groups.end()) {
+            it = m_summary.groups.emplace(g, ApplyGroupCounts {}).first;
+            it->second.rules.resize(m_config.rules.size());
+        }
+        return it->second;
+    }
+    std::string outPath(const char* suffix) const { return m_opt.outDir + "/" + m_stems[size_t(m_current)] + suffix; }
+    void openCurrent()
+    {
+        m_out.kept = std::make_unique<ZstdWriter>(outPath(".kept.jsonl.zst"), m_opt.zstdLevel);
+        if (m_opt.writeDropped) {
+            m_out.dropped = std::make_unique<ZstdWriter>(outPath(".dropped.jsonl.zst"), m_opt.zstdLevel);
+            m_out.droppedTsv = std::make_unique<AtomicFile>(outPath(".dropped.tsv"));
+            m_out.droppedTsv->write("line\tid\trule\tscorer\tvalue\tmin\tmax\n");
+        }
+        if (m_opt.writeRejected) {
+            m_out.rejected = std::make_unique<ZstdWriter>(outPath(".rejected.jsonl.zst"), m_opt.zstdLevel);
+            m_out.rejectedTsv = std::make_unique<AtomicFile>(outPath(".rejected.tsv"));
+            m_out.rejectedTsv->write("line\toffset\treason\n");
+        }
+    }
+    void finishCurrent()
+    {
+        if (m_current < 0)
+            return;
+        m_out.kept->finish();
+        m_summary.outputs.push_back(outPath(".kept.jsonl.zst"));
+        if (m_out.dropped) {
+            m_out.dropped->finish();
+            m_out.droppedTsv->commit();
+            m_summary.outputs.push_back(outPath(".dropped.jsonl.zst"));
+            m_summary.outputs.push_back(outPath(".dropped.tsv"));
+        }
+        if (m_out.rejected) {
+            m_out.rejected->finish();
+            m_out.rejectedTsv->commit();
+            m_summary.outputs.push_back(outPath(".rejected.jsonl.zst"));
+            m_summary.outputs.push_back(outPath(".rejected.tsv"));
+        }
+        m_out = ShardOutputs {};
+        m_done.insert(size_t(m_current));
+        m_current = -1;
+    }
+
+    const FilterConfig& m_config;
+    std::vector<int> m_ruleColumns;
+    ApplyOptions m_opt;
+    std::vector<std::string> m_shards;
+    std::vector<std::string> m_stems;
+    int m_current = -1;
+    std::set<size_t> m_done;
+    ShardOutputs m_out;
+    ApplySummary m_summary;
+};
+
+nlohmann::ordered_json countsJson(const ApplyGroupCounts& c, const FilterConfig& config)
+{
+    nlohmann::ordered_json j { { "read", c.read },           { "kept", c.kept },
+                               { "dropped", c.dropped },     { "rejected", c.rejected },
+                               { "kept_bytes", c.keptBytes }, { "dropped_bytes", c.droppedBytes } };
+    for (size_t r = 0; r < c.rules.size(); ++r)
+        j["rules"].push_back({ { "rule", r },
+                               { "scorer", config.rules[r].column },
+                               { "dropped_in_order", c.rules[r].droppedInOrder },
+                               { "dropped_alone", c.rules[r].droppedAlone } });
+    return j;
+}
+
+} // namespace
+
+std::string ApplySummary::toJson(const FilterConfig& config) const
+{
+    nlohmann::ordered_json j;
+    j["total"] = countsJson(total, config);
+    for (const auto& [g, c] : groups)
+        j["groups"][g] = countsJson(c, config);
+    j["outputs"] = outputs;
+    j["errors"] = errors;
+    j["cancelled"] = cancelled;
+    return j.dump(2) + "\n";
+}
+
+ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyOptions& options,
+                      std::function<void(const ScanProgress&)> progress)
+{
+    std::error_code ec;
+    fs::create_directories(options.outDir, ec);
+    if (!fs::is_directory(options.outDir))
+        throw std::runtime_error(options.outDir + ": cannot create output directory"
+                                 + (ec ? ": " + ec.message() : std::string()));
+    if (config.fields)
+        scan.fields = *config.fields;
+    // Columns of each rule, in the order the scan lays them out.
+    std::vector<int> ruleColumns;
+    {
+        std::vector<std::string> cols;
+        for (const auto& s : scan.scorers)
+            for (const auto& c : s->columns())
+                cols.push_back(c.name);
+        for (const auto& r : config.rules) {
+            auto it = std::find(cols.begin(), cols.end(), r.column);
+            if (it == cols.end())
+                throw std::invalid_argument("no scorer produces column '" + r.column + "'");
+            ruleColumns.push_back(int(it - cols.begin()));
+        }
+    }
+    scan.buildIndex = false;
+    ApplySink sink(config, ruleColumns, options, scan.shards);
+    Scan s(scan);
+    s.addSink(&sink);
+    if (progress)
+        s.setProgressCallback(progress);
+    ScanResult r = s.run();
+    sink.finish();
+    ApplySummary summary = std::move(sink.summary());
+    summary.errors = r.errors();
+    summary.cancelled = r.cancelled;
+    std::string summaryPath = options.outDir + "/summary.json";
+    writeFileAtomically(summaryPath, summary.toJson(config));
+    summary.outputs.push_back(summaryPath);
+    return summary;
+}
+
+} // namespace shardscope

@@ -1,0 +1,61 @@
+#pragma once
+// `apply`: runs the scorers a filter config needs over shards and writes, per input shard,
+//   <out>/<stem>.kept.jsonl.zst          kept records, each byte-identical to its input line
+//   <out>/<stem>.dropped.jsonl.zst       (with writeDropped) dropped records, byte-identical
+//   <out>/<stem>.dropped.tsv             line-aligned with the above: line, id, the first rule
+//                                        that dropped it (index and column), value, bounds
+//   <out>/<stem>.rejected.jsonl.zst/.tsv (with writeRejected) unparseable records and why
+//   <out>/summary.json                   counts overall, per group and per rule
+// Every file is written atomically. records read = kept + dropped + rejected, always.
+
+#include "filterconfig.h"
+#include "scan.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace shardscope {
+
+struct ApplyOptions {
+    std::string outDir;
+    bool writeDropped = false;
+    bool writeRejected = false;
+    int zstdLevel = 3;
+};
+
+struct RuleCounts {
+    uint64_t droppedInOrder = 0;   // documents this rule drops when rules apply in order
+    uint64_t droppedAlone = 0;     // documents this rule alone would drop
+};
+
+struct ApplyGroupCounts {
+    uint64_t read = 0, kept = 0, dropped = 0, rejected = 0;
+    uint64_t keptBytes = 0, droppedBytes = 0;   // text bytes
+    std::vector<RuleCounts> rules;
+};
+
+struct ApplySummary {
+    ApplyGroupCounts total;
+    std::map<std::string, ApplyGroupCounts> groups;
+    std::vector<std::string> outputs;   // files written
+    std::vector<std::string> errors;    // stream errors (file, byte offset, what)
+    bool cancelled = false;
+    std::string toJson(const FilterConfig& config) const;
+};
+
+// Decides each document's fate; also used by the GUI's "why dropped" view.
+// Returns -1 when all rules pass, else the index of the first failing rule.
+int firstFailingRule(const FilterConfig& config, const std::vector<int>& ruleColumns, const float* row,
+                     std::string_view group);
+
+// Runs `apply`. `scan` must carry the scorers the config needs (resolveConfigScorers()).
+// Throws std::runtime_error for unusable output directories.
+ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyOptions& options,
+                      std::function<void(const ScanProgress&)> progress = {});
+
+// The scorers that produce the columns a config names. Throws std::invalid_argument for an
+// unknown column.
+std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConfig& config);
+
+} // namespace shardscope

@@ -1,0 +1,545 @@
+#include "scan.h"
+
+#include "bytesource.h"
+#include "recordparser.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zstd.h>
+
+namespace shardscope {
+
+int ScoreTable::columnIndex(std::string_view name) const
+{
+    for (size_t i = 0; i < columns.size(); ++i)
+        if (columns[i].name == name)
+            return int(i);
+    return -1;
+}
+
+bool ScanResult::complete() const
+{
+    if (cancelled)
+        return false;
+    return std::all_of(shards.begin(), shards.end(), [](const ShardInfo& s) { return s.complete; });
+}
+
+std::vector<std::string> ScanResult::errors() const
+{
+    std::vector<std::string> e;
+    for (const auto& s : shards)
+        if (!s.error.empty())
+            e.push_back(s.error);
+    return e;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The seek cache of one compressed shard: the decompressed stream re-compressed as
+// independent zstd frames, one per batch (~4 MB of JSON Lines, level 1), plus a table
+// of (decompressed offset, cache offset). Reading one document decompresses one frame.
+// Cost: about 25-35% of the decompressed size on disk, and level-1 compression time
+// (~400 MB/s per core) spread over the workers.
+struct SeekCacheWriter {
+    std::FILE* data = nullptr;
+    std::string dataPath, tablePath;
+    std::vector<std::pair<uint64_t, uint64_t>> table;   // (stream offset, file offset)
+    uint64_t filePos = 0;
+};
+
+} // namespace
+
+struct Scan::Impl {
+    ScanOptions opt;
+    std::vector<ScanSink*> sinks;
+    std::function<void(const ScanProgress&)> progressCb;
+    int progressIntervalMs = 100;
+
+    // Reader state (under readerMutex)
+    std::mutex readerMutex;
+    size_t shardIdx = 0;
+    std::unique_ptr<LineReader> reader;
+    uint64_t nextSeq = 0;
+    uint64_t compressedBefore = 0;   // bytes of shards finished before the current one
+
+    // Commit state (under commitMutex)
+    std::mutex commitMutex;
+    uint64_t nextCommit = 0;
+    struct Done {
+        std::unique_ptr<LineBatch> batch;
+        std::vector<int64_t> docOf;
+        std::vector<float> scores;
+        std::vector<std::string> reasons;
+        std::vector<std::string> groupNames;   // per accepted doc
+        std::vector<std::string> ids;          // per accepted doc
+        std::vector<uint32_t> textBytes, textChars;
+        std::vector<std::string> frame;        // seek-cache frame (0 or 1 element)
+    };
+    std::map<uint64_t, Done> pending;
+    std::map<std::string, uint32_t, std::less<>> groupIds;
+    ScanResult result;
+    std::vector<SeekCacheWriter> seek;
+    Clock::time_point start;
+    Clock::time_point lastProgress;
+    std::atomic<uint64_t> compressedDone { 0 };
+    std::atomic<uint64_t> compressedTotal { 0 };
+    std::atomic<uint64_t> records { 0 }, docs { 0 }, rejected { 0 }, textBytes { 0 }, rawBytes { 0 };
+    size_t nColumns = 0;
+    std::vector<size_t> columnBase;   // first column of each scorer
+};
+
+Scan::Scan(ScanOptions options)
+    : d(std::make_unique<Impl>())
+{
+    d->opt = std::move(options);
+    for (const auto& s : d->opt.scorers) {
+        d->columnBase.push_back(d->nColumns);
+        auto cols = s->columns();
+        d->nColumns += cols.size();
+        for (auto& c : cols)
+            d->result.scores.columns.push_back(std::move(c));
+    }
+    d->result.scores.values.resize(d->nColumns);
+    d->result.fields = d->opt.fields;
+    d->result.index.groups.push_back("");
+    d->groupIds.emplace("", 0);
+}
+
+Scan::~Scan() = default;
+
+void Scan::addSink(ScanSink* sink)
+{
+    d->sinks.push_back(sink);
+}
+
+void Scan::setProgressCallback(std::function<void(const ScanProgress&)> cb, int intervalMs)
+{
+    d->progressCb = std::move(cb);
+    d->progressIntervalMs = intervalMs;
+}
+
+void Scan::cancel()
+{
+    m_cancel.store(true, std::memory_order_relaxed);
+}
+
+ScanProgress Scan::progress() const
+{
+    ScanProgress p;
+    p.compressedDone = d->compressedDone.load(std::memory_order_relaxed);
+    p.compressedTotal = d->compressedTotal.load(std::memory_order_relaxed);
+    p.records = d->records.load(std::memory_order_relaxed);
+    p.docs = d->docs.load(std::memory_order_relaxed);
+    p.rejected = d->rejected.load(std::memory_order_relaxed);
+    p.textBytes = d->textBytes.load(std::memory_order_relaxed);
+    p.elapsedSeconds = std::chrono::duration<double>(Clock::now() - d->start).count();
+    if (p.elapsedSeconds > 0) {
+        p.docsPerSecond = double(p.records) / p.elapsedSeconds;
+        p.mbPerSecond = double(d->rawBytes.load(std::memory_order_relaxed)) / 1e6 / p.elapsedSeconds;
+        double f = p.fraction();
+        if (f > 0.01 && f < 1)
+            p.etaSeconds = p.elapsedSeconds * (1 - f) / f;
+        else if (f >= 1)
+            p.etaSeconds = 0;
+    }
+    return p;
+}
+
+ScanResult Scan::run()
+{
+    Impl& s = *d;
+    s.start = s.lastProgress = Clock::now();
+    for (const auto& path : s.opt.shards) {
+        ShardInfo info;
+        try {
+            info = fingerprintShard(path);
+        } catch (const InputError& e) {
+            info.path = path;
+            info.error = e.what();
+        }
+        s.compressedTotal += info.size;
+        s.result.shards.push_back(std::move(info));
+    }
+    if (!s.opt.seekCacheDir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(s.opt.seekCacheDir, ec);
+        s.seek.resize(s.opt.shards.size());
+        for (size_t i = 0; i < s.opt.shards.size(); ++i) {
+            if (s.result.shards[i].compression == "plain" || !s.result.shards[i].error.empty())
+                continue;
+            auto& w = s.seek[i];
+            std::string base = s.opt.seekCacheDir + "/" + std::to_string(i) + "-" + s.result.shards[i].fingerprint;
+            w.dataPath = base + ".seek.zst";
+            w.tablePath = base + ".seek.idx";
+            w.data = std::fopen((w.dataPath + ".tmp").c_str(), "wb");
+        }
+    }
+
+    // Reads the next batch; returns nullptr when all shards are done or on cancel.
+    auto readBatch = [&]() -> std::unique_ptr<LineBatch> {
+        std::lock_guard lock(s.readerMutex);
+        while (!isCancelled()) {
+            if (!s.reader) {
+                if (s.shardIdx >= s.opt.shards.size())
+                    return nullptr;
+                ShardInfo& info = s.result.shards[s.shardIdx];
+                if (!info.error.empty()) {
+                    s.compressedBefore += info.size;
+                    ++s.shardIdx;
+                    continue;
+                }
+                try {
+                    s.reader = std::make_unique<LineReader>(ByteSource::open(info.path), info.path, s.opt.batchBytes);
+                } catch (const InputError& e) {
+                    info.error = e.what();
+                    s.compressedBefore += info.size;
+                    ++s.shardIdx;
+                    continue;
+                }
+            }
+            auto batch = std::make_unique<LineBatch>();
+            batch->shard = uint32_t(s.shardIdx);
+            bool got = false;
+            try {
+                got = s.reader->nextBatch(*batch);
+            } catch (const InputError& e) {
+                s.result.shards[s.shardIdx].error = e.what();
+                got = false;
+            }
+            if (got) {
+                batch->seq = s.nextSeq++;
+                s.compressedDone.store(s.compressedBefore + s.reader->compressedPos(), std::memory_order_relaxed);
+                return batch;
+            }
+            ShardInfo& info = s.result.shards[s.shardIdx];
+            info.complete = info.error.empty();
+            info.decompressedBytes = 0; // filled at commit from line offsets
+            s.compressedBefore += info.size;
+            s.compressedDone.store(s.compressedBefore, std::memory_order_relaxed);
+            s.reader.reset();
+            ++s.shardIdx;
+        }
+        return nullptr;
+    };
+
+    auto commit = [&](uint64_t seq, Impl::Done&& done) {
+        std::lock_guard lock(s.commitMutex);
+        s.pending.emplace(seq, std::move(done));
+        while (!s.pending.empty() && s.pending.begin()->first == s.nextCommit) {
+            Impl::Done& r = s.pending.begin()->second;
+            LineBatch& b = *r.batch;
+            ShardInfo& info = s.result.shards[b.shard];
+            uint32_t nDocs = uint32_t(r.ids.size());
+            // Global doc numbers.
+            uint64_t docBase = s.docs.load(std::memory_order_relaxed);
+            int64_t k = 0;
+            size_t rej = 0;
+            for (size_t i = 0; i < b.lines.size(); ++i) {
+                if (r.docOf[i] >= 0) {
+                    r.docOf[i] = int64_t(docBase) + k++;
+                } else if (r.docOf[i] == -2) {
+                    ++s.result.rejected;
+                    ++info.rejected;
+                    if (s.result.rejects.size() < s.opt.maxStoredRejects)
+                        s.result.rejects.push_back(
+                            { b.shard, b.firstLine + i, b.startOffset + b.lines[i].begin, r.reasons[rej] });
+                    ++rej;
+                } else {
+                    ++s.result.blankLines;
+                    continue;
+                }
+                ++s.result.records;
+                ++info.records;
+            }
+            info.decompressedBytes = b.startOffset + b.payload;
+            if (s.opt.buildIndex) {
+                DocIndex& ix = s.result.index;
+                size_t j = 0;
+                for (size_t i = 0; i < b.lines.size(); ++i) {
+                    if (r.docOf[i] < 0)
+                        continue;
+                    ix.shard.push_back(uint16_t(b.shard));
+                    ix.offset.push_back(b.startOffset + b.lines[i].begin);
+                    ix.length.push_back(b.lines[i].length);
+                    ix.line.push_back(uint32_t(b.firstLine + i));
+                    ix.textBytes.push_back(r.textBytes[j]);
+                    ix.textChars.push_back(r.textChars[j]);
+                    auto it = s.groupIds.find(r.groupNames[j]);
+                    uint32_t g;
+                    if (it == s.groupIds.end()) {
+                        g = uint32_t(ix.groups.size());
+                        ix.groups.push_back(r.groupNames[j]);
+                        s.groupIds.emplace(r.groupNames[j], g);
+                    } else {
+                        g = it->second;
+                    }
+                    ix.group.push_back(g);
+                    ix.ids.append(r.ids[j]);
+                    ++j;
+                }
+                for (size_t c = 0; c < s.nColumns; ++c) {
+                    auto& col = s.result.scores.values[c];
+                    for (uint32_t row = 0; row < nDocs; ++row)
+                        col.push_back(r.scores[size_t(row) * s.nColumns + c]);
+                }
+            }
+            for (uint32_t j = 0; j < nDocs; ++j)
+                s.result.textBytes += r.textBytes[j];
+            if (!s.seek.empty() && s.seek[b.shard].data && !r.frame.empty()) {
+                auto& w = s.seek[b.shard];
+                w.table.emplace_back(b.startOffset, w.filePos);
+                std::fwrite(r.frame[0].data(), 1, r.frame[0].size(), w.data);
+                w.filePos += r.frame[0].size();
+            }
+            CommittedBatch cb { b, r.docOf, docBase, nDocs, r.scores, r.reasons, s.nColumns, r.ids, r.groupNames };
+            for (auto* sink : s.sinks)
+                sink->onBatch(cb);
+            s.docs.fetch_add(nDocs, std::memory_order_relaxed);
+            s.records.store(s.result.records, std::memory_order_relaxed);
+            s.rejected.store(s.result.rejected, std::memory_order_relaxed);
+            s.textBytes.store(s.result.textBytes, std::memory_order_relaxed);
+            s.pending.erase(s.pending.begin());
+            ++s.nextCommit;
+        }
+        if (s.progressCb) {
+            auto now = Clock::now();
+            if (now - s.lastProgress >= std::chrono::milliseconds(s.progressIntervalMs)) {
+                s.lastProgress = now;
+                s.progressCb(progress());
+            }
+        }
+    };
+
+    auto worker = [&]() {
+        RecordParser parser(s.opt.fields);
+        std::vector<std::unique_ptr<ScorerWorker>> workers;
+        for (const auto& sc : s.opt.scorers)
+            workers.push_back(sc->makeWorker());
+        ZSTD_CCtx* cctx = s.seek.empty() ? nullptr : ZSTD_createCCtx();
+        while (auto batch = readBatch()) {
+            Impl::Done r;
+            const LineBatch& b = *batch;
+            r.docOf.assign(b.lines.size(), -1);
+            for (size_t i = 0; i < b.lines.size(); ++i) {
+                std::string_view line = b.line(i);
+                if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+                    continue;   // blank line: not a record
+                ParsedRecord rec = parser.parse(line, b.readableAfter(i));
+                if (!rec.ok()) {
+                    r.docOf[i] = -2;
+                    r.reasons.push_back(std::move(rec.error));
+                    continue;
+                }
+                r.docOf[i] = 0;
+                size_t row = r.ids.size();
+                r.ids.emplace_back(rec.id);
+                r.groupNames.emplace_back(rec.group);
+                r.textBytes.push_back(uint32_t(std::min<size_t>(rec.text.size(), UINT32_MAX)));
+                r.textChars.push_back(uint32_t(std::min<size_t>(utf8Length(rec.text), UINT32_MAX)));
+                r.scores.resize((row + 1) * s.nColumns);
+                float* out = r.scores.data() + row * s.nColumns;
+                for (size_t k = 0; k < workers.size(); ++k)
+                    workers[k]->score(rec.text, out + s.columnBase[k]);
+            }
+            s.rawBytes.fetch_add(b.payload, std::memory_order_relaxed);
+            if (cctx && s.seek[b.shard].data) {
+                std::string frame(ZSTD_compressBound(b.payload), '\0');
+                size_t n = ZSTD_compressCCtx(cctx, frame.data(), frame.size(), b.data.data(), b.payload, 1);
+                if (!ZSTD_isError(n)) {
+                    frame.resize(n);
+                    r.frame.push_back(std::move(frame));
+                }
+            }
+            uint64_t seq = b.seq;
+            r.batch = std::move(batch);
+            commit(seq, std::move(r));
+        }
+        if (cctx)
+            ZSTD_freeCCtx(cctx);
+    };
+
+    int threads = s.opt.threads > 0 ? s.opt.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    if (threads == 1) {
+        worker();
+    } else {
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back(worker);
+        for (auto& t : pool)
+            t.join();
+    }
+    s.result.index.ids.flush();
+    s.result.cancelled = isCancelled();
+    s.result.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
+
+    for (size_t i = 0; i < s.seek.size(); ++i) {
+        auto& w = s.seek[i];
+        if (!w.data)
+            continue;
+        bool ok = std::fclose(w.data) == 0 && s.result.shards[i].complete;
+        w.data = nullptr;
+        std::string tmp = w.dataPath + ".tmp";
+        if (ok) {
+            std::FILE* t = std::fopen((w.tablePath + ".tmp").c_str(), "wb");
+            if (t) {
+                uint64_t n = w.table.size();
+                std::fwrite(&n, sizeof n, 1, t);
+                std::fwrite(w.table.data(), sizeof(w.table[0]), w.table.size(), t);
+                ok = std::fclose(t) == 0;
+            }
+            ok = ok && std::rename(tmp.c_str(), w.dataPath.c_str()) == 0
+                && std::rename((w.tablePath + ".tmp").c_str(), w.tablePath.c_str()) == 0;
+        }
+        if (!ok) {
+            std::remove(tmp.c_str());
+            std::remove((w.tablePath + ".tmp").c_str());
+        }
+    }
+    if (s.progressCb)
+        s.progressCb(progress());
+    return std::move(s.result);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct DocumentReader::Impl {
+    std::vector<ShardInfo> shards;
+    std::string cacheDir;
+    struct Seek {
+        bool loaded = false;
+        std::vector<std::pair<uint64_t, uint64_t>> table;
+        std::string dataPath;
+        uint64_t dataSize = 0;
+    };
+    std::vector<Seek> seek;
+    // Last decompressed frame, since neighbouring rows are often viewed in turn.
+    int lastShard = -1;
+    uint64_t lastFrameStart = 0;
+    std::string lastFrame;
+};
+
+DocumentReader::DocumentReader(std::vector<ShardInfo> shards, std::string seekCacheDir)
+    : d(std::make_unique<Impl>())
+{
+    d->shards = std::move(shards);
+    d->cacheDir = std::move(seekCacheDir);
+    d->seek.resize(d->shards.size());
+}
+
+DocumentReader::~DocumentReader() = default;
+
+static std::string readWholeFile(const std::string& path)
+{
+    std::string out;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f)
+        return out;
+    char buf[1 << 16];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+        out.append(buf, n);
+    std::fclose(f);
+    return out;
+}
+
+std::string DocumentReader::readLine(uint32_t shard, uint64_t offset, uint32_t length)
+{
+    if (shard >= d->shards.size())
+        throw InputError("<shard " + std::to_string(shard) + ">", offset, "no such shard");
+    const ShardInfo& info = d->shards[shard];
+    ShardInfo now = fingerprintShard(info.path);
+    if (now.fingerprint != info.fingerprint)
+        throw InputError(info.path, offset, "the shard changed on disk since it was scanned; rescan it");
+    if (info.compression == "plain") {
+        int fd = ::open(info.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            throw InputError(info.path, offset, std::string("cannot open: ") + std::strerror(errno));
+        std::string out(length, '\0');
+        ssize_t n = ::pread(fd, out.data(), length, off_t(offset));
+        ::close(fd);
+        if (n != ssize_t(length))
+            throw InputError(info.path, offset, "short read");
+        return out;
+    }
+    auto& sk = d->seek[shard];
+    if (!sk.loaded && !d->cacheDir.empty()) {
+        sk.loaded = true;
+        std::string base = d->cacheDir + "/" + std::to_string(shard) + "-" + info.fingerprint;
+        std::string table = readWholeFile(base + ".seek.idx");
+        if (table.size() >= 8) {
+            uint64_t n;
+            std::memcpy(&n, table.data(), 8);
+            if (table.size() == 8 + n * 16) {
+                sk.table.resize(n);
+                for (uint64_t i = 0; i < n; ++i) {
+                    std::memcpy(&sk.table[i].first, table.data() + 8 + i * 16, 8);
+                    std::memcpy(&sk.table[i].second, table.data() + 16 + i * 16, 8);
+                }
+                sk.dataPath = base + ".seek.zst";
+                std::error_code ec;
+                sk.dataSize = std::filesystem::file_size(sk.dataPath, ec);
+                if (ec)
+                    sk.table.clear();
+            }
+        }
+    }
+    if (!sk.table.empty()) {
+        auto it = std::upper_bound(sk.table.begin(), sk.table.end(), std::make_pair(offset, UINT64_MAX));
+        if (it != sk.table.begin()) {
+            --it;
+            uint64_t frameStart = it->first;
+            if (!(d->lastShard == int(shard) && d->lastFrameStart == frameStart)) {
+                uint64_t fileBegin = it->second;
+                uint64_t fileEnd = (it + 1 != sk.table.end()) ? (it + 1)->second : sk.dataSize;
+                std::string comp(fileEnd - fileBegin, '\0');
+                int fd = ::open(sk.dataPath.c_str(), O_RDONLY | O_CLOEXEC);
+                ssize_t n = fd >= 0 ? ::pread(fd, comp.data(), comp.size(), off_t(fileBegin)) : -1;
+                if (fd >= 0)
+                    ::close(fd);
+                if (n == ssize_t(comp.size())) {
+                    unsigned long long sz = ZSTD_getFrameContentSize(comp.data(), comp.size());
+                    if (sz != ZSTD_CONTENTSIZE_ERROR && sz != ZSTD_CONTENTSIZE_UNKNOWN) {
+                        d->lastFrame.resize(sz);
+                        size_t got = ZSTD_decompress(d->lastFrame.data(), sz, comp.data(), comp.size());
+                        if (!ZSTD_isError(got)) {
+                            d->lastShard = int(shard);
+                            d->lastFrameStart = frameStart;
+                        }
+                    }
+                }
+            }
+            if (d->lastShard == int(shard) && d->lastFrameStart == frameStart
+                && offset - frameStart + length <= d->lastFrame.size())
+                return d->lastFrame.substr(offset - frameStart, length);
+        }
+    }
+    // No cache: stream from the start. Correct for any shard, linear in its size.
+    auto src = ByteSource::open(info.path);
+    std::vector<char> buf(1 << 20);
+    uint64_t pos = 0;
+    std::string out;
+    while (out.size() < length) {
+        size_t n = src->read(buf.data(), buf.size());
+        if (n == 0)
+            throw InputError(info.path, offset, "record lies past the end of the stream");
+        uint64_t end = pos + n;
+        if (end > offset) {
+            uint64_t from = offset > pos ? offset - pos : 0;
+            size_t take = std::min<uint64_t>(n - from, length - out.size());
+            out.append(buf.data() + from, take);
+        }
+        pos = end;
+    }
+    return out;
+}
+
+} // namespace shardscope

@@ -1,0 +1,143 @@
+#pragma once
+// The scan: reads shards, parses records and runs scorers on a pool of worker threads.
+//
+// Each worker takes the reader lock, reads the next batch of whole lines (~4 MB), releases
+// it, parses and scores the batch, and commits it. Commits happen strictly in batch order
+// (a finished batch waits in a small map until its predecessors are in), so results, the
+// TSV and `apply` output keep the input's order whatever the thread count. With one thread
+// the same loop runs on the calling thread only.
+//
+// Progress is measured in compressed bytes consumed, so it moves steadily on .zst shards.
+
+#include "docindex.h"
+#include "fieldmapping.h"
+#include "linereader.h"
+#include "scorer.h"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace shardscope {
+
+struct RejectedRecord {
+    uint32_t shard;
+    uint64_t line;
+    uint64_t offset;   // decompressed byte offset of the line
+    std::string reason;
+};
+
+// Score columns: one float array per column, in document order.
+struct ScoreTable {
+    std::vector<ColumnInfo> columns;
+    std::vector<std::vector<float>> values;   // values[column][doc]
+    int columnIndex(std::string_view name) const;
+};
+
+// One committed batch, handed to sinks in order. References stay valid during the call.
+struct CommittedBatch {
+    const LineBatch& lines;
+    // Per line of `lines`: -1 blank line (skipped), -2 rejected, otherwise doc number.
+    const std::vector<int64_t>& docOf;
+    uint64_t firstDoc;              // global doc number of the first accepted record
+    uint32_t docs;                  // accepted records in this batch
+    const std::vector<float>& scores;   // docs x columns, row-major
+    const std::vector<std::string>& rejectReasons; // per rejected line, in order
+    size_t columns;
+    const std::vector<std::string>& ids;      // per accepted doc ("" when the record has none)
+    const std::vector<std::string>& groups;   // per accepted doc
+};
+
+class ScanSink {
+public:
+    virtual ~ScanSink() = default;
+    // Called on a worker thread, serialized and in input order.
+    virtual void onBatch(const CommittedBatch& batch) = 0;
+};
+
+struct ScanOptions {
+    std::vector<std::string> shards;            // expanded, absolute
+    FieldMapping fields;
+    std::vector<std::shared_ptr<const Scorer>> scorers;
+    int threads = 0;                            // 0: all cores
+    size_t batchBytes = 4 << 20;
+    bool buildIndex = true;                     // keep DocIndex + ScoreTable (apply turns it off)
+    std::string seekCacheDir;                   // non-empty: write random-access caches here
+    size_t maxStoredRejects = 10000;            // reasons kept in memory; all are counted
+};
+
+struct ScanProgress {
+    uint64_t compressedDone = 0;
+    uint64_t compressedTotal = 0;
+    uint64_t records = 0;
+    uint64_t docs = 0;
+    uint64_t rejected = 0;
+    uint64_t textBytes = 0;
+    double elapsedSeconds = 0;
+    double docsPerSecond = 0;
+    double mbPerSecond = 0;       // decompressed MB/s
+    double etaSeconds = -1;       // -1: unknown
+    double fraction() const { return compressedTotal ? double(compressedDone) / double(compressedTotal) : 0; }
+};
+
+struct ScanResult {
+    std::vector<ShardInfo> shards;
+    FieldMapping fields;
+    DocIndex index;
+    ScoreTable scores;
+    std::vector<RejectedRecord> rejects;   // at most maxStoredRejects
+    uint64_t records = 0;                  // non-blank lines read
+    uint64_t rejected = 0;
+    uint64_t blankLines = 0;
+    bool cancelled = false;
+    double seconds = 0;
+    uint64_t textBytes = 0;
+    bool complete() const;                 // every shard read to its end without error
+    std::vector<std::string> errors() const; // stream errors, "file: byte N: what"
+};
+
+class Scan {
+public:
+    explicit Scan(ScanOptions options);
+    ~Scan();
+
+    // Extra sinks (apply writers, GUI forwarders), called after the built-in index sink.
+    void addSink(ScanSink* sink);
+    // Called from a worker thread at most every `intervalMs`, and once at the end.
+    void setProgressCallback(std::function<void(const ScanProgress&)> cb, int intervalMs = 100);
+
+    // Runs to completion (or cancellation) on the calling thread plus workers. Stream errors
+    // do not throw: the shard is marked incomplete with its error and the scan goes on with
+    // the next shard, so everything readable is kept.
+    ScanResult run();
+    // Thread-safe; the workers stop at the next batch.
+    void cancel();
+    bool isCancelled() const { return m_cancel.load(std::memory_order_relaxed); }
+    ScanProgress progress() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+    std::atomic<bool> m_cancel { false };
+};
+
+// Random access to one document's line after a scan: plain shards are read in place,
+// compressed ones through the seek cache written by a scan with seekCacheDir set, or by
+// decompressing from the start when there is none (slow for big shards, but correct).
+class DocumentReader {
+public:
+    DocumentReader(std::vector<ShardInfo> shards, std::string seekCacheDir);
+    ~DocumentReader();
+    // The raw JSON line of a record. Throws InputError when the shard changed or is gone.
+    std::string readLine(uint32_t shard, uint64_t offset, uint32_t length);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace shardscope

@@ -1,0 +1,76 @@
+#pragma once
+// The scorer interface. A scorer turns one document's text into one or more float columns.
+// Scorers are immutable and shared between threads; per-thread scratch state (compression
+// contexts, parsers, buffers) lives in a ScorerWorker that each scan thread creates once.
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shardscope {
+
+// A value a scorer could not define for this text (e.g. a ratio over empty text).
+// Stored as quiet NaN; histograms count it as "missing" and filter rules drop it unless the
+// rule says `"missing": "keep"`.
+inline constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+inline bool isMissing(float v) { return std::isnan(v); }
+
+struct ColumnInfo {
+    std::string name;        // column name in TSV / configs, e.g. "zlib6", "gopher_word_count"
+    std::string definition;  // one line: exact formula, tokenisation, empty-text value, dialect
+    // Categorical columns store an index into `categories` as a float (e.g. "lang").
+    std::vector<std::string> categories;
+    bool categorical() const { return !categories.empty(); }
+};
+
+class ScorerWorker {
+public:
+    virtual ~ScorerWorker() = default;
+    // Writes exactly columns().size() values to out. `text` is valid UTF-8 (the reader
+    // rejects anything else before a scorer sees it). Must not throw for any input.
+    virtual void score(std::string_view text, float* out) = 0;
+};
+
+class Scorer {
+public:
+    virtual ~Scorer() = default;
+    // Stable identifier used by --scorers; one scorer may produce several columns
+    // (e.g. "gopher_quality" computes word statistics once and emits many columns).
+    virtual std::string name() const = 0;
+    virtual std::string summary() const = 0;     // one line for `shardscope-cli scorers`
+    virtual std::vector<ColumnInfo> columns() const = 0;
+    // Bump when the definition changes; cached scores with another version are recomputed.
+    virtual int version() const { return 1; }
+    virtual bool needsModel() const { return false; }
+    virtual std::unique_ptr<ScorerWorker> makeWorker() const = 0;
+};
+
+// The registry of built-in scorers. Factories register at static-init time through
+// ScorerRegistration objects in each scorer's .cpp; the core library is linked with
+// WHOLE_ARCHIVE semantics avoided by an explicit registerBuiltinScorers() call.
+class ScorerRegistry {
+public:
+    using Factory = std::unique_ptr<Scorer> (*)();
+    static ScorerRegistry& instance();
+    void add(Factory f);
+    // All scorers (model-free first, in registration order).
+    std::vector<std::unique_ptr<Scorer>> createAll() const;
+    // Resolve a name: a scorer name or a column name (selects the scorer that produces it).
+    // Returns nullptr when unknown.
+    std::unique_ptr<Scorer> create(std::string_view nameOrColumn) const;
+    // Expand a comma-separated --scorers value; "all" = every scorer with needsModel()==false.
+    // Throws std::invalid_argument naming the unknown scorer.
+    std::vector<std::unique_ptr<Scorer>> resolveList(std::string_view commaList) const;
+
+private:
+    std::vector<Factory> m_factories;
+};
+
+// Registers every built-in scorer exactly once (idempotent). Each scorer family provides a
+// `void registerXxxScorers(ScorerRegistry&)` function called from here.
+void registerBuiltinScorers();
+
+} // namespace shardscope

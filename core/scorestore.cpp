@@ -1,0 +1,409 @@
+#include "scorestore.h"
+
+#include "atomicfile.h"
+#include "bytesource.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <xxhash.h>
+
+using json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+namespace shardscope {
+
+static constexpr char kMagic[8] = { 'S', 'S', 'C', 'O', 'R', 'E', 'S', '\0' };
+static constexpr uint32_t kScoresVersion = 1;
+
+namespace {
+
+struct BlockWriter {
+    AtomicFile& f;
+    uint64_t pos;
+    json& blocks;
+    template<typename T>
+    void add(const std::string& name, const char* type, const T* data, size_t count)
+    {
+        size_t pad = (8 - pos % 8) % 8;
+        if (pad) {
+            f.write(std::string_view("\0\0\0\0\0\0\0", pad));
+            pos += pad;
+        }
+        blocks.push_back({ { "name", name }, { "type", type }, { "count", count }, { "offset", pos } });
+        f.write(std::string_view(reinterpret_cast<const char*>(data), count * sizeof(T)));
+        pos += count * sizeof(T);
+    }
+};
+
+json fieldsToJson(const FieldMapping& f)
+{
+    return { { "text", f.text }, { "id", f.id }, { "group", f.group } };
+}
+
+FieldMapping fieldsFromJson(const json& j)
+{
+    FieldMapping f;
+    f.text = j.value("text", std::string("/text"));
+    f.id = j.value("id", std::string());
+    f.group = j.value("group", std::string());
+    return f;
+}
+
+bool sameFields(const FieldMapping& a, const FieldMapping& b)
+{
+    return a.text == b.text && a.id == b.id && a.group == b.group;
+}
+
+} // namespace
+
+void saveScores(const std::string& path, const ScanResult& r, const std::vector<std::shared_ptr<const Scorer>>& scorers)
+{
+    fs::create_directories(fs::path(path).parent_path());
+    const DocIndex& ix = r.index;
+    const size_t n = ix.size();
+    // The header needs block offsets, which depend on the header's length: lay the blocks
+    // out first with offsets relative to the data start, then fix them up.
+    json h;
+    h["format"] = "shardscope-scores";
+    h["version"] = kScoresVersion;
+    h["tool"] = std::string("shardscope ") + SHARDSCOPE_VERSION;
+    h["fields"] = fieldsToJson(r.fields);
+    h["documents"] = n;
+    h["records"] = r.records;
+    h["rejected"] = r.rejected;
+    h["blank_lines"] = r.blankLines;
+    h["text_bytes"] = r.textBytes;
+    h["complete"] = r.complete();
+    for (const auto& s : r.shards)
+        h["shards"].push_back({ { "path", s.path },
+                                { "size", s.size },
+                                { "mtime_ns", s.mtimeNs },
+                                { "fingerprint", s.fingerprint },
+                                { "compression", s.compression },
+                                { "records", s.records },
+                                { "rejected", s.rejected },
+                                { "decompressed_bytes", s.decompressedBytes },
+                                { "complete", s.complete },
+                                { "error", s.error } });
+    for (const auto& sc : scorers) {
+        json cols = json::array();
+        for (const auto& c : sc->columns())
+            cols.push_back({ { "name", c.name }, { "definition", c.definition }, { "categories", c.categories } });
+        h["scorers"].push_back({ { "name", sc->name() }, { "version", sc->version() }, { "columns", cols } });
+    }
+    if (!h.contains("scorers"))
+        h["scorers"] = json::array();
+    h["groups"] = ix.groups;
+    for (const auto& rj : r.rejects)
+        h["rejects"].push_back({ { "shard", rj.shard }, { "line", rj.line }, { "offset", rj.offset }, { "reason", rj.reason } });
+
+    // Two passes: compute block offsets with a dry layout, then write.
+    auto layout = [&](uint64_t dataStart, json& blocks) {
+        uint64_t pos = dataStart;
+        auto add = [&](const std::string& name, const char* type, size_t elem, size_t count) {
+            pos += (8 - pos % 8) % 8;
+            blocks.push_back({ { "name", name }, { "type", type }, { "count", count }, { "offset", pos } });
+            pos += elem * count;
+        };
+        add("shard", "u16", 2, n);
+        add("offset", "u64", 8, n);
+        add("length", "u32", 4, n);
+        add("line", "u32", 4, n);
+        add("text_bytes", "u32", 4, n);
+        add("text_chars", "u32", 4, n);
+        add("group", "u32", 4, n);
+        add("id_offsets", "u64", 8, ix.ids.offsets().size());
+        add("id_bytes", "u8", 1, ix.ids.bytes().size());
+        for (size_t c = 0; c < r.scores.columns.size(); ++c)
+            add("score:" + r.scores.columns[c].name, "f32", 4, r.scores.values[c].size());
+    };
+    // Iterate until the header length is stable (offset digits may change its length).
+    std::string headerText;
+    uint64_t headerLen = 0;
+    for (int iter = 0; iter < 4; ++iter) {
+        json blocks = json::array();
+        layout(8 + 4 + 4 + 8 + headerLen, blocks);
+        h["blocks"] = blocks;
+        headerText = h.dump();
+        if (headerText.size() == headerLen)
+            break;
+        headerLen = headerText.size();
+    }
+    headerText.resize(headerLen, ' ');
+
+    AtomicFile f(path);
+    f.write(std::string_view(kMagic, 8));
+    uint32_t v = kScoresVersion, reserved = 0;
+    f.write(std::string_view(reinterpret_cast<const char*>(&v), 4));
+    f.write(std::string_view(reinterpret_cast<const char*>(&reserved), 4));
+    f.write(std::string_view(reinterpret_cast<const char*>(&headerLen), 8));
+    f.write(headerText);
+    json check = json::array();
+    BlockWriter w { f, 8 + 4 + 4 + 8 + headerLen, check };
+    w.add("shard", "u16", ix.shard.data(), n);
+    w.add("offset", "u64", ix.offset.data(), n);
+    w.add("length", "u32", ix.length.data(), n);
+    w.add("line", "u32", ix.line.data(), n);
+    w.add("text_bytes", "u32", ix.textBytes.data(), n);
+    w.add("text_chars", "u32", ix.textChars.data(), n);
+    w.add("group", "u32", ix.group.data(), n);
+    w.add("id_offsets", "u64", ix.ids.offsets().data(), ix.ids.offsets().size());
+    std::string_view idBytes = ix.ids.bytes();
+    w.add("id_bytes", "u8", reinterpret_cast<const uint8_t*>(idBytes.data()), idBytes.size());
+    for (size_t c = 0; c < r.scores.columns.size(); ++c)
+        w.add("score:" + r.scores.columns[c].name, "f32", r.scores.values[c].data(), r.scores.values[c].size());
+    if (check != h["blocks"])
+        throw std::logic_error("scores file layout mismatch");
+    f.commit();
+}
+
+static json readHeader(std::ifstream& in, const std::string& path)
+{
+    char magic[8];
+    uint32_t version = 0, reserved = 0;
+    uint64_t headerLen = 0;
+    in.read(magic, 8);
+    in.read(reinterpret_cast<char*>(&version), 4);
+    in.read(reinterpret_cast<char*>(&reserved), 4);
+    in.read(reinterpret_cast<char*>(&headerLen), 8);
+    if (!in || std::memcmp(magic, kMagic, 8) != 0)
+        throw InputError(path, 0, "not a Shardscope scores file");
+    if (version != kScoresVersion)
+        throw InputError(path, 8, "scores file version " + std::to_string(version) + " is not supported");
+    if (headerLen > (1ull << 32))
+        throw InputError(path, 16, "corrupt header length");
+    std::string text(headerLen, '\0');
+    in.read(text.data(), std::streamsize(headerLen));
+    if (!in)
+        throw InputError(path, 24, "truncated header");
+    try {
+        return json::parse(text);
+    } catch (const json::exception& e) {
+        throw InputError(path, 24, std::string("corrupt header: ") + e.what());
+    }
+}
+
+static ScoresFileInfo infoFromHeader(const json& h)
+{
+    ScoresFileInfo info;
+    info.fields = fieldsFromJson(h["fields"]);
+    for (const auto& s : h["shards"]) {
+        ShardInfo si;
+        si.path = s["path"];
+        si.size = s["size"];
+        si.mtimeNs = s["mtime_ns"];
+        si.fingerprint = s["fingerprint"];
+        si.compression = s["compression"];
+        si.records = s["records"];
+        si.rejected = s["rejected"];
+        si.decompressedBytes = s["decompressed_bytes"];
+        si.complete = s["complete"];
+        si.error = s["error"];
+        info.shards.push_back(std::move(si));
+    }
+    for (const auto& sc : h["scorers"])
+        info.scorers.emplace_back(sc["name"].get<std::string>(), sc["version"].get<int>());
+    return info;
+}
+
+ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw InputError(path, 0, "cannot open scores file");
+    json h = readHeader(in, path);
+    ScanResult r;
+    try {
+        ScoresFileInfo info = infoFromHeader(h);
+        r.shards = info.shards;
+        r.fields = info.fields;
+        r.records = h["records"];
+        r.rejected = h["rejected"];
+        r.blankLines = h["blank_lines"];
+        r.textBytes = h["text_bytes"];
+        r.index.groups = h["groups"].get<std::vector<std::string>>();
+        if (h.contains("rejects"))
+            for (const auto& rj : h["rejects"])
+                r.rejects.push_back({ rj["shard"], rj["line"], rj["offset"], rj["reason"] });
+        for (const auto& sc : h["scorers"])
+            for (const auto& c : sc["columns"])
+                r.scores.columns.push_back({ c["name"], c["definition"], c["categories"].get<std::vector<std::string>>() });
+        const size_t n = h["documents"];
+        auto readBlock = [&](const json& b, void* dst, size_t elem) {
+            size_t count = b["count"];
+            uint64_t off = b["offset"];
+            in.seekg(std::streamoff(off));
+            in.read(static_cast<char*>(dst), std::streamsize(count * elem));
+            if (!in)
+                throw InputError(path, off, "truncated block " + b["name"].get<std::string>());
+        };
+        std::vector<uint64_t> idOffsets;
+        std::string idBytes;
+        for (const auto& b : h["blocks"]) {
+            std::string name = b["name"];
+            size_t count = b["count"];
+            if (name == "shard") {
+                r.index.shard.resize(count);
+                readBlock(b, r.index.shard.data(), 2);
+            } else if (name == "offset") {
+                r.index.offset.resize(count);
+                readBlock(b, r.index.offset.data(), 8);
+            } else if (name == "length") {
+                r.index.length.resize(count);
+                readBlock(b, r.index.length.data(), 4);
+            } else if (name == "line") {
+                r.index.line.resize(count);
+                readBlock(b, r.index.line.data(), 4);
+            } else if (name == "text_bytes") {
+                r.index.textBytes.resize(count);
+                readBlock(b, r.index.textBytes.data(), 4);
+            } else if (name == "text_chars") {
+                r.index.textChars.resize(count);
+                readBlock(b, r.index.textChars.data(), 4);
+            } else if (name == "group") {
+                r.index.group.resize(count);
+                readBlock(b, r.index.group.data(), 4);
+            } else if (name == "id_offsets") {
+                idOffsets.resize(count);
+                readBlock(b, idOffsets.data(), 8);
+            } else if (name == "id_bytes") {
+                idBytes.resize(count);
+                readBlock(b, idBytes.data(), 1);
+            } else if (name.rfind("score:", 0) == 0) {
+                r.scores.values.emplace_back(count);
+                readBlock(b, r.scores.values.back().data(), 4);
+            }
+        }
+        if (r.index.offset.size() != n || r.scores.values.size() != r.scores.columns.size()
+            || idOffsets.size() != n + 1 || (n && idOffsets.back() != idBytes.size()))
+            throw InputError(path, 0, "inconsistent scores file (block sizes disagree with the header)");
+        for (uint32_t g : r.index.group)
+            if (g >= r.index.groups.size())
+                throw InputError(path, 0, "corrupt group column");
+        r.index.ids.adopt(std::move(idOffsets), std::move(idBytes));
+        if (infoOut)
+            *infoOut = std::move(info);
+    } catch (const json::exception& e) {
+        throw InputError(path, 24, std::string("corrupt header: ") + e.what());
+    }
+    return r;
+}
+
+bool scoresUpToDate(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
+                    const std::vector<std::shared_ptr<const Scorer>>& scorers)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return false;
+    try {
+        json h = readHeader(in, path);
+        ScoresFileInfo info = infoFromHeader(h);
+        if (!h.value("complete", false) || !sameFields(info.fields, fields) || info.shards.size() != shards.size())
+            return false;
+        for (size_t i = 0; i < shards.size(); ++i) {
+            ShardInfo now = fingerprintShard(shards[i]);
+            if (now.path != info.shards[i].path || now.fingerprint != info.shards[i].fingerprint
+                || now.mtimeNs != info.shards[i].mtimeNs)
+                return false;
+        }
+        for (const auto& sc : scorers) {
+            bool found = false;
+            for (const auto& [name, version] : info.scorers)
+                found = found || (name == sc->name() && version == sc->version());
+            if (!found)
+                return false;
+        }
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+std::string defaultCacheRoot()
+{
+    if (const char* e = std::getenv("SHARDSCOPE_CACHE_DIR"); e && *e)
+        return e;
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+        return std::string(x) + "/shardscope";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::string(home) + "/.cache/shardscope";
+    return "/tmp/shardscope-cache";
+}
+
+std::string corpusCacheDir(const std::string& root, const std::vector<std::string>& shards, const FieldMapping& fields)
+{
+    XXH3_state_t* st = XXH3_createState();
+    XXH3_64bits_reset(st);
+    for (const auto& s : shards)
+        XXH3_64bits_update(st, s.data(), s.size() + 1);
+    std::string f = fields.text + '\n' + fields.id + '\n' + fields.group;
+    XXH3_64bits_update(st, f.data(), f.size());
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(XXH3_64bits_digest(st)));
+    XXH3_freeState(st);
+    std::string name = shards.empty() ? "empty" : fs::path(shards.front()).stem().string();
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+            c = '_';
+    return root + "/" + name.substr(0, 40) + "-" + hex;
+}
+
+static void appendTsvField(std::string& out, std::string_view v)
+{
+    // Tabs and newlines inside ids or group names would break rows: escape them as \t, \n.
+    for (char c : v) {
+        if (c == '\t')
+            out += "\\t";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\\')
+            out += "\\\\";
+        else
+            out += c;
+    }
+}
+
+void writeTsv(const std::string& path, const ScanResult& r)
+{
+    AtomicFile f(path);
+    std::string buf = "id\tgroup\tbytes";
+    for (const auto& c : r.scores.columns)
+        buf += "\t" + c.name;
+    buf += "\n";
+    char num[32];
+    for (size_t i = 0; i < r.index.size(); ++i) {
+        appendTsvField(buf, r.index.idOf(i));
+        buf += '\t';
+        appendTsvField(buf, r.index.groups[r.index.group[i]]);
+        buf += '\t';
+        buf += std::to_string(r.index.textBytes[i]);
+        for (size_t c = 0; c < r.scores.columns.size(); ++c) {
+            buf += '\t';
+            float v = r.scores.values[c][i];
+            if (isMissing(v))
+                continue;
+            const auto& cats = r.scores.columns[c].categories;
+            if (!cats.empty() && v >= 0 && size_t(v) < cats.size()) {
+                buf += cats[size_t(v)];
+            } else {
+                std::snprintf(num, sizeof num, "%.9g", double(v));
+                buf += num;
+            }
+        }
+        buf += '\n';
+        if (buf.size() > (1 << 20)) {
+            f.write(buf);
+            buf.clear();
+        }
+    }
+    f.write(buf);
+    f.commit();
+}
+
+} // namespace shardscope
