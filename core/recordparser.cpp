@@ -31,6 +31,12 @@ const char* typeName(simdjson::ondemand::json_type t)
     }
     return "unknown";
 }
+// Outcomes of at_pointer() after which the document can still be queried.
+bool benignPointerError(simdjson::error_code e)
+{
+    return e == simdjson::NO_SUCH_FIELD || e == simdjson::INCORRECT_TYPE || e == simdjson::INVALID_JSON_POINTER
+        || e == simdjson::INDEX_OUT_OF_BOUNDS;
+}
 } // namespace
 
 struct RecordParser::Impl {
@@ -81,20 +87,34 @@ ParsedRecord RecordParser::parse(std::string_view line, size_t readableAfter)
     }
 
     // id and group first: simdjson reuses its string buffer on every at_pointer() (it rewinds),
-    // so they are copied out before the text is unescaped into that buffer.
+    // so they are copied out before the text is unescaped into that buffer. An error other
+    // than "not there" / "wrong type" leaves simdjson's iterator unusable (it abandons the
+    // document), so the record is rejected at once instead of being looked at again.
+    bool broken = false;
     auto stringOrToken = [&](const std::string& ptr, std::string& out) -> std::string_view {
-        if (ptr.empty())
+        if (ptr.empty() || broken)
             return {};
         ondemand::value fv;
-        if (doc.at_pointer(ptr).get(fv))
+        auto e = doc.at_pointer(ptr).get(fv);
+        if (e) {
+            if (!benignPointerError(e)) {
+                broken = true;
+                r.error = std::string("invalid JSON: ") + error_message(e);
+            }
             return {};
+        }
         ondemand::json_type ft;
-        if (fv.type().get(ft))
+        if ((e = fv.type().get(ft))) {
+            broken = true;
+            r.error = std::string("invalid JSON: ") + error_message(e);
             return {};
+        }
         if (ft == ondemand::json_type::string) {
             std::string_view s;
-            if (!fv.get_string().get(s))
+            if (!(e = fv.get_string().get(s)))
                 return out.assign(s);
+            broken = true;
+            r.error = std::string("invalid JSON: ") + error_message(e);
             return {};
         }
         if (ft == ondemand::json_type::number) {
@@ -107,6 +127,8 @@ ParsedRecord RecordParser::parse(std::string_view line, size_t readableAfter)
     };
     r.id = stringOrToken(d->fields.id, d->idScratch);
     r.group = stringOrToken(d->fields.group, d->groupScratch);
+    if (broken)
+        return r;
 
     ondemand::value v;
     err = doc.at_pointer(d->fields.text).get(v);
@@ -195,8 +217,12 @@ FieldMapping detectFields(const std::string& shardPath, FieldMapping given, bool
                 continue;
             ++seen;
             for (const auto& ptr : FieldMapping::groupCandidates()) {
+                simdjson::ondemand::value v;
+                auto e = doc.at_pointer(ptr).get(v);
+                if (e && !benignPointerError(e))
+                    break;
                 std::string_view s;
-                if (!doc.at_pointer(ptr).get_string().get(s))
+                if (!e && !v.get_string().get(s))
                     ++hits[ptr];
             }
         }

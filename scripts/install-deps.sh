@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Shardscope needs to build, test, run and build its demo
+# corpus. Idempotent; uses sudo when not root.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+PACKAGES=(
+    build-essential cmake ninja-build pkg-config git
+    zlib1g-dev libzstd-dev zstd libsimdjson-dev nlohmann-json3-dev libcli11-dev libxxhash-dev
+    qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libqcustomplot-dev libgl1-mesa-dev
+    libopenblas0-pthread
+    python3 python3-zstandard
+    nodejs npm
+    xvfb xauth x11-apps imagemagick fonts-dejavu-core
+    file dpkg-dev
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
