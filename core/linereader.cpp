@@ -6,6 +6,33 @@
 
 namespace shardscope {
 
+void ByteBuffer::reserve(size_t n)
+{
+    if (n <= m_capacity)
+        return;
+    size_t cap = std::max(n, m_capacity + m_capacity / 2);
+    std::unique_ptr<char[]> p(new char[cap]);
+    if (m_size)
+        std::memcpy(p.get(), m_data.get(), m_size);
+    m_data = std::move(p);
+    m_capacity = cap;
+}
+
+void ByteBuffer::append(const char* p, size_t n)
+{
+    reserve(m_size + n);
+    if (n)
+        std::memcpy(m_data.get() + m_size, p, n);
+    m_size += n;
+}
+
+void ByteBuffer::append(size_t n, char c)
+{
+    reserve(m_size + n);
+    std::memset(m_data.get() + m_size, c, n);
+    m_size += n;
+}
+
 LineReader::LineReader(std::unique_ptr<ByteSource> source, std::string path, size_t batchBytes)
     : m_source(std::move(source))
     , m_path(std::move(path))
@@ -27,11 +54,11 @@ bool LineReader::nextBatch(LineBatch& batch)
     if (m_eof && m_carry.empty())
         return false;
 
-    std::string& buf = batch.data;
+    ByteBuffer& buf = batch.data;
     buf.clear();
     batch.payload = 0;
     buf.reserve(m_batchBytes + RecordParser::kPadding);
-    buf.append(m_carry);
+    buf.append(m_carry.data(), m_carry.size());
     m_carry.clear();
     batch.startOffset = m_offset;
     batch.firstLine = m_lineNo;
@@ -92,9 +119,9 @@ bool LineReader::nextBatch(LineBatch& batch)
             // Truncated mid-line: count those bytes as lost in the error, not as a record.
             m_carry.clear();
         } else {
-            m_carry.assign(buf, lineStart, std::string::npos);
+            m_carry.assign(buf.data() + lineStart, buf.size() - lineStart);
         }
-        buf.resize(lineStart);
+        buf.resizeUninitialized(lineStart);
     }
     m_offset = batch.startOffset + buf.size();
     m_lineNo += batch.lines.size();
@@ -109,13 +136,13 @@ bool LineReader::nextBatch(LineBatch& batch)
     return true;
 }
 
-size_t LineReader::fill(std::string& buf, size_t want)
+size_t LineReader::fill(ByteBuffer& buf, size_t want)
 {
     size_t old = buf.size();
-    // Reserve first so that resize() below never shrinks the padding we rely on.
+    // Room for the padding too, so appending it later never reallocates a big buffer.
     if (buf.capacity() < old + want + RecordParser::kPadding)
         buf.reserve(std::max(buf.capacity() * 2, old + want + RecordParser::kPadding));
-    buf.resize(old + want);
+    buf.resizeUninitialized(old + want);
     size_t got = 0;
     try {
         while (got < want) {
@@ -125,10 +152,10 @@ size_t LineReader::fill(std::string& buf, size_t want)
             got += n;
         }
     } catch (...) {
-        buf.resize(old + got);
+        buf.resizeUninitialized(old + got);
         throw;
     }
-    buf.resize(old + got);
+    buf.resizeUninitialized(old + got);
     return got;
 }
 

@@ -13,6 +13,31 @@
 
 namespace shardscope {
 
+// A growable byte buffer that does not zero what it grows into (std::string::resize would
+// memset every decompressed byte once more) and keeps its capacity across batches.
+class ByteBuffer {
+public:
+    char* data() { return m_data.get(); }
+    const char* data() const { return m_data.get(); }
+    size_t size() const { return m_size; }
+    size_t capacity() const { return m_capacity; }
+    void clear() { m_size = 0; }
+    void reserve(size_t n);
+    void resizeUninitialized(size_t n)
+    {
+        reserve(n);
+        m_size = n;
+    }
+    void append(const char* p, size_t n);
+    void append(size_t n, char c);
+    operator std::string_view() const { return { data(), m_size }; }
+
+private:
+    std::unique_ptr<char[]> m_data;
+    size_t m_size = 0;
+    size_t m_capacity = 0;
+};
+
 // A run of whole lines from one shard, read in one go. The data buffer has
 // RecordParser::kPadding spare bytes after its end so every line can be parsed in place.
 struct LineBatch {
@@ -20,7 +45,7 @@ struct LineBatch {
     uint64_t seq = 0;          // global batch sequence number, for in-order commits
     uint64_t startOffset = 0;  // decompressed offset of data[0] in the shard's stream
     uint64_t firstLine = 0;    // 1-based line number of the first line
-    std::string data;          // the lines, '\n' included (except possibly the shard's last),
+    ByteBuffer data;           // the lines, '\n' included (except possibly the shard's last),
                                // then RecordParser::kPadding zero bytes
     size_t payload = 0;        // bytes of data that belong to the stream (data.size() - padding)
     struct Line {
@@ -56,7 +81,7 @@ public:
     Compression compression() const { return m_source->compression(); }
 
 private:
-    size_t fill(std::string& buf, size_t from);
+    size_t fill(ByteBuffer& buf, size_t want);
 
     std::unique_ptr<ByteSource> m_source;
     std::string m_path;

@@ -85,6 +85,10 @@ struct Scan::Impl {
         std::vector<std::string> frame;        // seek-cache frame (0 or 1 element)
     };
     std::map<uint64_t, Done> pending;
+    // Committed batches go back here so their multi-megabyte buffers are reused rather than
+    // freed and faulted in again for every batch.
+    std::mutex poolMutex;
+    std::vector<std::unique_ptr<LineBatch>> pool;
     std::map<std::string, uint32_t, std::less<>> groupIds;
     ScanResult result;
     std::vector<SeekCacheWriter> seek;
@@ -206,7 +210,16 @@ ScanResult Scan::run()
                     continue;
                 }
             }
-            auto batch = std::make_unique<LineBatch>();
+            std::unique_ptr<LineBatch> batch;
+            {
+                std::lock_guard poolLock(s.poolMutex);
+                if (!s.pool.empty()) {
+                    batch = std::move(s.pool.back());
+                    s.pool.pop_back();
+                }
+            }
+            if (!batch)
+                batch = std::make_unique<LineBatch>();
             batch->shard = uint32_t(s.shardIdx);
             bool got = false;
             try {
@@ -307,6 +320,10 @@ ScanResult Scan::run()
             s.records.store(s.result.records, std::memory_order_relaxed);
             s.rejected.store(s.result.rejected, std::memory_order_relaxed);
             s.textBytes.store(s.result.textBytes, std::memory_order_relaxed);
+            {
+                std::lock_guard poolLock(s.poolMutex);
+                s.pool.push_back(std::move(r.batch));
+            }
             s.pending.erase(s.pending.begin());
             ++s.nextCommit;
         }
