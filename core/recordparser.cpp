@@ -132,8 +132,23 @@ ParsedRecord RecordParser::parse(std::string_view line, size_t readableAfter)
 
     ondemand::value v;
     err = doc.at_pointer(d->fields.text).get(v);
-    if (err == NO_SUCH_FIELD || err == INVALID_JSON_POINTER) {
+    if (err == NO_SUCH_FIELD || err == INVALID_JSON_POINTER || err == INCORRECT_TYPE) {
+        // Name the fields that are there: a wrong --text-field is the usual cause.
         r.error = "missing text field " + d->fields.text;
+        std::string keys;
+        ondemand::object obj;
+        doc.rewind();
+        if (!doc.get_object().get(obj)) {
+            int n = 0;
+            for (auto field : obj) {
+                std::string_view key;
+                if (field.unescaped_key().get(key) || ++n > 8)
+                    break;
+                keys += (keys.empty() ? "" : ", ") + std::string(key);
+            }
+        }
+        if (!keys.empty())
+            r.error += " (record has: " + keys + ")";
         return r;
     }
     if (err) {

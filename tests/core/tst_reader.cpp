@@ -55,6 +55,53 @@ private Q_SLOTS:
         QVERIFY(r.index.ids.get(0).starts_with("http"));
     }
 
+    // The usual corpus layouts open without options (issue #2, item 1): real texts rewrapped.
+    void layoutsAreDetected_data()
+    {
+        QTest::addColumn<QString>("prefix");
+        QTest::addColumn<QString>("suffix");
+        QTest::addColumn<QString>("group");
+        QTest::addColumn<QString>("groupName");
+        QTest::newRow("pile") << QStringLiteral("{\"text\": ") << QStringLiteral(", \"meta\": {\"pile_set_name\": \"Pile-CC\"}}")
+                              << QStringLiteral("/meta/pile_set_name") << QStringLiteral("Pile-CC");
+        QTest::newRow("redpajama") << QStringLiteral("{\"meta\": {\"redpajama_set_name\": \"RedPajamaC4\"}, \"text\": ")
+                                   << QStringLiteral("}") << QStringLiteral("/meta/redpajama_set_name")
+                                   << QStringLiteral("RedPajamaC4");
+        QTest::newRow("c4") << QStringLiteral("{\"text\": ") << QStringLiteral(", \"timestamp\": \"2019-04-25T12:57:54Z\", \"url\": \"https://x\"}")
+                            << QString() << QString();
+        QTest::newRow("dolma-metadata-source") << QStringLiteral("{\"id\": \"a\", \"metadata\": {\"source\": \"cc\"}, \"text\": ")
+                                               << QStringLiteral("}") << QStringLiteral("/metadata/source") << QStringLiteral("cc");
+    }
+    void layoutsAreDetected()
+    {
+        QFETCH(QString, prefix);
+        QFETCH(QString, suffix);
+        QFETCH(QString, group);
+        QFETCH(QString, groupName);
+        // Take the JSON-encoded text values of a real fixture and wrap them in each layout.
+        std::vector<std::string> lines = splitLines(dolmaPlain());
+        std::string data;
+        for (const auto& l : lines) {
+            size_t k = l.find("\"text\":");
+            size_t start = l.find('"', k + 7);
+            size_t end = start + 1;
+            while (end < l.size() && l[end] != '"')
+                end += l[end] == '\\' ? 2 : 1;
+            data += prefix.toStdString() + l.substr(start, end - start + 1) + suffix.toStdString() + "\n";
+        }
+        QTemporaryDir dir;
+        std::string path = dir.filePath(QStringLiteral("layout.jsonl")).toStdString();
+        writeFile(path, data);
+        ScanResult r = scanFiles({ path });
+        QCOMPARE(r.rejected, uint64_t(0));
+        QCOMPARE(r.index.size(), lines.size());
+        QCOMPARE(QString::fromStdString(r.fields.group), group);
+        QCOMPARE(QString::fromStdString(r.index.groups[r.index.group[0]]), groupName);
+        ScanResult ref = scanFiles({ sharedData("fixtures/dolma_cc_en_head-0091.jsonl") });
+        QCOMPARE(r.index.textBytes, ref.index.textBytes);
+        QCOMPARE(r.scores.values[0], ref.scores.values[0]);
+    }
+
     void concatenatedGzipAndMultiFrameZstd()
     {
         QTemporaryDir dir;
@@ -152,7 +199,7 @@ private Q_SLOTS:
         QVERIFY2(r.rejects[1].reason.find("is a number, expected a string") != std::string::npos,
                  r.rejects[1].reason.c_str());
         QCOMPARE(r.rejects[2].line, uint64_t(4));
-        QVERIFY(r.rejects[2].reason.find("missing text field") != std::string::npos);
+        QVERIFY(r.rejects[2].reason.find("missing text field /text (record has: id)") != std::string::npos);
         QCOMPARE(r.rejects[3].line, uint64_t(5));
         QCOMPARE(r.rejects[4].line, uint64_t(7));
         QCOMPARE(r.index.line[1], uint32_t(8));
