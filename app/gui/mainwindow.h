@@ -1,0 +1,182 @@
+#pragma once
+// The main window: wires the scan controller to the table, plots, viewer and threshold
+// panel, and owns the corpus of the current job. Everything here runs on the GUI thread;
+// the scan, sorting, statistics, text search and document reads run on workers.
+
+#include "scancontroller.h"
+
+#include <columnsummary.h>
+#include <corpusdata.h>
+#include <documentsource.h>
+#include <filterevaluator.h>
+#include <thresholdpanel.h>
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QScrollArea;
+class QTableView;
+class QVBoxLayout;
+
+namespace shardscope {
+
+class DocumentTableModel;
+class DocumentViewer;
+class HistogramWidget;
+class ScatterWidget;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens files and/or directories as one corpus (cancels any running scan).
+    void openInputs(const QStringList& inputs, std::optional<FieldMapping> fields = std::nullopt);
+    // Opens the most recent corpus; false when there is none.
+    bool openMostRecent();
+    void setUseCache(bool on) { m_useCache = on; }
+    void setThreads(int n) { m_threads = n; }
+    // Scorers for new scans, as --scorers takes them (default "all").
+    void setScorers(const std::string& list) { m_scorers = list; }
+
+    // Filter rules as a config in the engine's format, and back.
+    bool loadFilterConfig(const QString& path, QString* error = nullptr);
+    bool saveFilterConfig(const QString& path, QString* error = nullptr);
+    // One id per line, written atomically.
+    bool exportIds(const QString& path, bool kept, QString* error = nullptr);
+
+    // For tests and the benchmarks.
+    bool scanRunning() const { return m_scan->running(); }
+    const CorpusData* corpus() const { return m_corpus.get(); }
+    const std::vector<FilterRule>& rules() const { return m_rules; }
+    const FilterCounts& counts() const { return m_counts; }
+    HistogramWidget* histogram(const QString& column) const;
+    DocumentTableModel* tableModel() const { return m_model; }
+    QTableView* tableView() const { return m_table; }
+    ThresholdPanel* thresholdPanel() const { return m_panel; }
+    DocumentViewer* viewer() const { return m_viewer; }
+    QStringList recentFiles() const;
+    bool statsReady() const { return m_summary != nullptr && !m_statsRunning; }
+    QString lastError() const { return m_lastError; }
+
+Q_SIGNALS:
+    void scanFinished();
+    void statsUpdated();
+    void countsUpdated();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void setupUi();
+    void setupMenus();
+    void resetCorpusUi();
+
+    void onFieldsUncertain(quint64 job, const QStringList& inputs, const FieldMapping& detected);
+    void onStarted(quint64 job, std::shared_ptr<const ScanStart> info);
+    void onBatch(quint64 job, std::shared_ptr<DocBatch> batch);
+    void onProgress(quint64 job, const ScanProgress& p);
+    void onFinished(quint64 job, std::shared_ptr<ScanOutcome> outcome);
+    void onFailed(quint64 job, const QString& message);
+    void cancelScan();
+
+    void redraw();
+    void scheduleStats();
+    void startStats();
+    void applySummary(std::shared_ptr<const CorpusSummary> summary);
+    void ensureHistograms();
+    void showHistogram(const QString& column);
+    void hideHistogram(const QString& column);
+
+    void onBoundsChanged(HistogramWidget* h);
+    void setRules(std::vector<FilterRule> rules, bool updatePlots);
+    void reevaluate();
+    void applyView();
+    void scheduleSaveCutoffs();
+    void saveCutoffs();
+    void restoreCutoffs();
+
+    void addRecent(const QStringList& inputs);
+    void updateRecentMenu();
+    void showMessage(const QString& title, const QString& text, bool error);
+
+    void openDialog(bool directory);
+    void exportConfigDialog();
+    void loadConfigDialog();
+    void exportIdsDialog(bool kept);
+    void exportPlotDialog(QWidget* plotOwner, const QString& name);
+    void editFieldMapping();
+
+    // State of the open corpus.
+    ScanController* m_scan = nullptr;
+    quint64 m_job = 0;
+    QStringList m_inputs;
+    QString m_corpusKey;
+    std::shared_ptr<const ScanStart> m_start;
+    std::shared_ptr<CorpusData> m_corpus;
+    std::shared_ptr<DocumentSource> m_source;
+    std::shared_ptr<const CorpusSummary> m_summary;
+    std::vector<FilterRule> m_rules;
+    std::vector<uint8_t> m_keep;
+    FilterCounts m_counts;
+    bool m_useCache = true;
+    int m_threads = 0;
+    std::string m_scorers = "all";
+    QString m_lastError;
+    bool m_restoringCutoffs = false;
+
+    // Coalesced redraws and background statistics.
+    QTimer m_redrawTimer;
+    QTimer m_saveTimer;
+    QElapsedTimer m_lastStats;
+    quint64 m_statsJob = 0;
+    bool m_statsRunning = false;
+    bool m_statsDirty = false;
+    bool m_countsDirty = false;
+
+    // Widgets.
+    DocumentTableModel* m_model = nullptr;
+    QTableView* m_table = nullptr;
+    QComboBox* m_groupFilter = nullptr;
+    QLineEdit* m_idFilter = nullptr;
+    QLineEdit* m_search = nullptr;
+    QCheckBox* m_searchCase = nullptr;
+    QPushButton* m_searchButton = nullptr;
+    QLabel* m_rowsLabel = nullptr;
+    DocumentViewer* m_viewer = nullptr;
+    ThresholdPanel* m_panel = nullptr;
+    ScatterWidget* m_scatter = nullptr;
+    QWidget* m_histContainer = nullptr;
+    QVBoxLayout* m_histLayout = nullptr;
+    QLabel* m_histPlaceholder = nullptr;
+    QComboBox* m_addHistogram = nullptr;
+    QStringList m_shownColumns;      // histograms on display, in order
+    std::map<QString, HistogramWidget*> m_histograms;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_progressLabel = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QLabel* m_corpusLabel = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QMenu* m_plotMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QList<QAction*> m_corpusActions;
+};
+
+} // namespace shardscope

@@ -1,0 +1,282 @@
+// GUI benchmarks (issue #3, "Performance"). Prints figures; not a pass/fail test.
+//
+//   bench_gui [--docs N] [--scorers LIST] [--skip-scan]
+//
+// 1. Sorting N (default 1,000,000) rows by a score column: the model's row computation on its
+//    own, and sort() to rows swapped in (worker round trip included).          target <= 300 ms
+// 2. A cutoff change to updated counts at N documents: FilterEvaluator alone, and a real
+//    mouse drag on a HistogramWidget through to the ThresholdPanel labels.     target <= 16 ms
+// 3. Worst lateness of a 10 ms timer while the main window scans ../shared/data/bench.
+//                                                                              target <= 50 ms
+// 4. Start to first painted window of the shardscope binary (median of 5).   target <= 1 s
+//
+// Run with QT_QPA_PLATFORM=offscreen (or under Xvfb) on an otherwise idle machine.
+
+#include <columnsummary.h>
+#include <corpusdata.h>
+#include <documenttablemodel.h>
+#include <filterevaluator.h>
+#include <histogramwidget.h>
+#include <mainwindow.h>
+#include <qcustomplot_include.h>
+#include <thresholdpanel.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QHBoxLayout>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+#ifndef SHARDSCOPE_SHARED_DATA
+#define SHARDSCOPE_SHARED_DATA "../shared/data"
+#endif
+
+using namespace shardscope;
+
+namespace {
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+std::shared_ptr<CorpusData> makeCorpus(size_t n)
+{
+    auto c = std::make_shared<CorpusData>();
+    c->setColumns({ ColumnInfo { "zlib6", "", {} }, ColumnInfo { "zstd3", "", {} } });
+    std::vector<std::string> groups { "" };
+    for (int g = 0; g < 30; ++g)
+        groups.push_back("group/" + std::to_string(g));
+    c->setGroupNames(groups);
+    c->reserve(n);
+    std::mt19937 rng(5);
+    std::normal_distribution<float> z(0.45f, 0.12f);
+    std::uniform_int_distribution<uint32_t> g(1, 30), bytes(50, 20000);
+    std::vector<float> s(2);
+    for (size_t i = 0; i < n; ++i) {
+        s[0] = z(rng);
+        s[1] = s[0] * 1.05f + 0.02f;
+        c->appendSynthetic("https://example.org/doc/" + std::to_string(i * 7919 % n), g(rng), bytes(rng), s);
+    }
+    return c;
+}
+
+void benchSort(const std::shared_ptr<CorpusData>& corpus)
+{
+    std::printf("\n== 1. sort %zu rows by a score (target <= 300 ms)\n", corpus->size());
+    DocumentTableModel model;
+    model.setCorpus(corpus);
+    std::vector<double> core, full;
+    for (int rep = 0; rep < 5; ++rep) {
+        DocumentTableModel::RowQuery q;
+        q.docs = corpus->size();
+        q.sortColumn = DocumentTableModel::FirstScoreColumn;
+        q.order = rep % 2 ? Qt::DescendingOrder : Qt::AscendingOrder;
+        QElapsedTimer t;
+        t.start();
+        q.floatKeys = corpus->scores(0);   // the copy the model takes on the GUI thread
+        auto rows = DocumentTableModel::computeRows(q);
+        core.push_back(t.nsecsElapsed() / 1e6);
+
+        QSignalSpy done(&model, &DocumentTableModel::rowsRecomputed);
+        t.restart();
+        model.sort(DocumentTableModel::FirstScoreColumn + (rep % 2), rep % 2 ? Qt::AscendingOrder : Qt::DescendingOrder);
+        while (done.count() == 0)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 5);
+        full.push_back(t.nsecsElapsed() / 1e6);
+    }
+    std::printf("row computation (copy keys + radix sort): median %.1f ms, max %.1f ms\n", median(core),
+                *std::max_element(core.begin(), core.end()));
+    std::printf("model.sort() to rows swapped in:          median %.1f ms, max %.1f ms\n", median(full),
+                *std::max_element(full.begin(), full.end()));
+}
+
+void benchCutoff(const std::shared_ptr<CorpusData>& corpus)
+{
+    std::printf("\n== 2. cutoff change to updated counts at %zu docs (target <= 16 ms)\n", corpus->size());
+    std::vector<double> one, two;
+    FilterEvaluator ev;
+    std::vector<uint8_t> keep;
+    for (int i = 0; i < 30; ++i) {
+        FilterRule r;
+        r.column = "zlib6";
+        r.bounds.min = 0.2 + 0.01 * i;
+        ev.setRules({ r });
+        QElapsedTimer t;
+        t.start();
+        ev.evaluate(*corpus, &keep);
+        one.push_back(t.nsecsElapsed() / 1e6);
+        FilterRule r2;
+        r2.column = "zstd3";
+        r2.bounds.max = 0.8;
+        ev.setRules({ r, r2 });
+        t.restart();
+        ev.evaluate(*corpus, &keep);
+        two.push_back(t.nsecsElapsed() / 1e6);
+    }
+    std::printf("FilterEvaluator, 1 rule:  median %.2f ms, max %.2f ms\n", median(one), *std::max_element(one.begin(), one.end()));
+    std::printf("FilterEvaluator, 2 rules: median %.2f ms, max %.2f ms\n", median(two), *std::max_element(two.begin(), two.end()));
+
+    // The real chain: a mouse move on the plot -> line moves -> boundsChanged -> evaluate ->
+    // threshold panel labels and per-group table.
+    SummaryInput in;
+    in.names = { "zlib6" };
+    in.columns = { corpus->scores(0) };
+    in.groups = corpus->groups();
+    in.groupCount = corpus->groupNames().size();
+    const CorpusSummary summary = summarize(in);
+    QWidget window;
+    auto* layout = new QHBoxLayout(&window);
+    auto* hist = new HistogramWidget(QStringLiteral("zlib6"), &window);
+    auto* panel = new ThresholdPanel(&window);
+    layout->addWidget(hist, 2);
+    layout->addWidget(panel, 1);
+    window.resize(1000, 450);
+    hist->setSummary(*summary.column("zlib6"), corpus->groupNames());
+    QObject::connect(hist, &HistogramWidget::boundsChanged, &window, [&]() {
+        FilterRule r;
+        r.column = "zlib6";
+        r.bounds.min = hist->minCutoff();
+        r.bounds.max = hist->maxCutoff();
+        FilterEvaluator e;
+        e.setRules({ r });
+        const FilterCounts fc = e.evaluate(*corpus, &keep);
+        panel->setRules(e.rules());
+        panel->setCounts(fc, corpus->groupNames());
+    });
+    window.show();
+    QTest::qWaitForWindowExposed(&window);
+    hist->plot()->replot();
+    QTest::qWait(50);
+    const int y = hist->plot()->axisRect()->rect().center().y();
+    const double start = hist->linePixel(HistogramWidget::Edge::Min);
+    QTest::mousePress(hist->plot(), Qt::LeftButton, {}, QPoint(int(start), y));
+    std::vector<double> drag;
+    for (int i = 1; i <= 60; ++i) {
+        QElapsedTimer t;
+        t.start();
+        QTest::mouseMove(hist->plot(), QPoint(int(start) + i * 4, y));
+        QCoreApplication::processEvents(); // the layer repaint and label updates
+        drag.push_back(t.nsecsElapsed() / 1e6);
+    }
+    QTest::mouseRelease(hist->plot(), Qt::LeftButton, {}, QPoint(int(start) + 240, y));
+    std::printf("mouse drag on the plot to panel updated:  median %.2f ms, max %.2f ms (60 moves)\n", median(drag),
+                *std::max_element(drag.begin(), drag.end()));
+}
+
+void benchScanLateness(const QString& scorers)
+{
+    const QString bench = QDir(QStringLiteral(SHARDSCOPE_SHARED_DATA)).filePath(QStringLiteral("bench"));
+    std::printf("\n== 3. worst 10 ms timer lateness while scanning %s with scorers=%s (target <= 50 ms)\n",
+                qPrintable(bench), qPrintable(scorers));
+    if (!QFileInfo::exists(bench)) {
+        std::printf("skipped: %s not found\n", qPrintable(bench));
+        return;
+    }
+    MainWindow w;
+    w.setUseCache(false);
+    w.setScorers(scorers.toStdString());
+    w.resize(1400, 900);
+    w.show();
+    QTest::qWaitForWindowExposed(&w);
+    QElapsedTimer clock, total;
+    std::vector<double> late;
+    QTimer timer;
+    timer.setTimerType(Qt::PreciseTimer);
+    timer.setInterval(10);
+    QObject::connect(&timer, &QTimer::timeout, [&]() {
+        const double ms = clock.nsecsElapsed() / 1e6;
+        clock.restart();
+        late.push_back(std::max(0.0, ms - 10.0));
+    });
+    bool finished = false;
+    QObject::connect(&w, &MainWindow::scanFinished, [&]() { finished = true; });
+    total.start();
+    clock.start();
+    timer.start();
+    w.openInputs({ bench });
+    QEventLoop loop;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, [&]() {
+        if (finished && w.statsReady())
+            loop.quit();
+    });
+    poll.start(50);
+    loop.exec();
+    timer.stop();
+    std::vector<double> sorted = late;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("scan + statistics: %.1f s, %zu docs, %zu timer ticks\n", total.elapsed() / 1000.0,
+                w.corpus() ? w.corpus()->size() : size_t(0), late.size());
+    if (!sorted.empty())
+        std::printf("timer lateness: worst %.1f ms, p99 %.1f ms, median %.2f ms\n", sorted.back(),
+                    sorted[sorted.size() * 99 / 100], sorted[sorted.size() / 2]);
+}
+
+void benchFirstPaint()
+{
+    std::printf("\n== 4. start to first painted window (target <= 1000 ms)\n");
+#ifdef SHARDSCOPE_GUI_BINARY
+    std::vector<double> wall, internal;
+    QTemporaryDir config;
+    for (int i = 0; i < 5; ++i) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+        p.setProcessEnvironment(env);
+        QElapsedTimer t;
+        t.start();
+        p.start(QStringLiteral(SHARDSCOPE_GUI_BINARY), { QStringLiteral("--exit-after-first-paint") });
+        p.waitForFinished(30000);
+        wall.push_back(double(t.elapsed()));
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        const auto at = out.indexOf(QStringLiteral("first-paint-ms "));
+        if (at >= 0)
+            internal.push_back(out.mid(at + 15).section(QLatin1Char('\n'), 0, 0).toDouble());
+    }
+    std::printf("process start to exit after first paint: median %.0f ms, max %.0f ms\n", median(wall),
+                *std::max_element(wall.begin(), wall.end()));
+    if (!internal.empty())
+        std::printf("main() to first paint event:             median %.0f ms\n", median(internal));
+#else
+    std::printf("skipped: built without SHARDSCOPE_GUI_BINARY\n");
+#endif
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("shardscope-bench"));
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    QCommandLineOption docs(QStringLiteral("docs"), QStringLiteral("Documents for benchmarks 1 and 2."), QStringLiteral("n"),
+                            QStringLiteral("1000000"));
+    QCommandLineOption scorers(QStringLiteral("scorers"), QStringLiteral("Scorers for the scan benchmark."),
+                               QStringLiteral("list"), QStringLiteral("all"));
+    QCommandLineOption skipScan(QStringLiteral("skip-scan"), QStringLiteral("Skip benchmark 3."));
+    parser.addOptions({ docs, scorers, skipScan });
+    parser.process(app);
+    QTemporaryDir cache;
+    qputenv("SHARDSCOPE_CACHE_DIR", cache.path().toLocal8Bit());
+    registerBuiltinScorers();
+
+    auto corpus = makeCorpus(parser.value(docs).toULongLong());
+    benchSort(corpus);
+    benchCutoff(corpus);
+    corpus.reset();
+    if (!parser.isSet(skipScan))
+        benchScanLateness(parser.value(scorers));
+    benchFirstPaint();
+    return 0;
+}

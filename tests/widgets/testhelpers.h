@@ -1,0 +1,85 @@
+#pragma once
+// Shared helpers for the widget tests: fixture paths, isolated settings and caches, corpora
+// from a real scan or synthetic columns.
+
+#include <corpusdata.h>
+#include <scan.h>
+#include <scorer.h>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QStandardPaths>
+#include <QString>
+#include <QTemporaryDir>
+
+#include <memory>
+#include <random>
+
+#ifndef SHARDSCOPE_SHARED_DATA
+#define SHARDSCOPE_SHARED_DATA "../shared/data"
+#endif
+
+namespace testhelpers {
+
+inline QString sharedData(const QString& relative)
+{
+    return QDir(QStringLiteral(SHARDSCOPE_SHARED_DATA)).filePath(relative);
+}
+
+// Settings and score caches go to a temporary directory, so tests neither read the user's
+// recent files nor reuse each other's caches.
+inline QTemporaryDir& isolate()
+{
+    static QTemporaryDir dir;
+    static bool done = false;
+    if (!done) {
+        done = true;
+        qputenv("XDG_CONFIG_HOME", QDir(dir.path()).filePath(QStringLiteral("config")).toLocal8Bit());
+        qputenv("SHARDSCOPE_CACHE_DIR", QDir(dir.path()).filePath(QStringLiteral("cache")).toLocal8Bit());
+        QCoreApplication::setOrganizationName(QStringLiteral("shardscope-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("shardscope-tests"));
+        shardscope::registerBuiltinScorers();
+    }
+    return dir;
+}
+
+// Scans real shards with the given scorers through the engine, as the GUI does.
+inline std::shared_ptr<shardscope::CorpusData> scanCorpus(const std::vector<std::string>& shards,
+                                                          const std::string& scorers = "zlib6,zstd3")
+{
+    using namespace shardscope;
+    registerBuiltinScorers();
+    ScanOptions so;
+    so.shards = expandShardPaths(shards);
+    so.fields = detectFields(so.shards.front(), FieldMapping {}, false);
+    for (auto& s : ScorerRegistry::instance().resolveList(scorers))
+        so.scorers.push_back(std::move(s));
+    so.threads = 2;
+    Scan scan(so);
+    ScanResult r = scan.run();
+    return CorpusData::fromScanResult(r);
+}
+
+// Synthetic columns "a" (uniform 0..1) and "b" (normal), with ~1% missing values in "b",
+// three groups and text sizes 100..10000 bytes.
+inline std::shared_ptr<shardscope::CorpusData> syntheticCorpus(size_t n, uint32_t seed = 1)
+{
+    using namespace shardscope;
+    auto c = std::make_shared<CorpusData>();
+    c->setColumns({ ColumnInfo { "a", "uniform", {} }, ColumnInfo { "b", "normal", {} } });
+    c->setGroupNames({ "", "web", "books", "code" });
+    c->reserve(n);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uni(0, 1);
+    std::normal_distribution<float> norm(0.5f, 0.15f);
+    std::uniform_int_distribution<uint32_t> group(1, 3), bytes(100, 10000);
+    std::vector<float> scores(2);
+    for (size_t i = 0; i < n; ++i) {
+        scores[0] = uni(rng);
+        scores[1] = (i % 100 == 7) ? kMissing : norm(rng);
+        c->appendSynthetic("doc-" + std::to_string(i), group(rng), bytes(rng), scores);
+    }
+    return c;
+}
+
+} // namespace testhelpers

@@ -1,0 +1,137 @@
+// DocumentViewer: text read on demand off the GUI thread from real shards (plain and gzip),
+// whitespace and control characters made visible, percentiles and the reasons a document is
+// dropped. Issue #3 item 3.
+
+#include "testhelpers.h"
+
+#include <columnsummary.h>
+#include <documentviewer.h>
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTest>
+
+using namespace shardscope;
+
+class TestDocumentViewer : public QObject {
+    Q_OBJECT
+
+    static QString textOfLine(const QString& path, int line)
+    {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            return {};
+        for (int i = 1; !f.atEnd(); ++i) {
+            const QByteArray l = f.readLine();
+            if (i == line)
+                return QJsonDocument::fromJson(l).object().value(QStringLiteral("text")).toString();
+        }
+        return {};
+    }
+
+private Q_SLOTS:
+    void initTestCase() { testhelpers::isolate(); }
+
+    void markWhitespace_data()
+    {
+        QTest::addColumn<QString>("in");
+        QTest::addColumn<QString>("out");
+        QTest::newRow("space and tab") << QStringLiteral("a b\tc") << QStringLiteral("a·b→\tc");
+        QTest::newRow("newline and CR") << QStringLiteral("a\r\nb") << QStringLiteral("a␍¶\nb");
+        QTest::newRow("C0 control") << QString(QChar(0x07)) << QString(QChar(0x2407));
+        QTest::newRow("line separator breaks the line") << QString(QChar(0x2028)) << QStringLiteral("⟨U+2028⟩\n");
+        QTest::newRow("zero width space") << QString(QChar(0x200B)) << QStringLiteral("⟨U+200B⟩");
+        QTest::newRow("no-break space") << QString(QChar(0xA0)) << QStringLiteral("⍽");
+        QTest::newRow("plain text unchanged") << QStringLiteral("Grüße") << QStringLiteral("Grüße");
+    }
+
+    void markWhitespace()
+    {
+        QFETCH(QString, in);
+        QFETCH(QString, out);
+        QCOMPARE(DocumentViewer::markWhitespace(in), out);
+    }
+
+    void readsTextOnDemand_data()
+    {
+        QTest::addColumn<QString>("shard");
+        QTest::newRow("plain jsonl") << QStringLiteral("fixtures/dolma_cc_en_head-0091.jsonl");
+        QTest::newRow("gzip") << QStringLiteral("fixtures/dolma_cc_en_head-0091.jsonl.gz");
+    }
+
+    void readsTextOnDemand()
+    {
+        QFETCH(QString, shard);
+        const QString path = testhelpers::sharedData(shard);
+        const QString plain = testhelpers::sharedData(QStringLiteral("fixtures/dolma_cc_en_head-0091.jsonl"));
+        if (!QFileInfo::exists(path) || !QFileInfo::exists(plain))
+            QSKIP("shared fixture missing");
+        auto corpus = testhelpers::scanCorpus({ path.toStdString() });
+        QVERIFY(corpus->size() >= 5);
+        auto source = std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields);
+        DocumentViewer viewer;
+        viewer.resize(900, 500);
+        viewer.show();
+        viewer.setCorpus(corpus, source);
+        QSignalSpy loaded(&viewer, &DocumentViewer::documentLoaded);
+        viewer.showDocument(4);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QCOMPARE(loaded.at(0).at(0).toUInt(), 4u);
+        const QString expected = textOfLine(plain, int(corpus->line(4)));
+        QVERIFY(!expected.isEmpty());
+        QCOMPARE(viewer.displayedText(), expected);
+
+        viewer.setShowWhitespace(true);
+        QVERIFY(viewer.displayedText().contains(QChar(0xB7)));
+        QCOMPARE(viewer.displayedText().count(QChar(0xB6)), expected.count(QLatin1Char('\n')));
+        viewer.setShowWhitespace(false);
+        QCOMPARE(viewer.displayedText(), expected);
+
+        // A quick second selection supersedes the first: only the last one is shown.
+        loaded.clear();
+        viewer.showDocument(1);
+        viewer.showDocument(2);
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() >= 1, 10000);
+        QTest::qWait(50);
+        QCOMPARE(loaded.last().at(0).toUInt(), 2u);
+        QCOMPARE(viewer.displayedText(), textOfLine(plain, int(corpus->line(2))));
+    }
+
+    void scoresPercentilesAndReasons()
+    {
+        const QString path = testhelpers::sharedData(QStringLiteral("fixtures/web_pages_wetlike_50.jsonl"));
+        if (!QFileInfo::exists(path))
+            QSKIP("shared fixture missing");
+        auto corpus = testhelpers::scanCorpus({ path.toStdString() });
+        DocumentViewer viewer;
+        viewer.setCorpus(corpus, std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields));
+        SummaryInput in;
+        for (size_t c = 0; c < corpus->columnCount(); ++c) {
+            in.names.push_back(corpus->columns()[c].name);
+            in.columns.push_back(corpus->scores(c));
+        }
+        in.groups = corpus->groups();
+        in.groupCount = corpus->groupNames().size();
+        viewer.setSummary(std::make_shared<const CorpusSummary>(summarize(in)));
+        // The document with the highest zlib6 is at the 100th percentile and dropped by max.
+        const auto& z = corpus->scores(0);
+        const uint32_t top = uint32_t(std::max_element(z.begin(), z.end()) - z.begin());
+        FilterRule rule;
+        rule.column = "zlib6";
+        rule.bounds.max = double(z[top]) - 1e-4;
+        viewer.setRules({ rule });
+        viewer.showDocument(top);
+        QCOMPARE(viewer.scoreTable()->item(0, 0)->text(), QStringLiteral("zlib6"));
+        QCOMPARE(viewer.scoreTable()->item(0, 2)->text(), QStringLiteral("100.00%"));
+        QVERIFY(viewer.verdictText().contains(QStringLiteral("Dropped")));
+        QVERIFY(viewer.verdictText().contains(QStringLiteral("&gt; max")) || viewer.verdictText().contains(QStringLiteral("> max")));
+        viewer.setRules({});
+        QVERIFY(viewer.verdictText().contains(QStringLiteral("Kept")));
+    }
+};
+
+QTEST_MAIN(TestDocumentViewer)
+#include "tst_documentviewer.moc"

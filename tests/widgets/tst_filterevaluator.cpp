@@ -1,0 +1,212 @@
+// FilterEvaluator (the counts behind the threshold panel) against FilterRule::passes, the
+// engine's definition, and the GroupCountsModel that shows them. Issue #3 item 5.
+
+#include "testhelpers.h"
+
+#include <filterevaluator.h>
+#include <thresholdpanel.h>
+
+#include <QAbstractItemModelTester>
+#include <QLabel>
+#include <QTableWidget>
+#include <QTest>
+
+#include <set>
+
+using namespace shardscope;
+
+class TestFilterEvaluator : public QObject {
+    Q_OBJECT
+
+private:
+    static FilterRule rule(const std::string& col, std::optional<double> min, std::optional<double> max)
+    {
+        FilterRule r;
+        r.column = col;
+        r.bounds.min = min;
+        r.bounds.max = max;
+        return r;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { testhelpers::isolate(); }
+
+    void matchesEngineSemantics_data()
+    {
+        QTest::addColumn<int>("variant");
+        QTest::newRow("no rules") << 0;
+        QTest::newRow("min only") << 1;
+        QTest::newRow("min and max, two rules") << 2;
+        QTest::newRow("keep missing") << 3;
+        QTest::newRow("group overrides") << 4;
+        QTest::newRow("rule on an unknown column") << 5;
+    }
+
+    void matchesEngineSemantics()
+    {
+        QFETCH(int, variant);
+        auto corpus = testhelpers::syntheticCorpus(20000, 7);
+        std::vector<FilterRule> rules;
+        switch (variant) {
+        case 1:
+            rules.push_back(rule("a", 0.2, std::nullopt));
+            break;
+        case 2:
+            rules.push_back(rule("a", 0.1, 0.9));
+            rules.push_back(rule("b", 0.3, 0.7));
+            break;
+        case 3: {
+            auto r = rule("b", 0.3, std::nullopt);
+            r.keepMissing = true;
+            rules.push_back(r);
+            break;
+        }
+        case 4: {
+            auto r = rule("a", 0.5, std::nullopt);
+            r.groups["web"] = Bounds { 0.1, 0.2, false };
+            r.groups["code"] = Bounds { std::nullopt, std::nullopt, true };
+            rules.push_back(r);
+            rules.push_back(rule("b", std::nullopt, 0.6));
+            break;
+        }
+        case 5:
+            rules.push_back(rule("a", 0.5, std::nullopt));
+            rules.push_back(rule("not_a_column", 0.5, std::nullopt));
+            break;
+        }
+        FilterEvaluator ev;
+        ev.setRules(rules);
+        std::vector<uint8_t> keep;
+        const FilterCounts fc = ev.evaluate(*corpus, &keep);
+        QCOMPARE(keep.size(), corpus->size());
+
+        KeepCounts expected;
+        std::vector<KeepCounts> perGroup(corpus->groupNames().size());
+        for (size_t i = 0; i < corpus->size(); ++i) {
+            const std::string& g = corpus->groupNames()[corpus->group(i)];
+            bool pass = true;
+            for (const auto& r : rules) {
+                const int col = corpus->columnIndex(r.column);
+                if (col >= 0 && !r.passes(corpus->scores(size_t(col))[i], g))
+                    pass = false;
+            }
+            QCOMPARE(bool(keep[i]), pass);
+            for (KeepCounts* c : { &expected, &perGroup[corpus->group(i)] }) {
+                c->docs++;
+                c->kept += pass;
+                c->bytes += corpus->textBytes(i);
+                c->keptBytes += pass ? corpus->textBytes(i) : 0;
+            }
+        }
+        QCOMPARE(fc.total.docs, expected.docs);
+        QCOMPARE(fc.total.kept, expected.kept);
+        QCOMPARE(fc.total.bytes, expected.bytes);
+        QCOMPARE(fc.total.keptBytes, expected.keptBytes);
+        for (size_t g = 0; g < perGroup.size(); ++g) {
+            QCOMPARE(fc.perGroup[g].kept, perGroup[g].kept);
+            QCOMPARE(fc.perGroup[g].keptBytes, perGroup[g].keptBytes);
+        }
+        if (variant == 5) {
+            QCOMPARE(fc.ruleEvaluated, (std::vector<bool> { true, false }));
+            QCOMPARE(fc.failedByRule[1], uint64_t(0));
+        }
+        if (variant == 2) {
+            QVERIFY(fc.failedByRule[0] > 0 && fc.failedByRule[1] > 0);
+            QVERIFY(fc.onlyRule[0] <= fc.failedByRule[0]);
+            QVERIFY(fc.total.dropped() <= fc.failedByRule[0] + fc.failedByRule[1]);
+        }
+    }
+
+    void reasonsNameRuleValueAndBound()
+    {
+        auto corpus = testhelpers::syntheticCorpus(1000, 3);
+        FilterEvaluator ev;
+        ev.setRules({ rule("a", 0.5, std::nullopt), rule("b", std::nullopt, 10.0) });
+        for (size_t i = 0; i < corpus->size(); ++i) {
+            const float a = corpus->scores(0)[i];
+            const float b = corpus->scores(1)[i];
+            const auto reasons = ev.reasons(*corpus, i);
+            size_t expected = (a < 0.5f ? 1 : 0) + (std::isnan(b) ? 1 : 0);
+            QCOMPARE(reasons.size(), expected);
+            if (a < 0.5f)
+                QVERIFY(reasons.front().find("a = ") == 0 && reasons.front().find("< min 0.5") != std::string::npos);
+            if (std::isnan(b))
+                QVERIFY(reasons.back().find("b is missing") == 0);
+        }
+    }
+
+    void borderlineAndSampleViews()
+    {
+        auto corpus = testhelpers::syntheticCorpus(5000, 11);
+        FilterEvaluator ev;
+        ev.setRules({ rule("a", 0.3, 0.8) });
+        std::vector<uint8_t> keep;
+        ev.evaluate(*corpus, &keep);
+        // Borderline: 10 per side of each of the two cutoffs, the closest ones.
+        const auto border = ev.borderline(*corpus, 10);
+        QCOMPARE(border.size(), size_t(40));
+        const auto& a = corpus->scores(0);
+        // The expected set, computed the slow way: per cutoff and side, the 10 nearest.
+        std::set<uint32_t> expected;
+        for (double c : { 0.3, 0.8 }) {
+            for (int side = 0; side < 2; ++side) {
+                std::vector<std::pair<double, uint32_t>> cand;
+                for (size_t i = 0; i < corpus->size(); ++i)
+                    if ((a[i] < c) == (side == 0))
+                        cand.emplace_back(std::abs(double(a[i]) - c), uint32_t(i));
+                std::sort(cand.begin(), cand.end());
+                for (size_t k = 0; k < 10; ++k)
+                    expected.insert(cand[k].second);
+            }
+        }
+        QCOMPARE(std::set<uint32_t>(border.begin(), border.end()), expected);
+        // Both sides of each cutoff are represented.
+        int below03 = 0, above03 = 0;
+        for (uint32_t d : border) {
+            if (std::abs(a[d] - 0.3f) < std::abs(a[d] - 0.8f))
+                (a[d] < 0.3f ? below03 : above03)++;
+        }
+        QCOMPARE(below03, 10);
+        QCOMPARE(above03, 10);
+
+        const auto sample = FilterEvaluator::randomDropped(keep, 25, 42);
+        QCOMPARE(sample.size(), size_t(25));
+        for (uint32_t d : sample)
+            QVERIFY(!keep[d]);
+        QVERIFY(std::is_sorted(sample.begin(), sample.end()));
+        QVERIFY(FilterEvaluator::randomDropped(keep, 25, 43) != sample);
+        const auto dropped = FilterEvaluator::dropped(keep);
+        const auto kept = FilterEvaluator::kept(keep);
+        QCOMPARE(dropped.size() + kept.size(), corpus->size());
+    }
+
+    void panelShowsCountsAndGroupModel()
+    {
+        auto corpus = testhelpers::syntheticCorpus(3000, 5);
+        ThresholdPanel panel;
+        QAbstractItemModelTester tester(panel.groupModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        FilterEvaluator ev;
+        ev.setRules({ rule("a", 0.25, std::nullopt) });
+        const FilterCounts fc = ev.evaluate(*corpus);
+        panel.setRules(ev.rules());
+        panel.setCounts(fc, corpus->groupNames());
+        // Group 0 (no group) is empty and hidden: three rows.
+        QCOMPARE(panel.groupModel()->rowCount(), 3);
+        qulonglong droppedSum = 0;
+        for (int r = 0; r < 3; ++r)
+            droppedSum += panel.groupModel()->data(panel.groupModel()->index(r, GroupCountsModel::DroppedColumn), Qt::UserRole).toULongLong();
+        QCOMPARE(droppedSum, qulonglong(fc.total.dropped()));
+        QVERIFY(panel.droppedText().contains(QLocale().toString(qulonglong(fc.total.dropped()))));
+        QCOMPARE(panel.rulesTable()->rowCount(), 1);
+        QCOMPARE(panel.rulesTable()->item(0, 3)->text(), QLocale().toString(qulonglong(fc.failedByRule[0])));
+        // A value update (same groups) keeps the rows.
+        ev.setRules({ rule("a", 0.75, std::nullopt) });
+        panel.setCounts(ev.evaluate(*corpus), corpus->groupNames());
+        QCOMPARE(panel.groupModel()->rowCount(), 3);
+        panel.clear();
+        QCOMPARE(panel.groupModel()->rowCount(), 0);
+    }
+};
+
+QTEST_MAIN(TestFilterEvaluator)
+#include "tst_filterevaluator.moc"

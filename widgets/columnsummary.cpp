@@ -1,0 +1,87 @@
+#include "columnsummary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace shardscope {
+
+const ColumnSummary* CorpusSummary::column(std::string_view name) const
+{
+    for (const auto& c : columns)
+        if (c.name == name)
+            return &c;
+    return nullptr;
+}
+
+void CorpusSummary::merge(CorpusSummary&& newer)
+{
+    docs = newer.docs;
+    for (auto& c : newer.columns) {
+        auto it = std::find_if(columns.begin(), columns.end(), [&](const ColumnSummary& o) { return o.name == c.name; });
+        if (it != columns.end())
+            *it = std::move(c);
+        else
+            columns.push_back(std::move(c));
+    }
+}
+
+CorpusSummary summarize(const SummaryInput& in)
+{
+    CorpusSummary out;
+    out.docs = in.groups.size();
+    // The largest groups get an overlay; a corpus with one group has nothing to compare.
+    std::vector<uint64_t> groupSizes(in.groupCount, 0);
+    for (uint32_t g : in.groups)
+        if (g < groupSizes.size())
+            ++groupSizes[g];
+    std::vector<uint32_t> order(in.groupCount);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return groupSizes[a] > groupSizes[b]; });
+    std::vector<int> overlaySlot(in.groupCount, -1);
+    std::vector<uint32_t> overlay;
+    size_t nonEmpty = size_t(std::count_if(groupSizes.begin(), groupSizes.end(), [](uint64_t c) { return c > 0; }));
+    if (nonEmpty > 1) {
+        for (uint32_t g : order) {
+            if (groupSizes[g] == 0 || int(overlay.size()) >= in.maxOverlayGroups)
+                break;
+            overlaySlot[g] = int(overlay.size());
+            overlay.push_back(g);
+        }
+    }
+
+    for (size_t c = 0; c < in.columns.size(); ++c) {
+        const auto& values = in.columns[c];
+        ColumnSummary s;
+        s.name = c < in.names.size() ? in.names[c] : std::string();
+        s.sorted = SortedColumn::build(values);
+        if (!s.sorted.sorted.empty()) {
+            s.dataMin = s.sorted.sorted.front();
+            s.dataMax = s.sorted.sorted.back();
+        }
+        s.stats = ColumnStats::compute(s.name, values, 0, true);
+        const Histogram& h = s.stats.histogram;
+        if (!overlay.empty() && !h.counts.empty() && h.hi > h.lo) {
+            const size_t bins = h.counts.size();
+            std::vector<std::vector<uint64_t>> counts(overlay.size(), std::vector<uint64_t>(bins, 0));
+            const double scale = double(bins) / (h.hi - h.lo);
+            const size_t n = std::min(values.size(), in.groups.size());
+            for (size_t i = 0; i < n; ++i) {
+                const int slot = overlaySlot[in.groups[i]];
+                const double v = values[i];
+                if (slot < 0 || v != v || v < h.lo || v > h.hi)
+                    continue;
+                size_t b = size_t((v - h.lo) * scale);
+                if (b >= bins)
+                    b = bins - 1;
+                ++counts[size_t(slot)][b];
+            }
+            for (size_t k = 0; k < overlay.size(); ++k)
+                s.groups.push_back({ overlay[k], std::move(counts[k]) });
+        }
+        out.columns.push_back(std::move(s));
+    }
+    return out;
+}
+
+} // namespace shardscope

@@ -1,0 +1,382 @@
+#include "documentviewer.h"
+
+#include "filterevaluator.h"
+
+#include <QCheckBox>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QSplitter>
+#include <QSyntaxHighlighter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <cmath>
+
+namespace shardscope {
+
+namespace {
+
+bool isMarker(char32_t c)
+{
+    return c == 0xB7 || c == 0x2192 || c == 0xB6 || c == 0x240D || (c >= 0x2400 && c <= 0x2421) || c == 0x237D;
+}
+
+// Greys out the whitespace markers so the text itself stays readable.
+class MarkerHighlighter : public QSyntaxHighlighter {
+public:
+    using QSyntaxHighlighter::QSyntaxHighlighter;
+    bool enabled = false;
+
+protected:
+    void highlightBlock(const QString& text) override
+    {
+        if (!enabled)
+            return;
+        QTextCharFormat marker;
+        marker.setForeground(QColor(0x9e, 0x9e, 0x9e));
+        QTextCharFormat special;
+        special.setForeground(QColor(0xd8, 0x1b, 0x60));
+        special.setFontWeight(QFont::Bold);
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            const QChar c = text.at(i);
+            if (c == QChar(0x27E8)) {
+                const qsizetype end = text.indexOf(QChar(0x27E9), i);
+                if (end > i) {
+                    setFormat(int(i), int(end - i + 1), special);
+                    i = end;
+                    continue;
+                }
+            }
+            if (isMarker(c.unicode()))
+                setFormat(int(i), 1, c.unicode() >= 0x2400 && c.unicode() <= 0x2421 && c.unicode() != 0x240D ? special
+                                                                                                             : marker);
+        }
+    }
+};
+
+QString percentText(double p)
+{
+    return QString::number(p, 'f', p < 1 || p > 99 ? 2 : 1) + QLatin1Char('%');
+}
+
+} // namespace
+
+QString DocumentViewer::markWhitespace(const QString& text)
+{
+    QString out;
+    out.reserve(text.size() + text.size() / 4);
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t c = text.at(i).unicode();
+        switch (c) {
+        case u' ':
+            out += QChar(0xB7);
+            break;
+        case u'\t':
+            out += QChar(0x2192);
+            out += QLatin1Char('\t');
+            break;
+        case u'\n':
+            out += QChar(0xB6);
+            out += QLatin1Char('\n');
+            break;
+        case u'\r':
+            out += QChar(0x240D);
+            break;
+        case 0xA0:
+            out += QChar(0x237D); // ⍽ no-break space
+            break;
+        case 0x2028:
+        case 0x2029:
+        case 0x85:
+        case 0x200B:
+        case 0x200C:
+        case 0x200D:
+        case 0x200E:
+        case 0x200F:
+        case 0x2060:
+        case 0xFEFF:
+        case 0xAD:
+            out += QChar(0x27E8) + QStringLiteral("U+%1").arg(uint(c), 4, 16, QLatin1Char('0')).toUpper() + QChar(0x27E9);
+            // Line and paragraph separators still break the displayed line.
+            if (c == 0x2028 || c == 0x2029 || c == 0x85)
+                out += QLatin1Char('\n');
+            break;
+        default:
+            if (c < 0x20)
+                out += QChar(char16_t(0x2400 + c));
+            else if (c == 0x7F)
+                out += QChar(0x2421);
+            else
+                out += QChar(c);
+        }
+    }
+    return out;
+}
+
+DocumentViewer::DocumentViewer(QWidget* parent)
+    : QWidget(parent)
+{
+    setObjectName(QStringLiteral("documentViewer"));
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+
+    m_verdict = new QLabel(this);
+    m_verdict->setWordWrap(true);
+    m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_verdict);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    auto* left = new QWidget(splitter);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    auto* bar = new QHBoxLayout;
+    m_wsBox = new QCheckBox(tr("Show whitespace && control characters"), left);
+    m_rawBox = new QCheckBox(tr("Raw JSON"), left);
+    m_wrapBox = new QCheckBox(tr("Wrap"), left);
+    m_wrapBox->setChecked(true);
+    bar->addWidget(m_wsBox);
+    bar->addWidget(m_rawBox);
+    bar->addWidget(m_wrapBox);
+    bar->addStretch(1);
+    leftLayout->addLayout(bar);
+    m_edit = new QPlainTextEdit(left);
+    m_edit->setReadOnly(true);
+    m_edit->setObjectName(QStringLiteral("documentText"));
+    m_edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_edit->setPlaceholderText(tr("Select a document in the table to read it."));
+    new MarkerHighlighter(m_edit->document());
+    leftLayout->addWidget(m_edit, 1);
+
+    auto* right = new QWidget(splitter);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    auto makeTable = [right](const QStringList& headers) {
+        auto* t = new QTableWidget(right);
+        t->setColumnCount(int(headers.size()));
+        t->setHorizontalHeaderLabels(headers);
+        t->verticalHeader()->setVisible(false);
+        t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 4);
+        t->horizontalHeader()->setStretchLastSection(true);
+        t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+        t->setSelectionBehavior(QAbstractItemView::SelectRows);
+        t->setAlternatingRowColors(true);
+        return t;
+    };
+    m_meta = makeTable({ tr("Field"), tr("Value") });
+    m_meta->setObjectName(QStringLiteral("metadata"));
+    m_scores = makeTable({ tr("Score"), tr("Value"), tr("Percentile"), tr("Rule") });
+    m_scores->setObjectName(QStringLiteral("scores"));
+    rightLayout->addWidget(m_meta, 1);
+    rightLayout->addWidget(m_scores, 1);
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter, 1);
+
+    connect(m_wsBox, &QCheckBox::toggled, this, &DocumentViewer::setShowWhitespace);
+    connect(m_rawBox, &QCheckBox::toggled, this, [this](bool on) {
+        m_showRaw = on;
+        updateText();
+    });
+    connect(m_wrapBox, &QCheckBox::toggled, this, [this](bool on) {
+        m_edit->setLineWrapMode(on ? QPlainTextEdit::WidgetWidth : QPlainTextEdit::NoWrap);
+    });
+}
+
+DocumentViewer::~DocumentViewer() = default;
+
+void DocumentViewer::setCorpus(std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source)
+{
+    m_corpus = std::move(corpus);
+    m_source = std::move(source);
+    m_summary.reset();
+    showDocument(std::nullopt);
+}
+
+void DocumentViewer::setSummary(std::shared_ptr<const CorpusSummary> summary)
+{
+    m_summary = std::move(summary);
+    updateMetadata();
+}
+
+void DocumentViewer::setRules(const std::vector<FilterRule>& rules)
+{
+    m_rules = rules;
+    updateMetadata();
+}
+
+void DocumentViewer::showDocument(std::optional<uint32_t> doc)
+{
+    m_doc = doc;
+    const quint64 request = ++m_request;
+    m_text.clear();
+    m_raw.clear();
+    m_error.clear();
+    updateMetadata();
+    if (!doc || !m_corpus || !m_source || *doc >= m_corpus->size()) {
+        m_edit->clear();
+        return;
+    }
+    m_edit->setPlainText(tr("Reading…"));
+    const uint32_t shard = m_corpus->shard(*doc);
+    const uint64_t offset = m_corpus->offset(*doc);
+    const uint32_t length = m_corpus->length(*doc);
+    auto source = m_source;
+    const uint32_t d = *doc;
+    QtConcurrent::run([source, shard, offset, length]() { return source->read(shard, offset, length); })
+        .then(this, [this, request, d](DocumentSource::Document r) {
+            if (request != m_request)
+                return; // another document was selected meanwhile
+            m_text = QString::fromStdString(r.text);
+            m_raw = QString::fromStdString(r.line);
+            m_error = QString::fromStdString(r.error);
+            updateText();
+            emit documentLoaded(d);
+        });
+}
+
+void DocumentViewer::setShowWhitespace(bool on)
+{
+    m_showWhitespace = on;
+    {
+        const QSignalBlocker b(m_wsBox);
+        m_wsBox->setChecked(on);
+    }
+    updateText();
+}
+
+QString DocumentViewer::displayedText() const
+{
+    return m_edit->toPlainText();
+}
+
+QString DocumentViewer::verdictText() const
+{
+    return m_verdict->text();
+}
+
+void DocumentViewer::updateText()
+{
+    if (!m_error.isEmpty()) {
+        m_edit->setPlainText(tr("Could not read this document:\n%1").arg(m_error));
+        return;
+    }
+    QString t = m_showRaw ? m_raw : m_text;
+    QString note;
+    if (t.size() > kMaxShownChars) {
+        note = tr("\n\n[… showing the first %1 of %2 characters]")
+                   .arg(QLocale().toString(kMaxShownChars), QLocale().toString(t.size()));
+        t.truncate(kMaxShownChars);
+    }
+    if (m_showWhitespace)
+        t = markWhitespace(t);
+    auto* hl = m_edit->document()->findChild<QSyntaxHighlighter*>();
+    if (auto* mh = static_cast<MarkerHighlighter*>(hl))
+        mh->enabled = m_showWhitespace;
+    m_edit->setPlainText(t + note);
+}
+
+void DocumentViewer::updateMetadata()
+{
+    m_meta->setRowCount(0);
+    m_scores->setRowCount(0);
+    if (!m_doc || !m_corpus || *m_doc >= m_corpus->size()) {
+        m_verdict->setText(tr("No document selected."));
+        m_verdict->setStyleSheet({});
+        return;
+    }
+    const CorpusData& c = *m_corpus;
+    const uint32_t d = *m_doc;
+    const QLocale loc;
+    const std::string& group = c.groupNames()[c.group(d)];
+    QString shardPath;
+    const uint32_t s = c.shard(d);
+    if (s < c.shards.size())
+        shardPath = QString::fromStdString(c.shards[s].path);
+    const std::pair<QString, QString> meta[] = {
+        { tr("Id"), QString::fromStdString(c.idOf(d)) },
+        { tr("Group"), group.empty() ? tr("(none)") : QString::fromStdString(group) },
+        { tr("Document"), loc.toString(qulonglong(d)) },
+        { tr("Shard"), QFileInfo(shardPath).fileName() },
+        { tr("Line"), loc.toString(qulonglong(c.line(d))) },
+        { tr("Offset"), loc.toString(qulonglong(c.offset(d))) },
+        { tr("Text bytes"), loc.toString(qulonglong(c.textBytes(d))) },
+        { tr("Text characters"), loc.toString(qulonglong(c.textChars(d))) },
+    };
+    m_meta->setRowCount(int(std::size(meta)));
+    int row = 0;
+    for (const auto& [k, v] : meta) {
+        m_meta->setItem(row, 0, new QTableWidgetItem(k));
+        auto* item = new QTableWidgetItem(v);
+        if (k == tr("Shard"))
+            item->setToolTip(shardPath);
+        m_meta->setItem(row, 1, item);
+        ++row;
+    }
+
+    m_scores->setRowCount(int(c.columnCount()));
+    for (size_t col = 0; col < c.columnCount(); ++col) {
+        const auto& info = c.columns()[col];
+        const float v = c.scores(col)[d];
+        auto* name = new QTableWidgetItem(QString::fromStdString(info.name));
+        name->setToolTip(QString::fromStdString(info.definition));
+        m_scores->setItem(int(col), 0, name);
+        m_scores->setItem(int(col), 1,
+                          new QTableWidgetItem(std::isnan(v) ? tr("missing") : QString::number(double(v), 'g', 5)));
+        QString pct;
+        if (m_summary && !std::isnan(v))
+            if (const ColumnSummary* cs = m_summary->column(info.name); cs && !cs->empty())
+                pct = percentText(cs->sorted.percentileOf(v));
+        m_scores->setItem(int(col), 2, new QTableWidgetItem(pct));
+        QString rule;
+        for (const auto& r : m_rules) {
+            if (r.column != info.name)
+                continue;
+            const Bounds& b = r.boundsFor(group);
+            if (b.disabled) {
+                rule = tr("off for this group");
+            } else {
+                QStringList parts;
+                if (b.min)
+                    parts << tr("≥ %1").arg(*b.min, 0, 'g', 5);
+                if (b.max)
+                    parts << tr("≤ %1").arg(*b.max, 0, 'g', 5);
+                rule = parts.join(QStringLiteral(", "));
+                rule += r.passes(v, group) ? tr("  ✓") : tr("  ✗");
+            }
+        }
+        auto* ruleItem = new QTableWidgetItem(rule);
+        if (rule.endsWith(QChar(0x2717)))
+            ruleItem->setForeground(QColor(0xc6, 0x28, 0x28));
+        m_scores->setItem(int(col), 3, ruleItem);
+    }
+    m_scores->resizeColumnsToContents();
+    m_meta->resizeColumnToContents(0);
+
+    FilterEvaluator ev;
+    ev.setRules(m_rules);
+    const auto reasons = ev.reasons(c, d);
+    if (reasons.empty()) {
+        m_verdict->setText(m_rules.empty() ? tr("<b>Kept</b> — no rules are active.")
+                                           : tr("<b>Kept</b> — passes every rule."));
+        m_verdict->setStyleSheet(QStringLiteral("QLabel { color: #2e7d32; }"));
+    } else {
+        QStringList lines;
+        for (const auto& r : reasons)
+            lines << QString::fromStdString(r).toHtmlEscaped();
+        m_verdict->setText(tr("<b>Dropped</b> by %n rule(s): ", nullptr, int(reasons.size()))
+                           + lines.join(QStringLiteral("; ")));
+        m_verdict->setStyleSheet(QStringLiteral("QLabel { color: #c62828; }"));
+    }
+}
+
+} // namespace shardscope

@@ -1,0 +1,77 @@
+#pragma once
+// The selected document: its text (read on demand off the GUI thread), its metadata, each
+// score with its percentile in the corpus, and which rules drop it and why.
+
+#include "columnsummary.h"
+#include "corpusdata.h"
+#include "documentsource.h"
+
+#include <filterconfig.h>
+
+#include <QWidget>
+
+#include <memory>
+#include <optional>
+
+class QCheckBox;
+class QLabel;
+class QPlainTextEdit;
+class QTableWidget;
+
+namespace shardscope {
+
+class DocumentViewer : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr qsizetype kMaxShownChars = 2 * 1024 * 1024;
+
+    explicit DocumentViewer(QWidget* parent = nullptr);
+    ~DocumentViewer() override;
+
+    void setCorpus(std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source);
+    void setSummary(std::shared_ptr<const CorpusSummary> summary);
+    void setRules(const std::vector<FilterRule>& rules);
+    void showDocument(std::optional<uint32_t> doc);
+    std::optional<uint32_t> document() const { return m_doc; }
+
+    void setShowWhitespace(bool on);
+    bool showWhitespace() const { return m_showWhitespace; }
+    // The text as displayed (with whitespace markers when on).
+    QString displayedText() const;
+    QString verdictText() const;
+    QTableWidget* scoreTable() const { return m_scores; }
+
+    // Visible stand-ins for whitespace and invisible characters: space ·, tab →, newline ¶,
+    // carriage return ␍, C0 controls as U+2400 pictures, and "⟨U+XXXX⟩" for line/paragraph
+    // separators, zero-width and other format characters.
+    static QString markWhitespace(const QString& text);
+
+signals:
+    void documentLoaded(quint32 doc);
+
+private:
+    void updateText();
+    void updateMetadata();
+
+    std::shared_ptr<const CorpusData> m_corpus;
+    std::shared_ptr<DocumentSource> m_source;
+    std::shared_ptr<const CorpusSummary> m_summary;
+    std::vector<FilterRule> m_rules;
+    std::optional<uint32_t> m_doc;
+    quint64 m_request = 0;
+    QString m_text;
+    QString m_raw;
+    QString m_error;
+    bool m_showWhitespace = false;
+    bool m_showRaw = false;
+
+    QLabel* m_verdict = nullptr;
+    QPlainTextEdit* m_edit = nullptr;
+    QCheckBox* m_wsBox = nullptr;
+    QCheckBox* m_rawBox = nullptr;
+    QCheckBox* m_wrapBox = nullptr;
+    QTableWidget* m_meta = nullptr;
+    QTableWidget* m_scores = nullptr;
+};
+
+} // namespace shardscope

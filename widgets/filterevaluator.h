@@ -1,0 +1,63 @@
+#pragma once
+// Evaluates a set of filter rules over a CorpusData in one pass: the keep mask, kept and
+// dropped counts in documents and text bytes, overall, per group and per rule. This is the
+// inner loop while a cutoff line is dragged, so it is a flat loop over column arrays with
+// the bounds resolved per group up front: about 2-4 ms for a million documents and two rules.
+//
+// Semantics are FilterRule::passes(): min <= v <= max on the double value, a missing (NaN)
+// value fails unless the rule keeps missing values, a disabled group override passes all.
+
+#include "corpusdata.h"
+
+#include <filterconfig.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace shardscope {
+
+struct KeepCounts {
+    uint64_t docs = 0;
+    uint64_t kept = 0;
+    uint64_t bytes = 0;
+    uint64_t keptBytes = 0;
+    uint64_t dropped() const { return docs - kept; }
+    uint64_t droppedBytes() const { return bytes - keptBytes; }
+};
+
+struct FilterCounts {
+    KeepCounts total;
+    std::vector<KeepCounts> perGroup;      // indexed like CorpusData::groupNames()
+    std::vector<uint64_t> failedByRule;    // documents failing each rule (regardless of others)
+    std::vector<uint64_t> onlyRule;        // documents dropped by this rule alone
+    std::vector<bool> ruleEvaluated;       // false: the rule's column is not in this corpus
+};
+
+class FilterEvaluator {
+public:
+    void setRules(std::vector<FilterRule> rules) { m_rules = std::move(rules); }
+    const std::vector<FilterRule>& rules() const { return m_rules; }
+
+    // One pass over documents [0, corpus.size()); fills keep (1 = kept) when non-null.
+    FilterCounts evaluate(const CorpusData& corpus, std::vector<uint8_t>* keep = nullptr) const;
+
+    // Why a document is dropped: one line per failing rule, e.g. "zlib6 = 0.181 < min 0.25".
+    std::vector<std::string> reasons(const CorpusData& corpus, size_t doc) const;
+
+    // Dropped documents (keep == 0), in document order.
+    static std::vector<uint32_t> dropped(const std::vector<uint8_t>& keep);
+    // Kept documents, in document order.
+    static std::vector<uint32_t> kept(const std::vector<uint8_t>& keep);
+    // A uniform random sample of the dropped documents (reservoir sampling), in document order.
+    static std::vector<uint32_t> randomDropped(const std::vector<uint8_t>& keep, size_t n, uint64_t seed);
+    // For each active bound: the `perSide` documents nearest the cutoff on each side, in
+    // order of distance (closest first), without duplicates.
+    std::vector<uint32_t> borderline(const CorpusData& corpus, size_t perSide) const;
+
+private:
+    std::vector<FilterRule> m_rules;
+};
+
+} // namespace shardscope
