@@ -6,7 +6,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git
-    zlib1g-dev libzstd-dev zstd libsimdjson-dev nlohmann-json3-dev libcli11-dev libxxhash-dev
+    zlib1g-dev libzstd-dev zstd libsimdjson-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libpcre2-dev
     qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libqcustomplot-dev libgl1-mesa-dev
     libopenblas0-pthread
     python3 python3-zstandard
