@@ -1,0 +1,349 @@
+#include "scorers/c4.h"
+
+#include "scorers/specscorer.h"
+#include "scorers/textsplit.h"
+#include "scorers/unicodeclass.h"
+
+#include <algorithm>
+#include <array>
+
+namespace shardscope {
+namespace {
+
+const ColumnSpec kC4Columns[] = {
+    {"c4_line_count", "number of lines of str.splitlines(); 0 for empty text; datatrove C4QualityFilter"},
+    {"c4_dropped_line_frac",
+     "lines removed by the C4 line rules (too long word, no terminal punctuation, < 3 words, javascript, policy) "
+     "/ lines; kMissing without lines; datatrove C4QualityFilter"},
+    {"c4_too_long_word_line_frac",
+     "lines with a whitespace word of more than 1000 code points / lines; kMissing without lines; datatrove "
+     "dialect (C4: line dropped)"},
+    {"c4_no_terminal_punct_line_frac",
+     "remaining lines that after citation removal do not end with . ? ! \" ' or end with '...' / lines; kMissing "
+     "without lines; datatrove dialect (C4: line dropped)"},
+    {"c4_too_few_words_line_frac",
+     "remaining lines with fewer than 3 whitespace words / lines; kMissing without lines; datatrove dialect "
+     "(C4: line dropped)"},
+    {"c4_javascript_line_frac",
+     "remaining lines containing 'javascript' (case-insensitive) / lines; kMissing without lines; datatrove "
+     "dialect (C4: line dropped)"},
+    {"c4_policy_line_frac",
+     "remaining lines containing terms of use / privacy policy / cookie policy / uses cookies / use of cookies / "
+     "use cookies (case-insensitive) / lines; kMissing without lines; datatrove dialect (C4: line dropped)"},
+    {"c4_lorem_ipsum",
+     "1 if a line reaching the lorem-ipsum rule contains 'lorem ipsum' (case-insensitive), else 0; datatrove "
+     "dialect (C4: drop if 1)"},
+    {"c4_curly_bracket",
+     "1 if a line reaching the curly-bracket rule (after the javascript rule) contains '{', else 0; datatrove "
+     "dialect (C4: drop if 1)"},
+    {"c4_sentence_count",
+     "sentences in the kept lines (spaCy sentencizer rule over SpacyLike tokens); datatrove dialect "
+     "(C4: keep >= 5)"},
+};
+
+const ColumnSpec kDolmaC4Columns[] = {
+    {"c4_dolma_no_punct_line_frac",
+     "lines of text.split('\\n') whose lower().strip() does not end with . ? ! or \" / lines; empty text 1; Dolma "
+     "c4_v1 (C4: line dropped)"},
+    {"c4_dolma_few_words_line_frac",
+     "lines of text.split('\\n') with fewer than 3 whitespace words / lines; empty text 1; Dolma c4_v1 "
+     "(C4: line dropped)"},
+    {"c4_dolma_javascript",
+     "1 if some whitespace word, lower-cased, equals 'javascript', else 0; Dolma c4_v1 has_javascript"},
+    {"c4_dolma_lorem_ipsum",
+     "1 if some lower-cased line contains 'lorem ipsum', else 0; Dolma c4_v1 (C4: drop if 1)"},
+    {"c4_dolma_curly_brace", "1 if the text contains '{', else 0; Dolma c4_v1 (C4: drop if 1)"},
+};
+
+constexpr std::array<std::string_view, 6> kPolicy = {"terms of use",   "privacy policy", "cookie policy",
+                                                     "uses cookies",   "use of cookies", "use cookies"};
+
+bool contains(std::string_view s, std::string_view what)
+{
+    return s.find(what) != std::string_view::npos;
+}
+
+// `lowerNeedle` (ASCII, starting with a letter) in Python's s.lower(), for s without U+212A KELVIN SIGN
+// (see lowerForAsciiMatch for why no other non-ASCII code point matters).
+size_t findFolded(std::string_view s, std::string_view lowerNeedle)
+{
+    if (s.size() < lowerNeedle.size())
+        return std::string_view::npos;
+    const char first = lowerNeedle[0];
+    const size_t last = s.size() - lowerNeedle.size();
+    for (size_t i = 0; i <= last; ++i) {
+        if ((s[i] | 0x20) != first)
+            continue;
+        size_t k = 1;
+        while (k < lowerNeedle.size()) {
+            const char c = s[i + k];
+            const char lc = (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c;
+            if (lc != lowerNeedle[k])
+                break;
+            ++k;
+        }
+        if (k == lowerNeedle.size())
+            return i;
+    }
+    return std::string_view::npos;
+}
+
+bool containsFolded(std::string_view s, std::string_view lowerNeedle)
+{
+    return findFolded(s, lowerNeedle) != std::string_view::npos;
+}
+
+constexpr std::string_view kKelvin = "\xE2\x84\xAA";
+
+// re.sub(r"\[\d*]|\[edit]|\[citation needed]", "", line); returns line itself when nothing matches.
+std::string_view removeCitations(std::string_view line, std::string& buf)
+{
+    size_t at = line.find('[');
+    if (at == std::string_view::npos)
+        return line;
+    buf.clear();
+    size_t copied = 0;
+    while (at != std::string_view::npos) {
+        size_t matchEnd = 0;
+        // \[\d*]
+        {
+            const auto* p = reinterpret_cast<const unsigned char*>(line.data()) + at + 1;
+            const auto* end = reinterpret_cast<const unsigned char*>(line.data()) + line.size();
+            while (p < end) {
+                char32_t cp;
+                const int n = uc::decodeUtf8(p, end, cp);
+                if (!(uc::classOf(cp) & uc::Digit))
+                    break;
+                p += n;
+            }
+            if (p < end && *p == ']')
+                matchEnd = size_t(p + 1 - reinterpret_cast<const unsigned char*>(line.data()));
+        }
+        if (!matchEnd) {
+            const std::string_view rest = line.substr(at);
+            if (rest.starts_with("[edit]"))
+                matchEnd = at + 6;
+            else if (rest.starts_with("[citation needed]"))
+                matchEnd = at + 17;
+        }
+        if (matchEnd) {
+            buf.append(line.substr(copied, at - copied));
+            copied = matchEnd;
+            at = line.find('[', matchEnd);
+        } else {
+            at = line.find('[', at + 1);
+        }
+    }
+    if (copied == 0)
+        return line;
+    buf.append(line.substr(copied));
+    return buf;
+}
+
+// spaCy Sentencizer.predict over tokens: the number of sentence starts.
+size_t sentenceCount(const Token* begin, const Token* end)
+{
+    if (begin == end)
+        return 0;
+    size_t sentences = 1;
+    bool seenPeriod = false;
+    for (const Token* it = begin; it != end; ++it) {
+        const Token& t = *it;
+        const bool inPunctChars = t.flags & TokSentEnd;
+        if (seenPeriod && !(t.flags & TokPunctOnly) && !inPunctChars) {
+            ++sentences;
+            seenPeriod = false;
+        } else if (inPunctChars) {
+            seenPeriod = true;
+        }
+    }
+    return sentences;
+}
+
+// Counts whitespace words of s and tells whether one is longer than maxChars code points.
+void scanWords(std::string_view s, size_t maxChars, size_t& words, bool& tooLong)
+{
+    words = 0;
+    tooLong = false;
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        int n;
+        while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
+            p += n;
+        if (p == end)
+            break;
+        ++words;
+        size_t chars = 0;
+        while (p < end && !uc::pySpaceAt(p, end)) {
+            chars += (*p & 0xC0) != 0x80;
+            ++p;
+        }
+        tooLong = tooLong || chars > maxChars;
+    }
+}
+
+class C4Worker final : public ScorerWorker {
+public:
+    void score(std::string_view text, float* out) override
+    {
+        size_t lines = 0, tooLong = 0, noPunct = 0, fewWords = 0, javascript = 0, policy = 0, kept = 0;
+        size_t sentences = 0;
+        bool lorem = false, curly = false;
+        // Sentences of kept lines come from the text's SpacyLike tokens (shared with the other scorers)
+        // where the line is a piece of the text; a line changed by citation removal is tokenised anew.
+        const bool tokenised = text.size() <= kMaxTokenisedText;
+        const std::vector<Token>* textTokens = tokenised ? &spacyLikeTokens(text) : nullptr;
+        size_t cursor = 0;
+        const bool kelvin = contains(text, kKelvin);
+        forEachSplitline(text, [&](std::string_view raw) {
+            ++lines;
+            const std::string_view stripped = uc::pyStrip(raw);
+            size_t words;
+            bool longWord;
+            scanWords(stripped, 1000, words, longWord);
+            if (longWord) {
+                ++tooLong;
+                return;
+            }
+            const std::string_view line = removeCitations(stripped, m_citationBuf);
+            const bool terminal = line.ends_with('.') || line.ends_with('?') || line.ends_with('!')
+                || line.ends_with('"') || line.ends_with('\'');
+            if (!terminal || line.ends_with("...")) {
+                ++noPunct;
+                return;
+            }
+            if (words < 3) {
+                ++fewWords;
+                return;
+            }
+            std::string_view hay = line;
+            if (kelvin) {
+                lowerForAsciiMatch(line, m_lower);
+                hay = m_lower;
+            }
+            lorem = lorem || containsFolded(hay, "lorem ipsum");
+            if (containsFolded(hay, "javascript")) {
+                ++javascript;
+                return;
+            }
+            curly = curly || contains(line, "{");
+            for (const std::string_view p : kPolicy) {
+                if (containsFolded(hay, p)) {
+                    ++policy;
+                    return;
+                }
+            }
+            ++kept;
+            if (!tokenised)
+                return;
+            if (line.data() >= text.data() && line.data() + line.size() <= text.data() + text.size()) {
+                const size_t from = size_t(line.data() - text.data()), to = from + line.size();
+                const std::vector<Token>& all = *textTokens;
+                while (cursor < all.size() && all[cursor].offset < from)
+                    ++cursor;
+                size_t end = cursor;
+                while (end < all.size() && all[end].offset < to)
+                    ++end;
+                sentences += sentenceCount(all.data() + cursor, all.data() + end);
+                cursor = end;
+            } else {
+                m_splitter.split(line, m_tokens);
+                sentences += sentenceCount(m_tokens.data(), m_tokens.data() + m_tokens.size());
+            }
+        });
+        const double n = double(lines);
+        auto frac = [&](size_t k) { return lines ? float(double(k) / n) : kMissing; };
+        out[0] = float(lines);
+        out[1] = frac(lines - kept);
+        out[2] = frac(tooLong);
+        out[3] = frac(noPunct);
+        out[4] = frac(fewWords);
+        out[5] = frac(javascript);
+        out[6] = frac(policy);
+        out[7] = lorem ? 1.0f : 0.0f;
+        out[8] = curly ? 1.0f : 0.0f;
+        out[9] = float(sentences);
+    }
+
+private:
+    std::string m_citationBuf;
+    std::string m_lower;
+    SpacyLikeSplitter m_splitter;
+    std::vector<Token> m_tokens;
+};
+
+class DolmaC4Worker final : public ScorerWorker {
+public:
+    void score(std::string_view text, float* out) override
+    {
+        size_t lines = 0, noPunct = 0, fewWords = 0;
+        forEachSplit(text, '\n', [&](std::string_view raw) {
+            ++lines;
+            // lower() changes none of the characters looked at here
+            const std::string_view line = uc::pyStrip(raw);
+            const bool terminal = line.ends_with('.') || line.ends_with('?') || line.ends_with('!') || line.ends_with('"');
+            noPunct += !terminal;
+            size_t words = 0;
+            const auto* p = reinterpret_cast<const unsigned char*>(line.data());
+            const auto* end = p + line.size();
+            while (p < end && words < 3) {
+                int n;
+                while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
+                    p += n;
+                if (p == end)
+                    break;
+                ++words;
+                while (p < end && !uc::pySpaceAt(p, end))
+                    ++p;
+            }
+            fewWords += words < 3;
+        });
+        // Words and "lorem ipsum" never span a '\n', so the whole text can be searched at once.
+        bool javascript = false;
+        std::string_view rest = text;
+        while (!javascript) {
+            const size_t at = findFolded(rest, "javascript");
+            if (at == std::string_view::npos)
+                break;
+            const auto* b = reinterpret_cast<const unsigned char*>(text.data());
+            const size_t abs = size_t(rest.data() - text.data()) + at;
+            const bool startOk = abs == 0 || isSpaceBefore(b, abs);
+            const size_t after = abs + 10;
+            const bool endOk = after == text.size() || uc::pySpaceAt(b + after, b + text.size()) > 0;
+            javascript = startOk && endOk;
+            rest = text.substr(abs + 1);
+        }
+        out[0] = float(double(noPunct) / double(lines));
+        out[1] = float(double(fewWords) / double(lines));
+        out[2] = javascript ? 1.0f : 0.0f;
+        out[3] = findFolded(text, "lorem ipsum") != std::string_view::npos ? 1.0f : 0.0f;
+        out[4] = contains(text, "{") ? 1.0f : 0.0f;
+    }
+
+private:
+    // Is the code point that ends just before byte `at` Python whitespace?
+    static bool isSpaceBefore(const unsigned char* b, size_t at)
+    {
+        size_t k = at - 1;
+        while (k > 0 && (b[k] & 0xC0) == 0x80)
+            --k;
+        return uc::pySpaceAt(b + k, b + at) == int(at - k);
+    }
+};
+
+} // namespace
+
+std::unique_ptr<Scorer> makeC4Scorer()
+{
+    return makeSpecScorer<C4Worker>("c4", "C4 line filter and document rules as raw statistics, datatrove dialect",
+                                    kC4Columns);
+}
+
+std::unique_ptr<Scorer> makeDolmaC4Scorer()
+{
+    return makeSpecScorer<DolmaC4Worker>("dolma_c4", "C4 line and document statistics, Dolma c4_v1 dialect",
+                                         kDolmaC4Columns);
+}
+
+} // namespace shardscope

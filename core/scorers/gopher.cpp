@@ -1,0 +1,470 @@
+#include "scorers/gopher.h"
+
+#include "scorers/ngram.h"
+#include "scorers/specscorer.h"
+#include "scorers/textsplit.h"
+#include "scorers/unicodeclass.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace shardscope {
+namespace {
+
+inline bool isStopWord(std::string_view w)
+{
+    switch (w.size()) {
+    case 2:
+        return w == "be" || w == "to" || w == "of";
+    case 3:
+        return w == "the" || w == "and";
+    case 4:
+        return w == "that" || w == "have" || w == "with";
+    default:
+        return false;
+    }
+}
+
+inline float ratio(double num, double den)
+{
+    return den > 0 ? float(num / den) : kMissing;
+}
+
+// Python text.count("...") + text.count("\u2026")
+size_t countEllipses(std::string_view text)
+{
+    size_t n = 0;
+    size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '.') {
+            size_t j = i;
+            while (j < text.size() && text[j] == '.')
+                ++j;
+            n += (j - i) / 3;
+            i = j;
+        } else if (c == '\xE2' && i + 2 < text.size() && text[i + 1] == '\x80' && text[i + 2] == '\xA6') {
+            ++n;
+            i += 3;
+        } else {
+            ++i;
+        }
+    }
+    return n;
+}
+
+bool endsWith(std::string_view s, std::string_view suffix)
+{
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+bool startsWith(std::string_view s, std::string_view prefix)
+{
+    return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+constexpr std::string_view kEllipsisChar = "\xE2\x80\xA6";
+constexpr std::string_view kBulletChar = "\xE2\x80\xA2";
+
+// ---------------------------------------------------------------------------------------------------
+// gopher_quality (datatrove)
+
+const ColumnSpec kQualityColumns[] = {
+    {"gopher_word_count",
+     "SpacyLike tokens that are not made only of datatrove PUNCTUATION_SET characters; empty text 0; datatrove "
+     "GopherQualityFilter n_non_symbol_words (tokenizer substitutes spaCy) (Gopher: keep 50..100000)"},
+    {"gopher_mean_word_length",
+     "mean code-point length of those tokens; kMissing without them; datatrove dialect (Gopher: keep 3..10)"},
+    {"gopher_hash_word_ratio",
+     "text.count('#') / number of all SpacyLike tokens; kMissing without tokens; datatrove dialect "
+     "(Gopher: keep <= 0.1)"},
+    {"gopher_ellipsis_word_ratio",
+     "(text.count('...') + text.count(U+2026)) / number of all SpacyLike tokens; kMissing without tokens; "
+     "datatrove dialect (Gopher: keep <= 0.1)"},
+    {"gopher_bullet_line_frac",
+     "lines of str.splitlines() whose lstrip() starts with U+2022 or '-' / lines; kMissing for empty text; "
+     "datatrove dialect (Gopher: keep <= 0.9)"},
+    {"gopher_ellipsis_line_frac",
+     "lines of str.splitlines() whose rstrip() ends with '...' or U+2026 / lines; kMissing for empty text; "
+     "datatrove dialect (Gopher: keep <= 0.3)"},
+    {"gopher_alpha_word_frac",
+     "SpacyLike tokens with an alphabetic code point / all tokens; kMissing without tokens; datatrove dialect "
+     "(Gopher: keep >= 0.8)"},
+    {"gopher_stop_word_count",
+     "tokens equal to the/be/to/of/and/that/have/with (case-sensitive); datatrove dialect (Gopher: keep >= 2)"},
+};
+
+class GopherQualityWorker final : public ScorerWorker {
+public:
+    void score(std::string_view text, float* out) override
+    {
+        if (text.size() > kMaxTokenisedText) {
+            std::fill(out, out + std::size(kQualityColumns), kMissing);
+            return;
+        }
+        const std::vector<Token>& tokens = spacyLikeTokens(text);
+        size_t nonSym = 0, nonSymChars = 0, alpha = 0, stop = 0;
+        for (const Token& t : tokens) {
+            if (t.flags & TokNonSymbol) {
+                ++nonSym;
+                nonSymChars += t.chars;
+            }
+            alpha += (t.flags & TokAlpha) != 0;
+            stop += isStopWord(t.view(text));
+        }
+        const size_t words = tokens.size();
+        const size_t hashes = size_t(std::count(text.begin(), text.end(), '#'));
+        const size_t ellipses = countEllipses(text);
+
+        size_t lines = 0, bullet = 0, ellipsisLines = 0;
+        forEachSplitline(text, [&](std::string_view line) {
+            ++lines;
+            const std::string_view l = uc::pyLStrip(line);
+            bullet += startsWith(l, kBulletChar) || startsWith(l, "-");
+            const std::string_view r = uc::pyRStrip(line);
+            ellipsisLines += endsWith(r, "...") || endsWith(r, kEllipsisChar);
+        });
+
+        out[0] = float(nonSym);
+        out[1] = ratio(double(nonSymChars), double(nonSym));
+        out[2] = ratio(double(hashes), double(words));
+        out[3] = ratio(double(ellipses), double(words));
+        out[4] = ratio(double(bullet), double(lines));
+        out[5] = ratio(double(ellipsisLines), double(lines));
+        out[6] = ratio(double(alpha), double(words));
+        out[7] = float(stop);
+    }
+};
+
+// ---------------------------------------------------------------------------------------------------
+// gopher_repetition (datatrove)
+
+const ColumnSpec kRepetitionColumns[] = {
+    {"gopher_dup_para_frac",
+     "paragraphs (re.split(r'\\n{2,}', text.strip())) equal to an earlier one / paragraphs; first occurrence not "
+     "counted; empty text 0; datatrove GopherRepetitionFilter (Gopher: drop > 0.30)"},
+    {"gopher_dup_para_char_frac",
+     "code points of those repeated paragraphs / len(text); kMissing for empty text; datatrove dialect "
+     "(Gopher: drop > 0.20)"},
+    {"gopher_dup_line_frac",
+     "lines (re.split('\\n+', text)) equal to an earlier one / lines; first occurrence not counted; empty text 0; "
+     "datatrove dialect (Gopher: drop > 0.30)"},
+    {"gopher_dup_line_char_frac",
+     "code points of those repeated lines / len(text); kMissing for empty text; datatrove dialect "
+     "(Gopher: drop > 0.20)"},
+    {"gopher_top_2gram_char_frac",
+     "count * len(' '.join(g)) / len(text) for the most frequent token 2-gram g (first seen wins ties); kMissing "
+     "with < 2 tokens; SpacyLike tokens, datatrove dialect (Gopher: drop > 0.20)"},
+    {"gopher_top_3gram_char_frac",
+     "as top_2gram for 3-grams; kMissing with < 3 tokens; datatrove dialect (Gopher: drop > 0.18)"},
+    {"gopher_top_4gram_char_frac",
+     "as top_2gram for 4-grams; kMissing with < 4 tokens; datatrove dialect (Gopher: drop > 0.16)"},
+    {"gopher_dup_5gram_char_frac",
+     "find_all_duplicate(tokens, 5) / len(text): left-to-right scan, a repeated 5-gram adds its tokens' code "
+     "points (no spaces) and skips 5 tokens; 0 with < 5 tokens, kMissing for empty text; datatrove dialect "
+     "(Gopher: drop > 0.15)"},
+    {"gopher_dup_6gram_char_frac", "as dup_5gram for 6-grams; datatrove dialect (Gopher: drop > 0.14)"},
+    {"gopher_dup_7gram_char_frac", "as dup_5gram for 7-grams; datatrove dialect (Gopher: drop > 0.13)"},
+    {"gopher_dup_8gram_char_frac", "as dup_5gram for 8-grams; datatrove dialect (Gopher: drop > 0.12)"},
+    {"gopher_dup_9gram_char_frac", "as dup_5gram for 9-grams; datatrove dialect (Gopher: drop > 0.11)"},
+    {"gopher_dup_10gram_char_frac", "as dup_5gram for 10-grams; datatrove dialect (Gopher: drop > 0.10)"},
+};
+
+class GopherRepetitionWorker final : public ScorerWorker {
+public:
+    void score(std::string_view text, float* out) override
+    {
+        if (text.size() > kMaxTokenisedText) {
+            std::fill(out, out + std::size(kRepetitionColumns), kMissing);
+            return;
+        }
+        const double textChars = double(uc::codePointCount(text));
+
+        // paragraphs: re.split(r"\n{2,}", text.strip())
+        {
+            const std::string_view s = uc::pyStrip(text);
+            size_t paras = 0, dups = 0, dupChars = 0;
+            m_seen.reset(s.size() / 64 + 8);
+            auto visit = [&](std::string_view p) {
+                ++paras;
+                if (!m_seen.insert(XXH3_64bits(p.data(), p.size()))) {
+                    ++dups;
+                    dupChars += uc::codePointCount(p);
+                }
+            };
+            size_t start = 0, i = 0;
+            while (i < s.size()) {
+                if (s[i] == '\n' && i + 1 < s.size() && s[i + 1] == '\n') {
+                    size_t j = i;
+                    while (j < s.size() && s[j] == '\n')
+                        ++j;
+                    visit(s.substr(start, i - start));
+                    start = i = j;
+                } else {
+                    ++i;
+                }
+            }
+            visit(s.substr(start));
+            out[0] = float(double(dups) / double(paras));
+            out[1] = ratio(double(dupChars), textChars);
+        }
+        // lines: re.split("\n+", text)
+        {
+            size_t lines = 0, dups = 0, dupChars = 0;
+            m_seen.reset(text.size() / 32 + 8);
+            auto visit = [&](std::string_view l) {
+                ++lines;
+                if (!m_seen.insert(XXH3_64bits(l.data(), l.size()))) {
+                    ++dups;
+                    dupChars += uc::codePointCount(l);
+                }
+            };
+            size_t start = 0, i = 0;
+            while (i < text.size()) {
+                if (text[i] == '\n') {
+                    size_t j = i;
+                    while (j < text.size() && text[j] == '\n')
+                        ++j;
+                    visit(text.substr(start, i - start));
+                    start = i = j;
+                } else {
+                    ++i;
+                }
+            }
+            visit(text.substr(start));
+            out[2] = float(double(dups) / double(lines));
+            out[3] = ratio(double(dupChars), textChars);
+        }
+        // n-grams of tokens
+        const std::vector<Token>& tokens = spacyLikeTokens(text);
+        const size_t words = tokens.size();
+        m_hashes.resize(words);
+        m_prefixChars.resize(words + 1);
+        m_prefixChars[0] = 0;
+        for (size_t i = 0; i < words; ++i) {
+            m_hashes[i] = tokens[i].hash ^ (uint64_t(tokens[i].bytes) << 56);
+            m_prefixChars[i + 1] = m_prefixChars[i] + tokens[i].chars;
+        }
+        for (int k = 4; k < 13; ++k)
+            out[k] = textChars > 0 ? 0.0f : kMissing;
+        for (int k = 4; k < 7; ++k)
+            out[k] = kMissing;
+        m_counter.run(m_hashes.data(), words, 10, [&](const NgramLevel& level) {
+            const int n = level.n;
+            if (level.windows == 0 || textChars == 0)
+                return;
+            auto windowChars = [&](uint32_t i) { return m_prefixChars[i + size_t(n)] - m_prefixChars[i]; };
+            if (n <= 4) {
+                const double len = double(windowChars(level.topStart) + uint64_t(n - 1));
+                out[4 + (n - 2)] = float(double(level.topCount) * len / textChars);
+            }
+            if (n >= 5) {
+                // find_all_duplicate: only n-grams that occur twice or more can ever be "in unique" when
+                // revisited, so the scan needs to look at those windows only.
+                const auto& starts = *level.dupStarts;
+                const auto& keys = *level.dupKeys;
+                m_seen.reset(starts.size());
+                uint64_t repeated = 0;
+                size_t idx = 0;
+                for (size_t d = 0; d < starts.size(); ++d) {
+                    if (starts[d] < idx)
+                        continue; // jumped over
+                    if (!m_seen.insert(keys[d])) {
+                        repeated += windowChars(starts[d]);
+                        idx = size_t(starts[d]) + size_t(n);
+                    } else {
+                        idx = size_t(starts[d]) + 1;
+                    }
+                }
+                out[7 + (n - 5)] = float(double(repeated) / textChars);
+            }
+        });
+    }
+
+private:
+    CountTable m_seen;
+    NgramCounter m_counter;
+    std::vector<uint64_t> m_hashes;
+    std::vector<uint64_t> m_prefixChars;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// dolma_gopher (Dolma gopher_v1)
+
+const ColumnSpec kDolmaColumns[] = {
+    {"gopher_dolma_word_count", "len(text.split()); Dolma gopher_v1 (Gopher: keep 50..100000)"},
+    {"gopher_dolma_median_word_length",
+     "median code-point length of text.split() words (mean of middle two if even); 0 without words; Dolma "
+     "gopher_v1 (Gopher's rule is on the mean: keep 3..10)"},
+    {"gopher_dolma_symbol_word_ratio",
+     "words containing '#' or U+2026 / max(words, 1); Dolma gopher_v1 (Gopher: keep <= 0.1)"},
+    {"gopher_dolma_alpha_word_frac",
+     "words with an alphabetic code point / max(words, 1); Dolma gopher_v1 (Gopher: keep >= 0.8)"},
+    {"gopher_dolma_required_word_count",
+     "words equal to the/be/to/of/and/that/have/with (case-sensitive); Dolma gopher_v1 (Gopher: keep >= 2)"},
+    {"gopher_dolma_bullet_line_frac",
+     "lines of text.split('\\n') starting with '*' or '-' (no strip) / lines; empty text 0; Dolma gopher_v1 "
+     "(Gopher: keep <= 0.9)"},
+    {"gopher_dolma_ellipsis_line_frac",
+     "lines of text.split('\\n') ending with U+2026 (no strip) / lines; empty text 0; Dolma gopher_v1 "
+     "(Gopher: keep <= 0.3)"},
+    {"gopher_dolma_dup_line_frac",
+     "sum of counts of lines occurring more than once (first occurrence included) / lines; empty text 0; Dolma "
+     "gopher_v1 (Gopher: drop > 0.30)"},
+    {"gopher_dolma_dup_line_char_frac",
+     "sum of len(line)*count over repeated lines / max(code points in words, 1); Dolma gopher_v1 "
+     "(Gopher: drop > 0.20)"},
+    {"gopher_dolma_top_2gram_char_frac",
+     "count * code points of the words of the most common word 2-gram / max(code points in words, 1); "
+     "kMissing with < 2 words; Dolma gopher_v1 (Gopher: drop > 0.20)"},
+    {"gopher_dolma_top_3gram_char_frac", "as top_2gram for 3-grams; Dolma gopher_v1 (Gopher: drop > 0.18)"},
+    {"gopher_dolma_top_4gram_char_frac", "as top_2gram for 4-grams; Dolma gopher_v1 (Gopher: drop > 0.16)"},
+    {"gopher_dolma_dup_5gram_char_frac",
+     "code points of all occurrences of word 5-grams occurring more than once / code points of all 5-gram "
+     "occurrences; kMissing with < 5 words; Dolma gopher_v1 (Gopher: drop > 0.15)"},
+    {"gopher_dolma_dup_6gram_char_frac", "as dup_5gram for 6-grams; Dolma gopher_v1 (Gopher: drop > 0.14)"},
+    {"gopher_dolma_dup_7gram_char_frac", "as dup_5gram for 7-grams; Dolma gopher_v1 (Gopher: drop > 0.13)"},
+    {"gopher_dolma_dup_8gram_char_frac", "as dup_5gram for 8-grams; Dolma gopher_v1 (Gopher: drop > 0.12)"},
+    {"gopher_dolma_dup_9gram_char_frac", "as dup_5gram for 9-grams; Dolma gopher_v1 (Gopher: drop > 0.11)"},
+    {"gopher_dolma_dup_10gram_char_frac", "as dup_5gram for 10-grams; Dolma gopher_v1 (Gopher: drop > 0.10)"},
+};
+
+class DolmaGopherWorker final : public ScorerWorker {
+public:
+    void score(std::string_view text, float* out) override
+    {
+        constexpr size_t N = std::size(kDolmaColumns);
+        if (text.size() > kMaxTokenisedText) {
+            std::fill(out, out + N, kMissing);
+            return;
+        }
+        std::fill(out, out + N, 0.0f);
+        for (size_t k = 9; k < N; ++k)
+            out[k] = kMissing;
+        if (text.empty())
+            return; // Dolma: character_count == 0 returns the default (zero) attributes
+
+        splitWhitespace(text, m_words);
+        const size_t words = m_words.size();
+        size_t chars = 0, symbol = 0, alpha = 0, required = 0;
+        m_lengthHist.fill(0);
+        m_longLengths.clear();
+        m_hashes.resize(words);
+        m_prefixChars.resize(words + 1);
+        m_prefixChars[0] = 0;
+        for (size_t i = 0; i < words; ++i) {
+            const Token& w = m_words[i];
+            chars += w.chars;
+            symbol += (w.flags & TokHashOrEllipsis) != 0;
+            alpha += (w.flags & TokAlpha) != 0;
+            required += isStopWord(w.view(text));
+            if (w.chars < m_lengthHist.size())
+                ++m_lengthHist[w.chars];
+            else
+                m_longLengths.push_back(w.chars);
+            m_hashes[i] = w.hash ^ (uint64_t(w.bytes) << 56);
+            m_prefixChars[i + 1] = m_prefixChars[i] + w.chars;
+        }
+        const double maxWords = double(std::max<size_t>(words, 1));
+        const double maxChars = double(std::max<size_t>(chars, 1));
+        out[0] = float(words);
+        out[1] = float(median(words));
+        out[2] = float(double(symbol) / maxWords);
+        out[3] = float(double(alpha) / maxWords);
+        out[4] = float(required);
+
+        size_t lines = 0, bullet = 0, ellipsis = 0, dupLines = 0, dupLineChars = 0;
+        m_lineCounts.reset(text.size() / 32 + 8);
+        forEachSplit(text, '\n', [&](std::string_view line) {
+            ++lines;
+            bullet += startsWith(line, "*") || startsWith(line, "-");
+            ellipsis += endsWith(line, kEllipsisChar);
+            const CountTable::Entry& e = m_lineCounts.add(XXH3_64bits(line.data(), line.size()), 0);
+            if (e.count >= 2) {
+                const size_t len = uc::codePointCount(line);
+                const size_t k = e.count == 2 ? 2 : 1; // the first occurrence counts once it has a repeat
+                dupLines += k;
+                dupLineChars += k * len;
+            }
+        });
+        out[5] = float(double(bullet) / double(lines));
+        out[6] = float(double(ellipsis) / double(lines));
+        out[7] = float(double(dupLines) / double(lines));
+        out[8] = float(double(dupLineChars) / maxChars);
+
+        m_counter.run(m_hashes.data(), words, 10, [&](const NgramLevel& level) {
+            const int n = level.n;
+            if (level.windows == 0)
+                return;
+            auto windowChars = [&](uint32_t i) { return m_prefixChars[i + size_t(n)] - m_prefixChars[i]; };
+            if (n <= 4) {
+                out[9 + (n - 2)] = float(double(level.topCount) * double(windowChars(level.topStart)) / maxChars);
+            } else {
+                uint64_t dup = 0;
+                for (const uint32_t s : *level.dupStarts)
+                    dup += windowChars(s);
+                uint64_t total = 0;
+                for (uint32_t i = 0; i < level.windows; ++i)
+                    total += windowChars(i);
+                out[12 + (n - 5)] = float(double(dup) / double(std::max<uint64_t>(total, 1)));
+            }
+        });
+    }
+
+private:
+    double median(size_t count) const
+    {
+        if (count == 0)
+            return 0.0;
+        // the k-th smallest length (0-based) from the histogram, then the sorted overflow
+        auto kth = [&](size_t k) -> double {
+            for (size_t len = 0; len < m_lengthHist.size(); ++len) {
+                if (k < m_lengthHist[len])
+                    return double(len);
+                k -= m_lengthHist[len];
+            }
+            std::vector<uint32_t> rest = m_longLengths;
+            std::nth_element(rest.begin(), rest.begin() + ptrdiff_t(k), rest.end());
+            return double(rest[k]);
+        };
+        if (count % 2)
+            return kth(count / 2);
+        return (kth(count / 2 - 1) + kth(count / 2)) / 2.0;
+    }
+
+    std::vector<Token> m_words;
+    std::array<uint32_t, 256> m_lengthHist{};
+    std::vector<uint32_t> m_longLengths;
+    std::vector<uint64_t> m_hashes;
+    std::vector<uint64_t> m_prefixChars;
+    CountTable m_lineCounts;
+    NgramCounter m_counter;
+};
+
+} // namespace
+
+std::unique_ptr<Scorer> makeGopherQualityScorer()
+{
+    return makeSpecScorer<GopherQualityWorker>(
+        "gopher_quality", "Gopher quality rules as raw statistics, datatrove dialect (SpacyLike tokens)",
+        kQualityColumns);
+}
+
+std::unique_ptr<Scorer> makeGopherRepetitionScorer()
+{
+    return makeSpecScorer<GopherRepetitionWorker>(
+        "gopher_repetition", "Gopher repetition statistics (lines, paragraphs, n-grams), datatrove dialect",
+        kRepetitionColumns);
+}
+
+std::unique_ptr<Scorer> makeDolmaGopherScorer()
+{
+    return makeSpecScorer<DolmaGopherWorker>(
+        "dolma_gopher", "Gopher quality and repetition statistics, Dolma gopher_v1 dialect (whitespace words)",
+        kDolmaColumns);
+}
+
+} // namespace shardscope

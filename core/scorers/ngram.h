@@ -1,0 +1,113 @@
+#pragma once
+// Hash tables and the n-gram counting shared by the Gopher repetition statistics of both dialects.
+//
+// Equality of lines, paragraphs, words and n-grams is decided by 64-bit hashes (XXH3 of the bytes;
+// n-gram keys chain the word hashes). Two different strings in one document compare equal with
+// probability about k^2 / 2^65 for k distinct strings, i.e. never in practice.
+//
+// N-gram counting visits only what can matter: an n-gram can occur twice only where the (n-1)-grams
+// starting at the same word and at the next word both occur at least twice, so level n counts only those
+// windows (all windows have count 1 otherwise). Levels n >= 3 therefore cost a fraction of a pass over the
+// words on ordinary text.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace shardscope {
+
+inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+// Counts keys; remembers the index at which each key was first added.
+class CountTable {
+public:
+    struct Entry {
+        uint64_t key;
+        uint32_t count;
+        uint32_t first;
+    };
+    // Empties the table and sizes it for `expected` keys; it grows by itself past 3/4 load, which
+    // moves entries (a reference returned by add() stays valid while no more than `expected` keys are added).
+    void reset(size_t expected);
+    // Adds one occurrence of key (first seen at index `at` if new); returns the entry.
+    Entry& add(uint64_t key, uint32_t at)
+    {
+        key |= (key == 0); // 0 marks an empty slot
+        if (m_used * 4 >= (m_mask + 1) * 3)
+            grow();
+        size_t i = slotOf(key);
+        for (;;) {
+            Entry& e = m_entries[i];
+            if (e.key == key) {
+                ++e.count;
+                return e;
+            }
+            if (e.key == 0) {
+                e.key = key;
+                e.count = 1;
+                e.first = at;
+                ++m_used;
+                return e;
+            }
+            i = (i + 1) & m_mask;
+        }
+    }
+    // Inserts key; returns true when it was not there yet.
+    bool insert(uint64_t key) { return add(key, 0).count == 1; }
+
+private:
+    // Keys are hash outputs already (XXH3, or mix64 chains): fold the high half in for the index.
+    size_t slotOf(uint64_t key) const { return size_t(key ^ (key >> 29)) & m_mask; }
+    void grow();
+
+    std::vector<Entry> m_entries;
+    std::vector<Entry> m_old; // scratch for grow()
+    size_t m_mask = 0;
+    size_t m_used = 0;
+};
+
+struct NgramLevel {
+    int n = 0;
+    uint32_t windows = 0;    // number of n-grams (words - n + 1), 0 if fewer than n words
+    uint32_t topCount = 0;   // occurrences of the most common n-gram (first-seen wins ties), 0 if no n-grams
+    uint32_t topStart = 0;   // the word index where that n-gram first occurs
+    // Windows (word index of their first word, ascending) whose n-gram occurs at least twice,
+    // with the n-gram's key (equal n-grams have equal keys).
+    const std::vector<uint32_t>* dupStarts = nullptr;
+    const std::vector<uint64_t>* dupKeys = nullptr;
+};
+
+// Runs n = 2..maxN over a sequence of word hashes, calling visit(const NgramLevel&) for each n in order.
+class NgramCounter {
+public:
+    template<typename Visit>
+    void run(const uint64_t* wordHashes, size_t words, int maxN, Visit&& visit)
+    {
+        start(wordHashes, words);
+        for (int n = 2; n <= maxN; ++n) {
+            NgramLevel level = step(wordHashes, words, n);
+            visit(level);
+        }
+    }
+
+private:
+    void start(const uint64_t* wordHashes, size_t words);
+    NgramLevel step(const uint64_t* wordHashes, size_t words, int n);
+
+    CountTable m_table;
+    std::vector<uint64_t> m_keys;        // key of the window starting at each word, for the current level
+    std::vector<uint8_t> m_isDup;        // 1 where the previous level's window occurs twice or more
+    std::vector<uint32_t> m_candidates;
+    std::vector<uint32_t> m_dupStarts;
+    std::vector<uint64_t> m_dupKeys;
+};
+
+} // namespace shardscope

@@ -1,0 +1,563 @@
+#include "scorers/textsplit.h"
+
+#include "scorers/unicodeclass.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace shardscope {
+namespace {
+
+// datatrove.utils.text.PUNCTUATION_SET, non-ASCII members other than the C1 controls U+0080..U+009F.
+constexpr std::array<char32_t, 34> kDatatrovePunctNonAscii = {
+    0xab, 0xb4, 0xbb, 0x2013, 0x2014, 0x2019, 0x201c, 0x201d, 0x201e, 0x2026, 0x2236, 0x2501,
+    0x25ba, 0x3001, 0x3002, 0x3008, 0x3009, 0x300a, 0x300b, 0x300c, 0x300d, 0x3010, 0x3011, 0xff01,
+    0xff05, 0xff08, 0xff09, 0xff0c, 0xff0e, 0xff11, 0xff1a, 0xff1b, 0xff1f, 0xff5e};
+
+inline bool inDatatrovePunctuation(char32_t cp)
+{
+    // ASCII: all of string.punctuation and the controls except \t and \n.
+    if (cp < 128)
+        return (cp < 32 && cp != 9 && cp != 10) || cp == 127 || (uc::kAsciiClass[cp] & (uc::Punct | uc::Symbol));
+    if (cp < 0xA0)
+        return true;
+    if (cp < 0xAB)
+        return false;
+    return std::binary_search(kDatatrovePunctNonAscii.begin(), kDatatrovePunctNonAscii.end(), cp);
+}
+
+// Per ASCII byte: the flags it sets (low byte) and the flags it keeps (high byte).
+constexpr std::array<uint16_t, 128> kAsciiTokenBits = [] {
+    std::array<uint16_t, 128> t{};
+    constexpr const char* punct = "!\"#%&'()*,-./:;?@[\\]_{}"; // ASCII of category P*
+    for (int c = 0; c < 128; ++c) {
+        uint8_t set = 0, keep = uint8_t(~TokPunctOnly);
+        const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        const bool digit = c >= '0' && c <= '9';
+        if (alpha)
+            set |= TokAlpha;
+        if (alpha || digit || c == 9 || c == 10 || c == ' ')
+            set |= TokNonSymbol; // not in datatrove's PUNCTUATION_SET
+        for (const char* p = punct; *p; ++p)
+            if (*p == c)
+                keep = 0xFF;
+        if (c == '#')
+            set |= TokHashOrEllipsis;
+        t[size_t(c)] = uint16_t(set | (keep << 8));
+    }
+    return t;
+}();
+
+// Accumulates a token's flags code point by code point.
+struct FlagAccumulator {
+    uint32_t chars = 0;
+    uint8_t flags = TokPunctOnly;
+    char32_t only = 0;
+    inline void addAscii(unsigned char c)
+    {
+        ++chars;
+        only = c;
+        const uint16_t bits = kAsciiTokenBits[c];
+        flags = uint8_t((flags | (bits & 0xFF)) & (bits >> 8));
+    }
+    inline void add(char32_t cp, uint8_t cls)
+    {
+        if (cp < 128) {
+            addAscii(static_cast<unsigned char>(cp));
+            return;
+        }
+        ++chars;
+        only = cp;
+        if (cls & uc::Alpha)
+            flags |= TokAlpha;
+        if (!(cls & uc::Punct))
+            flags &= uint8_t(~TokPunctOnly);
+        if (!inDatatrovePunctuation(cp))
+            flags |= TokNonSymbol;
+        if (cp == '#' || cp == 0x2026)
+            flags |= TokHashOrEllipsis;
+    }
+    inline uint8_t finish() const;
+};
+
+// spaCy Sentencizer.default_punct_chars, the members in common use.
+bool isSentencizerPunct(char32_t cp)
+{
+    switch (cp) {
+    case '!': case '.': case '?': case 0x589: case 0x61F: case 0x6D4: case 0x700: case 0x701: case 0x702:
+    case 0x964: case 0x965: case 0x104A: case 0x104B: case 0x1362: case 0x1367: case 0x1368: case 0x166E:
+    case 0x1803: case 0x1809: case 0x203C: case 0x203D: case 0x2047: case 0x2048: case 0x2049: case 0x2E2E:
+    case 0x2E3C: case 0xFE52: case 0xFE56: case 0xFE57: case 0xFF01: case 0xFF0E: case 0xFF1F: case 0xFF61:
+    case 0x3002:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// Bit tables for the ASCII prefix and suffix sets of spaCy's English tokenizer (see textsplit.h).
+constexpr bool asciiIn(const char* set, char32_t c)
+{
+    for (; *set; ++set)
+        if (char32_t(static_cast<unsigned char>(*set)) == c)
+            return true;
+    return false;
+}
+constexpr const char* kPrefixAscii = "!\"#$%&'()*,:;<=>?[]_`{}";
+constexpr const char* kSuffixAscii = "!\"#&'()*,:;<>?[]_`{}";
+
+inline bool isAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
+inline bool isAsciiLower(char32_t c) { return c >= 'a' && c <= 'z'; }
+inline bool isAsciiUpper(char32_t c) { return c >= 'A' && c <= 'Z'; }
+inline bool isHyphen(char32_t c) { return c == '-' || c == 0x2013 || c == 0x2014 || c == '~'; }
+inline bool isApostrophe(char32_t c) { return c == '\'' || c == 0x2019; }
+
+// spaCy English tokenizer exceptions that keep a final '.' (besides single letters).
+constexpr std::array<std::string_view, 38> kAbbreviations = {
+    "Adm", "Apr", "Aug", "Bros", "Co", "Corp", "Dec", "Dr", "Feb", "Gen", "Gov", "Inc", "Jan",
+    "Jr", "Jul", "Jun", "Ltd", "Mar", "Md", "Messrs", "Mo", "Mont", "Mr", "Mrs", "Ms", "Nov", "Oct",
+    "Prof", "Rep", "Rev", "Sen", "Sep", "Sept", "St", "co", "vs", "Ph", "Mt"};
+
+inline uint8_t FlagAccumulator::finish() const
+{
+    return (chars == 1 && isSentencizerPunct(only)) ? uint8_t(flags | TokSentEnd) : flags;
+}
+
+} // namespace
+
+void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::vector<Token>& out)
+{
+    Token t;
+    t.offset = offset;
+    t.bytes = bytes;
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + offset;
+    const auto* end = p + bytes;
+    FlagAccumulator acc;
+    while (p < end) {
+        char32_t cp;
+        p += uc::decodeUtf8(p, end, cp);
+        acc.add(cp, uc::classOf(cp));
+    }
+    t.chars = acc.chars;
+    t.flags = acc.finish();
+    t.hash = XXH3_64bits(text.data() + offset, bytes);
+    out.push_back(t);
+}
+
+void splitWhitespace(std::string_view text, std::vector<Token>& out)
+{
+    out.clear();
+    if (text.size() > kMaxTokenisedText)
+        return;
+    const auto* base = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* p = base;
+    const auto* end = base + text.size();
+    while (p < end) {
+        int n;
+        while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
+            p += n;
+        if (p == end)
+            break;
+        const auto* start = p;
+        FlagAccumulator acc;
+        while (p < end) {
+            const unsigned char b = *p;
+            if (b < 0x80) {
+                if (uc::kAsciiClass[b] & uc::Space)
+                    break;
+                acc.addAscii(b);
+                ++p;
+                continue;
+            }
+            char32_t cp;
+            const int len = uc::decodeUtf8(p, end, cp);
+            if (uc::isPySpace(cp))
+                break;
+            p += len;
+            acc.add(cp, uc::classOf(cp));
+        }
+        Token t;
+        t.offset = uint32_t(start - base);
+        t.bytes = uint32_t(p - start);
+        t.chars = acc.chars;
+        t.flags = acc.finish();
+        t.hash = XXH3_64bits(start, t.bytes);
+        out.push_back(t);
+    }
+}
+
+void SpacyLikeSplitter::split(std::string_view text, std::vector<Token>& out)
+{
+    out.clear();
+    if (text.size() > kMaxTokenisedText)
+        return;
+    const auto* base = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* p = base;
+    const auto* end = base + text.size();
+    while (p < end) {
+        int n;
+        while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
+            p += n;
+        if (p == end)
+            break;
+        const auto* start = p;
+        bool plain = true; // only ASCII letters and digits: one token, no affixes
+        bool ascii = true;
+        while (p < end) {
+            const unsigned char b = *p;
+            if (b < 0x80) {
+                const uint8_t cls = uc::kAsciiClass[b];
+                if (cls & uc::Space)
+                    break;
+                plain = plain && (cls & (uc::Alpha | uc::Digit));
+                ++p;
+            } else {
+                if (uc::pySpaceAt(p, end))
+                    break;
+                plain = ascii = false;
+                ++p;
+                while (p < end && (*p & 0xC0) == 0x80)
+                    ++p;
+            }
+        }
+        const uint32_t b0 = uint32_t(start - base), b1 = uint32_t(p - base);
+        if (plain)
+            pushAlnum(text.data(), b0, b1, out);
+        else if (!(ascii && splitSimpleAscii(text.data(), b0, b1, out)))
+            splitChunk(text.data(), b0, b1, out);
+    }
+}
+
+void SpacyLikeSplitter::pushAlnum(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out)
+{
+    Token t;
+    t.offset = b0;
+    t.bytes = b1 - b0;
+    t.chars = t.bytes;
+    t.flags = TokNonSymbol;
+    for (uint32_t q = b0; q < b1; ++q)
+        if (uc::kAsciiClass[static_cast<unsigned char>(base[q])] & uc::Alpha) {
+            t.flags |= TokAlpha;
+            break;
+        }
+    t.hash = XXH3_64bits(base + b0, t.bytes);
+    out.push_back(t);
+}
+
+void SpacyLikeSplitter::pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out)
+{
+    const unsigned char c = static_cast<unsigned char>(base[at]);
+    FlagAccumulator acc;
+    acc.addAscii(c);
+    Token t;
+    t.offset = at;
+    t.bytes = 1;
+    t.chars = 1;
+    t.flags = acc.finish();
+    t.hash = XXH3_64bits(base + at, 1);
+    out.push_back(t);
+}
+
+// The common ASCII chunk shapes, without decoding: prefix punctuation, letters and digits, an optional
+// '.', suffix punctuation ("(word", "word,", "word).", "end."). Gives exactly what splitChunk() gives
+// for them; returns false (having emitted nothing) for anything else.
+bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out)
+{
+    auto cls = [&](uint32_t k) { return uc::kAsciiClass[static_cast<unsigned char>(base[k])]; };
+    uint32_t a = b0;
+    while (a < b1 && asciiIn(kPrefixAscii, static_cast<unsigned char>(base[a])))
+        ++a;
+    uint32_t z = a;
+    while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit)))
+        ++z;
+    if (z == a)
+        return false;
+    uint32_t s = z;
+    bool dot = false;
+    if (s < b1 && base[s] == '.') {
+        dot = true;
+        ++s;
+    }
+    for (uint32_t k = s; k < b1; ++k)
+        if (!asciiIn(kSuffixAscii, static_cast<unsigned char>(base[k])))
+            return false;
+    bool splitDot = false;
+    if (dot) {
+        const char last = base[z - 1];
+        if (isAsciiUpper(char32_t(static_cast<unsigned char>(last))))
+            return false; // the two-capitals rule: leave it to splitChunk
+        const std::string_view core(base + a, z - a);
+        splitDot = !(core.size() == 1 && (cls(a) & uc::Alpha))
+            && std::find(kAbbreviations.begin(), kAbbreviations.end(), core) == kAbbreviations.end();
+    }
+    for (uint32_t k = b0; k < a; ++k)
+        pushAsciiChar(base, k, out);
+    if (dot && !splitDot) {
+        // "a." or an abbreviation: the '.' stays on the word
+        Token t;
+        t.offset = a;
+        t.bytes = z + 1 - a;
+        t.chars = t.bytes;
+        t.flags = TokNonSymbol | TokAlpha;
+        t.hash = XXH3_64bits(base + a, t.bytes);
+        out.push_back(t);
+    } else {
+        pushAlnum(base, a, z, out);
+        if (dot)
+            pushAsciiChar(base, z, out);
+    }
+    for (uint32_t k = s; k < b1; ++k)
+        pushAsciiChar(base, k, out);
+    return true;
+}
+
+void SpacyLikeSplitter::emit(const char* base, size_t from, size_t to, std::vector<Token>& out) const
+{
+    if (from >= to)
+        return;
+    // m_cps ends with a sentinel whose offset is the chunk's end
+    const uint32_t b0 = m_cps[from].offset;
+    const uint32_t b1 = m_cps[to].offset;
+    FlagAccumulator acc;
+    for (size_t k = from; k < to; ++k)
+        acc.add(m_cps[k].cp, m_cps[k].cls);
+    Token t;
+    t.offset = b0;
+    t.bytes = b1 - b0;
+    t.chars = acc.chars;
+    t.flags = acc.finish();
+    t.hash = XXH3_64bits(base + b0, t.bytes);
+    out.push_back(t);
+}
+
+bool SpacyLikeSplitter::splitFinalDot(size_t i, size_t j) const
+{
+    // the '.' is m_cps[j - 1]; the rest of the core is m_cps[i, j - 1)
+    if (j - 1 <= i)
+        return false; // the '.' alone
+    const size_t n = j - 1 - i;
+    for (size_t k = i; k < j - 1; ++k)
+        if (m_cps[k].cp == '.')
+            return false;
+    const char32_t prev = m_cps[j - 2].cp;
+    if (n == 1 && (m_cps[i].cls & uc::Alpha))
+        return false;
+    if (n <= 6) {
+        char buf[8];
+        bool ascii = true;
+        for (size_t k = 0; k < n; ++k) {
+            if (m_cps[i + k].cp >= 128)
+                ascii = false;
+            buf[k] = char(m_cps[i + k].cp);
+        }
+        if (ascii
+            && std::find(kAbbreviations.begin(), kAbbreviations.end(), std::string_view(buf, n)) != kAbbreviations.end())
+            return false;
+    }
+    if (isAsciiUpper(prev))
+        return n >= 2 && isAsciiUpper(m_cps[j - 3].cp);
+    return true; // digits, lower-case and non-ASCII letters, %, -, +, punctuation, symbols
+}
+
+void SpacyLikeSplitter::splitInfixes(const char* base, size_t i, size_t j, std::vector<Token>& out)
+{
+    if (i >= j)
+        return;
+    // URLs and e-mail addresses stay whole.
+    for (size_t k = i; k < j; ++k) {
+        const char32_t c = m_cps[k].cp;
+        if (c == '@' || (c == ':' && k + 2 < j && m_cps[k + 1].cp == '/' && m_cps[k + 2].cp == '/')) {
+            emit(base, i, j, out);
+            return;
+        }
+    }
+    if (j - i > 4 && (m_cps[i].cp | 0x20) == 'w' && (m_cps[i + 1].cp | 0x20) == 'w' && (m_cps[i + 2].cp | 0x20) == 'w'
+        && m_cps[i + 3].cp == '.') {
+        emit(base, i, j, out);
+        return;
+    }
+    auto alpha = [&](size_t k) { return k >= i && k < j && (m_cps[k].cls & uc::Alpha); };
+    auto digit = [&](size_t k) { return k >= i && k < j && isAsciiDigit(m_cps[k].cp); };
+    size_t seg = i;
+    size_t k = i;
+    while (k < j) {
+        const char32_t c = m_cps[k].cp;
+        size_t m = k; // the infix is [k, m) when m > k
+        if (c == '.' && k + 1 < j && m_cps[k + 1].cp == '.') {
+            m = k + 2;
+            while (m < j && m_cps[m].cp == '.')
+                ++m;
+        } else if (c == 0x2026) {
+            m = k + 1;
+        } else if (k > i) {
+            const char32_t next = k + 1 < j ? m_cps[k + 1].cp : 0;
+            if ((c == '+' || c == '-' || c == '*' || c == '^') && digit(k - 1) && (isAsciiDigit(next) || next == '-')) {
+                m = k + 1;
+            } else if (isHyphen(c) && (alpha(k - 1) || digit(k - 1))) {
+                size_t r = k;
+                while (r < j && isHyphen(m_cps[r].cp))
+                    ++r;
+                if (alpha(r))
+                    m = r;
+            } else if (c == ',' && alpha(k - 1) && alpha(k + 1)) {
+                m = k + 1;
+            } else if ((c == ':' || c == '<' || c == '>' || c == '=' || c == '/') && (alpha(k - 1) || digit(k - 1))
+                       && alpha(k + 1)) {
+                m = k + 1;
+            } else if (c == '.' && isAsciiLower(m_cps[k - 1].cp) && isAsciiUpper(next)) {
+                m = k + 1;
+            }
+        }
+        if (m == k && c >= 128 && (m_cps[k].cls & uc::Symbol))
+            m = k + 1;
+        if (m > k) {
+            emit(base, seg, k, out);
+            emit(base, k, m, out);
+            seg = k = m;
+        } else {
+            ++k;
+        }
+    }
+    emit(base, seg, j, out);
+}
+
+void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t end, std::vector<Token>& out)
+{
+    m_cps.clear();
+    const auto* p = reinterpret_cast<const unsigned char*>(base) + begin;
+    const auto* e = reinterpret_cast<const unsigned char*>(base) + end;
+    while (p < e) {
+        char32_t cp;
+        const int n = uc::decodeUtf8(p, e, cp);
+        m_cps.push_back({cp, uint32_t(p - reinterpret_cast<const unsigned char*>(base)), uc::classOf(cp)});
+        p += n;
+    }
+    const size_t count = m_cps.size();
+    m_cps.push_back({0, end, 0}); // sentinel
+
+    auto isAffix = [&](size_t k) { return m_cps[k].cp >= 128 && (m_cps[k].cls & (uc::Punct | uc::Symbol)); };
+
+    // a. prefixes
+    size_t i = 0, j = count;
+    while (i < j) {
+        const char32_t c = m_cps[i].cp;
+        if (c == '.' && i + 1 < j && m_cps[i + 1].cp == '.') {
+            size_t r = i + 2;
+            while (r < j && m_cps[r].cp == '.')
+                ++r;
+            emit(base, i, r, out);
+            i = r;
+        } else if ((c < 128 && asciiIn(kPrefixAscii, c)) || (c == '+' && !(i + 1 < j && isAsciiDigit(m_cps[i + 1].cp)))
+                   || isAffix(i)) {
+            emit(base, i, i + 1, out);
+            ++i;
+        } else {
+            break;
+        }
+    }
+    // b. suffixes, collected back to front
+    m_suffixes.clear();
+    while (j > i) {
+        const char32_t c = m_cps[j - 1].cp;
+        const char32_t prev = j - 1 > i ? m_cps[j - 2].cp : 0;
+        if (c == '.') {
+            if (prev == '.') {
+                size_t r = j - 2;
+                while (r > i && m_cps[r - 1].cp == '.')
+                    --r;
+                m_suffixes.emplace_back(r, j);
+                j = r;
+                continue;
+            }
+            if (!splitFinalDot(i, j))
+                break;
+            m_suffixes.emplace_back(j - 1, j);
+            --j;
+        } else if ((c == 's' || c == 'S') && j - 2 > i && isApostrophe(prev)) {
+            m_suffixes.emplace_back(j - 2, j);
+            j -= 2;
+        } else if ((c < 128 && asciiIn(kSuffixAscii, c)) || ((c == '$' || c == '%' || c == '+') && isAsciiDigit(prev))
+                   || isAffix(j - 1)) {
+            m_suffixes.emplace_back(j - 1, j);
+            --j;
+        } else {
+            break;
+        }
+    }
+    // c. contraction clitics after a stem of letters
+    if (j - i >= 3) {
+        auto lower = [&](size_t k) { return m_cps[k].cp < 128 ? (m_cps[k].cp | 0x20) : m_cps[k].cp; };
+        size_t clitic = 0;
+        const char32_t l1 = lower(j - 1), l2 = lower(j - 2);
+        if (l1 == 't' && isApostrophe(m_cps[j - 2].cp) && lower(j - 3) == 'n' && j - i >= 4)
+            clitic = 3; // n't
+        else if ((l1 == 'm' || l1 == 'd') && isApostrophe(m_cps[j - 2].cp))
+            clitic = 2;
+        else if (((l1 == 'e' && (l2 == 'r' || l2 == 'v')) || (l1 == 'l' && l2 == 'l')) && isApostrophe(m_cps[j - 3].cp)
+                 && j - i >= 4)
+            clitic = 3;
+        if (clitic) {
+            bool stem = true;
+            for (size_t k = i; k < j - clitic; ++k)
+                stem = stem && (m_cps[k].cls & uc::Alpha);
+            if (stem && j - clitic > i) {
+                m_suffixes.emplace_back(j - clitic, j);
+                j -= clitic;
+            }
+        }
+    }
+    // d. infixes
+    splitInfixes(base, i, j, out);
+    for (auto it = m_suffixes.rbegin(); it != m_suffixes.rend(); ++it)
+        emit(base, it->first, it->second, out);
+}
+
+void lowerForAsciiMatch(std::string_view s, std::string& out)
+{
+    out.resize(s.size());
+    size_t o = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const unsigned char b = static_cast<unsigned char>(s[i]);
+        if (b >= 'A' && b <= 'Z') {
+            out[o++] = char(b | 0x20);
+        } else if (b == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x84
+                   && static_cast<unsigned char>(s[i + 2]) == 0xAA) {
+            out[o++] = 'k';
+            i += 2;
+        } else {
+            out[o++] = char(b);
+        }
+    }
+    out.resize(o);
+}
+
+namespace {
+struct TokenCache {
+    const char* data = nullptr;
+    size_t size = 0;
+    uint64_t hash = 0;
+    bool valid = false;
+    SpacyLikeSplitter splitter;
+    std::vector<Token> tokens;
+};
+} // namespace
+
+const std::vector<Token>& spacyLikeTokens(std::string_view text)
+{
+    thread_local TokenCache cache;
+    const uint64_t h = XXH3_64bits(text.data(), text.size());
+    if (!(cache.valid && cache.data == text.data() && cache.size == text.size() && cache.hash == h)) {
+        cache.splitter.split(text, cache.tokens);
+        cache.data = text.data();
+        cache.size = text.size();
+        cache.hash = h;
+        cache.valid = true;
+    }
+    return cache.tokens;
+}
+
+} // namespace shardscope

@@ -1,0 +1,159 @@
+#pragma once
+// Word splitters shared by the heuristic scorers.
+//
+// 1. splitWhitespace(): Python's str.split() with no argument, exactly: maximal runs of code points that
+//    are not str.isspace() (Unicode White_Space plus U+001C..U+001F). Dolma's taggers use this.
+//
+// 2. SpacyLikeSplitter: the substitute for the spaCy English tokenizer that datatrove's Gopher, FineWeb and
+//    C4 filters use (datatrove's load_word_tokenizer("en") is spacy.blank("en"); its tokens are stripped and
+//    whitespace-only tokens dropped). spaCy cannot run here (no PyPI), so this is a rule-based
+//    re-implementation of the parts of spaCy's English prefix/suffix/infix rules that change the statistics,
+//    applied to each whitespace-separated chunk:
+//      a. prefixes, split off one code point at a time from the front:
+//         ! " # $ % & ' ( ) * , : ; < = > ? [ ] _ ` { }, '+' unless a digit follows, any non-ASCII code point
+//         of category P* or S*, a run of two or more '.', and U+2026;
+//      b. suffixes, split off from the back: the same set without '$', '%', '=' and '+' (which split only
+//         after a digit), a run of two or more '.', U+2026, the clitic 's / 'S / ’s / ’S, and a single '.'
+//         when spaCy's rule would split it: preceded by a digit, a lower-case or non-ASCII letter, '%', '-',
+//         '+' or punctuation, or by two ASCII capitals; never when the rest contains a '.', is a single
+//         letter, or is one of spaCy's English abbreviation exceptions (Mr, Mrs, Dr, Inc, Jan, ...);
+//      c. the English contraction clitics n't, 'm, 're, 've, 'll, 'd (also with ’, any case) after a stem
+//         of letters ("don't" -> "do" "n't", "can't" -> "ca" "n't" as spaCy does);
+//      d. infixes (not inside URLs or e-mail addresses: chunks containing "://", '@' or starting "www."):
+//         runs of two or more '.' and U+2026; a run of - – — ~ between a letter or digit and a letter;
+//         + - * ^ between a digit and a digit or '-'; ',' between letters; : < > = / between a letter or
+//         digit and a letter; '.' between an ASCII lower-case and an ASCII capital letter; any non-ASCII
+//         symbol (S*).
+//    Deviations from spaCy: no emoticon, unit ("10km"), currency-code or other tokenizer exceptions; the
+//    suffix set covers all non-ASCII punctuation and symbols, not spaCy's lists; spaCy alternates
+//    prefix and suffix search (we take all prefixes, then all suffixes); its URL pattern is approximated
+//    as above. Expect token counts within a few percent of spaCy's on English prose.
+//
+// Each token carries its Python len() (code points), flags and a 64-bit XXH3 hash of its bytes.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shardscope {
+
+struct Token {
+    uint32_t offset = 0; // byte offset in the text
+    uint32_t bytes = 0;
+    uint32_t chars = 0;  // code points (Python len)
+    uint8_t flags = 0;
+    uint64_t hash = 0;   // XXH3-64 of the bytes
+    std::string_view view(std::string_view text) const { return text.substr(offset, bytes); }
+};
+
+enum TokenFlag : uint8_t {
+    TokAlpha = 1,      // some code point is alphabetic (Python: any(c.isalpha() for c in w))
+    TokNonSymbol = 2,  // some code point is not in datatrove's PUNCTUATION_SET
+    TokPunctOnly = 4,  // every code point is of category P* (spaCy Token.is_punct)
+    TokSentEnd = 8,    // the token is one of spaCy Sentencizer's default punct_chars (. ! ? and script equivalents)
+    TokHashOrEllipsis = 16, // contains '#' or U+2026 (Dolma's SYMBOLS test)
+};
+
+// Texts longer than this are not tokenised (offsets are 32-bit); scorers report kMissing for them.
+inline constexpr size_t kMaxTokenisedText = 0xFFFFFFF0u;
+
+// Python str.split(): appends the whitespace-separated words of text to out (out is cleared first).
+void splitWhitespace(std::string_view text, std::vector<Token>& out);
+
+class SpacyLikeSplitter {
+public:
+    // Tokenises text into out (cleared first).
+    void split(std::string_view text, std::vector<Token>& out);
+
+private:
+    struct Cp {
+        char32_t cp;
+        uint32_t offset;
+        uint8_t cls;
+    };
+    static void pushAlnum(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out);
+    static void pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out);
+    static bool splitSimpleAscii(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out);
+    void splitChunk(const char* base, uint32_t begin, uint32_t end, std::vector<Token>& out);
+    void emit(const char* base, size_t from, size_t to, std::vector<Token>& out) const; // [from, to) in m_cps
+    bool splitFinalDot(size_t i, size_t j) const; // core is m_cps[i, j), j-1 is the '.'
+    void splitInfixes(const char* base, size_t i, size_t j, std::vector<Token>& out);
+
+    std::vector<Cp> m_cps;
+    std::vector<std::pair<size_t, size_t>> m_suffixes;
+};
+
+// The SpacyLike tokens of text, computed once per thread and text: the gopher_quality, gopher_repetition
+// and fineweb workers of one scan thread score the same text one after another, and each would otherwise
+// tokenise it again. The cache is keyed by the text's address, size and XXH3 hash, so a reused buffer
+// with other contents is recognised.
+const std::vector<Token>& spacyLikeTokens(std::string_view text);
+
+// Tokens appended with their flags set; for callers that tokenise a line at a time.
+void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::vector<Token>& out);
+
+// Python str.splitlines(): calls fn(line) for each line, boundaries \n \r \r\n \v \f \x1c \x1d \x1e
+// U+0085 U+2028 U+2029, no trailing empty line after a final boundary, nothing for empty text.
+template<typename Fn>
+void forEachSplitline(std::string_view text, Fn&& fn)
+{
+    // bytes that can start a line boundary: \n \v \f \r \x1c \x1d \x1e, 0xC2 (U+0085), 0xE2 (U+2028/9)
+    static constexpr auto kCandidate = [] {
+        std::array<bool, 256> t{};
+        for (const int b : {0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0xC2, 0xE2})
+            t[size_t(b)] = true;
+        return t;
+    }();
+    const auto* base = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    size_t start = 0, i = 0;
+    while (i < n) {
+        const unsigned char b = base[i];
+        if (!kCandidate[b]) {
+            ++i;
+            continue;
+        }
+        size_t brk = 0; // length of the boundary at i
+        if (b < 0x80)
+            brk = (b == '\r' && i + 1 < n && base[i + 1] == '\n') ? 2 : 1;
+        else if (b == 0xC2 && i + 1 < n && base[i + 1] == 0x85)
+            brk = 2;
+        else if (b == 0xE2 && i + 2 < n && base[i + 1] == 0x80 && (base[i + 2] == 0xA8 || base[i + 2] == 0xA9))
+            brk = 3;
+        if (brk) {
+            fn(text.substr(start, i - start));
+            i += brk;
+            start = i;
+        } else {
+            ++i;
+        }
+    }
+    if (start < n)
+        fn(text.substr(start));
+}
+
+// Python text.split(sep) for a one-byte separator: calls fn(piece) count(sep) + 1 times.
+template<typename Fn>
+void forEachSplit(std::string_view text, char sep, Fn&& fn)
+{
+    size_t start = 0;
+    for (;;) {
+        const size_t at = text.find(sep, start);
+        if (at == std::string_view::npos) {
+            fn(text.substr(start));
+            return;
+        }
+        fn(text.substr(start, at - start));
+        start = at + 1;
+    }
+}
+
+// For substring tests of ASCII patterns against Python's s.lower(): writes s with ASCII letters
+// lower-cased into out. A non-ASCII code point whose lower() is ASCII is U+212A KELVIN SIGN ('k'), which
+// becomes 'k'; U+0130 lowers to "i\u0307", whose 'i' cannot complete any pattern we search (each 'i' in
+// them is followed by an ASCII letter), so like every other non-ASCII byte it is kept and never matches.
+void lowerForAsciiMatch(std::string_view s, std::string& out);
+
+} // namespace shardscope

@@ -1,0 +1,213 @@
+// bench_heuristics: single-threaded throughput of the heuristic scorers (issue 5, "Performance":
+// all heuristics together at least 80 MB/s per core over the shared bench set).
+//
+//   bench_heuristics [--repeat N] [--only NAME[,NAME...]] [SHARD.jsonl.zst|DIR ...]
+//
+// Reads the "text" of every record of the shards into memory first (zstd streaming + simdjson
+// ondemand), then scores every document with every heuristic scorer in turn on this one thread, as a
+// scan thread does, and prints MB/s of text (UTF-8 bytes) for all scorers together (best of N rounds)
+// and each scorer's share of the time. It prints figures and asserts nothing (see README.md here).
+// No Qt: the engine's scorers only.
+
+#include "scorer.h"
+#include "scorers/heuristics.h"
+
+#include <simdjson.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <time.h>
+
+using namespace shardscope;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string decompressZstdFile(const fs::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error("cannot open " + path.string());
+    ZSTD_DCtx* dctx = ZSTD_createDCtx();
+    std::vector<char> inBuf(ZSTD_DStreamInSize());
+    std::vector<char> outBuf(ZSTD_DStreamOutSize());
+    std::string out;
+    size_t last = 0;
+    while (in) {
+        in.read(inBuf.data(), std::streamsize(inBuf.size()));
+        const size_t got = size_t(in.gcount());
+        if (got == 0)
+            break;
+        ZSTD_inBuffer input{inBuf.data(), got, 0};
+        while (input.pos < input.size) {
+            ZSTD_outBuffer output{outBuf.data(), outBuf.size(), 0};
+            last = ZSTD_decompressStream(dctx, &output, &input);
+            if (ZSTD_isError(last)) {
+                ZSTD_freeDCtx(dctx);
+                throw std::runtime_error(path.string() + ": zstd: " + ZSTD_getErrorName(last));
+            }
+            out.append(outBuf.data(), output.pos);
+        }
+    }
+    ZSTD_freeDCtx(dctx);
+    if (last != 0)
+        throw std::runtime_error(path.string() + ": truncated zstd frame");
+    return out;
+}
+
+void readTexts(const fs::path& path, std::vector<std::string>& texts)
+{
+    const std::string data = decompressZstdFile(path);
+    simdjson::ondemand::parser parser;
+    size_t start = 0, lineNo = 0;
+    while (start < data.size()) {
+        size_t end = data.find('\n', start);
+        if (end == std::string::npos)
+            end = data.size();
+        ++lineNo;
+        if (end > start) {
+            simdjson::padded_string line(data.data() + start, end - start);
+            simdjson::ondemand::document doc;
+            std::string_view text;
+            if (parser.iterate(line).get(doc) || doc["text"].get_string().get(text)) {
+                std::fprintf(stderr, "%s:%zu: no \"text\" string, skipped\n", path.c_str(), lineNo);
+            } else {
+                texts.emplace_back(text);
+            }
+        }
+        start = end + 1;
+    }
+}
+
+double now()
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// CPU time of this thread: on a shared machine other processes steal wall time, not this.
+double threadCpu()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    int repeat = 3;
+    std::string only;
+    std::vector<fs::path> inputs;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = std::max(1, std::atoi(argv[++i]));
+        else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = "," + std::string(argv[++i]) + ",";
+        else
+            inputs.emplace_back(argv[i]);
+    }
+    if (inputs.empty())
+        inputs.emplace_back(fs::path(SHARDSCOPE_SHARED_DATA) / "bench");
+
+    std::vector<fs::path> shards;
+    for (const fs::path& p : inputs) {
+        if (fs::is_directory(p)) {
+            for (const auto& e : fs::directory_iterator(p))
+                if (e.path().string().ends_with(".jsonl.zst"))
+                    shards.push_back(e.path());
+        } else {
+            shards.push_back(p);
+        }
+    }
+    std::sort(shards.begin(), shards.end());
+    if (shards.empty()) {
+        std::fprintf(stderr, "no .jsonl.zst shards found\n");
+        return 1;
+    }
+
+    std::vector<std::string> texts;
+    try {
+        for (const fs::path& s : shards)
+            readTexts(s, texts);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+    size_t bytes = 0;
+    for (const auto& t : texts)
+        bytes += t.size();
+    const double mb = double(bytes) / 1e6;
+    std::printf("%zu shards, %zu documents, %.1f MB of text in memory\n", shards.size(), texts.size(), mb);
+
+    ScorerRegistry registry;
+    registerHeuristicScorers(registry);
+    std::vector<std::unique_ptr<Scorer>> scorers = registry.createAll();
+    if (!only.empty())
+        std::erase_if(scorers, [&](const auto& s) { return only.find("," + s->name() + ",") == std::string::npos; });
+    std::vector<std::unique_ptr<ScorerWorker>> workers;
+    size_t columns = 0;
+    for (const auto& s : scorers) {
+        workers.push_back(s->makeWorker());
+        columns += s->columns().size();
+    }
+    std::vector<float> out(columns);
+
+    double best = 1e300, bestWall = 0;
+    double checksum = 0;
+    auto scoreAll = [&](std::vector<double>* spent) {
+        for (const std::string& text : texts) {
+            float* o = out.data();
+            for (size_t k = 0; k < workers.size(); ++k) {
+                const double a = spent ? threadCpu() : 0;
+                workers[k]->score(text, o);
+                if (spent)
+                    (*spent)[k] += threadCpu() - a;
+                o += scorers[k]->columns().size();
+            }
+            for (const float v : out)
+                if (v == v)
+                    checksum += double(v);
+        }
+    };
+    for (int round = 0; round < repeat; ++round) {
+        const double t0 = now();
+        const double c0 = threadCpu();
+        scoreAll(nullptr);
+        const double cpu = threadCpu() - c0;
+        const double wall = now() - t0;
+        std::printf("round %d: %.3f s CPU (%.3f s wall), %.1f MB/s per core\n", round + 1, cpu, wall, mb / cpu);
+        if (cpu < best) {
+            best = cpu;
+            bestWall = wall;
+        }
+    }
+    // One more round timing each scorer on its own (the clock calls cost a little).
+    std::vector<double> perScorer(scorers.size(), 0.0);
+    scoreAll(&perScorer);
+    double sum = 0;
+    for (const double t : perScorer)
+        sum += t;
+    std::printf("\nall %zu heuristic scorers (%zu columns), one thread, best of %d: %.1f MB/s per core of thread CPU "
+                "time (%.1f MB/s wall) (target >= 80)\n",
+                scorers.size(), columns, repeat, mb / best, mb / bestWall);
+    std::printf("%-20s %8s %10s\n", "scorer", "share", "MB/s alone");
+    for (size_t k = 0; k < scorers.size(); ++k)
+        std::printf("%-20s %7.1f%% %10.1f\n", scorers[k]->name().c_str(), 100.0 * perScorer[k] / sum,
+                    mb / perScorer[k]);
+    (void)sum;
+    std::printf("(the SpacyLike tokens are computed by the first scorer that needs them and reused by the others;\n"
+                " 'MB/s alone' divides by each scorer's own time in the combined run; checksum %.6g)\n",
+                checksum);
+    return 0;
+}
