@@ -55,9 +55,6 @@ const ColumnSpec kDolmaC4Columns[] = {
     {"c4_dolma_curly_brace", "1 if the text contains '{', else 0; Dolma c4_v1 (C4: drop if 1)"},
 };
 
-constexpr std::array<std::string_view, 6> kPolicy = {"terms of use",   "privacy policy", "cookie policy",
-                                                     "uses cookies",   "use of cookies", "use cookies"};
-
 bool contains(std::string_view s, std::string_view what)
 {
     return s.find(what) != std::string_view::npos;
@@ -88,12 +85,61 @@ size_t findFolded(std::string_view s, std::string_view lowerNeedle)
     return std::string_view::npos;
 }
 
-bool containsFolded(std::string_view s, std::string_view lowerNeedle)
-{
-    return findFolded(s, lowerNeedle) != std::string_view::npos;
-}
 
 constexpr std::string_view kKelvin = "\xE2\x84\xAA";
+
+// Does folded-ASCII `lowerNeedle` start at hay[i]?
+inline bool foldedAt(std::string_view hay, size_t i, std::string_view lowerNeedle)
+{
+    if (hay.size() - i < lowerNeedle.size())
+        return false;
+    for (size_t k = 1; k < lowerNeedle.size(); ++k) {
+        const char c = hay[i + k];
+        const char lc = (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c;
+        if (lc != lowerNeedle[k])
+            return false;
+    }
+    return true;
+}
+
+enum PatternBit : unsigned { kLorem = 1, kJavascript = 2, kPolicyAny = 4 };
+
+// One pass over hay for all of C4's case-insensitive substring rules.
+unsigned findC4Patterns(std::string_view hay)
+{
+    unsigned found = 0;
+    for (size_t i = 0; i < hay.size(); ++i) {
+        switch (hay[i] | 0x20) {
+        case 'l':
+            if (foldedAt(hay, i, "lorem ipsum"))
+                found |= kLorem;
+            break;
+        case 'j':
+            if (foldedAt(hay, i, "javascript"))
+                found |= kJavascript;
+            break;
+        case 't':
+            if (foldedAt(hay, i, "terms of use"))
+                found |= kPolicyAny;
+            break;
+        case 'p':
+            if (foldedAt(hay, i, "privacy policy"))
+                found |= kPolicyAny;
+            break;
+        case 'c':
+            if (foldedAt(hay, i, "cookie policy"))
+                found |= kPolicyAny;
+            break;
+        case 'u':
+            if (foldedAt(hay, i, "uses cookies") || foldedAt(hay, i, "use of cookies") || foldedAt(hay, i, "use cookies"))
+                found |= kPolicyAny;
+            break;
+        default:
+            break;
+        }
+    }
+    return found;
+}
 
 // re.sub(r"\[\d*]|\[edit]|\[citation needed]", "", line); returns line itself when nothing matches.
 std::string_view removeCitations(std::string_view line, std::string& buf)
@@ -183,6 +229,25 @@ void scanWords(std::string_view s, size_t maxChars, size_t& words, bool& tooLong
     }
 }
 
+// min(len(s.split()), 3)
+size_t countWordsUpTo3(std::string_view s)
+{
+    size_t words = 0;
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end && words < 3) {
+        int n;
+        while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
+            p += n;
+        if (p == end)
+            break;
+        ++words;
+        while (p < end && !uc::pySpaceAt(p, end))
+            ++p;
+    }
+    return words;
+}
+
 class C4Worker final : public ScorerWorker {
 public:
     void score(std::string_view text, float* out) override
@@ -200,8 +265,11 @@ public:
             ++lines;
             const std::string_view stripped = uc::pyStrip(raw);
             size_t words;
-            bool longWord;
-            scanWords(stripped, 1000, words, longWord);
+            bool longWord = false;
+            if (stripped.size() > 1000)
+                scanWords(stripped, 1000, words, longWord); // only then can a word have > 1000 code points
+            else
+                words = countWordsUpTo3(stripped);
             if (longWord) {
                 ++tooLong;
                 return;
@@ -222,17 +290,16 @@ public:
                 lowerForAsciiMatch(line, m_lower);
                 hay = m_lower;
             }
-            lorem = lorem || containsFolded(hay, "lorem ipsum");
-            if (containsFolded(hay, "javascript")) {
+            const unsigned found = findC4Patterns(hay);
+            lorem = lorem || (found & kLorem);
+            if (found & kJavascript) {
                 ++javascript;
                 return;
             }
             curly = curly || contains(line, "{");
-            for (const std::string_view p : kPolicy) {
-                if (containsFolded(hay, p)) {
-                    ++policy;
-                    return;
-                }
+            if (found & kPolicyAny) {
+                ++policy;
+                return;
             }
             ++kept;
             if (!tokenised)
@@ -284,20 +351,7 @@ public:
             const std::string_view line = uc::pyStrip(raw);
             const bool terminal = line.ends_with('.') || line.ends_with('?') || line.ends_with('!') || line.ends_with('"');
             noPunct += !terminal;
-            size_t words = 0;
-            const auto* p = reinterpret_cast<const unsigned char*>(line.data());
-            const auto* end = p + line.size();
-            while (p < end && words < 3) {
-                int n;
-                while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
-                    p += n;
-                if (p == end)
-                    break;
-                ++words;
-                while (p < end && !uc::pySpaceAt(p, end))
-                    ++p;
-            }
-            fewWords += words < 3;
+            fewWords += countWordsUpTo3(line) < 3;
         });
         // Words and "lorem ipsum" never span a '\n', so the whole text can be searched at once.
         bool javascript = false;

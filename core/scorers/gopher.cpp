@@ -17,13 +17,16 @@ namespace {
 
 inline bool isStopWord(std::string_view w)
 {
+    const char* p = w.data();
     switch (w.size()) {
     case 2:
-        return w == "be" || w == "to" || w == "of";
+        return (p[0] == 'b' && p[1] == 'e') || (p[0] == 't' && p[1] == 'o') || (p[0] == 'o' && p[1] == 'f');
     case 3:
-        return w == "the" || w == "and";
+        return (p[0] == 't' && p[1] == 'h' && p[2] == 'e') || (p[0] == 'a' && p[1] == 'n' && p[2] == 'd');
     case 4:
-        return w == "that" || w == "have" || w == "with";
+        return (p[0] == 't' && p[1] == 'h' && p[2] == 'a' && p[3] == 't')
+            || (p[0] == 'h' && p[1] == 'a' && p[2] == 'v' && p[3] == 'e')
+            || (p[0] == 'w' && p[1] == 'i' && p[2] == 't' && p[3] == 'h');
     default:
         return false;
     }
@@ -34,26 +37,27 @@ inline float ratio(double num, double den)
     return den > 0 ? float(num / den) : kMissing;
 }
 
-// Python text.count("...") + text.count("\u2026")
+// Python text.count("...") + text.count("\u2026"); memchr-driven, as both are rare in most text.
 size_t countEllipses(std::string_view text)
 {
     size_t n = 0;
-    size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == '.') {
-            size_t j = i;
-            while (j < text.size() && text[j] == '.')
-                ++j;
-            n += (j - i) / 3;
-            i = j;
-        } else if (c == '\xE2' && i + 2 < text.size() && text[i + 1] == '\x80' && text[i + 2] == '\xA6') {
-            ++n;
-            i += 3;
-        } else {
-            ++i;
-        }
+    for (size_t i = text.find('.'); i != std::string_view::npos; i = text.find('.', i)) {
+        size_t j = i;
+        while (j < text.size() && text[j] == '.')
+            ++j;
+        n += (j - i) / 3;
+        i = j;
     }
+    for (size_t i = text.find("\xE2\x80\xA6"); i != std::string_view::npos; i = text.find("\xE2\x80\xA6", i + 3))
+        ++n;
+    return n;
+}
+
+size_t countByte(std::string_view text, char c)
+{
+    size_t n = 0;
+    for (size_t i = text.find(c); i != std::string_view::npos; i = text.find(c, i + 1))
+        ++n;
     return n;
 }
 
@@ -116,7 +120,7 @@ public:
             stop += isStopWord(t.view(text));
         }
         const size_t words = tokens.size();
-        const size_t hashes = size_t(std::count(text.begin(), text.end(), '#'));
+        const size_t hashes = countByte(text, '#');
         const size_t ellipses = countEllipses(text);
 
         size_t lines = 0, bullet = 0, ellipsisLines = 0;
@@ -195,17 +199,13 @@ public:
                     dupChars += uc::codePointCount(p);
                 }
             };
-            size_t start = 0, i = 0;
-            while (i < s.size()) {
-                if (s[i] == '\n' && i + 1 < s.size() && s[i + 1] == '\n') {
-                    size_t j = i;
-                    while (j < s.size() && s[j] == '\n')
-                        ++j;
-                    visit(s.substr(start, i - start));
-                    start = i = j;
-                } else {
-                    ++i;
-                }
+            size_t start = 0;
+            for (size_t i = s.find("\n\n"); i != std::string_view::npos; i = s.find("\n\n", start)) {
+                size_t j = i;
+                while (j < s.size() && s[j] == '\n')
+                    ++j;
+                visit(s.substr(start, i - start));
+                start = j;
             }
             visit(s.substr(start));
             out[0] = float(double(dups) / double(paras));
@@ -222,17 +222,13 @@ public:
                     dupChars += uc::codePointCount(l);
                 }
             };
-            size_t start = 0, i = 0;
-            while (i < text.size()) {
-                if (text[i] == '\n') {
-                    size_t j = i;
-                    while (j < text.size() && text[j] == '\n')
-                        ++j;
-                    visit(text.substr(start, i - start));
-                    start = i = j;
-                } else {
-                    ++i;
-                }
+            size_t start = 0;
+            for (size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', start)) {
+                size_t j = i;
+                while (j < text.size() && text[j] == '\n')
+                    ++j;
+                visit(text.substr(start, i - start));
+                start = j;
             }
             visit(text.substr(start));
             out[2] = float(double(dups) / double(lines));

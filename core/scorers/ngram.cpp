@@ -40,7 +40,8 @@ void CountTable::grow()
 
 void NgramCounter::start(const uint64_t* wordHashes, size_t words)
 {
-    m_keys.assign(wordHashes, wordHashes + words);
+    (void)wordHashes; // level 2 keys are made from the word hashes directly
+    m_keys.resize(words);
     m_isDup.assign(words, 0);
     m_dupStarts.clear();
     m_dupKeys.clear();
@@ -79,7 +80,8 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     for (size_t c = 0; c < count; ++c) {
         const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
         // chain the previous level's key of this window with its last word
-        const uint64_t key = mix64(m_keys[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + size_t(n) - 1]);
+        const uint64_t prev = n == 2 ? wordHashes[i] : m_keys[i];
+        const uint64_t key = mix64(prev * 0x9E3779B97F4A7C15ULL + wordHashes[i + size_t(n) - 1]);
         m_keys[i] = key;
         const CountTable::Entry& e = m_table.add(key, i);
         if (e.count >= 2) {

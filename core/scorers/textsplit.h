@@ -32,6 +32,7 @@
 // Each token carries its Python len() (code points), flags and a 64-bit XXH3 hash of its bytes.
 
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -110,6 +111,17 @@ void forEachSplitline(std::string_view text, Fn&& fn)
     const size_t n = text.size();
     size_t start = 0, i = 0;
     while (i < n) {
+        // skip 8 bytes at a time while none is a control byte (< 0x20) or non-ASCII
+        while (i + 8 <= n) {
+            uint64_t x;
+            std::memcpy(&x, base + i, 8);
+            constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+            if (((x - ones * 0x20) | x) & highs)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         const unsigned char b = base[i];
         if (!kCandidate[b]) {
             ++i;

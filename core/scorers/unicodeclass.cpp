@@ -32,7 +32,7 @@ size_t codePointCount(std::string_view s)
         uint64_t x;
         std::memcpy(&x, s.data() + i, 8);
         const uint64_t cont = (x & 0x8080808080808080ULL) & ~((x << 1) & 0x8080808080808080ULL);
-        continuation += size_t(__builtin_popcountll(cont));
+        continuation += size_t(((cont >> 7) * 0x0101010101010101ULL) >> 56); // sum of the 0/1 bytes
     }
     for (; i < s.size(); ++i)
         continuation += (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80;
