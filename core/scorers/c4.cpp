@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 
 namespace shardscope {
 namespace {
@@ -88,13 +89,13 @@ size_t findFolded(std::string_view s, std::string_view lowerNeedle)
 
 constexpr std::string_view kKelvin = "\xE2\x84\xAA";
 
-// Does folded-ASCII `lowerNeedle` start at hay[i]?
-inline bool foldedAt(std::string_view hay, size_t i, std::string_view lowerNeedle)
+// Does folded-ASCII `lowerNeedle` occur in hay at byte `at` (which may be out of range)?
+inline bool foldedAt(std::string_view hay, ptrdiff_t at, std::string_view lowerNeedle)
 {
-    if (hay.size() - i < lowerNeedle.size())
+    if (at < 0 || size_t(at) + lowerNeedle.size() > hay.size())
         return false;
-    for (size_t k = 1; k < lowerNeedle.size(); ++k) {
-        const char c = hay[i + k];
+    for (size_t k = 0; k < lowerNeedle.size(); ++k) {
+        const char c = hay[size_t(at) + k];
         const char lc = (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c;
         if (lc != lowerNeedle[k])
             return false;
@@ -104,34 +105,43 @@ inline bool foldedAt(std::string_view hay, size_t i, std::string_view lowerNeedl
 
 enum PatternBit : unsigned { kLorem = 1, kJavascript = 2, kPolicyAny = 4 };
 
-// One pass over hay for all of C4's case-insensitive substring rules.
+// The bytes we anchor the patterns on: a rare letter of each ('p' of "ipsum", 'j', 'v' of "privacy",
+// 'f' of "terms of use", 'k' of "cookie"), both cases.
+constexpr std::array<bool, 256> kAnchor = [] {
+    std::array<bool, 256> t{};
+    for (const char c : std::string_view("pjvfkPJVFK"))
+        t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
+// One pass over hay for all of C4's case-insensitive substring rules (Python: pattern in line.lower()).
 unsigned findC4Patterns(std::string_view hay)
 {
     unsigned found = 0;
-    for (size_t i = 0; i < hay.size(); ++i) {
-        switch (hay[i] | 0x20) {
-        case 'l':
-            if (foldedAt(hay, i, "lorem ipsum"))
+    const ptrdiff_t n = ptrdiff_t(hay.size());
+    for (ptrdiff_t i = 0; i < n; ++i) {
+        if (!kAnchor[static_cast<unsigned char>(hay[size_t(i)])])
+            continue;
+        switch (hay[size_t(i)] | 0x20) {
+        case 'p':
+            if (foldedAt(hay, i - 7, "lorem ipsum"))
                 found |= kLorem;
             break;
         case 'j':
             if (foldedAt(hay, i, "javascript"))
                 found |= kJavascript;
             break;
-        case 't':
-            if (foldedAt(hay, i, "terms of use"))
+        case 'v':
+            if (foldedAt(hay, i - 3, "privacy policy"))
                 found |= kPolicyAny;
             break;
-        case 'p':
-            if (foldedAt(hay, i, "privacy policy"))
+        case 'f':
+            if (foldedAt(hay, i - 7, "terms of use"))
                 found |= kPolicyAny;
             break;
-        case 'c':
-            if (foldedAt(hay, i, "cookie policy"))
-                found |= kPolicyAny;
-            break;
-        case 'u':
-            if (foldedAt(hay, i, "uses cookies") || foldedAt(hay, i, "use of cookies") || foldedAt(hay, i, "use cookies"))
+        case 'k':
+            if (foldedAt(hay, i - 3, "cookie policy") || foldedAt(hay, i - 8, "uses cookies")
+                || foldedAt(hay, i - 10, "use of cookies") || foldedAt(hay, i - 7, "use cookies"))
                 found |= kPolicyAny;
             break;
         default:
@@ -371,7 +381,7 @@ public:
         out[0] = float(double(noPunct) / double(lines));
         out[1] = float(double(fewWords) / double(lines));
         out[2] = javascript ? 1.0f : 0.0f;
-        out[3] = findFolded(text, "lorem ipsum") != std::string_view::npos ? 1.0f : 0.0f;
+        out[3] = (findC4Patterns(text) & kLorem) ? 1.0f : 0.0f;
         out[4] = contains(text, "{") ? 1.0f : 0.0f;
     }
 

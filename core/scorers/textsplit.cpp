@@ -110,6 +110,18 @@ constexpr bool asciiIn(const char* set, char32_t c)
 constexpr const char* kPrefixAscii = "!\"#$%&'()*,:;<=>?[]_`{}";
 constexpr const char* kSuffixAscii = "!\"#&'()*,:;<>?[]_`{}";
 
+constexpr std::array<bool, 128> asciiTable(const char* set)
+{
+    std::array<bool, 128> t{};
+    for (int c = 0; c < 128; ++c)
+        t[size_t(c)] = asciiIn(set, char32_t(c));
+    return t;
+}
+constexpr std::array<bool, 128> kIsPrefixAscii = asciiTable(kPrefixAscii);
+constexpr std::array<bool, 128> kIsSuffixAscii = asciiTable(kSuffixAscii);
+inline bool isPrefixAscii(char32_t c) { return c < 128 && kIsPrefixAscii[c]; }
+inline bool isSuffixAscii(char32_t c) { return c < 128 && kIsSuffixAscii[c]; }
+
 inline bool isAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
 inline bool isAsciiLower(char32_t c) { return c >= 'a' && c <= 'z'; }
 inline bool isAsciiUpper(char32_t c) { return c >= 'A' && c <= 'Z'; }
@@ -190,6 +202,31 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
     }
 }
 
+namespace {
+enum ByteKind : uint8_t { KAlnum = 1, KAlpha = 2, KSpace = 4, KMaybeSpace = 8, KNonAscii = 16 };
+// Per byte: ASCII letter/digit, ASCII whitespace, lead byte of a possible non-ASCII whitespace, non-ASCII.
+constexpr std::array<uint8_t, 256> kByteKind = [] {
+    std::array<uint8_t, 256> t{};
+    for (int b = 0; b < 256; ++b) {
+        uint8_t k = 0;
+        if (b < 128) {
+            if ((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z'))
+                k |= KAlnum;
+            if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z'))
+                k |= KAlpha;
+            if ((b >= 9 && b <= 13) || (b >= 0x1C && b <= 0x20))
+                k |= KSpace;
+        } else {
+            k |= KNonAscii;
+            if (b == 0xC2 || b == 0xE1 || b == 0xE2 || b == 0xE3)
+                k |= KMaybeSpace;
+        }
+        t[size_t(b)] = k;
+    }
+    return t;
+}();
+} // namespace
+
 void SpacyLikeSplitter::split(std::string_view text, std::vector<Token>& out)
 {
     out.clear();
@@ -205,45 +242,33 @@ void SpacyLikeSplitter::split(std::string_view text, std::vector<Token>& out)
         if (p == end)
             break;
         const auto* start = p;
-        bool plain = true; // only ASCII letters and digits: one token, no affixes
-        bool ascii = true;
+        uint8_t all = KAlnum; // stays set while every byte is an ASCII letter or digit
+        uint8_t any = 0;
         while (p < end) {
-            const unsigned char b = *p;
-            if (b < 0x80) {
-                const uint8_t cls = uc::kAsciiClass[b];
-                if (cls & uc::Space)
-                    break;
-                plain = plain && (cls & (uc::Alpha | uc::Digit));
-                ++p;
-            } else {
-                if (uc::pySpaceAt(p, end))
-                    break;
-                plain = ascii = false;
-                ++p;
-                while (p < end && (*p & 0xC0) == 0x80)
-                    ++p;
-            }
+            const uint8_t k = kByteKind[*p];
+            if (k & KSpace)
+                break;
+            if ((k & KMaybeSpace) && uc::pySpaceAt(p, end))
+                break;
+            all &= k;
+            any |= k;
+            ++p;
         }
         const uint32_t b0 = uint32_t(start - base), b1 = uint32_t(p - base);
-        if (plain)
-            pushAlnum(text.data(), b0, b1, out);
-        else if (!(ascii && splitSimpleAscii(text.data(), b0, b1, out)))
+        if (all & KAlnum)
+            pushAlnum(text.data(), b0, b1, (any & KAlpha) != 0, out);
+        else if (!((any & KNonAscii) == 0 && splitSimpleAscii(text.data(), b0, b1, out)))
             splitChunk(text.data(), b0, b1, out);
     }
 }
 
-void SpacyLikeSplitter::pushAlnum(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out)
+void SpacyLikeSplitter::pushAlnum(const char* base, uint32_t b0, uint32_t b1, bool alpha, std::vector<Token>& out)
 {
     Token t;
     t.offset = b0;
     t.bytes = b1 - b0;
     t.chars = t.bytes;
-    t.flags = TokNonSymbol;
-    for (uint32_t q = b0; q < b1; ++q)
-        if (uc::kAsciiClass[static_cast<unsigned char>(base[q])] & uc::Alpha) {
-            t.flags |= TokAlpha;
-            break;
-        }
+    t.flags = alpha ? uint8_t(TokNonSymbol | TokAlpha) : uint8_t(TokNonSymbol);
     t.hash = XXH3_64bits(base + b0, t.bytes);
     out.push_back(t);
 }
@@ -269,11 +294,14 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
 {
     auto cls = [&](uint32_t k) { return uc::kAsciiClass[static_cast<unsigned char>(base[k])]; };
     uint32_t a = b0;
-    while (a < b1 && asciiIn(kPrefixAscii, static_cast<unsigned char>(base[a])))
+    while (a < b1 && isPrefixAscii(static_cast<unsigned char>(base[a])))
         ++a;
     uint32_t z = a;
-    while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit)))
+    bool alpha = false;
+    while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit))) {
+        alpha = alpha || (cls(z) & uc::Alpha);
         ++z;
+    }
     if (z == a)
         return false;
     uint32_t s = z;
@@ -283,7 +311,7 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
         ++s;
     }
     for (uint32_t k = s; k < b1; ++k)
-        if (!asciiIn(kSuffixAscii, static_cast<unsigned char>(base[k])))
+        if (!isSuffixAscii(static_cast<unsigned char>(base[k])))
             return false;
     bool splitDot = false;
     if (dot) {
@@ -306,7 +334,7 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
         t.hash = XXH3_64bits(base + a, t.bytes);
         out.push_back(t);
     } else {
-        pushAlnum(base, a, z, out);
+        pushAlnum(base, a, z, alpha, out);
         if (dot)
             pushAsciiChar(base, z, out);
     }
@@ -451,7 +479,7 @@ void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t en
                 ++r;
             emit(base, i, r, out);
             i = r;
-        } else if ((c < 128 && asciiIn(kPrefixAscii, c)) || (c == '+' && !(i + 1 < j && isAsciiDigit(m_cps[i + 1].cp)))
+        } else if (isPrefixAscii(c) || (c == '+' && !(i + 1 < j && isAsciiDigit(m_cps[i + 1].cp)))
                    || isAffix(i)) {
             emit(base, i, i + 1, out);
             ++i;
@@ -480,7 +508,7 @@ void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t en
         } else if ((c == 's' || c == 'S') && j - 2 > i && isApostrophe(prev)) {
             m_suffixes.emplace_back(j - 2, j);
             j -= 2;
-        } else if ((c < 128 && asciiIn(kSuffixAscii, c)) || ((c == '$' || c == '%' || c == '+') && isAsciiDigit(prev))
+        } else if (isSuffixAscii(c) || ((c == '$' || c == '%' || c == '+') && isAsciiDigit(prev))
                    || isAffix(j - 1)) {
             m_suffixes.emplace_back(j - 1, j);
             --j;

@@ -74,7 +74,7 @@ private:
         uint32_t offset;
         uint8_t cls;
     };
-    static void pushAlnum(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out);
+    static void pushAlnum(const char* base, uint32_t b0, uint32_t b1, bool alpha, std::vector<Token>& out);
     static void pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out);
     static bool splitSimpleAscii(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out);
     void splitChunk(const char* base, uint32_t begin, uint32_t end, std::vector<Token>& out);
