@@ -7,10 +7,9 @@ SUDO=""
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git
     zlib1g-dev libzstd-dev zstd libsimdjson-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libpcre2-dev
-    qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libqcustomplot-dev libgl1-mesa-dev
+    qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
     libopenblas0-pthread
     python3 python3-zstandard
-    nodejs npm
     xvfb xauth x11-apps imagemagick fonts-dejavu-core
     file dpkg-dev
 )
@@ -18,6 +17,10 @@ missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm (the demo corpus recipe and the GPT-2 tokenizer reference): a machine may
+# already have them from another source (NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm package), so only install Debian's when there is none.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     $SUDO apt-get update -qq
