@@ -77,6 +77,9 @@ std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(std::string_vie
 
 void registerCompressionScorers(ScorerRegistry& r);
 void registerHeuristicScorers(ScorerRegistry& r);
+#ifdef SHARDSCOPE_HAVE_TORCH
+void registerLmScorers(ScorerRegistry& r); // core/lm (libtorch), built with SHARDSCOPE_WITH_TORCH
+#endif
 
 void registerBuiltinScorers()
 {
@@ -86,6 +89,9 @@ void registerBuiltinScorers()
         registerCompressionScorers(r);
 #ifdef SHARDSCOPE_HAVE_HEURISTICS
         registerHeuristicScorers(r);
+#endif
+#ifdef SHARDSCOPE_HAVE_TORCH
+        registerLmScorers(r);
 #endif
     });
 }

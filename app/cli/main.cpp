@@ -5,6 +5,7 @@
 #include "apply.h"
 #include "bytesource.h"
 #include "filterconfig.h"
+#include "lmcommands.h"
 #include "scan.h"
 #include "scorestore.h"
 #include "stats.h"
@@ -239,6 +240,9 @@ int main(int argc, char** argv)
     auto* scorers = app.add_subcommand("scorers", "List every scorer with its definition");
     bool scorersVerbose = false;
     scorers->add_flag("--columns", scorersVerbose, "Also list each column with its exact definition");
+
+    // Language-model commands and options (issue 4), implemented in lmcommands.cpp.
+    addLmCommands(app);
 
     try {
         app.parse(argc, argv);

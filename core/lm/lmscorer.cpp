@@ -1,0 +1,206 @@
+#include "lmscorer.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include <unistd.h>
+
+namespace shardscope {
+
+namespace {
+
+std::mutex g_mutex;
+LmOptions g_options;
+std::map<std::string, std::shared_ptr<const lm::CausalLm>> g_models;
+
+constexpr size_t kPieceLimit = 4u << 20;
+constexpr size_t kPieceSize = 1u << 20;
+
+std::string exeDir()
+{
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return {};
+    return std::filesystem::path(std::string(buf, size_t(n))).parent_path().string();
+}
+
+// Splits a huge text into pieces cut after whitespace so each can be scored on its own.
+std::vector<std::string_view> pieces(std::string_view text)
+{
+    std::vector<std::string_view> out;
+    if (text.size() <= kPieceLimit) {
+        out.push_back(text);
+        return out;
+    }
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = std::min(text.size(), pos + kPieceSize);
+        if (end < text.size()) {
+            size_t cut = text.find_last_of("\n ", end);
+            if (cut != std::string_view::npos && cut > pos + kPieceSize / 2)
+                end = cut + 1;
+            else
+                while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+                    ++end; // never cut inside a UTF-8 sequence
+        }
+        out.push_back(text.substr(pos, end - pos));
+        pos = end;
+    }
+    return out;
+}
+
+class LmWorker final : public ScorerWorker {
+public:
+    LmWorker(std::shared_ptr<const lm::CausalLm> m, LmOptions o) : m_model(std::move(m)), m_opt(std::move(o)) { }
+    void score(std::string_view text, float* out) override
+    {
+        out[0] = out[1] = kMissing;
+        if (!m_model || text.empty())
+            return;
+        try {
+            lm::WindowOptions wo { m_opt.window, m_opt.stride, m_opt.batchTokens };
+            auto parts = pieces(text);
+            auto losses = lm::scoreTexts(*m_model, parts, wo);
+            double nats = 0;
+            int64_t n = 0;
+            for (const auto& l : losses) {
+                nats += l.sumNats;
+                n += l.tokens;
+            }
+            if (n == 0)
+                return;
+            out[0] = float(nats / double(n));
+            out[1] = float(nats / std::log(2.0) / double(text.size()));
+        } catch (const std::exception& e) {
+            static std::once_flag once;
+            std::call_once(once, [&] { std::fprintf(stderr, "warning: lm scorer: %s\n", e.what()); });
+        }
+    }
+
+private:
+    std::shared_ptr<const lm::CausalLm> m_model;
+    LmOptions m_opt;
+};
+
+class LmScorer final : public Scorer {
+public:
+    std::string name() const override { return "lm"; }
+    std::string summary() const override
+    {
+        return "language-model loss (built-in byte model, or --model DIR: GPT-2, GPT-NeoX, LLaMA/Qwen2)";
+    }
+    std::vector<ColumnInfo> columns() const override
+    {
+        return {
+            { "lm_loss", "mean -ln p(token | previous tokens) in nats per token; doc-start token prepended; sliding "
+                         "windows (stride context/2) for long docs; empty text: missing", {} },
+            { "lm_bpb", "sum of token losses / ln 2 / UTF-8 bytes of the text (bits per byte, comparable across "
+                        "tokenizers); empty text: missing", {} },
+        };
+    }
+    // The scores depend on the model, so the version carries the model's identity: cached scores of
+    // another model (or of retrained weights) are recomputed.
+    int version() const override
+    {
+        LmOptions o = lmOptions();
+        std::string dir = o.modelDir.empty() ? builtinLmDirectory() : o.modelDir;
+        std::string id = dir;
+        std::error_code ec;
+        auto w = std::filesystem::path(dir) / "model.safetensors";
+        id += ":" + std::to_string(std::filesystem::file_size(w, ec));
+        auto t = std::filesystem::last_write_time(w, ec);
+        id += ":" + std::to_string(t.time_since_epoch().count()) + ":" + std::to_string(o.window) + ":"
+            + std::to_string(o.stride);
+        return int(std::hash<std::string> {}(id) & 0x3FFFFFFF) | 1;
+    }
+    bool needsModel() const override { return true; }
+    std::unique_ptr<ScorerWorker> makeWorker() const override
+    {
+        LmOptions o = lmOptions();
+        std::shared_ptr<const lm::CausalLm> model;
+        try {
+            model = loadSelectedLm();
+        } catch (const std::exception& e) {
+            static std::once_flag once;
+            std::call_once(once, [&] { std::fprintf(stderr, "error: lm scorer: %s (lm columns left missing)\n", e.what()); });
+        }
+        if (o.torchThreads > 0)
+            torch::set_num_threads(o.torchThreads);
+        return std::make_unique<LmWorker>(std::move(model), o);
+    }
+};
+
+} // namespace
+
+void setLmOptions(const LmOptions& options)
+{
+    std::lock_guard lock(g_mutex);
+    g_options = options;
+}
+
+LmOptions lmOptions()
+{
+    std::lock_guard lock(g_mutex);
+    return g_options;
+}
+
+std::string builtinLmDirectory()
+{
+    namespace fs = std::filesystem;
+    if (const char* env = std::getenv("SHARDSCOPE_BUILTIN_MODEL"); env && *env)
+        return env;
+    std::vector<fs::path> candidates;
+    std::string exe = exeDir();
+    if (!exe.empty())
+        candidates.push_back(fs::path(exe) / "../share/shardscope/models/byte-lm");
+#ifdef SHARDSCOPE_SOURCE_DIR
+    candidates.push_back(fs::path(SHARDSCOPE_SOURCE_DIR) / "resources/models/byte-lm");
+#endif
+    for (const auto& c : candidates)
+        if (fs::exists(c / "model.safetensors"))
+            return fs::weakly_canonical(c).string();
+    return {};
+}
+
+std::shared_ptr<const lm::CausalLm> loadSelectedLm()
+{
+    LmOptions o = lmOptions();
+    std::string dir = o.modelDir.empty() ? builtinLmDirectory() : o.modelDir;
+    if (dir.empty())
+        throw lm::ModelError("the built-in model was not found (looked beside the executable in "
+                             "../share/shardscope/models/byte-lm and in the source tree; set SHARDSCOPE_BUILTIN_MODEL "
+                             "or pass --model DIR)");
+    std::lock_guard lock(g_mutex);
+    std::string key = dir + "|" + o.device;
+    auto it = g_models.find(key);
+    if (it != g_models.end())
+        return it->second;
+    auto m = lm::CausalLm::load(dir, o.device);
+    g_models[key] = m;
+    return m;
+}
+
+void registerLmScorers(ScorerRegistry& r)
+{
+    r.add([]() -> std::unique_ptr<Scorer> { return std::make_unique<LmScorer>(); });
+}
+
+std::vector<TokenLoss> tokenLosses(const lm::CausalLm& model, std::string_view text)
+{
+    std::vector<TokenLoss> out;
+    auto ids = model.encode(text);
+    auto losses = lm::scoreTexts(model, { text }, {}, true);
+    const auto& per = losses.front().perToken;
+    for (size_t i = 0; i < ids.size(); ++i)
+        out.push_back({ model.tokenText(ids[i]), i < per.size() ? per[i] : kMissing });
+    return out;
+}
+
+} // namespace shardscope

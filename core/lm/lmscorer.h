@@ -1,0 +1,53 @@
+#pragma once
+// The language-model scorer `lm`: columns `lm_loss` and `lm_bpb`.
+//
+// Definition, per document (UTF-8 text t, tokens x_1..x_n by the model's tokenizer; the built-in
+// model's tokens are the bytes):
+//   lm_loss = (1/n) * sum_i -ln p(x_i | x_<i)            mean nats per token
+//   lm_bpb  = (sum_i -ln p(x_i | x_<i)) / ln 2 / |t|      bits per UTF-8 byte (comparable across tokenizers)
+// Every token is predicted: the model's document-start token (bos_token_id; <|endoftext|> for GPT-2,
+// id 256 for the built-in model) is prepended. Documents longer than the context are scored with
+// sliding windows (see lm::scoreTexts: window = context, stride = context/2 by default). Documents
+// over 4 MiB are scored in 1 MiB pieces cut after a newline or space, each starting a fresh context,
+// so memory stays bounded. Empty text: both columns missing. A model that fails to load gives
+// missing values (and one message on stderr), never a crash.
+//
+// Which model: the options set by setLmOptions() (the CLI's --model/--device), else the built-in
+// byte-level model (resources/models/byte-lm, or $SHARDSCOPE_BUILTIN_MODEL).
+
+#include "causallm.h"
+#include "scorer.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace shardscope {
+
+struct LmOptions {
+    std::string modelDir;      // empty: the built-in model
+    std::string device = "cpu";
+    int window = 0;            // 0: the model's context
+    int stride = 0;            // 0: window / 2
+    int batchTokens = 8192;
+    int torchThreads = 1;      // intra-op threads per scan worker (the scan runs one worker per core)
+};
+
+void setLmOptions(const LmOptions& options);
+LmOptions lmOptions();
+// The directory of the built-in model; empty when it cannot be found.
+std::string builtinLmDirectory();
+// Loads (once per directory and device; shared by all workers) the model the options select.
+// Throws lm::ModelError with a message naming the file.
+std::shared_ptr<const lm::CausalLm> loadSelectedLm();
+
+void registerLmScorers(ScorerRegistry& r);
+
+// Per-token losses for the document viewer: each token's bytes and its loss in nats.
+struct TokenLoss {
+    std::string bytes;
+    float nats;
+};
+std::vector<TokenLoss> tokenLosses(const lm::CausalLm& model, std::string_view text);
+
+} // namespace shardscope
