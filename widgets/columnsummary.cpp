@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 namespace shardscope {
@@ -12,6 +13,50 @@ const ColumnSummary* CorpusSummary::column(std::string_view name) const
         if (c.name == name)
             return &c;
     return nullptr;
+}
+
+double ColumnSummary::percentileOf(double v) const
+{
+    if (empty())
+        return 0;
+    const auto& s = *sortedValues;
+    const auto upto = std::upper_bound(s.begin(), s.end(), v, [](double x, float y) { return x < double(y); });
+    return 100.0 * double(upto - s.begin()) / double(s.size());
+}
+
+void argsortValues(const float* values, size_t n, std::vector<uint32_t>& order, std::vector<float>& sorted)
+{
+    // Key: order-preserving bits of the float above the document number.
+    std::vector<uint64_t> keys, tmp;
+    keys.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        const float f = values[i];
+        if (std::isnan(f))
+            continue;
+        uint32_t u;
+        std::memcpy(&u, &f, 4);
+        u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+        keys.push_back((uint64_t(u) << 32) | uint64_t(i));
+    }
+    tmp.resize(keys.size());
+    std::vector<size_t> count(65537);
+    // The document number is already in order (low 32 bits ascending): sort the top 32 bits.
+    for (int shift = 32; shift < 64; shift += 16) {
+        std::fill(count.begin(), count.end(), 0);
+        for (uint64_t k : keys)
+            ++count[((k >> shift) & 0xffff) + 1];
+        for (size_t b = 1; b <= 65536; ++b)
+            count[b] += count[b - 1];
+        for (uint64_t k : keys)
+            tmp[count[(k >> shift) & 0xffff]++] = k;
+        keys.swap(tmp);
+    }
+    order.resize(keys.size());
+    sorted.resize(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+        order[i] = uint32_t(keys[i]);
+        sorted[i] = values[order[i]];
+    }
 }
 
 void CorpusSummary::merge(CorpusSummary&& newer)
@@ -54,11 +99,16 @@ CorpusSummary summarize(const SummaryInput& in)
         const auto& values = in.columns[c];
         ColumnSummary s;
         s.name = c < in.names.size() ? in.names[c] : std::string();
-        s.sorted = SortedColumn::build(values);
-        if (!s.sorted.sorted.empty()) {
-            s.dataMin = s.sorted.sorted.front();
-            s.dataMax = s.sorted.sorted.back();
+        auto order = std::make_shared<std::vector<uint32_t>>();
+        auto sorted = std::make_shared<std::vector<float>>();
+        argsortValues(values.data(), values.size(), *order, *sorted);
+        if (!sorted->empty()) {
+            s.dataMin = sorted->front();
+            s.dataMax = sorted->back();
         }
+        s.order = std::move(order);
+        s.sortedValues = std::move(sorted);
+        s.docs = values.size();
         s.stats = ColumnStats::compute(s.name, values, 0, true);
         const Histogram& h = s.stats.histogram;
         if (!overlay.empty() && !h.counts.empty() && h.hi > h.lo) {

@@ -5,6 +5,7 @@
 #include <stats.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,16 @@ namespace shardscope {
 struct ColumnSummary {
     std::string name;
     ColumnStats stats;       // histogram spans [p0.5, p99.5] of the column
-    SortedColumn sorted;     // for percentiles of a value
+    // Documents with a value, in ascending order of value, and those values: percentiles of
+    // a value by binary search, and the documents a moved cutoff flips (FilterEvaluator).
+    // Shared, so copying a summary to the plots costs nothing. Summary of docs [0, docs).
+    std::shared_ptr<const std::vector<uint32_t>> order;
+    std::shared_ptr<const std::vector<float>> sortedValues;
+    size_t docs = 0;
     double dataMin = 0, dataMax = 0;
-    bool empty() const { return sorted.sorted.empty(); }
+    bool empty() const { return !sortedValues || sortedValues->empty(); }
+    // Percentage of values <= v, in [0, 100].
+    double percentileOf(double v) const;
     // Per group, the same bins as stats.histogram; only the largest groups.
     struct GroupHistogram {
         uint32_t group;
@@ -44,5 +52,9 @@ struct SummaryInput {
 };
 
 CorpusSummary summarize(const SummaryInput& in);
+
+// Documents with a non-missing value sorted by value (ties by document number), and the
+// sorted values. LSD radix sort: ~20 ms for a million values.
+void argsortValues(const float* values, size_t n, std::vector<uint32_t>& order, std::vector<float>& sorted);
 
 } // namespace shardscope

@@ -158,9 +158,10 @@ void DocumentTableModel::documentsAppended()
 void DocumentTableModel::setKeepMask(const std::vector<uint8_t>* keep)
 {
     m_keep = keep;
+    // Only the Filter column shows the verdict: the view repaints that column alone.
     if (!m_rows.empty()) {
-        emit dataChanged(index(0, FilterColumn), index(int(m_rows.size()) - 1, columnCount() - 1),
-                         { Qt::DisplayRole, Qt::ForegroundRole, Qt::BackgroundRole, SortRole });
+        emit dataChanged(index(0, FilterColumn), index(int(m_rows.size()) - 1, FilterColumn),
+                         { Qt::DisplayRole, Qt::ForegroundRole, SortRole });
     }
 }
 

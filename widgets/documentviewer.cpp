@@ -199,6 +199,7 @@ void DocumentViewer::setCorpus(std::shared_ptr<const CorpusData> corpus, std::sh
     m_corpus = std::move(corpus);
     m_source = std::move(source);
     m_summary.reset();
+    m_complete = false;
     showDocument(std::nullopt);
 }
 
@@ -221,6 +222,7 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
     m_text.clear();
     m_raw.clear();
     m_error.clear();
+    m_percentiles.clear();
     updateMetadata();
     if (!doc || !m_corpus || !m_source || *doc >= m_corpus->size()) {
         m_edit->clear();
@@ -232,6 +234,32 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
     const uint32_t length = m_corpus->length(*doc);
     auto source = m_source;
     const uint32_t d = *doc;
+    if (m_complete) {
+        // Percentile of each score among all documents: one counting pass per column, off the
+        // GUI thread (the corpus is complete, so nothing appends to it meanwhile).
+        std::shared_ptr<const CorpusData> corpus = m_corpus;
+        QtConcurrent::run([corpus, d]() {
+            std::vector<double> pct(corpus->columnCount(), std::nan(""));
+            for (size_t c = 0; c < corpus->columnCount(); ++c) {
+                const auto& col = corpus->scores(c);
+                const float v = col[d];
+                if (std::isnan(v))
+                    continue;
+                size_t upto = 0, valid = 0;
+                for (float x : col) {
+                    valid += !std::isnan(x);
+                    upto += x <= v;
+                }
+                pct[c] = valid ? 100.0 * double(upto) / double(valid) : std::nan("");
+            }
+            return pct;
+        }).then(this, [this, request](std::vector<double> pct) {
+            if (request != m_request)
+                return;
+            m_percentiles = std::move(pct);
+            updateMetadata();
+        });
+    }
     QtConcurrent::run([source, shard, offset, length]() { return source->read(shard, offset, length); })
         .then(this, [this, request, d](DocumentSource::Document r) {
             if (request != m_request)
@@ -333,9 +361,11 @@ void DocumentViewer::updateMetadata()
         m_scores->setItem(int(col), 1,
                           new QTableWidgetItem(std::isnan(v) ? tr("missing") : QString::number(double(v), 'g', 5)));
         QString pct;
-        if (m_summary && !std::isnan(v))
+        if (col < m_percentiles.size() && !std::isnan(m_percentiles[col]))
+            pct = percentText(m_percentiles[col]);
+        else if (m_summary && !std::isnan(v))
             if (const ColumnSummary* cs = m_summary->column(info.name); cs && !cs->empty())
-                pct = percentText(cs->sorted.percentileOf(v));
+                pct = percentText(cs->percentileOf(v));
         m_scores->setItem(int(col), 2, new QTableWidgetItem(pct));
         QString rule;
         for (const auto& r : m_rules) {

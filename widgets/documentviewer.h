@@ -30,6 +30,8 @@ public:
 
     void setCorpus(std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source);
     void setSummary(std::shared_ptr<const CorpusSummary> summary);
+    // The corpus no longer grows: percentiles of every column can be counted off-thread.
+    void setCorpusComplete(bool complete) { m_complete = complete; }
     void setRules(const std::vector<FilterRule>& rules);
     void showDocument(std::optional<uint32_t> doc);
     std::optional<uint32_t> document() const { return m_doc; }
@@ -58,6 +60,8 @@ private:
     std::shared_ptr<const CorpusSummary> m_summary;
     std::vector<FilterRule> m_rules;
     std::optional<uint32_t> m_doc;
+    bool m_complete = false;
+    std::vector<double> m_percentiles;   // per column, NaN: not counted
     quint64 m_request = 0;
     QString m_text;
     QString m_raw;

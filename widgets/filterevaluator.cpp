@@ -10,15 +10,36 @@ namespace shardscope {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+// Float bounds equivalent to the double comparisons of FilterRule::passes(): for a float v,
+// v >= lowerF(lo) exactly when double(v) >= lo, and v <= upperF(hi) exactly when
+// double(v) <= hi. Comparing floats lets the loops below run four or eight lanes at a time.
+float lowerF(double lo)
+{
+    if (std::isinf(lo))
+        return lo < 0 ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+    float f = float(lo);
+    if (double(f) < lo)
+        f = std::nextafter(f, std::numeric_limits<float>::infinity());
+    return f;
+}
+
+float upperF(double hi)
+{
+    if (std::isinf(hi))
+        return hi < 0 ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+    float f = float(hi);
+    if (double(f) > hi)
+        f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+    return f;
+}
 
 // A rule's bounds resolved for every group index of the corpus.
 struct ResolvedRule {
     const float* values = nullptr;
     bool perGroup = false;
-    double lo = -kInf, hi = kInf;
+    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
     bool passMissing = false;       // keepMissing, or the rule is off for everyone
-    std::vector<double> glo, ghi;
+    std::vector<float> glo, ghi;
     std::vector<uint8_t> gpassMissing;
 };
 
@@ -36,15 +57,15 @@ std::vector<ResolvedRule> resolve(const std::vector<FilterRule>& rules, const Co
         evaluated[r] = true;
         ResolvedRule rr;
         rr.values = corpus.scores(size_t(col)).data();
-        auto set = [&](const Bounds& b, double& lo, double& hi, bool& passMissing) {
+        auto set = [&](const Bounds& b, float& lo, float& hi, bool& passMissing) {
             if (b.disabled) {
-                lo = -kInf;
-                hi = kInf;
+                lo = -std::numeric_limits<float>::infinity();
+                hi = std::numeric_limits<float>::infinity();
                 passMissing = true;
                 return;
             }
-            lo = b.min ? *b.min : -kInf;
-            hi = b.max ? *b.max : kInf;
+            lo = b.min ? lowerF(*b.min) : -std::numeric_limits<float>::infinity();
+            hi = b.max ? upperF(*b.max) : std::numeric_limits<float>::infinity();
             passMissing = rule.keepMissing;
         };
         set(rule.bounds, rr.lo, rr.hi, rr.passMissing);
@@ -72,6 +93,45 @@ std::string formatValue(double v)
     return s.str();
 }
 
+// Rule r's pass/fail into keep (AND) and into the per-document fail bits.
+template<typename Bits>
+uint64_t applyRule(const ResolvedRule& rr, const uint32_t* groups, size_t n, uint8_t* keep, Bits* failBits, Bits bit)
+{
+    const float* v = rr.values;
+    uint64_t failed = 0;
+    if (!rr.perGroup) {
+        const float lo = rr.lo, hi = rr.hi;
+        const uint8_t pm = rr.passMissing;
+        for (size_t i = 0; i < n; ++i) {
+            const float x = v[i];
+            const uint8_t pass = uint8_t((x >= lo) & (x <= hi)) | uint8_t(pm & (x != x));
+            keep[i] &= pass;
+            failBits[i] |= Bits(pass ^ 1u) * bit;
+            failed += pass ^ 1u;
+        }
+    } else {
+        for (size_t i = 0; i < n; ++i) {
+            const uint32_t g = groups[i];
+            const float x = v[i];
+            const uint8_t pass = uint8_t((x >= rr.glo[g]) & (x <= rr.ghi[g])) | uint8_t(rr.gpassMissing[g] & (x != x));
+            keep[i] &= pass;
+            failBits[i] |= Bits(pass ^ 1u) * bit;
+            failed += pass ^ 1u;
+        }
+    }
+    return failed;
+}
+
+template<typename Bits>
+void countOnly(const std::vector<Bits>& failBits, std::vector<uint64_t>& only)
+{
+    for (const Bits b : failBits) {
+        // Exactly one bit set: this rule alone drops the document.
+        if (b && !(b & (b - 1)))
+            ++only[size_t(__builtin_ctzll(uint64_t(b)))];
+    }
+}
+
 } // namespace
 
 FilterCounts FilterEvaluator::evaluate(const CorpusData& corpus, std::vector<uint8_t>* keepOut) const
@@ -81,73 +141,56 @@ FilterCounts FilterEvaluator::evaluate(const CorpusData& corpus, std::vector<uin
     const size_t n = corpus.size();
     const size_t nGroups = corpus.groupNames().size();
     const size_t nr = rules.size();
-    fc.perGroup.assign(nGroups, {});
     std::vector<uint64_t> failed(nr, 0), only(nr, 0);
 
     std::vector<uint8_t> localKeep;
     std::vector<uint8_t>& keep = keepOut ? *keepOut : localKeep;
     keep.assign(n, 1);
-    // Fail bits per rule, accumulated column by column: each inner loop is a straight pass
-    // over one float array that the compiler vectorises for rules without group overrides.
-    std::vector<uint32_t> failBits;
-    const bool trackOnly = nr <= 32;
-    if (trackOnly)
-        failBits.assign(n, 0);
     const uint32_t* groups = corpus.groups().data();
-    for (size_t r = 0; r < nr; ++r) {
-        const ResolvedRule& rr = rules[r];
-        const float* v = rr.values;
-        uint64_t f = 0;
-        const uint32_t bit = trackOnly ? (1u << r) : 0u;
-        uint8_t* k = keep.data();
-        uint32_t* fb = trackOnly ? failBits.data() : nullptr;
-        if (!rr.perGroup) {
-            const double lo = rr.lo, hi = rr.hi;
-            const bool pm = rr.passMissing;
-            for (size_t i = 0; i < n; ++i) {
-                const double x = v[i];
-                const bool pass = (x >= lo && x <= hi) || (pm && x != x);
-                f += !pass;
-                k[i] &= uint8_t(pass);
-                if (fb)
-                    fb[i] |= pass ? 0u : bit;
-            }
-        } else {
-            for (size_t i = 0; i < n; ++i) {
-                const uint32_t g = groups[i];
-                const double x = v[i];
-                const bool pass = (x >= rr.glo[g] && x <= rr.ghi[g]) || (rr.gpassMissing[g] && x != x);
-                f += !pass;
-                k[i] &= uint8_t(pass);
-                if (fb)
-                    fb[i] |= pass ? 0u : bit;
-            }
-        }
-        failed[r] = f;
+    // One pass per rule over its float column, recording which rules each document fails
+    // (a byte per document for up to 8 rules, the usual case, else 64 bits).
+    if (nr <= 8) {
+        std::vector<uint8_t> bits(nr ? n : 0, 0);
+        for (size_t r = 0; r < nr; ++r)
+            failed[r] = applyRule<uint8_t>(rules[r], groups, n, keep.data(), bits.data(), uint8_t(1u << r));
+        if (nr)
+            countOnly(bits, only);
+    } else {
+        std::vector<uint64_t> bits(n, 0);
+        for (size_t r = 0; r < nr; ++r)
+            failed[r] = applyRule<uint64_t>(rules[r], groups, n, keep.data(), bits.data(),
+                                            r < 64 ? uint64_t(1) << r : 0);
+        countOnly(bits, only);
     }
+
+    // Per group: documents and bytes (cached), and the kept ones (branch-free accumulation).
     const uint32_t* bytes = corpus.textBytesColumn().data();
-    KeepCounts* pg = fc.perGroup.data();
-    for (size_t i = 0; i < n; ++i) {
-        KeepCounts& c = pg[groups[i]];
-        const uint8_t kk = keep[i];
-        c.docs += 1;
-        c.kept += kk;
-        c.bytes += bytes[i];
-        c.keptBytes += kk ? bytes[i] : 0;
-    }
-    if (trackOnly && nr > 0) {
+    if (m_totalsOf != &corpus || m_totalsSize != n || m_groupDocs.size() != nGroups) {
+        m_groupDocs.assign(nGroups, 0);
+        m_groupBytes.assign(nGroups, 0);
         for (size_t i = 0; i < n; ++i) {
-            const uint32_t b = failBits[i];
-            // Exactly one bit set: this rule alone drops the document.
-            if (b && !(b & (b - 1)))
-                ++only[size_t(__builtin_ctz(b))];
+            ++m_groupDocs[groups[i]];
+            m_groupBytes[groups[i]] += bytes[i];
         }
+        m_totalsOf = &corpus;
+        m_totalsSize = n;
     }
-    for (const auto& c : fc.perGroup) {
-        fc.total.docs += c.docs;
-        fc.total.kept += c.kept;
-        fc.total.bytes += c.bytes;
-        fc.total.keptBytes += c.keptBytes;
+    const std::vector<uint64_t>& docs = m_groupDocs;
+    const std::vector<uint64_t>& allBytes = m_groupBytes;
+    std::vector<uint64_t> kept(nGroups, 0), keptBytes(nGroups, 0);
+    for (size_t i = 0; i < n; ++i) {
+        const uint32_t g = groups[i];
+        const uint64_t k = keep[i];
+        kept[g] += k;
+        keptBytes[g] += uint64_t(bytes[i]) & (0 - k);
+    }
+    fc.perGroup.resize(nGroups);
+    for (size_t g = 0; g < nGroups; ++g) {
+        fc.perGroup[g] = { docs[g], kept[g], allBytes[g], keptBytes[g] };
+        fc.total.docs += docs[g];
+        fc.total.kept += kept[g];
+        fc.total.bytes += allBytes[g];
+        fc.total.keptBytes += keptBytes[g];
     }
     // Report per rule of m_rules (unevaluated rules count zero).
     fc.failedByRule.assign(m_rules.size(), 0);
@@ -156,10 +199,120 @@ FilterCounts FilterEvaluator::evaluate(const CorpusData& corpus, std::vector<uin
         if (!fc.ruleEvaluated[r])
             continue;
         fc.failedByRule[r] = failed[j];
-        fc.onlyRule[r] = only[j];
+        fc.onlyRule[r] = nr <= 64 ? only[j] : 0;
         ++j;
     }
     return fc;
+}
+
+FilterCounts FilterEvaluator::evaluateTracked(const CorpusData& corpus, std::vector<uint8_t>& keep)
+{
+    FilterCounts fc = evaluate(corpus, &keep);
+    m_tracked = {};
+    // Rebuild the per-document fail bits (a second pass over the rule columns, once per rule
+    // set rather than once per move).
+    std::vector<bool> evaluated;
+    auto rules = resolve(m_rules, corpus, evaluated);
+    if (rules.size() > 32)
+        return fc;
+    const size_t n = corpus.size();
+    m_tracked.failBits.assign(n, 0);
+    std::vector<uint8_t> scratch(n, 1);
+    for (size_t j = 0; j < rules.size(); ++j)
+        applyRule<uint32_t>(rules[j], corpus.groups().data(), n, scratch.data(), m_tracked.failBits.data(), 1u << j);
+    m_tracked.bitOfRule.assign(m_rules.size(), -1);
+    for (size_t r = 0, j = 0; r < m_rules.size(); ++r)
+        if (evaluated[r])
+            m_tracked.bitOfRule[r] = int(j++);
+    m_tracked.corpus = &corpus;
+    m_tracked.docs = n;
+    return fc;
+}
+
+bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const Bounds& bounds,
+                                   const std::vector<uint32_t>& order, const std::vector<float>& sortedValues,
+                                   std::vector<uint8_t>& keep, FilterCounts& counts)
+{
+    const size_t n = corpus.size();
+    if (m_tracked.corpus != &corpus || m_tracked.docs != n || rule >= m_rules.size() || keep.size() != n
+        || m_tracked.bitOfRule.size() != m_rules.size() || m_tracked.bitOfRule[rule] < 0 || bounds.disabled
+        || m_rules[rule].bounds.disabled || order.size() != sortedValues.size() || counts.perGroup.size() != corpus.groupNames().size()
+        || counts.failedByRule.size() != m_rules.size())
+        return false;
+    FilterRule& r = m_rules[rule];
+    const int col = corpus.columnIndex(r.column);
+    if (col < 0)
+        return false;
+    const float* values = corpus.scores(size_t(col)).data();
+    const uint32_t bit = 1u << m_tracked.bitOfRule[rule];
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    const float oldLo = r.bounds.min ? lowerF(*r.bounds.min) : -inf, oldHi = r.bounds.max ? upperF(*r.bounds.max) : inf;
+    const float newLo = bounds.min ? lowerF(*bounds.min) : -inf, newHi = bounds.max ? upperF(*bounds.max) : inf;
+    // Groups with their own bounds for this rule do not move with the global ones.
+    std::vector<uint8_t> overridden;
+    if (!r.groups.empty()) {
+        overridden.assign(corpus.groupNames().size(), 0);
+        for (size_t g = 0; g < overridden.size(); ++g)
+            overridden[g] = r.groups.count(corpus.groupNames()[g]) > 0;
+    }
+    const uint32_t* groups = corpus.groups().data();
+    const uint32_t* bytes = corpus.textBytesColumn().data();
+    auto visit = [&](size_t from, size_t to) {
+        for (size_t i = from; i < to; ++i) {
+            const uint32_t doc = order[i];
+            const uint32_t g = groups[doc];
+            if (!overridden.empty() && overridden[g])
+                continue;
+            const float v = values[doc];
+            const bool pass = v >= newLo && v <= newHi;
+            const uint32_t before = m_tracked.failBits[doc];
+            const uint32_t after = pass ? (before & ~bit) : (before | bit);
+            if (after == before)
+                continue;
+            m_tracked.failBits[doc] = after;
+            counts.failedByRule[rule] += pass ? uint64_t(-1) : 1;
+            if (before && !(before & (before - 1)))
+                --counts.onlyRule[size_t(std::find(m_tracked.bitOfRule.begin(), m_tracked.bitOfRule.end(),
+                                                   __builtin_ctz(before)) - m_tracked.bitOfRule.begin())];
+            if (after && !(after & (after - 1)))
+                ++counts.onlyRule[size_t(std::find(m_tracked.bitOfRule.begin(), m_tracked.bitOfRule.end(),
+                                                   __builtin_ctz(after)) - m_tracked.bitOfRule.begin())];
+            const bool keptBefore = before == 0, keptAfter = after == 0;
+            if (keptBefore != keptAfter) {
+                keep[doc] = keptAfter;
+                KeepCounts& c = counts.perGroup[g];
+                if (keptAfter) {
+                    ++c.kept;
+                    c.keptBytes += bytes[doc];
+                } else {
+                    --c.kept;
+                    c.keptBytes -= bytes[doc];
+                }
+            }
+        }
+    };
+    const auto lowerIdx = [&](float x) {
+        return size_t(std::lower_bound(sortedValues.begin(), sortedValues.end(), x) - sortedValues.begin());
+    };
+    const auto upperIdx = [&](float x) {
+        return size_t(std::upper_bound(sortedValues.begin(), sortedValues.end(), x) - sortedValues.begin());
+    };
+    // Passing the minimum flips for values in [min(old, new), max(old, new)); passing the
+    // maximum for values in (min(old, new), max(old, new)].
+    if (oldLo != newLo)
+        visit(lowerIdx(std::min(oldLo, newLo)), lowerIdx(std::max(oldLo, newLo)));
+    if (oldHi != newHi)
+        visit(upperIdx(std::min(oldHi, newHi)), upperIdx(std::max(oldHi, newHi)));
+    r.bounds.min = bounds.min;
+    r.bounds.max = bounds.max;
+    counts.total = {};
+    for (const auto& c : counts.perGroup) {
+        counts.total.docs += c.docs;
+        counts.total.kept += c.kept;
+        counts.total.bytes += c.bytes;
+        counts.total.keptBytes += c.keptBytes;
+    }
+    return true;
 }
 
 std::vector<std::string> FilterEvaluator::reasons(const CorpusData& corpus, size_t doc) const

@@ -37,11 +37,26 @@ struct FilterCounts {
 
 class FilterEvaluator {
 public:
-    void setRules(std::vector<FilterRule> rules) { m_rules = std::move(rules); }
+    void setRules(std::vector<FilterRule> rules)
+    {
+        m_rules = std::move(rules);
+        m_tracked = {};
+    }
     const std::vector<FilterRule>& rules() const { return m_rules; }
 
     // One pass over documents [0, corpus.size()); fills keep (1 = kept) when non-null.
     FilterCounts evaluate(const CorpusData& corpus, std::vector<uint8_t>* keep = nullptr) const;
+
+    // Incremental evaluation for a dragged line. evaluateTracked() is evaluate() that also
+    // remembers which rules each document fails; afterwards updateBounds() moves the bounds
+    // of one rule and visits only the documents whose value lies between the old and the new
+    // cutoff (found by binary search in `sortedValues`, the column's non-missing values in
+    // ascending order, with `order` the matching documents). A one-pixel drag over a
+    // million documents touches a few thousand. Returns false (and changes nothing) when the
+    // state does not fit: another corpus size, another rule set, no such rule.
+    FilterCounts evaluateTracked(const CorpusData& corpus, std::vector<uint8_t>& keep);
+    bool updateBounds(const CorpusData& corpus, size_t rule, const Bounds& bounds, const std::vector<uint32_t>& order,
+                      const std::vector<float>& sortedValues, std::vector<uint8_t>& keep, FilterCounts& counts);
 
     // Why a document is dropped: one line per failing rule, e.g. "zlib6 = 0.181 < min 0.25".
     std::vector<std::string> reasons(const CorpusData& corpus, size_t doc) const;
@@ -58,6 +73,19 @@ public:
 
 private:
     std::vector<FilterRule> m_rules;
+    // Documents and bytes per group do not depend on the rules: computed once per corpus
+    // state and reused while a line is dragged.
+    mutable const CorpusData* m_totalsOf = nullptr;
+    mutable size_t m_totalsSize = 0;
+    mutable std::vector<uint64_t> m_groupDocs, m_groupBytes;
+    // State of the last evaluateTracked().
+    struct Tracked {
+        const CorpusData* corpus = nullptr;
+        size_t docs = 0;
+        std::vector<uint32_t> failBits;   // bit j: fails the j-th evaluated rule (j < 32)
+        std::vector<int> bitOfRule;       // per rule of m_rules, -1 when not evaluated
+    };
+    Tracked m_tracked;
 };
 
 } // namespace shardscope

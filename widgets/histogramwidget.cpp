@@ -310,9 +310,12 @@ void HistogramWidget::updateAxes()
 
 double HistogramWidget::lineValue(Edge edge) const
 {
+    // An unset line waits at the edge of what is visible (the histogram clips the outer
+    // 0.5% tails, so the data's extremes may lie outside the view), where it can be grabbed.
+    const QCPRange r = m_plot->xAxis->range();
     if (edge == Edge::Min)
-        return m_min ? *m_min : m_clampLo;
-    return m_max ? *m_max : m_clampHi;
+        return m_min ? *m_min : std::clamp(r.lower, m_clampLo, m_clampHi);
+    return m_max ? *m_max : std::clamp(r.upper, m_clampLo, m_clampHi);
 }
 
 double HistogramWidget::linePixel(Edge edge) const

@@ -30,6 +30,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QLoggingCategory>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -45,10 +46,33 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+
+Q_LOGGING_CATEGORY(lcTiming, "shardscope.gui.timing", QtWarningMsg)
 
 namespace shardscope {
 
 namespace {
+
+// Logs GUI-thread handlers slower than a frame: QT_LOGGING_RULES="shardscope.gui.timing.debug=true".
+class SlowHandlerLog {
+public:
+    explicit SlowHandlerLog(const char* what)
+        : m_what(what)
+    {
+        m_timer.start();
+    }
+    ~SlowHandlerLog()
+    {
+        const qint64 us = m_timer.nsecsElapsed() / 1000;
+        if (us > 8000)
+            qCDebug(lcTiming, "%s took %.1f ms", m_what, double(us) / 1000.0);
+    }
+
+private:
+    const char* m_what;
+    QElapsedTimer m_timer;
+};
 
 constexpr int kRedrawMs = 40;       // coalesce batch arrivals into one redraw per frame or two
 constexpr int kStatsIntervalMs = 400;
@@ -92,6 +116,12 @@ MainWindow::MainWindow(QWidget* parent)
     m_redrawTimer.setSingleShot(true);
     m_redrawTimer.setInterval(kRedrawMs);
     connect(&m_redrawTimer, &QTimer::timeout, this, &MainWindow::redraw);
+    m_rulesUiTimer.setSingleShot(true);
+    m_rulesUiTimer.setInterval(kRedrawMs);
+    connect(&m_rulesUiTimer, &QTimer::timeout, this, [this]() {
+        m_viewer->setRules(m_rules);
+        m_scatter->setRules(m_rules);
+    });
     m_saveTimer.setSingleShot(true);
     m_saveTimer.setInterval(1000);
     connect(&m_saveTimer, &QTimer::timeout, this, &MainWindow::saveCutoffs);
@@ -461,6 +491,32 @@ void MainWindow::openInputs(const QStringList& inputs, std::optional<FieldMappin
     m_cancel->show();
 }
 
+void MainWindow::showCorpus(std::shared_ptr<CorpusData> corpus)
+{
+    saveCutoffs();
+    m_scan->cancel();
+    ++m_statsJob;
+    m_statsRunning = false;
+    m_summary.reset();
+    m_rules.clear();
+    m_keep.clear();
+    m_inputs.clear();
+    m_corpusKey.clear();
+    resetCorpusUi();
+    // A job id the controller never hands out, so no scan result can match it.
+    m_job = std::numeric_limits<quint64>::max();
+    auto start = std::make_shared<ScanStart>();
+    start->shards = corpus->shards;
+    start->fields = corpus->fields;
+    start->columns = corpus->columns();
+    onStarted(m_job, start);
+    auto outcome = std::make_shared<ScanOutcome>();
+    outcome->shards = corpus->shards;
+    outcome->corpus = std::move(corpus);
+    outcome->fromCache = true;
+    onFinished(m_job, outcome);
+}
+
 bool MainWindow::openMostRecent()
 {
     const QStringList recent = recentFiles();
@@ -495,6 +551,7 @@ void MainWindow::editFieldMapping()
 
 void MainWindow::onStarted(quint64 job, std::shared_ptr<const ScanStart> info)
 {
+    const SlowHandlerLog slow("onStarted");
     if (job != m_job)
         return;
     m_start = info;
@@ -632,6 +689,7 @@ void MainWindow::hideHistogram(const QString& column)
 
 void MainWindow::onBatch(quint64 job, std::shared_ptr<DocBatch> batch)
 {
+    const SlowHandlerLog slow("onBatch");
     if (job != m_job || !m_corpus)
         return;
     const size_t groupsBefore = m_corpus->groupNames().size();
@@ -651,6 +709,7 @@ void MainWindow::onBatch(quint64 job, std::shared_ptr<DocBatch> batch)
 
 void MainWindow::redraw()
 {
+    const SlowHandlerLog slow("redraw");
     if (!m_corpus)
         return;
     m_model->documentsAppended();
@@ -662,6 +721,7 @@ void MainWindow::redraw()
 
 void MainWindow::onProgress(quint64 job, const ScanProgress& p)
 {
+    const SlowHandlerLog slow("onProgress");
     if (job != m_job)
         return;
     m_progress->setValue(int(std::lround(p.fraction() * 1000)));
@@ -689,6 +749,7 @@ void MainWindow::cancelScan()
 
 void MainWindow::onFinished(quint64 job, std::shared_ptr<ScanOutcome> outcome)
 {
+    const SlowHandlerLog slow("onFinished");
     if (job != m_job)
         return;
     m_redrawTimer.stop();
@@ -714,6 +775,7 @@ void MainWindow::onFinished(quint64 job, std::shared_ptr<ScanOutcome> outcome)
                                                 m_corpus->fields);
     const auto shownDoc = m_viewer->document();
     m_viewer->setCorpus(m_corpus, m_source);
+    m_viewer->setCorpusComplete(true);
     m_viewer->setRules(m_rules);
     if (shownDoc)
         m_viewer->showDocument(shownDoc);
@@ -793,19 +855,18 @@ void MainWindow::scheduleStats()
 
 void MainWindow::startStats()
 {
+    const SlowHandlerLog slow("startStats");
     if (!m_corpus || m_statsRunning || !m_statsDirty)
         return;
     m_statsDirty = false;
     m_statsRunning = true;
     m_lastStats.restart();
     auto in = std::make_shared<SummaryInput>();
-    // While the scan runs only what is plotted is recomputed; at the end every column (the
-    // viewer's percentiles need them all).
-    const bool all = !m_scan->running();
+    // Only plotted columns are summarised (a summary keeps a sorted copy of its column; the
+    // viewer counts percentiles of the other columns itself).
     for (size_t c = 0; c < m_corpus->columnCount(); ++c) {
         const QString name = QString::fromStdString(m_corpus->columns()[c].name);
-        const bool needed = all || m_shownColumns.contains(name) || name == m_scatter->xColumn()
-            || name == m_scatter->yColumn() || !m_summary || !m_summary->column(name.toStdString());
+        const bool needed = m_shownColumns.contains(name) || name == m_scatter->xColumn() || name == m_scatter->yColumn();
         if (!needed)
             continue;
         in->names.push_back(m_corpus->columns()[c].name);
@@ -835,6 +896,7 @@ void MainWindow::startStats()
 
 void MainWindow::applySummary(std::shared_ptr<const CorpusSummary> summary)
 {
+    const SlowHandlerLog slow("applySummary");
     m_summary = std::move(summary);
     ensureHistograms();
     for (const auto& cs : m_summary->columns) {
@@ -872,6 +934,24 @@ void MainWindow::onBoundsChanged(HistogramWidget* h)
         r.bounds.max = max;
         rules.push_back(std::move(r));
     } else {
+        // A moved line: recount only the documents between the old and the new cutoff.
+        const ColumnSummary* cs = m_summary ? m_summary->column(column) : nullptr;
+        const size_t index = size_t(it - rules.begin());
+        Bounds moved = it->bounds;
+        moved.min = min;
+        moved.max = max;
+        if ((min || max || !it->groups.empty()) && cs && cs->order && cs->docs == m_corpus->size()
+            && !m_scan->running() && m_keep.size() == m_corpus->size()
+            && m_evaluator.updateBounds(*m_corpus, index, moved, *cs->order, *cs->sortedValues, m_keep, m_counts)) {
+            m_rules = m_evaluator.rules();
+            m_model->setKeepMask(&m_keep);
+            m_panel->setRules(m_rules);
+            m_panel->setCounts(m_counts, m_corpus->groupNames());
+            m_rulesUiTimer.start();
+            scheduleSaveCutoffs();
+            Q_EMIT countsUpdated();
+            return;
+        }
         it->bounds.min = min;
         it->bounds.max = max;
         // A rule without bounds or overrides does nothing: drop it from the list.
@@ -897,6 +977,7 @@ void MainWindow::setRules(std::vector<FilterRule> rules, bool updatePlots)
         }
     }
     m_panel->setRules(m_rules);
+    m_rulesUiTimer.stop();
     m_viewer->setRules(m_rules);
     m_scatter->setRules(m_rules);
     reevaluate();
@@ -913,9 +994,9 @@ void MainWindow::reevaluate()
         return;
     // One pass over the score columns (a few ms at a million documents), so the counts keep up
     // with a dragged line.
-    FilterEvaluator ev;
-    ev.setRules(m_rules);
-    m_counts = ev.evaluate(*m_corpus, &m_keep);
+    m_evaluator.setRules(m_rules);
+    // While the corpus grows the per-document state would be stale at the next batch.
+    m_counts = m_scan->running() ? m_evaluator.evaluate(*m_corpus, &m_keep) : m_evaluator.evaluateTracked(*m_corpus, m_keep);
     m_model->setKeepMask(&m_keep);
     m_panel->setCounts(m_counts, m_corpus->groupNames());
     Q_EMIT countsUpdated();

@@ -47,6 +47,9 @@ public:
 
     // Opens files and/or directories as one corpus (cancels any running scan).
     void openInputs(const QStringList& inputs, std::optional<FieldMapping> fields = std::nullopt);
+    // Shows a corpus that is already built (no scan): used by tests and the GUI benchmark
+    // to drive the window at sizes no fixture has.
+    void showCorpus(std::shared_ptr<CorpusData> corpus);
     // Opens the most recent corpus; false when there is none.
     bool openMostRecent();
     void setUseCache(bool on) { m_useCache = on; }
@@ -136,6 +139,8 @@ private:
     std::vector<FilterRule> m_rules;
     std::vector<uint8_t> m_keep;
     FilterCounts m_counts;
+    FilterEvaluator m_evaluator;
+    QTimer m_rulesUiTimer;      // viewer and scatter follow a dragged line at most every 40 ms
     bool m_useCache = true;
     int m_threads = 0;
     std::string m_scorers = "all";

@@ -3,6 +3,7 @@
 
 #include "testhelpers.h"
 
+#include <columnsummary.h>
 #include <filterevaluator.h>
 #include <thresholdpanel.h>
 
@@ -115,6 +116,54 @@ private Q_SLOTS:
             QVERIFY(fc.onlyRule[0] <= fc.failedByRule[0]);
             QVERIFY(fc.total.dropped() <= fc.failedByRule[0] + fc.failedByRule[1]);
         }
+    }
+
+    void incrementalUpdatesMatchAFullPass()
+    {
+        auto corpus = testhelpers::syntheticCorpus(30000, 9);
+        std::vector<FilterRule> rules { rule("a", 0.2, 0.9), rule("b", 0.3, std::nullopt) };
+        rules[1].groups["books"] = Bounds { 0.1, std::nullopt, false };
+        FilterEvaluator ev;
+        ev.setRules(rules);
+        std::vector<uint8_t> keep;
+        FilterCounts counts = ev.evaluateTracked(*corpus, keep);
+        std::vector<uint32_t> order[2];
+        std::vector<float> sorted[2];
+        for (int c = 0; c < 2; ++c)
+            argsortValues(corpus->scores(size_t(c)).data(), corpus->size(), order[c], sorted[c]);
+        std::mt19937 rng(4);
+        std::uniform_real_distribution<double> pos(-0.1, 1.1);
+        for (int step = 0; step < 60; ++step) {
+            const size_t r = size_t(step % 2);
+            Bounds b = rules[r].bounds;
+            // Small moves (a dragged line) and jumps (a typed value), and unset bounds.
+            if (step % 7 == 3)
+                b.max.reset();
+            else if (step % 5 == 0)
+                b.max = pos(rng);
+            else
+                b.min = (b.min ? *b.min : 0.5) + (step % 3 == 0 ? pos(rng) - 0.5 : 0.003);
+            if (b.min && b.max && *b.min > *b.max)
+                std::swap(*b.min, *b.max);
+            QVERIFY(ev.updateBounds(*corpus, r, b, order[r], sorted[r], keep, counts));
+            rules[r].bounds.min = b.min;
+            rules[r].bounds.max = b.max;
+            FilterEvaluator full;
+            full.setRules(rules);
+            std::vector<uint8_t> fullKeep;
+            const FilterCounts expected = full.evaluate(*corpus, &fullKeep);
+            QCOMPARE(keep, fullKeep);
+            QCOMPARE(counts.total.kept, expected.total.kept);
+            QCOMPARE(counts.total.keptBytes, expected.total.keptBytes);
+            QCOMPARE(counts.failedByRule, expected.failedByRule);
+            QCOMPARE(counts.onlyRule, expected.onlyRule);
+            for (size_t g = 0; g < counts.perGroup.size(); ++g)
+                QCOMPARE(counts.perGroup[g].kept, expected.perGroup[g].kept);
+        }
+        // A corpus that grew, or an unknown rule index, is refused: the caller evaluates fully.
+        QVERIFY(!ev.updateBounds(*corpus, 5, Bounds {}, order[0], sorted[0], keep, counts));
+        corpus->appendSynthetic("late", 1, 10, { 0.5f, 0.5f });
+        QVERIFY(!ev.updateBounds(*corpus, 0, Bounds {}, order[0], sorted[0], keep, counts));
     }
 
     void reasonsNameRuleValueAndBound()
