@@ -75,15 +75,23 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     // Count; flag a window as repeated when its n-gram is seen the second time (flagging the first
     // occurrence too) or later, so no second pass over the table is needed.
     m_table.reset(count);
+    // Keys first (chaining the previous level's key of each window with its last word), so the table
+    // slots can be prefetched a few windows ahead.
+    for (size_t c = 0; c < count; ++c) {
+        const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
+        const uint64_t prev = n == 2 ? wordHashes[i] : m_keys[i];
+        m_keys[i] = mix64(prev * 0x9E3779B97F4A7C15ULL + wordHashes[i + size_t(n) - 1]);
+    }
+    // Count; flag a window as repeated when its n-gram is seen the second time (flagging the first
+    // occurrence too) or later, so no second pass over the table is needed.
+    constexpr size_t kAhead = 8;
     uint32_t bestCount = 0, bestFirst = 0;
     size_t flagged = 0;
     for (size_t c = 0; c < count; ++c) {
+        if (c + kAhead < count)
+            m_table.prefetch(m_keys[n == 2 ? c + kAhead : m_candidates[c + kAhead]]);
         const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
-        // chain the previous level's key of this window with its last word
-        const uint64_t prev = n == 2 ? wordHashes[i] : m_keys[i];
-        const uint64_t key = mix64(prev * 0x9E3779B97F4A7C15ULL + wordHashes[i + size_t(n) - 1]);
-        m_keys[i] = key;
-        const CountTable::Entry& e = m_table.add(key, i);
+        const CountTable::Entry& e = m_table.add(m_keys[i], i);
         if (e.count >= 2) {
             if (e.count == 2) {
                 m_isDup[e.first] = 1;

@@ -60,6 +60,8 @@ public:
             i = (i + 1) & m_mask;
         }
     }
+    // Hints the cache that key is about to be added.
+    void prefetch(uint64_t key) const { __builtin_prefetch(&m_entries[slotOf(key | (key == 0))]); }
     // Inserts key; returns true when it was not there yet.
     bool insert(uint64_t key) { return add(key, 0).count == 1; }
 
