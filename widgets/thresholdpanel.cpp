@@ -135,7 +135,7 @@ QVariant GroupCountsModel::headerData(int section, Qt::Orientation orientation, 
     case DroppedColumn:
         return tr("Dropped");
     case DroppedPercentColumn:
-        return tr("Dropped %");
+        return tr("%");
     case DroppedBytesColumn:
         return tr("Dropped text");
     }
@@ -228,8 +228,11 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     m_groups->setModel(m_groupModel);
     m_groups->verticalHeader()->setVisible(false);
     m_groups->verticalHeader()->setDefaultSectionSize(m_groups->fontMetrics().height() + 4);
+    // Group names are the long column: it takes the spare width, at least ~14 characters.
     m_groups->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_groups->horizontalHeader()->setSectionResizeMode(GroupCountsModel::GroupColumn, QHeaderView::Stretch);
+    m_groups->horizontalHeader()->setMinimumSectionSize(36);
+    m_groups->setMinimumWidth(m_groups->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 48);
     m_groups->setAlternatingRowColors(true);
     m_groups->setTextElideMode(Qt::ElideMiddle);
     m_groups->setWordWrap(false);

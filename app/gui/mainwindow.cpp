@@ -151,16 +151,18 @@ void MainWindow::setupUi()
     auto* bar = new QHBoxLayout;
     m_groupFilter = new QComboBox(central);
     m_groupFilter->setObjectName(QStringLiteral("groupFilter"));
-    m_groupFilter->setMinimumContentsLength(10);
+    m_groupFilter->setMinimumContentsLength(8);
     m_groupFilter->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_idFilter = new QLineEdit(central);
     m_idFilter->setObjectName(QStringLiteral("idFilter"));
     m_idFilter->setPlaceholderText(tr("Filter ids…"));
     m_idFilter->setClearButtonEnabled(true);
+    m_idFilter->setMinimumWidth(120);
     m_search = new QLineEdit(central);
     m_search->setObjectName(QStringLiteral("textSearch"));
     m_search->setPlaceholderText(tr("Search text (Enter)…"));
     m_search->setClearButtonEnabled(true);
+    m_search->setMinimumWidth(160);
     m_searchCase = new QCheckBox(tr("Aa"), central);
     m_searchCase->setToolTip(tr("Case-sensitive text search"));
     m_searchButton = new QPushButton(tr("Search"), central);
@@ -331,7 +333,7 @@ void MainWindow::setupUi()
     viewerDock->setWidget(m_viewer);
     addDockWidget(Qt::BottomDockWidgetArea, viewerDock);
 
-    resizeDocks({ panelDock, histDock }, { 300, 440 }, Qt::Horizontal);
+    resizeDocks({ panelDock, histDock }, { 340, 430 }, Qt::Horizontal);
     resizeDocks({ viewerDock }, { 290 }, Qt::Vertical);
 
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
