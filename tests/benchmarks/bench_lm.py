@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Language-model scoring throughput: shardscope-cli (C++ libtorch) against the same weights evaluated by
+PyTorch eager in Python, side by side in one invocation (issue 4). Prints the BLAS libtorch runs on and a
+2048x2048 matmul figure first, because Debian's libtorch with reference BLAS is ~100x slower.
+
+usage: bench_lm.py CLI MODEL_DIR [--docs N] [--device cpu|cuda] [SHARD...]
+Default shards: ../shared/data/bench/*.jsonl.zst (the first N documents, default 2000).
+Only GPT-2-architecture models (the built-in byte model or HF gpt2) are evaluated on the Python side.
+"""
+import argparse
+import glob
+import io
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    dt = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+    out = {}
+    for k, v in header.items():
+        if k == "__metadata__":
+            continue
+        b, e = v["data_offsets"]
+        out[k.removeprefix("transformer.")] = torch.frombuffer(bytearray(data[b:e]), dtype=dt[v["dtype"]]).reshape(v["shape"]).float()
+    return out
+
+
+class Gpt2:
+    def __init__(self, d, device):
+        self.cfg = json.load(open(os.path.join(d, "config.json")))
+        self.w = {k: v.to(device) for k, v in load_safetensors(os.path.join(d, "model.safetensors")).items()}
+        self.C, self.H, self.L = self.cfg["n_embd"], self.cfg["n_head"], self.cfg["n_layer"]
+        self.P = self.cfg["n_positions"]
+        self.device = device
+
+    @torch.no_grad()
+    def nll(self, ids):  # ids [B, T] -> nll [B, T-1]
+        w, C, H = self.w, self.C, self.H
+        F = torch.nn.functional
+        x = ids[:, :-1]
+        B, T = x.shape
+        h = w["wte.weight"][x] + w["wpe.weight"][:T]
+        for i in range(self.L):
+            p = f"h.{i}."
+            a = F.layer_norm(h, (C,), w[p + "ln_1.weight"], w[p + "ln_1.bias"], 1e-5)
+            q, k, v = (a @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]).split(C, -1)
+            q, k, v = (t.view(B, T, H, C // H).transpose(1, 2) for t in (q, k, v))
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True) if hasattr(F, "scaled_dot_product_attention") \
+                else torch.softmax((q @ k.transpose(-1, -2) / math.sqrt(C // H)).masked_fill(
+                    torch.ones(T, T, dtype=torch.bool, device=ids.device).triu(1), float("-inf")), -1) @ v
+            h = h + y.transpose(1, 2).reshape(B, T, C) @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+            m = F.layer_norm(h, (C,), w[p + "ln_2.weight"], w[p + "ln_2.bias"], 1e-5)
+            h = h + F.gelu(m @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"], approximate="tanh") \
+                @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
+        h = F.layer_norm(h, (C,), w["ln_f.weight"], w["ln_f.bias"], 1e-5)
+        logits = h @ w["wte.weight"].T
+        return F.cross_entropy(logits.reshape(-1, logits.size(-1)), ids[:, 1:].reshape(-1), reduction="none").view(B, T)
+
+    def score(self, text):  # the scorer's definition: doc-start token, windows of P, stride P/2
+        seq = [self.cfg.get("bos_token_id", 256)] + list(text.encode())
+        wins, up, b = [], 1, 0
+        while True:
+            e = min(b + self.P, len(seq))
+            wins.append((b, e, up))
+            up = e
+            if e >= len(seq):
+                break
+            b += self.P // 2
+        # The windows of one document in one padded batch, as a typical eager script does.
+        T = max(e - b for b, e, _ in wins)
+        ids = torch.zeros(len(wins), T, dtype=torch.long)
+        for r, (b, e, _) in enumerate(wins):
+            ids[r, :e - b] = torch.tensor(seq[b:e])
+        l = self.nll(ids.to(self.device))
+        total = 0.0
+        for r, (b, e, up) in enumerate(wins):
+            total += float(l[r, max(0, up - b - 1):e - b - 1].sum())
+        return total, len(seq) - 1
+
+
+def blas_info():
+    try:
+        return os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")
+    except OSError:
+        return "unknown"
+
+
+def matmul_gflops():
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a @ b
+    t = time.time()
+    for _ in range(5):
+        a @ b
+    return 5 * 2 * 2048 ** 3 / (time.time() - t) / 1e9
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cli")
+    ap.add_argument("model")
+    ap.add_argument("shards", nargs="*")
+    ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    a = ap.parse_args()
+    here = os.path.dirname(os.path.abspath(__file__))
+    shards = a.shards or sorted(glob.glob(os.path.join(here, "../../../shared/data/bench/*.jsonl.zst")))
+    torch.set_num_threads(a.threads)
+    print(f"BLAS: {blas_info()}; torch {torch.__version__}; 2048x2048 matmul: {matmul_gflops():.1f} GFLOP/s "
+          f"({a.threads} threads)")
+
+    texts = []
+    for s in shards:
+        raw = subprocess.run(["zstd", "-dc", s], capture_output=True, check=True).stdout if s.endswith(".zst") \
+            else open(s, "rb").read()
+        for line in raw.split(b"\n"):
+            if line.strip():
+                t = json.loads(line).get("text", "")
+                if t:
+                    texts.append(t)
+            if len(texts) >= a.docs:
+                break
+        if len(texts) >= a.docs:
+            break
+    nbytes = sum(len(t.encode()) for t in texts)
+    with tempfile.TemporaryDirectory() as tmp:
+        shard = os.path.join(tmp, "docs.jsonl")
+        with open(shard, "w") as f:
+            for i, t in enumerate(texts):
+                f.write(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n")
+        tsv = os.path.join(tmp, "out.tsv")
+        t0 = time.time()
+        subprocess.run([a.cli, "score", "--scorers", "lm_bpb", "--model", a.model, "--device", a.device, "--no-cache",
+                        "-q", "--threads", str(a.threads), "--tsv", tsv, shard], check=True)
+        cpp_s = time.time() - t0
+        cpp = [float(l.split("\t")[-1]) for l in open(tsv).read().splitlines()[1:]]
+    print(f"C++ shardscope-cli : {len(texts)} docs, {nbytes} bytes in {cpp_s:.1f} s = {nbytes / cpp_s:,.0f} tokens/s "
+          f"(byte model: tokens = bytes)")
+    m = Gpt2(a.model, a.device)
+    t0 = time.time()
+    py = []
+    for t in texts:
+        nats, n = m.score(t)
+        py.append(nats / math.log(2) / len(t.encode()))
+    py_s = time.time() - t0
+    print(f"PyTorch eager (Python): {nbytes / py_s:,.0f} tokens/s ({py_s:.1f} s)")
+    diff = max(abs(x - y) for x, y in zip(cpp, py))
+    print(f"speed-up C++/Python: {py_s / cpp_s:.2f}x; max |lm_bpb difference| = {diff:.2e}")
+
+
+if __name__ == "__main__":
+    main()
