@@ -192,6 +192,10 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
             p += len;
             acc.add(cp, uc::classOf(cp));
         }
+        if (p == start) { // cannot happen for valid UTF-8; never loop on anything else
+            ++p;
+            continue;
+        }
         Token t;
         t.offset = uint32_t(start - base);
         t.bytes = uint32_t(p - start);

@@ -37,7 +37,8 @@ inline uint8_t classOf(char32_t cp)
 uint8_t classOf(char32_t cp, char32_t& first, char32_t& last);
 
 // Decodes one code point of valid UTF-8 at p (p < end); returns its length in bytes (1..4).
-// Invalid input never crashes: a stray byte decodes as itself with length 1.
+// Invalid input never crashes: a stray or truncated byte decodes as U+FFFD with length 1 (so a stray
+// 0x85 or 0xA0 byte is not mistaken for the whitespace code points U+0085 / U+00A0).
 inline int decodeUtf8(const unsigned char* p, const unsigned char* end, char32_t& cp)
 {
     const unsigned char b = p[0];
@@ -57,7 +58,7 @@ inline int decodeUtf8(const unsigned char* p, const unsigned char* end, char32_t
         cp = (char32_t(b & 0x07) << 18) | (char32_t(p[1] & 0x3F) << 12) | (char32_t(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
         return 4;
     }
-    cp = b;
+    cp = 0xFFFD;
     return 1;
 }
 
