@@ -1556,6 +1556,18 @@ private Q_SLOTS:
         }
     }
 
+    // Regression (issue 5): a stray 0x85 byte once decoded as U+0085, which is whitespace, so the Dolma word
+    // splitter ended a word without consuming it and looped. The reader passes only valid UTF-8, but a
+    // scorer must not hang or throw on anything. Stray bytes count as U+FFFD.
+    void strayBytes()
+    {
+        const std::string text = fixtureText("dolma_cc_en_head-0091.jsonl", 0).substr(0, 200) + "\x85 word \xA0x\xC2";
+        const Scored s = scoreAll(text);
+        // Python: len((first 200 bytes + b"\\x85 word \\xa0x\\xc2").decode("utf-8", "replace").split()) == 33
+        QCOMPARE(s.at("gopher_dolma_word_count"), 33.0f);
+        QVERIFY(s.at("text_replacement_char_frac") > 0.0f);
+    }
+
     // The SpacyLike tokens are cached per thread by text address and size; a buffer reused for a different
     // text of the same length must not get the old tokens.
     void tokenCacheSeesNewContent()
