@@ -231,6 +231,17 @@ void DocIndex::reserve(size_t n)
     group.reserve(n);
 }
 
+void DocIndex::shrinkToFit()
+{
+    shard.shrink_to_fit();
+    offset.shrink_to_fit();
+    length.shrink_to_fit();
+    line.shrink_to_fit();
+    textBytes.shrink_to_fit();
+    textChars.shrink_to_fit();
+    group.shrink_to_fit();
+}
+
 std::string DocIndex::idOf(size_t i) const
 {
     std::string_view id = ids.get(i);

@@ -76,6 +76,7 @@ struct DocIndex {
 
     size_t size() const { return offset.size(); }
     void reserve(size_t n);
+    void shrinkToFit();
     // id of document i: its id field, or "#<line>" (shard-local line number) when it has none.
     std::string idOf(size_t i) const;
 };

@@ -73,7 +73,9 @@ struct Scan::Impl {
 
     // Commit state (under commitMutex)
     std::mutex commitMutex;
+    std::condition_variable committed;   // signalled after each in-order commit
     uint64_t nextCommit = 0;
+    uint64_t maxInFlight = 4;            // batches read but not yet committed
     struct Done {
         std::unique_ptr<LineBatch> batch;
         std::vector<int64_t> docOf;
@@ -133,7 +135,11 @@ void Scan::setProgressCallback(std::function<void(const ScanProgress&)> cb, int 
 
 void Scan::cancel()
 {
+    // No lock here: cancel() may be called from a progress callback, which runs inside a
+    // commit with commitMutex held. Waiters re-check the flag every 50 ms, so a wake-up
+    // that slips between their check and their wait is not lost for long.
     m_cancel.store(true, std::memory_order_relaxed);
+    d->committed.notify_all();
 }
 
 ScanProgress Scan::progress() const
@@ -229,6 +235,13 @@ ScanResult Scan::run()
                 got = false;
             }
             if (got) {
+                // Bound the batches waiting behind a slow one (a 100 MB record, say), so
+                // memory stays a few batches per thread whatever the input.
+                {
+                    std::unique_lock wait(s.commitMutex);
+                    while (!(s.nextSeq - s.nextCommit < s.maxInFlight || isCancelled()))
+                        s.committed.wait_for(wait, std::chrono::milliseconds(50));
+                }
                 batch->seq = s.nextSeq++;
                 s.compressedDone.store(s.compressedBefore + s.reader->compressedPos(), std::memory_order_relaxed);
                 return batch;
@@ -313,7 +326,7 @@ ScanResult Scan::run()
                 std::fwrite(r.frame[0].data(), 1, r.frame[0].size(), w.data);
                 w.filePos += r.frame[0].size();
             }
-            CommittedBatch cb { b, r.docOf, docBase, nDocs, r.scores, r.reasons, s.nColumns, r.ids, r.groupNames };
+            CommittedBatch cb { b, r.docOf, docBase, nDocs, r.scores, r.reasons, s.nColumns, r.ids, r.groupNames, r.textBytes, r.textChars };
             for (auto* sink : s.sinks)
                 sink->onBatch(cb);
             s.docs.fetch_add(nDocs, std::memory_order_relaxed);
@@ -326,6 +339,7 @@ ScanResult Scan::run()
             }
             s.pending.erase(s.pending.begin());
             ++s.nextCommit;
+            s.committed.notify_all();
         }
         if (s.progressCb) {
             auto now = Clock::now();
@@ -385,6 +399,7 @@ ScanResult Scan::run()
     };
 
     int threads = s.opt.threads > 0 ? s.opt.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    s.maxInFlight = uint64_t(threads) * 2 + 1;
     if (threads == 1) {
         worker();
     } else {
@@ -395,6 +410,10 @@ ScanResult Scan::run()
             t.join();
     }
     s.result.index.ids.flush();
+    // Columns grew by doubling; give back the slack so the index costs what it holds.
+    s.result.index.shrinkToFit();
+    for (auto& col : s.result.scores.values)
+        col.shrink_to_fit();
     s.result.cancelled = isCancelled();
     s.result.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
 
@@ -489,7 +508,8 @@ std::string DocumentReader::readLine(uint32_t shard, uint64_t offset, uint32_t l
     }
     auto& sk = d->seek[shard];
     if (!sk.loaded && !d->cacheDir.empty()) {
-        sk.loaded = true;
+        // Marked loaded only once found: a reader made while the scan still writes the
+        // cache picks it up as soon as it exists.
         std::string base = d->cacheDir + "/" + std::to_string(shard) + "-" + info.fingerprint;
         std::string table = readWholeFile(base + ".seek.idx");
         if (table.size() >= 8) {
@@ -506,6 +526,8 @@ std::string DocumentReader::readLine(uint32_t shard, uint64_t offset, uint32_t l
                 sk.dataSize = std::filesystem::file_size(sk.dataPath, ec);
                 if (ec)
                     sk.table.clear();
+                else
+                    sk.loaded = true;
             }
         }
     }

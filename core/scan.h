@@ -50,6 +50,8 @@ struct CommittedBatch {
     size_t columns;
     const std::vector<std::string>& ids;      // per accepted doc ("" when the record has none)
     const std::vector<std::string>& groups;   // per accepted doc
+    const std::vector<uint32_t>& textBytes;   // per accepted doc: UTF-8 bytes of the text
+    const std::vector<uint32_t>& textChars;   // per accepted doc: code points of the text
 };
 
 class ScanSink {

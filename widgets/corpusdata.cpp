@@ -146,7 +146,6 @@ BatchCollector::BatchCollector(FieldMapping fields, size_t columns,
     : m_fields(std::move(fields))
     , m_columns(columns)
     , m_deliver(std::move(deliver))
-    , m_parser(std::make_unique<RecordParser>(m_fields))
 {
     m_groupIds.emplace(std::string(), 0);
 }
@@ -169,8 +168,7 @@ void BatchCollector::onBatch(const CommittedBatch& cb)
     b.group.reserve(n);
     b.idEnds.reserve(n);
     size_t rejectIdx = 0;
-    // The engine's index sink has parsed these lines already but CommittedBatch does not
-    // carry ids, groups or text sizes; parsing again costs well under the scorers' time.
+    size_t k = 0;   // accepted document within the batch
     for (size_t i = 0; i < lines.lines.size(); ++i) {
         const int64_t doc = cb.docOf[i];
         if (doc == -2) {
@@ -183,26 +181,26 @@ void BatchCollector::onBatch(const CommittedBatch& cb)
         }
         if (doc < 0)
             continue;
-        ParsedRecord rec = m_parser->parse(lines.line(i), lines.readableAfter(i));
         b.shard.push_back(uint16_t(lines.shard));
         b.offset.push_back(lines.startOffset + lines.lines[i].begin);
         b.length.push_back(lines.lines[i].length);
         b.line.push_back(uint32_t(lines.firstLine + i));
-        b.textBytes.push_back(uint32_t(rec.text.size()));
-        b.textChars.push_back(uint32_t(utf8Length(rec.text)));
-        std::string groupName(rec.group);
+        b.textBytes.push_back(cb.textBytes[k]);
+        b.textChars.push_back(cb.textChars[k]);
+        const std::string& groupName = cb.groups[k];
         auto it = m_groupIds.find(groupName);
         uint32_t g;
         if (it == m_groupIds.end()) {
             g = m_nextGroup++;
             m_groupIds.emplace(groupName, g);
-            b.newGroups.push_back(std::move(groupName));
+            b.newGroups.push_back(groupName);
         } else {
             g = it->second;
         }
         b.group.push_back(g);
-        b.idBytes.append(rec.id);
+        b.idBytes.append(cb.ids[k]);
         b.idEnds.push_back(uint32_t(b.idBytes.size()));
+        ++k;
     }
     b.scores.assign(m_columns, {});
     for (size_t c = 0; c < m_columns; ++c) {

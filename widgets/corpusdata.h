@@ -132,7 +132,6 @@ private:
     FieldMapping m_fields;
     size_t m_columns;
     std::function<void(std::shared_ptr<DocBatch>)> m_deliver;
-    std::unique_ptr<class RecordParser> m_parser;
     std::unordered_map<std::string, uint32_t> m_groupIds;
     uint32_t m_nextGroup = 1;
 };
