@@ -8,6 +8,16 @@ jobs=$(nproc)
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
 ctest --preset release -j "$jobs"
+# Smoke test of the real app (issue #3): open the demo corpus under Xvfb, let the scan
+# finish, save a screenshot, and check it is a real picture.
+demo=build/release/demo/demo.jsonl.zst
+resources/demo/build-demo-corpus.sh "$demo"
+shot=build/release/demo/screenshot.png
+rm -f "$shot"
+SHARDSCOPE_CACHE_DIR=build/release/demo/cache timeout 300 xvfb-run -a -s '-screen 0 1400x900x24' \
+    build/release/app/gui/shardscope --screenshot "$shot" "$demo"
+[ "$(stat -c %s "$shot")" -gt 20000 ] || { echo "smoke test: screenshot $shot is missing or blank" >&2; exit 1; }
+echo "smoke test: GUI opened the demo corpus, screenshot $shot ($(stat -c %s "$shot") bytes)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
