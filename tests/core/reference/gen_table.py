@@ -1,8 +1,10 @@
 import sys, json, math
 sys.path.insert(0, __import__('os').path.dirname(__import__('os').path.abspath(__file__)))
 from reference import *
-ranges = load_script_ranges('/work/main/core/scorers/hygiene.cpp')
-D = '/work/shared/data/fixtures/'
+import os
+HERE = os.path.dirname(os.path.abspath(__file__))
+ranges = load_script_ranges(os.path.join(HERE, '../../../core/scorers/hygiene.cpp'))
+D = os.path.join(HERE, '../../../../shared/data/fixtures/')
 chosen = [('dolma_cc_en_head-0091.jsonl',0),('datajuicer_redpajama-c4-refined.jsonl',0),
  ('web_pages_wetlike_50.jsonl',2),('web_pages_wetlike_50.jsonl',24),('web_pages_wetlike_50.jsonl',30),('web_pages_wetlike_50.jsonl',40),
  ('web_pages_with_gold_main_text_20.jsonl',15),
