@@ -224,9 +224,7 @@ void scanWords(std::string_view s, size_t maxChars, size_t& words, bool& tooLong
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* end = p + s.size();
     while (p < end) {
-        int n;
-        while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
-            p += n;
+        p = uc::skipPySpace(p, end);
         if (p == end)
             break;
         ++words;
@@ -246,9 +244,7 @@ size_t countWordsUpTo3(std::string_view s)
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* end = p + s.size();
     while (p < end && words < 3) {
-        int n;
-        while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
-            p += n;
+        p = uc::skipPySpace(p, end);
         if (p == end)
             break;
         ++words;

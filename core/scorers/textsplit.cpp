@@ -169,9 +169,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
     const auto* p = base;
     const auto* end = base + text.size();
     while (p < end) {
-        int n;
-        while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
-            p += n;
+        p = uc::skipPySpace(p, end);
         if (p == end)
             break;
         const auto* start = p;
@@ -240,9 +238,7 @@ void SpacyLikeSplitter::split(std::string_view text, std::vector<Token>& out)
     const auto* p = base;
     const auto* end = base + text.size();
     while (p < end) {
-        int n;
-        while (p < end && (n = uc::pySpaceAt(p, end)) > 0)
-            p += n;
+        p = uc::skipPySpace(p, end);
         if (p == end)
             break;
         const auto* start = p;

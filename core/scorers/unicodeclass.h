@@ -98,6 +98,16 @@ inline int pySpaceAt(const unsigned char* p, const unsigned char* end)
     return isPySpace(cp) ? n : 0;
 }
 
+// First byte at or after p that does not start Python whitespace (end if none): the gap
+// str.split() skips between words.
+inline const unsigned char* skipPySpace(const unsigned char* p, const unsigned char* end)
+{
+    int n;
+    while (p < end && (n = pySpaceAt(p, end)) > 0)
+        p += n;
+    return p;
+}
+
 // Python str.strip() / lstrip() / rstrip() (Unicode whitespace).
 std::string_view pyStrip(std::string_view s);
 std::string_view pyLStrip(std::string_view s);
