@@ -8,8 +8,8 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config git
     zlib1g-dev libzstd-dev zstd libsimdjson-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libpcre2-dev
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
-    libopenblas0-pthread
-    python3 python3-zstandard
+    libtorch-dev libopenblas0-pthread libfasttext-dev
+    python3 python3-zstandard python3-torch
     xvfb xauth x11-apps imagemagick fonts-dejavu-core
     file dpkg-dev
 )
