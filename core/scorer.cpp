@@ -59,13 +59,15 @@ std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(std::string_vie
             item.remove_suffix(1);
         if (item == "all") {
             for (auto& s : createAll())
-                if (!s->needsModel())
+                if (s->includedInAll())
                     addUnique(std::move(s));
         } else if (!item.empty()) {
             auto s = create(item);
             if (!s)
                 throw std::invalid_argument("unknown scorer '" + std::string(item)
                                             + "' (run `shardscope-cli scorers` for the list)");
+            if (std::string why = s->unavailableReason(); !why.empty())
+                throw ScorerUnavailable(why);
             addUnique(std::move(s));
         }
         if (comma == std::string_view::npos)
@@ -80,6 +82,9 @@ void registerHeuristicScorers(ScorerRegistry& r);
 #ifdef SHARDSCOPE_HAVE_TORCH
 void registerLmScorers(ScorerRegistry& r); // core/lm (libtorch), built with SHARDSCOPE_WITH_TORCH
 #endif
+#ifdef SHARDSCOPE_HAVE_FASTTEXT
+void registerLangIdScorers(ScorerRegistry& r); // core/scorers/langid.cpp (libfasttext)
+#endif
 
 void registerBuiltinScorers()
 {
@@ -89,6 +94,9 @@ void registerBuiltinScorers()
         registerCompressionScorers(r);
 #ifdef SHARDSCOPE_HAVE_HEURISTICS
         registerHeuristicScorers(r);
+#endif
+#ifdef SHARDSCOPE_HAVE_FASTTEXT
+        registerLangIdScorers(r);
 #endif
 #ifdef SHARDSCOPE_HAVE_TORCH
         registerLmScorers(r);

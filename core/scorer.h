@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +46,23 @@ public:
     // Bump when the definition changes; cached scores with another version are recomputed.
     virtual int version() const { return 1; }
     virtual bool needsModel() const { return false; }
+    // Whether `--scorers all` includes this scorer: the model-free ones, and a model scorer whose
+    // model is installed with the product when it is found (langid with lid.176.ftz).
+    virtual bool includedInAll() const { return !needsModel(); }
+    // Empty when the scorer can run here; otherwise why not, in words a user can act on (which
+    // model file is missing or corrupt, and where it was looked for).
+    virtual std::string unavailableReason() const { return {}; }
     virtual std::unique_ptr<ScorerWorker> makeWorker() const = 0;
 };
 
 // The registry of built-in scorers. Factories register at static-init time through
 // ScorerRegistration objects in each scorer's .cpp; the core library is linked with
 // WHOLE_ARCHIVE semantics avoided by an explicit registerBuiltinScorers() call.
+class ScorerUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class ScorerRegistry {
 public:
     using Factory = std::unique_ptr<Scorer> (*)();
@@ -61,8 +73,9 @@ public:
     // Resolve a name: a scorer name or a column name (selects the scorer that produces it).
     // Returns nullptr when unknown.
     std::unique_ptr<Scorer> create(std::string_view nameOrColumn) const;
-    // Expand a comma-separated --scorers value; "all" = every scorer with needsModel()==false.
-    // Throws std::invalid_argument naming the unknown scorer.
+    // Expand a comma-separated --scorers value; "all" = every scorer with includedInAll().
+    // Throws std::invalid_argument naming an unknown scorer, ScorerUnavailable for a named scorer
+    // whose unavailableReason() is not empty.
     std::vector<std::unique_ptr<Scorer>> resolveList(std::string_view commaList) const;
 
 private:

@@ -123,6 +123,59 @@ ColumnStats ColumnStats::compute(const std::string& name, const std::vector<floa
     return st;
 }
 
+ColumnStats ColumnStats::computeCategorical(const std::string& name, const std::vector<float>& values,
+                                            const std::vector<std::string>& categories)
+{
+    ColumnStats st;
+    st.name = name;
+    st.categories = categories;
+    const size_t k = std::max<size_t>(1, categories.size());
+    st.histogram.lo = -0.5;
+    st.histogram.hi = double(k) - 0.5;
+    st.histogram.counts.assign(k, 0);
+    for (float v : values) {
+        if (isMissing(v)) {
+            ++st.missing;
+            continue;
+        }
+        ++st.count;
+        // Values are category indices stored as floats; anything else is counted outside.
+        if (v < 0)
+            ++st.histogram.below;
+        else if (size_t(v) >= k)
+            ++st.histogram.above;
+        else
+            ++st.histogram.counts[size_t(v)];
+    }
+    if (st.count) {
+        st.min = double(*std::min_element(values.begin(), values.end(),
+                                          [](float a, float b) { return !isMissing(a) && (isMissing(b) || a < b); }));
+        st.max = double(*std::max_element(values.begin(), values.end(),
+                                          [](float a, float b) { return isMissing(a) || (!isMissing(b) && a < b); }));
+    }
+    return st;
+}
+
+ColumnStats ColumnStats::compute(const ColumnInfo& column, const std::vector<float>& values, int bins, bool clipTails)
+{
+    if (column.categorical())
+        return computeCategorical(column.name, values, column.categories);
+    return compute(column.name, values, bins, clipTails);
+}
+
+std::vector<std::pair<size_t, uint64_t>> ColumnStats::topCategories(size_t n) const
+{
+    std::vector<std::pair<size_t, uint64_t>> out;
+    const auto& c = histogram.counts;
+    for (size_t i = 0; i < c.size() && i < categories.size(); ++i)
+        if (c[i] > 0)
+            out.emplace_back(i, c[i]);
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (out.size() > n)
+        out.resize(n);
+    return out;
+}
+
 static std::string fmt(double v)
 {
     char buf[32];
@@ -138,6 +191,19 @@ std::string statsToText(const std::vector<ColumnStats>& stats, uint64_t docs)
                   "count", "missing", "mean", "std", "min", "p1", "p5", "p25", "p50", "p75", "p95", "p99");
     out += line;
     for (const auto& s : stats) {
+        if (s.categorical()) {
+            // Percentiles of category indices mean nothing: the most frequent categories instead.
+            std::snprintf(line, sizeof line, "%-28s %9llu %8llu  top:", s.name.c_str(),
+                          static_cast<unsigned long long>(s.count), static_cast<unsigned long long>(s.missing));
+            std::string row = line;
+            for (const auto& [i, n] : s.topCategories(8)) {
+                std::snprintf(line, sizeof line, " %s %llu (%.1f%%)", s.categories[i].c_str(),
+                              static_cast<unsigned long long>(n), 100.0 * double(n) / double(s.count));
+                row += line;
+            }
+            out += row + "\n";
+            continue;
+        }
         std::string row;
         std::snprintf(line, sizeof line, "%-28s %9llu %8llu", s.name.c_str(), static_cast<unsigned long long>(s.count),
                       static_cast<unsigned long long>(s.missing));
@@ -154,6 +220,19 @@ std::string statsToText(const std::vector<ColumnStats>& stats, uint64_t docs)
         out += row + "\n";
     }
     for (const auto& s : stats) {
+        if (s.categorical()) {
+            const auto top = s.topCategories();
+            out += "\ncategories " + s.name + ": " + std::to_string(top.size()) + " of "
+                + std::to_string(s.categories.size()) + " present, by count\n";
+            const uint64_t peak = top.empty() ? 0 : top.front().second;
+            for (const auto& [i, n] : top) {
+                int bar = peak ? int(50.0 * double(n) / double(peak) + 0.5) : 0;
+                std::snprintf(line, sizeof line, "  %12s %9llu %s\n", s.categories[i].c_str(),
+                              static_cast<unsigned long long>(n), std::string(size_t(bar), '#').c_str());
+                out += line;
+            }
+            continue;
+        }
         if (s.histogram.counts.empty())
             continue;
         out += "\nhistogram " + s.name + " [" + fmt(s.histogram.lo) + ", " + fmt(s.histogram.hi) + "], "
@@ -180,7 +259,11 @@ std::string statsToJson(const std::vector<ColumnStats>& stats, uint64_t docs)
         c["name"] = s.name;
         c["count"] = s.count;
         c["missing"] = s.missing;
-        if (s.count) {
+        if (s.categorical()) {
+            auto& cats = c["categories"] = nlohmann::ordered_json::array();
+            for (const auto& [i, n] : s.topCategories())
+                cats.push_back({ { "label", s.categories[i] }, { "count", n } });
+        } else if (s.count) {
             c["mean"] = s.mean;
             c["std"] = s.stddev;
             c["min"] = s.min;

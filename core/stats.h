@@ -4,6 +4,7 @@
 // ranks (numpy.percentile's default, "linear"), over non-missing values.
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,16 @@ struct Histogram {
     static Histogram build(const float* v, size_t n, double lo, double hi, int bins);
 };
 
+struct ColumnInfo;
+
 struct ColumnStats {
     std::string name;
+    // Categorical columns (ColumnInfo::categories, e.g. lang): the histogram has one bin per
+    // category, bin i centred on value i, and there is no mean, deviation or percentile.
+    std::vector<std::string> categories;
+    bool categorical() const { return !categories.empty(); }
+    // Categories with at least one value, most frequent first (ties: lower index): (index, count).
+    std::vector<std::pair<size_t, uint64_t>> topCategories(size_t n = SIZE_MAX) const;
     uint64_t count = 0;     // non-missing values
     uint64_t missing = 0;
     double mean = 0, stddev = 0, min = 0, max = 0;
@@ -32,6 +41,11 @@ struct ColumnStats {
     // [min, max] unless clipTails, which spans [p0.5, p99.5] so a few outliers do not
     // squeeze the body into one bar (outliers counted in below/above).
     static ColumnStats compute(const std::string& name, const std::vector<float>& values, int bins = 0,
+                               bool clipTails = false);
+    static ColumnStats computeCategorical(const std::string& name, const std::vector<float>& values,
+                                          const std::vector<std::string>& categories);
+    // computeCategorical() for a categorical column, else compute().
+    static ColumnStats compute(const ColumnInfo& column, const std::vector<float>& values, int bins = 0,
                                bool clipTails = false);
 };
 

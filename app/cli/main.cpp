@@ -300,7 +300,7 @@ int main(int argc, char** argv)
                 return v;
             }(), bins));
             for (size_t c = 0; c < r.scores.columns.size(); ++c)
-                st.push_back(ColumnStats::compute(r.scores.columns[c].name, r.scores.values[c], bins));
+                st.push_back(ColumnStats::compute(r.scores.columns[c], r.scores.values[c], bins));
             std::string out = statsJson ? statsToJson(st, r.index.size()) : statsToText(st, r.index.size());
             std::fwrite(out.data(), 1, out.size(), stdout);
             bool bad = reportProblems(r, statsOpt.maxErrors);

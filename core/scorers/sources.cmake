@@ -11,3 +11,5 @@ set(SHARDSCOPE_HEURISTIC_SOURCES
     scorers/unicodeclass.cpp
     scorers/unicodeclass_table.cpp
 )
+# Language identification (fastText lid.176); core/CMakeLists.txt adds it when libfasttext is found.
+set(SHARDSCOPE_LANGID_SOURCES scorers/langid.cpp)
