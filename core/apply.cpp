@@ -13,15 +13,6 @@ namespace fs = std::filesystem;
 
 namespace shardscope {
 
-int firstFailingRule(const FilterConfig& config, const std::vector<int>& ruleColumns, const float* row,
-                     std::string_view group)
-{
-    for (size_t i = 0; i < config.rules.size(); ++i)
-        if (!config.rules[i].passes(row[ruleColumns[i]], group))
-            return int(i);
-    return -1;
-}
-
 std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConfig& config)
 {
     registerBuiltinScorers();
@@ -85,14 +76,17 @@ struct ShardOutputs {
 
 class ApplySink final : public ScanSink {
 public:
-    ApplySink(const FilterConfig& config, std::vector<int> ruleColumns, const ApplyOptions& opt,
-              const std::vector<std::string>& shards)
+    ApplySink(const FilterConfig& config, BoundRules rules, const ApplyOptions& opt,
+              const std::vector<std::string>& shards, std::vector<std::pair<int, const ColumnInfo*>> breakdowns)
         : m_config(config)
-        , m_ruleColumns(std::move(ruleColumns))
+        , m_bound(std::move(rules))
         , m_opt(opt)
         , m_shards(shards)
+        , m_breakdowns(std::move(breakdowns))
     {
         m_summary.total.rules.resize(config.rules.size());
+        for (const auto& [col, info] : m_breakdowns)
+            m_summary.byLabel[info->name];
         // Output names from the shard file names; duplicates get their index as a prefix.
         std::map<std::string, int> seen;
         for (const auto& p : shards) {
@@ -145,12 +139,17 @@ public:
             const std::string& group = b.groups[doc];
             const std::string& id = b.ids[doc];
             ++doc;
-            ApplyGroupCounts& g = groupCounts(group);
-            int failed = firstFailingRule(m_config, m_ruleColumns, row, group);
+            int failed = m_bound.firstFailing(row, group);
             // Byte count from the text is not in the batch; use the line length as the
             // record's size on disk (what the output files will hold).
             uint64_t bytes = line.size();
-            for (ApplyGroupCounts* c : { &m_summary.total, &g }) {
+            m_targets.clear();
+            m_targets.push_back(&m_summary.total);
+            m_targets.push_back(&groupCounts(m_summary.groups, group));
+            for (const auto& [col, info] : m_breakdowns)
+                m_targets.push_back(&groupCounts(m_summary.byLabel[info->name],
+                                                 std::string(categoryLabel(info->categories, row[col]))));
+            for (ApplyGroupCounts* c : m_targets) {
                 c->read++;
                 if (failed < 0) {
                     c->kept++;
@@ -160,21 +159,41 @@ public:
                     c->droppedBytes += bytes;
                     c->rules[size_t(failed)].droppedInOrder++;
                 }
-                for (size_t r = 0; r < nRules; ++r)
-                    if (!m_config.rules[r].passes(row[m_ruleColumns[r]], group))
-                        c->rules[r].droppedAlone++;
             }
+            for (size_t r = 0; r < nRules; ++r)
+                if (!m_bound.passes(r, row, group))
+                    for (ApplyGroupCounts* c : m_targets)
+                        c->rules[r].droppedAlone++;
             if (failed < 0) {
                 keptBuf.append(line).push_back('\n');
             } else if (m_out.dropped) {
                 droppedBuf.append(line).push_back('\n');
-                const FilterRule& rule = m_config.rules[size_t(failed)];
-                const Bounds& bd = rule.boundsFor(group);
-                char val[32];
-                std::snprintf(val, sizeof val, "%.9g", double(row[m_ruleColumns[size_t(failed)]]));
+                const size_t fr = size_t(failed);
+                const FilterRule& rule = m_config.rules[fr];
+                const Bounds& bd = m_bound.boundsFor(fr, row, group);
+                const float v = row[m_bound.column(fr)];
+                const ColumnInfo& info = m_bound.columnInfo(fr);
+                std::string val;
+                if (info.categorical()) {
+                    val = std::string(categoryLabel(info.categories, v));
+                } else {
+                    char buf[32];
+                    std::snprintf(buf, sizeof buf, "%.9g", double(v));
+                    val = buf;
+                }
+                std::string minText = bd.min ? std::to_string(*bd.min) : "";
+                if (bd.in) {
+                    for (const auto& l : *bd.in)
+                        minText += (minText.empty() ? "in:" : ",") + l;
+                }
+                // The override key that chose the bounds, so a per-language cutoff is visible.
+                std::string key(m_bound.key(fr, row, group));
+                const bool overridden = rule.overrides.count(key) > 0;
                 droppedTsv += std::to_string(lineNo) + "\t" + tsvSafe(id) + "\t" + std::to_string(failed) + "\t"
-                    + rule.column + "\t" + val + "\t" + (bd.min ? std::to_string(*bd.min) : "") + "\t"
-                    + (bd.max ? std::to_string(*bd.max) : "") + "\n";
+                    + rule.column + "\t" + tsvSafe(val) + "\t" + tsvSafe(minText) + "\t"
+                    + (bd.max ? std::to_string(*bd.max) : "") + "\t"
+                    + (overridden ? tsvSafe((rule.byGroup() ? std::string("group") : rule.by) + "=" + key) : "")
+                    + "\n";
             }
         }
         m_out.kept->write(keptBuf);
@@ -212,11 +231,11 @@ private:
             o += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
         return o;
     }
-    ApplyGroupCounts& groupCounts(const std::string& g)
+    ApplyGroupCounts& groupCounts(std::map<std::string, ApplyGroupCounts>& map, const std::string& g)
     {
-        auto it = m_summary.groups.find(g);
-        if (it == m_summary.groups.end()) {
-            it = m_summary.groups.emplace(g, ApplyGroupCounts {}).first;
+        auto it = map.find(g);
+        if (it == map.end()) {
+            it = map.emplace(g, ApplyGroupCounts {}).first;
             it->second.rules.resize(m_config.rules.size());
         }
         return it->second;
@@ -228,7 +247,7 @@ private:
         if (m_opt.writeDropped) {
             m_out.dropped = std::make_unique<ZstdWriter>(outPath(".dropped.jsonl.zst"), m_opt.zstdLevel);
             m_out.droppedTsv = std::make_unique<AtomicFile>(outPath(".dropped.tsv"));
-            m_out.droppedTsv->write("line\tid\trule\tscorer\tvalue\tmin\tmax\n");
+            m_out.droppedTsv->write("line\tid\trule\tscorer\tvalue\tmin\tmax\toverride\n");
         }
         if (m_opt.writeRejected) {
             m_out.rejected = std::make_unique<ZstdWriter>(outPath(".rejected.jsonl.zst"), m_opt.zstdLevel);
@@ -260,9 +279,11 @@ private:
     }
 
     const FilterConfig& m_config;
-    std::vector<int> m_ruleColumns;
+    BoundRules m_bound;
     ApplyOptions m_opt;
     std::vector<std::string> m_shards;
+    std::vector<std::pair<int, const ColumnInfo*>> m_breakdowns;   // column index, its info
+    std::vector<ApplyGroupCounts*> m_targets;
     std::vector<std::string> m_stems;
     int m_current = -1;
     std::set<size_t> m_done;
@@ -291,8 +312,15 @@ std::string ApplySummary::toJson(const FilterConfig& config) const
     j["total"] = countsJson(total, config);
     for (const auto& [g, c] : groups)
         j["groups"][g] = countsJson(c, config);
+    for (const auto& [col, labels] : byLabel) {
+        nlohmann::ordered_json lj = nlohmann::ordered_json::object();
+        for (const auto& [label, c] : labels)
+            lj[label] = countsJson(c, config);
+        j["by"][col] = lj;
+    }
     j["outputs"] = outputs;
     j["errors"] = errors;
+    j["warnings"] = warnings;
     j["cancelled"] = cancelled;
     return j.dump(2) + "\n";
 }
@@ -307,22 +335,23 @@ ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyO
                                  + (ec ? ": " + ec.message() : std::string()));
     if (config.fields)
         scan.fields = *config.fields;
-    // Columns of each rule, in the order the scan lays them out.
-    std::vector<int> ruleColumns;
-    {
-        std::vector<std::string> cols;
-        for (const auto& s : scan.scorers)
-            for (const auto& c : s->columns())
-                cols.push_back(c.name);
-        for (const auto& r : config.rules) {
-            auto it = std::find(cols.begin(), cols.end(), r.column);
-            if (it == cols.end())
-                throw std::invalid_argument("no scorer produces column '" + r.column + "'");
-            ruleColumns.push_back(int(it - cols.begin()));
-        }
-    }
+    // The rules bound to the columns in the order the scan lays them out.
+    std::vector<ColumnInfo> cols;
+    for (const auto& s : scan.scorers)
+        for (const auto& c : s->columns())
+            cols.push_back(c);
+    BoundRules bound(config.rules, cols);
+    std::vector<std::string> warnings = bound.warnings();
+    // Breakdowns per label of each categorical column the rules use (in rule order).
+    std::vector<std::pair<int, const ColumnInfo*>> breakdowns;
+    for (size_t r = 0; r < bound.size(); ++r)
+        for (int c : { bound.column(r), bound.byColumn(r) })
+            if (c >= 0 && cols[size_t(c)].categorical()
+                && std::find_if(breakdowns.begin(), breakdowns.end(), [&](const auto& p) { return p.first == c; })
+                    == breakdowns.end())
+                breakdowns.emplace_back(c, &cols[size_t(c)]);
     scan.buildIndex = false;
-    ApplySink sink(config, ruleColumns, options, scan.shards);
+    ApplySink sink(config, std::move(bound), options, scan.shards, breakdowns);
     Scan s(scan);
     s.addSink(&sink);
     if (progress)
@@ -331,6 +360,7 @@ ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyO
     sink.finish();
     ApplySummary summary = std::move(sink.summary());
     summary.errors = r.errors();
+    summary.warnings = std::move(warnings);
     summary.cancelled = r.cancelled;
     std::string summaryPath = options.outDir + "/summary.json";
     writeFileAtomically(summaryPath, summary.toJson(config));

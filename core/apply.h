@@ -5,7 +5,9 @@
 //   <out>/<stem>.dropped.tsv             line-aligned with the above: line, id, the first rule
 //                                        that dropped it (index and column), value, bounds
 //   <out>/<stem>.rejected.jsonl.zst/.tsv (with writeRejected) unparseable records and why
-//   <out>/summary.json                   counts overall, per group and per rule
+//   <out>/summary.json                   counts overall, per group, per label of every
+//                                        categorical column the rules use ("by" columns such
+//                                        as "lang", "in" rules), and per rule (in order, alone)
 // Every file is written atomically. records read = kept + dropped + rejected, always.
 
 #include "filterconfig.h"
@@ -38,16 +40,14 @@ struct ApplyGroupCounts {
 struct ApplySummary {
     ApplyGroupCounts total;
     std::map<std::string, ApplyGroupCounts> groups;
+    // Per categorical column the rules use, per label ("" = missing value).
+    std::map<std::string, std::map<std::string, ApplyGroupCounts>> byLabel;
     std::vector<std::string> outputs;   // files written
     std::vector<std::string> errors;    // stream errors (file, byte offset, what)
+    std::vector<std::string> warnings;  // labels in the config that no column has (BoundRules)
     bool cancelled = false;
     std::string toJson(const FilterConfig& config) const;
 };
-
-// Decides each document's fate; also used by the GUI's "why dropped" view.
-// Returns -1 when all rules pass, else the index of the first failing rule.
-int firstFailingRule(const FilterConfig& config, const std::vector<int>& ruleColumns, const float* row,
-                     std::string_view group);
 
 // Runs `apply`. `scan` must carry the scorers the config needs (resolveConfigScorers()).
 // Throws std::runtime_error for unusable output directories.

@@ -2,6 +2,7 @@
 
 #include "atomicfile.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -15,23 +16,35 @@ using json = nlohmann::ordered_json;
 
 namespace shardscope {
 
-const Bounds& FilterRule::boundsFor(std::string_view group) const
+std::string_view categoryLabel(const std::vector<std::string>& categories, float value)
 {
-    if (!groups.empty()) {
-        auto it = groups.find(std::string(group));
-        if (it != groups.end())
+    if (!(value >= 0) || value >= float(categories.size()))
+        return {};
+    return categories[size_t(value)];
+}
+
+const Bounds& FilterRule::boundsFor(std::string_view key) const
+{
+    if (!overrides.empty()) {
+        auto it = overrides.find(std::string(key));
+        if (it != overrides.end())
             return it->second;
     }
     return bounds;
 }
 
-bool FilterRule::passes(float value, std::string_view group) const
+static bool passesBounds(const Bounds& b, float value, bool keepMissing, const std::vector<std::string>& categories)
 {
-    const Bounds& b = boundsFor(group);
     if (b.disabled)
         return true;
     if (std::isnan(value))
         return keepMissing;
+    if (b.in) {
+        if (categories.empty())
+            return true;
+        const std::string_view label = categoryLabel(categories, value);
+        return !label.empty() && std::find(b.in->begin(), b.in->end(), label) != b.in->end();
+    }
     if (b.min && double(value) < *b.min)
         return false;
     if (b.max && double(value) > *b.max)
@@ -39,17 +52,63 @@ bool FilterRule::passes(float value, std::string_view group) const
     return true;
 }
 
+bool FilterRule::passes(float value, std::string_view key, const std::vector<std::string>& categories) const
+{
+    return passesBounds(boundsFor(key), value, keepMissing, categories);
+}
+
 std::vector<std::string> FilterConfig::columns() const
 {
     std::vector<std::string> out;
-    for (const auto& r : rules)
-        if (std::find(out.begin(), out.end(), r.column) == out.end())
-            out.push_back(r.column);
+    auto add = [&](const std::string& c) {
+        if (!c.empty() && std::find(out.begin(), out.end(), c) == out.end())
+            out.push_back(c);
+    };
+    for (const auto& r : rules) {
+        add(r.column);
+        add(r.by);
+    }
     return out;
 }
 
-static Bounds parseBounds(const json& j, const std::string& where)
+int FilterConfig::requiredVersion() const
 {
+    for (const auto& r : rules) {
+        if (!r.byGroup() || r.bounds.in)
+            return 2;
+        for (const auto& [k, b] : r.overrides)
+            if (b.in)
+                return 2;
+    }
+    return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+static SuggestedFrom parseSuggested(const json& j, const std::string& where)
+{
+    if (!j.is_object() || !j.contains("method") || !j["method"].is_string())
+        throw std::runtime_error(where + ": \"suggested\" must be an object with a \"method\"");
+    SuggestedFrom s;
+    s.method = j["method"].get<std::string>();
+    for (const auto& [k, v] : j.items()) {
+        if (k == "method")
+            continue;
+        if (k == "computed_on") {
+            s.computedOn = v.get<uint64_t>();
+            continue;
+        }
+        if (!v.is_number())
+            throw std::runtime_error(where + ": \"suggested\": \"" + k + "\" must be a number");
+        s.params.emplace_back(k, v.get<double>());
+    }
+    return s;
+}
+
+static Bounds parseBounds(const json& j, const std::string& where, int version)
+{
+    if (!j.is_object())
+        throw std::runtime_error(where + ": expected an object with \"min\", \"max\", \"in\" or \"disabled\"");
     Bounds b;
     if (j.contains("min") && !j["min"].is_null()) {
         if (!j["min"].is_number())
@@ -63,9 +122,26 @@ static Bounds parseBounds(const json& j, const std::string& where)
     }
     if (j.contains("disabled"))
         b.disabled = j["disabled"].get<bool>();
+    if (j.contains("in")) {
+        if (version < 2)
+            throw std::runtime_error(where + ": \"in\" needs \"version\": 2");
+        if (!j["in"].is_array())
+            throw std::runtime_error(where + ": \"in\" must be an array of labels, e.g. [\"en\", \"de\"]");
+        std::vector<std::string> labels;
+        for (const auto& l : j["in"]) {
+            if (!l.is_string())
+                throw std::runtime_error(where + ": \"in\" must be an array of labels (strings)");
+            labels.push_back(l.get<std::string>());
+        }
+        if (b.min || b.max)
+            throw std::runtime_error(where + ": \"in\" (a set of labels) cannot be combined with \"min\"/\"max\"");
+        b.in = std::move(labels);
+    }
     if (b.min && b.max && *b.min > *b.max)
         throw std::runtime_error(where + ": min " + std::to_string(*b.min) + " is greater than max "
                                  + std::to_string(*b.max));
+    if (j.contains("suggested"))
+        b.suggested = parseSuggested(j["suggested"], where);
     return b;
 }
 
@@ -75,8 +151,18 @@ static void writeBounds(json& j, const Bounds& b)
         j["min"] = *b.min;
     if (b.max)
         j["max"] = *b.max;
+    if (b.in)
+        j["in"] = *b.in;
     if (b.disabled)
         j["disabled"] = true;
+    if (b.suggested) {
+        json s;
+        s["method"] = b.suggested->method;
+        for (const auto& [k, v] : b.suggested->params)
+            s[k] = v;
+        s["computed_on"] = b.suggested->computedOn;
+        j["suggested"] = s;
+    }
 }
 
 FilterConfig FilterConfig::parse(const std::string& text, const std::string& name)
@@ -117,16 +203,37 @@ FilterConfig FilterConfig::parse(const std::string& text, const std::string& nam
             FilterRule r;
             r.column = rj["scorer"].get<std::string>();
             where += " (" + r.column + ")";
-            r.bounds = parseBounds(rj, where);
+            r.bounds = parseBounds(rj, where, version);
             if (rj.contains("missing")) {
                 std::string m = rj["missing"].get<std::string>();
                 if (m != "keep" && m != "drop")
                     throw std::runtime_error(where + ": \"missing\" must be \"keep\" or \"drop\"");
                 r.keepMissing = m == "keep";
             }
-            if (rj.contains("groups")) {
-                for (const auto& [g, gj] : rj["groups"].items())
-                    r.groups[g] = parseBounds(gj, where + ", group \"" + g + "\"");
+            if (rj.contains("by")) {
+                if (version < 2)
+                    throw std::runtime_error(where + ": \"by\" needs \"version\": 2");
+                if (!rj["by"].is_string() || rj["by"].get<std::string>().empty())
+                    throw std::runtime_error(where + ": \"by\" must name a categorical column (e.g. \"lang\") or \"group\"");
+                r.by = rj["by"].get<std::string>();
+                if (r.by == "group")
+                    r.by.clear();
+            }
+            if (rj.contains("groups") && rj.contains("overrides"))
+                throw std::runtime_error(where + ": give either \"groups\" or \"by\" with \"overrides\", not both");
+            if (rj.contains("groups") && !r.byGroup())
+                throw std::runtime_error(where + ": \"groups\" are per-group overrides; with \"by\": \"" + r.by
+                                         + "\" use \"overrides\"");
+            if (rj.contains("overrides") && !rj.contains("by"))
+                throw std::runtime_error(where + ": \"overrides\" needs \"by\" (a categorical column such as \"lang\", or \"group\")");
+            const char* key = rj.contains("groups") ? "groups" : "overrides";
+            if (rj.contains(key)) {
+                if (!rj[key].is_object())
+                    throw std::runtime_error(where + ": \"" + key + "\" must be an object keyed by "
+                                             + (r.byGroup() ? "group" : r.by));
+                for (const auto& [k, gj] : rj[key].items())
+                    r.overrides[k] = parseBounds(gj, where + ", " + (r.byGroup() ? "group" : r.by) + " \"" + k + "\"",
+                                                 version);
             }
             if (rj.contains("params"))
                 r.paramsJson = rj["params"].dump();
@@ -156,7 +263,7 @@ std::string FilterConfig::toJson() const
 {
     json j;
     j["format"] = "shardscope-filter";
-    j["version"] = kVersion;
+    j["version"] = requiredVersion();
     if (fields) {
         j["fields"]["text"] = fields->text;
         if (!fields->id.empty())
@@ -170,14 +277,17 @@ std::string FilterConfig::toJson() const
         rj["scorer"] = r.column;
         writeBounds(rj, r.bounds);
         rj["missing"] = r.keepMissing ? "keep" : "drop";
-        if (!r.groups.empty()) {
+        if (!r.byGroup())
+            rj["by"] = r.by;
+        if (!r.overrides.empty() || !r.byGroup()) {
             json g = json::object();
-            for (const auto& [name, b] : r.groups) {
+            for (const auto& [name, b] : r.overrides) {
                 json bj = json::object();
                 writeBounds(bj, b);
                 g[name] = bj;
             }
-            rj["groups"] = g;
+            // Per-group overrides keep their version 1 spelling.
+            rj[r.byGroup() ? "groups" : "overrides"] = g;
         }
         if (r.paramsJson != "{}" && !r.paramsJson.empty())
             rj["params"] = json::parse(r.paramsJson);
@@ -192,6 +302,128 @@ std::string FilterConfig::toJson() const
 void FilterConfig::save(const std::string& path) const
 {
     writeFileAtomically(path, toJson());
+}
+
+// ---------------------------------------------------------------------------------------------
+
+BoundRules::BoundRules(std::vector<FilterRule> rules, const std::vector<ColumnInfo>& columns, bool allowMissingColumns)
+    : m_rules(std::move(rules))
+    , m_columns(columns)
+{
+    auto indexOf = [&](const std::string& name) {
+        for (size_t c = 0; c < m_columns.size(); ++c)
+            if (m_columns[c].name == name)
+                return int(c);
+        return -1;
+    };
+    m_bound.resize(m_rules.size());
+    for (size_t r = 0; r < m_rules.size(); ++r) {
+        const FilterRule& rule = m_rules[r];
+        const std::string where = "rule " + std::to_string(r) + " (" + rule.column + ")";
+        Bound& b = m_bound[r];
+        const int col = indexOf(rule.column);
+        const int by = rule.byGroup() ? -1 : indexOf(rule.by);
+        if (col < 0 || (!rule.byGroup() && by < 0)) {
+            if (allowMissingColumns)
+                continue;
+            throw std::invalid_argument(where + ": no column '" + (col < 0 ? rule.column : rule.by) + "'");
+        }
+        const ColumnInfo& info = m_columns[size_t(col)];
+        std::vector<const Bounds*> all { &rule.bounds };
+        for (const auto& [k, ob] : rule.overrides)
+            all.push_back(&ob);
+        for (const Bounds* bd : all) {
+            if (!bd->in)
+                continue;
+            if (!info.categorical())
+                throw std::invalid_argument(where + ": \"in\" needs a categorical column; '" + rule.column
+                                            + "' holds numbers (use min/max)");
+            std::vector<uint8_t> mask(info.categories.size(), 0);
+            for (const auto& label : *bd->in) {
+                auto it = std::find(info.categories.begin(), info.categories.end(), label);
+                if (it == info.categories.end())
+                    m_warnings.push_back(where + ": '" + label + "' is not a label of column " + rule.column
+                                         + " (matches no document)");
+                else
+                    mask[size_t(it - info.categories.begin())] = 1;
+            }
+            b.inMasks.emplace_back(bd, std::move(mask));
+        }
+        if (by >= 0) {
+            const ColumnInfo& byInfo = m_columns[size_t(by)];
+            if (!byInfo.categorical())
+                throw std::invalid_argument(where + ": \"by\": '" + rule.by
+                                            + "' is not a categorical column (overrides need labels such as a language)");
+            b.byLabels = &byInfo.categories;
+            b.boundsByLabel.assign(byInfo.categories.size(), &rule.bounds);
+            for (size_t k = 0; k < byInfo.categories.size(); ++k)
+                b.boundsByLabel[k] = &rule.boundsFor(byInfo.categories[k]);
+            for (const auto& [k, ob] : rule.overrides)
+                if (std::find(byInfo.categories.begin(), byInfo.categories.end(), k) == byInfo.categories.end())
+                    m_warnings.push_back(where + ": override '" + k + "' is not a label of column " + rule.by
+                                         + " (applies to no document)");
+        }
+        b.byColumn = by;
+        b.column = col;
+    }
+}
+
+std::string_view BoundRules::key(size_t r, const float* row, std::string_view group) const
+{
+    const Bound& b = m_bound[r];
+    if (b.byColumn < 0)
+        return group;
+    return categoryLabel(*b.byLabels, row[b.byColumn]);
+}
+
+const Bounds& BoundRules::boundsFor(size_t r, const float* row, std::string_view group) const
+{
+    const Bound& b = m_bound[r];
+    if (b.byColumn < 0)
+        return m_rules[r].boundsFor(group);
+    const float v = row[b.byColumn];
+    if (!(v >= 0) || v >= float(b.boundsByLabel.size()))
+        return m_rules[r].bounds;
+    return *b.boundsByLabel[size_t(v)];
+}
+
+const std::vector<uint8_t>& BoundRules::inMask(size_t r, const Bounds& bd) const
+{
+    static const std::vector<uint8_t> none;
+    for (const auto& [p, mask] : m_bound[r].inMasks)
+        if (p == &bd)
+            return mask;
+    return none;
+}
+
+bool BoundRules::passes(size_t r, const float* row, std::string_view group) const
+{
+    const Bound& b = m_bound[r];
+    if (b.column < 0)
+        return true;
+    const Bounds& bd = boundsFor(r, row, group);
+    const float v = row[b.column];
+    if (bd.disabled)
+        return true;
+    if (std::isnan(v))
+        return m_rules[r].keepMissing;
+    if (bd.in) {
+        const std::vector<uint8_t>& mask = inMask(r, bd);
+        return v >= 0 && v < float(mask.size()) && mask[size_t(v)];
+    }
+    if (bd.min && double(v) < *bd.min)
+        return false;
+    if (bd.max && double(v) > *bd.max)
+        return false;
+    return true;
+}
+
+int BoundRules::firstFailing(const float* row, std::string_view group) const
+{
+    for (size_t r = 0; r < m_rules.size(); ++r)
+        if (!passes(r, row, group))
+            return int(r);
+    return -1;
 }
 
 std::string makeProvenance(const std::vector<std::string>& shards, uint64_t documents, uint64_t kept, uint64_t dropped)

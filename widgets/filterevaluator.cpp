@@ -69,7 +69,7 @@ std::vector<ResolvedRule> resolve(const std::vector<FilterRule>& rules, const Co
             passMissing = rule.keepMissing;
         };
         set(rule.bounds, rr.lo, rr.hi, rr.passMissing);
-        if (!rule.groups.empty()) {
+        if (!rule.overrides.empty()) {
             rr.perGroup = true;
             rr.glo.resize(names.size());
             rr.ghi.resize(names.size());
@@ -250,10 +250,10 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
     const float newLo = bounds.min ? lowerF(*bounds.min) : -inf, newHi = bounds.max ? upperF(*bounds.max) : inf;
     // Groups with their own bounds for this rule do not move with the global ones.
     std::vector<uint8_t> overridden;
-    if (!r.groups.empty()) {
+    if (!r.overrides.empty()) {
         overridden.assign(corpus.groupNames().size(), 0);
         for (size_t g = 0; g < overridden.size(); ++g)
-            overridden[g] = r.groups.count(corpus.groupNames()[g]) > 0;
+            overridden[g] = r.overrides.count(corpus.groupNames()[g]) > 0;
     }
     const uint32_t* groups = corpus.groups().data();
     const uint32_t* bytes = corpus.textBytesColumn().data();
@@ -329,7 +329,7 @@ std::vector<std::string> FilterEvaluator::reasons(const CorpusData& corpus, size
         if (rule.passes(v, group))
             continue;
         const Bounds& b = rule.boundsFor(group);
-        const bool overridden = rule.groups.count(group) > 0;
+        const bool overridden = rule.overrides.count(group) > 0;
         std::string why;
         if (isMissing(v))
             why = rule.column + " is missing (the rule drops missing values)";

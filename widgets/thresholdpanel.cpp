@@ -318,8 +318,8 @@ void ThresholdPanel::updateRulesTable()
         const int row = int(r);
         auto* name = set(row, 0, QString::fromStdString(rule.column));
         QString tip;
-        if (!rule.groups.empty())
-            tip = tr("%n per-group override(s)", nullptr, int(rule.groups.size()));
+        if (!rule.overrides.empty())
+            tip = tr("%n per-group override(s)", nullptr, int(rule.overrides.size()));
         const bool evaluated = r < m_counts.ruleEvaluated.size() && m_counts.ruleEvaluated[r];
         if (!evaluated && !m_counts.ruleEvaluated.empty())
             tip = tr("This corpus has no column \"%1\": the rule is kept in exports but not evaluated.")

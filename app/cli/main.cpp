@@ -9,6 +9,7 @@
 #include "scan.h"
 #include "scorestore.h"
 #include "stats.h"
+#include "suggest.h"
 
 #include <CLI/CLI.hpp>
 
@@ -188,6 +189,140 @@ void printSummary(const ScanResult& r, bool fromCache)
                  static_cast<unsigned long long>(r.textBytes), fromCache ? "(cached) " : "", r.seconds);
 }
 
+std::vector<std::string> splitComma(const std::string& list)
+{
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos <= list.size()) {
+        size_t comma = list.find(',', pos);
+        std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (!item.empty())
+            out.push_back(item);
+        if (comma == std::string::npos)
+            break;
+        pos = comma + 1;
+    }
+    return out;
+}
+
+std::string formatCutoff(const std::optional<double>& v)
+{
+    if (!v)
+        return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", *v);
+    return buf;
+}
+
+// `suggest`: cutoffs per column (and per group or label with --by) from the cached scores,
+// printed with what each would drop, and written as a filter config that records, per cutoff,
+// the method, its parameters and how many values it was computed on.
+int runSuggest(const CommonOptions& o, const std::string& columnList, const std::string& methodText, std::string by,
+               uint64_t minDocs, const std::string& outPath)
+{
+    SuggestSpec spec;
+    std::vector<std::string> columns = splitComma(columnList);
+    const bool byGroup = by == "group";
+    if (byGroup)
+        by.clear();
+    std::vector<std::shared_ptr<const Scorer>> list;
+    try {
+        spec = SuggestSpec::parse(methodText);
+        if (columns.empty())
+            throw std::invalid_argument("--columns: no column given");
+        list = resolveScorers(columnList + (by.empty() ? std::string() : "," + by));
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "shardscope-cli suggest: %s\n", e.what());
+        return 2;
+    }
+    bool cached = false;
+    ScanResult r = scoreOrLoad(o, list, {}, false, &cached);
+    if (r.cancelled || g_interrupted) {
+        std::fprintf(stderr, "cancelled\n");
+        return 130;
+    }
+    // Keys for per-group or per-label suggestions.
+    std::vector<uint32_t> keys;
+    std::vector<std::string> keyNames;
+    if (byGroup) {
+        keys = r.index.group;
+        keyNames = r.index.groups;
+    } else if (!by.empty()) {
+        const int bc = r.scores.columnIndex(by);
+        if (bc < 0 || !r.scores.columns[size_t(bc)].categorical()) {
+            std::fprintf(stderr,
+                         "shardscope-cli suggest: --by %s: not a categorical column (use 'group' or a column such as lang)\n",
+                         by.c_str());
+            return 2;
+        }
+        keyNames = r.scores.columns[size_t(bc)].categories;
+        keys = categoricalKeys(r.scores.values[size_t(bc)], keyNames.size());
+    }
+    FilterConfig config;
+    config.fields = r.fields;
+    std::vector<CutoffSuggestion> all;
+    for (const auto& col : columns) {
+        const int c = r.scores.columnIndex(col);
+        if (c < 0 || r.scores.columns[size_t(c)].categorical()) {
+            std::fprintf(stderr, "shardscope-cli suggest: --columns %s: %s\n", col.c_str(),
+                         c < 0 ? "no such column (a scorer such as gopher_quality has several: name the column)"
+                               : "a categorical column has no numeric cutoff (write an \"in\" rule)");
+            return 2;
+        }
+        const std::vector<float>& values = r.scores.values[size_t(c)];
+        FilterRule rule;
+        rule.column = col;
+        rule.by = by;
+        CutoffSuggestion s = suggestCutoffs(values, spec, col);
+        acceptSuggestion(rule, s);
+        all.push_back(s);
+        if (!keyNames.empty())
+            for (const auto& p : suggestCutoffsPerKey(values, keys, keyNames, spec, col, minDocs)) {
+                acceptSuggestion(rule, p);
+                all.push_back(p);
+            }
+        config.rules.push_back(std::move(rule));
+    }
+    // What the whole config would keep, with the engine's own rule evaluation.
+    uint64_t kept = 0;
+    {
+        BoundRules bound(config.rules, r.scores.columns);
+        std::vector<float> row(r.scores.columns.size());
+        for (size_t i = 0; i < r.index.size(); ++i) {
+            for (size_t k = 0; k < row.size(); ++k)
+                row[k] = r.scores.values[k][i];
+            kept += bound.firstFailing(row.data(), r.index.groups[r.index.group[i]]) < 0;
+        }
+    }
+    const uint64_t docs = r.index.size();
+    std::vector<std::string> shardPaths;
+    for (const auto& sh : r.shards)
+        shardPaths.push_back(sh.path);
+    config.provenanceJson = makeProvenance(shardPaths, docs, kept, docs - kept);
+
+    std::printf("%-28s %-20s %-24s %12s %12s %9s %8s %9s %9s %7s\n", "column", by.empty() ? (byGroup ? "group" : "")
+                                                                                      : by.c_str(),
+                "method", "min", "max", "values", "missing", "below", "above", "drop%");
+    for (const auto& s : all) {
+        const uint64_t values = s.docs - s.missing;
+        std::printf("%-28s %-20s %-24s %12s %12s %9llu %8llu %9llu %9llu %6.2f%%\n", s.column.c_str(),
+                    s.key.empty() ? "(all)" : s.key.c_str(), spec.describe().c_str(), formatCutoff(s.min).c_str(),
+                    formatCutoff(s.max).c_str(), static_cast<unsigned long long>(values),
+                    static_cast<unsigned long long>(s.missing), static_cast<unsigned long long>(s.droppedBelow),
+                    static_cast<unsigned long long>(s.droppedAbove),
+                    values ? 100.0 * double(s.dropped()) / double(values) : 0.0);
+    }
+    std::printf("all rules (missing values dropped): read=%llu kept=%llu dropped=%llu\n",
+                static_cast<unsigned long long>(docs), static_cast<unsigned long long>(kept),
+                static_cast<unsigned long long>(docs - kept));
+    if (!outPath.empty()) {
+        config.save(outPath);
+        if (!o.quiet)
+            std::fprintf(stderr, "filter config written to %s\n", outPath.c_str());
+    }
+    return reportProblems(r, o.maxErrors) ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -235,6 +370,23 @@ int main(int argc, char** argv)
         ->capture_default_str();
     stats->add_flag("--json", statsJson, "JSON instead of text");
     stats->add_option("--bins", bins, "Histogram bins (default: Freedman-Diaconis, 10..200)");
+
+    // suggest
+    CommonOptions suggestOpt;
+    std::string suggestColumns, suggestMethod = "percentile:1,99", suggestBy, suggestOut;
+    uint64_t suggestMinDocs = 20;
+    auto* suggest = app.add_subcommand(
+        "suggest", "Suggest cutoffs from the (cached) scores and write them as a filter config with their provenance");
+    addCommon(suggest, suggestOpt);
+    suggest->add_option("--columns", suggestColumns, "Comma-separated score columns to suggest cutoffs for")->required();
+    suggest->add_option("--method,-m", suggestMethod,
+                        "percentile:LOW,HIGH | meanstd:K[,K2] (mean ± K·sd, population sd) | mad:K[,K2] "
+                        "(robust: median ± K·1.4826·MAD); leave a side empty for one bound, e.g. percentile:1,")
+        ->capture_default_str();
+    suggest->add_option("--by", suggestBy,
+                        "Also suggest per-key overrides: 'group', or a categorical column such as lang");
+    suggest->add_option("--min-docs", suggestMinDocs, "Smallest group/label that gets its own override (default: 20)");
+    suggest->add_option("--out,-o", suggestOut, "Write the filter config here (atomically)");
 
     // scorers
     auto* scorers = app.add_subcommand("scorers", "List every scorer with its definition");
@@ -306,6 +458,8 @@ int main(int argc, char** argv)
             bool bad = reportProblems(r, statsOpt.maxErrors);
             return r.cancelled ? 130 : bad ? 1 : 0;
         }
+        if (*suggest)
+            return runSuggest(suggestOpt, suggestColumns, suggestMethod, suggestBy, suggestMinDocs, suggestOut);
         if (*apply) {
             FilterConfig config;
             try {

@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
 #include <set>
 
 using namespace shardscope;
@@ -80,6 +81,92 @@ private Q_SLOTS:
         for (const QString& f : QDir(QString::fromStdString(ao.outDir)).entryList(QDir::Files))
             QVERIFY2(!f.contains(QStringLiteral(".tmp-")), qPrintable(f));
         QVERIFY(QFile::exists(QString::fromStdString(ao.outDir + "/summary.json")));
+    }
+
+    // Issue 5, item 4/5: per-label overrides ("by" a categorical column, as per-language cutoffs
+    // on langid's `lang`) and "in" rules, with counts per label. text_dominant_script is a
+    // categorical column of the same contract (an index into its categories).
+    void byLabelOverridesAndInRules()
+    {
+        QTemporaryDir dir;
+        const std::string shard = sharedData("fixtures/lang_sentences_75x10.jsonl");
+        const std::string withBad = dir.filePath(QStringLiteral("langs.jsonl")).toStdString();
+        writeFile(withBad, readFile(shard) + "{\"text\": null}\n");
+        FilterConfig c = FilterConfig::parse(R"({"format":"shardscope-filter","version":2,"rules":[
+            {"scorer":"text_dominant_script","in":["Latin","Cyrillic","Greek","Arabic"]},
+            {"scorer":"zlib6","max":0.75,"by":"text_dominant_script",
+             "overrides":{"Cyrillic":{"disabled":true},"Greek":{"max":0.65},"Arabic":{"min":0.6}}}]})");
+        ScanOptions so;
+        so.shards = { withBad };
+        so.fields = detectFields(withBad, {}, false);
+        so.scorers = resolveConfigScorers(c);
+        so.threads = 2;
+        so.batchBytes = 8192;
+        ApplyOptions ao;
+        ao.outDir = dir.filePath(QStringLiteral("out")).toStdString();
+        ao.writeDropped = true;
+        ApplySummary s = runApply(c, so, ao);
+
+        // The expected fates, computed here from the engine's scores with plain comparisons.
+        ScanOptions plain = so;
+        Scan scan(plain);
+        ScanResult r = scan.run();
+        const int sc = r.scores.columnIndex("text_dominant_script"), zc = r.scores.columnIndex("zlib6");
+        QVERIFY(sc >= 0 && zc >= 0);
+        const std::vector<std::string>& scripts = r.scores.columns[size_t(sc)].categories;
+        std::map<std::string, std::pair<uint64_t, uint64_t>> perScript;   // kept, dropped
+        uint64_t kept = 0, droppedByIn = 0, droppedByZlib = 0, zlibAlone = 0;
+        for (size_t i = 0; i < r.index.size(); ++i) {
+            const float sv = r.scores.values[size_t(sc)][i];
+            const std::string script = sv == sv ? scripts[size_t(sv)] : std::string();
+            const double z = r.scores.values[size_t(zc)][i];
+            const bool inSet = script == "Latin" || script == "Cyrillic" || script == "Greek" || script == "Arabic";
+            bool zlibOk = z <= 0.75;
+            if (script == "Cyrillic")
+                zlibOk = true;
+            else if (script == "Greek")
+                zlibOk = z <= 0.65;
+            else if (script == "Arabic")
+                zlibOk = z >= 0.6;
+            zlibAlone += !zlibOk;
+            if (!inSet)
+                ++droppedByIn;
+            else if (!zlibOk)
+                ++droppedByZlib;
+            const bool k = inSet && zlibOk;
+            kept += k;
+            (k ? perScript[script].first : perScript[script].second)++;
+        }
+        QCOMPARE(s.total.read, uint64_t(751));
+        QCOMPARE(s.total.rejected, uint64_t(1));
+        QCOMPARE(s.total.read, s.total.kept + s.total.dropped + s.total.rejected);
+        QCOMPARE(s.total.kept, kept);
+        QCOMPARE(s.total.rules[0].droppedInOrder, droppedByIn);
+        QCOMPARE(s.total.rules[1].droppedInOrder, droppedByZlib);
+        QCOMPARE(s.total.rules[1].droppedAlone, zlibAlone);
+        // The overrides matter on this data: Greek and Arabic documents are dropped and kept
+        // differently than the rule's own max would.
+        QVERIFY(droppedByZlib > 0 && perScript["Cyrillic"].second == 0 && perScript["Cyrillic"].first == 80);
+        QVERIFY(s.byLabel.count("text_dominant_script"));
+        const auto& labels = s.byLabel.at("text_dominant_script");
+        uint64_t labelRead = 0;
+        for (const auto& [label, counts] : labels) {
+            labelRead += counts.read;
+            QCOMPARE(counts.read, counts.kept + counts.dropped + counts.rejected);
+            QCOMPARE(counts.kept, perScript[label].first);
+            QCOMPARE(counts.dropped, perScript[label].second);
+        }
+        QCOMPARE(labelRead, s.total.read - s.total.rejected);
+        const std::string summary = readFile(ao.outDir + "/summary.json");
+        QVERIFY(summary.find("\"by\": {\n    \"text_dominant_script\": {") != std::string::npos);
+        // The dropped TSV names the override that chose the bounds.
+        const std::string tsv = readFile(ao.outDir + "/langs.dropped.tsv");
+        QVERIFY(tsv.starts_with("line\tid\trule\tscorer\tvalue\tmin\tmax\toverride\n"));
+        QVERIFY2(tsv.find("\tzlib6\t") != std::string::npos
+                     && (tsv.find("text_dominant_script=Greek") != std::string::npos
+                         || tsv.find("text_dominant_script=Arabic") != std::string::npos),
+                 tsv.c_str());
+        QVERIFY(tsv.find("\tin:Latin,Cyrillic,Greek,Arabic\t") != std::string::npos);
     }
 
     void unknownScorerIsAnError()

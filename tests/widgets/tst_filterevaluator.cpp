@@ -16,6 +16,17 @@
 
 using namespace shardscope;
 
+namespace {
+Bounds makeBounds(std::optional<double> min, std::optional<double> max, bool disabled = false)
+{
+    Bounds b;
+    b.min = min;
+    b.max = max;
+    b.disabled = disabled;
+    return b;
+}
+} // namespace
+
 class TestFilterEvaluator : public QObject {
     Q_OBJECT
 
@@ -64,8 +75,8 @@ private Q_SLOTS:
         }
         case 4: {
             auto r = rule("a", 0.5, std::nullopt);
-            r.groups["web"] = Bounds { 0.1, 0.2, false };
-            r.groups["code"] = Bounds { std::nullopt, std::nullopt, true };
+            r.overrides["web"] = makeBounds(0.1, 0.2);
+            r.overrides["code"] = makeBounds(std::nullopt, std::nullopt, true);
             rules.push_back(r);
             rules.push_back(rule("b", std::nullopt, 0.6));
             break;
@@ -122,7 +133,7 @@ private Q_SLOTS:
     {
         auto corpus = testhelpers::syntheticCorpus(30000, 9);
         std::vector<FilterRule> rules { rule("a", 0.2, 0.9), rule("b", 0.3, std::nullopt) };
-        rules[1].groups["books"] = Bounds { 0.1, std::nullopt, false };
+        rules[1].overrides["books"] = makeBounds(0.1, std::nullopt);
         FilterEvaluator ev;
         ev.setRules(rules);
         std::vector<uint8_t> keep;
