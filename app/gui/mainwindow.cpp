@@ -873,6 +873,7 @@ void MainWindow::startStats()
             continue;
         in->names.push_back(m_corpus->columns()[c].name);
         in->columns.push_back(m_corpus->scores(c));
+        in->categories.push_back(m_corpus->columns()[c].categories);
     }
     in->groups = m_corpus->groups();
     in->groupCount = m_corpus->groupNames().size();
@@ -942,7 +943,7 @@ void MainWindow::onBoundsChanged(HistogramWidget* h)
         Bounds moved = it->bounds;
         moved.min = min;
         moved.max = max;
-        if ((min || max || !it->groups.empty()) && cs && cs->order && cs->docs == m_corpus->size()
+        if ((min || max || !it->overrides.empty()) && cs && cs->order && cs->docs == m_corpus->size()
             && !m_scan->running() && m_keep.size() == m_corpus->size()
             && m_evaluator.updateBounds(*m_corpus, index, moved, *cs->order, *cs->sortedValues, m_keep, m_counts)) {
             m_rules = m_evaluator.rules();
@@ -957,7 +958,7 @@ void MainWindow::onBoundsChanged(HistogramWidget* h)
         it->bounds.min = min;
         it->bounds.max = max;
         // A rule without bounds or overrides does nothing: drop it from the list.
-        if (!min && !max && it->groups.empty())
+        if (!min && !max && it->overrides.empty())
             rules.erase(it);
     }
     setRules(std::move(rules), false);
