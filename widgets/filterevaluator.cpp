@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <unordered_set>
 
@@ -33,54 +34,91 @@ float upperF(double hi)
     return f;
 }
 
-// A rule's bounds resolved for every group index of the corpus.
+// The key of a document for a rule keyed by a categorical column: its label index, or
+// `labels` (one past the last) when it has no label.
+inline uint32_t labelKey(float v, uint32_t labels)
+{
+    return v >= 0 && v < float(labels) ? uint32_t(v) : labels;
+}
+
+// A rule's bounds resolved for every key (group index, or label index of its `by` column).
 struct ResolvedRule {
     const float* values = nullptr;
-    bool perGroup = false;
+    bool perKey = false;
+    const float* byValues = nullptr;   // keyed by this column's labels; null: by group
+    uint32_t labels = 0;
     float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
     bool passMissing = false;       // keepMissing, or the rule is off for everyone
     std::vector<float> glo, ghi;
     std::vector<uint8_t> gpassMissing;
+    std::vector<const std::vector<uint8_t>*> gin;   // per key: the "in" mask over labels, or null
 };
 
-std::vector<ResolvedRule> resolve(const std::vector<FilterRule>& rules, const CorpusData& corpus,
-                                  std::vector<bool>& evaluated)
+struct Resolved {
+    // One binding per rule (a broken rule, e.g. "in" on a numeric column, is skipped alone);
+    // the "in" masks live in them.
+    std::vector<std::unique_ptr<BoundRules>> bound;
+    std::vector<ResolvedRule> rules;
+};
+
+Resolved resolve(const std::vector<FilterRule>& rules, const CorpusData& corpus, std::vector<bool>& evaluated)
 {
-    std::vector<ResolvedRule> out;
+    Resolved out;
     evaluated.assign(rules.size(), false);
     const auto& names = corpus.groupNames();
+    constexpr float inf = std::numeric_limits<float>::infinity();
     for (size_t r = 0; r < rules.size(); ++r) {
-        const FilterRule& rule = rules[r];
-        int col = corpus.columnIndex(rule.column);
-        if (col < 0)
+        std::unique_ptr<BoundRules> br;
+        try {
+            br = std::make_unique<BoundRules>(std::vector<FilterRule> { rules[r] }, corpus.columns(), true);
+        } catch (const std::invalid_argument&) {
+            continue;
+        }
+        if (!br->evaluated(0))
             continue;
         evaluated[r] = true;
+        const FilterRule& rule = br->rule(0);
         ResolvedRule rr;
-        rr.values = corpus.scores(size_t(col)).data();
-        auto set = [&](const Bounds& b, float& lo, float& hi, bool& passMissing) {
-            if (b.disabled) {
-                lo = -std::numeric_limits<float>::infinity();
-                hi = std::numeric_limits<float>::infinity();
-                passMissing = true;
-                return;
-            }
-            lo = b.min ? lowerF(*b.min) : -std::numeric_limits<float>::infinity();
-            hi = b.max ? upperF(*b.max) : std::numeric_limits<float>::infinity();
-            passMissing = rule.keepMissing;
+        rr.values = corpus.scores(size_t(br->column(0))).data();
+        struct Key {
+            float lo, hi;
+            bool passMissing;
+            const std::vector<uint8_t>* in;
         };
-        set(rule.bounds, rr.lo, rr.hi, rr.passMissing);
-        if (!rule.overrides.empty()) {
-            rr.perGroup = true;
-            rr.glo.resize(names.size());
-            rr.ghi.resize(names.size());
-            rr.gpassMissing.resize(names.size());
-            for (size_t g = 0; g < names.size(); ++g) {
-                bool pm = false;
-                set(rule.boundsFor(names[g]), rr.glo[g], rr.ghi[g], pm);
-                rr.gpassMissing[g] = pm;
+        auto set = [&](const Bounds& b) {
+            if (b.disabled)
+                return Key { -inf, inf, true, nullptr };
+            return Key { b.min ? lowerF(*b.min) : -inf, b.max ? upperF(*b.max) : inf, rule.keepMissing,
+                         b.in ? &br->inMask(0, b) : nullptr };
+        };
+        const Key own = set(rule.bounds);
+        rr.lo = own.lo;
+        rr.hi = own.hi;
+        rr.passMissing = own.passMissing;
+        if (!rule.overrides.empty() || own.in) {
+            rr.perKey = true;
+            std::vector<const Bounds*> perKey;
+            if (br->byColumn(0) >= 0) {
+                const ColumnInfo& by = corpus.columns()[size_t(br->byColumn(0))];
+                rr.byValues = corpus.scores(size_t(br->byColumn(0))).data();
+                rr.labels = uint32_t(by.categories.size());
+                for (const auto& label : by.categories)
+                    perKey.push_back(&rule.boundsFor(label));
+                perKey.push_back(&rule.bounds);   // no label
+            } else {
+                for (const auto& g : names)
+                    perKey.push_back(&rule.boundsFor(g));
+            }
+            for (const Bounds* b : perKey) {
+                const Key k = set(*b);
+                rr.glo.push_back(k.lo);
+                rr.ghi.push_back(k.hi);
+                rr.gpassMissing.push_back(k.passMissing);
+                rr.gin.push_back(k.in);
             }
         }
-        out.push_back(std::move(rr));
+        out.rules.push_back(std::move(rr));
+        out.bound.push_back(std::move(br));
     }
     return out;
 }
@@ -99,7 +137,7 @@ uint64_t applyRule(const ResolvedRule& rr, const uint32_t* groups, size_t n, uin
 {
     const float* v = rr.values;
     uint64_t failed = 0;
-    if (!rr.perGroup) {
+    if (!rr.perKey) {
         const float lo = rr.lo, hi = rr.hi;
         const uint8_t pm = rr.passMissing;
         for (size_t i = 0; i < n; ++i) {
@@ -110,10 +148,19 @@ uint64_t applyRule(const ResolvedRule& rr, const uint32_t* groups, size_t n, uin
             failed += pass ^ 1u;
         }
     } else {
+        const float* by = rr.byValues;
+        const uint32_t labels = rr.labels;
         for (size_t i = 0; i < n; ++i) {
-            const uint32_t g = groups[i];
+            const uint32_t k = by ? labelKey(by[i], labels) : groups[i];
             const float x = v[i];
-            const uint8_t pass = uint8_t((x >= rr.glo[g]) & (x <= rr.ghi[g])) | uint8_t(rr.gpassMissing[g] & (x != x));
+            const std::vector<uint8_t>* in = rr.gin[k];
+            uint8_t pass;
+            if (x != x)
+                pass = rr.gpassMissing[k];
+            else if (in)
+                pass = uint8_t(x >= 0 && x < float(in->size()) && (*in)[size_t(x)]);
+            else
+                pass = uint8_t((x >= rr.glo[k]) & (x <= rr.ghi[k]));
             keep[i] &= pass;
             failBits[i] |= Bits(pass ^ 1u) * bit;
             failed += pass ^ 1u;
@@ -137,7 +184,8 @@ void countOnly(const std::vector<Bits>& failBits, std::vector<uint64_t>& only)
 FilterCounts FilterEvaluator::evaluate(const CorpusData& corpus, std::vector<uint8_t>* keepOut) const
 {
     FilterCounts fc;
-    auto rules = resolve(m_rules, corpus, fc.ruleEvaluated);
+    const Resolved resolved = resolve(m_rules, corpus, fc.ruleEvaluated);
+    const auto& rules = resolved.rules;
     const size_t n = corpus.size();
     const size_t nGroups = corpus.groupNames().size();
     const size_t nr = rules.size();
@@ -184,6 +232,25 @@ FilterCounts FilterEvaluator::evaluate(const CorpusData& corpus, std::vector<uin
         kept[g] += k;
         keptBytes[g] += uint64_t(bytes[i]) & (0 - k);
     }
+    // Per label of the breakdown column (e.g. per language), when there is one.
+    if (const int bc = m_breakdown.empty() ? -1 : corpus.columnIndex(m_breakdown);
+        bc >= 0 && corpus.columns()[size_t(bc)].categorical()) {
+        const auto& cats = corpus.columns()[size_t(bc)].categories;
+        const uint32_t nl = uint32_t(cats.size());
+        const float* lv = corpus.scores(size_t(bc)).data();
+        fc.breakdownColumn = m_breakdown;
+        fc.labelNames = cats;
+        fc.labelNames.emplace_back();
+        fc.perLabel.assign(nl + 1, KeepCounts {});
+        for (size_t i = 0; i < n; ++i) {
+            KeepCounts& c = fc.perLabel[labelKey(lv[i], nl)];
+            const uint64_t k = keep[i];
+            ++c.docs;
+            c.bytes += bytes[i];
+            c.kept += k;
+            c.keptBytes += uint64_t(bytes[i]) & (0 - k);
+        }
+    }
     fc.perGroup.resize(nGroups);
     for (size_t g = 0; g < nGroups; ++g) {
         fc.perGroup[g] = { docs[g], kept[g], allBytes[g], keptBytes[g] };
@@ -212,7 +279,8 @@ FilterCounts FilterEvaluator::evaluateTracked(const CorpusData& corpus, std::vec
     // Rebuild the per-document fail bits (a second pass over the rule columns, once per rule
     // set rather than once per move).
     std::vector<bool> evaluated;
-    auto rules = resolve(m_rules, corpus, evaluated);
+    const Resolved resolved = resolve(m_rules, corpus, evaluated);
+    const auto& rules = resolved.rules;
     if (rules.size() > 32)
         return fc;
     const size_t n = corpus.size();
@@ -236,7 +304,7 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
     const size_t n = corpus.size();
     if (m_tracked.corpus != &corpus || m_tracked.docs != n || rule >= m_rules.size() || keep.size() != n
         || m_tracked.bitOfRule.size() != m_rules.size() || m_tracked.bitOfRule[rule] < 0 || bounds.disabled
-        || m_rules[rule].bounds.disabled || order.size() != sortedValues.size() || counts.perGroup.size() != corpus.groupNames().size()
+        || m_rules[rule].bounds.disabled || bounds.in || m_rules[rule].bounds.in || order.size() != sortedValues.size() || counts.perGroup.size() != corpus.groupNames().size()
         || counts.failedByRule.size() != m_rules.size())
         return false;
     FilterRule& r = m_rules[rule];
@@ -248,12 +316,37 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
     constexpr float inf = std::numeric_limits<float>::infinity();
     const float oldLo = r.bounds.min ? lowerF(*r.bounds.min) : -inf, oldHi = r.bounds.max ? upperF(*r.bounds.max) : inf;
     const float newLo = bounds.min ? lowerF(*bounds.min) : -inf, newHi = bounds.max ? upperF(*bounds.max) : inf;
-    // Groups with their own bounds for this rule do not move with the global ones.
+    // Groups (or labels of the `by` column) with their own bounds for this rule do not move
+    // with the rule's own ones.
     std::vector<uint8_t> overridden;
+    const float* byValues = nullptr;
+    uint32_t byLabels = 0;
     if (!r.overrides.empty()) {
-        overridden.assign(corpus.groupNames().size(), 0);
-        for (size_t g = 0; g < overridden.size(); ++g)
-            overridden[g] = r.overrides.count(corpus.groupNames()[g]) > 0;
+        if (r.byGroup()) {
+            overridden.assign(corpus.groupNames().size(), 0);
+            for (size_t g = 0; g < overridden.size(); ++g)
+                overridden[g] = r.overrides.count(corpus.groupNames()[g]) > 0;
+        } else {
+            const int bc = corpus.columnIndex(r.by);
+            if (bc < 0)
+                return false;
+            const auto& cats = corpus.columns()[size_t(bc)].categories;
+            byValues = corpus.scores(size_t(bc)).data();
+            byLabels = uint32_t(cats.size());
+            overridden.assign(cats.size() + 1, 0);
+            for (size_t k = 0; k < cats.size(); ++k)
+                overridden[k] = r.overrides.count(cats[k]) > 0;
+        }
+    }
+    // The per-label breakdown moves with the kept documents.
+    const float* labelValues = nullptr;
+    uint32_t labelCount = 0;
+    if (!counts.perLabel.empty()) {
+        const int bc = corpus.columnIndex(counts.breakdownColumn);
+        if (bc < 0 || counts.perLabel.size() != corpus.columns()[size_t(bc)].categories.size() + 1)
+            return false;
+        labelValues = corpus.scores(size_t(bc)).data();
+        labelCount = uint32_t(counts.perLabel.size() - 1);
     }
     const uint32_t* groups = corpus.groups().data();
     const uint32_t* bytes = corpus.textBytesColumn().data();
@@ -261,7 +354,7 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
         for (size_t i = from; i < to; ++i) {
             const uint32_t doc = order[i];
             const uint32_t g = groups[doc];
-            if (!overridden.empty() && overridden[g])
+            if (!overridden.empty() && overridden[byValues ? labelKey(byValues[doc], byLabels) : g])
                 continue;
             const float v = values[doc];
             const bool pass = v >= newLo && v <= newHi;
@@ -280,13 +373,17 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
             const bool keptBefore = before == 0, keptAfter = after == 0;
             if (keptBefore != keptAfter) {
                 keep[doc] = keptAfter;
-                KeepCounts& c = counts.perGroup[g];
-                if (keptAfter) {
-                    ++c.kept;
-                    c.keptBytes += bytes[doc];
-                } else {
-                    --c.kept;
-                    c.keptBytes -= bytes[doc];
+                for (KeepCounts* c : { &counts.perGroup[g],
+                                       labelValues ? &counts.perLabel[labelKey(labelValues[doc], labelCount)] : nullptr }) {
+                    if (!c)
+                        continue;
+                    if (keptAfter) {
+                        ++c->kept;
+                        c->keptBytes += bytes[doc];
+                    } else {
+                        --c->kept;
+                        c->keptBytes -= bytes[doc];
+                    }
                 }
             }
         }
@@ -321,26 +418,42 @@ std::vector<std::string> FilterEvaluator::reasons(const CorpusData& corpus, size
     if (doc >= corpus.size())
         return out;
     const std::string& group = corpus.groupNames()[corpus.group(doc)];
-    for (const FilterRule& rule : m_rules) {
-        int col = corpus.columnIndex(rule.column);
-        if (col < 0)
+    std::vector<float> row(corpus.columnCount());
+    for (size_t c = 0; c < row.size(); ++c)
+        row[c] = corpus.scores(c)[doc];
+    for (const FilterRule& r : m_rules) {
+        std::unique_ptr<BoundRules> br;
+        try {
+            br = std::make_unique<BoundRules>(std::vector<FilterRule> { r }, corpus.columns(), true);
+        } catch (const std::invalid_argument&) {
             continue;
-        const float v = corpus.scores(size_t(col))[doc];
-        if (rule.passes(v, group))
+        }
+        if (!br->evaluated(0) || br->passes(0, row.data(), group))
             continue;
-        const Bounds& b = rule.boundsFor(group);
-        const bool overridden = rule.overrides.count(group) > 0;
+        const FilterRule& rule = br->rule(0);
+        const Bounds& b = br->boundsFor(0, row.data(), group);
+        const float v = row[size_t(br->column(0))];
+        const ColumnInfo& info = br->columnInfo(0);
+        const std::string key(br->key(0, row.data(), group));
+        const bool overridden = rule.overrides.count(key) > 0;
         std::string why;
-        if (isMissing(v))
+        if (isMissing(v)) {
             why = rule.column + " is missing (the rule drops missing values)";
-        else if (b.min && double(v) < *b.min)
+        } else if (b.in) {
+            std::string set;
+            for (const auto& l : *b.in)
+                set += (set.empty() ? "" : ", ") + l;
+            why = rule.column + " = " + std::string(categoryLabel(info.categories, v)) + " is not in {" + set + "}";
+        } else if (b.min && double(v) < *b.min) {
             why = rule.column + " = " + formatValue(v) + " < min " + formatValue(*b.min);
-        else if (b.max && double(v) > *b.max)
+        } else if (b.max && double(v) > *b.max) {
             why = rule.column + " = " + formatValue(v) + " > max " + formatValue(*b.max);
-        else
+        } else {
             why = rule.column + " = " + formatValue(v) + " fails";
+        }
         if (overridden)
-            why += " (override for group \"" + group + "\")";
+            why += rule.byGroup() ? " (override for group \"" + key + "\")"
+                                  : " (override for " + rule.by + " \"" + key + "\")";
         out.push_back(std::move(why));
     }
     return out;
@@ -398,6 +511,8 @@ std::vector<uint32_t> FilterEvaluator::borderline(const CorpusData& corpus, size
         if (col < 0)
             continue;
         const float* v = corpus.scores(size_t(col)).data();
+        if (rule.bounds.in)
+            continue;
         for (const auto& cut : { rule.bounds.min, rule.bounds.max }) {
             if (!cut)
                 continue;

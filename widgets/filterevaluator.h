@@ -4,8 +4,11 @@
 // inner loop while a cutoff line is dragged, so it is a flat loop over column arrays with
 // the bounds resolved per group up front: about 2-4 ms for a million documents and two rules.
 //
-// Semantics are FilterRule::passes(): min <= v <= max on the double value, a missing (NaN)
-// value fails unless the rule keeps missing values, a disabled group override passes all.
+// Semantics are BoundRules::passes(): min <= v <= max on the double value, a missing (NaN)
+// value fails unless the rule keeps missing values, a disabled override passes all. Overrides
+// are keyed by the group or by a label of the rule's `by` column (per-language cutoffs); an
+// "in" rule passes the labels of its set. Rules with overrides or "in" resolve their bounds
+// per key up front, so the loop stays a table lookup per document.
 
 #include "corpusdata.h"
 
@@ -33,6 +36,11 @@ struct FilterCounts {
     std::vector<uint64_t> failedByRule;    // documents failing each rule (regardless of others)
     std::vector<uint64_t> onlyRule;        // documents dropped by this rule alone
     std::vector<bool> ruleEvaluated;       // false: the rule's column is not in this corpus
+    // The breakdown per label of one categorical column (FilterEvaluator::setBreakdownColumn):
+    // labels are the column's categories, then "" for documents without a value.
+    std::string breakdownColumn;
+    std::vector<std::string> labelNames;
+    std::vector<KeepCounts> perLabel;
 };
 
 class FilterEvaluator {
@@ -43,6 +51,10 @@ public:
         m_tracked = {};
     }
     const std::vector<FilterRule>& rules() const { return m_rules; }
+    // Also count per label of this categorical column (e.g. "lang"); "" or a column that is
+    // not categorical in the corpus: no breakdown.
+    void setBreakdownColumn(std::string column) { m_breakdown = std::move(column); }
+    const std::string& breakdownColumn() const { return m_breakdown; }
 
     // One pass over documents [0, corpus.size()); fills keep (1 = kept) when non-null.
     FilterCounts evaluate(const CorpusData& corpus, std::vector<uint8_t>* keep = nullptr) const;
@@ -73,6 +85,7 @@ public:
 
 private:
     std::vector<FilterRule> m_rules;
+    std::string m_breakdown;
     // Documents and bytes per group do not depend on the rules: computed once per corpus
     // state and reused while a line is dragged.
     mutable const CorpusData* m_totalsOf = nullptr;

@@ -177,6 +177,103 @@ private Q_SLOTS:
         QVERIFY(!ev.updateBounds(*corpus, 0, Bounds {}, order[0], sorted[0], keep, counts));
     }
 
+    // Issue 5, item 4: per-label overrides ("by" a categorical column, as per-language cutoffs)
+    // and "in" rules, on real sentences in 75 languages with text_dominant_script as the
+    // categorical column (the same contract as langid's `lang`). The evaluator's flat loop
+    // must agree with the engine's BoundRules document by document, including per label.
+    void byLabelOverridesMatchTheEngine()
+    {
+        auto corpus = testhelpers::scanCorpus({ testhelpers::sharedData(QStringLiteral("fixtures/lang_sentences_75x10.jsonl"))
+                                                    .toStdString() },
+                                              "zlib6,text_dominant_script");
+        QCOMPARE(corpus->size(), size_t(750));
+        FilterConfig cfg = FilterConfig::parse(R"({"format":"shardscope-filter","version":2,"rules":[
+            {"scorer":"text_dominant_script","in":["Latin","Cyrillic","Greek","Arabic","Devanagari"]},
+            {"scorer":"zlib6","min":0.45,"max":0.75,"by":"text_dominant_script",
+             "overrides":{"Cyrillic":{"disabled":true},"Greek":{"max":0.65},"Devanagari":{"min":0.5}}}]})");
+        FilterEvaluator ev;
+        ev.setRules(cfg.rules);
+        ev.setBreakdownColumn("text_dominant_script");
+        std::vector<uint8_t> keep;
+        FilterCounts counts = ev.evaluateTracked(*corpus, keep);
+        QCOMPARE(counts.ruleEvaluated, (std::vector<bool> { true, true }));
+
+        auto check = [&](const std::vector<FilterRule>& rules) {
+            BoundRules bound(rules, corpus->columns());
+            const int sc = corpus->columnIndex("text_dominant_script");
+            const auto& cats = corpus->columns()[size_t(sc)].categories;
+            std::vector<uint64_t> keptPerLabel(cats.size() + 1, 0), failed(rules.size(), 0);
+            uint64_t kept = 0;
+            std::vector<float> row(corpus->columnCount());
+            for (size_t i = 0; i < corpus->size(); ++i) {
+                for (size_t c = 0; c < row.size(); ++c)
+                    row[c] = corpus->scores(c)[i];
+                const bool pass = bound.firstFailing(row.data(), corpus->groupNames()[corpus->group(i)]) < 0;
+                if (bool(keep[i]) != pass)
+                    return QStringLiteral("document %1 differs").arg(i);
+                kept += pass;
+                const float v = row[size_t(sc)];
+                keptPerLabel[v >= 0 ? size_t(v) : cats.size()] += pass;
+                for (size_t r = 0; r < rules.size(); ++r)
+                    failed[r] += !bound.passes(r, row.data(), "");
+            }
+            if (counts.total.kept != kept || counts.failedByRule != failed)
+                return QStringLiteral("totals differ");
+            for (size_t k = 0; k < keptPerLabel.size(); ++k)
+                if (counts.perLabel[k].kept != keptPerLabel[k])
+                    return QStringLiteral("label %1 differs").arg(k);
+            return QString();
+        };
+        QCOMPARE(check(cfg.rules), QString());
+        QCOMPARE(counts.breakdownColumn, std::string("text_dominant_script"));
+        const auto labelIndex = [&](const char* l) {
+            return size_t(std::find(counts.labelNames.begin(), counts.labelNames.end(), l) - counts.labelNames.begin());
+        };
+        // The overrides change the outcome on this data: every Cyrillic sentence is kept (the
+        // zlib rule is off for them), every Han/Kana sentence is dropped by the "in" rule.
+        QCOMPARE(counts.perLabel[labelIndex("Cyrillic")].kept, counts.perLabel[labelIndex("Cyrillic")].docs);
+        QVERIFY(counts.perLabel[labelIndex("Cyrillic")].docs >= 70);
+        QCOMPARE(counts.perLabel[labelIndex("Han/Kana")].kept, uint64_t(0));
+        FilterRule plain = cfg.rules[1];
+        plain.overrides.clear();
+        BoundRules plainBound({ plain }, corpus->columns());
+        uint64_t plainFails = 0;
+        for (size_t i = 0; i < corpus->size(); ++i) {
+            std::vector<float> row(corpus->columnCount());
+            for (size_t c = 0; c < row.size(); ++c)
+                row[c] = corpus->scores(c)[i];
+            plainFails += !plainBound.passes(0, row.data(), "");
+        }
+        QVERIFY(plainFails != counts.failedByRule[1]);
+
+        // Dragging the rule's own line moves only the labels without an override.
+        const int zc = corpus->columnIndex("zlib6");
+        std::vector<uint32_t> order;
+        std::vector<float> sorted;
+        argsortValues(corpus->scores(size_t(zc)).data(), corpus->size(), order, sorted);
+        std::vector<FilterRule> rules = cfg.rules;
+        for (double max : { 0.7, 0.6, 0.8, 0.55 }) {
+            Bounds b = rules[1].bounds;
+            b.max = max;
+            QVERIFY(ev.updateBounds(*corpus, 1, b, order, sorted, keep, counts));
+            rules[1].bounds.max = max;
+            QCOMPARE(check(rules), QString());
+        }
+        // An "in" rule has no line to drag.
+        QVERIFY(!ev.updateBounds(*corpus, 0, rules[0].bounds, order, sorted, keep, counts));
+
+        // Why dropped names the override that decided.
+        bool sawOverride = false, sawIn = false;
+        for (size_t i = 0; i < corpus->size(); ++i)
+            for (const auto& why : ev.reasons(*corpus, i)) {
+                sawOverride = sawOverride || why.find("(override for text_dominant_script \"Greek\")") != std::string::npos
+                    || why.find("(override for text_dominant_script \"Devanagari\")") != std::string::npos;
+                sawIn = sawIn || why.find("text_dominant_script = Han/Kana is not in {Latin, Cyrillic") == 0;
+            }
+        QVERIFY(sawOverride);
+        QVERIFY(sawIn);
+    }
+
     void reasonsNameRuleValueAndBound()
     {
         auto corpus = testhelpers::syntheticCorpus(1000, 3);
