@@ -1,5 +1,6 @@
 #include "scorers/c4.h"
 
+#include "scorers/bytescan.h"
 #include "scorers/specscorer.h"
 #include "scorers/textsplit.h"
 #include "scorers/unicodeclass.h"
@@ -69,7 +70,12 @@ size_t findFolded(std::string_view s, std::string_view lowerNeedle)
         return std::string_view::npos;
     const char first = lowerNeedle[0];
     const size_t last = s.size() - lowerNeedle.size();
+    const bytescan::V16 firstV = bytescan::splat(static_cast<unsigned char>(first));
     for (size_t i = 0; i <= last; ++i) {
+        // skip 16-byte blocks without a byte b with (b | 0x20) == first, the test below
+        while (last - i >= 16
+               && !bytescan::any(bytescan::mask((bytescan::load16(s.data() + i) | bytescan::splat(0x20)) == firstV)))
+            i += 16;
         if ((s[i] | 0x20) != first)
             continue;
         size_t k = 1;
@@ -119,7 +125,22 @@ unsigned findC4Patterns(std::string_view hay)
 {
     unsigned found = 0;
     const ptrdiff_t n = ptrdiff_t(hay.size());
+    ptrdiff_t blockEnd = 0; // bytes before this were either skipped as anchor-free blocks or are looked at one by one
     for (ptrdiff_t i = 0; i < n; ++i) {
+        if (i >= blockEnd) {
+            // skip 16-byte blocks without an anchor byte (x | 0x20 maps exactly the bytes of kAnchor to p j v f k)
+            using namespace bytescan;
+            while (n - i >= 16) {
+                const V16 x = load16(hay.data() + i) | splat(0x20);
+                if (any(mask((x == splat('p')) | (x == splat('j')) | (x == splat('v')) | (x == splat('f'))
+                             | (x == splat('k')))))
+                    break;
+                i += 16;
+            }
+            if (i >= n)
+                break;
+            blockEnd = i + 16;
+        }
         if (!kAnchor[static_cast<unsigned char>(hay[size_t(i)])])
             continue;
         switch (hay[size_t(i)] | 0x20) {

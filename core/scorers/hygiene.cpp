@@ -1,5 +1,6 @@
 #include "scorers/hygiene.h"
 
+#include "scorers/bytescan.h"
 #include "scorers/specscorer.h"
 #include "scorers/unicodeclass.h"
 
@@ -113,7 +114,42 @@ public:
         char32_t cacheFirst = 1, cacheLast = 0;
         uint8_t cacheClass = 0;
         Script cacheScript = Other;
+        // Plain-ASCII blocks of 16 bytes are counted with vector compares that give exactly the kAsciiClass
+        // answers: letters A-Z a-z, digits 0-9, punctuation or symbol = the other printables 0x21..0x7E,
+        // controls 0x00..0x1F and 0x7F. A block with a non-ASCII byte goes through the loop below.
+        const unsigned char* scalarUntil = p;
         while (p < end) {
+            if (p >= scalarUntil && end - p >= 16) {
+                using namespace bytescan;
+                V16 alphaN{}, digitN{}, punctN{}, controlN{};
+                int blocks = 0;
+                while (end - p >= 16 && blocks < 255) {
+                    const V16 x = load16(p);
+                    if (anyNonAscii(x))
+                        break;
+                    const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
+                    const V16 digitM = mask(V16(x - splat('0')) < splat(10));
+                    const V16 printM = mask(V16(x - splat(0x21)) < splat(0x7F - 0x21));
+                    const V16 ctrlM = mask((x < splat(0x20)) | (x == splat(0x7F)))
+                        & ~mask((x == splat('\t')) | (x == splat('\n')) | (x == splat('\r')));
+                    alphaN += alphaM & splat(1);
+                    digitN += digitM & splat(1);
+                    punctN += (printM & ~alphaM & ~digitM) & splat(1);
+                    controlN += ctrlM & splat(1);
+                    p += 16;
+                    ++blocks;
+                }
+                n += size_t(blocks) * 16;
+                letters[Latin] += sum(alphaN);
+                digit += sum(digitN);
+                punct += sum(punctN);
+                control += sum(controlN);
+                if (blocks == 255)
+                    continue;
+                scalarUntil = p + 16; // a non-ASCII byte within 16 bytes (or the tail): one block by the loop below
+                if (p >= end)
+                    break;
+            }
             const unsigned char b = *p;
             ++n;
             if (b < 0x80) {

@@ -5,8 +5,32 @@
 
 namespace shardscope::uc {
 
+namespace {
+uint8_t classBySearch(char32_t cp)
+{
+    const uint32_t key = (uint32_t(cp) << 8) | 0xFF;
+    const uint32_t* end = kClassRanges + kClassRangeCount;
+    const uint32_t* it = std::upper_bound(kClassRanges, end, key);
+    return uint8_t(it[-1] & 0xFF);
+}
+
+// The Basic Multilingual Plane as a flat 64 KB table built once from kClassRanges: the binary search over
+// ~1900 ranges cost more than all the rest of the work on non-Latin text.
+struct BmpTable {
+    uint8_t cls[0x10000];
+    BmpTable()
+    {
+        for (uint32_t cp = 0; cp < 0x10000; ++cp)
+            cls[cp] = classBySearch(char32_t(cp));
+    }
+};
+const BmpTable kBmp;
+} // namespace
+
 uint8_t classOfNonAscii(char32_t cp)
 {
+    if (cp < 0x10000)
+        return kBmp.cls[cp];
     const uint32_t key = (uint32_t(cp) << 8) | 0xFF;
     const uint32_t* end = kClassRanges + kClassRangeCount;
     const uint32_t* it = std::upper_bound(kClassRanges, end, key);
