@@ -109,7 +109,10 @@ CorpusSummary summarize(const SummaryInput& in)
         s.order = std::move(order);
         s.sortedValues = std::move(sorted);
         s.docs = values.size();
-        s.stats = ColumnStats::compute(s.name, values, 0, true);
+        if (c < in.categories.size() && !in.categories[c].empty())
+            s.stats = ColumnStats::computeCategorical(s.name, values, in.categories[c]);
+        else
+            s.stats = ColumnStats::compute(s.name, values, 0, true);
         const Histogram& h = s.stats.histogram;
         if (!overlay.empty() && !h.counts.empty() && h.hi > h.lo) {
             const size_t bins = h.counts.size();

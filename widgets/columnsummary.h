@@ -13,7 +13,8 @@ namespace shardscope {
 
 struct ColumnSummary {
     std::string name;
-    ColumnStats stats;       // histogram spans [p0.5, p99.5] of the column
+    ColumnStats stats;       // histogram spans [p0.5, p99.5] of the column; for a categorical
+                             // column one bin per category (stats.categories)
     // Documents with a value, in ascending order of value, and those values: percentiles of
     // a value by binary search, and the documents a moved cutoff flips (FilterEvaluator).
     // Shared, so copying a summary to the plots costs nothing. Summary of docs [0, docs).
@@ -46,6 +47,9 @@ struct SummaryInput {
     // the plotted ones are worth sorting again).
     std::vector<std::string> names;
     std::vector<std::vector<float>> columns;
+    // Per column (parallel to names; may be shorter): categories of a categorical column (lang),
+    // whose summary then counts documents per category instead of numeric bins.
+    std::vector<std::vector<std::string>> categories;
     std::vector<uint32_t> groups;   // group index per document
     size_t groupCount = 1;
     int maxOverlayGroups = 8;

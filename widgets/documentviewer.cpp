@@ -245,10 +245,12 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
                 const float v = col[d];
                 if (std::isnan(v))
                     continue;
+                // A categorical column (lang) has no order: the share of documents in this category.
+                const bool categorical = corpus->columns()[c].categorical();
                 size_t upto = 0, valid = 0;
                 for (float x : col) {
                     valid += !std::isnan(x);
-                    upto += x <= v;
+                    upto += categorical ? x == v : x <= v;
                 }
                 pct[c] = valid ? 100.0 * double(upto) / double(valid) : std::nan("");
             }
@@ -358,11 +360,16 @@ void DocumentViewer::updateMetadata()
         auto* name = new QTableWidgetItem(QString::fromStdString(info.name));
         name->setToolTip(QString::fromStdString(info.definition));
         m_scores->setItem(int(col), 0, name);
-        m_scores->setItem(int(col), 1,
-                          new QTableWidgetItem(std::isnan(v) ? tr("missing") : QString::number(double(v), 'g', 5)));
+        const bool categorical = info.categorical();
+        QString value = std::isnan(v) ? tr("missing") : QString::number(double(v), 'g', 5);
+        if (categorical && !std::isnan(v) && v >= 0 && size_t(v) < info.categories.size())
+            value = QString::fromStdString(info.categories[size_t(v)]);
+        m_scores->setItem(int(col), 1, new QTableWidgetItem(value));
         QString pct;
         if (col < m_percentiles.size() && !std::isnan(m_percentiles[col]))
-            pct = percentText(m_percentiles[col]);
+            pct = categorical ? tr("%1% of documents").arg(m_percentiles[col], 0, 'f', 1) : percentText(m_percentiles[col]);
+        else if (categorical)
+            pct.clear(); // the share arrives with the counting pass
         else if (m_summary && !std::isnan(v))
             if (const ColumnSummary* cs = m_summary->column(info.name); cs && !cs->empty())
                 pct = percentText(cs->percentileOf(v));

@@ -185,6 +185,7 @@ void HistogramWidget::clear()
 {
     m_hasData = false;
     m_summary = {};
+    m_catBars.clear();
     m_groupNames.clear();
     m_info->clear();
     rebuildPlottables();
@@ -201,7 +202,17 @@ void HistogramWidget::setSummary(const ColumnSummary& summary, const std::vector
     const auto& st = summary.stats;
     const QLocale loc;
     QString info;
-    if (m_hasData) {
+    setCategorical(st.categorical());
+    if (m_hasData && m_categorical) {
+        m_catBars = st.topCategories(size_t(kMaxCategoryBars));
+        const size_t present = st.topCategories().size();
+        info = tr("n=%1").arg(loc.toString(qulonglong(st.count)));
+        if (st.missing)
+            info += tr(" · missing %1").arg(loc.toString(qulonglong(st.missing)));
+        info += tr(" · %1 of %2 categories present").arg(present).arg(st.categories.size());
+        if (present > m_catBars.size())
+            info += tr(" · top %1 shown").arg(m_catBars.size());
+    } else if (m_hasData) {
         info = tr("n=%1").arg(loc.toString(qulonglong(st.count)));
         if (st.missing)
             info += tr(" · missing %1").arg(loc.toString(qulonglong(st.missing)));
@@ -225,6 +236,8 @@ void HistogramWidget::setSummary(const ColumnSummary& summary, const std::vector
     const double mag = step > 0 ? std::pow(10.0, std::floor(std::log10(step))) : 0.01;
     m_minSpin->setSingleStep(mag);
     m_maxSpin->setSingleStep(mag);
+    if (m_categorical)
+        updateCategoryTicks();
     rebuildPlottables();
     updateAxes();
     updateCutoffItems();
@@ -239,12 +252,21 @@ void HistogramWidget::rebuildPlottables()
         m_plot->removeGraph(i);
     const auto& h = m_summary.stats.histogram;
     QVector<double> keys, values;
-    const double w = h.binWidth();
-    keys.reserve(int(h.counts.size()));
-    values.reserve(int(h.counts.size()));
-    for (size_t i = 0; i < h.counts.size(); ++i) {
-        keys.push_back(h.lo + (double(i) + 0.5) * w);
-        values.push_back(double(h.counts[i]));
+    double w = h.binWidth();
+    if (m_categorical) {
+        // Bar i is the i-th most frequent category.
+        w = 0.8;
+        for (size_t i = 0; i < m_catBars.size(); ++i) {
+            keys.push_back(double(i));
+            values.push_back(double(m_catBars[i].second));
+        }
+    } else {
+        keys.reserve(int(h.counts.size()));
+        values.reserve(int(h.counts.size()));
+        for (size_t i = 0; i < h.counts.size(); ++i) {
+            keys.push_back(h.lo + (double(i) + 0.5) * w);
+            values.push_back(double(h.counts[i]));
+        }
     }
     m_bars->setWidth(w > 0 ? w : 1);
     m_bars->setData(keys, values, true);
@@ -265,8 +287,15 @@ void HistogramWidget::rebuildPlottables()
             graph->setName(name.empty() ? tr("(no group)") : QString::fromStdString(name));
             QVector<double> gv;
             gv.reserve(int(g.counts.size()));
-            for (uint64_t c : g.counts)
-                gv.push_back(m_log && c == 0 ? std::nan("") : double(c));
+            if (m_categorical) {
+                for (const auto& [cat, n] : m_catBars) {
+                    const uint64_t c = cat < g.counts.size() ? g.counts[cat] : 0;
+                    gv.push_back(m_log && c == 0 ? std::nan("") : double(c));
+                }
+            } else {
+                for (uint64_t c : g.counts)
+                    gv.push_back(m_log && c == 0 ? std::nan("") : double(c));
+            }
             graph->setData(keys, gv, true);
         }
         m_plot->legend->setVisible(true);
@@ -283,16 +312,19 @@ void HistogramWidget::updateAxes()
 {
     const auto& h = m_summary.stats.histogram;
     double lo = h.lo, hi = h.hi;
-    if (!m_hasData || !(hi > lo)) {
+    if (m_categorical) {
+        lo = -0.5;
+        hi = std::max<double>(1, double(m_catBars.size())) - 0.5;
+    } else if (!m_hasData || !(hi > lo)) {
         lo = m_hasData ? m_summary.dataMin - 0.5 : 0;
         hi = m_hasData ? m_summary.dataMax + 0.5 : 1;
     }
     // Keep active cutoffs in view even when they lie in the clipped tails.
-    if (m_min)
+    if (m_min && !m_categorical)
         lo = std::min(lo, *m_min);
-    if (m_max)
+    if (m_max && !m_categorical)
         hi = std::max(hi, *m_max);
-    const double pad = (hi - lo) * 0.03;
+    const double pad = m_categorical ? 0.1 : (hi - lo) * 0.03;
     m_plot->xAxis->setRange(lo - pad, hi + pad);
     double maxCount = 1;
     for (uint64_t c : h.counts)
@@ -336,7 +368,8 @@ void HistogramWidget::updateCutoffItems()
             QPen pen(palette().color(QPalette::Mid), 1, Qt::DashLine);
             line->setPen(pen);
         }
-        shade->setVisible(v.has_value());
+        shade->setVisible(v.has_value() && !m_categorical);
+        line->setVisible(!m_categorical);
         if (edge == Edge::Min) {
             shade->topLeft->setCoords(std::min(r.lower, x), 0);
             shade->bottomRight->setCoords(x, 1);
@@ -406,6 +439,8 @@ void HistogramWidget::setEdgeValue(Edge edge, std::optional<double> value, bool 
 
 std::optional<HistogramWidget::Edge> HistogramWidget::hitTest(double px) const
 {
+    if (m_categorical)
+        return std::nullopt; // no cutoff lines over category indices
     const double dMin = std::abs(px - linePixel(Edge::Min));
     const double dMax = std::abs(px - linePixel(Edge::Max));
     if (std::min(dMin, dMax) > kGrabPixels)
@@ -449,6 +484,51 @@ void HistogramWidget::onMouseRelease(QMouseEvent* event)
     m_plot->setInteraction(QCP::iRangeDrag, m_rangeDragWasOn);
     m_plot->setCursor(Qt::ArrowCursor);
     emit dragFinished();
+}
+
+void HistogramWidget::setCategorical(bool on)
+{
+    if (m_categorical == on)
+        return;
+    m_categorical = on;
+    if (!on)
+        m_catBars.clear();
+    for (QWidget* w : std::initializer_list<QWidget*> { m_minBox, m_minSpin, m_maxBox, m_maxSpin })
+        w->setVisible(!on);
+    for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*> { m_minLine, m_maxLine, m_minShade, m_maxShade })
+        item->setVisible(!on);
+    m_plot->axisRect()->setRangeZoom(on ? Qt::Orientations() : Qt::Horizontal);
+    m_plot->axisRect()->setRangeDrag(on ? Qt::Orientations() : Qt::Horizontal);
+    if (!on)
+        m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+}
+
+void HistogramWidget::updateCategoryTicks()
+{
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    const auto& cats = m_summary.stats.categories;
+    for (size_t i = 0; i < m_catBars.size(); ++i)
+        ticker->addTick(double(i), m_catBars[i].first < cats.size() ? QString::fromStdString(cats[m_catBars[i].first])
+                                                                     : QString());
+    m_plot->xAxis->setTicker(ticker);
+    m_plot->xAxis->setTickLabelRotation(m_catBars.size() > 12 ? 60 : 0);
+    m_plot->xAxis->setSubTicks(false);
+}
+
+QStringList HistogramWidget::categoryLabels() const
+{
+    QStringList out;
+    for (const auto& [cat, n] : m_catBars)
+        out << (cat < m_summary.stats.categories.size() ? QString::fromStdString(m_summary.stats.categories[cat]) : QString());
+    return out;
+}
+
+std::vector<uint64_t> HistogramWidget::categoryCounts() const
+{
+    std::vector<uint64_t> out;
+    for (const auto& [cat, n] : m_catBars)
+        out.push_back(n);
+    return out;
 }
 
 void HistogramWidget::setLogScale(bool on)

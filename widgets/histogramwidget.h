@@ -6,9 +6,15 @@
 // within kGrabPixels of a line grabs it, range dragging is off while it is held, the value is
 // clamped to the data range, and cutoffChanged() is emitted on every move. Regions the
 // cutoffs drop are shaded. The spin boxes above the plot follow the lines and vice versa.
+//
+// A categorical column (e.g. lang) is drawn as counts per category instead: the kMaxCategoryBars
+// most frequent categories as labelled bars, most frequent first. A min/max cutoff over category
+// indices means nothing, so there the cutoff lines, their controls and dragging are off (bounds
+// set from a config are kept but not drawn).
 
 #include "columnsummary.h"
 
+#include <QStringList>
 #include <QWidget>
 
 #include <optional>
@@ -33,6 +39,7 @@ class HistogramWidget : public QWidget {
 public:
     enum class Edge { Min, Max };
     static constexpr int kGrabPixels = 5;
+    static constexpr int kMaxCategoryBars = 20;
 
     explicit HistogramWidget(const QString& column, QWidget* parent = nullptr);
     ~HistogramWidget() override;
@@ -41,6 +48,10 @@ public:
     void setSummary(const ColumnSummary& summary, const std::vector<std::string>& groupNames);
     void clear();
     bool hasData() const { return m_hasData; }
+    bool categorical() const { return m_categorical; }
+    // The categories drawn as bars, left to right, and their counts (categorical columns).
+    QStringList categoryLabels() const;
+    std::vector<uint64_t> categoryCounts() const;
 
     // Sets both bounds (nullopt: no bound) without emitting signals: used when a config is
     // loaded or rules are restored.
@@ -88,6 +99,8 @@ private:
     void applyPalette();
     void syncControls();
     void replotCutoffs();
+    void setCategorical(bool on);
+    void updateCategoryTicks();
 
     QString m_column;
     QCustomPlot* m_plot = nullptr;
@@ -109,6 +122,8 @@ private:
     ColumnSummary m_summary;
     std::vector<std::string> m_groupNames;
     bool m_hasData = false;
+    bool m_categorical = false;
+    std::vector<std::pair<size_t, uint64_t>> m_catBars; // (category index, count), in drawing order
     std::optional<double> m_min, m_max;
     double m_clampLo = 0, m_clampHi = 1;
     bool m_log = false;

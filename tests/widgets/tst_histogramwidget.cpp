@@ -228,6 +228,42 @@ private Q_SLOTS:
         QVERIFY(QFileInfo(path).size() > 1000);
         QVERIFY(!exportPlot(rig->hist->plot(), dir.filePath(QStringLiteral("plot.bmpx"))).isEmpty());
     }
+
+    // Issue 5: a categorical column (lang) is drawn as counts per category, most frequent first,
+    // with its labels; there is no cutoff line to grab.
+    void categoricalColumnShowsCategoryCounts()
+    {
+        std::vector<float> lang;
+        const std::vector<std::pair<int, int>> counts = { { 2, 50 }, { 0, 7 }, { 3, 20 } }; // (index, documents)
+        for (const auto& [cat, n] : counts)
+            for (int i = 0; i < n; ++i)
+                lang.push_back(float(cat));
+        lang.push_back(std::nanf(""));
+        SummaryInput in;
+        in.names = { "lang" };
+        in.columns = { lang };
+        in.categories = { { "de", "en", "fr", "ja", "zh" } };
+        in.groups.assign(lang.size(), 0);
+        const CorpusSummary summary = summarize(in);
+        HistogramWidget h(QStringLiteral("lang"));
+        h.resize(500, 300);
+        h.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&h));
+        h.setSummary(summary.columns.front(), { "" });
+        QVERIFY(h.categorical());
+        QCOMPARE(h.categoryLabels(), (QStringList { QStringLiteral("fr"), QStringLiteral("ja"), QStringLiteral("de") }));
+        QCOMPARE(h.categoryCounts(), (std::vector<uint64_t> { 50, 20, 7 }));
+        QVERIFY(!h.spinBox(HistogramWidget::Edge::Min)->isVisible());
+        QVERIFY(!h.enableBox(HistogramWidget::Edge::Max)->isVisible());
+        // Pressing and dragging where a numeric plot's min line would be changes nothing.
+        QSignalSpy bounds(&h, &HistogramWidget::boundsChanged);
+        const double px = h.plot()->xAxis->coordToPixel(h.plot()->xAxis->range().lower);
+        QTest::mousePress(h.plot(), Qt::LeftButton, {}, plotPoint(&h, px + 1));
+        QTest::mouseMove(h.plot(), plotPoint(&h, px + 60));
+        QTest::mouseRelease(h.plot(), Qt::LeftButton, {}, plotPoint(&h, px + 60));
+        QCOMPARE(bounds.count(), 0);
+        QVERIFY(!h.minCutoff() && !h.maxCutoff());
+    }
 };
 
 QTEST_MAIN(TestHistogramWidget)
