@@ -8,7 +8,9 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QToolButton>
@@ -55,6 +57,14 @@ void GroupCountsModel::setCounts(const std::vector<KeepCounts>& perGroup, const 
     m_counts = std::move(counts);
     m_names = std::move(labels);
     endResetModel();
+}
+
+void GroupCountsModel::setKeyTitle(const QString& title)
+{
+    if (title == m_keyTitle)
+        return;
+    m_keyTitle = title;
+    emit headerDataChanged(Qt::Horizontal, GroupColumn, GroupColumn);
 }
 
 void GroupCountsModel::clear()
@@ -127,7 +137,7 @@ QVariant GroupCountsModel::headerData(int section, Qt::Orientation orientation, 
         return {};
     switch (section) {
     case GroupColumn:
-        return tr("Group");
+        return m_keyTitle.isEmpty() ? tr("Group") : m_keyTitle;
     case DocsColumn:
         return tr("Docs");
     case KeptColumn:
@@ -184,8 +194,13 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     auto* ruleButtons = new QHBoxLayout;
     auto* remove = new QPushButton(tr("Remove rule"), rulesBox);
     auto* clearAll = new QPushButton(tr("Clear all"), rulesBox);
+    m_suggest = new QPushButton(tr("Suggest cutoffs…"), rulesBox);
+    m_suggest->setObjectName(QStringLiteral("suggestButton"));
+    m_suggest->setToolTip(tr("Cutoffs for the selected rule from the data: percentiles, mean ± k·sd and "
+                             "median ± k·MAD, overall and per group or label, with what each would drop"));
     ruleButtons->addWidget(remove);
     ruleButtons->addWidget(clearAll);
+    ruleButtons->addWidget(m_suggest);
     ruleButtons->addStretch(1);
     rulesLayout->addLayout(ruleButtons);
     layout->addWidget(rulesBox);
@@ -195,6 +210,15 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
             emit removeRuleRequested(QString::fromStdString(m_ruleList[size_t(row)].column));
     });
     connect(clearAll, &QPushButton::clicked, this, &ThresholdPanel::clearRulesRequested);
+    connect(m_suggest, &QPushButton::clicked, this, [this]() {
+        const int row = currentRule();
+        if (row >= 0) {
+            m_suggestLabel->setText(tr("Computing suggestions for %1…").arg(QString::fromStdString(m_ruleList[size_t(row)].column)));
+            m_tabs->setCurrentIndex(2);
+            emit suggestRequested(row);
+        }
+    });
+    connect(m_rules, &QTableWidget::currentCellChanged, this, [this]() { updateOverridesEditor(); });
 
     auto* viewBox = new QGroupBox(tr("Show in the table"), this);
     auto* viewLayout = new QHBoxLayout(viewBox);
@@ -219,11 +243,24 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     connect(m_viewBox, &QComboBox::currentIndexChanged, this, [this]() { emit viewRequested(view()); });
     connect(m_resample, &QPushButton::clicked, this, [this]() { emit viewRequested(view()); });
 
-    auto* groupsBox = new QGroupBox(tr("Per group"), this);
-    auto* groupsLayout = new QVBoxLayout(groupsBox);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("panelTabs"));
+
+    // Counts per group, or per label of a categorical column (e.g. per language).
+    auto* countsPage = new QWidget(m_tabs);
+    auto* groupsLayout = new QVBoxLayout(countsPage);
     groupsLayout->setContentsMargins(4, 4, 4, 4);
+    auto* breakdownRow = new QHBoxLayout;
+    breakdownRow->addWidget(new QLabel(tr("Counts per"), countsPage));
+    m_breakdownBox = new QComboBox(countsPage);
+    m_breakdownBox->setObjectName(QStringLiteral("breakdownBox"));
+    m_breakdownBox->addItem(tr("group"), QString());
+    breakdownRow->addWidget(m_breakdownBox, 1);
+    groupsLayout->addLayout(breakdownRow);
+    connect(m_breakdownBox, &QComboBox::currentIndexChanged, this,
+            [this]() { emit breakdownChanged(breakdownColumn()); });
     m_groupModel = new GroupCountsModel(this);
-    m_groups = new QTableView(groupsBox);
+    m_groups = new QTableView(countsPage);
     m_groups->setObjectName(QStringLiteral("groupTable"));
     m_groups->setModel(m_groupModel);
     m_groups->verticalHeader()->setVisible(false);
@@ -238,7 +275,105 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     m_groups->setWordWrap(false);
     m_groups->setSelectionBehavior(QAbstractItemView::SelectRows);
     groupsLayout->addWidget(m_groups);
-    layout->addWidget(groupsBox, 1);
+    m_tabs->addTab(countsPage, tr("Counts"));
+
+    // Overrides of the selected rule: per group, or per label of a categorical column.
+    auto* overridesPage = new QWidget(m_tabs);
+    auto* ovLayout = new QVBoxLayout(overridesPage);
+    ovLayout->setContentsMargins(4, 4, 4, 4);
+    m_overridesLabel = new QLabel(overridesPage);
+    m_overridesLabel->setWordWrap(true);
+    ovLayout->addWidget(m_overridesLabel);
+    auto* byRow = new QHBoxLayout;
+    byRow->addWidget(new QLabel(tr("Keyed by"), overridesPage));
+    m_byBox = new QComboBox(overridesPage);
+    m_byBox->setObjectName(QStringLiteral("byBox"));
+    m_byBox->setToolTip(tr("Overrides apply to the documents of a group, or to those with a label in a "
+                           "categorical column (e.g. a language). Changing it clears the overrides."));
+    byRow->addWidget(m_byBox, 1);
+    ovLayout->addLayout(byRow);
+    m_overrides = new QTableWidget(overridesPage);
+    m_overrides->setObjectName(QStringLiteral("overridesTable"));
+    m_overrides->setColumnCount(4);
+    m_overrides->setHorizontalHeaderLabels({ tr("Key"), tr("Min"), tr("Max"), tr("Off") });
+    m_overrides->horizontalHeaderItem(1)->setToolTip(tr("Empty: no lower bound for this key"));
+    m_overrides->horizontalHeaderItem(3)->setToolTip(tr("The rule does not apply to this key"));
+    m_overrides->verticalHeader()->setVisible(false);
+    m_overrides->verticalHeader()->setDefaultSectionSize(m_overrides->fontMetrics().height() + 4);
+    m_overrides->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_overrides->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_overrides->setSelectionBehavior(QAbstractItemView::SelectRows);
+    ovLayout->addWidget(m_overrides, 1);
+    auto* addRow = new QHBoxLayout;
+    m_addKey = new QComboBox(overridesPage);
+    m_addKey->setObjectName(QStringLiteral("addKeyBox"));
+    m_addKey->setEditable(true);
+    m_addKey->setInsertPolicy(QComboBox::NoInsert);
+    auto* add = new QPushButton(tr("Add"), overridesPage);
+    auto* removeOv = new QPushButton(tr("Remove"), overridesPage);
+    addRow->addWidget(m_addKey, 1);
+    addRow->addWidget(add);
+    addRow->addWidget(removeOv);
+    ovLayout->addLayout(addRow);
+    m_tabs->addTab(overridesPage, tr("Overrides"));
+    connect(add, &QPushButton::clicked, this, [this]() { addOverride(m_addKey->currentText()); });
+    connect(removeOv, &QPushButton::clicked, this, [this]() {
+        const int r = currentRule();
+        const int row = m_overrides->currentRow();
+        if (r < 0 || row < 0 || !m_overrides->item(row, 0))
+            return;
+        FilterRule rule = m_ruleList[size_t(r)];
+        rule.overrides.erase(m_overrides->item(row, 0)->text().toStdString());
+        emitEdited(r, std::move(rule));
+    });
+    connect(m_overrides, &QTableWidget::cellChanged, this, &ThresholdPanel::onOverrideItemChanged);
+    connect(m_byBox, &QComboBox::activated, this, [this]() {
+        const int r = currentRule();
+        if (r < 0)
+            return;
+        FilterRule rule = m_ruleList[size_t(r)];
+        const std::string by = m_byBox->currentData().toString().toStdString();
+        if (by == rule.by)
+            return;
+        rule.by = by;
+        rule.overrides.clear();
+        emitEdited(r, std::move(rule));
+    });
+
+    // Suggestions for the selected rule.
+    auto* suggestPage = new QWidget(m_tabs);
+    auto* sgLayout = new QVBoxLayout(suggestPage);
+    sgLayout->setContentsMargins(4, 4, 4, 4);
+    m_suggestLabel = new QLabel(tr("Select a rule and press “Suggest cutoffs…”."), suggestPage);
+    m_suggestLabel->setWordWrap(true);
+    sgLayout->addWidget(m_suggestLabel);
+    m_suggestTable = new QTableWidget(suggestPage);
+    m_suggestTable->setObjectName(QStringLiteral("suggestionsTable"));
+    m_suggestTable->setColumnCount(6);
+    m_suggestTable->setHorizontalHeaderLabels({ tr("Key"), tr("Min"), tr("Max"), tr("Would drop"), tr("%"), tr("Method") });
+    m_suggestTable->horizontalHeaderItem(3)->setToolTip(
+        tr("Documents with a value outside the suggested bounds (documents without a value are dropped anyway "
+           "unless the rule keeps them)"));
+    m_suggestTable->verticalHeader()->setVisible(false);
+    m_suggestTable->verticalHeader()->setDefaultSectionSize(m_suggestTable->fontMetrics().height() + 4);
+    m_suggestTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_suggestTable->horizontalHeader()->setStretchLastSection(true);
+    m_suggestTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_suggestTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_suggestTable->setSelectionMode(QAbstractItemView::SingleSelection);
+    sgLayout->addWidget(m_suggestTable, 1);
+    auto* accept = new QPushButton(tr("Accept selected"), suggestPage);
+    accept->setObjectName(QStringLiteral("acceptSuggestion"));
+    accept->setToolTip(tr("Write this cutoff and where it came from into the rule (kept in exported configs)"));
+    auto* acceptRow = new QHBoxLayout;
+    acceptRow->addStretch(1);
+    acceptRow->addWidget(accept);
+    sgLayout->addLayout(acceptRow);
+    m_tabs->addTab(suggestPage, tr("Suggestions"));
+    connect(accept, &QPushButton::clicked, this, [this]() { acceptSuggestion(m_suggestTable->currentRow()); });
+    connect(m_suggestTable, &QTableWidget::cellDoubleClicked, this, [this](int row) { acceptSuggestion(row); });
+
+    layout->addWidget(m_tabs, 1);
 
     clear();
 }
@@ -251,6 +386,13 @@ void ThresholdPanel::clear()
     m_dropped->clear();
     m_rules->setRowCount(0);
     m_groupModel->clear();
+    m_suggestionList.clear();
+    m_suggestRule = -1;
+    m_suggestTable->setRowCount(0);
+    m_groupChoices.clear();
+    m_categorical.clear();
+    updateKeyChoices();
+    updateOverridesEditor();
 }
 
 ThresholdPanel::View ThresholdPanel::view() const
@@ -280,8 +422,20 @@ QString ThresholdPanel::droppedText() const
 
 void ThresholdPanel::setRules(const std::vector<FilterRule>& rules)
 {
+    const bool sameRules = rules.size() == m_ruleList.size()
+        && std::equal(rules.begin(), rules.end(), m_ruleList.begin(),
+                      [](const FilterRule& a, const FilterRule& b) { return a.column == b.column; });
     m_ruleList = rules;
     updateRulesTable();
+    if (!sameRules) {
+        // Suggestions belong to a rule index: stale once the rules are others.
+        m_suggestionList.clear();
+        m_suggestRule = -1;
+        m_suggestTable->setRowCount(0);
+    }
+    if (currentRule() < 0 && !m_ruleList.empty())
+        m_rules->setCurrentCell(0, 0);
+    updateOverridesEditor();
 }
 
 void ThresholdPanel::setCounts(const FilterCounts& counts, const std::vector<std::string>& groupNames)
@@ -294,8 +448,287 @@ void ThresholdPanel::setCounts(const FilterCounts& counts, const std::vector<std
     m_dropped->setText(tr("<b style='color:#c62828'>Dropped</b> %1 docs (%2) · %3")
                            .arg(loc.toString(qulonglong(t.dropped())), percent(t.dropped(), t.docs),
                                 formatBytes(t.droppedBytes())));
-    m_groupModel->setCounts(counts.perGroup, groupNames);
+    if (!breakdownColumn().isEmpty() && !counts.perLabel.empty()
+        && counts.breakdownColumn == breakdownColumn().toStdString()) {
+        std::vector<std::string> labels = counts.labelNames;
+        // Group 0 is shown only when it has documents: put documents without a label last.
+        std::vector<KeepCounts> perLabel = counts.perLabel;
+        if (!labels.empty()) {
+            labels.back() = tr("(no label)").toStdString();
+            std::rotate(labels.rbegin(), labels.rbegin() + 1, labels.rend());
+            std::rotate(perLabel.rbegin(), perLabel.rbegin() + 1, perLabel.rend());
+        }
+        // Labels without documents (most of langid's 176) are left out.
+        std::vector<KeepCounts> shown { perLabel.front() };
+        std::vector<std::string> shownNames { labels.front() };
+        for (size_t k = 1; k < perLabel.size(); ++k)
+            if (perLabel[k].docs) {
+                shown.push_back(perLabel[k]);
+                shownNames.push_back(labels[k]);
+            }
+        m_groupModel->setKeyTitle(breakdownColumn());
+        m_groupModel->setCounts(shown, shownNames);
+    } else {
+        m_groupModel->setKeyTitle(tr("Group"));
+        m_groupModel->setCounts(counts.perGroup, groupNames);
+    }
     updateRulesTable();
+}
+
+QString ThresholdPanel::breakdownColumn() const
+{
+    return m_breakdownBox->currentData().toString();
+}
+
+void ThresholdPanel::setBreakdownColumn(const QString& column)
+{
+    const int i = m_breakdownBox->findData(column);
+    if (i >= 0)
+        m_breakdownBox->setCurrentIndex(i);
+}
+
+int ThresholdPanel::currentRule() const
+{
+    const int row = m_rules->currentRow();
+    return row >= 0 && row < int(m_ruleList.size()) ? row : -1;
+}
+
+void ThresholdPanel::setCurrentRule(int rule)
+{
+    if (rule >= 0 && rule < int(m_ruleList.size()))
+        m_rules->setCurrentCell(rule, 0);
+}
+
+void ThresholdPanel::setKeyChoices(const std::vector<std::string>& groups, const std::vector<ColumnInfo>& categorical)
+{
+    std::vector<ColumnInfo> cats;
+    for (const auto& c : categorical)
+        if (c.categorical())
+            cats.push_back(c);
+    const bool sameCats = cats.size() == m_categorical.size()
+        && std::equal(cats.begin(), cats.end(), m_categorical.begin(),
+                      [](const ColumnInfo& a, const ColumnInfo& b) { return a.name == b.name && a.categories == b.categories; });
+    if (groups == m_groupChoices && sameCats)
+        return;
+    m_groupChoices = groups;
+    m_categorical = std::move(cats);
+    updateKeyChoices();
+    updateOverridesEditor();
+}
+
+void ThresholdPanel::updateKeyChoices()
+{
+    const QString current = breakdownColumn();
+    {
+        const QSignalBlocker block(m_breakdownBox);
+        m_breakdownBox->clear();
+        m_breakdownBox->addItem(tr("group"), QString());
+        for (const auto& c : m_categorical)
+            m_breakdownBox->addItem(QString::fromStdString(c.name), QString::fromStdString(c.name));
+        const int i = m_breakdownBox->findData(current);
+        m_breakdownBox->setCurrentIndex(i >= 0 ? i : 0);
+    }
+    if (breakdownColumn() != current)
+        emit breakdownChanged(breakdownColumn());
+}
+
+void ThresholdPanel::updateOverridesEditor()
+{
+    const int r = currentRule();
+    m_updatingOverrides = true;
+    const QSignalBlocker block(m_overrides);
+    const QSignalBlocker blockBy(m_byBox);
+    m_byBox->clear();
+    m_byBox->addItem(tr("group"), QString());
+    for (const auto& c : m_categorical)
+        m_byBox->addItem(QString::fromStdString(c.name), QString::fromStdString(c.name));
+    m_addKey->clear();
+    if (r < 0) {
+        m_overridesLabel->setText(tr("Select a rule to edit its per-group or per-label overrides."));
+        m_overrides->setRowCount(0);
+        m_byBox->setEnabled(false);
+        m_updatingOverrides = false;
+        return;
+    }
+    const FilterRule& rule = m_ruleList[size_t(r)];
+    m_byBox->setEnabled(true);
+    int byIndex = m_byBox->findData(QString::fromStdString(rule.by));
+    if (byIndex < 0) {
+        // A by column this corpus does not have: keep showing it.
+        m_byBox->addItem(QString::fromStdString(rule.by), QString::fromStdString(rule.by));
+        byIndex = m_byBox->count() - 1;
+    }
+    m_byBox->setCurrentIndex(byIndex);
+    m_overridesLabel->setText(tr("Rule %1: %2. An override replaces the rule's bounds for its key; empty = no bound.")
+                                  .arg(r)
+                                  .arg(QString::fromStdString(rule.column)));
+    // Keys to add: the groups, or the labels of the by column, without those already there.
+    std::vector<std::string> keys;
+    if (rule.byGroup()) {
+        keys = m_groupChoices;
+    } else {
+        for (const auto& c : m_categorical)
+            if (c.name == rule.by)
+                keys = c.categories;
+    }
+    for (const auto& k : keys)
+        if (!k.empty() && !rule.overrides.count(k))
+            m_addKey->addItem(QString::fromStdString(k));
+    m_overrides->setRowCount(int(rule.overrides.size()));
+    int row = 0;
+    auto number = [](const std::optional<double>& v) { return v ? QString::number(*v, 'g', 6) : QString(); };
+    for (const auto& [key, b] : rule.overrides) {
+        auto* k = new QTableWidgetItem(QString::fromStdString(key));
+        k->setFlags(k->flags() & ~Qt::ItemIsEditable);
+        if (b.suggested)
+            k->setToolTip(tr("Suggested: %1 on %2 values").arg(QString::fromStdString(b.suggested->method)).arg(b.suggested->computedOn));
+        m_overrides->setItem(row, 0, k);
+        if (b.in) {
+            QString set;
+            for (const auto& l : *b.in)
+                set += (set.isEmpty() ? QString() : QStringLiteral(", ")) + QString::fromStdString(l);
+            auto* inItem = new QTableWidgetItem(tr("in {%1}").arg(set));
+            inItem->setFlags(inItem->flags() & ~Qt::ItemIsEditable);
+            m_overrides->setItem(row, 1, inItem);
+            auto* none = new QTableWidgetItem;
+            none->setFlags(none->flags() & ~Qt::ItemIsEditable);
+            m_overrides->setItem(row, 2, none);
+        } else {
+            m_overrides->setItem(row, 1, new QTableWidgetItem(number(b.min)));
+            m_overrides->setItem(row, 2, new QTableWidgetItem(number(b.max)));
+        }
+        auto* off = new QTableWidgetItem;
+        off->setFlags((off->flags() | Qt::ItemIsUserCheckable) & ~Qt::ItemIsEditable);
+        off->setCheckState(b.disabled ? Qt::Checked : Qt::Unchecked);
+        m_overrides->setItem(row, 3, off);
+        ++row;
+    }
+    m_updatingOverrides = false;
+}
+
+bool ThresholdPanel::addOverride(const QString& key)
+{
+    const int r = currentRule();
+    const std::string k = key.trimmed().toStdString();
+    if (r < 0 || k.empty())
+        return false;
+    FilterRule rule = m_ruleList[size_t(r)];
+    if (rule.overrides.count(k))
+        return false;
+    Bounds b = rule.bounds;
+    b.suggested.reset();
+    rule.overrides[k] = b;
+    emitEdited(r, std::move(rule));
+    return true;
+}
+
+void ThresholdPanel::onOverrideItemChanged(int row, int column)
+{
+    const int r = currentRule();
+    if (m_updatingOverrides || r < 0 || !m_overrides->item(row, 0))
+        return;
+    FilterRule rule = m_ruleList[size_t(r)];
+    auto it = rule.overrides.find(m_overrides->item(row, 0)->text().toStdString());
+    if (it == rule.overrides.end())
+        return;
+    Bounds& b = it->second;
+    QTableWidgetItem* item = m_overrides->item(row, column);
+    if (column == 3) {
+        b.disabled = item->checkState() == Qt::Checked;
+    } else if (column == 1 || column == 2) {
+        const QString text = item->text().trimmed();
+        std::optional<double> v;
+        if (!text.isEmpty()) {
+            bool ok = false;
+            const double d = QLocale().toDouble(text, &ok);
+            const double c = ok ? d : text.toDouble(&ok);
+            if (!ok) {
+                item->setToolTip(tr("“%1” is not a number").arg(text));
+                updateOverridesEditor();
+                return;
+            }
+            v = c;
+        }
+        (column == 1 ? b.min : b.max) = v;
+        if (b.min && b.max && *b.min > *b.max) {
+            updateOverridesEditor();
+            return;
+        }
+    } else {
+        return;
+    }
+    // A hand-edited cutoff is no longer the suggestion it may have come from.
+    if (column != 3)
+        b.suggested.reset();
+    emitEdited(r, std::move(rule));
+}
+
+void ThresholdPanel::emitEdited(int index, FilterRule rule)
+{
+    emit ruleEdited(index, rule);
+}
+
+void ThresholdPanel::setSuggestions(int rule, const std::string& column, std::vector<CutoffSuggestion> suggestions)
+{
+    m_suggestRule = rule;
+    m_suggestColumn = column;
+    m_suggestionList = std::move(suggestions);
+    const QLocale loc;
+    m_suggestTable->setRowCount(int(m_suggestionList.size()));
+    auto number = [](const std::optional<double>& v) { return v ? QString::number(*v, 'g', 5) : QStringLiteral("–"); };
+    uint64_t computedOn = 0;
+    for (size_t i = 0; i < m_suggestionList.size(); ++i) {
+        const CutoffSuggestion& s = m_suggestionList[i];
+        if (s.key.empty())
+            computedOn = s.from.computedOn;
+        const int row = int(i);
+        SuggestSpec spec;
+        spec.method = s.from.method == "percentile" ? SuggestMethod::Percentile
+            : s.from.method == "meanstd"            ? SuggestMethod::MeanStd
+                                                    : SuggestMethod::MedianMad;
+        spec.low.reset();
+        spec.high.reset();
+        for (const auto& [k, v] : s.from.params) {
+            if (k == "low" || k == "k_low")
+                spec.low = v;
+            if (k == "high" || k == "k_high")
+                spec.high = v;
+        }
+        const uint64_t values = s.docs - s.missing;
+        // Drop counts before the method, so a narrow dock still shows them.
+        const QString cells[] = { s.key.empty() ? tr("(all)") : QString::fromStdString(s.key),
+                                  number(s.min),
+                                  number(s.max),
+                                  loc.toString(qulonglong(s.dropped())),
+                                  percent(s.dropped(), values),
+                                  QString::fromStdString(spec.describe()) };
+        for (int c = 0; c < 6; ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            if (c >= 1 && c <= 4)
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            item->setToolTip(tr("%1 of %2 values below the min, %3 above the max; computed on %2 values (%4 without a value)")
+                                 .arg(loc.toString(qulonglong(s.droppedBelow)), loc.toString(qulonglong(values)),
+                                      loc.toString(qulonglong(s.droppedAbove)), loc.toString(qulonglong(s.missing))));
+            m_suggestTable->setItem(row, c, item);
+        }
+    }
+    m_suggestLabel->setText(tr("Suggestions for rule %1 (%2), computed on %3 values. Accept one to write it, with "
+                               "where it came from, into the rule; a keyed one becomes an override.")
+                                .arg(rule)
+                                .arg(QString::fromStdString(column), loc.toString(qulonglong(computedOn))));
+    if (!m_suggestionList.empty())
+        m_suggestTable->setCurrentCell(0, 0);
+}
+
+bool ThresholdPanel::acceptSuggestion(int row)
+{
+    if (row < 0 || row >= int(m_suggestionList.size()) || m_suggestRule < 0 || m_suggestRule >= int(m_ruleList.size())
+        || m_ruleList[size_t(m_suggestRule)].column != m_suggestColumn)
+        return false;
+    FilterRule rule = m_ruleList[size_t(m_suggestRule)];
+    shardscope::acceptSuggestion(rule, m_suggestionList[size_t(row)]);
+    emitEdited(m_suggestRule, std::move(rule));
+    return true;
 }
 
 void ThresholdPanel::updateRulesTable()
@@ -316,17 +749,37 @@ void ThresholdPanel::updateRulesTable()
     for (size_t r = 0; r < m_ruleList.size(); ++r) {
         const FilterRule& rule = m_ruleList[r];
         const int row = int(r);
-        auto* name = set(row, 0, QString::fromStdString(rule.column));
+        auto* name = set(row, 0,
+                         QString::fromStdString(rule.column)
+                             + (rule.overrides.empty() ? QString()
+                                                        : QStringLiteral(" (+%1 %2)")
+                                                              .arg(rule.overrides.size())
+                                                              .arg(rule.byGroup() ? tr("groups")
+                                                                                  : QString::fromStdString(rule.by))));
         QString tip;
         if (!rule.overrides.empty())
-            tip = tr("%n per-group override(s)", nullptr, int(rule.overrides.size()));
+            tip = rule.byGroup() ? tr("%n per-group override(s)", nullptr, int(rule.overrides.size()))
+                                 : tr("%n override(s) by %1", nullptr, int(rule.overrides.size()))
+                                       .arg(QString::fromStdString(rule.by));
+        if (rule.bounds.suggested)
+            tip += (tip.isEmpty() ? QString() : QStringLiteral("\n"))
+                + tr("Suggested: %1 on %2 values").arg(QString::fromStdString(rule.bounds.suggested->method))
+                      .arg(rule.bounds.suggested->computedOn);
         const bool evaluated = r < m_counts.ruleEvaluated.size() && m_counts.ruleEvaluated[r];
         if (!evaluated && !m_counts.ruleEvaluated.empty())
             tip = tr("This corpus has no column \"%1\": the rule is kept in exports but not evaluated.")
                       .arg(QString::fromStdString(rule.column));
         name->setToolTip(tip);
-        set(row, 1, rule.bounds.min ? QString::number(*rule.bounds.min, 'g', 5) : QStringLiteral("–"));
-        set(row, 2, rule.bounds.max ? QString::number(*rule.bounds.max, 'g', 5) : QStringLiteral("–"));
+        if (rule.bounds.in) {
+            QString labels;
+            for (const auto& l : *rule.bounds.in)
+                labels += (labels.isEmpty() ? QString() : QStringLiteral(",")) + QString::fromStdString(l);
+            set(row, 1, tr("in %1").arg(labels));
+            set(row, 2, QString());
+        } else {
+            set(row, 1, rule.bounds.min ? QString::number(*rule.bounds.min, 'g', 5) : QStringLiteral("–"));
+            set(row, 2, rule.bounds.max ? QString::number(*rule.bounds.max, 'g', 5) : QStringLiteral("–"));
+        }
         const bool have = r < m_counts.failedByRule.size();
         set(row, 3, have && evaluated ? loc.toString(qulonglong(m_counts.failedByRule[r])) : QStringLiteral("n/a"));
         set(row, 4, have && evaluated ? loc.toString(qulonglong(m_counts.onlyRule[r])) : QStringLiteral("n/a"));

@@ -10,6 +10,7 @@
 
 #include <atomicfile.h>
 #include <filterconfig.h>
+#include <suggest.h>
 
 #include <QAction>
 #include <QApplication>
@@ -350,6 +351,18 @@ void MainWindow::setupUi()
         setRules(std::move(rules), true);
     });
     connect(m_panel, &ThresholdPanel::clearRulesRequested, this, [this]() { setRules({}, true); });
+    connect(m_panel, &ThresholdPanel::ruleEdited, this, [this](int index, const FilterRule& rule) {
+        if (index < 0 || index >= int(m_rules.size()))
+            return;
+        auto rules = m_rules;
+        rules[size_t(index)] = rule;
+        setRules(std::move(rules), true);
+    });
+    connect(m_panel, &ThresholdPanel::suggestRequested, this, &MainWindow::suggestCutoffs);
+    connect(m_panel, &ThresholdPanel::breakdownChanged, this, [this](const QString& column) {
+        m_evaluator.setBreakdownColumn(column.toStdString());
+        reevaluate();
+    });
 
     // Status bar: progress, rate, ETA and Cancel while a scan runs.
     m_corpusLabel = new QLabel(this);
@@ -460,6 +473,7 @@ void MainWindow::openInputs(const QStringList& inputs, std::optional<FieldMappin
     saveCutoffs();
     m_scan->cancel();
     m_statsJob++;
+    m_suggestJob++;
     m_statsRunning = false;
     m_redrawTimer.stop();
     m_corpus.reset();
@@ -498,6 +512,7 @@ void MainWindow::showCorpus(std::shared_ptr<CorpusData> corpus)
     saveCutoffs();
     m_scan->cancel();
     ++m_statsJob;
+    ++m_suggestJob;
     m_statsRunning = false;
     m_summary.reset();
     m_rules.clear();
@@ -1001,8 +1016,59 @@ void MainWindow::reevaluate()
     // While the corpus grows the per-document state would be stale at the next batch.
     m_counts = m_scan->running() ? m_evaluator.evaluate(*m_corpus, &m_keep) : m_evaluator.evaluateTracked(*m_corpus, m_keep);
     m_model->setKeepMask(&m_keep);
+    m_panel->setKeyChoices(m_corpus->groupNames(), m_corpus->columns());
     m_panel->setCounts(m_counts, m_corpus->groupNames());
     Q_EMIT countsUpdated();
+}
+
+void MainWindow::suggestCutoffs(int index)
+{
+    if (!m_corpus || index < 0 || index >= int(m_rules.size()))
+        return;
+    const FilterRule rule = m_rules[size_t(index)];
+    const int col = m_corpus->columnIndex(rule.column);
+    if (col < 0 || m_corpus->columns()[size_t(col)].categorical()) {
+        m_panel->setSuggestions(index, rule.column, {});
+        statusBar()->showMessage(col < 0 ? tr("This corpus has no column \"%1\".").arg(QString::fromStdString(rule.column))
+                                         : tr("\"%1\" is categorical: it has labels, not cutoffs.")
+                                               .arg(QString::fromStdString(rule.column)),
+                                 5000);
+        return;
+    }
+    // Copies of the columns (a million floats copy in about a millisecond): the corpus keeps
+    // growing on the GUI thread while a scan runs.
+    auto values = std::make_shared<std::vector<float>>(m_corpus->scores(size_t(col)));
+    auto keys = std::make_shared<std::vector<uint32_t>>();
+    auto keyNames = std::make_shared<std::vector<std::string>>();
+    if (rule.byGroup()) {
+        *keys = m_corpus->groups();
+        *keyNames = m_corpus->groupNames();
+    } else if (const int bc = m_corpus->columnIndex(rule.by); bc >= 0) {
+        *keyNames = m_corpus->columns()[size_t(bc)].categories;
+        *keys = categoricalKeys(m_corpus->scores(size_t(bc)), keyNames->size());
+    }
+    keys->resize(values->size());
+    const quint64 job = ++m_suggestJob;
+    const std::string column = rule.column;
+    QtConcurrent::run([values, keys, keyNames, column]() {
+        std::vector<CutoffSuggestion> out;
+        const auto specs = standardSuggestSpecs();
+        for (const auto& spec : specs)
+            out.push_back(shardscope::suggestCutoffs(*values, spec, column));
+        // Per key only where a cutoff can mean something: 50 values or more.
+        for (const auto& spec : specs)
+            for (auto& s : suggestCutoffsPerKey(*values, *keys, *keyNames, spec, column, 50))
+                out.push_back(std::move(s));
+        // Keys together: (all) first, then each key with its methods.
+        std::stable_sort(out.begin(), out.end(),
+                         [](const CutoffSuggestion& a, const CutoffSuggestion& b) { return a.key < b.key; });
+        return out;
+    }).then(this, [this, job, index, column](std::vector<CutoffSuggestion> out) {
+        if (job != m_suggestJob)
+            return; // another corpus or a newer request
+        m_panel->setSuggestions(index, column, std::move(out));
+        Q_EMIT suggestionsReady();
+    });
 }
 
 void MainWindow::applyView()

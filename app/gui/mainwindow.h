@@ -81,6 +81,7 @@ Q_SIGNALS:
     void scanFinished();
     void statsUpdated();
     void countsUpdated();
+    void suggestionsReady();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -111,6 +112,8 @@ private:
     void onBoundsChanged(HistogramWidget* h);
     void setRules(std::vector<FilterRule> rules, bool updatePlots);
     void reevaluate();
+    // Cutoff suggestions for rule `index`, computed on a worker, shown in the panel.
+    void suggestCutoffs(int index);
     void applyView();
     void scheduleSaveCutoffs();
     void saveCutoffs();
@@ -152,6 +155,7 @@ private:
     QTimer m_saveTimer;
     QElapsedTimer m_lastStats;
     quint64 m_statsJob = 0;
+    quint64 m_suggestJob = 0;
     bool m_statsRunning = false;
     bool m_statsDirty = false;
     bool m_countsDirty = false;
