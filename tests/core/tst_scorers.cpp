@@ -6,6 +6,8 @@
 
 #include <QTest>
 
+#include <algorithm>
+
 #include <simdjson.h>
 
 using namespace shardscope;
@@ -85,8 +87,16 @@ private Q_SLOTS:
         auto& reg = ScorerRegistry::instance();
         auto all = reg.resolveList("all");
         QVERIFY(all.size() >= 2);
-        for (const auto& s : all)
-            QVERIFY(!s->needsModel());
+        // 'all' = the model-free scorers, plus a model scorer only when its model is there
+        // (langid once set-up fetched lid.176.ftz).
+        for (const auto& s : all) {
+            QVERIFY(s->includedInAll());
+            QVERIFY2(!s->needsModel() || s->unavailableReason().empty(), s->name().c_str());
+        }
+        for (const auto& s : reg.createAll())
+            if (!s->needsModel())
+                QVERIFY2(std::any_of(all.begin(), all.end(), [&](const auto& a) { return a->name() == s->name(); }),
+                         s->name().c_str());
         auto two = reg.resolveList("zstd3, zlib6,zstd3");
         QCOMPARE(two.size(), size_t(2));
         QCOMPARE(two[0]->name(), std::string("zstd3"));
