@@ -355,9 +355,19 @@ ScanResult Scan::run()
         std::vector<std::unique_ptr<ScorerWorker>> workers;
         for (const auto& sc : s.opt.scorers)
             workers.push_back(sc->makeWorker());
+        std::vector<size_t> batched; // workers that score a whole read batch at once
+        for (size_t k = 0; k < workers.size(); ++k)
+            if (workers[k]->prefersBatches())
+                batched.push_back(k);
+        // Their texts, copied: the parser's unescaped text lives only until the next record.
+        std::string arena;
+        std::vector<std::pair<size_t, size_t>> spans;
+        std::vector<std::string_view> views;
         ZSTD_CCtx* cctx = s.seek.empty() ? nullptr : ZSTD_createCCtx();
         while (auto batch = readBatch()) {
             Impl::Done r;
+            arena.clear();
+            spans.clear();
             const LineBatch& b = *batch;
             r.docOf.assign(b.lines.size(), -1);
             for (size_t i = 0; i < b.lines.size(); ++i) {
@@ -379,7 +389,19 @@ ScanResult Scan::run()
                 r.scores.resize((row + 1) * s.nColumns);
                 float* out = r.scores.data() + row * s.nColumns;
                 for (size_t k = 0; k < workers.size(); ++k)
-                    workers[k]->score(rec.text, out + s.columnBase[k]);
+                    if (!workers[k]->prefersBatches())
+                        workers[k]->score(rec.text, out + s.columnBase[k]);
+                if (!batched.empty()) {
+                    spans.emplace_back(arena.size(), rec.text.size());
+                    arena.append(rec.text);
+                }
+            }
+            if (!batched.empty() && !spans.empty()) {
+                views.clear();
+                for (auto [off, len] : spans)
+                    views.emplace_back(arena.data() + off, len);
+                for (size_t k : batched)
+                    workers[k]->scoreBatch(views, r.scores.data() + s.columnBase[k], s.nColumns);
             }
             s.rawBytes.fetch_add(b.payload, std::memory_order_relaxed);
             if (cctx && s.seek[b.shard].data) {

@@ -33,6 +33,17 @@ public:
     // Writes exactly columns().size() values to out. `text` is valid UTF-8 (the reader
     // rejects anything else before a scorer sees it). Must not throw for any input.
     virtual void score(std::string_view text, float* out) = 0;
+
+    // Scorers whose cost per call is dominated by fixed overhead (a language model's forward pass)
+    // return true here; the scan then collects a whole read batch (a few MB of documents) and calls
+    // scoreBatch() once, so short documents share forward passes. Row r's values go to
+    // out + r * rowStride. The default scores one text at a time.
+    virtual bool prefersBatches() const { return false; }
+    virtual void scoreBatch(const std::vector<std::string_view>& texts, float* out, size_t rowStride)
+    {
+        for (size_t r = 0; r < texts.size(); ++r)
+            score(texts[r], out + r * rowStride);
+    }
 };
 
 class Scorer {

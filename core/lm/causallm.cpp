@@ -458,7 +458,7 @@ torch::Tensor CausalLm::nll(const torch::Tensor& h, const torch::Tensor& targets
 std::vector<TextLoss> scoreTexts(const CausalLm& model, const std::vector<std::string_view>& texts,
                                  const WindowOptions& opt, bool perToken)
 {
-    torch::NoGradGuard noGrad;
+    c10::InferenceMode inferenceMode;
     const LmConfig& c = model.config();
     const int W = std::clamp(opt.window > 0 ? opt.window : c.maxPositions, 2, c.maxPositions);
     const int S = std::clamp(opt.stride > 0 ? opt.stride : W / 2, 1, W - 1);

@@ -21,6 +21,7 @@ std::map<std::string, std::shared_ptr<const lm::CausalLm>> g_models;
 
 constexpr size_t kPieceLimit = 4u << 20;
 constexpr size_t kPieceSize = 1u << 20;
+constexpr size_t kGroupBytes = 2u << 20;   // text per scoreTexts call
 
 std::string exeDir()
 {
@@ -59,28 +60,60 @@ std::vector<std::string_view> pieces(std::string_view text)
 class LmWorker final : public ScorerWorker {
 public:
     LmWorker(std::shared_ptr<const lm::CausalLm> m, LmOptions o) : m_model(std::move(m)), m_opt(std::move(o)) { }
-    void score(std::string_view text, float* out) override
+    void score(std::string_view text, float* out) override { scoreBatch({ text }, out, 2); }
+
+    bool prefersBatches() const override { return true; }
+
+    // All documents of a read batch go through scoreTexts together, so windows of short documents
+    // share forward passes (grouped by length, little padding). Pieces of huge documents are fed in
+    // groups of at most kGroupBytes of text, which bounds the token buffers.
+    void scoreBatch(const std::vector<std::string_view>& texts, float* out, size_t rowStride) override
     {
-        out[0] = out[1] = kMissing;
-        if (!m_model || text.empty())
-            return;
-        try {
-            lm::WindowOptions wo { m_opt.window, m_opt.stride, m_opt.batchTokens };
-            auto parts = pieces(text);
-            auto losses = lm::scoreTexts(*m_model, parts, wo);
+        struct Acc {
             double nats = 0;
-            int64_t n = 0;
-            for (const auto& l : losses) {
-                nats += l.sumNats;
-                n += l.tokens;
+            int64_t tokens = 0;
+            bool failed = false;
+        };
+        std::vector<Acc> acc(texts.size());
+        std::vector<std::string_view> group;
+        std::vector<size_t> owner;
+        size_t groupBytes = 0;
+        const bool noModel = !m_model;
+        auto flush = [&] {
+            if (!group.empty() && !noModel) try {
+                lm::WindowOptions wo { m_opt.window, m_opt.stride, m_opt.batchTokens };
+                auto losses = lm::scoreTexts(*m_model, group, wo);
+                for (size_t i = 0; i < group.size(); ++i) {
+                    acc[owner[i]].nats += losses[i].sumNats;
+                    acc[owner[i]].tokens += losses[i].tokens;
+                }
+            } catch (const std::exception& e) {
+                for (size_t i : owner)
+                    acc[i].failed = true;
+                static std::once_flag once;
+                std::call_once(once, [&] { std::fprintf(stderr, "warning: lm scorer: %s\n", e.what()); });
             }
-            if (n == 0)
-                return;
-            out[0] = float(nats / double(n));
-            out[1] = float(nats / std::log(2.0) / double(text.size()));
-        } catch (const std::exception& e) {
-            static std::once_flag once;
-            std::call_once(once, [&] { std::fprintf(stderr, "warning: lm scorer: %s\n", e.what()); });
+            group.clear();
+            owner.clear();
+            groupBytes = 0;
+        };
+        for (size_t r = 0; r < texts.size(); ++r) {
+            for (std::string_view p : pieces(texts[r])) {
+                if (groupBytes + p.size() > kGroupBytes)
+                    flush();
+                group.push_back(p);
+                owner.push_back(r);
+                groupBytes += p.size();
+            }
+        }
+        flush();
+        for (size_t r = 0; r < texts.size(); ++r) {
+            float* o = out + r * rowStride;
+            o[0] = o[1] = kMissing;
+            if (noModel || acc[r].failed || texts[r].empty() || acc[r].tokens == 0)
+                continue;
+            o[0] = float(acc[r].nats / double(acc[r].tokens));
+            o[1] = float(acc[r].nats / std::log(2.0) / double(texts[r].size()));
         }
     }
 

@@ -8,6 +8,7 @@
 #ifdef SHARDSCOPE_HAVE_TORCH
 #include "causallm.h"
 #include "lmscorer.h"
+#include "scan.h"
 
 #include <nlohmann/json.hpp>
 
@@ -177,6 +178,52 @@ private Q_SLOTS:
         expectError(d, "outside the");
         expectError("/nonexistent/model", "not a model directory");
         expectError(m_ref.path().toStdString(), "device 'tpu'", "tpu");
+    }
+
+    // The scan hands the LM worker whole read batches (short documents share forward passes);
+    // every document's values must equal scoring that document alone, at 1 and 2 threads and with
+    // batches small enough that the e-mails spread over several of them.
+    void scanBatchesMatchSingleDocuments()
+    {
+        LmOptions o;
+        o.modelDir = m_ref.path().toStdString();
+        setLmOptions(o);
+        std::shared_ptr<const Scorer> scorer = ScorerRegistry::instance().create("lm");
+        QVERIFY(scorer && scorer->makeWorker()->prefersBatches());
+        // 12 spam and 12 ham e-mails (the reference model has GPT-2's 50k vocabulary: keep it short).
+        std::vector<std::string> texts;
+        std::string lines;
+        const auto all = testutil::splitLines(testutil::readFile(testutil::sharedData("fixtures/spamassassin_40spam_40ham.jsonl")));
+        QCOMPARE(all.size(), size_t(80));
+        for (size_t i = 0; i < all.size(); i += 40)
+            for (size_t k = i; k < i + 12; ++k) {
+                texts.push_back(nlohmann::json::parse(all[k])["text"].get<std::string>());
+                lines += all[k] + "\n";
+            }
+        QTemporaryDir tmp;
+        const std::string shard = tmp.filePath(QStringLiteral("mail.jsonl")).toStdString();
+        testutil::writeFile(shard, lines);
+        auto single = scorer->makeWorker();
+        for (int threads : { 1, 2 }) {
+            ScanOptions so;
+            so.shards = { shard };
+            so.scorers = { scorer };
+            so.threads = threads;
+            so.batchBytes = 16 << 10;
+            ScanResult r = Scan(so).run();
+            QCOMPARE(r.scores.values[0].size(), texts.size());
+            double worst = 0;
+            for (size_t d = 0; d < texts.size(); ++d) {
+                float want[2];
+                single->score(texts[d], want);
+                QVERIFY(!isMissing(want[0]) && want[1] > 0);
+                for (int c = 0; c < 2; ++c)
+                    worst = std::max(worst, double(std::abs(r.scores.values[size_t(c)][d] - want[c])));
+            }
+            qInfo("threads %d: max |batched - single| = %.3g", threads, worst);
+            QVERIFY2(worst < 1e-4, qPrintable(QString::number(worst)));
+        }
+        setLmOptions({});
     }
 
     // A model that fails to load leaves the columns missing and the scan running (no crash).
