@@ -16,6 +16,7 @@
 // byte-level model (resources/models/byte-lm, or $SHARDSCOPE_BUILTIN_MODEL).
 
 #include "causallm.h"
+#include "lmapi.h"
 #include "scorer.h"
 
 #include <memory>
@@ -24,30 +25,13 @@
 
 namespace shardscope {
 
-struct LmOptions {
-    std::string modelDir;      // empty: the built-in model
-    std::string device = "cpu";
-    int window = 0;            // 0: the model's context
-    int stride = 0;            // 0: window / 2
-    int batchTokens = 8192;
-    int torchThreads = 1;      // intra-op threads per scan worker (the scan runs one worker per core)
-};
-
-void setLmOptions(const LmOptions& options);
-LmOptions lmOptions();
-// The directory of the built-in model; empty when it cannot be found.
-std::string builtinLmDirectory();
 // Loads (once per directory and device; shared by all workers) the model the options select.
 // Throws lm::ModelError with a message naming the file.
 std::shared_ptr<const lm::CausalLm> loadSelectedLm();
 
 void registerLmScorers(ScorerRegistry& r);
 
-// Per-token losses for the document viewer: each token's bytes and its loss in nats.
-struct TokenLoss {
-    std::string bytes;
-    float nats;
-};
+// Per-token losses of a text under `model` (see lmapi.h for TokenLoss).
 std::vector<TokenLoss> tokenLosses(const lm::CausalLm& model, std::string_view text);
 
 } // namespace shardscope

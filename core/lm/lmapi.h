@@ -1,0 +1,57 @@
+#pragma once
+// The language-model API for code that must not see libtorch's headers: the Qt GUI (torch's
+// headers break under Qt's `slots` macro and take seconds to compile per file) and the CLI.
+// Everything here is plain C++; the implementation lives in lmscorer.cpp (built only with
+// -DSHARDSCOPE_WITH_TORCH=ON, which defines SHARDSCOPE_HAVE_TORCH for every consumer).
+//
+// Which model the `lm` scorer and tokenLossesOfSelected() use: the options set by setLmOptions()
+// (the CLI's and GUI's --model/--device), else the built-in byte-level model
+// (resources/models/byte-lm, or $SHARDSCOPE_BUILTIN_MODEL).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shardscope {
+
+struct LmOptions {
+    std::string modelDir;      // empty: the built-in model
+    std::string device = "cpu";
+    int window = 0;            // 0: the model's context
+    int stride = 0;            // 0: window / 2
+    int batchTokens = 8192;
+    int torchThreads = 1;      // intra-op threads per scan worker (the scan runs one worker per core)
+};
+
+void setLmOptions(const LmOptions& options);
+LmOptions lmOptions();
+// The directory of the built-in model; empty when it cannot be found.
+std::string builtinLmDirectory();
+
+// Per-token losses for the document viewer: each token's bytes and its loss in nats (NaN for a
+// token the model did not score).
+struct TokenLoss {
+    std::string bytes;
+    float nats;
+};
+
+// Per-token losses of `text` under the model the options select (loaded once per directory and
+// device, shared with the scorer). Thread-safe. Throws std::runtime_error (lm::ModelError) with a
+// message naming the file when the model cannot be loaded.
+std::vector<TokenLoss> tokenLossesOfSelected(std::string_view text);
+
+// Loads (and caches, for the scorer and tokenLossesOfSelected) the model the options select, so a
+// front end can report a bad directory before a scan starts. Throws like tokenLossesOfSelected.
+void checkSelectedLm();
+
+// One line for a status bar, e.g. "built-in byte model (2.10 bpb held-out) on cpu" or
+// "gpt2 (/models/gpt2) on cuda:0". Reads only config.json / training.json, never the weights.
+std::string selectedLmDescription();
+
+// Devices torch can run on here: "cpu", then "cuda:0".."cuda:N-1" when torch sees CUDA.
+std::vector<std::string> availableLmDevices();
+
+// "auto": cuda:0 when torch sees CUDA, else cpu; anything else unchanged.
+std::string resolveLmDevice(const std::string& device);
+
+} // namespace shardscope
