@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstring>
 
 namespace shardscope {
 namespace {
@@ -111,64 +112,72 @@ inline bool foldedAt(std::string_view hay, ptrdiff_t at, std::string_view lowerN
 
 enum PatternBit : unsigned { kLorem = 1, kJavascript = 2, kPolicyAny = 4 };
 
-// The bytes we anchor the patterns on: a rare letter of each ('p' of "ipsum", 'j', 'v' of "privacy",
-// 'f' of "terms of use", 'k' of "cookie"), both cases.
-constexpr std::array<bool, 256> kAnchor = [] {
-    std::array<bool, 256> t{};
-    for (const char c : std::string_view("pjvfkPJVFK"))
-        t[static_cast<unsigned char>(c)] = true;
-    return t;
-}();
-
-// One pass over hay for all of C4's case-insensitive substring rules (Python: pattern in line.lower()).
-unsigned findC4Patterns(std::string_view hay)
+// The exact test at one position: which patterns start (or, for the cookie phrases, have their "cookie") at i.
+inline unsigned patternsAt(std::string_view hay, ptrdiff_t i, unsigned want)
 {
     unsigned found = 0;
-    const ptrdiff_t n = ptrdiff_t(hay.size());
-    ptrdiff_t blockEnd = 0; // bytes before this were either skipped as anchor-free blocks or are looked at one by one
-    for (ptrdiff_t i = 0; i < n; ++i) {
-        if (i >= blockEnd) {
-            // skip 16-byte blocks without an anchor byte (x | 0x20 maps exactly the bytes of kAnchor to p j v f k)
-            using namespace bytescan;
-            while (n - i >= 16) {
-                const V16 x = load16(hay.data() + i) | splat(0x20);
-                if (any(mask((x == splat('p')) | (x == splat('j')) | (x == splat('v')) | (x == splat('f'))
-                             | (x == splat('k')))))
-                    break;
-                i += 16;
-            }
-            if (i >= n)
-                break;
-            blockEnd = i + 16;
-        }
-        if (!kAnchor[static_cast<unsigned char>(hay[size_t(i)])])
-            continue;
-        switch (hay[size_t(i)] | 0x20) {
-        case 'p':
-            if (foldedAt(hay, i - 7, "lorem ipsum"))
-                found |= kLorem;
-            break;
-        case 'j':
-            if (foldedAt(hay, i, "javascript"))
-                found |= kJavascript;
-            break;
-        case 'v':
-            if (foldedAt(hay, i - 3, "privacy policy"))
-                found |= kPolicyAny;
-            break;
-        case 'f':
-            if (foldedAt(hay, i - 7, "terms of use"))
-                found |= kPolicyAny;
-            break;
-        case 'k':
-            if (foldedAt(hay, i - 3, "cookie policy") || foldedAt(hay, i - 8, "uses cookies")
-                || foldedAt(hay, i - 10, "use of cookies") || foldedAt(hay, i - 7, "use cookies"))
-                found |= kPolicyAny;
-            break;
-        default:
-            break;
+    if ((want & kLorem) && foldedAt(hay, i, "lorem ipsum"))
+        found |= kLorem;
+    if ((want & kJavascript) && foldedAt(hay, i, "javascript"))
+        found |= kJavascript;
+    if ((want & kPolicyAny)
+        && (foldedAt(hay, i, "privacy policy") || foldedAt(hay, i, "terms of use")
+            || (foldedAt(hay, i, "cookie")
+                && (foldedAt(hay, i, "cookie policy") || foldedAt(hay, i - 5, "uses cookies")
+                    || foldedAt(hay, i - 7, "use of cookies") || foldedAt(hay, i - 4, "use cookies")))))
+        found |= kPolicyAny;
+    return found;
+}
+
+// For 16 consecutive positions starting at p: could one of the wanted patterns start there? Each pattern
+// (and "cookie", which the four cookie phrases contain) is screened by three of its letters at fixed offsets,
+// compared case-folded (x | 0x20 equals a lower-case letter exactly for that letter in either case), so a
+// false answer is exact and a true one is checked position by position with patternsAt(). Reads p[0, 32).
+inline bool maybePatterns(const unsigned char* p, unsigned want)
+{
+    using namespace bytescan;
+    auto at = [&](int off, char c) { return mask((load16(p + off) | splat(0x20)) == splat(uint8_t(c))); };
+    V16 hit{};
+    if (want & kLorem)
+        hit |= at(0, 'l') & at(7, 'p') & at(10, 'm');
+    if (want & kJavascript)
+        hit |= at(0, 'j') & at(4, 's') & at(9, 't');
+    if (want & kPolicyAny) {
+        hit |= at(0, 'p') & at(4, 'a') & at(13, 'y');  // privacy policy
+        hit |= at(0, 't') & at(7, 'f') & at(11, 'e');  // terms of use
+        hit |= at(0, 'c') & at(3, 'k') & at(5, 'e');   // cookie
+    }
+    return any(hit);
+}
+
+// One pass over hay for C4's case-insensitive substring rules (Python: pattern in line.lower()), the
+// patterns in `want` only. Screens 16 positions at a time (see maybePatterns); the last positions are
+// screened in a zero-padded copy (a zero byte matches no letter).
+unsigned findC4Patterns(std::string_view hay, unsigned want = kLorem | kJavascript | kPolicyAny)
+{
+    unsigned found = 0;
+    const auto* b = reinterpret_cast<const unsigned char*>(hay.data());
+    const size_t n = hay.size();
+    if (n < 6)
+        return 0; // every pattern is longer
+    auto checkBlock = [&](size_t from) {
+        for (size_t k = from; k < from + 16 && k < n; ++k)
+            found |= patternsAt(hay, ptrdiff_t(k), want);
+    };
+    size_t q = 0;
+    for (; q + 32 <= n; q += 16) {
+        if (maybePatterns(b + q, want)) {
+            checkBlock(q);
+            if (found == want)
+                return found;
         }
     }
+    // positions q..n-1: at most 31 of them
+    alignas(16) unsigned char tail[64] = {};
+    std::memcpy(tail, b + q, n - q);
+    for (size_t t = 0; q + t < n; t += 16)
+        if (maybePatterns(tail + t, want))
+            checkBlock(q + t);
     return found;
 }
 
@@ -398,7 +407,7 @@ public:
         out[0] = float(double(noPunct) / double(lines));
         out[1] = float(double(fewWords) / double(lines));
         out[2] = javascript ? 1.0f : 0.0f;
-        out[3] = (findC4Patterns(text) & kLorem) ? 1.0f : 0.0f;
+        out[3] = findC4Patterns(text, kLorem) ? 1.0f : 0.0f;
         out[4] = contains(text, "{") ? 1.0f : 0.0f;
     }
 
