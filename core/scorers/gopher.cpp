@@ -260,18 +260,26 @@ public:
             if (n >= 5) {
                 // find_all_duplicate: only n-grams that occur twice or more can ever be "in unique" when
                 // revisited, so the scan needs to look at those windows only.
+                // "Seen" is a stamp per n-gram, indexed by its first window (dupFirst names the n-gram).
                 const auto& starts = *level.dupStarts;
-                const auto& keys = *level.dupKeys;
-                m_seen.reset(starts.size());
+                const auto& firsts = *level.dupFirst;
+                if (++m_generation == 0) {
+                    std::fill(m_seenAt.begin(), m_seenAt.end(), 0u);
+                    m_generation = 1;
+                }
+                if (m_seenAt.size() < words)
+                    m_seenAt.resize(words, 0u);
                 uint64_t repeated = 0;
                 size_t idx = 0;
                 for (size_t d = 0; d < starts.size(); ++d) {
                     if (starts[d] < idx)
                         continue; // jumped over
-                    if (!m_seen.insert(keys[d])) {
+                    uint32_t& seen = m_seenAt[firsts[d]];
+                    if (seen == m_generation) {
                         repeated += windowChars(starts[d]);
                         idx = size_t(starts[d]) + size_t(n);
                     } else {
+                        seen = m_generation;
                         idx = size_t(starts[d]) + 1;
                     }
                 }
@@ -285,6 +293,8 @@ private:
     NgramCounter m_counter;
     std::vector<uint64_t> m_hashes;
     std::vector<uint64_t> m_prefixChars;
+    std::vector<uint32_t> m_seenAt; // generation stamp per first window of an n-gram
+    uint32_t m_generation = 0;
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -391,6 +401,10 @@ public:
         out[7] = float(double(dupLines) / double(lines));
         out[8] = float(double(dupLineChars) / maxChars);
 
+        m_prefix2.resize(words + 2);
+        m_prefix2[0] = 0;
+        for (size_t i = 0; i <= words; ++i)
+            m_prefix2[i + 1] = m_prefix2[i] + m_prefixChars[i];
         m_counter.run(m_hashes.data(), words, 10, [&](const NgramLevel& level) {
             const int n = level.n;
             if (level.windows == 0)
@@ -402,9 +416,10 @@ public:
                 uint64_t dup = 0;
                 for (const uint32_t s : *level.dupStarts)
                     dup += windowChars(s);
-                uint64_t total = 0;
-                for (uint32_t i = 0; i < level.windows; ++i)
-                    total += windowChars(i);
+                // sum over windows i of P[i+n] - P[i] = (S[W+n] - S[n]) - S[W], S[k] = P[0] + ... + P[k-1];
+                // unsigned arithmetic wraps, and the true total fits, so this is exact.
+                const size_t W = level.windows;
+                const uint64_t total = (m_prefix2[W + size_t(n)] - m_prefix2[size_t(n)]) - m_prefix2[W];
                 out[12 + (n - 5)] = float(double(dup) / double(std::max<uint64_t>(total, 1)));
             }
         });
@@ -436,6 +451,7 @@ private:
     std::vector<uint32_t> m_longLengths;
     std::vector<uint64_t> m_hashes;
     std::vector<uint64_t> m_prefixChars;
+    std::vector<uint64_t> m_prefix2; // prefix sums of m_prefixChars
     CountTable m_lineCounts;
     NgramCounter m_counter;
 };

@@ -38,13 +38,29 @@ void CountTable::grow()
     }
 }
 
+void NgramCounter::resetTable(size_t expected)
+{
+    size_t cap = 16;
+    int bits = 4;
+    while (cap < expected * 2) {
+        cap <<= 1;
+        ++bits;
+    }
+    if (m_slots.size() < cap)
+        m_slots.resize(cap);
+    std::memset(static_cast<void*>(m_slots.data()), 0, cap * sizeof(Slot));
+    m_mask = cap - 1;
+    m_shift = 64 - bits;
+}
+
 void NgramCounter::start(const uint64_t* wordHashes, size_t words)
 {
-    (void)wordHashes; // level 2 keys are made from the word hashes directly
+    (void)wordHashes;
     m_keys.resize(words);
-    m_isDup.assign(words, 0);
+    m_first.resize(words);
+    m_isDup.assign(words + 1, 0);
     m_dupStarts.clear();
-    m_dupKeys.clear();
+    m_dupFirst.clear();
 }
 
 NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
@@ -52,10 +68,10 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     NgramLevel level;
     level.n = n;
     level.dupStarts = &m_dupStarts;
-    level.dupKeys = &m_dupKeys;
+    level.dupFirst = &m_dupFirst;
     if (words < size_t(n)) {
         m_dupStarts.clear();
-        m_dupKeys.clear();
+        m_dupFirst.clear();
         return level;
     }
     const size_t windows = words - size_t(n) + 1;
@@ -71,38 +87,59 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             m_isDup[d] = 0;
     }
     const size_t count = n == 2 ? windows : m_candidates.size();
-
-    // Count; flag a window as repeated when its n-gram is seen the second time (flagging the first
-    // occurrence too) or later, so no second pass over the table is needed.
-    m_table.reset(count);
-    // Keys first (chaining the previous level's key of each window with its last word), so the table
-    // slots can be prefetched a few windows ahead.
-    for (size_t c = 0; c < count; ++c) {
-        const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
-        const uint64_t prev = n == 2 ? wordHashes[i] : m_keys[i];
-        m_keys[i] = mix64(prev * 0x9E3779B97F4A7C15ULL + wordHashes[i + size_t(n) - 1]);
+    resetTable(count);
+    // Keys first, so the table slots can be prefetched a few windows ahead. Level 2: a hash of the word
+    // pair (the pair itself is compared on a match); level n: the exact pair of (n-1)-gram numbers (+1, so
+    // never 0). All keys are computed before m_first is overwritten with this level's numbers.
+    if (n == 2) {
+        for (size_t i = 0; i < count; ++i)
+            m_keys[i] = mix64(wordHashes[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + 1]) | 1;
+    } else {
+        for (const uint32_t i : m_candidates)
+            m_keys[i] = ((uint64_t(m_first[i]) << 32) | m_first[i + 1]) + 1;
     }
+    // The slot: the top bits of a multiplicative hash (the packed numbers of level n are not random).
+    auto slotOf = [&](uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ULL) >> m_shift); };
+    auto same = [&](const Slot& s, uint32_t i) {
+        return n > 2 || (wordHashes[s.first] == wordHashes[i] && wordHashes[s.first + 1] == wordHashes[i + 1]);
+    };
     // Count; flag a window as repeated when its n-gram is seen the second time (flagging the first
     // occurrence too) or later, so no second pass over the table is needed.
     constexpr size_t kAhead = 8;
     uint32_t bestCount = 0, bestFirst = 0;
     size_t flagged = 0;
+    Slot* const slots = m_slots.data();
     for (size_t c = 0; c < count; ++c) {
         if (c + kAhead < count)
-            m_table.prefetch(m_keys[n == 2 ? c + kAhead : m_candidates[c + kAhead]]);
+            __builtin_prefetch(&slots[slotOf(m_keys[n == 2 ? c + kAhead : m_candidates[c + kAhead]])]);
         const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
-        const CountTable::Entry& e = m_table.add(m_keys[i], i);
-        if (e.count >= 2) {
-            if (e.count == 2) {
-                m_isDup[e.first] = 1;
+        const uint64_t key = m_keys[i];
+        size_t at = slotOf(key);
+        for (;;) {
+            Slot& s = slots[at];
+            if (s.key == 0) {
+                s.key = key;
+                s.count = 1;
+                s.first = i;
+                m_first[i] = i;
+                break;
+            }
+            if (s.key == key && same(s, i)) {
+                const uint32_t cnt = ++s.count;
+                m_first[i] = s.first;
+                if (cnt == 2) {
+                    m_isDup[s.first] = 1;
+                    ++flagged;
+                }
+                m_isDup[i] = 1;
                 ++flagged;
+                if (cnt > bestCount || (cnt == bestCount && s.first < bestFirst)) {
+                    bestCount = cnt;
+                    bestFirst = s.first;
+                }
+                break;
             }
-            m_isDup[i] = 1;
-            ++flagged;
-            if (e.count > bestCount || (e.count == bestCount && e.first < bestFirst)) {
-                bestCount = e.count;
-                bestFirst = e.first;
-            }
+            at = (at + 1) & m_mask;
         }
     }
     if (bestCount >= 2) {
@@ -114,13 +151,13 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     }
 
     m_dupStarts.clear();
-    m_dupKeys.clear();
+    m_dupFirst.clear();
     if (flagged) {
         for (size_t c = 0; c < count; ++c) {
             const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
             if (m_isDup[i]) {
                 m_dupStarts.push_back(i);
-                m_dupKeys.push_back(m_keys[i]);
+                m_dupFirst.push_back(m_first[i]);
             }
         }
     }

@@ -1,14 +1,20 @@
 #pragma once
 // Hash tables and the n-gram counting shared by the Gopher repetition statistics of both dialects.
 //
-// Equality of lines, paragraphs, words and n-grams is decided by 64-bit hashes (XXH3 of the bytes;
-// n-gram keys chain the word hashes). Two different strings in one document compare equal with
-// probability about k^2 / 2^65 for k distinct strings, i.e. never in practice.
+// Equality of lines, paragraphs and words is decided by 64-bit hashes (XXH3 of the bytes). Two different
+// strings in one document compare equal with probability about k^2 / 2^65 for k distinct strings, i.e.
+// never in practice.
 //
 // N-gram counting visits only what can matter: an n-gram can occur twice only where the (n-1)-grams
 // starting at the same word and at the next word both occur at least twice, so level n counts only those
 // windows (all windows have count 1 otherwise). Levels n >= 3 therefore cost a fraction of a pass over the
 // words on ordinary text.
+//
+// N-gram identity: a bigram is the pair of its word hashes, compared as the pair (exact given the word
+// hashes). Every repeated window gets a canonical number, the first window with the same n-gram; at level
+// n >= 3 the n-gram at i is exactly the pair (canonical (n-1)-gram at i, canonical (n-1)-gram at i + 1),
+// packed into one 64-bit key, so no n-gram hash can collide: two n-grams are equal here exactly when their
+// word hash sequences are.
 
 #include <cstdint>
 #include <string_view>
@@ -81,10 +87,10 @@ struct NgramLevel {
     uint32_t windows = 0;    // number of n-grams (words - n + 1), 0 if fewer than n words
     uint32_t topCount = 0;   // occurrences of the most common n-gram (first-seen wins ties), 0 if no n-grams
     uint32_t topStart = 0;   // the word index where that n-gram first occurs
-    // Windows (word index of their first word, ascending) whose n-gram occurs at least twice,
-    // with the n-gram's key (equal n-grams have equal keys).
+    // Windows (word index of their first word, ascending) whose n-gram occurs at least twice, and for each
+    // the first window with the same n-gram (equal n-grams have equal first windows, so it names the n-gram).
     const std::vector<uint32_t>* dupStarts = nullptr;
-    const std::vector<uint64_t>* dupKeys = nullptr;
+    const std::vector<uint32_t>* dupFirst = nullptr;
 };
 
 // Runs n = 2..maxN over a sequence of word hashes, calling visit(const NgramLevel&) for each n in order.
@@ -101,15 +107,24 @@ public:
     }
 
 private:
+    struct Slot {
+        uint64_t key; // 0: empty
+        uint32_t count;
+        uint32_t first;
+    };
     void start(const uint64_t* wordHashes, size_t words);
     NgramLevel step(const uint64_t* wordHashes, size_t words, int n);
+    void resetTable(size_t expected);
 
-    CountTable m_table;
+    std::vector<Slot> m_slots;
+    uint64_t m_mask = 0;
+    int m_shift = 64;
     std::vector<uint64_t> m_keys;        // key of the window starting at each word, for the current level
+    std::vector<uint32_t> m_first;       // canonical (first) window of each repeated window's n-gram
     std::vector<uint8_t> m_isDup;        // 1 where the previous level's window occurs twice or more
     std::vector<uint32_t> m_candidates;
     std::vector<uint32_t> m_dupStarts;
-    std::vector<uint64_t> m_dupKeys;
+    std::vector<uint32_t> m_dupFirst;
 };
 
 } // namespace shardscope
