@@ -1,5 +1,6 @@
 #include "lmtrain.h"
 
+#include "causallm.h"
 #include "docindex.h"
 #include "scan.h"
 
@@ -22,7 +23,9 @@ namespace {
 // shard format the scan reads, with the same field mapping and error handling.
 class TextCollector final : public Scorer {
 public:
-    explicit TextCollector(std::vector<std::string>* out) : m_out(out) { }
+    TextCollector(std::vector<std::string>* out, const ReadLimits& limits) : m_out(out), m_limits(limits) { }
+    // Called (under the lock, at most once) when a limit is reached or a stop was requested.
+    std::function<void()> onFull;
     std::string name() const override { return "text_collector"; }
     std::string summary() const override { return "collects texts for training"; }
     std::vector<ColumnInfo> columns() const override { return { { "collected", "1", {} } }; }
@@ -34,8 +37,19 @@ public:
             void score(std::string_view text, float* out) override
             {
                 std::lock_guard lock(s->m_mutex);
-                s->m_out->emplace_back(text);
                 out[0] = 1;
+                if (s->m_full)
+                    return;
+                const ReadLimits& l = s->m_limits;
+                if ((l.maxDocuments > 0 && int64_t(s->m_out->size()) >= l.maxDocuments)
+                    || (l.maxBytes > 0 && s->m_bytes >= l.maxBytes) || (l.stopRequested && l.stopRequested())) {
+                    s->m_full = true;
+                    if (s->onFull)
+                        s->onFull();
+                    return;
+                }
+                s->m_out->emplace_back(text);
+                s->m_bytes += int64_t(text.size());
             }
         };
         return std::make_unique<W>(this);
@@ -43,7 +57,10 @@ public:
 
 private:
     std::vector<std::string>* m_out;
+    ReadLimits m_limits;
     mutable std::mutex m_mutex;
+    mutable int64_t m_bytes = 0;
+    mutable bool m_full = false;
 };
 
 void say(const TrainOptions& o, const std::string& s)
@@ -61,7 +78,8 @@ std::string fmt(const char* f, double a, double b = 0, double c = 0, double d = 
 
 } // namespace
 
-std::vector<std::string> readShardTexts(const std::vector<std::string>& inputs, const std::string& textField)
+std::vector<std::string> readShardTexts(const std::vector<std::string>& inputs, const std::string& textField,
+                                        const ReadLimits& limits)
 {
     std::vector<std::string> texts;
     ScanOptions so;
@@ -70,8 +88,10 @@ std::vector<std::string> readShardTexts(const std::vector<std::string>& inputs, 
     so.fields.id = FieldMapping::toPointer("");
     so.threads = 1;
     so.buildIndex = false;
-    so.scorers.push_back(std::make_shared<TextCollector>(&texts));
+    auto collector = std::make_shared<TextCollector>(&texts, limits);
+    so.scorers.push_back(collector);
     Scan scan(so);
+    collector->onFull = [&scan] { scan.cancel(); };
     ScanResult r = scan.run();
     for (const auto& e : r.errors())
         throw ModelError("reading training text: " + e);
@@ -86,10 +106,17 @@ TrainResult trainByteLm(const TrainOptions& o)
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
 
-    std::vector<std::string> docs = readShardTexts(o.inputs, o.textField);
+    auto stopped = [&o] { return o.stopRequested && o.stopRequested(); };
+    TrainResult res;
+    ReadLimits limits { o.maxDocuments, int64_t(o.maxMegabytes * 1e6), o.stopRequested };
+    std::vector<std::string> docs = readShardTexts(o.inputs, o.textField, limits);
+    if (stopped()) {
+        res.cancelled = true;
+        return res;
+    }
     std::vector<std::string> held;
     if (!o.heldout.empty()) {
-        held = readShardTexts(o.heldout, o.textField);
+        held = readShardTexts(o.heldout, o.textField, { 0, 0, o.stopRequested });
     } else {
         std::vector<std::string> keep;
         for (size_t i = 0; i < docs.size(); ++i)
@@ -105,7 +132,6 @@ TrainResult trainByteLm(const TrainOptions& o)
         for (char c : d)
             stream.push_back(int16_t(static_cast<unsigned char>(c)));
     }
-    TrainResult res;
     res.trainBytes = int64_t(stream.size() - docs.size());
     say(o, fmt("training text: %.0f documents, %.0f bytes; held-out: %.0f documents", double(docs.size()),
                double(res.trainBytes), double(held.size())));
@@ -145,6 +171,12 @@ TrainResult trainByteLm(const TrainOptions& o)
             frac = std::max(frac, double(step) / double(o.maxSteps));
         if (frac >= 1 || (budget <= 0 && o.maxSteps <= 0))
             break;
+        if (stopped()) {
+            say(o, fmt("cancelled at step %.0f", double(step)));
+            res.cancelled = true;
+            res.seconds = elapsed();
+            return res;
+        }
         double lr = o.lr * std::min(1.0, double(step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * frac)));
         for (auto& g : opt.param_groups())
             static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
@@ -164,6 +196,8 @@ TrainResult trainByteLm(const TrainOptions& o)
             recent.erase(recent.begin());
         res.steps = step + 1;
         res.tokensSeen += o.batch * T;
+        if (o.progress)
+            o.progress(std::min(1.0, frac), res.steps, l);
         if (step % 50 == 0)
             say(o, fmt("step %.0f  %.1f%%  bpb %.3f (last 100: %.3f)  %.0f tok/s", double(step), 100 * frac, l,
                        std::accumulate(recent.begin(), recent.end(), 0.0) / double(recent.size()),

@@ -8,9 +8,10 @@
 // draws `batch` random windows of `context` bytes; AdamW, linear warm-up, cosine decay over the time
 // or step budget, gradient clipping at 1. The held-out bits per byte are measured at the end with
 // the same windowed scorer that `score --scorers lm_bpb` uses, so the figure is the column's value.
+//
+// No libtorch types here: the GUI includes this header (torch's headers break under Qt's `slots`).
 
-#include "causallm.h"
-
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct TrainOptions {
     std::vector<std::string> inputs;    // shards (.jsonl[.gz|.zst]) or directories, read by the engine
     std::vector<std::string> heldout;   // held-out shards; empty: every 20th document of the inputs
     std::string textField = "text";
+    // A sample of the inputs: the first documents in input order, up to either limit (0: no limit).
+    // The held-out share (every 20th) is taken from this sample.
+    int64_t maxDocuments = 0;
+    double maxMegabytes = 0;
     std::string outDir;
     int layers = 4, hidden = 256, heads = 4, context = 256;
     int batch = 16;
@@ -32,6 +37,12 @@ struct TrainOptions {
     bool halfPrecisionFile = true;      // store weights as F16 (half the size; evaluated as F32)
     std::string device = "cpu";
     std::function<void(const std::string&)> log;
+    // Cooperative cancellation, checked between steps (and between reading and training): when it
+    // returns true, training stops, nothing is written and the result has cancelled = true.
+    std::function<bool()> stopRequested;
+    // Called after every step with the fraction of the budget used (0..1) and the step's bits per
+    // byte; throttle on the receiving side.
+    std::function<void(double fraction, int64_t step, double bpb)> progress;
 };
 
 struct TrainResult {
@@ -42,12 +53,20 @@ struct TrainResult {
     double heldoutBpb = 0;
     int64_t heldoutBytes = 0;
     int64_t trainBytes = 0;
+    bool cancelled = false;             // stopRequested() said so; no model was written
 };
 
 TrainResult trainByteLm(const TrainOptions& options);
 
 // Reads every document's text of the given shards with the engine's readers (any format the scan
-// reads). Single-threaded so the order is the input order.
-std::vector<std::string> readShardTexts(const std::vector<std::string>& inputs, const std::string& textField);
+// reads), stopping early at a limit (0: none) or when stopRequested() says so. Single-threaded so
+// the order is the input order.
+struct ReadLimits {
+    int64_t maxDocuments = 0;
+    int64_t maxBytes = 0;
+    std::function<bool()> stopRequested;
+};
+std::vector<std::string> readShardTexts(const std::vector<std::string>& inputs, const std::string& textField,
+                                        const ReadLimits& limits = {});
 
 } // namespace shardscope::lm
