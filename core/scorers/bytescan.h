@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace shardscope::bytescan {
 
 using V16 = uint8_t __attribute__((vector_size(16)));
@@ -42,6 +46,25 @@ inline bool any(V16 m)
 inline bool anyNonAscii(V16 x)
 {
     return any(x & splat(0x80));
+}
+
+// Bit k set where lane k of the comparison result m is set (m's lanes are 0x00 or 0xFF).
+inline uint32_t movemask(V16 m)
+{
+#if defined(__SSE2__)
+    return uint32_t(_mm_movemask_epi8(reinterpret_cast<__m128i>(m)));
+#else
+    uint32_t r = 0;
+    for (int k = 0; k < 16; ++k)
+        r |= uint32_t(m[k] >> 7) << k;
+    return r;
+#endif
+}
+
+// Lanes holding ASCII whitespace as Python's str.isspace() sees it: \t \n \v \f \r and 0x1C..0x20.
+inline V16 asciiSpaceMask(V16 x)
+{
+    return mask((V16(x - splat(9)) < splat(5)) | (V16(x - splat(0x1C)) < splat(5)));
 }
 
 // Sum of the 16 lanes (each lane <= 255).

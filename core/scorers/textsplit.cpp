@@ -1,5 +1,6 @@
 #include "scorers/textsplit.h"
 
+#include "scorers/bytescan.h"
 #include "scorers/unicodeclass.h"
 
 #define XXH_INLINE_ALL
@@ -160,6 +161,55 @@ void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::ve
     out.push_back(t);
 }
 
+namespace {
+
+// A short all-ASCII word found 16 bytes at a time: `len` bytes at p are neither whitespace nor non-ASCII
+// and the byte after them is ASCII whitespace; the masks have bit k set for byte k being an ASCII
+// letter, letter or digit, or '#'.
+struct AsciiWord {
+    uint32_t len;
+    uint32_t alpha, alnum, hash;
+};
+
+// Needs 16 readable bytes at p. False when the 16 bytes hold no ASCII whitespace, when a non-ASCII
+// byte comes first, or when p itself is whitespace; callers then take their exact per-code-point path.
+inline bool asciiWordAt(const unsigned char* p, AsciiWord& w)
+{
+    using namespace bytescan;
+    const V16 x = load16(p);
+    const uint32_t space = movemask(asciiSpaceMask(x));
+    const uint32_t term = space | movemask(x);
+    if (space == 0)
+        return false;
+    const uint32_t k = uint32_t(__builtin_ctz(term));
+    if (k == 0 || !((space >> k) & 1))
+        return false;
+    const uint32_t wm = (1u << k) - 1;
+    const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
+    const V16 digitM = mask(V16(x - splat('0')) < splat(10));
+    w.len = k;
+    w.alpha = movemask(alphaM) & wm;
+    w.alnum = movemask(alphaM | digitM) & wm;
+    w.hash = movemask(mask(x == splat('#'))) & wm;
+    return true;
+}
+
+// Skips ASCII whitespace 16 bytes at a time; stops at the first other byte (which may still be
+// non-ASCII whitespace) or where fewer than 16 bytes remain.
+inline const unsigned char* skipAsciiSpaceBlocks(const unsigned char* p, const unsigned char* end)
+{
+    using namespace bytescan;
+    while (end - p >= 16) {
+        const uint32_t sp = movemask(asciiSpaceMask(load16(p)));
+        if (sp != 0xFFFF)
+            return p + __builtin_ctz(~sp);
+        p += 16;
+    }
+    return p;
+}
+
+} // namespace
+
 void splitWhitespace(std::string_view text, std::vector<Token>& out)
 {
     out.clear();
@@ -169,10 +219,31 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
     const auto* p = base;
     const auto* end = base + text.size();
     while (p < end) {
-        p = uc::skipPySpace(p, end);
+        p = uc::skipPySpace(skipAsciiSpaceBlocks(p, end), end);
         if (p == end)
             break;
         const auto* start = p;
+        AsciiWord w;
+        if (end - p >= 16 && asciiWordAt(p, w)) {
+            // the flags FlagAccumulator gives a word of these ASCII bytes: with a letter or digit in it, it is
+            // neither punctuation-only nor a one-character sentence end
+            Token t;
+            t.offset = uint32_t(start - base);
+            t.bytes = w.len;
+            t.chars = w.len;
+            if (w.alnum) {
+                t.flags = uint8_t(TokNonSymbol | (w.alpha ? TokAlpha : 0) | (w.hash ? TokHashOrEllipsis : 0));
+            } else {
+                FlagAccumulator acc;
+                for (uint32_t k = 0; k < w.len; ++k)
+                    acc.addAscii(start[k]);
+                t.flags = acc.finish();
+            }
+            t.hash = XXH3_64bits(start, t.bytes);
+            out.push_back(t);
+            p += w.len;
+            continue;
+        }
         FlagAccumulator acc;
         while (p < end) {
             const unsigned char b = *p;
@@ -238,10 +309,20 @@ void SpacyLikeSplitter::split(std::string_view text, std::vector<Token>& out)
     const auto* p = base;
     const auto* end = base + text.size();
     while (p < end) {
-        p = uc::skipPySpace(p, end);
+        p = uc::skipPySpace(skipAsciiSpaceBlocks(p, end), end);
         if (p == end)
             break;
         const auto* start = p;
+        AsciiWord w;
+        if (end - p >= 16 && asciiWordAt(p, w)) {
+            const uint32_t b0 = uint32_t(start - base), b1 = b0 + w.len;
+            if (w.alnum == (1u << w.len) - 1)
+                pushAlnum(text.data(), b0, b1, w.alpha != 0, out);
+            else if (!splitSimpleAscii(text.data(), b0, b1, out))
+                splitChunk(text.data(), b0, b1, out);
+            p += w.len;
+            continue;
+        }
         uint8_t all = KAlnum; // stays set while every byte is an ASCII letter or digit
         uint8_t any = 0;
         while (p < end) {
