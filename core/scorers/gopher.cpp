@@ -32,6 +32,29 @@ inline bool isStopWord(std::string_view w)
     }
 }
 
+constexpr uint64_t stopKey(std::string_view w)
+{
+    uint64_t v = 0;
+    for (size_t k = 0; k < w.size(); ++k)
+        v |= uint64_t(static_cast<unsigned char>(w[k])) << (8 * k);
+    return (uint64_t(w.size()) << 32) | v;
+}
+
+// isStopWord(t.view(text)) without a branch on the length: the token's first four bytes, masked to its
+// length, with the length above them, compared with the eight words' keys at once.
+inline bool isStopToken(std::string_view text, const Token& t)
+{
+    if (size_t(t.offset) + 4 > text.size())
+        return isStopWord(t.view(text));
+    static constexpr uint32_t kMask[5] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
+    uint32_t v;
+    std::memcpy(&v, text.data() + t.offset, 4);
+    const uint32_t len = t.bytes < 5 ? t.bytes : 5; // 5: no stop word, and kMask[4] keeps it unequal
+    const uint64_t key = (uint64_t(len) << 32) | (v & kMask[len < 5 ? len : 4]);
+    return (key == stopKey("the")) | (key == stopKey("be")) | (key == stopKey("to")) | (key == stopKey("of"))
+        | (key == stopKey("and")) | (key == stopKey("that")) | (key == stopKey("have")) | (key == stopKey("with"));
+}
+
 inline float ratio(double num, double den)
 {
     return den > 0 ? float(num / den) : kMissing;
@@ -117,7 +140,7 @@ public:
                 nonSymChars += t.chars;
             }
             alpha += (t.flags & TokAlpha) != 0;
-            stop += isStopWord(t.view(text));
+            stop += isStopToken(text, t);
         }
         const size_t words = tokens.size();
         const size_t hashes = countByte(text, '#');
@@ -366,7 +389,7 @@ public:
             chars += w.chars;
             symbol += (w.flags & TokHashOrEllipsis) != 0;
             alpha += (w.flags & TokAlpha) != 0;
-            required += isStopWord(w.view(text));
+            required += isStopToken(text, w);
             if (w.chars < m_lengthHist.size())
                 ++m_lengthHist[w.chars];
             else
