@@ -59,6 +59,12 @@ void NgramCounter::start(const uint64_t* wordHashes, size_t words)
     m_keys.resize(words);
     m_first.resize(words);
     m_isDup.assign(words + 1, 0);
+    if (m_contStamp.size() < words) {
+        m_contStamp.resize(words, 0u);
+        m_contSecond.resize(words);
+        m_contFirst.resize(words);
+        m_count.resize(words);
+    }
     m_dupStarts.clear();
     m_dupFirst.clear();
 }
@@ -87,59 +93,117 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             m_isDup[d] = 0;
     }
     const size_t count = n == 2 ? windows : m_candidates.size();
-    resetTable(count);
-    // Keys first, so the table slots can be prefetched a few windows ahead. Level 2: a hash of the word
-    // pair (the pair itself is compared on a match); level n: the exact pair of (n-1)-gram numbers (+1, so
-    // never 0). All keys are computed before m_first is overwritten with this level's numbers.
-    if (n == 2) {
-        for (size_t i = 0; i < count; ++i)
-            m_keys[i] = mix64(wordHashes[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + 1]) | 1;
-    } else {
-        for (const uint32_t i : m_candidates)
-            m_keys[i] = ((uint64_t(m_first[i]) << 32) | m_first[i + 1]) + 1;
-    }
-    // The slot: the top bits of a multiplicative hash (the packed numbers of level n are not random).
-    auto slotOf = [&](uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ULL) >> m_shift); };
-    auto same = [&](const Slot& s, uint32_t i) {
-        return n > 2 || (wordHashes[s.first] == wordHashes[i] && wordHashes[s.first + 1] == wordHashes[i + 1]);
-    };
-    // Count; flag a window as repeated when its n-gram is seen the second time (flagging the first
-    // occurrence too) or later, so no second pass over the table is needed.
-    constexpr size_t kAhead = 8;
     uint32_t bestCount = 0, bestFirst = 0;
     size_t flagged = 0;
-    Slot* const slots = m_slots.data();
-    for (size_t c = 0; c < count; ++c) {
-        if (c + kAhead < count)
-            __builtin_prefetch(&slots[slotOf(m_keys[n == 2 ? c + kAhead : m_candidates[c + kAhead]])]);
-        const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
-        const uint64_t key = m_keys[i];
-        size_t at = slotOf(key);
-        for (;;) {
-            Slot& s = slots[at];
-            if (s.key == 0) {
-                s.key = key;
-                s.count = 1;
-                s.first = i;
+    // A repeat of the n-gram first seen at window `first`, now at window i.
+    auto repeat = [&](uint32_t first, uint32_t cnt, uint32_t i) {
+        if (cnt == 2) {
+            m_isDup[first] = 1;
+            ++flagged;
+        }
+        m_isDup[i] = 1;
+        ++flagged;
+        if (cnt > bestCount || (cnt == bestCount && first < bestFirst)) {
+            bestCount = cnt;
+            bestFirst = first;
+        }
+    };
+    // The slot: the top bits of a multiplicative hash (the packed numbers of level n are not random).
+    auto slotOf = [&](uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ULL) >> m_shift); };
+    Slot* slots = m_slots.data();
+    if (n == 2) {
+        // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in
+        // m_count by first window. A slot's tag only filters: the word-hash pair itself is compared.
+        size_t cap = 16;
+        int bits = 4;
+        while (cap < count * 2) {
+            cap <<= 1;
+            ++bits;
+        }
+        if (m_pairSlots.size() < cap)
+            m_pairSlots.resize(cap);
+        std::memset(static_cast<void*>(m_pairSlots.data()), 0, cap * sizeof(uint64_t));
+        uint64_t* const table = m_pairSlots.data();
+        const size_t mask = cap - 1;
+        const int shift = 64 - bits;
+        // Hashes first, so the table slots can be prefetched a few windows ahead.
+        for (size_t i = 0; i < count; ++i)
+            m_keys[i] = mix64(wordHashes[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + 1]);
+        constexpr size_t kAhead = 8;
+        for (size_t c = 0; c < count; ++c) {
+            if (c + kAhead < count)
+                __builtin_prefetch(&table[m_keys[c + kAhead] >> shift]);
+            const uint32_t i = uint32_t(c);
+            const uint64_t h = m_keys[i];
+            const uint64_t tag = h << 32; // the low half; the slot comes from the high bits
+            size_t at = size_t(h >> shift);
+            for (;;) {
+                const uint64_t e = table[at];
+                if (e == 0) {
+                    table[at] = tag | (uint64_t(i) + 1);
+                    m_count[i] = 1;
+                    m_first[i] = i;
+                    break;
+                }
+                const uint32_t first = uint32_t(e) - 1;
+                if ((e >> 32) == (tag >> 32) && wordHashes[first] == wordHashes[i]
+                    && wordHashes[first + 1] == wordHashes[i + 1]) {
+                    m_first[i] = first;
+                    repeat(first, ++m_count[first], i);
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
+        }
+    } else {
+        // The n-gram at i is the pair (f, g) of the (n-1)-gram numbers at i and i + 1. Most repeated
+        // (n-1)-grams continue one way only, so each f remembers its first continuation (g and the n-gram's
+        // number) in arrays indexed by f; only a second continuation of f goes to the hash table, keyed by
+        // the exact packed pair. Candidates ascend, and m_first[i] is read before it is overwritten
+        // with this level's number (i + 1's is still the previous level's then).
+        if (++m_stamp == 0) {
+            std::fill(m_contStamp.begin(), m_contStamp.end(), 0u);
+            m_stamp = 1;
+        }
+        bool tableReady = false;
+        for (const uint32_t i : m_candidates) {
+            const uint32_t f = m_first[i], g = m_first[i + 1];
+            if (m_contStamp[f] != m_stamp) {
+                m_contStamp[f] = m_stamp;
+                m_contSecond[f] = g;
+                m_contFirst[f] = i;
+                m_count[i] = 1;
                 m_first[i] = i;
-                break;
+                continue;
             }
-            if (s.key == key && same(s, i)) {
-                const uint32_t cnt = ++s.count;
-                m_first[i] = s.first;
-                if (cnt == 2) {
-                    m_isDup[s.first] = 1;
-                    ++flagged;
-                }
-                m_isDup[i] = 1;
-                ++flagged;
-                if (cnt > bestCount || (cnt == bestCount && s.first < bestFirst)) {
-                    bestCount = cnt;
-                    bestFirst = s.first;
-                }
-                break;
+            if (m_contSecond[f] == g) {
+                const uint32_t first = m_contFirst[f];
+                m_first[i] = first;
+                repeat(first, ++m_count[first], i);
+                continue;
             }
-            at = (at + 1) & m_mask;
+            if (!tableReady) {
+                resetTable(count);
+                slots = m_slots.data();
+                tableReady = true;
+            }
+            const uint64_t key = ((uint64_t(f) << 32) | g) + 1;
+            size_t at = slotOf(key);
+            for (;;) {
+                Slot& s = slots[at];
+                if (s.key == 0) {
+                    s = Slot{key, 0, i};
+                    m_count[i] = 1;
+                    m_first[i] = i;
+                    break;
+                }
+                if (s.key == key) {
+                    m_first[i] = s.first;
+                    repeat(s.first, ++m_count[s.first], i);
+                    break;
+                }
+                at = (at + 1) & m_mask;
+            }
         }
     }
     if (bestCount >= 2) {

@@ -117,11 +117,16 @@ private:
     void resetTable(size_t expected);
 
     std::vector<Slot> m_slots;
+    std::vector<uint64_t> m_pairSlots; // level 2
     uint64_t m_mask = 0;
     int m_shift = 64;
     std::vector<uint64_t> m_keys;        // key of the window starting at each word, for the current level
     std::vector<uint32_t> m_first;       // canonical (first) window of each repeated window's n-gram
     std::vector<uint8_t> m_isDup;        // 1 where the previous level's window occurs twice or more
+    // levels n >= 3: per (n-1)-gram number f, its first continuation seen at this level (stamped)
+    std::vector<uint32_t> m_contStamp, m_contSecond, m_contFirst;
+    std::vector<uint32_t> m_count; // occurrences so far of the n-gram numbered by its first window
+    uint32_t m_stamp = 0;
     std::vector<uint32_t> m_candidates;
     std::vector<uint32_t> m_dupStarts;
     std::vector<uint32_t> m_dupFirst;
