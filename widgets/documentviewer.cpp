@@ -1,6 +1,7 @@
 #include "documentviewer.h"
 
 #include "filterevaluator.h"
+#include "tokenlossview.h"
 
 #include <QCheckBox>
 #include <QFileInfo>
@@ -13,6 +14,7 @@
 #include <QPointer>
 #include <QSplitter>
 #include <QSyntaxHighlighter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -153,7 +155,15 @@ DocumentViewer::DocumentViewer(QWidget* parent)
     m_edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_edit->setPlaceholderText(tr("Select a document in the table to read it."));
     new MarkerHighlighter(m_edit->document());
-    leftLayout->addWidget(m_edit, 1);
+    // The token losses are computed only while their tab is on display (the view starts its job
+    // when shown), so browsing documents costs no model time unless asked for.
+    m_tabs = new QTabWidget(left);
+    m_tabs->setObjectName(QStringLiteral("documentTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_edit, tr("Text"));
+    m_tokens = new TokenLossView(m_tabs);
+    m_tabs->addTab(m_tokens, tr("Token losses"));
+    leftLayout->addWidget(m_tabs, 1);
 
     auto* right = new QWidget(splitter);
     auto* rightLayout = new QVBoxLayout(right);
@@ -226,6 +236,7 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
     updateMetadata();
     if (!doc || !m_corpus || !m_source || *doc >= m_corpus->size()) {
         m_edit->clear();
+        m_tokens->clear();
         return;
     }
     m_edit->setPlainText(tr("Reading…"));
@@ -269,6 +280,10 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
             m_text = QString::fromStdString(r.text);
             m_raw = QString::fromStdString(r.line);
             m_error = QString::fromStdString(r.error);
+            if (r.error.empty())
+                m_tokens->setText(r.text);
+            else
+                m_tokens->clear();
             updateText();
             emit documentLoaded(d);
         });
@@ -282,6 +297,11 @@ void DocumentViewer::setShowWhitespace(bool on)
         m_wsBox->setChecked(on);
     }
     updateText();
+}
+
+void DocumentViewer::setTokenLossesShown(bool on)
+{
+    m_tabs->setCurrentWidget(on ? static_cast<QWidget*>(m_tokens) : m_edit);
 }
 
 QString DocumentViewer::displayedText() const

@@ -16,9 +16,12 @@
 class QCheckBox;
 class QLabel;
 class QPlainTextEdit;
+class QTabWidget;
 class QTableWidget;
 
 namespace shardscope {
+
+class TokenLossView;
 
 class DocumentViewer : public QWidget {
     Q_OBJECT
@@ -42,6 +45,9 @@ public:
     QString displayedText() const;
     QString verdictText() const;
     QTableWidget* scoreTable() const { return m_scores; }
+    // The "Token losses" tab: the text coloured by language-model loss per token.
+    TokenLossView* tokenLossView() const { return m_tokens; }
+    void setTokenLossesShown(bool on);
 
     // Visible stand-ins for whitespace and invisible characters: space ·, tab →, newline ¶,
     // carriage return ␍, C0 controls as U+2400 pictures, and "⟨U+XXXX⟩" for line/paragraph
@@ -71,6 +77,8 @@ private:
 
     QLabel* m_verdict = nullptr;
     QPlainTextEdit* m_edit = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    TokenLossView* m_tokens = nullptr;
     QCheckBox* m_wsBox = nullptr;
     QCheckBox* m_rawBox = nullptr;
     QCheckBox* m_wrapBox = nullptr;
