@@ -26,7 +26,7 @@ void addModelOptions(CLI::App* cmd, LmOptions& o)
     cmd->add_option("--model", o.modelDir,
                     "Language model directory for the lm scorer (config.json, model.safetensors, tokenizer); "
                     "default: the built-in byte-level model");
-    cmd->add_option("--device", o.device, "Where the lm scorer runs: cpu, cuda or cuda:N (default: cpu)");
+    cmd->add_option("--device", o.device, "Where the lm scorer runs: auto (first GPU if any, else CPU), cpu, cuda or cuda:N (default: cpu)");
     cmd->add_option("--lm-window", o.window, "lm scorer window in tokens (default: the model's context)");
     cmd->add_option("--lm-stride", o.stride, "lm scorer stride in tokens (default: window/2)");
     cmd->add_option("--lm-batch-tokens", o.batchTokens, "tokens per forward batch (default: 8192)");
@@ -96,7 +96,7 @@ void addLmCommands(CLI::App& app)
     auto* tok = app.add_subcommand("lm-tokens", "Print each token of a text with its loss (nats), tab-separated");
     tok->add_option("text", tokText, "The text (use - to read standard input)")->required();
     tok->add_option("--model", tokOpts.modelDir, "Model directory (default: built-in)");
-    tok->add_option("--device", tokOpts.device, "cpu, cuda or cuda:N");
+    tok->add_option("--device", tokOpts.device, "auto, cpu, cuda or cuda:N");
     tok->callback([] {
         if (tokText == "-")
             tokText.assign(std::istreambuf_iterator<char>(std::cin), {});

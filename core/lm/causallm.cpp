@@ -180,9 +180,11 @@ std::shared_ptr<CausalLm> CausalLm::load(const std::string& dir, const std::stri
     const LmConfig& c = m->m_config;
 
     try {
-        m->m_device = torch::Device(deviceName);
+        // "auto": the first GPU when this libtorch has CUDA and one is visible, else the CPU.
+        m->m_device = deviceName == "auto" ? torch::Device(torch::cuda::is_available() ? "cuda:0" : "cpu")
+                                           : torch::Device(deviceName);
     } catch (const std::exception&) {
-        throw ModelError("device '" + deviceName + "': expected cpu, cuda or cuda:N");
+        throw ModelError("device '" + deviceName + "': expected auto, cpu, cuda or cuda:N");
     }
     if (m->m_device.is_cuda() && !torch::cuda::is_available())
         throw ModelError("device '" + deviceName + "': this libtorch has no CUDA, or no GPU is visible");
