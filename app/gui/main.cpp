@@ -81,6 +81,13 @@ int main(int argc, char** argv)
     QCommandLineOption scorers(QStringLiteral("scorers"),
                                QStringLiteral("Comma-separated scorers to run (default: all; see shardscope-cli scorers)."),
                                QStringLiteral("list"), QStringLiteral("all"));
+    QCommandLineOption model(QStringLiteral("model"),
+                             QStringLiteral("Language model directory for the lm scorer and the token-loss view "
+                                            "(default: the built-in byte-level model). Add lm to --scorers to score with it."),
+                             QStringLiteral("dir"));
+    QCommandLineOption device(QStringLiteral("device"),
+                              QStringLiteral("Where the language model runs: auto, cpu or cuda:N (default: auto)."),
+                              QStringLiteral("device"), QStringLiteral("auto"));
     QCommandLineOption noCache(QStringLiteral("no-cache"), QStringLiteral("Rescore even when cached scores exist."));
     QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                   QStringLiteral("When the scan and statistics are done, save a screenshot of the "
@@ -89,7 +96,7 @@ int main(int argc, char** argv)
     QCommandLineOption firstPaint(QStringLiteral("exit-after-first-paint"),
                                   QStringLiteral("Print the time to the first painted window and quit (benchmark)."));
     firstPaint.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({ demo, config, threads, scorers, noCache, screenshot, firstPaint });
+    parser.addOptions({ demo, config, threads, scorers, model, device, noCache, screenshot, firstPaint });
     parser.process(app);
 
     registerBuiltinScorers();
@@ -98,6 +105,7 @@ int main(int argc, char** argv)
     window.setThreads(parser.value(threads).toInt());
     window.setUseCache(!parser.isSet(noCache));
     window.setScorers(parser.value(scorers).toStdString());
+    window.setLanguageModel(parser.value(model), parser.value(device));
     FirstPaintWatcher watcher(&clock, parser.isSet(firstPaint));
     window.installEventFilter(&watcher);
     window.show();

@@ -1,12 +1,17 @@
 #include "mainwindow.h"
 
 #include "fieldmappingdialog.h"
+#ifdef SHARDSCOPE_HAVE_TORCH
+#include "lmdialogs.h"
+#include <lm/lmapi.h>
+#endif
 
 #include <documenttablemodel.h>
 #include <documentviewer.h>
 #include <histogramwidget.h>
 #include <plotexport.h>
 #include <scatterwidget.h>
+#include <tokenlossview.h>
 
 #include <atomicfile.h>
 #include <filterconfig.h>
@@ -127,6 +132,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_saveTimer.setInterval(1000);
     connect(&m_saveTimer, &QTimer::timeout, this, &MainWindow::saveCutoffs);
 
+#ifdef SHARDSCOPE_HAVE_TORCH
+    // Start from the engine's current choice (set by --model/--device or an earlier window).
+    m_lmModelDir = QString::fromStdString(lmOptions().modelDir);
+    m_lmDevice = QString::fromStdString(lmOptions().device);
+#endif
     setupUi();
     setupMenus();
     resetCorpusUi();
@@ -374,7 +384,10 @@ void MainWindow::setupUi()
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setObjectName(QStringLiteral("cancelScan"));
     connect(m_cancel, &QPushButton::clicked, this, &MainWindow::cancelScan);
+    m_lmLabel = new QLabel(this);
+    m_lmLabel->setObjectName(QStringLiteral("languageModelStatus"));
     statusBar()->addWidget(m_corpusLabel, 1);
+    statusBar()->addPermanentWidget(m_lmLabel);
     statusBar()->addPermanentWidget(m_progressLabel);
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
@@ -423,6 +436,19 @@ void MainWindow::setupMenus()
         for (auto& [name, h] : m_histograms)
             h->setGroupOverlay(!h->groupOverlay());
     });
+
+    auto* lmMenu = menuBar()->addMenu(tr("&Language Model"));
+    lmMenu->setObjectName(QStringLiteral("languageModelMenu"));
+#ifdef SHARDSCOPE_HAVE_TORCH
+    auto* scoreLm = lmMenu->addAction(tr("&Score with Language Model…"), this, &MainWindow::scoreWithLanguageModelDialog);
+    auto* trainLm = lmMenu->addAction(tr("&Train Reference Model…"), this, &MainWindow::trainLanguageModelDialog);
+    m_corpusActions << scoreLm << trainLm;
+    lmMenu->addSeparator();
+    lmMenu->addAction(tr("Show &Token Losses of the Selected Document"), this,
+                  [this]() { m_viewer->setTokenLossesShown(true); });
+#else
+    lmMenu->addAction(tr("This build has no language-model support (SHARDSCOPE_WITH_TORCH=OFF)"))->setEnabled(false);
+#endif
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Shardscope"), this, [this]() {
@@ -593,6 +619,17 @@ void MainWindow::onStarted(quint64 job, std::shared_ptr<const ScanStart> info)
     // Default: the first two scores (the compression ratios).
     if (m_shownColumns.isEmpty())
         m_shownColumns = names.mid(0, 2);
+    // Asked to score with the language model: its columns go on display, and the scatter shows
+    // compression ratio against LM loss (the two scores the tool exists for).
+    if (m_showLmColumns && names.contains(QStringLiteral("lm_bpb"))) {
+        for (const QString& c : { QStringLiteral("lm_bpb"), QStringLiteral("lm_loss") })
+            if (names.contains(c) && !m_shownColumns.contains(c))
+                m_shownColumns << c;
+        QSettings().setValue(QStringLiteral("histograms/shown"), m_shownColumns);
+        if (names.contains(QStringLiteral("zlib6")))
+            m_scatter->setAxes(QStringLiteral("zlib6"), QStringLiteral("lm_bpb"));
+        m_showLmColumns = false;
+    }
     ensureHistograms();
     m_table->horizontalHeader()->resizeSection(DocumentTableModel::FilterColumn, 64);
     m_table->horizontalHeader()->resizeSection(DocumentTableModel::IdColumn, 260);
@@ -1330,6 +1367,122 @@ void MainWindow::showMessage(const QString& title, const QString& text, bool err
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setModal(false);
     box->show();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Language model
+
+void MainWindow::setScorers(const std::string& list)
+{
+    m_scorers = list;
+    const QStringList items = QString::fromStdString(list).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    m_showLmColumns = items.contains(QStringLiteral("lm")) || items.contains(QStringLiteral("lm_bpb"))
+        || items.contains(QStringLiteral("lm_loss"));
+}
+
+void MainWindow::setLanguageModel(const QString& modelDir, const QString& device)
+{
+    m_lmModelDir = modelDir;
+    m_lmDevice = device.isEmpty() ? QStringLiteral("auto") : device;
+#ifdef SHARDSCOPE_HAVE_TORCH
+    LmOptions o = lmOptions();
+    o.modelDir = modelDir.toStdString();
+    o.device = m_lmDevice.toStdString(); // resolved (auto -> cuda:0 or cpu) off the GUI thread below
+    setLmOptions(o);
+    const quint64 job = ++m_lmJob;
+    m_lmLabel->setText(tr("LM: …"));
+    // Resolving "auto" and describing the model ask torch about CUDA and read config files: not
+    // on the GUI thread.
+    QtConcurrent::run([o]() {
+        LmOptions r = o;
+        r.device = resolveLmDevice(o.device);
+        if (lmOptions().modelDir == o.modelDir && lmOptions().device == o.device)
+            setLmOptions(r);
+        return QString::fromStdString(selectedLmDescription());
+    }).then(this, [this, job](const QString& text) {
+        if (job != m_lmJob)
+            return;
+        m_lmLabel->setText(tr("LM: %1").arg(text));
+        m_lmLabel->setToolTip(tr("The language model used by the lm scorer and the token-loss view "
+                                 "(Language Model > Score with Language Model)"));
+        m_viewer->tokenLossView()->refresh();
+        Q_EMIT languageModelChanged();
+    });
+#else
+    m_lmLabel->clear();
+#endif
+}
+
+QString MainWindow::languageModelStatus() const
+{
+    return m_lmLabel->text();
+}
+
+void MainWindow::scoreWithLanguageModel(const QString& modelDir, const QString& device)
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    const LmOptions previous = lmOptions();
+    const QString previousDir = m_lmModelDir, previousDevice = m_lmDevice;
+    setLanguageModel(modelDir, device);
+    const quint64 job = m_lmJob;
+    m_progressLabel->setText(tr("Loading the language model…"));
+    m_progressLabel->show();
+    QtConcurrent::run([options = lmOptions()]() -> QString {
+        LmOptions o = options;
+        o.device = resolveLmDevice(o.device);
+        setLmOptions(o);
+        try {
+            checkSelectedLm();
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+        return {};
+    }).then(this, [this, job, previous, previousDir, previousDevice](const QString& error) {
+        if (job != m_lmJob)
+            return; // another model was chosen meanwhile
+        if (!error.isEmpty()) {
+            m_progressLabel->setText(tr("The language model did not load"));
+            setLmOptions(previous);
+            setLanguageModel(previousDir, previousDevice);
+            m_lastError = error;
+            showMessage(tr("Language model"), tr("The language model could not be loaded:\n\n%1").arg(error), true);
+            Q_EMIT languageModelFailed(error);
+            return;
+        }
+        QStringList items = QString::fromStdString(m_scorers).split(QLatin1Char(','), Qt::SkipEmptyParts);
+        if (!items.contains(QStringLiteral("lm")))
+            items << QStringLiteral("lm");
+        setScorers(items.join(QLatin1Char(',')).toStdString());
+        if (!m_inputs.isEmpty())
+            openInputs(m_inputs, m_start ? std::optional<FieldMapping>(m_start->fields) : std::nullopt);
+    });
+#else
+    Q_UNUSED(modelDir);
+    Q_UNUSED(device);
+#endif
+}
+
+void MainWindow::scoreWithLanguageModelDialog()
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    auto* dlg = new LmScoreDialog(m_lmModelDir, m_lmDevice, this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &QDialog::accepted, this, [this, dlg]() { scoreWithLanguageModel(dlg->modelDir(), dlg->device()); });
+    dlg->open();
+#endif
+}
+
+void MainWindow::trainLanguageModelDialog()
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    if (m_inputs.isEmpty())
+        return;
+    const QString textField = m_start ? QString::fromStdString(m_start->fields.text) : QString();
+    auto* dlg = new TrainLmDialog(m_inputs, textField, this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &TrainLmDialog::scoreRequested, this, &MainWindow::scoreWithLanguageModel);
+    dlg->open();
+#endif
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -54,8 +54,20 @@ public:
     bool openMostRecent();
     void setUseCache(bool on) { m_useCache = on; }
     void setThreads(int n) { m_threads = n; }
-    // Scorers for new scans, as --scorers takes them (default "all").
-    void setScorers(const std::string& list) { m_scorers = list; }
+    // Scorers for new scans, as --scorers takes them (default "all"). A list naming the language
+    // model (e.g. "all,lm") also puts lm_bpb and lm_loss on display once they exist.
+    void setScorers(const std::string& list);
+    const std::string& scorers() const { return m_scorers; }
+
+    // The language model the `lm` scorer and the token-loss view use (issue 4): an empty directory
+    // is the built-in model; device "auto", "cpu" or "cuda:N". Takes effect for the next scan.
+    void setLanguageModel(const QString& modelDir, const QString& device);
+    // Loads the model in the background, then rescans the open corpus with the current scorers
+    // plus `lm`; a model that does not load is reported and changes nothing.
+    void scoreWithLanguageModel(const QString& modelDir, const QString& device);
+    QString languageModelStatus() const;
+    void scoreWithLanguageModelDialog();
+    void trainLanguageModelDialog();
 
     // Filter rules as a config in the engine's format, and back.
     bool loadFilterConfig(const QString& path, QString* error = nullptr);
@@ -82,6 +94,10 @@ Q_SIGNALS:
     void statsUpdated();
     void countsUpdated();
     void suggestionsReady();
+    // The status bar names the selected language model (after setLanguageModel).
+    void languageModelChanged();
+    // scoreWithLanguageModel could not load the model.
+    void languageModelFailed(const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -147,6 +163,11 @@ private:
     bool m_useCache = true;
     int m_threads = 0;
     std::string m_scorers = "all";
+    QString m_lmModelDir;
+    QString m_lmDevice = QStringLiteral("auto");
+    bool m_showLmColumns = false;   // put lm_bpb/lm_loss on display when the next scan has them
+    quint64 m_lmJob = 0;
+    QLabel* m_lmLabel = nullptr;
     QString m_lastError;
     bool m_restoringCutoffs = false;
 

@@ -61,7 +61,9 @@ std::string selectedLmDescription()
     } else {
         what = config.value("model_type", std::string("model")) + " " + fs::path(dir).filename().string();
     }
-    if (training.is_object() && training.contains("heldout_bpb") && training["heldout_bpb"].is_number()) {
+    // A model trained without held-out text records 0: say nothing rather than "0.00 bpb".
+    if (training.is_object() && training.value("heldout_bytes", int64_t(0)) > 0 && training.contains("heldout_bpb")
+        && training["heldout_bpb"].is_number()) {
         char buf[64];
         std::snprintf(buf, sizeof buf, " (%.2f bpb held-out)", training["heldout_bpb"].get<double>());
         what += buf;
