@@ -1,6 +1,7 @@
 #include "scorers/textsplit.h"
 
 #include "scorers/bytescan.h"
+#include "scorers/ngram.h"
 #include "scorers/unicodeclass.h"
 
 #define XXH_INLINE_ALL
@@ -52,6 +53,34 @@ constexpr std::array<uint16_t, 128> kAsciiTokenBits = [] {
     }
     return t;
 }();
+
+// The token hash: a function of the bytes alone, whichever path made the token. Tokens of up to 16 bytes
+// (nearly all) are two masked 8-byte words, mixed, with no branch on the length (XXH3's
+// short-input code branches three ways on it, which mispredicts on text); longer ones take XXH3. `end` is
+// the end of the readable text: a token near it is copied into a zeroed buffer first, which gives the same
+// words.
+inline uint64_t tokenHash(const char* p, uint32_t len, const char* end)
+{
+    if (len > 16)
+        return XXH3_64bits(p, len);
+    static constexpr uint64_t kLow[9] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFULL, 0xFFFFFFFFFFFFULL,
+                                         0xFFFFFFFFFFFFFFULL, ~0ULL};
+    uint64_t a, b;
+    if (end - p >= 16) {
+        std::memcpy(&a, p, 8);
+        std::memcpy(&b, p + 8, 8);
+    } else {
+        char buf[16] = {};
+        std::memcpy(buf, p, len);
+        std::memcpy(&a, buf, 8);
+        std::memcpy(&b, buf + 8, 8);
+    }
+    a &= kLow[len < 8 ? len : 8];
+    b &= kLow[len > 8 ? len - 8 : 0];
+    // mix64 is a bijection, so tokens of up to 8 bytes and the same length never collide; longer ones
+    // collide with probability about 2^-64 per pair, as with XXH3.
+    return mix64(a ^ mix64(b ^ 0xC2B2AE3D27D4EB4FULL) ^ len);
+}
 
 // Accumulates a token's flags code point by code point.
 struct FlagAccumulator {
@@ -157,7 +186,7 @@ void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::ve
     }
     t.chars = acc.chars;
     t.flags = acc.finish();
-    t.hash = XXH3_64bits(text.data() + offset, bytes);
+    t.hash = tokenHash(text.data() + offset, bytes, text.data() + text.size());
     out.push_back(t);
 }
 
@@ -239,7 +268,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
                     acc.addAscii(start[k]);
                 t.flags = acc.finish();
             }
-            t.hash = XXH3_64bits(start, t.bytes);
+            t.hash = tokenHash(reinterpret_cast<const char*>(start), t.bytes, reinterpret_cast<const char*>(end));
             out.push_back(t);
             p += w.len;
             continue;
@@ -270,7 +299,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
         t.bytes = uint32_t(p - start);
         t.chars = acc.chars;
         t.flags = acc.finish();
-        t.hash = XXH3_64bits(start, t.bytes);
+        t.hash = tokenHash(reinterpret_cast<const char*>(start), t.bytes, reinterpret_cast<const char*>(end));
         out.push_back(t);
     }
 }
@@ -303,6 +332,7 @@ constexpr std::array<uint8_t, 256> kByteKind = [] {
 void SpacyLikeSplitter::split(std::string_view text, std::vector<Token>& out)
 {
     out.clear();
+    m_end = text.data() + text.size();
     if (text.size() > kMaxTokenisedText)
         return;
     const auto* base = reinterpret_cast<const unsigned char*>(text.data());
@@ -343,18 +373,18 @@ void SpacyLikeSplitter::split(std::string_view text, std::vector<Token>& out)
     }
 }
 
-void SpacyLikeSplitter::pushAlnum(const char* base, uint32_t b0, uint32_t b1, bool alpha, std::vector<Token>& out)
+void SpacyLikeSplitter::pushAlnum(const char* base, uint32_t b0, uint32_t b1, bool alpha, std::vector<Token>& out) const
 {
     Token t;
     t.offset = b0;
     t.bytes = b1 - b0;
     t.chars = t.bytes;
     t.flags = alpha ? uint8_t(TokNonSymbol | TokAlpha) : uint8_t(TokNonSymbol);
-    t.hash = XXH3_64bits(base + b0, t.bytes);
+    t.hash = tokenHash(base + b0, t.bytes, m_end);
     out.push_back(t);
 }
 
-void SpacyLikeSplitter::pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out)
+void SpacyLikeSplitter::pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out) const
 {
     const unsigned char c = static_cast<unsigned char>(base[at]);
     FlagAccumulator acc;
@@ -364,14 +394,14 @@ void SpacyLikeSplitter::pushAsciiChar(const char* base, uint32_t at, std::vector
     t.bytes = 1;
     t.chars = 1;
     t.flags = acc.finish();
-    t.hash = XXH3_64bits(base + at, 1);
+    t.hash = tokenHash(base + at, 1, m_end);
     out.push_back(t);
 }
 
 // The common ASCII chunk shapes, without decoding: prefix punctuation, letters and digits, an optional
 // '.', suffix punctuation ("(word", "word,", "word).", "end."). Gives exactly what splitChunk() gives
 // for them; returns false (having emitted nothing) for anything else.
-bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out)
+bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out) const
 {
     auto cls = [&](uint32_t k) { return uc::kAsciiClass[static_cast<unsigned char>(base[k])]; };
     uint32_t a = b0;
@@ -412,7 +442,7 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
         t.bytes = z + 1 - a;
         t.chars = t.bytes;
         t.flags = TokNonSymbol | TokAlpha;
-        t.hash = XXH3_64bits(base + a, t.bytes);
+        t.hash = tokenHash(base + a, t.bytes, m_end);
         out.push_back(t);
     } else {
         pushAlnum(base, a, z, alpha, out);
@@ -439,7 +469,7 @@ void SpacyLikeSplitter::emit(const char* base, size_t from, size_t to, std::vect
     t.bytes = b1 - b0;
     t.chars = acc.chars;
     t.flags = acc.finish();
-    t.hash = XXH3_64bits(base + b0, t.bytes);
+    t.hash = tokenHash(base + b0, t.bytes, m_end);
     out.push_back(t);
 }
 

@@ -30,7 +30,8 @@
 //    as above. The splitter has not been compared with spaCy itself (spaCy is not installable here); its
 //    rules were checked against an independent Python port of this specification (tst_heuristics.cpp).
 //
-// Each token carries its Python len() (code points), flags and a 64-bit XXH3 hash of its bytes.
+// Each token carries its Python len() (code points), flags and a 64-bit hash of its bytes (tokenHash in
+// textsplit.cpp: a multiply-mix of the bytes up to 16, XXH3 beyond).
 
 #include <array>
 #include <cstring>
@@ -46,7 +47,7 @@ struct Token {
     uint32_t bytes = 0;
     uint32_t chars = 0;  // code points (Python len)
     uint8_t flags = 0;
-    uint64_t hash = 0;   // XXH3-64 of the bytes
+    uint64_t hash = 0;   // 64-bit hash of the bytes (the same bytes give the same hash)
     std::string_view view(std::string_view text) const { return text.substr(offset, bytes); }
 };
 
@@ -75,14 +76,15 @@ private:
         uint32_t offset;
         uint8_t cls;
     };
-    static void pushAlnum(const char* base, uint32_t b0, uint32_t b1, bool alpha, std::vector<Token>& out);
-    static void pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out);
-    static bool splitSimpleAscii(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out);
+    void pushAlnum(const char* base, uint32_t b0, uint32_t b1, bool alpha, std::vector<Token>& out) const;
+    void pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out) const;
+    bool splitSimpleAscii(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out) const;
     void splitChunk(const char* base, uint32_t begin, uint32_t end, std::vector<Token>& out);
     void emit(const char* base, size_t from, size_t to, std::vector<Token>& out) const; // [from, to) in m_cps
     bool splitFinalDot(size_t i, size_t j) const; // core is m_cps[i, j), j-1 is the '.'
     void splitInfixes(const char* base, size_t i, size_t j, std::vector<Token>& out);
 
+    const char* m_end = nullptr; // end of the text being split (token hashes may read up to it)
     std::vector<Cp> m_cps;
     std::vector<std::pair<size_t, size_t>> m_suffixes;
 };
