@@ -33,19 +33,35 @@ public:
     void score(std::string_view text, float* out) override
     {
         size_t lines = 0, punct = 0, shortLines = 0, newlines = 0, dupChars = 0, chars = 0;
-        m_seen.reset(text.size() / 32 + 8);
-        forEachSplit(text, '\n', [&](std::string_view line) {
+        auto line = [&](std::string_view l, size_t len) {
             ++lines;
-            if (!line.empty()) {
-                const char last = line.back();
+            if (!l.empty()) {
+                const char last = l.back();
                 punct += last == '.' || last == '\'' || last == '"' || last == '!' || last == '?';
             }
-            const size_t len = uc::codePointCount(line);
             chars += len;
             shortLines += len <= 30;
-            if (!uc::pyStrip(line).empty() && !m_seen.insert(XXH3_64bits(line.data(), line.size())))
-                dupChars += len;
-        });
+        };
+        if (text.size() <= kMaxTokenisedText) {
+            // the pieces of split('\n') with their hashes' first occurrences, shared with the other scorers; a
+            // non-blank line equal to an earlier line is equal to an earlier non-blank line
+            const std::vector<SplitLine>& pieces = newlinePieces(text);
+            for (size_t k = 0; k < pieces.size(); ++k) {
+                const SplitLine& p = pieces[k];
+                const std::string_view l = text.substr(p.offset, p.bytes);
+                line(l, p.chars);
+                if (p.first != k && !uc::pyStrip(l).empty())
+                    dupChars += p.chars;
+            }
+        } else {
+            m_seen.reset(text.size() / 32 + 8);
+            forEachSplit(text, '\n', [&](std::string_view l) {
+                const size_t len = uc::codePointCount(l);
+                line(l, len);
+                if (!uc::pyStrip(l).empty() && !m_seen.insert(XXH3_64bits(l.data(), l.size())))
+                    dupChars += len;
+            });
+        }
         newlines = lines - 1;
         out[0] = float(double(punct) / double(lines));
         out[1] = float(double(shortLines) / double(lines));

@@ -234,26 +234,29 @@ public:
             out[0] = float(double(dups) / double(paras));
             out[1] = ratio(double(dupChars), textChars);
         }
-        // lines: re.split("\n+", text)
+        // lines: re.split("\n+", text), from the pieces of text.split('\n') (shared with the other scorers):
+        // the first and the last piece, and the non-empty ones between (the rest are inside runs of '\n').
+        // A non-empty line repeats when its first equal piece is earlier (that one is non-empty, so it is
+        // a line too); an empty line can only be the first or the last, and the last repeats the first.
         {
+            const std::vector<SplitLine>& pieces = newlinePieces(text);
+            const size_t last = pieces.size() - 1;
             size_t lines = 0, dups = 0, dupChars = 0;
-            m_seen.reset(text.size() / 32 + 8);
-            auto visit = [&](std::string_view l) {
-                ++lines;
-                if (!m_seen.insert(XXH3_64bits(l.data(), l.size()))) {
-                    ++dups;
-                    dupChars += uc::codePointCount(l);
+            for (size_t k = 0; k < pieces.size(); ++k) {
+                const SplitLine& p = pieces[k];
+                if (p.bytes == 0) {
+                    if (k != 0 && k != last)
+                        continue;
+                    ++lines;
+                    dups += k != 0 && pieces[0].bytes == 0;
+                    continue;
                 }
-            };
-            size_t start = 0;
-            for (size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', start)) {
-                size_t j = i;
-                while (j < text.size() && text[j] == '\n')
-                    ++j;
-                visit(text.substr(start, i - start));
-                start = j;
+                ++lines;
+                if (p.first != k) {
+                    ++dups;
+                    dupChars += p.chars;
+                }
             }
-            visit(text.substr(start));
             out[2] = float(double(dups) / double(lines));
             out[3] = ratio(double(dupChars), textChars);
         }
@@ -406,19 +409,24 @@ public:
         out[4] = float(required);
 
         size_t lines = 0, bullet = 0, ellipsis = 0, dupLines = 0, dupLineChars = 0;
-        m_lineCounts.reset(text.size() / 32 + 8);
-        forEachSplit(text, '\n', [&](std::string_view line) {
+        // Counts of each distinct line so far, by its first piece (pieces shared with the other scorers).
+        const std::vector<SplitLine>& pieces = newlinePieces(text);
+        m_lineSeen.resize(std::max(m_lineSeen.size(), pieces.size()));
+        for (size_t k = 0; k < pieces.size(); ++k) {
+            const SplitLine& p = pieces[k];
+            const std::string_view line = text.substr(p.offset, p.bytes);
             ++lines;
             bullet += startsWith(line, "*") || startsWith(line, "-");
             ellipsis += endsWith(line, kEllipsisChar);
-            const CountTable::Entry& e = m_lineCounts.add(XXH3_64bits(line.data(), line.size()), 0);
-            if (e.count >= 2) {
-                const size_t len = uc::codePointCount(line);
-                const size_t k = e.count == 2 ? 2 : 1; // the first occurrence counts once it has a repeat
-                dupLines += k;
-                dupLineChars += k * len;
+            if (p.first == k)
+                m_lineSeen[k] = 0;
+            const uint32_t count = ++m_lineSeen[p.first];
+            if (count >= 2) {
+                const size_t n = count == 2 ? 2 : 1; // the first occurrence counts once it has a repeat
+                dupLines += n;
+                dupLineChars += n * p.chars;
             }
-        });
+        }
         out[5] = float(double(bullet) / double(lines));
         out[6] = float(double(ellipsis) / double(lines));
         out[7] = float(double(dupLines) / double(lines));
@@ -475,7 +483,7 @@ private:
     std::vector<uint64_t> m_hashes;
     std::vector<uint64_t> m_prefixChars;
     std::vector<uint64_t> m_prefix2; // prefix sums of m_prefixChars
-    CountTable m_lineCounts;
+    std::vector<uint32_t> m_lineSeen; // occurrences so far of each distinct line, by its first piece
     NgramCounter m_counter;
 };
 

@@ -700,3 +700,41 @@ const std::vector<Token>& spacyLikeTokens(std::string_view text)
 }
 
 } // namespace shardscope
+
+namespace shardscope {
+namespace {
+struct LineCache {
+    const char* data = nullptr;
+    size_t size = 0;
+    uint64_t hash = 0;
+    bool valid = false;
+    std::vector<SplitLine> lines;
+    CountTable seen;
+};
+} // namespace
+
+const std::vector<SplitLine>& newlinePieces(std::string_view text)
+{
+    thread_local LineCache cache;
+    const uint64_t h = XXH3_64bits(text.data(), text.size());
+    if (cache.valid && cache.data == text.data() && cache.size == text.size() && cache.hash == h)
+        return cache.lines;
+    cache.lines.clear();
+    cache.seen.reset(text.size() / 32 + 8);
+    forEachSplit(text, '\n', [&](std::string_view line) {
+        SplitLine l;
+        l.offset = uint32_t(line.data() - text.data());
+        l.bytes = uint32_t(line.size());
+        l.chars = uint32_t(uc::codePointCount(line));
+        const uint32_t index = uint32_t(cache.lines.size());
+        l.first = cache.seen.add(XXH3_64bits(line.data(), line.size()), index).first;
+        cache.lines.push_back(l);
+    });
+    cache.data = text.data();
+    cache.size = text.size();
+    cache.hash = h;
+    cache.valid = true;
+    return cache.lines;
+}
+
+} // namespace shardscope

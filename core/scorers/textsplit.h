@@ -95,6 +95,18 @@ private:
 // with other contents is recognised.
 const std::vector<Token>& spacyLikeTokens(std::string_view text);
 
+// The pieces of text.split('\n') (count('\n') + 1 of them, empty ones included), each with its code-point
+// count and the index of the first piece with the same XXH3-64 hash (equal lines are equal by hash, as in
+// every line statistic here). Computed once per thread and text, like spacyLikeTokens: gopher_repetition,
+// dolma_gopher and fineweb each need them.
+struct SplitLine {
+    uint32_t offset = 0;
+    uint32_t bytes = 0;
+    uint32_t chars = 0;
+    uint32_t first = 0; // index of the first piece equal to this one (itself if none earlier)
+};
+const std::vector<SplitLine>& newlinePieces(std::string_view text);
+
 // Tokens appended with their flags set; for callers that tokenise a line at a time.
 void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::vector<Token>& out);
 
