@@ -4,7 +4,8 @@ PyTorch eager in Python, side by side in one invocation (issue 4). Prints the BL
 2048x2048 matmul figure first, because Debian's libtorch with reference BLAS is ~100x slower.
 
 usage: bench_lm.py CLI MODEL_DIR [--docs N] [--device cpu|cuda] [SHARD...]
-Default shards: ../shared/data/bench/*.jsonl.zst (the first N documents, default 2000).
+Default shards: ../shared/data/bench/*.jsonl.zst (N documents spread over them, default 2000).
+On a shared machine compare the CPU-time figures (both sides run single-threaded with --threads 1).
 Only GPT-2-architecture models (the built-in byte model or HF gpt2) are evaluated on the Python side.
 """
 import argparse
@@ -13,6 +14,7 @@ import io
 import json
 import math
 import os
+import resource
 import struct
 import subprocess
 import sys
@@ -121,7 +123,9 @@ def main():
     print(f"BLAS: {blas_info()}; torch {torch.__version__}; 2048x2048 matmul: {matmul_gflops():.1f} GFLOP/s "
           f"({a.threads} threads)")
 
-    texts = []
+    # A sample spread over every shard (every k-th document), so the mix of short and long
+    # documents and of sources is the bench set's.
+    every = []
     for s in shards:
         raw = subprocess.run(["zstd", "-dc", s], capture_output=True, check=True).stdout if s.endswith(".zst") \
             else open(s, "rb").read()
@@ -129,11 +133,10 @@ def main():
             if line.strip():
                 t = json.loads(line).get("text", "")
                 if t:
-                    texts.append(t)
-            if len(texts) >= a.docs:
-                break
-        if len(texts) >= a.docs:
-            break
+                    every.append(t)
+    step = max(1, len(every) // a.docs)
+    texts = every[::step][:a.docs]
+    del every
     nbytes = sum(len(t.encode()) for t in texts)
     with tempfile.TemporaryDirectory() as tmp:
         shard = os.path.join(tmp, "docs.jsonl")
@@ -142,22 +145,30 @@ def main():
                 f.write(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n")
         tsv = os.path.join(tmp, "out.tsv")
         t0 = time.time()
+        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([a.cli, "score", "--scorers", "lm_bpb", "--model", a.model, "--device", a.device, "--no-cache",
                         "-q", "--threads", str(a.threads), "--tsv", tsv, shard], check=True)
         cpp_s = time.time() - t0
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpp_cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
         cpp = [float(l.split("\t")[-1]) for l in open(tsv).read().splitlines()[1:]]
-    print(f"C++ shardscope-cli : {len(texts)} docs, {nbytes} bytes in {cpp_s:.1f} s = {nbytes / cpp_s:,.0f} tokens/s "
-          f"(byte model: tokens = bytes)")
+    print(f"sample: {len(texts)} docs (every {step}th of the shards), {nbytes:,} bytes = tokens of the byte model")
+    print(f"C++ shardscope-cli    : {nbytes / cpp_s:,.0f} tokens/s wall ({cpp_s:.1f} s), "
+          f"{nbytes / cpp_cpu:,.0f} tokens per CPU-second ({cpp_cpu:.1f} CPU s)")
     m = Gpt2(a.model, a.device)
     t0 = time.time()
+    p0 = time.process_time()
     py = []
     for t in texts:
         nats, n = m.score(t)
         py.append(nats / math.log(2) / len(t.encode()))
     py_s = time.time() - t0
-    print(f"PyTorch eager (Python): {nbytes / py_s:,.0f} tokens/s ({py_s:.1f} s)")
+    py_cpu = time.process_time() - p0
+    print(f"PyTorch eager (Python): {nbytes / py_s:,.0f} tokens/s wall ({py_s:.1f} s), "
+          f"{nbytes / py_cpu:,.0f} tokens per CPU-second ({py_cpu:.1f} CPU s)")
     diff = max(abs(x - y) for x, y in zip(cpp, py))
-    print(f"speed-up C++/Python: {py_s / cpp_s:.2f}x; max |lm_bpb difference| = {diff:.2e}")
+    print(f"speed-up C++/Python: {py_s / cpp_s:.2f}x wall, {py_cpu / cpp_cpu:.2f}x CPU time; "
+          f"max |lm_bpb difference| = {diff:.2e}; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
