@@ -15,6 +15,10 @@
 #include <memory>
 #include <random>
 
+#ifdef SHARDSCOPE_HAVE_TORCH
+#include <lm/lmtrain.h>
+#endif
+
 #ifndef SHARDSCOPE_SHARED_DATA
 #define SHARDSCOPE_SHARED_DATA "../shared/data"
 #endif
@@ -42,6 +46,26 @@ inline QTemporaryDir& isolate()
     }
     return dir;
 }
+
+#ifdef SHARDSCOPE_HAVE_TORCH
+// Trains a tiny byte model (1 layer, 32 hidden, 64-byte context, one thread) for `steps` steps on
+// the 50 real web pages (at most 0.3 MB of them) into `outDir`; returns false when cancelled.
+inline bool trainTinyByteModel(const std::string& outDir, int64_t steps)
+{
+    shardscope::lm::TrainOptions o;
+    o.inputs = { sharedData(QStringLiteral("fixtures/web_pages_wetlike_50.jsonl")).toStdString() };
+    o.outDir = outDir;
+    o.layers = 1;
+    o.hidden = 32;
+    o.heads = 2;
+    o.context = 64;
+    o.minutes = 0;
+    o.maxSteps = steps;
+    o.maxMegabytes = 0.3;
+    o.threads = 1;
+    return !shardscope::lm::trainByteLm(o).cancelled;
+}
+#endif
 
 // Scans real shards with the given scorers through the engine, as the GUI does.
 inline std::shared_ptr<shardscope::CorpusData> scanCorpus(const std::vector<std::string>& shards,

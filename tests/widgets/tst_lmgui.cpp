@@ -13,7 +13,6 @@
 
 #ifdef SHARDSCOPE_HAVE_TORCH
 #include <lm/lmapi.h>
-#include <lm/lmtrain.h>
 #include <lmdialogs.h>
 #endif
 
@@ -59,19 +58,9 @@ private Q_SLOTS:
         m_fixture = testhelpers::sharedData(QStringLiteral("fixtures/datajuicer_redpajama-c4-refined.jsonl"));
         if (!QFileInfo::exists(m_fixture))
             QSKIP("shared fixture missing");
-        lm::TrainOptions o;
-        o.inputs = { testhelpers::sharedData(QStringLiteral("fixtures/web_pages_wetlike_50.jsonl")).toStdString() };
-        o.outDir = m_tmp.filePath(QStringLiteral("tiny")).toStdString();
-        o.layers = 1;
-        o.hidden = 32;
-        o.heads = 2;
-        o.context = 64;
-        o.minutes = 0;
-        o.maxSteps = 60;
-        o.maxMegabytes = 0.3;
-        o.threads = 1;
-        QVERIFY(!lm::trainByteLm(o).cancelled);
-        m_model = QString::fromStdString(o.outDir);
+        const std::string dir = m_tmp.filePath(QStringLiteral("tiny")).toStdString();
+        QVERIFY(testhelpers::trainTinyByteModel(dir, 60));
+        m_model = QString::fromStdString(dir);
 #endif
     }
 

@@ -8,7 +8,6 @@
 
 #ifdef SHARDSCOPE_HAVE_TORCH
 #include <lm/lmapi.h>
-#include <lm/lmtrain.h>
 #endif
 
 #include <QFile>
@@ -45,22 +44,11 @@ private Q_SLOTS:
         const QString fixture = testhelpers::sharedData(QStringLiteral("fixtures/web_pages_wetlike_50.jsonl"));
         if (!QFileInfo::exists(fixture))
             QSKIP("shared fixture missing");
-        lm::TrainOptions o;
-        o.inputs = { fixture.toStdString() };
-        o.outDir = m_tmp.filePath(QStringLiteral("tiny")).toStdString();
-        o.layers = 1;
-        o.hidden = 32;
-        o.heads = 2;
-        o.context = 64;
-        o.minutes = 0;
-        o.maxSteps = 150;
-        o.maxMegabytes = 0.3;
-        o.threads = 1;
-        const auto r = lm::trainByteLm(o);
-        QVERIFY(!r.cancelled);
-        m_model = QString::fromStdString(o.outDir);
+        const std::string dir = m_tmp.filePath(QStringLiteral("tiny")).toStdString();
+        QVERIFY(testhelpers::trainTinyByteModel(dir, 150));
+        m_model = QString::fromStdString(dir);
         LmOptions lo;
-        lo.modelDir = o.outDir;
+        lo.modelDir = dir;
         lo.device = "cpu";
         setLmOptions(lo);
 #endif
