@@ -9,6 +9,8 @@
 #include "scorer.h"
 #include "scorers/langid.h"
 
+#include "benchtexts.h"
+
 #include <simdjson.h>
 #include <zstd.h>
 
@@ -26,64 +28,8 @@
 #include <time.h>
 
 using namespace shardscope;
+using namespace benchutil;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string readZstd(const fs::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot open " + path.string());
-    const std::string packed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    ZSTD_DCtx* d = ZSTD_createDCtx();
-    std::string out;
-    std::vector<char> buf(ZSTD_DStreamOutSize());
-    ZSTD_inBuffer input { packed.data(), packed.size(), 0 };
-    size_t rc = 0;
-    while (input.pos < input.size) {
-        ZSTD_outBuffer output { buf.data(), buf.size(), 0 };
-        rc = ZSTD_decompressStream(d, &output, &input);
-        if (ZSTD_isError(rc)) {
-            ZSTD_freeDCtx(d);
-            throw std::runtime_error(path.string() + ": zstd: " + ZSTD_getErrorName(rc));
-        }
-        out.append(buf.data(), output.pos);
-    }
-    ZSTD_freeDCtx(d);
-    return out;
-}
-
-void readTexts(const fs::path& path, std::vector<std::string>& texts)
-{
-    const std::string data = readZstd(path);
-    simdjson::ondemand::parser parser;
-    for (size_t start = 0; start < data.size();) {
-        size_t end = std::min(data.find('\n', start), data.size());
-        if (end > start) {
-            simdjson::padded_string line(data.data() + start, end - start);
-            simdjson::ondemand::document doc;
-            std::string_view text;
-            if (!parser.iterate(line).get(doc) && !doc["text"].get_string().get(text))
-                texts.emplace_back(text);
-        }
-        start = end + 1;
-    }
-}
-
-double threadCpu()
-{
-    timespec ts {};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
-double wallNow()
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-} // namespace
 
 int main(int argc, char** argv)
 {
