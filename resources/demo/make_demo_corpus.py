@@ -524,21 +524,24 @@ def handbook(corpus, pkg, pools):
 
 # -- Debian: python3.11-doc
 
+def python_doc_pages(base):
+    """The documentation pages of the Python docs tree `base` (paths relative to it, in walk order):
+    no index, search, module index, contents or changelog pages, no _static/_sources folders."""
+    for d, dirs, files in os.walk(base):
+        dirs[:] = sorted(x for x in dirs if not x.startswith("_"))
+        for n in sorted(files):
+            rel = os.path.relpath(os.path.join(d, n), base)
+            if n.endswith(".html") and not n.startswith("genindex") and rel not in (
+                    "search.html", "py-modindex.html", "contents.html", "whatsnew/changelog.html"):
+                yield rel
+
+
 def python_docs(corpus, pkg, pools):
     base = os.path.join(pkg.path, "usr/share/doc/python3.11/html")
     if not os.path.isdir(base):
         die(f"{base}: not found in the extracted python3.11-doc package")
     rng = rng_for("python-docs")
-    pages = []
-    for d, dirs, files in os.walk(base):
-        dirs[:] = sorted(x for x in dirs if not x.startswith("_"))
-        for n in sorted(files):
-            rel = os.path.relpath(os.path.join(d, n), base)
-            if not n.endswith(".html") or n.startswith("genindex") or rel in (
-                    "search.html", "py-modindex.html", "contents.html", "whatsnew/changelog.html"):
-                continue
-            pages.append(rel)
-    pages.sort()
+    pages = sorted(python_doc_pages(base))
     rng.shuffle(pages)
     target = TARGETS["prose/python-docs"]
     secs = []

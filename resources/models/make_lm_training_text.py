@@ -32,16 +32,10 @@ def handbook(root):
 
 def python_docs(root):
     base = os.path.join(root, "python3.11-doc/usr/share/doc/python3.11/html")
-    for d, dirs, files in os.walk(base):
-        dirs[:] = sorted(x for x in dirs if not x.startswith("_"))
-        for n in sorted(files):
-            rel = os.path.relpath(os.path.join(d, n), base)
-            if not n.endswith(".html") or n.startswith("genindex") or rel in (
-                    "search.html", "py-modindex.html", "contents.html", "whatsnew/changelog.html"):
-                continue
-            p = mdc.parse_html(mdc.read_file(os.path.join(base, rel)), mdc.pydoc_root, mdc.pydoc_skip)
-            for i, (_, text) in enumerate(mdc.sized_sections(p.blocks, 3)):
-                yield f"python-docs:{rel}#{i}", text
+    for rel in mdc.python_doc_pages(base):
+        p = mdc.parse_html(mdc.read_file(os.path.join(base, rel)), mdc.pydoc_root, mdc.pydoc_skip)
+        for i, (_, text) in enumerate(mdc.sized_sections(p.blocks, 3)):
+            yield f"python-docs:{rel}#{i}", text
 
 
 def fortunes(root):
