@@ -1,4 +1,5 @@
 #include "causallm.h"
+#include "lmapi.h"
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -180,9 +181,8 @@ std::shared_ptr<CausalLm> CausalLm::load(const std::string& dir, const std::stri
     const LmConfig& c = m->m_config;
 
     try {
-        // "auto": the first GPU when this libtorch has CUDA and one is visible, else the CPU.
-        m->m_device = deviceName == "auto" ? torch::Device(torch::cuda::is_available() ? "cuda:0" : "cpu")
-                                           : torch::Device(deviceName);
+        // "auto": resolveLmDevice()'s rule (the first GPU when one is visible, else the CPU).
+        m->m_device = torch::Device(deviceName == "auto" ? resolveLmDevice(deviceName) : deviceName);
     } catch (const std::exception&) {
         throw ModelError("device '" + deviceName + "': expected auto, cpu, cuda or cuda:N");
     }
