@@ -7,6 +7,7 @@
 #include <scorer.h>
 
 #include <QCoreApplication>
+#include <QSignalSpy>
 #include <QDir>
 #include <QStandardPaths>
 #include <QString>
@@ -28,6 +29,14 @@ namespace testhelpers {
 inline QString sharedData(const QString& relative)
 {
     return QDir(QStringLiteral(SHARDSCOPE_SHARED_DATA)).filePath(relative);
+}
+
+// True once `spy` has caught its signal, waiting up to `ms` for it. Unlike QSignalSpy::wait()
+// alone it counts an emission that already happened: a QFuture continuation attached to a task
+// that has finished runs at once, so a call can emit before the test starts waiting.
+inline bool signalled(QSignalSpy& spy, int ms)
+{
+    return spy.count() > 0 || spy.wait(ms);
 }
 
 // Settings and score caches go to a temporary directory, so tests neither read the user's

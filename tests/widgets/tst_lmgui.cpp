@@ -73,13 +73,14 @@ private Q_SLOTS:
         w.setScorers("zlib6,zstd3");
         QSignalSpy finished(&w, &MainWindow::scanFinished);
         w.openInputs({ m_fixture });
-        QVERIFY(finished.wait(120000));
+        QVERIFY(testhelpers::signalled(finished, 120000));
         QVERIFY(waitStats(w));
         QCOMPARE(w.corpus()->columnIndex("lm_bpb"), -1);
 
         QSignalSpy changed(&w, &MainWindow::languageModelChanged);
+        finished.clear();
         w.scoreWithLanguageModel(m_model, QStringLiteral("cpu"));
-        QVERIFY(finished.wait(180000)); // the rescan with lm
+        QVERIFY(testhelpers::signalled(finished, 180000)); // the rescan with lm
         QVERIFY(waitStats(w));
         QVERIFY(w.scorers().find("lm") != std::string::npos);
         const CorpusData* c = w.corpus();
@@ -106,7 +107,7 @@ private Q_SLOTS:
         TokenLossView* tv = w.viewer()->tokenLossView();
         QSignalSpy shown(tv, &TokenLossView::lossesShown);
         w.viewer()->setTokenLossesShown(true);
-        QVERIFY(shown.count() > 0 || shown.wait(60000));
+        QVERIFY(testhelpers::signalled(shown, 60000));
         QVERIFY(!tv->result().segments.empty());
         QVERIFY(tv->result().error.isEmpty());
         // The lm_bpb histogram scrolled into view for the picture.
@@ -128,11 +129,11 @@ private Q_SLOTS:
         w.setScorers("zlib6");
         QSignalSpy finished(&w, &MainWindow::scanFinished);
         w.openInputs({ m_fixture });
-        QVERIFY(finished.wait(120000));
+        QVERIFY(testhelpers::signalled(finished, 120000));
         const std::string before = lmOptions().modelDir;
         QSignalSpy failed(&w, &MainWindow::languageModelFailed);
         w.scoreWithLanguageModel(m_tmp.filePath(QStringLiteral("no-such-model")), QStringLiteral("cpu"));
-        QVERIFY(failed.wait(30000));
+        QVERIFY(testhelpers::signalled(failed, 30000));
         QVERIFY(!failed.first().first().toString().isEmpty());
         QVERIFY(!w.scanRunning());
         QCOMPARE(w.scorers(), std::string("zlib6"));
@@ -156,7 +157,7 @@ private Q_SLOTS:
         QSignalSpy done(&dlg, &TrainLmDialog::trainingFinished);
         dlg.startTraining();
         QVERIFY(dlg.running());
-        QVERIFY(done.wait(120000));
+        QVERIFY(testhelpers::signalled(done, 120000));
         QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(2).toString()));
         QVERIFY(!dlg.running());
         QVERIFY(QFileInfo::exists(out + QStringLiteral("/model.safetensors")));
@@ -176,7 +177,7 @@ private Q_SLOTS:
         QElapsedTimer t;
         t.start();
         dlg.cancelTraining();
-        QVERIFY(done.wait(30000));
+        QVERIFY(testhelpers::signalled(done, 30000));
         QVERIFY(t.elapsed() < 20000);
         QCOMPARE(done.first().at(0).toBool(), false);
         QCOMPARE(done.first().at(1).toBool(), true);

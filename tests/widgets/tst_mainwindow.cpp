@@ -40,7 +40,7 @@ class TestMainWindow : public QObject {
         w.setScorers(kScorers);
         QSignalSpy finished(&w, &MainWindow::scanFinished);
         w.openInputs(inputs);
-        if (!finished.wait(timeoutMs))
+        if (!testhelpers::signalled(finished, timeoutMs))
             return false;
         QElapsedTimer t;
         t.start();

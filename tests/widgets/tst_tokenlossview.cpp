@@ -27,11 +27,6 @@ class TestTokenLossView : public QObject {
 
     static int codePoints(const std::string& utf8) { return int(QString::fromStdString(utf8).toUcs4().size()); }
 
-    static bool waitShown(TokenLossView&, QSignalSpy& spy, int timeoutMs = 60000)
-    {
-        return spy.count() > 0 || spy.wait(timeoutMs);
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
@@ -117,7 +112,7 @@ private Q_SLOTS:
         const std::string text = "Gr\xC3\xBC\xC3\x9F" "e aus K\xC3\xB6ln, \xE4\xB8\x96\xE7\x95\x8C! The weather is "
                                  "nice.\nSecond line\x07 here.";
         v.setText(text);
-        QVERIFY(waitShown(v, spy));
+        QVERIFY(testhelpers::signalled(spy, 60000));
         QVERIFY2(v.result().error.isEmpty(), qPrintable(v.result().error));
         // One token per byte (the byte model), one coloured segment per character.
         QCOMPARE(v.result().tokens, text.size());
@@ -171,7 +166,7 @@ private Q_SLOTS:
         v.setText(first);
         const std::string second = "Second document.";
         v.setText(second);
-        QVERIFY(waitShown(v, spy));
+        QVERIFY(testhelpers::signalled(spy, 60000));
         QTest::qWait(1500); // time for the first job to finish too
         QCOMPARE(spy.count(), 1);
         QCOMPARE(spy.first().first().toULongLong(), v.currentRequest());
@@ -193,7 +188,7 @@ private Q_SLOTS:
         QCOMPARE(spy.count(), 0); // hidden: nothing computed
         QVERIFY(!v.busy());
         v.show();
-        QVERIFY(waitShown(v, spy, 120000));
+        QVERIFY(testhelpers::signalled(spy, 120000));
         QVERIFY(v.result().scoredBytes <= TokenLossView::kMaxBytes);
         QCOMPARE(v.result().totalBytes, text.size());
         // Cut on a character boundary: every character whole.
