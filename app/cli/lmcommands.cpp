@@ -29,7 +29,7 @@ void addModelOptions(CLI::App* cmd, LmOptions& o)
     cmd->add_option("--device", o.device, "Where the lm scorer runs: auto (first GPU if any, else CPU), cpu, cuda or cuda:N (default: cpu)");
     cmd->add_option("--lm-window", o.window, "lm scorer window in tokens (default: the model's context)");
     cmd->add_option("--lm-stride", o.stride, "lm scorer stride in tokens (default: window/2)");
-    cmd->add_option("--lm-batch-tokens", o.batchTokens, "tokens per forward batch (default: 8192)");
+    cmd->add_option("--lm-batch-tokens", o.batchTokens, "tokens per forward batch (default: 8192 on the CPU, 65536 on a GPU)");
     cmd->add_option("--lm-threads", o.torchThreads, "torch threads per scan worker (default: 1)");
     cmd->callback([cmd, &o] {
         setLmOptions(o);
@@ -91,20 +91,45 @@ void addLmCommands(CLI::App& app)
         throw CLI::Success();
     });
 
+    // One token per line even when a token holds a newline or a tab: C-style escapes.
+    static auto escapedToken = [](const std::string& b) {
+        std::string out;
+        for (unsigned char ch : b) {
+            if (ch == '\\')
+                out += "\\\\";
+            else if (ch == '\n')
+                out += "\\n";
+            else if (ch == '\t')
+                out += "\\t";
+            else if (ch < 0x20 || ch == 0x7F) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+                out += buf;
+            } else
+                out += char(ch);
+        }
+        return out;
+    };
     static LmOptions tokOpts;
     static std::string tokText;
     auto* tok = app.add_subcommand("lm-tokens", "Print each token of a text with its loss (nats), tab-separated");
     tok->add_option("text", tokText, "The text (use - to read standard input)")->required();
     tok->add_option("--model", tokOpts.modelDir, "Model directory (default: built-in)");
     tok->add_option("--device", tokOpts.device, "auto, cpu, cuda or cuda:N");
+    static bool tokIds = false;
+    tok->add_flag("--ids", tokIds, "Print the token id first (id, loss, token)");
     tok->callback([] {
         if (tokText == "-")
             tokText.assign(std::istreambuf_iterator<char>(std::cin), {});
         setLmOptions(tokOpts);
         try {
             auto m = loadSelectedLm();
-            for (const auto& tl : tokenLosses(*m, tokText))
-                std::printf("%.4f\t%s\n", double(tl.nats), CLI::detail::to_string(tl.bytes).c_str());
+            for (const auto& tl : tokenLosses(*m, tokText)) {
+                if (tokIds)
+                    std::printf("%d\t%.6f\t%s\n", tl.id, double(tl.nats), escapedToken(tl.bytes).c_str());
+                else
+                    std::printf("%.4f\t%s\n", double(tl.nats), CLI::detail::to_string(tl.bytes).c_str());
+            }
         } catch (const std::exception& e) {
             fail(e.what());
         }

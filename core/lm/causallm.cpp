@@ -3,6 +3,7 @@
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +45,32 @@ int intField(const nlohmann::json& j, const std::string& path, std::initializer_
     throw ModelError(path + ": missing integer field \"" + std::string(*names.begin()) + "\"");
 }
 
+// A rotary-embedding setting, wherever the config's transformers version put it: inside
+// "rope_parameters" (transformers 5) or "rope_scaling", or at the top level under one of `names`
+// (older names such as GPT-NeoX's rotary_emb_base and rotary_pct last). Scaled RoPE variants
+// (linear, dynamic, yarn, llama3...) are refused: their positions would be wrong.
+double ropeNumber(const nlohmann::json& j, const std::string& path, std::initializer_list<const char*> names,
+                  double fallback)
+{
+    for (const char* block : { "rope_parameters", "rope_scaling" }) {
+        if (!j.contains(block) || j[block].is_null())
+            continue;
+        const auto& r = j[block];
+        if (!r.is_object())
+            throw ModelError(path + ": \"" + block + "\" is not an object");
+        const std::string type = r.value("rope_type", r.value("type", std::string("default")));
+        if (type != "default")
+            throw ModelError(path + ": RoPE type '" + type + "' is not supported (only the default, unscaled RoPE)");
+        for (const char* n : names)
+            if (r.contains(n) && r[n].is_number())
+                return r[n].get<double>();
+    }
+    for (const char* n : names)
+        if (j.contains(n) && j[n].is_number())
+            return j[n].get<double>();
+    return fallback;
+}
+
 } // namespace
 
 LmConfig LmConfig::fromJsonFile(const std::string& path)
@@ -75,8 +102,8 @@ LmConfig LmConfig::fromJsonFile(const std::string& path)
         c.intermediate = intField(j, path, { "intermediate_size" });
         c.maxPositions = intField(j, path, { "max_position_embeddings" });
         c.normEps = j.value("layer_norm_eps", 1e-5);
-        c.rotaryPct = j.value("rotary_pct", 0.25);
-        c.ropeTheta = j.value("rotary_emb_base", 10000.0);
+        c.rotaryPct = ropeNumber(j, path, { "partial_rotary_factor", "rotary_pct" }, 0.25);
+        c.ropeTheta = ropeNumber(j, path, { "rope_theta", "rotary_emb_base" }, 10000.0);
         c.parallelResidual = j.value("use_parallel_residual", true);
         c.tieEmbeddings = j.value("tie_word_embeddings", false);
         std::string act = j.value("hidden_act", std::string("gelu"));
@@ -91,10 +118,13 @@ LmConfig LmConfig::fromJsonFile(const std::string& path)
         c.intermediate = intField(j, path, { "intermediate_size" });
         c.maxPositions = intField(j, path, { "max_position_embeddings" });
         c.normEps = j.value("rms_norm_eps", 1e-6);
-        c.ropeTheta = j.value("rope_theta", 10000.0);
+        c.ropeTheta = ropeNumber(j, path, { "rope_theta" }, 10000.0);
+        c.rotaryPct = ropeNumber(j, path, { "partial_rotary_factor" }, 1.0);
         c.tieEmbeddings = j.value("tie_word_embeddings", false);
-        if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
-            throw ModelError(path + ": rope_scaling is not supported");
+        if (j.contains("head_dim") && j["head_dim"].is_number_integer() && c.heads > 0
+            && j["head_dim"].get<int>() * c.heads != c.hidden)
+            throw ModelError(path + ": head_dim " + std::to_string(j["head_dim"].get<int>())
+                             + " other than hidden_size / num_attention_heads is not supported");
         std::string act = j.value("hidden_act", std::string("silu"));
         if (act != "silu")
             throw ModelError(path + ": activation '" + act + "' is not supported (only silu)");
@@ -277,7 +307,7 @@ std::shared_ptr<CausalLm> CausalLm::load(const std::string& dir, const std::stri
             need("lm_head.weight", { V, C });
     }
     if (c.arch != LmConfig::Arch::Gpt2) {
-        int64_t rot = c.arch == LmConfig::Arch::GptNeoX ? int64_t(D * c.rotaryPct) : D;
+        const int64_t rot = std::clamp<int64_t>(int64_t(double(D) * c.rotaryPct), 2, D); // Hugging Face's int(head_dim * factor)
         m->m_invFreq = 1.0 / torch::pow(c.ropeTheta, torch::arange(0, rot, 2, torch::kFloat64) / double(rot));
         m->m_invFreq = m->m_invFreq.to(torch::kFloat32).to(m->m_device);
     }
@@ -327,12 +357,18 @@ torch::Tensor CausalLm::rmsNorm(const torch::Tensor& x, const std::string& p) co
 torch::Tensor CausalLm::attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) const
 {
     // q [B, H, T, D]; k, v [B, H, T, D] (kv heads already repeated). Causal softmax attention.
+#if TORCH_VERSION_MAJOR >= 2 && !defined(SHARDSCOPE_NO_SDPA)
+    // PyTorch 2's fused kernel (flash or memory-efficient attention on a GPU): the same maths
+    // without the T x T score matrix in memory. Debian's libtorch 1.13 takes the path below.
+    return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true);
+#else
     const int64_t T = q.size(2), D = q.size(3);
     auto att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(D)));
     auto mask = torch::ones({ T, T }, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1);
     att = att.masked_fill(mask, -std::numeric_limits<float>::infinity());
     att = torch::softmax(att.to(torch::kFloat32), -1).to(q.scalar_type());
     return torch::matmul(att, v);
+#endif
 }
 
 torch::Tensor CausalLm::rotary(const torch::Tensor& x, int64_t T) const
@@ -446,7 +482,10 @@ torch::Tensor CausalLm::nll(const torch::Tensor& h, const torch::Tensor& targets
     auto flat = h.reshape({ -1, C });
     auto tg = targets.reshape({ -1 });
     auto W = lmHead();
-    const int64_t rows = std::max<int64_t>(64, (int64_t(1) << 22) / W.size(0));
+    // Logits are made a slice of rows at a time: 4M floats (16 MB) per slice on the CPU, 128M on a
+    // GPU, where small slices would leave it idle.
+    const int64_t budget = h.is_cuda() ? (int64_t(1) << 27) : (int64_t(1) << 22);
+    const int64_t rows = std::max<int64_t>(64, budget / W.size(0));
     std::vector<torch::Tensor> parts;
     for (int64_t s = 0; s < flat.size(0); s += rows) {
         int64_t n = std::min(rows, flat.size(0) - s);
@@ -457,6 +496,11 @@ torch::Tensor CausalLm::nll(const torch::Tensor& h, const torch::Tensor& targets
     return torch::cat(parts).view(targets.sizes());
 }
 
+int defaultBatchTokens(const CausalLm& model)
+{
+    return model.device().is_cuda() ? 65536 : 8192;
+}
+
 std::vector<TextLoss> scoreTexts(const CausalLm& model, const std::vector<std::string_view>& texts,
                                  const WindowOptions& opt, bool perToken)
 {
@@ -464,6 +508,7 @@ std::vector<TextLoss> scoreTexts(const CausalLm& model, const std::vector<std::s
     const LmConfig& c = model.config();
     const int W = std::clamp(opt.window > 0 ? opt.window : c.maxPositions, 2, c.maxPositions);
     const int S = std::clamp(opt.stride > 0 ? opt.stride : W / 2, 1, W - 1);
+    const int64_t batchTokens = opt.batchTokens > 0 ? opt.batchTokens : defaultBatchTokens(model);
 
     struct Job {
         size_t text;
@@ -498,7 +543,7 @@ std::vector<TextLoss> scoreTexts(const CausalLm& model, const std::vector<std::s
     for (size_t j0 = 0; j0 < jobs.size();) {
         const int64_t maxLen = jobs[j0].len; // sorted ascending: grow until the longest fits the budget
         size_t j1 = j0 + 1;
-        while (j1 < jobs.size() && int64_t(j1 - j0 + 1) * jobs[j1].len <= opt.batchTokens)
+        while (j1 < jobs.size() && int64_t(j1 - j0 + 1) * jobs[j1].len <= batchTokens)
             ++j1;
         const int64_t T = std::max(maxLen, jobs[j1 - 1].len);
         const int64_t B = int64_t(j1 - j0);

@@ -94,10 +94,14 @@ private:
 // first window where it is not among the first window-stride positions (so it has at least
 // window-stride tokens of context), as the Hugging Face perplexity guide does.
 // Windows of all texts are grouped by length into batches of about `batchTokens` tokens.
+// Tokens per forward batch when none is given: a GPU needs far bigger batches than a CPU core to
+// be busy (kernel launches dominate small ones).
+int defaultBatchTokens(const CausalLm& model);
+
 struct WindowOptions {
     int window = 0;          // 0: the model's maximum positions
     int stride = 0;          // 0: window / 2
-    int batchTokens = 8192;
+    int batchTokens = 0;     // 0: defaultBatchTokens(the model's device)
 };
 
 struct TextLoss {

@@ -19,7 +19,7 @@ struct LmOptions {
     std::string device = "cpu";
     int window = 0;            // 0: the model's context
     int stride = 0;            // 0: window / 2
-    int batchTokens = 8192;
+    int batchTokens = 0; // 0: 8192 on the CPU, 65536 on a GPU (lm::defaultBatchTokens)
     int torchThreads = 1;      // intra-op threads per scan worker (the scan runs one worker per core)
 };
 
@@ -33,6 +33,7 @@ std::string builtinLmDirectory();
 struct TokenLoss {
     std::string bytes;
     float nats;
+    int32_t id = -1; // the token's id in the model's vocabulary
 };
 
 // Per-token losses of `text` under the model the options select (loaded once per directory and

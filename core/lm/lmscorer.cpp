@@ -232,7 +232,7 @@ std::vector<TokenLoss> tokenLosses(const lm::CausalLm& model, std::string_view t
     auto losses = lm::scoreTexts(model, { text }, {}, true);
     const auto& per = losses.front().perToken;
     for (size_t i = 0; i < ids.size(); ++i)
-        out.push_back({ model.tokenText(ids[i]), i < per.size() ? per[i] : kMissing });
+        out.push_back({ model.tokenText(ids[i]), i < per.size() ? per[i] : kMissing, ids[i] });
     return out;
 }
 

@@ -3,10 +3,12 @@
 PyTorch eager in Python, side by side in one invocation (issue 4). Prints the BLAS libtorch runs on and a
 2048x2048 matmul figure first, because Debian's libtorch with reference BLAS is ~100x slower.
 
-usage: bench_lm.py CLI MODEL_DIR [--docs N] [--device cpu|cuda] [SHARD...]
+usage: bench_lm.py CLI MODEL_DIR [--docs N] [--device cpu|cuda:N] [--random LAYERS,HIDDEN,CONTEXT] [SHARD...]
 Default shards: ../shared/data/bench/*.jsonl.zst (N documents spread over them, default 2000).
 On a shared machine compare the CPU-time figures (both sides run single-threaded with --threads 1).
-Only GPT-2-architecture models (the built-in byte model or HF gpt2) are evaluated on the Python side.
+Only byte-level GPT-2 models (the built-in one) are evaluated on the Python side; --random writes a
+randomly initialised one of the given size into MODEL_DIR first (a GPU needs a bigger model than the
+built-in one to be busy). On a GPU both sides run in bfloat16 (the scorer's CUDA precision).
 """
 import argparse
 import glob
@@ -39,10 +41,45 @@ def load_safetensors(path):
     return out
 
 
+def write_random_byte_gpt2(d, layers, hidden, context):
+    """A byte-level GPT-2 with random weights in the built-in model's format (config.json, F16 safetensors)."""
+    os.makedirs(d, exist_ok=True)
+    cfg = {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "activation_function": "gelu_new",
+           "vocab_size": 257, "bos_token_id": 256, "eos_token_id": 256, "n_embd": hidden, "n_head": hidden // 64,
+           "n_inner": 4 * hidden, "n_layer": layers, "n_positions": context, "n_ctx": context,
+           "layer_norm_epsilon": 1e-5, "tie_word_embeddings": True, "shardscope_tokenizer": "bytes"}
+    json.dump(cfg, open(os.path.join(d, "config.json"), "w"), indent=1)
+    g = torch.Generator().manual_seed(0)
+    shapes = {"wte.weight": (257, hidden), "wpe.weight": (context, hidden), "ln_f.weight": (hidden,), "ln_f.bias": (hidden,)}
+    for i in range(layers):
+        p = f"h.{i}."
+        shapes.update({p + "ln_1.weight": (hidden,), p + "ln_1.bias": (hidden,), p + "ln_2.weight": (hidden,),
+                       p + "ln_2.bias": (hidden,), p + "attn.c_attn.weight": (hidden, 3 * hidden),
+                       p + "attn.c_attn.bias": (3 * hidden,), p + "attn.c_proj.weight": (hidden, hidden),
+                       p + "attn.c_proj.bias": (hidden,), p + "mlp.c_fc.weight": (hidden, 4 * hidden),
+                       p + "mlp.c_fc.bias": (4 * hidden,), p + "mlp.c_proj.weight": (4 * hidden, hidden),
+                       p + "mlp.c_proj.bias": (hidden,)})
+    header, blobs, off = {}, [], 0
+    for k, shape in shapes.items():
+        t = (1 + 0.02 * torch.randn(shape, generator=g)) if k.endswith("ln_1.weight") or k.endswith("ln_2.weight") \
+            or k == "ln_f.weight" else 0.02 * torch.randn(shape, generator=g)
+        b = t.to(torch.float16).numpy().tobytes()
+        header[k] = {"dtype": "F16", "shape": list(shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with open(os.path.join(d, "model.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        for b in blobs:
+            f.write(b)
+
+
 class Gpt2:
     def __init__(self, d, device):
         self.cfg = json.load(open(os.path.join(d, "config.json")))
-        self.w = {k: v.to(device) for k, v in load_safetensors(os.path.join(d, "model.safetensors")).items()}
+        dtype = torch.bfloat16 if str(device).startswith("cuda") else torch.float32
+        self.w = {k: v.to(device, dtype) for k, v in load_safetensors(os.path.join(d, "model.safetensors")).items()}
         self.C, self.H, self.L = self.cfg["n_embd"], self.cfg["n_head"], self.cfg["n_layer"]
         self.P = self.cfg["n_positions"]
         self.device = device
@@ -67,7 +104,7 @@ class Gpt2:
             h = h + F.gelu(m @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"], approximate="tanh") \
                 @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
         h = F.layer_norm(h, (C,), w["ln_f.weight"], w["ln_f.bias"], 1e-5)
-        logits = h @ w["wte.weight"].T
+        logits = (h @ w["wte.weight"].T).float()
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), ids[:, 1:].reshape(-1), reduction="none").view(B, T)
 
     def score(self, text):  # the scorer's definition: doc-start token, windows of P, stride P/2
@@ -116,7 +153,13 @@ def main():
     ap.add_argument("--docs", type=int, default=2000)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--cli-threads", type=int, default=0, help="scan threads of shardscope-cli (default: --threads)")
+    ap.add_argument("--random", default="", help="LAYERS,HIDDEN,CONTEXT: write a random byte GPT-2 into MODEL_DIR")
     a = ap.parse_args()
+    if a.random:
+        layers, hidden, context = (int(x) for x in a.random.split(","))
+        write_random_byte_gpt2(a.model, layers, hidden, context)
+        print(f"model: random byte GPT-2, {layers} layers, {hidden} hidden, context {context}")
     here = os.path.dirname(os.path.abspath(__file__))
     shards = a.shards or sorted(glob.glob(os.path.join(here, "../../../shared/data/bench/*.jsonl.zst")))
     torch.set_num_threads(a.threads)
@@ -144,17 +187,26 @@ def main():
             for i, t in enumerate(texts):
                 f.write(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n")
         tsv = os.path.join(tmp, "out.tsv")
+        # Start-up alone (process, libtorch, model load, CUDA context): one short document.
+        one = os.path.join(tmp, "one.jsonl")
+        with open(one, "w") as f:
+            f.write(json.dumps({"id": "0", "text": "Start-up."}) + "\n")
+        t0 = time.time()
+        subprocess.run([a.cli, "score", "--scorers", "lm_bpb", "--model", a.model, "--device", a.device, "--no-cache",
+                        "-q", "--threads", "1", "--tsv", tsv, one], check=True)
+        startup_s = time.time() - t0
         t0 = time.time()
         c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([a.cli, "score", "--scorers", "lm_bpb", "--model", a.model, "--device", a.device, "--no-cache",
-                        "-q", "--threads", str(a.threads), "--tsv", tsv, shard], check=True)
+                        "-q", "--threads", str(a.cli_threads or a.threads), "--tsv", tsv, shard], check=True)
         cpp_s = time.time() - t0
         c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpp_cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
         cpp = [float(l.split("\t")[-1]) for l in open(tsv).read().splitlines()[1:]]
     print(f"sample: {len(texts)} docs (every {step}th of the shards), {nbytes:,} bytes = tokens of the byte model")
     print(f"C++ shardscope-cli    : {nbytes / cpp_s:,.0f} tokens/s wall ({cpp_s:.1f} s), "
-          f"{nbytes / cpp_cpu:,.0f} tokens per CPU-second ({cpp_cpu:.1f} CPU s)")
+          f"{nbytes / cpp_cpu:,.0f} tokens per CPU-second ({cpp_cpu:.1f} CPU s); "
+          f"{nbytes / max(1e-3, cpp_s - startup_s):,.0f} tokens/s without the {startup_s:.1f} s start-up")
     m = Gpt2(a.model, a.device)
     t0 = time.time()
     p0 = time.process_time()
