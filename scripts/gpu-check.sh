@@ -88,7 +88,7 @@ MODEL="$ROOT/resources/models/byte-lm"
 export PREFIX CLI ROOT
 export -f build shards_rate
 
-step build 420 build
+step build 300 build
 if [[ " ${FAILED[*]} " == *" build "* ]] && grep -q "scaled_dot_product_attention" "$OUT/build.log"; then
     # A libtorch whose fused-attention signature differs: the plain attention path instead.
     FAILED=()
@@ -96,13 +96,13 @@ if [[ " ${FAILED[*]} " == *" build "* ]] && grep -q "scaled_dot_product_attentio
     step build-no-sdpa 300 build
 fi
 if [ -x "$CLI" ]; then
-    step transformers 240 python3 "$ROOT/tests/benchmarks/lm_vs_transformers.py" "$CLI" "$DATA/texts.jsonl" "$MODEL" \
+    step transformers 150 python3 "$ROOT/tests/benchmarks/lm_vs_transformers.py" "$CLI" "$DATA/texts.jsonl" "$MODEL" \
         "$DATA/models" /tmp/shardscope-hf --device cuda:0
-    step bench-builtin 200 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" "$MODEL" --device cuda:0 \
+    step bench-builtin 120 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" "$MODEL" --device cuda:0 \
         --docs 2000 --threads 1 --cli-threads 4 "$DATA"/bench/*.jsonl.zst
-    step bench-gpt2-768 240 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" /tmp/shardscope-random-768 \
+    step bench-gpt2-768 150 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" /tmp/shardscope-random-768 \
         --random 12,768,1024 --device cuda:0 --docs 600 --threads 1 --cli-threads 4 "$DATA"/bench/*.jsonl.zst
-    step shards 300 shards_rate "$DATA"/bench/*.jsonl.zst
+    step shards 120 shards_rate "$DATA"/bench/*.jsonl.zst
 fi
 echo "=== done ($(date +%T)); failed steps: ${FAILED[*]:-none}"
 [ ${#FAILED[@]} -eq 0 ]
