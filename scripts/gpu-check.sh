@@ -11,7 +11,8 @@
 #
 # usage: scripts/gpu-check.sh DATA OUT
 #   DATA: debs/ (Debian 12 packages: zlib1g-dev zlib1g libzstd-dev libzstd1 libsimdjson-dev libsimdjson14
-#         nlohmann-json3-dev libcli11-dev libxxhash-dev libxxhash0 pkgconf-bin libpkgconf3 zstd, unpacked into a
+#         nlohmann-json3-dev libcli11-dev libxxhash-dev libxxhash0 libutf8proc-dev libutf8proc2 pkgconf-bin libpkgconf3
+#         zstd, unpacked into a
 #         private prefix), bench/*.jsonl.zst, models/ (as ../shared/data/models), texts.jsonl
 #   OUT:  where the logs go
 # Each step logs to OUT/<step>.log and the script goes on after a failed step; the last lines say
@@ -96,7 +97,7 @@ if [[ " ${FAILED[*]} " == *" build "* ]] && grep -q "scaled_dot_product_attentio
     step build-no-sdpa 300 build
 fi
 if [ -x "$CLI" ]; then
-    step transformers 150 python3 "$ROOT/tests/benchmarks/lm_vs_transformers.py" "$CLI" "$DATA/texts.jsonl" "$MODEL" \
+    step transformers 240 python3 "$ROOT/tests/benchmarks/lm_vs_transformers.py" "$CLI" "$DATA/texts.jsonl" "$MODEL" \
         "$DATA/models" /tmp/shardscope-hf --device cuda:0
     step bench-builtin 120 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" "$MODEL" --device cuda:0 \
         --docs 2000 --threads 1 --cli-threads 4 "$DATA"/bench/*.jsonl.zst

@@ -4,9 +4,12 @@
 #include <pcre2.h>
 
 #include <nlohmann/json.hpp>
+#include <utf8proc.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <queue>
@@ -209,6 +212,7 @@ struct BpeTokenizer::Impl {
     std::array<int32_t, 256> byteId {}; // -1: none; byte-level: the token of each single byte; SentencePiece: <0xXX>
     Regex pretok;                       // byte-level only
     bool pretokGaps = false;            // a Split pattern with behavior "Isolated" keeps the gaps too
+    int normalForm = 0;                 // utf8proc options of the normalizer (NFC, NFKC...); 0: none
     Regex added;                        // added tokens, longest first; empty when none
     std::vector<int32_t> addedIds;      // parallel to the alternatives of `added`
     std::unordered_map<std::string, int32_t> addedByContent;
@@ -467,6 +471,34 @@ BpeTokenizer BpeTokenizer::fromHfJson(const std::string& path)
     };
     if (j.contains("pre_tokenizer"))
         visit(j["pre_tokenizer"], visit);
+
+    // Normalizer: Unicode normal forms through utf8proc; SentencePiece's Prepend/Replace of the space
+    // is what Kind::SentencePiece does anyway. Anything else would change ids silently: refused.
+    auto visitNorm = [&](const nlohmann::json& n, auto& self) -> void {
+        if (!n.is_object())
+            return;
+        const std::string nt = n.value("type", std::string());
+        if (nt == "Sequence") {
+            for (const auto& q : n.value("normalizers", nlohmann::json::array()))
+                self(q, self);
+        } else if (nt == "NFC") {
+            d.normalForm = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+        } else if (nt == "NFKC") {
+            d.normalForm = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+        } else if (nt == "NFD") {
+            d.normalForm = UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;
+        } else if (nt == "NFKD") {
+            d.normalForm = UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
+        } else if (nt == "Prepend" || nt == "Replace") {
+            if (byteLevel)
+                throw TokenizerError(path + ": normalizer '" + nt + "' with a ByteLevel pre-tokenizer is not supported");
+        } else if (!nt.empty()) {
+            throw TokenizerError(path + ": normalizer '" + nt + "' is not supported (NFC, NFKC, NFD, NFKD and "
+                                        "SentencePiece's Prepend/Replace are)");
+        }
+    };
+    if (j.contains("normalizer"))
+        visitNorm(j["normalizer"], visitNorm);
     d.kind = byteLevel ? Kind::ByteLevel : Kind::SentencePiece;
     d.byteFallback = model.value("byte_fallback", false);
 
@@ -556,8 +588,37 @@ BpeTokenizer BpeTokenizer::fromDirectory(const std::string& dir)
                                "or encoder.json + vocab.bpe)");
 }
 
+namespace {
+
+using Utf8procBuffer = std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)>;
+
+// `text` in the normal form `options` asks for, in `holder` when it changes (ASCII is in every
+// normal form already). Invalid UTF-8 is left as it is (then tokenized byte by byte).
+std::string_view normalForm(std::string_view text, int options, Utf8procBuffer& holder)
+{
+    if (!options || std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        return text;
+    utf8proc_uint8_t* dst = nullptr;
+    const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                            utf8proc_ssize_t(text.size()), &dst, utf8proc_option_t(options));
+    if (n < 0)
+        return text;
+    holder.reset(dst);
+    return std::string_view(reinterpret_cast<const char*>(dst), size_t(n));
+}
+
+} // namespace
+
+std::string BpeTokenizer::normalize(std::string_view text) const
+{
+    Utf8procBuffer holder(nullptr, &std::free);
+    return std::string(normalForm(text, d->normalForm, holder));
+}
+
 void BpeTokenizer::encode(std::string_view text, std::vector<int32_t>& out) const
 {
+    Utf8procBuffer holder(nullptr, &std::free);
+    text = normalForm(text, d->normalForm, holder);
     if (!d->added.code) {
         d->encodeSegment(text, out);
         return;

@@ -57,6 +57,10 @@ public:
     std::vector<int32_t> encode(std::string_view text) const;
     void encode(std::string_view text, std::vector<int32_t>& out) const;
 
+    // `text` as the tokenizer's normalizer leaves it (NFC for GPT-NeoX and Qwen2; unchanged without
+    // one): what decode(encode(text)) gives back.
+    std::string normalize(std::string_view text) const;
+
     // The bytes a token stands for (byte-level: exactly; SentencePiece: U+2581 shown as a space).
     std::string tokenBytes(int32_t id) const;
     std::string decode(const std::vector<int32_t>& ids) const;

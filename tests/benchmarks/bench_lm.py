@@ -155,7 +155,7 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--cli-threads", type=int, default=0, help="scan threads of shardscope-cli (default: --threads)")
     ap.add_argument("--random", default="", help="LAYERS,HIDDEN,CONTEXT: write a random byte GPT-2 into MODEL_DIR")
-    a = ap.parse_args()
+    a = ap.parse_intermixed_args()
     if a.random:
         layers, hidden, context = (int(x) for x in a.random.split(","))
         write_random_byte_gpt2(a.model, layers, hidden, context)
