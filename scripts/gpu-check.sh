@@ -7,7 +7,9 @@
 #      the CPU (float32) and the GPU (bf16);
 #   3. tests/benchmarks/bench_lm.py on the GPU: the built-in model and a random 12-layer, 768-wide byte
 #      GPT-2, shardscope-cli against the same weights in PyTorch eager, in one invocation;
-#   4. shardscope-cli scoring every shard given, on the GPU.
+#   4. shardscope-cli scoring every shard given, on the GPU;
+#   5. train-lm on the GPU (a reference model from one shard, 45 s), then scoring with it on the GPU.
+# STEPS="transformers bench shards train" (the default: all) picks steps after the build.
 #
 # usage: scripts/gpu-check.sh DATA OUT
 #   DATA: debs/ (Debian 12 packages: zlib1g-dev zlib1g libzstd-dev libzstd1 libsimdjson-dev libsimdjson14
@@ -68,6 +70,16 @@ build() {
     echo "The quick brown fox." | "$CLI" lm-tokens --device cuda:0 - | head -n 5
 }
 
+train_gpu() { # a reference model trained on the GPU, then used there
+    local shard=$1
+    "$CLI" train-lm -o /tmp/shardscope-ref --device cuda:0 --layers 4 --hidden 256 --heads 4 --context 256 \
+        --batch 64 --minutes 0.5 "$shard" || return 1
+    grep -E '"device"|"steps"|"heldout_bpb"|"tokens_seen"' /tmp/shardscope-ref/training.json
+    "$CLI" score --scorers lm_bpb --model /tmp/shardscope-ref --device cuda:0 --no-cache -q --tsv /tmp/ref.tsv \
+        "$DATA/texts.jsonl" || return 1
+    head -n 4 /tmp/ref.tsv
+}
+
 shards_rate() { # every shard scored on the GPU by the CLI alone
     local bytes start end
     bytes=$(for s in "$@"; do zstd -dc "$s"; done | python3 -c 'import json, sys
@@ -86,8 +98,10 @@ export PKG_CONFIG_PATH="$PREFIX/usr/lib/x86_64-linux-gnu/pkgconfig:$PREFIX/usr/s
 export PYTHONUNBUFFERED=1
 CLI="$ROOT/build/cuda/app/cli/shardscope-cli"
 MODEL="$ROOT/resources/models/byte-lm"
-export PREFIX CLI ROOT
-export -f build shards_rate
+export PREFIX CLI ROOT DATA
+export -f build shards_rate train_gpu
+STEPS=${STEPS:-transformers bench shards train}
+want() { [[ " $STEPS " == *" $1 "* ]]; }
 
 step build 300 build
 if [[ " ${FAILED[*]} " == *" build "* ]] && grep -q "scaled_dot_product_attention" "$OUT/build.log"; then
@@ -97,13 +111,14 @@ if [[ " ${FAILED[*]} " == *" build "* ]] && grep -q "scaled_dot_product_attentio
     step build-no-sdpa 300 build
 fi
 if [ -x "$CLI" ]; then
-    step transformers 240 python3 "$ROOT/tests/benchmarks/lm_vs_transformers.py" "$CLI" "$DATA/texts.jsonl" "$MODEL" \
+    want transformers && step transformers 240 python3 "$ROOT/tests/benchmarks/lm_vs_transformers.py" "$CLI" "$DATA/texts.jsonl" "$MODEL" \
         "$DATA/models" /tmp/shardscope-hf --device cuda:0
-    step bench-builtin 120 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" "$MODEL" --device cuda:0 \
+    want bench && step bench-builtin 120 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" "$MODEL" --device cuda:0 \
         --docs 2000 --threads 1 --cli-threads 4 "$DATA"/bench/*.jsonl.zst
-    step bench-gpt2-768 150 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" /tmp/shardscope-random-768 \
+    want bench && step bench-gpt2-768 150 python3 "$ROOT/tests/benchmarks/bench_lm.py" "$CLI" /tmp/shardscope-random-768 \
         --random 12,768,1024 --device cuda:0 --docs 600 --threads 1 --cli-threads 4 "$DATA"/bench/*.jsonl.zst
-    step shards 120 shards_rate "$DATA"/bench/*.jsonl.zst
+    want shards && step shards 120 shards_rate "$DATA"/bench/*.jsonl.zst
+    want train && step train 120 train_gpu "$DATA/bench/bench-0000.jsonl.zst"
 fi
 echo "=== done ($(date +%T)); failed steps: ${FAILED[*]:-none}"
 [ ${#FAILED[@]} -eq 0 ]

@@ -57,7 +57,6 @@ void addLmCommands(CLI::App& app)
     }
 
     static lm::TrainOptions t;
-    static std::string device = "cpu";
     auto* train = app.add_subcommand("train-lm", "Train a byte-level language model on shards (built-in or reference model)");
     train->add_option("shards", t.inputs, "Training shards or directories")->required()->check(CLI::ExistingPath);
     train->add_option("--out,-o", t.outDir, "Output model directory (config.json, model.safetensors, training.json)")
@@ -75,6 +74,8 @@ void addLmCommands(CLI::App& app)
     train->add_option("--lr", t.lr, "Peak learning rate")->capture_default_str();
     train->add_option("--seed", t.seed, "Random seed")->capture_default_str();
     train->add_option("--threads,-j", t.threads, "Torch threads (default: all cores)");
+    train->add_option("--device", t.device, "Where to train: auto (first GPU if any, else CPU), cpu, cuda or cuda:N")
+        ->capture_default_str();
     train->callback([] {
         t.log = [](const std::string& s) {
             std::fprintf(stderr, "%s\n", s.c_str());

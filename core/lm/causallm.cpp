@@ -164,13 +164,20 @@ int64_t LmConfig::parameterCount() const
     return int64_t(vocabSize) * c + int64_t(maxPositions) * c + layers * per + 2 * c;
 }
 
-std::shared_ptr<CausalLm> CausalLm::init(const LmConfig& config, uint64_t seed)
+std::shared_ptr<CausalLm> CausalLm::init(const LmConfig& config, uint64_t seed, const std::string& device)
 {
     if (config.arch != LmConfig::Arch::Gpt2)
         throw ModelError("training is implemented for the GPT-2 architecture only");
     torch::manual_seed(seed);
     auto m = std::make_shared<CausalLm>();
     m->m_config = config;
+    try {
+        m->m_device = torch::Device(resolveLmDevice(device));
+    } catch (const std::exception&) {
+        throw ModelError("device '" + device + "': expected auto, cpu, cuda or cuda:N");
+    }
+    if (m->m_device.is_cuda() && !torch::cuda::is_available())
+        throw ModelError("device '" + device + "': this libtorch has no CUDA, or no GPU is visible");
     const int64_t C = config.hidden, F = config.intermediate;
     const double projStd = 0.02 / std::sqrt(2.0 * config.layers);
     auto& w = m->m_w;
@@ -193,6 +200,9 @@ std::shared_ptr<CausalLm> CausalLm::init(const LmConfig& config, uint64_t seed)
     }
     w["ln_f.weight"] = torch::ones({ C });
     w["ln_f.bias"] = torch::zeros({ C });
+    // Drawn on the CPU (the same weights for a seed on every device), then moved; float32 for training.
+    for (auto& [n, t] : w)
+        t = t.to(m->m_device);
     return m;
 }
 

@@ -53,7 +53,7 @@ public:
     // device: "cpu", "cuda", "cuda:N". Weights are float32 on CPU, bfloat16 on CUDA.
     static std::shared_ptr<CausalLm> load(const std::string& dir, const std::string& device = "cpu");
     // A randomly initialised model (GPT-2 style init) for training.
-    static std::shared_ptr<CausalLm> init(const LmConfig& config, uint64_t seed);
+    static std::shared_ptr<CausalLm> init(const LmConfig& config, uint64_t seed, const std::string& device = "cpu");
 
     const LmConfig& config() const { return m_config; }
     const std::string& directory() const { return m_dir; }

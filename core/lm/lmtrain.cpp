@@ -151,14 +151,16 @@ TrainResult trainByteLm(const TrainOptions& o)
     cfg.maxPositions = o.context;
     cfg.byteTokenizer = true;
     cfg.bosId = 256;
-    auto model = CausalLm::init(cfg, o.seed);
+    auto model = CausalLm::init(cfg, o.seed, o.device);
+    const torch::Device device = model->device();
     std::vector<torch::Tensor> params;
     for (auto& [n, t] : model->weights()) {
         t.set_requires_grad(true);
         params.push_back(t);
     }
     say(o, fmt("model: %.0f layers, %.0f hidden, %.0f heads, context %.0f: %.2fM parameters", cfg.layers, cfg.hidden,
-               cfg.heads, cfg.maxPositions, double(cfg.parameterCount()) / 1e6));
+               cfg.heads, cfg.maxPositions, double(cfg.parameterCount()) / 1e6)
+               + " on " + device.str());
     torch::optim::AdamW opt(params, torch::optim::AdamWOptions(o.lr).betas({ 0.9, 0.95 }).weight_decay(0.01));
     std::mt19937_64 rng(o.seed);
     std::uniform_int_distribution<int64_t> pick(0, int64_t(stream.size()) - T - 2);
@@ -183,7 +185,7 @@ TrainResult trainByteLm(const TrainOptions& o)
         std::vector<torch::Tensor> rows;
         for (int b = 0; b < o.batch; ++b)
             rows.push_back(data.narrow(0, pick(rng), T + 1));
-        auto batch = torch::stack(rows);
+        auto batch = torch::stack(rows).to(device);
         auto h = model->hidden(batch.narrow(1, 0, T));
         auto loss = model->nll(h, batch.narrow(1, 1, T)).mean();
         opt.zero_grad();
@@ -224,7 +226,7 @@ TrainResult trainByteLm(const TrainOptions& o)
     fs::create_directories(o.outDir);
     std::map<std::string, torch::Tensor> out;
     for (auto& [n, t] : model->weights())
-        out[n] = o.halfPrecisionFile ? t.to(torch::kFloat16) : t;
+        out[n] = (o.halfPrecisionFile ? t.to(torch::kFloat16) : t).to(torch::kCPU).contiguous();
     nlohmann::json recipe = {
         { "tool", "shardscope-cli train-lm" },
         { "inputs", o.inputs },
@@ -238,6 +240,7 @@ TrainResult trainByteLm(const TrainOptions& o)
         { "seed", o.seed },
         { "minutes", o.minutes },
         { "max_steps", o.maxSteps },
+        { "device", device.str() },
         { "steps", res.steps },
         { "tokens_seen", res.tokensSeen },
         { "train_bytes", res.trainBytes },
