@@ -20,6 +20,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
+#include <memory>
+#include <stdexcept>
 
 namespace shardscope {
 
@@ -373,6 +375,43 @@ void DocumentViewer::updateMetadata()
         ++row;
     }
 
+    // Each rule bound to the corpus's columns, so `by` overrides (per language label) and "in" sets
+    // are judged as the filter itself judges them; a rule that cannot bind shows nothing.
+    std::vector<float> values(c.columnCount());
+    for (size_t col = 0; col < values.size(); ++col)
+        values[col] = c.scores(col)[d];
+    std::vector<std::unique_ptr<BoundRules>> bound;
+    for (const auto& r : m_rules) {
+        try {
+            bound.push_back(std::make_unique<BoundRules>(std::vector<FilterRule> { r }, c.columns(), true));
+        } catch (const std::invalid_argument&) {
+            bound.push_back(nullptr);
+        }
+    }
+    auto ruleText = [&](const BoundRules& br) -> QString {
+        const Bounds& b = br.boundsFor(0, values.data(), group);
+        const std::string key(br.key(0, values.data(), group));
+        const FilterRule& r = br.rule(0);
+        QString where;
+        if (r.overrides.count(key))
+            where = r.byGroup() ? tr(" (group %1)").arg(QString::fromStdString(key))
+                                : tr(" (%1 = %2)").arg(QString::fromStdString(r.by), QString::fromStdString(key));
+        if (b.disabled)
+            return tr("off") + where;
+        QStringList parts;
+        if (b.in) {
+            QStringList labels;
+            for (const auto& l : *b.in)
+                labels << QString::fromStdString(l);
+            parts << tr("in {%1}").arg(labels.join(QStringLiteral(", ")));
+        }
+        if (b.min)
+            parts << tr("≥ %1").arg(*b.min, 0, 'g', 5);
+        if (b.max)
+            parts << tr("≤ %1").arg(*b.max, 0, 'g', 5);
+        return parts.join(QStringLiteral(", ")) + where + (br.passes(0, values.data(), group) ? tr("  ✓") : tr("  ✗"));
+    };
+
     m_scores->setRowCount(int(c.columnCount()));
     for (size_t col = 0; col < c.columnCount(); ++col) {
         const auto& info = c.columns()[col];
@@ -394,23 +433,11 @@ void DocumentViewer::updateMetadata()
             if (const ColumnSummary* cs = m_summary->column(info.name); cs && !cs->empty())
                 pct = percentText(cs->percentileOf(v));
         m_scores->setItem(int(col), 2, new QTableWidgetItem(pct));
-        QString rule;
-        for (const auto& r : m_rules) {
-            if (r.column != info.name)
-                continue;
-            const Bounds& b = r.boundsFor(group);
-            if (b.disabled) {
-                rule = tr("off for this group");
-            } else {
-                QStringList parts;
-                if (b.min)
-                    parts << tr("≥ %1").arg(*b.min, 0, 'g', 5);
-                if (b.max)
-                    parts << tr("≤ %1").arg(*b.max, 0, 'g', 5);
-                rule = parts.join(QStringLiteral(", "));
-                rule += r.passes(v, group) ? tr("  ✓") : tr("  ✗");
-            }
-        }
+        QStringList ruleTexts;
+        for (const auto& br : bound)
+            if (br && br->evaluated(0) && br->rule(0).column == info.name)
+                ruleTexts << ruleText(*br);
+        const QString rule = ruleTexts.join(QStringLiteral("; "));
         auto* ruleItem = new QTableWidgetItem(rule);
         if (rule.endsWith(QChar(0x2717)))
             ruleItem->setForeground(QColor(0xc6, 0x28, 0x28));

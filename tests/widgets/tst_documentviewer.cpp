@@ -131,6 +131,53 @@ private Q_SLOTS:
         viewer.setRules({});
         QVERIFY(viewer.verdictText().contains(QStringLiteral("Kept")));
     }
+
+    // Issue 5 item 5: the score table's rule column judges a rule as the filter does, with the
+    // override for the document's label in a categorical `by` column and with "in" sets (it used
+    // to apply the group's bounds and ignore "in"). Real multilingual sentences, the categorical
+    // column text_dominant_script standing in for langid's lang.
+    void ruleColumnUsesLabelOverridesAndInSets()
+    {
+        const QString path = testhelpers::sharedData(QStringLiteral("fixtures/lang_sentences_75x10.jsonl"));
+        if (!QFileInfo::exists(path))
+            QSKIP("shared fixture missing");
+        auto corpus = testhelpers::scanCorpus({ path.toStdString() }, "zlib6,text_hygiene");
+        const int zc = corpus->columnIndex("zlib6"), sc = corpus->columnIndex("text_dominant_script");
+        QVERIFY(zc >= 0 && sc >= 0);
+        const auto& labels = corpus->columns()[size_t(sc)].categories;
+        const auto& script = corpus->scores(size_t(sc));
+        const std::string first = std::string(categoryLabel(labels, script[0]));
+        uint32_t other = 0;
+        while (other < corpus->size() && (isMissing(script[other]) || std::string(categoryLabel(labels, script[other])) == first))
+            ++other;
+        QVERIFY2(other < corpus->size(), "the fixture has more than one script");
+        const std::string otherLabel(categoryLabel(labels, script[other]));
+
+        FilterRule byScript; // passes everything, except the other script's override fails this document
+        byScript.column = "zlib6";
+        byScript.by = "text_dominant_script";
+        byScript.bounds.max = 1e9;
+        byScript.overrides[otherLabel].max = double(corpus->scores(size_t(zc))[other]) - 1e-4;
+        FilterRule inRule;
+        inRule.column = "text_dominant_script";
+        inRule.bounds.in = std::vector<std::string> { first };
+
+        DocumentViewer viewer;
+        viewer.setCorpus(corpus, std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields));
+        viewer.setRules({ byScript, inRule });
+        viewer.showDocument(other);
+        const QString zRule = viewer.scoreTable()->item(zc, 3)->text();
+        const QString sRule = viewer.scoreTable()->item(sc, 3)->text();
+        QVERIFY2(zRule.endsWith(QChar(0x2717)) && zRule.contains(QString::fromStdString(otherLabel)), qPrintable(zRule));
+        QVERIFY2(sRule.contains(QStringLiteral("in {") + QString::fromStdString(first)) && sRule.endsWith(QChar(0x2717)),
+                 qPrintable(sRule));
+        QVERIFY2(viewer.verdictText().contains(QStringLiteral("2 rule")), qPrintable(viewer.verdictText()));
+
+        viewer.showDocument(0); // the first script: base bounds of the zlib6 rule, and in the set
+        QVERIFY2(viewer.scoreTable()->item(zc, 3)->text().endsWith(QChar(0x2713)), qPrintable(viewer.scoreTable()->item(zc, 3)->text()));
+        QVERIFY(viewer.scoreTable()->item(sc, 3)->text().endsWith(QChar(0x2713)));
+        QVERIFY(viewer.verdictText().contains(QStringLiteral("Kept")));
+    }
 };
 
 QTEST_MAIN(TestDocumentViewer)
