@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/fetch-lid-model.sh   # lid.176.ftz for the langid scorer, before configure (CMake installs it)
+scripts/fetch-models.sh      # lid.176.ftz (langid) and the bad-words list (c4_badwords), before configure
 jobs=$(nproc)
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"

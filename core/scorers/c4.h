@@ -26,7 +26,8 @@
 // Sentence count deviation: datatrove counts the sentences of spaCy's sentencizer over spaCy tokens; we run
 // the sentencizer's rule over SpacyLike tokens (textsplit.h): a sentence ends after a token that is one of
 // its punct_chars (. ! ? and script equivalents), once a following token is neither punctuation nor such a
-// character. The bad-words rule (LDNOOBW list) is not implemented: the list is not available here.
+// character. The bad-words rule is its own scorer, c4_badwords (badwords.h): it needs the list that
+// set-up fetches.
 //
 // ---- dolma_c4: Dolma's c4_v1 tagger (python/dolma/taggers/c4.py) ----
 // lines = text.split("\n"); each line is lower-cased and stripped.

@@ -1,5 +1,6 @@
 #include "scorers/heuristics.h"
 
+#include "scorers/badwords.h"
 #include "scorers/c4.h"
 #include "scorers/fineweb.h"
 #include "scorers/gopher.h"
@@ -14,6 +15,7 @@ void registerHeuristicScorers(ScorerRegistry& registry)
     registry.add(&makeDolmaGopherScorer);
     registry.add(&makeC4Scorer);
     registry.add(&makeDolmaC4Scorer);
+    registry.add(&makeC4BadWordsScorer);
     registry.add(&makeFineWebScorer);
     registry.add(&makeTextHygieneScorer);
 }

@@ -1,4 +1,5 @@
 #include "langid.h"
+#include "scorers/assets.h"
 
 #include <fasttext/fasttext.h>
 
@@ -14,7 +15,6 @@
 #include <mutex>
 #include <streambuf>
 
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -25,15 +25,6 @@ namespace {
 constexpr const char* kModelName = "lid.176.ftz";
 constexpr const char* kLabelPrefix = "__label__";
 constexpr const char* kEos = "</s>";
-
-std::string exeDirectory()
-{
-    char buf[4096];
-    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return {};
-    return fs::path(std::string(buf, size_t(n))).parent_path().string();
-}
 
 // fastText's Dictionary::hash (FNV-1a over the bytes, each sign-extended as fastText does).
 inline uint32_t fnvStep(uint32_t h, char c)
@@ -317,29 +308,12 @@ public:
 
 std::vector<std::string> lidModelCandidates()
 {
-    if (const char* env = std::getenv("SHARDSCOPE_LID_MODEL"); env && *env)
-        return { env };
-    std::vector<std::string> out;
-    if (std::string exe = exeDirectory(); !exe.empty())
-        out.push_back((fs::path(exe) / "../share/shardscope/models" / kModelName).lexically_normal().string());
-#ifdef SHARDSCOPE_INSTALL_DATADIR
-    out.push_back(std::string(SHARDSCOPE_INSTALL_DATADIR) + "/shardscope/models/" + kModelName);
-#endif
-#ifdef SHARDSCOPE_SOURCE_DIR
-    out.push_back(std::string(SHARDSCOPE_SOURCE_DIR) + "/resources/models/lid176/" + kModelName);
-#endif
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+    return assetCandidates("SHARDSCOPE_LID_MODEL", kModelName, std::string("resources/models/lid176/") + kModelName);
 }
 
 std::string findLidModel()
 {
-    for (const auto& c : lidModelCandidates()) {
-        std::error_code ec;
-        if (fs::is_regular_file(c, ec))
-            return c;
-    }
-    return {};
+    return findAsset("SHARDSCOPE_LID_MODEL", kModelName, std::string("resources/models/lid176/") + kModelName);
 }
 
 std::shared_ptr<const LidModel> sharedLidModel()

@@ -1,6 +1,9 @@
 # The heuristic scorers (issue 5). Paths are relative to core/; the core library includes this file.
-# Link dependency: libxxhash (XXH3 for word, line and n-gram hashing).
+# Link dependencies: libxxhash (XXH3 for word, line and n-gram hashing); PCRE2 and utf8proc (the
+# bad-words regex and lower-casing; linked through core/lm/sources.cmake).
 set(SHARDSCOPE_HEURISTIC_SOURCES
+    scorers/assets.cpp
+    scorers/badwords.cpp
     scorers/c4.cpp
     scorers/fineweb.cpp
     scorers/gopher.cpp
