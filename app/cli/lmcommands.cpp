@@ -64,6 +64,16 @@ void addLmCommands(CLI::App& app)
     train->add_option("--heldout", t.heldout, "Held-out shards (default: every 20th training document)")
         ->check(CLI::ExistingPath);
     train->add_option("--text-field", t.textField, "Text field name or JSON pointer (default: text)");
+    train->add_option("--max-documents", t.maxDocuments, "Train on a sample of at most this many documents (0: all)")
+        ->capture_default_str();
+    train->add_option("--max-mb", t.maxMegabytes, "Train on a sample of at most this many MB of text (0: all)")
+        ->capture_default_str();
+    static std::string sample = "random";
+    train->add_option("--sample", sample,
+                      "With a limit: 'random' (a uniform sample of all documents; reads every shard) or 'first' "
+                      "(the first documents in input order)")
+        ->check(CLI::IsMember({ "random", "first" }))
+        ->capture_default_str();
     train->add_option("--layers", t.layers, "Transformer layers")->capture_default_str();
     train->add_option("--hidden", t.hidden, "Hidden size")->capture_default_str();
     train->add_option("--heads", t.heads, "Attention heads")->capture_default_str();
@@ -77,6 +87,7 @@ void addLmCommands(CLI::App& app)
     train->add_option("--device", t.device, "Where to train: auto (first GPU if any, else CPU), cpu, cuda or cuda:N")
         ->capture_default_str();
     train->callback([] {
+        t.randomSample = sample == "random";
         t.log = [](const std::string& s) {
             std::fprintf(stderr, "%s\n", s.c_str());
             std::fflush(stderr);

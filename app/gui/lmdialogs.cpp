@@ -3,6 +3,7 @@
 #include <lm/lmapi.h>
 #include <lm/lmtrain.h>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDialogButtonBox>
@@ -174,10 +175,10 @@ TrainLmDialog::TrainLmDialog(const QStringList& inputs, const QString& textField
     setWindowTitle(tr("Train Reference Model"));
     setObjectName(QStringLiteral("trainLmDialog"));
     auto* layout = new QVBoxLayout(this);
-    auto* text = new QLabel(tr("Trains a small byte-level language model on a sample of the open corpus (the first "
-                               "documents in shard order; every 20th is held out to measure it). Scoring with it "
-                               "then shows which documents look like this corpus (CCNet's reference-model approach): "
-                               "train it on text you want more of."),
+    auto* text = new QLabel(tr("Trains a small byte-level language model on a sample of the open corpus (every 20th "
+                               "document of it is held out to measure the model). Scoring with it then shows which "
+                               "documents look like this corpus (CCNet's reference-model approach): train it on text "
+                               "you want more of."),
                             this);
     text->setWordWrap(true);
     layout->addWidget(text);
@@ -223,6 +224,12 @@ TrainLmDialog::TrainLmDialog(const QStringList& inputs, const QString& textField
     outRow->addWidget(browse);
     form->addRow(tr("Documents (at most):"), m_maxDocs);
     form->addRow(tr("Text (at most):"), m_maxMb);
+    m_randomSample = new QCheckBox(tr("Random sample of the whole corpus (reads every shard; otherwise the first "
+                                      "documents in shard order)"),
+                                   this);
+    m_randomSample->setObjectName(QStringLiteral("randomSample"));
+    m_randomSample->setChecked(true);
+    form->addRow(tr("Sample:"), m_randomSample);
     form->addRow(tr("Time budget:"), m_minutes);
     form->addRow(tr("Steps (at most):"), m_steps);
     form->addRow(tr("Layers:"), m_layers);
@@ -337,7 +344,7 @@ void TrainLmDialog::setRunning(bool on)
     m_train->setEnabled(!on);
     m_cancel->setEnabled(on);
     m_close->setEnabled(true);
-    for (QWidget* w : std::initializer_list<QWidget*> { m_maxDocs, m_maxMb, m_minutes, m_steps, m_layers, m_hidden,
+    for (QWidget* w : std::initializer_list<QWidget*> { m_maxDocs, m_maxMb, m_randomSample, m_minutes, m_steps, m_layers, m_hidden,
                                                         m_heads, m_context, m_device, m_out })
         w->setEnabled(!on);
 }
@@ -363,6 +370,7 @@ void TrainLmDialog::startTraining()
     o.outDir = outputDirectory().toStdString();
     o.maxDocuments = m_maxDocs->value();
     o.maxMegabytes = m_maxMb->value();
+    o.randomSample = m_randomSample->isChecked();
     o.minutes = m_minutes->value();
     o.maxSteps = m_steps->value();
     o.layers = m_layers->value();

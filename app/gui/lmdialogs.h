@@ -93,6 +93,7 @@ private:
 
     QSpinBox* m_maxDocs = nullptr;
     QDoubleSpinBox* m_maxMb = nullptr;
+    QCheckBox* m_randomSample = nullptr;
     QDoubleSpinBox* m_minutes = nullptr;
     QSpinBox* m_steps = nullptr;
     QSpinBox* m_layers = nullptr;

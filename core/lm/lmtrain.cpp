@@ -41,6 +41,16 @@ public:
                 if (s->m_full)
                     return;
                 const ReadLimits& l = s->m_limits;
+                if (l.random) {
+                    if (l.stopRequested && l.stopRequested()) {
+                        s->m_full = true;
+                        if (s->onFull)
+                            s->onFull();
+                        return;
+                    }
+                    s->offer(text);
+                    return;
+                }
                 if ((l.maxDocuments > 0 && int64_t(s->m_out->size()) >= l.maxDocuments)
                     || (l.maxBytes > 0 && s->m_bytes >= l.maxBytes) || (l.stopRequested && l.stopRequested())) {
                     s->m_full = true;
@@ -55,12 +65,54 @@ public:
         return std::make_unique<W>(this);
     }
 
+    // Random mode: the kept documents, in input order.
+    void finish() const
+    {
+        if (!m_limits.random)
+            return;
+        std::vector<Entry> kept(m_heap.begin(), m_heap.end());
+        std::sort(kept.begin(), kept.end(), [](const Entry& a, const Entry& b) { return a.index < b.index; });
+        for (auto& e : kept)
+            m_out->push_back(std::move(e.text));
+        m_heap.clear();
+    }
+
 private:
+    struct Entry {
+        uint64_t key;
+        int64_t index;
+        std::string text;
+        bool operator<(const Entry& o) const { return key < o.key; } // max-heap on the key
+    };
+    // Keeps the documents with the smallest random keys that fit the limits: a uniform sample.
+    void offer(std::string_view text) const
+    {
+        const uint64_t key = m_rng();
+        const int64_t index = m_seen++;
+        const ReadLimits& l = m_limits;
+        if (!m_heap.empty() && ((l.maxDocuments > 0 && int64_t(m_heap.size()) >= l.maxDocuments)
+                                || (l.maxBytes > 0 && m_bytes + int64_t(text.size()) > l.maxBytes))
+            && key > m_heap.front().key)
+            return; // would be evicted at once
+        m_heap.push_back({ key, index, std::string(text) });
+        std::push_heap(m_heap.begin(), m_heap.end());
+        m_bytes += int64_t(text.size());
+        while (m_heap.size() > 1 && ((l.maxDocuments > 0 && int64_t(m_heap.size()) > l.maxDocuments)
+                                     || (l.maxBytes > 0 && m_bytes > l.maxBytes))) {
+            std::pop_heap(m_heap.begin(), m_heap.end());
+            m_bytes -= int64_t(m_heap.back().text.size());
+            m_heap.pop_back();
+        }
+    }
+
     std::vector<std::string>* m_out;
     ReadLimits m_limits;
     mutable std::mutex m_mutex;
     mutable int64_t m_bytes = 0;
     mutable bool m_full = false;
+    mutable std::vector<Entry> m_heap;
+    mutable std::mt19937_64 m_rng { m_limits.seed };
+    mutable int64_t m_seen = 0;
 };
 
 void say(const TrainOptions& o, const std::string& s)
@@ -95,6 +147,7 @@ std::vector<std::string> readShardTexts(const std::vector<std::string>& inputs, 
     ScanResult r = scan.run();
     for (const auto& e : r.errors())
         throw ModelError("reading training text: " + e);
+    collector->finish();
     return texts;
 }
 
@@ -108,7 +161,8 @@ TrainResult trainByteLm(const TrainOptions& o)
 
     auto stopped = [&o] { return o.stopRequested && o.stopRequested(); };
     TrainResult res;
-    ReadLimits limits { o.maxDocuments, int64_t(o.maxMegabytes * 1e6), o.stopRequested };
+    ReadLimits limits { o.maxDocuments, int64_t(o.maxMegabytes * 1e6), o.stopRequested,
+                        o.randomSample && (o.maxDocuments > 0 || o.maxMegabytes > 0), o.seed };
     std::vector<std::string> docs = readShardTexts(o.inputs, o.textField, limits);
     if (stopped()) {
         res.cancelled = true;
@@ -231,6 +285,9 @@ TrainResult trainByteLm(const TrainOptions& o)
         { "tool", "shardscope-cli train-lm" },
         { "inputs", o.inputs },
         { "heldout_inputs", o.heldout },
+        { "max_documents", o.maxDocuments },
+        { "max_megabytes", o.maxMegabytes },
+        { "sample", limits.random ? "random" : "first" },
         { "layers", o.layers },
         { "hidden", o.hidden },
         { "heads", o.heads },

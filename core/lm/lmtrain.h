@@ -22,10 +22,12 @@ struct TrainOptions {
     std::vector<std::string> inputs;    // shards (.jsonl[.gz|.zst]) or directories, read by the engine
     std::vector<std::string> heldout;   // held-out shards; empty: every 20th document of the inputs
     std::string textField = "text";
-    // A sample of the inputs: the first documents in input order, up to either limit (0: no limit).
-    // The held-out share (every 20th) is taken from this sample.
+    // A sample of the inputs, up to either limit (0: no limit): a uniform random sample of the
+    // documents (randomSample, which reads all of them) or the first ones in input order. The
+    // held-out share (every 20th) is taken from this sample.
     int64_t maxDocuments = 0;
     double maxMegabytes = 0;
+    bool randomSample = true;
     std::string outDir;
     int layers = 4, hidden = 256, heads = 4, context = 256;
     int batch = 16;
@@ -59,12 +61,16 @@ struct TrainResult {
 TrainResult trainByteLm(const TrainOptions& options);
 
 // Reads every document's text of the given shards with the engine's readers (any format the scan
-// reads), stopping early at a limit (0: none) or when stopRequested() says so. Single-threaded so
-// the order is the input order.
+// reads) up to the limits (0: none), or until stopRequested() says so. Single-threaded, texts in
+// input order. With `random`, the documents kept under the limits are a uniform random sample of
+// all of them (each gets a random key from `seed`; the smallest keys that fit the limits are kept),
+// which reads every shard; otherwise the first documents, and reading stops at the limit.
 struct ReadLimits {
     int64_t maxDocuments = 0;
     int64_t maxBytes = 0;
     std::function<bool()> stopRequested;
+    bool random = false;
+    uint64_t seed = 1;
 };
 std::vector<std::string> readShardTexts(const std::vector<std::string>& inputs, const std::string& textField,
                                         const ReadLimits& limits = {});

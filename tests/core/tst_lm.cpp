@@ -7,6 +7,7 @@
 // libtorch first: Qt's `slots` keyword macro breaks ATen's headers when Qt comes before them.
 #ifdef SHARDSCOPE_HAVE_TORCH
 #include "causallm.h"
+#include "lmtrain.h"
 #include "lmscorer.h"
 #include "scan.h"
 
@@ -239,6 +240,53 @@ private Q_SLOTS:
         worker->score("some text", out);
         QVERIFY(isMissing(out[0]) && isMissing(out[1]));
         setLmOptions({});
+    }
+
+    // The training sample (reference models on a user's corpus): "first" takes the first documents;
+    // "random" a uniform sample of all of them, in input order, within the document and byte limits.
+    void trainingSampleIsUniform()
+    {
+        const std::string shard = testutil::sharedData("fixtures/web_pages_wetlike_50.jsonl");
+        const auto all = lm::readShardTexts({ shard }, "text");
+        QCOMPARE(all.size(), size_t(50));
+        lm::ReadLimits first;
+        first.maxDocuments = 10;
+        const auto head = lm::readShardTexts({ shard }, "text", first);
+        QVERIFY(std::equal(head.begin(), head.end(), all.begin()) && head.size() == 10);
+
+        std::map<std::string, size_t> position;
+        for (size_t i = 0; i < all.size(); ++i)
+            position[all[i]] = i;
+        std::vector<int> picked(all.size(), 0);
+        const int rounds = 100;
+        for (int seed = 1; seed <= rounds; ++seed) {
+            lm::ReadLimits r;
+            r.maxDocuments = 10;
+            r.random = true;
+            r.seed = uint64_t(seed);
+            const auto sample = lm::readShardTexts({ shard }, "text", r);
+            QCOMPARE(sample.size(), size_t(10));
+            size_t last = 0;
+            for (size_t k = 0; k < sample.size(); ++k) {
+                QVERIFY(position.count(sample[k]));
+                const size_t p = position[sample[k]];
+                QVERIFY(k == 0 || p > last); // input order, no repeats
+                last = p;
+                ++picked[p];
+            }
+        }
+        // Each document is kept with probability 10/50: over 100 rounds ~20 times (binomial sd 4).
+        const auto [lo, hi] = std::minmax_element(picked.begin(), picked.end());
+        QVERIFY2(*lo >= 5 && *hi <= 40, qPrintable(QStringLiteral("%1..%2").arg(*lo).arg(*hi)));
+        QVERIFY(std::count(picked.begin() + 10, picked.end(), 0) == 0); // not only the first ones
+
+        lm::ReadLimits bytes; // a byte budget: the sample fits it
+        bytes.maxBytes = 60000;
+        bytes.random = true;
+        size_t total = 0;
+        for (const auto& t : lm::readShardTexts({ shard }, "text", bytes))
+            total += t.size();
+        QVERIFY2(total > 0 && total <= 60000, qPrintable(QString::number(total)));
     }
 #endif
 };
