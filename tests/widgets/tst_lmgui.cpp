@@ -18,6 +18,7 @@
 
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QCheckBox>
 #include <QScrollArea>
 #include <QSignalSpy>
 #include <QTableView>
@@ -155,6 +156,8 @@ private Q_SLOTS:
         const QString out = m_tmp.filePath(QStringLiteral("trained"));
         dlg.setOutputDirectory(out);
         QSignalSpy done(&dlg, &TrainLmDialog::trainingFinished);
+        QVERIFY(dlg.findChild<QCheckBox*>(QStringLiteral("randomSample"))->isChecked()); // a uniform sample by default
+        QVERIFY(dlg.grab().save(QStringLiteral(SHARDSCOPE_TEST_OUTPUT) + QStringLiteral("/tst_lmgui_train.png")));
         dlg.startTraining();
         QVERIFY(dlg.running());
         QVERIFY(testhelpers::signalled(done, 120000));
