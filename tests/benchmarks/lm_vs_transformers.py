@@ -61,7 +61,7 @@ def make_models(work, tokdir, builtin):
     m = transformers.GPT2LMHeadModel.from_pretrained(builtin)  # F16 weights, evaluated in float32 as ours
     out.append(("built-in byte GPT-2", builtin, m.float().eval(), lambda s: list(s.encode()), 256))
 
-    def save(name, model, tok_files, bos):
+    def save(name, model, tok_files):
         d = os.path.join(work, name)
         shutil.rmtree(d, ignore_errors=True)
         model.save_pretrained(d)  # safetensors
@@ -78,32 +78,28 @@ def make_models(work, tokdir, builtin):
     llama_tok = [(os.path.join(tokdir, "hf_tokenizer_json/llama.tokenizer.json"), "tokenizer.json")]
     T = transformers
 
+    def add(name, dirname, model, tokenizer, tok_files, bos):
+        t = hf_tokenizer(tokenizer, tokdir)
+        out.append((name, save(dirname, model, tok_files), model,
+                    lambda s, t=t: t.encode(s, add_special_tokens=False).ids, bos))
+
     cfg = T.GPT2Config(vocab_size=50257, n_positions=POSITIONS, n_embd=64, n_layer=2, n_head=4,
                        bos_token_id=50256, eos_token_id=50256)
-    torch.manual_seed(1)
-    m = randomise(T.GPT2LMHeadModel(cfg), 1).eval()
-    t = hf_tokenizer("gpt2", tokdir)
-    out.append(("gpt2 (random, BPE)", save("gpt2", m, gpt2_tok, 50256), m,
-                lambda s, t=t: t.encode(s, add_special_tokens=False).ids, 50256))
+    add("gpt2 (random, BPE)", "gpt2", randomise(T.GPT2LMHeadModel(cfg), 1).eval(), "gpt2", gpt2_tok, 50256)
 
     cfg = T.GPTNeoXConfig(vocab_size=50304, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
                           intermediate_size=256, max_position_embeddings=POSITIONS, rotary_pct=0.5,
                           rotary_emb_base=20000, use_parallel_residual=True, bos_token_id=0, eos_token_id=0,
                           tie_word_embeddings=False)
-    m = randomise(T.GPTNeoXForCausalLM(cfg), 2).eval()
-    t = hf_tokenizer("gpt-neox-20b", tokdir)
-    out.append(("gpt_neox (random, Pythia-style)", save("gpt_neox", m, neox_tok, 0), m,
-                lambda s, t=t: t.encode(s, add_special_tokens=False).ids, 0))
+    add("gpt_neox (random, Pythia-style)", "gpt_neox", randomise(T.GPTNeoXForCausalLM(cfg), 2).eval(), "gpt-neox-20b",
+        neox_tok, 0)
 
     # 32003: this tokenizer.json (from Dolma's tests) adds three tokens after LLaMA's 32000.
     cfg = T.LlamaConfig(vocab_size=32003, hidden_size=64, intermediate_size=172, num_hidden_layers=2,
                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=POSITIONS,
                         rope_theta=50000.0, rms_norm_eps=1e-5, bos_token_id=1, eos_token_id=2,
                         tie_word_embeddings=False)
-    m = randomise(T.LlamaForCausalLM(cfg), 3).eval()
-    t = hf_tokenizer("llama", tokdir)
-    out.append(("llama (random, GQA 4/2)", save("llama", m, llama_tok, 1), m,
-                lambda s, t=t: t.encode(s, add_special_tokens=False).ids, 1))
+    add("llama (random, GQA 4/2)", "llama", randomise(T.LlamaForCausalLM(cfg), 3).eval(), "llama", llama_tok, 1)
 
     cfg = T.Qwen2Config(vocab_size=50304, hidden_size=64, intermediate_size=172, num_hidden_layers=2,
                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=POSITIONS,
@@ -111,9 +107,7 @@ def make_models(work, tokdir, builtin):
                         tie_word_embeddings=True)
     m = randomise(T.Qwen2ForCausalLM(cfg), 4).eval()
     m.tie_weights()
-    t = hf_tokenizer("gpt-neox-20b", tokdir)
-    out.append(("qwen2 (random, biases, tied)", save("qwen2", m, neox_tok, 0), m,
-                lambda s, t=t: t.encode(s, add_special_tokens=False).ids, 0))
+    add("qwen2 (random, biases, tied)", "qwen2", m, "gpt-neox-20b", neox_tok, 0)
     return out
 
 
