@@ -1217,13 +1217,10 @@ bool MainWindow::saveFilterConfig(const QString& path, QString* error)
     }
 }
 
-bool MainWindow::exportIds(const QString& path, bool kept, QString* error)
+QFuture<QString> MainWindow::exportIds(const QString& path, bool kept)
 {
-    if (!m_corpus) {
-        if (error)
-            *error = tr("no corpus is open");
-        return false;
-    }
+    if (!m_corpus)
+        return QtFuture::makeReadyFuture(tr("no corpus is open"));
     if (m_keep.size() != m_corpus->size())
         reevaluate();
     std::string out;
@@ -1233,14 +1230,14 @@ bool MainWindow::exportIds(const QString& path, bool kept, QString* error)
         out += m_corpus->idOf(i);
         out += '\n';
     }
-    try {
-        writeFileAtomically(path.toStdString(), out);
-        return true;
-    } catch (const std::exception& e) {
-        if (error)
-            *error = QString::fromStdString(e.what());
-        return false;
-    }
+    return QtConcurrent::run([file = path.toStdString(), out = std::move(out)]() -> QString {
+        try {
+            writeFileAtomically(file, out);
+            return {};
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1298,9 +1295,15 @@ void MainWindow::exportIdsDialog(bool kept)
         kept ? QStringLiteral("kept-ids.txt") : QStringLiteral("dropped-ids.txt"), tr("Text files (*.txt)"));
     if (path.isEmpty())
         return;
-    QString error;
-    if (!exportIds(path, kept, &error))
-        showMessage(tr("Export Ids"), error, true);
+    statusBar()->showMessage(tr("Writing %1…").arg(path));
+    exportIds(path, kept).then(this, [this, path](const QString& error) {
+        if (!error.isEmpty()) {
+            statusBar()->clearMessage();
+            showMessage(tr("Export Ids"), error, true);
+        } else {
+            statusBar()->showMessage(tr("Saved %1").arg(path), 10000);
+        }
+    });
 }
 
 void MainWindow::exportPlotDialog(QWidget* plotOwner, const QString& name)

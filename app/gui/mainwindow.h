@@ -12,6 +12,7 @@
 #include <thresholdpanel.h>
 
 #include <QElapsedTimer>
+#include <QFuture>
 #include <QMainWindow>
 #include <QPointer>
 #include <QTimer>
@@ -72,8 +73,9 @@ public:
     // Filter rules as a config in the engine's format, and back.
     bool loadFilterConfig(const QString& path, QString* error = nullptr);
     bool saveFilterConfig(const QString& path, QString* error = nullptr);
-    // One id per line, written atomically.
-    bool exportIds(const QString& path, bool kept, QString* error = nullptr);
+    // One id per line, written atomically off the GUI thread (the list is gathered here, so a scan
+    // still appending to the corpus is no hazard). The future's result: "" or the error.
+    QFuture<QString> exportIds(const QString& path, bool kept);
 
     // For tests and the benchmarks.
     bool scanRunning() const { return m_scan->running(); }

@@ -200,8 +200,9 @@ private Q_SLOTS:
         QVERIFY(w.loadFilterConfig(cfg));
         const QString kept = m_tmp.filePath(QStringLiteral("kept.txt"));
         const QString dropped = m_tmp.filePath(QStringLiteral("dropped.txt"));
-        QVERIFY(w.exportIds(kept, true));
-        QVERIFY(w.exportIds(dropped, false));
+        QCOMPARE(w.exportIds(kept, true).result(), QString()); // written off the GUI thread
+        QCOMPARE(w.exportIds(dropped, false).result(), QString());
+        QVERIFY(!w.exportIds(m_tmp.filePath(QStringLiteral("no-such-dir/x.txt")), true).result().isEmpty());
         const QStringList k = readLines(kept), d = readLines(dropped);
         QCOMPARE(uint64_t(k.size()), w.counts().total.kept);
         QCOMPARE(uint64_t(d.size()), w.counts().total.dropped());
