@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 namespace shardscope {
@@ -30,6 +31,16 @@ std::string exeDir()
     if (n <= 0)
         return {};
     return std::filesystem::path(std::string(buf, size_t(n))).parent_path().string();
+}
+
+// Debian's libtorch multiplies matrices in the system BLAS; OpenBLAS's pthread build keeps its own
+// thread pool and ignores torch::set_num_threads, so each scan worker's matmuls would fan out over
+// every core (N workers x N threads). Its setter is looked up at run time: other BLAS builds have none.
+void limitBlasThreads(int threads)
+{
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+        set(threads);
 }
 
 // Splits a huge text into pieces cut after whitespace so each can be scored on its own.
@@ -164,8 +175,10 @@ public:
             static std::once_flag once;
             std::call_once(once, [&] { std::fprintf(stderr, "error: lm scorer: %s (lm columns left missing)\n", e.what()); });
         }
-        if (o.torchThreads > 0)
+        if (o.torchThreads > 0) {
             torch::set_num_threads(o.torchThreads);
+            limitBlasThreads(o.torchThreads);
+        }
         return std::make_unique<LmWorker>(std::move(model), o);
     }
 };
