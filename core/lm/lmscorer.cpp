@@ -33,16 +33,6 @@ std::string exeDir()
     return std::filesystem::path(std::string(buf, size_t(n))).parent_path().string();
 }
 
-// Debian's libtorch multiplies matrices in the system BLAS; OpenBLAS's pthread build keeps its own
-// thread pool and ignores torch::set_num_threads, so each scan worker's matmuls would fan out over
-// every core (N workers x N threads). Its setter is looked up at run time: other BLAS builds have none.
-void limitBlasThreads(int threads)
-{
-    using SetThreads = void (*)(int);
-    if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-        set(threads);
-}
-
 // Splits a huge text into pieces cut after whitespace so each can be scored on its own.
 std::vector<std::string_view> pieces(std::string_view text)
 {
@@ -175,10 +165,8 @@ public:
             static std::once_flag once;
             std::call_once(once, [&] { std::fprintf(stderr, "error: lm scorer: %s (lm columns left missing)\n", e.what()); });
         }
-        if (o.torchThreads > 0) {
-            torch::set_num_threads(o.torchThreads);
-            limitBlasThreads(o.torchThreads);
-        }
+        if (o.torchThreads > 0)
+            setComputeThreads(o.torchThreads);
         return std::make_unique<LmWorker>(std::move(model), o);
     }
 };
@@ -236,6 +224,17 @@ std::shared_ptr<const lm::CausalLm> loadSelectedLm()
 void registerLmScorers(ScorerRegistry& r)
 {
     r.add([]() -> std::unique_ptr<Scorer> { return std::make_unique<LmScorer>(); });
+}
+
+void setComputeThreads(int threads)
+{
+    torch::set_num_threads(threads);
+    // Debian's libtorch multiplies matrices in the system BLAS; without this each scan worker's small
+    // matmuls would fan out over every core (N workers x N threads). The setter is looked up at run
+    // time: other BLAS builds have none.
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+        set(threads);
 }
 
 std::vector<TokenLoss> tokenLosses(const lm::CausalLm& model, std::string_view text)

@@ -34,4 +34,8 @@ void registerLmScorers(ScorerRegistry& r);
 // Per-token losses of a text under `model` (see lmapi.h for TokenLoss).
 std::vector<TokenLoss> tokenLosses(const lm::CausalLm& model, std::string_view text);
 
+// Sets torch's intra-op threads and, where the BLAS is OpenBLAS's pthread build (which keeps its own
+// pool and ignores torch's setting), OpenBLAS's threads too. Process-wide, like both settings.
+void setComputeThreads(int threads);
+
 } // namespace shardscope

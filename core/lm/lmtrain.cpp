@@ -2,6 +2,7 @@
 
 #include "causallm.h"
 #include "docindex.h"
+#include "lmscorer.h"
 #include "scan.h"
 
 #include <torch/torch.h>
@@ -14,6 +15,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <thread>
 
 namespace shardscope::lm {
 
@@ -154,8 +156,8 @@ std::vector<std::string> readShardTexts(const std::vector<std::string>& inputs, 
 TrainResult trainByteLm(const TrainOptions& o)
 {
     namespace fs = std::filesystem;
-    if (o.threads > 0)
-        torch::set_num_threads(o.threads);
+    // All cores unless told otherwise (a scan in the same process may have pinned them to one).
+    setComputeThreads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
 

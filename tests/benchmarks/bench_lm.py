@@ -23,7 +23,15 @@ import sys
 import tempfile
 import time
 
-import torch
+# OpenBLAS's pthread build ignores torch.set_num_threads: give the Python side the same BLAS thread
+# count the C++ scorer sets (openblas_set_num_threads), before torch loads it.
+for _i, _a in enumerate(sys.argv):
+    if _a == "--threads" and _i + 1 < len(sys.argv):
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", sys.argv[_i + 1])
+    elif _a.startswith("--threads="):
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", _a.split("=", 1)[1])
+
+import torch  # noqa: E402
 
 
 def load_safetensors(path):
