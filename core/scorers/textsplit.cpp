@@ -675,49 +675,52 @@ void lowerForAsciiMatch(std::string_view s, std::string& out)
 }
 
 namespace {
-struct TokenCache {
+// Which text a per-thread cache holds: the same bytes at the same address (the scorers of one
+// document share the cached split; a new document, even at a reused address, differs in hash).
+struct CachedText {
     const char* data = nullptr;
     size_t size = 0;
     uint64_t hash = 0;
     bool valid = false;
+    // True when `text` is the cached one; otherwise remembers it and returns false.
+    bool holds(std::string_view text)
+    {
+        const uint64_t h = XXH3_64bits(text.data(), text.size());
+        if (valid && data == text.data() && size == text.size() && hash == h)
+            return true;
+        data = text.data();
+        size = text.size();
+        hash = h;
+        valid = true;
+        return false;
+    }
+};
+
+struct TokenCache {
+    CachedText key;
     SpacyLikeSplitter splitter;
     std::vector<Token> tokens;
+};
+
+struct LineCache {
+    CachedText key;
+    std::vector<SplitLine> lines;
+    CountTable seen;
 };
 } // namespace
 
 const std::vector<Token>& spacyLikeTokens(std::string_view text)
 {
     thread_local TokenCache cache;
-    const uint64_t h = XXH3_64bits(text.data(), text.size());
-    if (!(cache.valid && cache.data == text.data() && cache.size == text.size() && cache.hash == h)) {
+    if (!cache.key.holds(text))
         cache.splitter.split(text, cache.tokens);
-        cache.data = text.data();
-        cache.size = text.size();
-        cache.hash = h;
-        cache.valid = true;
-    }
     return cache.tokens;
 }
-
-} // namespace shardscope
-
-namespace shardscope {
-namespace {
-struct LineCache {
-    const char* data = nullptr;
-    size_t size = 0;
-    uint64_t hash = 0;
-    bool valid = false;
-    std::vector<SplitLine> lines;
-    CountTable seen;
-};
-} // namespace
 
 const std::vector<SplitLine>& newlinePieces(std::string_view text)
 {
     thread_local LineCache cache;
-    const uint64_t h = XXH3_64bits(text.data(), text.size());
-    if (cache.valid && cache.data == text.data() && cache.size == text.size() && cache.hash == h)
+    if (cache.key.holds(text))
         return cache.lines;
     cache.lines.clear();
     cache.seen.reset(text.size() / 32 + 8);
@@ -730,10 +733,6 @@ const std::vector<SplitLine>& newlinePieces(std::string_view text)
         l.first = cache.seen.add(XXH3_64bits(line.data(), line.size()), index).first;
         cache.lines.push_back(l);
     });
-    cache.data = text.data();
-    cache.size = text.size();
-    cache.hash = h;
-    cache.valid = true;
     return cache.lines;
 }
 
