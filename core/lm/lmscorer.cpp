@@ -1,5 +1,7 @@
 #include "lmscorer.h"
 
+#include "scorers/assets.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include <mutex>
 
 #include <dlfcn.h>
-#include <unistd.h>
 
 namespace shardscope {
 
@@ -23,15 +24,6 @@ std::map<std::string, std::shared_ptr<const lm::CausalLm>> g_models;
 constexpr size_t kPieceLimit = 4u << 20;
 constexpr size_t kPieceSize = 1u << 20;
 constexpr size_t kGroupBytes = 2u << 20;   // text per scoreTexts call
-
-std::string exeDir()
-{
-    char buf[4096];
-    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return {};
-    return std::filesystem::path(std::string(buf, size_t(n))).parent_path().string();
-}
 
 // Splits a huge text into pieces cut after whitespace so each can be scored on its own.
 std::vector<std::string_view> pieces(std::string_view text)
@@ -144,15 +136,9 @@ public:
     int version() const override
     {
         LmOptions o = lmOptions();
-        std::string dir = o.modelDir.empty() ? builtinLmDirectory() : o.modelDir;
-        std::string id = dir;
-        std::error_code ec;
-        auto w = std::filesystem::path(dir) / "model.safetensors";
-        id += ":" + std::to_string(std::filesystem::file_size(w, ec));
-        auto t = std::filesystem::last_write_time(w, ec);
-        id += ":" + std::to_string(t.time_since_epoch().count()) + ":" + std::to_string(o.window) + ":"
-            + std::to_string(o.stride);
-        return int(std::hash<std::string> {}(id) & 0x3FFFFFFF) | 1;
+        const std::string dir = o.modelDir.empty() ? builtinLmDirectory() : o.modelDir;
+        return fileVersion((std::filesystem::path(dir) / "model.safetensors").string(),
+                           std::to_string(o.window) + ":" + std::to_string(o.stride));
     }
     bool needsModel() const override { return true; }
     std::unique_ptr<ScorerWorker> makeWorker() const override
@@ -190,15 +176,9 @@ std::string builtinLmDirectory()
     namespace fs = std::filesystem;
     if (const char* env = std::getenv("SHARDSCOPE_BUILTIN_MODEL"); env && *env)
         return env;
-    std::vector<fs::path> candidates;
-    std::string exe = exeDir();
-    if (!exe.empty())
-        candidates.push_back(fs::path(exe) / "../share/shardscope/models/byte-lm");
-#ifdef SHARDSCOPE_SOURCE_DIR
-    candidates.push_back(fs::path(SHARDSCOPE_SOURCE_DIR) / "resources/models/byte-lm");
-#endif
-    for (const auto& c : candidates)
-        if (fs::exists(c / "model.safetensors"))
+    // The install prefix's copy is looked for too (the one `cmake --install` puts there).
+    for (const auto& c : assetCandidates("SHARDSCOPE_BUILTIN_MODEL", "byte-lm", "resources/models/byte-lm"))
+        if (fs::exists(fs::path(c) / "model.safetensors"))
             return fs::weakly_canonical(c).string();
     return {};
 }

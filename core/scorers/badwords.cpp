@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -20,8 +19,6 @@
 namespace shardscope {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr const char* kEnv = "SHARDSCOPE_BADWORDS";
 constexpr const char* kInstalled = "badwords/en.json";
@@ -254,13 +251,7 @@ public:
                    "English LDNOOBW list (naughty-words 1.2.0 en.json); datatrove C4BadWordsFilter (C4: drop if >= 1)",
                    {} } };
     }
-    int version() const override
-    {
-        const std::string path = findBadWordsList();
-        std::error_code ec;
-        const std::string id = path + ":" + std::to_string(fs::file_size(path, ec));
-        return int(std::hash<std::string> {}(id) & 0x3FFFFFFF) | 1;
-    }
+    int version() const override { return fileVersion(findBadWordsList()); }
     bool needsModel() const override { return true; }
     bool includedInAll() const override { return !findBadWordsList().empty(); }
     std::string unavailableReason() const override

@@ -274,14 +274,7 @@ public:
         return cols;
     }
     // Scores depend on the model file: another file (or a re-fetched one) rescoring cached corpora.
-    int version() const override
-    {
-        const std::string path = findLidModel();
-        std::error_code ec;
-        std::string id = path + ":" + std::to_string(fs::file_size(path, ec));
-        id += ":" + std::to_string(fs::last_write_time(path, ec).time_since_epoch().count());
-        return int(std::hash<std::string> {}(id) & 0x3FFFFFFF) | 1;
-    }
+    int version() const override { return fileVersion(findLidModel()); }
     bool needsModel() const override { return true; }
     bool includedInAll() const override { return !findLidModel().empty(); }
     std::string unavailableReason() const override
