@@ -21,7 +21,6 @@
 
 #include <cmath>
 #include <memory>
-#include <stdexcept>
 
 namespace shardscope {
 
@@ -380,14 +379,7 @@ void DocumentViewer::updateMetadata()
     std::vector<float> values(c.columnCount());
     for (size_t col = 0; col < values.size(); ++col)
         values[col] = c.scores(col)[d];
-    std::vector<std::unique_ptr<BoundRules>> bound;
-    for (const auto& r : m_rules) {
-        try {
-            bound.push_back(std::make_unique<BoundRules>(std::vector<FilterRule> { r }, c.columns(), true));
-        } catch (const std::invalid_argument&) {
-            bound.push_back(nullptr);
-        }
-    }
+    const auto bound = FilterEvaluator::bindEach(m_rules, c.columns());
     auto ruleText = [&](const BoundRules& br) -> QString {
         const Bounds& b = br.boundsFor(0, values.data(), group);
         const std::string key(br.key(0, values.data(), group));

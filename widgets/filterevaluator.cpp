@@ -67,14 +67,10 @@ Resolved resolve(const std::vector<FilterRule>& rules, const CorpusData& corpus,
     evaluated.assign(rules.size(), false);
     const auto& names = corpus.groupNames();
     constexpr float inf = std::numeric_limits<float>::infinity();
+    auto bound = FilterEvaluator::bindEach(rules, corpus.columns());
     for (size_t r = 0; r < rules.size(); ++r) {
-        std::unique_ptr<BoundRules> br;
-        try {
-            br = std::make_unique<BoundRules>(std::vector<FilterRule> { rules[r] }, corpus.columns(), true);
-        } catch (const std::invalid_argument&) {
-            continue;
-        }
-        if (!br->evaluated(0))
+        std::unique_ptr<BoundRules> br = std::move(bound[r]);
+        if (!br || !br->evaluated(0))
             continue;
         evaluated[r] = true;
         const FilterRule& rule = br->rule(0);
@@ -412,6 +408,21 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
     return true;
 }
 
+std::vector<std::unique_ptr<BoundRules>> FilterEvaluator::bindEach(const std::vector<FilterRule>& rules,
+                                                                  const std::vector<ColumnInfo>& columns)
+{
+    std::vector<std::unique_ptr<BoundRules>> out;
+    out.reserve(rules.size());
+    for (const FilterRule& r : rules) {
+        try {
+            out.push_back(std::make_unique<BoundRules>(std::vector<FilterRule> { r }, columns, true));
+        } catch (const std::invalid_argument&) {
+            out.push_back(nullptr);
+        }
+    }
+    return out;
+}
+
 std::vector<std::string> FilterEvaluator::reasons(const CorpusData& corpus, size_t doc) const
 {
     std::vector<std::string> out;
@@ -421,14 +432,8 @@ std::vector<std::string> FilterEvaluator::reasons(const CorpusData& corpus, size
     std::vector<float> row(corpus.columnCount());
     for (size_t c = 0; c < row.size(); ++c)
         row[c] = corpus.scores(c)[doc];
-    for (const FilterRule& r : m_rules) {
-        std::unique_ptr<BoundRules> br;
-        try {
-            br = std::make_unique<BoundRules>(std::vector<FilterRule> { r }, corpus.columns(), true);
-        } catch (const std::invalid_argument&) {
-            continue;
-        }
-        if (!br->evaluated(0) || br->passes(0, row.data(), group))
+    for (const auto& br : bindEach(m_rules, corpus.columns())) {
+        if (!br || !br->evaluated(0) || br->passes(0, row.data(), group))
             continue;
         const FilterRule& rule = br->rule(0);
         const Bounds& b = br->boundsFor(0, row.data(), group);

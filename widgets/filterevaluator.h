@@ -15,6 +15,7 @@
 #include <filterconfig.h>
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -72,6 +73,11 @@ public:
 
     // Why a document is dropped: one line per failing rule, e.g. "zlib6 = 0.181 < min 0.25".
     std::vector<std::string> reasons(const CorpusData& corpus, size_t doc) const;
+
+    // Each rule bound on its own to `columns` (missing columns allowed), so one broken rule ("in" on
+    // a numeric column, `by` on a non-categorical one) is skipped alone: nullptr in its place.
+    static std::vector<std::unique_ptr<BoundRules>> bindEach(const std::vector<FilterRule>& rules,
+                                                             const std::vector<ColumnInfo>& columns);
 
     // Dropped documents (keep == 0), in document order.
     static std::vector<uint32_t> dropped(const std::vector<uint8_t>& keep);
