@@ -43,21 +43,18 @@ public:
                 if (s->m_full)
                     return;
                 const ReadLimits& l = s->m_limits;
-                if (l.random) {
-                    if (l.stopRequested && l.stopRequested()) {
-                        s->m_full = true;
-                        if (s->onFull)
-                            s->onFull();
-                        return;
-                    }
-                    s->offer(text);
-                    return;
-                }
-                if ((l.maxDocuments > 0 && int64_t(s->m_out->size()) >= l.maxDocuments)
-                    || (l.maxBytes > 0 && s->m_bytes >= l.maxBytes) || (l.stopRequested && l.stopRequested())) {
+                // The first documents: reading ends at a limit. A random sample reads everything.
+                const bool limitReached = !l.random
+                    && ((l.maxDocuments > 0 && int64_t(s->m_out->size()) >= l.maxDocuments)
+                        || (l.maxBytes > 0 && s->m_bytes >= l.maxBytes));
+                if (limitReached || (l.stopRequested && l.stopRequested())) {
                     s->m_full = true;
                     if (s->onFull)
                         s->onFull();
+                    return;
+                }
+                if (l.random) {
+                    s->offer(text);
                     return;
                 }
                 s->m_out->emplace_back(text);
