@@ -1,6 +1,7 @@
 #include "scorers/badwords.h"
 
 #include "scorers/assets.h"
+#include "scorers/bytescan.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -9,12 +10,13 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
-#include <unordered_map>
 
 namespace shardscope {
 
@@ -23,6 +25,11 @@ namespace {
 constexpr const char* kEnv = "SHARDSCOPE_BADWORDS";
 constexpr const char* kInstalled = "badwords/en.json";
 constexpr const char* kSource = "resources/models/badwords/en.json";
+
+inline bool isAsciiWordByte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c >= 'A' && c <= 'Z');
+}
 
 // The compiled regex of one list file, shared by every worker (match data is per worker).
 class BadWordsRegex {
@@ -80,43 +87,102 @@ public:
         auto out = std::shared_ptr<BadWordsRegex>(new BadWordsRegex);
         out->m_re = re;
         out->m_words = ordered.size();
-        out->m_prefix.assign(256 * 257, 0);
-        auto add = [&](unsigned key, const std::string& w) {
-            out->m_prefix[key] = 1;
-            out->m_buckets[key].push_back(w);
-        };
+        size_t slots = 64;
+        while (slots < 4 * ordered.size())
+            slots *= 2;
+        out->m_heads.assign(slots, Head{});
         for (const auto& w : ordered) {
-            const unsigned b0 = static_cast<unsigned char>(w[0]);
-            if (w.size() >= 2)
-                add(b0 * 257 + static_cast<unsigned char>(w[1]), w);
-            else
-                for (unsigned b1 = 0; b1 <= 256; ++b1)
-                    add(b0 * 257 + b1, w);
+            size_t k = 0;
+            while (k < w.size() && isAsciiWordByte(static_cast<unsigned char>(w[k])))
+                ++k;
+            if (k == 0) { // starts with a character that is not an ASCII word byte: compared in place
+                out->m_odd.push_back(w);
+                out->m_oddFirst[static_cast<unsigned char>(w[0])] = 1;
+                continue;
+            }
+            out->addHead(std::string_view(w).substr(0, k));
         }
         return out;
     }
     ~BadWordsRegex() { pcre2_code_free(m_re); }
     const pcre2_code* code() const { return m_re; }
     size_t words() const { return m_words; }
-    // Whether some word occurs in `text` at p.
-    bool wordAt(std::string_view text, size_t p) const
+
+    // Whether the run of ASCII word bytes t[p, q) (maximal: t[q] is not one) is the leading run of some
+    // word. A word w can only match the regex at p if its leading run of ASCII word bytes S equals this run:
+    // if w == S, the (?:\W|$) after it needs t[p + |S|] to be no ASCII word byte; otherwise w continues with
+    // a byte that is not an ASCII word byte, which stops the run at the same place. t must be readable up
+    // to t[q + 7].
+    bool headAt(const unsigned char* t, size_t p, size_t q) const
     {
-        const unsigned key = static_cast<unsigned char>(text[p]) * 257
-            + (p + 1 < text.size() ? static_cast<unsigned char>(text[p + 1]) : 256u);
-        if (!m_prefix[key])
+        const size_t len = q - p;
+        if (len > m_maxHead)
             return false;
-        for (const auto& w : m_buckets.at(key))
+        uint64_t x;
+        std::memcpy(&x, t + p, 8);
+        if (len < 8)
+            x &= (uint64_t(1) << (8 * len)) - 1;
+        const uint64_t h = hashOf(x, len);
+        if (!(m_filter[h >> 54] >> (h >> 48 & 63) & 1))
+            return false;
+        for (size_t i = slotOf(h);; i = (i + 1) & (m_heads.size() - 1)) {
+            const Head& e = m_heads[i];
+            if (e.len == 0)
+                return false;
+            if (e.key == x && e.len == len
+                && (len <= 8 || std::memcmp(m_headText[e.text].data(), t + p, len) == 0))
+                return true;
+        }
+    }
+    bool hasOdd() const { return !m_odd.empty(); }
+    // Whether a word that starts with a byte that is not an ASCII word byte occurs at p.
+    bool oddAt(std::string_view text, size_t p) const
+    {
+        if (!m_oddFirst[static_cast<unsigned char>(text[p])])
+            return false;
+        for (const auto& w : m_odd)
             if (text.compare(p, w.size(), w) == 0)
                 return true;
         return false;
     }
 
 private:
+    struct Head {
+        uint64_t key = 0;  // the first eight bytes, zero-padded
+        uint32_t len = 0;  // 0: empty slot
+        uint32_t text = 0; // index in m_headText
+    };
+    static constexpr size_t kFilterBits = 65536;
+    static uint64_t hashOf(uint64_t x, size_t len) { return (x ^ len) * 0x9E3779B97F4A7C15ULL; }
+    size_t slotOf(uint64_t h) const { return size_t(h >> 32) & (m_heads.size() - 1); }
+    void addHead(std::string_view s)
+    {
+        std::string padded(s);
+        padded.resize(s.size() + 8, '\0');
+        const auto* t = reinterpret_cast<const unsigned char*>(padded.data());
+        if (headAt(t, 0, s.size()))
+            return;
+        uint64_t x;
+        std::memcpy(&x, t, 8);
+        const uint64_t h = hashOf(x, s.size());
+        m_filter[h >> 54] |= uint64_t(1) << (h >> 48 & 63);
+        size_t i = slotOf(h);
+        while (m_heads[i].len != 0)
+            i = (i + 1) & (m_heads.size() - 1);
+        m_heads[i] = Head{x, uint32_t(s.size()), uint32_t(m_headText.size())};
+        m_headText.emplace_back(s);
+        m_maxHead = std::max(m_maxHead, s.size());
+    }
+
     BadWordsRegex() = default;
     pcre2_code* m_re = nullptr;
     size_t m_words = 0;
-    std::vector<uint8_t> m_prefix;                                    // [b0 * 257 + (b1 or 256)]: a bucket exists
-    std::unordered_map<unsigned, std::vector<std::string>> m_buckets; // words by their first two bytes
+    std::vector<Head> m_heads; // open addressing, linear probing; a power of two, at most 1/4 full
+    std::vector<std::string> m_headText;
+    uint64_t m_filter[kFilterBits / 64] = {}; // bit h >> 48 for each head's hash h: most runs stop here
+    size_t m_maxHead = 0;
+    std::vector<std::string> m_odd; // words that start with no ASCII word byte (the list's emoji)
+    uint8_t m_oddFirst[256] = {};
 };
 
 std::shared_ptr<const BadWordsRegex> sharedRegex(std::string* error)
@@ -148,37 +214,69 @@ std::shared_ptr<const BadWordsRegex> sharedRegex(std::string* error)
     return loaded;
 }
 
-// text.lower(), one code point at a time (ASCII without utf8proc).
-void lowerInto(std::string_view text, std::string& out)
+// text.lower() with simple case mapping (see badwords.h): eight ASCII bytes at a time, other code points
+// through utf8proc. Returns its length; out holds kPad zero bytes after it, for 16-byte loads.
+constexpr size_t kPad = 16;
+size_t lowerInto(std::string_view text, std::string& out)
 {
-    out.clear();
-    out.reserve(text.size());
+    out.resize(text.size() + 8);
     const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-    size_t i = 0;
-    while (i < text.size()) {
+    const size_t n = text.size();
+    size_t i = 0, w = 0;
+    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t x;
+            std::memcpy(&x, p + i, 8);
+            if ((x & kHigh) == 0) {
+                // per byte (all < 0x80, so no carries): bit 7 of x + 0x3F is byte >= 'A', of x + 0x25 byte > 'Z'
+                const uint64_t upper = (x + kOnes * (0x80 - 'A')) & ~(x + kOnes * (0x7F - 'Z')) & kHigh;
+                x |= upper >> 2;
+                std::memcpy(out.data() + w, &x, 8);
+                i += 8;
+                w += 8;
+                continue;
+            }
+        }
         const unsigned char c = p[i];
         if (c < 0x80) {
-            out += char(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            out[w++] = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
             ++i;
             continue;
         }
+        if (w + 8 + (n - i) > out.size()) // a lower-case form can be longer than its capital
+            out.resize(out.size() + out.size() / 2 + 16);
         utf8proc_int32_t cp = 0;
-        const utf8proc_ssize_t n = utf8proc_iterate(p + i, utf8proc_ssize_t(text.size() - i), &cp);
-        if (n <= 0) { // not UTF-8 (the reader rejects such text; still never loop or crash)
-            out += "\xEF\xBF\xBD";
+        const utf8proc_ssize_t len = utf8proc_iterate(p + i, utf8proc_ssize_t(n - i), &cp);
+        if (len <= 0) { // not UTF-8 (the reader rejects such text; still never loop or crash)
+            std::memcpy(out.data() + w, "\xEF\xBF\xBD", 3);
+            w += 3;
             ++i;
             continue;
         }
-        utf8proc_uint8_t buf[4];
-        const utf8proc_ssize_t m = utf8proc_encode_char(utf8proc_tolower(cp), buf);
-        out.append(reinterpret_cast<const char*>(buf), size_t(m));
-        i += size_t(n);
+        w += size_t(utf8proc_encode_char(utf8proc_tolower(cp), reinterpret_cast<utf8proc_uint8_t*>(out.data() + w)));
+        i += size_t(len);
     }
+    out.resize(w + kPad);
+    std::memset(out.data() + w, 0, kPad);
+    return w;
 }
 
-inline bool isAsciiWordByte(unsigned char c)
+// The first ASCII word byte at or after q (n if none before n); t is padded as lowerInto() leaves it.
+size_t nextWordByte(const unsigned char* t, size_t q, size_t n)
 {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c >= 'A' && c <= 'Z');
+    for (; q < n; q += 16)
+        if (const uint32_t m = bytescan::movemask(bytescan::asciiWordMask(bytescan::load16(t + q))))
+            return std::min(n, q + size_t(__builtin_ctz(m)));
+    return n;
+}
+
+// The first byte at or after q that is not an ASCII word byte (the padding's zeros stop it).
+size_t runEnd(const unsigned char* t, size_t q)
+{
+    for (;; q += 16)
+        if (const uint32_t m = ~bytescan::movemask(bytescan::asciiWordMask(bytescan::load16(t + q))) & 0xFFFFu)
+            return q + size_t(__builtin_ctz(m));
 }
 
 class BadWordsWorker final : public ScorerWorker {
@@ -198,21 +296,18 @@ public:
             out[0] = kMissing;
             return;
         }
-        lowerInto(text, m_lower);
+        const std::string_view lowered(m_lower.data(), lowerInto(text, m_lower));
         // re.finditer without scanning the regex over every position (a 400-way alternation runs at
         // ~8 MB/s): a match starts either at a \W character right before a word or at 0 with a word
         // there, so only positions p that follow a byte that is not an ASCII word character (or p = 0)
-        // and where a whole word of the list occurs can hold the matched word. For each, leftmost first,
-        // the regex itself is run anchored at the start of the character before p (at 0 for p = 0):
-        // it decides exactly as the unanchored search would at that start.
-        const auto* t = reinterpret_cast<const unsigned char*>(m_lower.data());
-        const size_t n = m_lower.size();
+        // can hold the matched word, and only where the run of ASCII word bytes at p is some word's
+        // leading run (headAt) or a word that starts otherwise occurs (oddAt). For each such p, leftmost
+        // first, the regex itself is run anchored at the start of the character before p (at 0 for
+        // p = 0): it decides exactly as the unanchored search would at that start.
+        const auto* t = reinterpret_cast<const unsigned char*>(lowered.data());
+        const size_t n = lowered.size();
         size_t pos = 0, count = 0;
-        for (size_t p = 0; p < n; ++p) {
-            if (p > 0 && isAsciiWordByte(t[p - 1]))
-                continue;
-            if (!m_re->wordAt(m_lower, p))
-                continue;
+        auto tryAt = [&](size_t p) {
             size_t s = p;
             if (p > 0) {
                 s = p - 1;
@@ -220,13 +315,27 @@ public:
                     --s;
             }
             if (s < pos)
-                continue;
+                return;
             // Compiled anchored (the JIT does not take PCRE2_ANCHORED at match time).
             const int rc = pcre2_match(m_re->code(), t, n, s, PCRE2_NO_UTF_CHECK, m_md, nullptr);
             if (rc < 0)
-                continue;
+                return;
             ++count;
             pos = pcre2_get_ovector_pointer(m_md)[1]; // > s: a word is at least one character
+        };
+        const bool odd = m_re->hasOdd();
+        for (size_t gap = 0;;) {
+            // [gap, p) holds no ASCII word byte; gap is 0 or follows a word byte
+            const size_t p = nextWordByte(t, gap, n);
+            if (odd)
+                for (size_t k = gap == 0 ? 0 : gap + 1; k < p; ++k)
+                    if (m_re->oddAt(lowered, k))
+                        tryAt(k);
+            if (p == n)
+                break;
+            gap = runEnd(t, p);
+            if (m_re->headAt(t, p, gap))
+                tryAt(p);
         }
         out[0] = float(count);
     }

@@ -67,6 +67,13 @@ inline V16 asciiSpaceMask(V16 x)
     return mask((V16(x - splat(9)) < splat(5)) | (V16(x - splat(0x1C)) < splat(5)));
 }
 
+// Lanes holding an ASCII word byte as the \w of Python's re sees it: [0-9A-Za-z_].
+inline V16 asciiWordMask(V16 x)
+{
+    return mask((V16(x - splat('0')) < splat(10)) | (V16((x | splat(0x20)) - splat('a')) < splat(26))
+                | (x == splat('_')));
+}
+
 // Sum of the 16 lanes (each lane <= 255).
 inline uint32_t sum(V16 v)
 {
