@@ -379,8 +379,8 @@ public:
         if (text.empty())
             return; // Dolma: character_count == 0 returns the default (zero) attributes
 
-        splitWhitespace(text, m_words);
-        const size_t words = m_words.size();
+        const std::vector<Token>& wordList = whitespaceWords(text); // shared with the SpacyLike tokens
+        const size_t words = wordList.size();
         size_t chars = 0, symbol = 0, alpha = 0, required = 0;
         m_lengthHist.fill(0);
         m_longLengths.clear();
@@ -388,7 +388,7 @@ public:
         m_prefixChars.resize(words + 1);
         m_prefixChars[0] = 0;
         for (size_t i = 0; i < words; ++i) {
-            const Token& w = m_words[i];
+            const Token& w = wordList[i];
             chars += w.chars;
             symbol += (w.flags & TokHashOrEllipsis) != 0;
             alpha += (w.flags & TokAlpha) != 0;
@@ -477,7 +477,6 @@ private:
         return (kth(count / 2 - 1) + kth(count / 2)) / 2.0;
     }
 
-    std::vector<Token> m_words;
     std::array<uint32_t, 256> m_lengthHist{};
     std::vector<uint32_t> m_longLengths;
     std::vector<uint64_t> m_hashes;

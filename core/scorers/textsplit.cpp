@@ -268,17 +268,21 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
                     acc.addAscii(start[k]);
                 t.flags = acc.finish();
             }
+            t.flags |= uint8_t(TokAscii | (w.alnum == (1u << w.len) - 1 ? TokAsciiAlnum : 0));
             t.hash = tokenHash(reinterpret_cast<const char*>(start), t.bytes, reinterpret_cast<const char*>(end));
             out.push_back(t);
             p += w.len;
             continue;
         }
         FlagAccumulator acc;
+        uint8_t ascii = TokAscii | TokAsciiAlnum; // cleared as bytes show otherwise
         while (p < end) {
             const unsigned char b = *p;
             if (b < 0x80) {
                 if (uc::kAsciiClass[b] & uc::Space)
                     break;
+                if (!(uc::kAsciiClass[b] & (uc::Alpha | uc::Digit)))
+                    ascii &= uint8_t(~TokAsciiAlnum);
                 acc.addAscii(b);
                 ++p;
                 continue;
@@ -287,6 +291,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
             const int len = uc::decodeUtf8(p, end, cp);
             if (uc::isPySpace(cp))
                 break;
+            ascii = 0;
             p += len;
             acc.add(cp, uc::classOf(cp));
         }
@@ -298,78 +303,33 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
         t.offset = uint32_t(start - base);
         t.bytes = uint32_t(p - start);
         t.chars = acc.chars;
-        t.flags = acc.finish();
+        t.flags = uint8_t(acc.finish() | ascii);
         t.hash = tokenHash(reinterpret_cast<const char*>(start), t.bytes, reinterpret_cast<const char*>(end));
         out.push_back(t);
     }
 }
 
-namespace {
-enum ByteKind : uint8_t { KAlnum = 1, KAlpha = 2, KSpace = 4, KMaybeSpace = 8, KNonAscii = 16 };
-// Per byte: ASCII letter/digit, ASCII whitespace, lead byte of a possible non-ASCII whitespace, non-ASCII.
-constexpr std::array<uint8_t, 256> kByteKind = [] {
-    std::array<uint8_t, 256> t{};
-    for (int b = 0; b < 256; ++b) {
-        uint8_t k = 0;
-        if (b < 128) {
-            if ((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z'))
-                k |= KAlnum;
-            if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z'))
-                k |= KAlpha;
-            if ((b >= 9 && b <= 13) || (b >= 0x1C && b <= 0x20))
-                k |= KSpace;
-        } else {
-            k |= KNonAscii;
-            if (b == 0xC2 || b == 0xE1 || b == 0xE2 || b == 0xE3)
-                k |= KMaybeSpace;
-        }
-        t[size_t(b)] = k;
-    }
-    return t;
-}();
-} // namespace
-
 void SpacyLikeSplitter::split(std::string_view text, std::vector<Token>& out)
+{
+    splitWhitespace(text, m_words);
+    splitWords(text, m_words, out);
+}
+
+void SpacyLikeSplitter::splitWords(std::string_view text, const std::vector<Token>& words, std::vector<Token>& out)
 {
     out.clear();
     m_end = text.data() + text.size();
     if (text.size() > kMaxTokenisedText)
         return;
-    const auto* base = reinterpret_cast<const unsigned char*>(text.data());
-    const auto* p = base;
-    const auto* end = base + text.size();
-    while (p < end) {
-        p = uc::skipPySpace(skipAsciiSpaceBlocks(p, end), end);
-        if (p == end)
-            break;
-        const auto* start = p;
-        AsciiWord w;
-        if (end - p >= 16 && asciiWordAt(p, w)) {
-            const uint32_t b0 = uint32_t(start - base), b1 = b0 + w.len;
-            if (w.alnum == (1u << w.len) - 1)
-                pushAlnum(text.data(), b0, b1, w.alpha != 0, out);
-            else if (!splitSimpleAscii(text.data(), b0, b1, out))
-                splitChunk(text.data(), b0, b1, out);
-            p += w.len;
-            continue;
+    out.reserve(words.size() + words.size() / 4);
+    for (const Token& w : words) {
+        if (w.flags & TokAsciiAlnum) { // one token: pushAlnum() would give the same (the hash is of the bytes)
+            Token t = w;
+            t.flags &= uint8_t(~(TokAscii | TokAsciiAlnum));
+            out.push_back(t);
+        } else if (!((w.flags & TokAscii) && splitSimpleAscii(text.data(), w.offset, w.offset + w.bytes, out))) {
+            splitChunk(text.data(), w.offset, w.offset + w.bytes, out);
         }
-        uint8_t all = KAlnum; // stays set while every byte is an ASCII letter or digit
-        uint8_t any = 0;
-        while (p < end) {
-            const uint8_t k = kByteKind[*p];
-            if (k & KSpace)
-                break;
-            if ((k & KMaybeSpace) && uc::pySpaceAt(p, end))
-                break;
-            all &= k;
-            any |= k;
-            ++p;
-        }
-        const uint32_t b0 = uint32_t(start - base), b1 = uint32_t(p - base);
-        if (all & KAlnum)
-            pushAlnum(text.data(), b0, b1, (any & KAlpha) != 0, out);
-        else if (!((any & KNonAscii) == 0 && splitSimpleAscii(text.data(), b0, b1, out)))
-            splitChunk(text.data(), b0, b1, out);
     }
 }
 
@@ -696,6 +656,11 @@ struct CachedText {
     }
 };
 
+struct WordCache {
+    CachedText key;
+    std::vector<Token> words;
+};
+
 struct TokenCache {
     CachedText key;
     SpacyLikeSplitter splitter;
@@ -709,11 +674,19 @@ struct LineCache {
 };
 } // namespace
 
+const std::vector<Token>& whitespaceWords(std::string_view text)
+{
+    thread_local WordCache cache;
+    if (!cache.key.holds(text))
+        splitWhitespace(text, cache.words);
+    return cache.words;
+}
+
 const std::vector<Token>& spacyLikeTokens(std::string_view text)
 {
     thread_local TokenCache cache;
     if (!cache.key.holds(text))
-        cache.splitter.split(text, cache.tokens);
+        cache.splitter.splitWords(text, whitespaceWords(text), cache.tokens);
     return cache.tokens;
 }
 

@@ -57,6 +57,9 @@ enum TokenFlag : uint8_t {
     TokPunctOnly = 4,  // every code point is of category P* (spaCy Token.is_punct)
     TokSentEnd = 8,    // the token is one of spaCy Sentencizer's default punct_chars (. ! ? and script equivalents)
     TokHashOrEllipsis = 16, // contains '#' or U+2026 (Dolma's SYMBOLS test)
+    // set by splitWhitespace() only:
+    TokAscii = 32,      // every byte is ASCII
+    TokAsciiAlnum = 64, // every byte is an ASCII letter or digit
 };
 
 // Texts longer than this are not tokenised (offsets are 32-bit); scorers report kMissing for them.
@@ -65,10 +68,17 @@ inline constexpr size_t kMaxTokenisedText = 0xFFFFFFF0u;
 // Python str.split(): appends the whitespace-separated words of text to out (out is cleared first).
 void splitWhitespace(std::string_view text, std::vector<Token>& out);
 
+// splitWhitespace(text), computed once per thread and text (dolma_gopher's words, and the chunks that
+// spacyLikeTokens() splits further); cached like spacyLikeTokens below.
+const std::vector<Token>& whitespaceWords(std::string_view text);
+
 class SpacyLikeSplitter {
 public:
     // Tokenises text into out (cleared first).
     void split(std::string_view text, std::vector<Token>& out);
+    // The same, given words = splitWhitespace(text): the whitespace chunks are split further (a word of
+    // ASCII letters and digits alone is one token, the same one).
+    void splitWords(std::string_view text, const std::vector<Token>& words, std::vector<Token>& out);
 
 private:
     struct Cp {
@@ -85,6 +95,7 @@ private:
     void splitInfixes(const char* base, size_t i, size_t j, std::vector<Token>& out);
 
     const char* m_end = nullptr; // end of the text being split (token hashes may read up to it)
+    std::vector<Token> m_words;  // split()'s whitespace chunks
     std::vector<Cp> m_cps;
     std::vector<std::pair<size_t, size_t>> m_suffixes;
 };
