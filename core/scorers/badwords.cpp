@@ -100,26 +100,29 @@ public:
                 out->m_oddFirst[static_cast<unsigned char>(w[0])] = 1;
                 continue;
             }
-            out->addHead(std::string_view(w).substr(0, k));
+            out->m_headWords[out->addHead(std::string_view(w).substr(0, k))].push_back(w);
         }
+        out->findCaseTraps(ordered);
         return out;
     }
     ~BadWordsRegex() { pcre2_code_free(m_re); }
     const pcre2_code* code() const { return m_re; }
     size_t words() const { return m_words; }
 
-    // Whether the run of ASCII word bytes t[p, q) (maximal: t[q] is not one) is the leading run of some
-    // word. A word w can only match the regex at p if its leading run of ASCII word bytes S equals this run:
-    // if w == S, the (?:\W|$) after it needs t[p + |S|] to be no ASCII word byte; otherwise w continues with
-    // a byte that is not an ASCII word byte, which stops the run at the same place. t must be readable up
-    // to t[q + 7].
-    bool headAt(const unsigned char* t, size_t p, size_t q) const
+    // Whether some word of the list occurs at p of lower(t) (t[0, n), readable up to t[n + 7]), given
+    // that t[p, q) is a maximal run of ASCII word bytes. Only such a word can match the regex at p: its
+    // leading run of ASCII word bytes S equals the run (if w == S, the (?:\W|$) after it needs t[q] to be
+    // no ASCII word byte; otherwise w continues with a byte that is not one, which stops the run at the
+    // same place). The run is looked up by hash among the words' leading runs, then the words with that
+    // run are compared (wordAt).
+    bool wordAtRun(const unsigned char* t, size_t n, size_t p, size_t q) const
     {
         const size_t len = q - p;
         if (len > m_maxHead)
             return false;
         uint64_t x;
         std::memcpy(&x, t + p, 8);
+        x = foldAscii(x);
         if (len < 8)
             x &= (uint64_t(1) << (8 * len)) - 1;
         const uint64_t h = hashOf(x, len);
@@ -129,21 +132,38 @@ public:
             const Head& e = m_heads[i];
             if (e.len == 0)
                 return false;
-            if (e.key == x && e.len == len
-                && (len <= 8 || std::memcmp(m_headText[e.text].data(), t + p, len) == 0))
-                return true;
+            if (e.key == x && e.len == len && (len <= 8 || wordAt(t, n, p, m_headText[e.text]))) {
+                for (const auto& w : m_headWords[e.text])
+                    if (wordAt(t, n, p, w))
+                        return true;
+                return false;
+            }
         }
     }
     bool hasOdd() const { return !m_odd.empty(); }
-    // Whether a word that starts with a byte that is not an ASCII word byte occurs at p.
-    bool oddAt(std::string_view text, size_t p) const
+    // Whether a word that starts with a byte that is not an ASCII word byte occurs at p of lower(t).
+    bool oddAt(const unsigned char* t, size_t n, size_t p) const
     {
-        if (!m_oddFirst[static_cast<unsigned char>(text[p])])
+        if (!m_oddFirst[t[p]])
             return false;
         for (const auto& w : m_odd)
-            if (text.compare(p, w.size(), w) == 0)
+            if (wordAt(t, n, p, w))
                 return true;
         return false;
+    }
+    // Whether the first scan may run on the text itself rather than on its lower(): true when the text
+    // holds no code point whose lower-case form is ASCII (U+0130, U+212A) and no word of the list holds a
+    // non-ASCII code point that another code point lower-cases to. Then lower(t) starts with word w at the
+    // place where t does with ASCII letters folded (wordAt), so the text holds a candidate exactly when its
+    // lower() does, and most texts hold none.
+    bool rawScanAllowed(std::string_view text) const
+    {
+        if (!m_rawScan)
+            return false;
+        for (const auto& trap : m_caseTraps)
+            if (text.find(trap) != std::string_view::npos)
+                return false;
+        return true;
     }
 
 private:
@@ -155,23 +175,73 @@ private:
     static constexpr size_t kFilterBits = 65536;
     static uint64_t hashOf(uint64_t x, size_t len) { return (x ^ len) * 0x9E3779B97F4A7C15ULL; }
     size_t slotOf(uint64_t h) const { return size_t(h >> 32) & (m_heads.size() - 1); }
-    void addHead(std::string_view s)
+    // The eight bytes with ASCII capitals lower-cased (other bytes, non-ASCII ones included, unchanged).
+    static uint64_t foldAscii(uint64_t x)
     {
-        std::string padded(s);
-        padded.resize(s.size() + 8, '\0');
-        const auto* t = reinterpret_cast<const unsigned char*>(padded.data());
-        if (headAt(t, 0, s.size()))
-            return;
-        uint64_t x;
-        std::memcpy(&x, t, 8);
+        constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+        const uint64_t low = ~x & kHigh; // bytes < 0x80; within them the sums below carry into no neighbour
+        const uint64_t y = x & ~kHigh;
+        const uint64_t upper = (y + kOnes * (0x80 - 'A')) & ~(y + kOnes * (0x7F - 'Z')) & low;
+        return x | (upper >> 2);
+    }
+    // Whether lower(t) starts with w at p, where t is lower(text) itself or, when rawScanAllowed(), the
+    // text: ASCII bytes compare folded, others exactly.
+    static bool wordAt(const unsigned char* t, size_t n, size_t p, std::string_view w)
+    {
+        if (n - p < w.size())
+            return false;
+        for (size_t k = 0; k < w.size(); ++k) {
+            const unsigned char c = t[p + k];
+            const unsigned char f = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+            if (f != static_cast<unsigned char>(w[k]))
+                return false;
+        }
+        return true;
+    }
+    // Returns the index of head s (adding it if new).
+    size_t addHead(std::string_view s)
+    {
+        uint64_t x = 0;
+        std::memcpy(&x, s.data(), std::min<size_t>(s.size(), 8));
         const uint64_t h = hashOf(x, s.size());
-        m_filter[h >> 54] |= uint64_t(1) << (h >> 48 & 63);
         size_t i = slotOf(h);
-        while (m_heads[i].len != 0)
-            i = (i + 1) & (m_heads.size() - 1);
+        for (; m_heads[i].len != 0; i = (i + 1) & (m_heads.size() - 1))
+            if (m_headText[m_heads[i].text] == s)
+                return m_heads[i].text;
+        m_filter[h >> 54] |= uint64_t(1) << (h >> 48 & 63);
         m_heads[i] = Head{x, uint32_t(s.size()), uint32_t(m_headText.size())};
         m_headText.emplace_back(s);
+        m_headWords.emplace_back();
         m_maxHead = std::max(m_maxHead, s.size());
+        return m_headText.size() - 1;
+    }
+    // Finds the code points whose lower-case form holds an ASCII byte, and whether every non-ASCII code
+    // point in the words is one that no other code point lower-cases to (see rawScanAllowed()).
+    void findCaseTraps(const std::vector<std::string>& words)
+    {
+        std::set<utf8proc_int32_t> lowerTargets; // non-ASCII code points some other code point lowers to
+        for (utf8proc_int32_t cp = 0x80; cp <= 0x10FFFF; ++cp) {
+            const utf8proc_int32_t l = utf8proc_tolower(cp);
+            if (l == cp)
+                continue;
+            if (l < 0x80) {
+                utf8proc_uint8_t buf[4];
+                m_caseTraps.emplace_back(reinterpret_cast<char*>(buf), size_t(utf8proc_encode_char(cp, buf)));
+            } else {
+                lowerTargets.insert(l);
+            }
+        }
+        m_rawScan = true;
+        for (const auto& w : words) {
+            const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(w.data());
+            for (size_t i = 0; i < w.size();) {
+                utf8proc_int32_t cp = 0;
+                const utf8proc_ssize_t len = utf8proc_iterate(p + i, utf8proc_ssize_t(w.size() - i), &cp);
+                if (len <= 0 || lowerTargets.count(cp) || utf8proc_tolower(cp) != cp)
+                    m_rawScan = false;
+                i += len > 0 ? size_t(len) : 1;
+            }
+        }
     }
 
     BadWordsRegex() = default;
@@ -179,10 +249,13 @@ private:
     size_t m_words = 0;
     std::vector<Head> m_heads; // open addressing, linear probing; a power of two, at most 1/4 full
     std::vector<std::string> m_headText;
+    std::vector<std::vector<std::string>> m_headWords; // the words with each leading run (index as m_headText)
     uint64_t m_filter[kFilterBits / 64] = {}; // bit h >> 48 for each head's hash h: most runs stop here
     size_t m_maxHead = 0;
     std::vector<std::string> m_odd; // words that start with no ASCII word byte (the list's emoji)
     uint8_t m_oddFirst[256] = {};
+    std::vector<std::string> m_caseTraps; // UTF-8 of the code points whose lower() is ASCII
+    bool m_rawScan = false;
 };
 
 std::shared_ptr<const BadWordsRegex> sharedRegex(std::string* error)
@@ -290,24 +363,57 @@ public:
     BadWordsWorker(const BadWordsWorker&) = delete;
     BadWordsWorker& operator=(const BadWordsWorker&) = delete;
 
+    // Calls fn(p) for each p, ascending, where a word of the list occurs in lower(t) right after a byte
+    // that is not an ASCII word byte (or at 0), until fn returns false; returns false if it never did.
+    // t[0, n) is padded as lowerInto() leaves it.
+    template<typename Fn>
+    bool forEachCandidate(const unsigned char* t, size_t n, Fn&& fn) const
+    {
+        const bool odd = m_re->hasOdd();
+        for (size_t gap = 0;;) {
+            // [gap, p) holds no ASCII word byte; gap is 0 or follows a word byte
+            const size_t p = nextWordByte(t, gap, n);
+            if (odd)
+                for (size_t k = gap == 0 ? 0 : gap + 1; k < p; ++k)
+                    if (m_re->oddAt(t, n, k) && !fn(k))
+                        return true;
+            if (p == n)
+                return false;
+            gap = runEnd(t, p);
+            if (m_re->wordAtRun(t, n, p, gap) && !fn(p))
+                return true;
+        }
+    }
+
     void score(std::string_view text, float* out) override
     {
         if (!m_re) {
             out[0] = kMissing;
             return;
         }
-        const std::string_view lowered(m_lower.data(), lowerInto(text, m_lower));
         // re.finditer without scanning the regex over every position (a 400-way alternation runs at
         // ~8 MB/s): a match starts either at a \W character right before a word or at 0 with a word
         // there, so only positions p that follow a byte that is not an ASCII word character (or p = 0)
-        // can hold the matched word, and only where the run of ASCII word bytes at p is some word's
-        // leading run (headAt) or a word that starts otherwise occurs (oddAt). For each such p, leftmost
-        // first, the regex itself is run anchored at the start of the character before p (at 0 for
-        // p = 0): it decides exactly as the unanchored search would at that start.
-        const auto* t = reinterpret_cast<const unsigned char*>(lowered.data());
-        const size_t n = lowered.size();
+        // can hold the matched word, and only where some word of the list occurs at p (wordAtRun for a
+        // run of ASCII word bytes at p, oddAt for the words that start otherwise). For each such p,
+        // leftmost first, the regex itself is run anchored at the start of the character before p (at 0
+        // for p = 0): it decides exactly as the unanchored search would at that start.
+        // First, where allowed, the text itself is scanned for such a p: without one the count is 0,
+        // and lower() is computed only for the texts that have one.
+        if (m_re->rawScanAllowed(text)) {
+            m_buf.resize(text.size() + kPad);
+            std::memcpy(m_buf.data(), text.data(), text.size());
+            std::memset(m_buf.data() + text.size(), 0, kPad);
+            if (!forEachCandidate(reinterpret_cast<const unsigned char*>(m_buf.data()), text.size(),
+                                  [](size_t) { return false; })) {
+                out[0] = 0;
+                return;
+            }
+        }
+        const size_t n = lowerInto(text, m_buf);
+        const auto* t = reinterpret_cast<const unsigned char*>(m_buf.data());
         size_t pos = 0, count = 0;
-        auto tryAt = [&](size_t p) {
+        forEachCandidate(t, n, [&](size_t p) {
             size_t s = p;
             if (p > 0) {
                 s = p - 1;
@@ -315,35 +421,22 @@ public:
                     --s;
             }
             if (s < pos)
-                return;
+                return true;
             // Compiled anchored (the JIT does not take PCRE2_ANCHORED at match time).
             const int rc = pcre2_match(m_re->code(), t, n, s, PCRE2_NO_UTF_CHECK, m_md, nullptr);
-            if (rc < 0)
-                return;
-            ++count;
-            pos = pcre2_get_ovector_pointer(m_md)[1]; // > s: a word is at least one character
-        };
-        const bool odd = m_re->hasOdd();
-        for (size_t gap = 0;;) {
-            // [gap, p) holds no ASCII word byte; gap is 0 or follows a word byte
-            const size_t p = nextWordByte(t, gap, n);
-            if (odd)
-                for (size_t k = gap == 0 ? 0 : gap + 1; k < p; ++k)
-                    if (m_re->oddAt(lowered, k))
-                        tryAt(k);
-            if (p == n)
-                break;
-            gap = runEnd(t, p);
-            if (m_re->headAt(t, p, gap))
-                tryAt(p);
-        }
+            if (rc >= 0) {
+                ++count;
+                pos = pcre2_get_ovector_pointer(m_md)[1]; // > s: a word is at least one character
+            }
+            return true;
+        });
         out[0] = float(count);
     }
 
 private:
     std::shared_ptr<const BadWordsRegex> m_re;
     pcre2_match_data* m_md;
-    std::string m_lower;
+    std::string m_buf; // the text, or its lower(), with kPad zero bytes after it
 };
 
 class BadWordsScorer final : public Scorer {

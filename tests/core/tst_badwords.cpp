@@ -54,6 +54,15 @@ private Q_SLOTS:
         QTest::newRow("before a final newline") << "so anus\n" << 1;
         QTest::newRow("non-ASCII neighbours") << "é anus é" << 1;
         QTest::newRow("accented letter joins the word") << "anusé" << 0;
+        // the first scan runs on the text itself; these need lower() (U+212A KELVIN SIGN lowers to 'k',
+        // U+0130 to 'i' in utf8proc's simple mapping) or fold non-ASCII capitals
+        QTest::newRow("kelvin sign") << QString::fromUtf8("so \u212Ainky!") << 1;
+        // (Python's full lower() gives "i\u0307ncest" here, which does not match: a documented deviation)
+        QTest::newRow("dotted capital I, simple lower-casing") << QString::fromUtf8("\u0130NCEST") << 1;
+        QTest::newRow("capital non-ASCII neighbour") << QString::fromUtf8("\u00C9 KINKY \u00C9") << 1;
+        QTest::newRow("capital non-ASCII letter joins") << QString::fromUtf8("KINKY\u00C9") << 0;
+        QTest::newRow("emoji word") << QString::fromUtf8("ok \U0001F595 ok") << 1;
+        QTest::newRow("mixed-case phrase") << "See 2 Girls 1 CUP." << 1;
     }
 
     void boundaries()
