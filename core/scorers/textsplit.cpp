@@ -268,21 +268,21 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
                     acc.addAscii(start[k]);
                 t.flags = acc.finish();
             }
-            t.flags |= uint8_t(TokAscii | (w.alnum == (1u << w.len) - 1 ? TokAsciiAlnum : 0));
+            t.flags |= uint8_t(TokAscii | (w.alnum == (1u << w.len) - 1 ? TokAsciiAlnum | TokPlain : 0));
             t.hash = tokenHash(reinterpret_cast<const char*>(start), t.bytes, reinterpret_cast<const char*>(end));
             out.push_back(t);
             p += w.len;
             continue;
         }
         FlagAccumulator acc;
-        uint8_t ascii = TokAscii | TokAsciiAlnum; // cleared as bytes show otherwise
+        uint8_t kind = TokAscii | TokAsciiAlnum | TokPlain; // cleared as bytes show otherwise
         while (p < end) {
             const unsigned char b = *p;
             if (b < 0x80) {
                 if (uc::kAsciiClass[b] & uc::Space)
                     break;
                 if (!(uc::kAsciiClass[b] & (uc::Alpha | uc::Digit)))
-                    ascii &= uint8_t(~TokAsciiAlnum);
+                    kind &= uint8_t(~(TokAsciiAlnum | TokPlain));
                 acc.addAscii(b);
                 ++p;
                 continue;
@@ -291,9 +291,10 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
             const int len = uc::decodeUtf8(p, end, cp);
             if (uc::isPySpace(cp))
                 break;
-            ascii = 0;
+            const uint8_t cls = uc::classOf(cp);
+            kind &= (cls & (uc::Punct | uc::Symbol)) ? uint8_t(0) : uint8_t(TokPlain);
             p += len;
-            acc.add(cp, uc::classOf(cp));
+            acc.add(cp, cls);
         }
         if (p == start) { // cannot happen for valid UTF-8; never loop on anything else
             ++p;
@@ -303,7 +304,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
         t.offset = uint32_t(start - base);
         t.bytes = uint32_t(p - start);
         t.chars = acc.chars;
-        t.flags = uint8_t(acc.finish() | ascii);
+        t.flags = uint8_t(acc.finish() | kind);
         t.hash = tokenHash(reinterpret_cast<const char*>(start), t.bytes, reinterpret_cast<const char*>(end));
         out.push_back(t);
     }
@@ -323,9 +324,9 @@ void SpacyLikeSplitter::splitWords(std::string_view text, const std::vector<Toke
         return;
     out.reserve(words.size() + words.size() / 4);
     for (const Token& w : words) {
-        if (w.flags & TokAsciiAlnum) { // one token: pushAlnum() would give the same (the hash is of the bytes)
+        if (w.flags & TokPlain) { // one token, with the flags splitChunk() would give it
             Token t = w;
-            t.flags &= uint8_t(~(TokAscii | TokAsciiAlnum));
+            t.flags &= uint8_t(~(TokAscii | TokAsciiAlnum | TokPlain));
             out.push_back(t);
         } else if (!((w.flags & TokAscii) && splitSimpleAscii(text.data(), w.offset, w.offset + w.bytes, out))) {
             splitChunk(text.data(), w.offset, w.offset + w.bytes, out);

@@ -60,6 +60,7 @@ enum TokenFlag : uint8_t {
     // set by splitWhitespace() only:
     TokAscii = 32,      // every byte is ASCII
     TokAsciiAlnum = 64, // every byte is an ASCII letter or digit
+    TokPlain = 128,     // no ASCII byte other than letters and digits, no code point of category P* or S*
 };
 
 // Texts longer than this are not tokenised (offsets are 32-bit); scorers report kMissing for them.
@@ -76,8 +77,8 @@ class SpacyLikeSplitter {
 public:
     // Tokenises text into out (cleared first).
     void split(std::string_view text, std::vector<Token>& out);
-    // The same, given words = splitWhitespace(text): the whitespace chunks are split further (a word of
-    // ASCII letters and digits alone is one token, the same one).
+    // The same, given words = splitWhitespace(text): the whitespace chunks are split further (a TokPlain
+    // word is one token, the same one: no prefix, suffix, clitic or infix rule applies to it).
     void splitWords(std::string_view text, const std::vector<Token>& words, std::vector<Token>& out);
 
 private:
