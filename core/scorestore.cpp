@@ -3,10 +3,13 @@
 #include "atomicfile.h"
 #include "bytesource.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
@@ -371,7 +374,16 @@ static void appendTsvField(std::string& out, std::string_view v)
 
 void writeTsv(const std::string& path, const ScanResult& r)
 {
-    AtomicFile f(path);
+    const bool toStdout = path == "-";
+    std::optional<AtomicFile> file;
+    if (!toStdout)
+        file.emplace(path);
+    auto write = [&](const std::string& chunk) {
+        if (!toStdout)
+            file->write(chunk);
+        else if (std::fwrite(chunk.data(), 1, chunk.size(), stdout) != chunk.size())
+            throw std::runtime_error("standard output: write failed");
+    };
     std::string buf = "id\tgroup\tbytes";
     for (const auto& c : r.scores.columns)
         buf += "\t" + c.name;
@@ -398,12 +410,17 @@ void writeTsv(const std::string& path, const ScanResult& r)
         }
         buf += '\n';
         if (buf.size() > (1 << 20)) {
-            f.write(buf);
+            write(buf);
             buf.clear();
         }
     }
-    f.write(buf);
-    f.commit();
+    write(buf);
+    if (toStdout) {
+        if (std::fflush(stdout) != 0)
+            throw std::runtime_error("standard output: write failed");
+    } else {
+        file->commit();
+    }
 }
 
 } // namespace shardscope

@@ -40,7 +40,7 @@ std::string corpusCacheDir(const std::string& cacheRoot, const std::vector<std::
                            const FieldMapping& fields);
 
 // TSV: id, group, bytes, then one column per score (header row first). Missing values are
-// written as empty cells ("" reads as NaN in pandas). Written atomically.
+// written as empty cells ("" reads as NaN in pandas). Written atomically; path "-" writes to stdout.
 void writeTsv(const std::string& path, const ScanResult& result);
 
 } // namespace shardscope

@@ -344,7 +344,7 @@ int main(int argc, char** argv)
     addCommon(score, scoreOpt);
     score->add_option("--scorers,-s", scorerList, "Comma-separated scorers or columns; 'all' = every model-free scorer")
         ->capture_default_str();
-    score->add_option("--tsv", tsvPath, "Write the scores as TSV here (written atomically)");
+    score->add_option("--tsv", tsvPath, "Write the scores as TSV here (written atomically; - for standard output)");
     score->add_option("--scores-file", scoresFile, "Scores file to write/reuse (default: in the cache directory)");
     score->add_flag("--seek-cache", seekCache, "Also write random-access caches for compressed shards (for the GUI)");
 

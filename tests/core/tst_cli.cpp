@@ -3,6 +3,7 @@
 
 #include "testutil.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -60,6 +61,19 @@ private Q_SLOTS:
         QCOMPARE(again.code, 0);
         QVERIFY2(again.err.contains(QStringLiteral("no rescoring")), qPrintable(again.err));
         QCOMPARE(readFile(tsv.toStdString() + "2"), readFile(tsv.toStdString()));
+        // "-" is standard output (the summary goes to stderr), not a file named "-"
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("SHARDSCOPE_CACHE_DIR"), cache());
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(m_dir.path());
+        p.start(QStringLiteral(SHARDSCOPE_CLI),
+                { QStringLiteral("score"), QStringLiteral("--tsv"), QStringLiteral("-"),
+                  data("fixtures/dolma_cc_en_head-0091.jsonl.gz"), data("fixtures/datajuicer_redpajama-c4-refined.jsonl") });
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitCode(), 0);
+        QCOMPARE(p.readAllStandardOutput().toStdString(), readFile(tsv.toStdString()));
+        QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("-"))));
     }
 
     void exitStatuses()
