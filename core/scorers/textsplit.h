@@ -33,6 +33,8 @@
 // Each token carries its Python len() (code points), flags and a 64-bit hash of its bytes (tokenHash in
 // textsplit.cpp: a multiply-mix of the bytes up to 16, XXH3 beyond).
 
+#include "scorers/bytescan.h"
+
 #include <array>
 #include <cstring>
 #include <cstdint>
@@ -138,14 +140,18 @@ void forEachSplitline(std::string_view text, Fn&& fn)
     const size_t n = text.size();
     size_t start = 0, i = 0;
     while (i < n) {
-        // skip 8 bytes at a time while none is a control byte (< 0x20) or non-ASCII
-        while (i + 8 <= n) {
-            uint64_t x;
-            std::memcpy(&x, base + i, 8);
-            constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-            if (((x - ones * 0x20) | x) & highs)
+        // skip 16 bytes at a time while none can start a boundary (non-ASCII text too: only 0xC2 and 0xE2
+        // lead bytes stop it)
+        while (i + 16 <= n) {
+            using namespace bytescan;
+            const V16 x = load16(base + i);
+            const uint32_t m = movemask(mask(V16(x - splat(0x0A)) < splat(4)) | mask(V16(x - splat(0x1C)) < splat(3))
+                                        | mask(x == splat(0xC2)) | mask(x == splat(0xE2)));
+            if (m) {
+                i += size_t(__builtin_ctz(m));
                 break;
-            i += 8;
+            }
+            i += 16;
         }
         if (i >= n)
             break;
