@@ -164,6 +164,32 @@ constexpr std::array<std::string_view, 38> kAbbreviations = {
     "Jr", "Jul", "Jun", "Ltd", "Mar", "Md", "Messrs", "Mo", "Mont", "Mr", "Mrs", "Ms", "Nov", "Oct",
     "Prof", "Rep", "Rev", "Sen", "Sep", "Sept", "St", "co", "vs", "Ph", "Mt"};
 
+// The abbreviations as keys: the bytes in the low bytes of a uint64_t, the length in the top byte.
+constexpr uint64_t abbreviationKey(std::string_view w)
+{
+    uint64_t k = uint64_t(w.size()) << 56;
+    for (size_t i = 0; i < w.size() && i < 7; ++i)
+        k |= uint64_t(static_cast<unsigned char>(w[i])) << (8 * i);
+    return k;
+}
+constexpr std::array<uint64_t, kAbbreviations.size()> kAbbreviationKeys = [] {
+    std::array<uint64_t, kAbbreviations.size()> keys{};
+    for (size_t i = 0; i < kAbbreviations.size(); ++i)
+        keys[i] = abbreviationKey(kAbbreviations[i]);
+    return keys;
+}();
+// Whether w is one of kAbbreviations (all are at most 6 bytes).
+inline bool isAbbreviation(std::string_view w)
+{
+    if (w.size() > 6)
+        return false;
+    const uint64_t k = abbreviationKey(w);
+    bool found = false;
+    for (const uint64_t a : kAbbreviationKeys)
+        found |= a == k;
+    return found;
+}
+
 inline uint8_t FlagAccumulator::finish() const
 {
     return (chars == 1 && isSentencizerPunct(only)) ? uint8_t(flags | TokSentEnd) : flags;
@@ -239,6 +265,31 @@ inline const unsigned char* skipAsciiSpaceBlocks(const unsigned char* p, const u
 
 } // namespace
 
+namespace {
+// A word of len ASCII bytes at start, none of them whitespace; alpha, alnum and hash have bit k set for
+// byte k being a letter, a letter or digit, '#'. The flags are those FlagAccumulator gives these bytes: with
+// a letter or digit in it, a word is neither punctuation-only nor a one-character sentence end.
+inline void pushAsciiWord(const unsigned char* base, const unsigned char* start, uint32_t len, uint32_t alpha,
+                          uint32_t alnum, uint32_t hash, const unsigned char* end, std::vector<Token>& out)
+{
+    Token t;
+    t.offset = uint32_t(start - base);
+    t.bytes = len;
+    t.chars = len;
+    if (alnum) {
+        t.flags = uint8_t(TokNonSymbol | (alpha ? TokAlpha : 0) | (hash ? TokHashOrEllipsis : 0));
+    } else {
+        FlagAccumulator acc;
+        for (uint32_t k = 0; k < len; ++k)
+            acc.addAscii(start[k]);
+        t.flags = acc.finish();
+    }
+    t.flags |= uint8_t(TokAscii | (alnum == (1u << len) - 1 ? TokAsciiAlnum | TokPlain : 0));
+    t.hash = tokenHash(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
+    out.push_back(t);
+}
+} // namespace
+
 void splitWhitespace(std::string_view text, std::vector<Token>& out)
 {
     out.clear();
@@ -248,29 +299,43 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
     const auto* p = base;
     const auto* end = base + text.size();
     while (p < end) {
+        // p is at whitespace or at the start of a word. A block of 16 ASCII bytes at p: every word that ends
+        // inside it comes from the block's masks; p moves to the word that reaches the block's end, if any.
+        if (end - p >= 16) {
+            using namespace bytescan;
+            const V16 x = load16(p);
+            if (!anyNonAscii(x)) {
+                uint32_t words = ~movemask(asciiSpaceMask(x)) & 0xFFFF;
+                const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
+                const V16 digitM = mask(V16(x - splat('0')) < splat(10));
+                const uint32_t alpha = movemask(alphaM), alnum = movemask(alphaM | digitM);
+                const uint32_t hash = movemask(mask(x == splat('#')));
+                uint32_t open = 16; // start of a word that reaches the block's end
+                while (words) {
+                    const uint32_t s = uint32_t(__builtin_ctz(words));
+                    const uint32_t len = uint32_t(__builtin_ctz(~(words >> s)));
+                    if (s + len == 16) {
+                        open = s;
+                        break;
+                    }
+                    const uint32_t wm = (1u << len) - 1;
+                    pushAsciiWord(base, p + s, len, (alpha >> s) & wm, (alnum >> s) & wm, (hash >> s) & wm, end, out);
+                    words &= ~((1u << (s + len)) - 1);
+                }
+                if (open > 0) {
+                    p += open;
+                    continue;
+                }
+                // a word of 16 or more bytes, or of 16 followed by whitespace past the block: below
+            }
+        }
         p = uc::skipPySpace(skipAsciiSpaceBlocks(p, end), end);
         if (p == end)
             break;
         const auto* start = p;
         AsciiWord w;
         if (end - p >= 16 && asciiWordAt(p, w)) {
-            // the flags FlagAccumulator gives a word of these ASCII bytes: with a letter or digit in it, it is
-            // neither punctuation-only nor a one-character sentence end
-            Token t;
-            t.offset = uint32_t(start - base);
-            t.bytes = w.len;
-            t.chars = w.len;
-            if (w.alnum) {
-                t.flags = uint8_t(TokNonSymbol | (w.alpha ? TokAlpha : 0) | (w.hash ? TokHashOrEllipsis : 0));
-            } else {
-                FlagAccumulator acc;
-                for (uint32_t k = 0; k < w.len; ++k)
-                    acc.addAscii(start[k]);
-                t.flags = acc.finish();
-            }
-            t.flags |= uint8_t(TokAscii | (w.alnum == (1u << w.len) - 1 ? TokAsciiAlnum | TokPlain : 0));
-            t.hash = tokenHash(reinterpret_cast<const char*>(start), t.bytes, reinterpret_cast<const char*>(end));
-            out.push_back(t);
+            pushAsciiWord(base, start, w.len, w.alpha, w.alnum, w.hash, end, out);
             p += w.len;
             continue;
         }
@@ -345,17 +410,33 @@ void SpacyLikeSplitter::pushAlnum(const char* base, uint32_t b0, uint32_t b1, bo
     out.push_back(t);
 }
 
+namespace {
+// The one-byte tokens' flags and hashes (pushAsciiChar() makes many: punctuation split off words).
+struct AsciiCharToken {
+    uint64_t hash;
+    uint8_t flags;
+};
+const std::array<AsciiCharToken, 128> kAsciiCharTokens = [] {
+    std::array<AsciiCharToken, 128> t{};
+    for (int c = 0; c < 128; ++c) {
+        FlagAccumulator acc;
+        acc.addAscii(static_cast<unsigned char>(c));
+        const char b[16] = {char(c)};
+        t[size_t(c)] = {tokenHash(b, 1, b + 16), acc.finish()};
+    }
+    return t;
+}();
+} // namespace
+
 void SpacyLikeSplitter::pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out) const
 {
-    const unsigned char c = static_cast<unsigned char>(base[at]);
-    FlagAccumulator acc;
-    acc.addAscii(c);
+    const AsciiCharToken& c = kAsciiCharTokens[static_cast<unsigned char>(base[at]) & 0x7F];
     Token t;
     t.offset = at;
     t.bytes = 1;
     t.chars = 1;
-    t.flags = acc.finish();
-    t.hash = tokenHash(base + at, 1, m_end);
+    t.flags = c.flags;
+    t.hash = c.hash;
     out.push_back(t);
 }
 
@@ -392,7 +473,7 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
             return false; // the two-capitals rule: leave it to splitChunk
         const std::string_view core(base + a, z - a);
         splitDot = !(core.size() == 1 && (cls(a) & uc::Alpha))
-            && std::find(kAbbreviations.begin(), kAbbreviations.end(), core) == kAbbreviations.end();
+            && !isAbbreviation(core);
     }
     for (uint32_t k = b0; k < a; ++k)
         pushAsciiChar(base, k, out);
@@ -455,7 +536,7 @@ bool SpacyLikeSplitter::splitFinalDot(size_t i, size_t j) const
             buf[k] = char(m_cps[i + k].cp);
         }
         if (ascii
-            && std::find(kAbbreviations.begin(), kAbbreviations.end(), std::string_view(buf, n)) != kAbbreviations.end())
+            && isAbbreviation(std::string_view(buf, n)))
             return false;
     }
     if (isAsciiUpper(prev))
