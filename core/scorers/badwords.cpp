@@ -97,7 +97,9 @@ public:
                 ++k;
             if (k == 0) { // starts with a character that is not an ASCII word byte: compared in place
                 out->m_odd.push_back(w);
-                out->m_oddFirst[static_cast<unsigned char>(w[0])] = 1;
+                const unsigned char first = static_cast<unsigned char>(w[0]);
+                out->m_oddByte = out->m_odd.size() == 1 || out->m_oddByte == first ? int(first) : -2;
+                out->m_oddFirst[first] = 1;
                 continue;
             }
             out->m_headWords[out->addHead(std::string_view(w).substr(0, k))].push_back(w);
@@ -141,6 +143,19 @@ public:
         }
     }
     bool hasOdd() const { return !m_odd.empty(); }
+    // The first position at or after k where a word that oddAt() compares may start (n if none).
+    size_t nextOdd(const unsigned char* t, size_t k, size_t n) const
+    {
+        if (k >= n)
+            return n;
+        if (m_oddByte >= 0) { // one possible first byte (the emoji's 0xF0): memchr
+            const void* at = std::memchr(t + k, m_oddByte, n - k);
+            return at ? size_t(static_cast<const unsigned char*>(at) - t) : n;
+        }
+        while (k < n && !m_oddFirst[t[k]])
+            ++k;
+        return k;
+    }
     // Whether a word that starts with a byte that is not an ASCII word byte occurs at p of lower(t).
     bool oddAt(const unsigned char* t, size_t n, size_t p) const
     {
@@ -254,6 +269,7 @@ private:
     size_t m_maxHead = 0;
     std::vector<std::string> m_odd; // words that start with no ASCII word byte (the list's emoji)
     uint8_t m_oddFirst[256] = {};
+    int m_oddByte = -1; // the one first byte of all odd words, or < 0
     std::vector<std::string> m_caseTraps; // UTF-8 of the code points whose lower() is ASCII
     bool m_rawScan = false;
 };
@@ -335,23 +351,6 @@ size_t lowerInto(std::string_view text, std::string& out)
     return w;
 }
 
-// The first ASCII word byte at or after q (n if none before n); t is padded as lowerInto() leaves it.
-size_t nextWordByte(const unsigned char* t, size_t q, size_t n)
-{
-    for (; q < n; q += 16)
-        if (const uint32_t m = bytescan::movemask(bytescan::asciiWordMask(bytescan::load16(t + q))))
-            return std::min(n, q + size_t(__builtin_ctz(m)));
-    return n;
-}
-
-// The first byte at or after q that is not an ASCII word byte (the padding's zeros stop it).
-size_t runEnd(const unsigned char* t, size_t q)
-{
-    for (;; q += 16)
-        if (const uint32_t m = ~bytescan::movemask(bytescan::asciiWordMask(bytescan::load16(t + q))) & 0xFFFFu)
-            return q + size_t(__builtin_ctz(m));
-}
-
 class BadWordsWorker final : public ScorerWorker {
 public:
     explicit BadWordsWorker(std::shared_ptr<const BadWordsRegex> re)
@@ -365,24 +364,46 @@ public:
 
     // Calls fn(p) for each p, ascending, where a word of the list occurs in lower(t) right after a byte
     // that is not an ASCII word byte (or at 0), until fn returns false; returns false if it never did.
-    // t[0, n) is padded as lowerInto() leaves it.
+    // t[0, n) is padded as lowerInto() leaves it. The runs of ASCII word bytes come from one mask per 16
+    // bytes; the words that start otherwise are looked for in the gaps between runs.
     template<typename Fn>
     bool forEachCandidate(const unsigned char* t, size_t n, Fn&& fn) const
     {
-        const bool odd = m_re->hasOdd();
-        for (size_t gap = 0;;) {
-            // [gap, p) holds no ASCII word byte; gap is 0 or follows a word byte
-            const size_t p = nextWordByte(t, gap, n);
-            if (odd)
-                for (size_t k = gap == 0 ? 0 : gap + 1; k < p; ++k)
-                    if (m_re->oddAt(t, n, k) && !fn(k))
+        const bool hasOdd = m_re->hasOdd();
+        size_t odd = hasOdd ? m_re->nextOdd(t, 0, n) : n;
+        // odd-word candidates in [from, to): from is 0 or one past the byte after a run (that byte follows
+        // a word character, so no match can start a word there)
+        auto gapCandidates = [&](size_t from, size_t to) {
+            for (; odd < to; odd = m_re->nextOdd(t, odd + 1, n))
+                if (odd >= from && m_re->oddAt(t, n, odd) && !fn(odd))
+                    return false;
+            return true;
+        };
+        size_t runStart = 0, gapFrom = 0;
+        uint32_t carry = 0; // 1 when the byte before the block is an ASCII word byte
+        for (size_t q = 0; q <= n; q += 16) { // the padding's zeros end a run at n
+            const uint32_t m = bytescan::movemask(bytescan::asciiWordMask(bytescan::load16(t + q)));
+            const uint32_t prev = (m << 1) | carry;
+            uint32_t events = (m ^ prev) & 0xFFFF; // run starts (m set) and ends (m clear)
+            carry = m >> 15;
+            while (events) {
+                const uint32_t b = uint32_t(__builtin_ctz(events));
+                events &= events - 1;
+                const size_t at = q + b;
+                if (at > n)
+                    return hasOdd && !gapCandidates(gapFrom, n);
+                if (m >> b & 1) {
+                    if (hasOdd && !gapCandidates(gapFrom, at))
                         return true;
-            if (p == n)
-                return false;
-            gap = runEnd(t, p);
-            if (m_re->wordAtRun(t, n, p, gap) && !fn(p))
-                return true;
+                    runStart = at;
+                } else {
+                    if (m_re->wordAtRun(t, n, runStart, at) && !fn(runStart))
+                        return true;
+                    gapFrom = at + 1;
+                }
+            }
         }
+        return hasOdd && !gapCandidates(gapFrom, n);
     }
 
     void score(std::string_view text, float* out) override
