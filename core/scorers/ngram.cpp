@@ -86,9 +86,15 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     // Level n-1's repeated windows are in m_dupStarts (ascending) and flagged in m_isDup.
     m_candidates.clear();
     if (n > 2) {
-        for (const uint32_t d : m_dupStarts)
-            if (d < windows && m_isDup[d + 1])
-                m_candidates.push_back(d);
+        // branch-free, like the collection at the end (d + 1 <= words: m_isDup has words + 1 entries)
+        m_candidates.resize(m_dupStarts.size());
+        uint32_t* cand = m_candidates.data();
+        size_t k = 0;
+        for (const uint32_t d : m_dupStarts) {
+            cand[k] = d;
+            k += size_t(d < windows) & m_isDup[d + 1];
+        }
+        m_candidates.resize(k);
         for (const uint32_t d : m_dupStarts)
             m_isDup[d] = 0;
     }
