@@ -317,12 +317,11 @@ public:
         forEachSplitline(text, [&](std::string_view raw) {
             ++lines;
             const std::string_view stripped = uc::pyStrip(raw);
-            size_t words;
+            size_t words = 0;
             bool longWord = false;
-            if (stripped.size() > 1000)
+            const bool scanned = stripped.size() > 1000;
+            if (scanned)
                 scanWords(stripped, 1000, words, longWord); // only then can a word have > 1000 code points
-            else
-                words = countWordsUpTo3(stripped);
             if (longWord) {
                 ++tooLong;
                 return;
@@ -334,6 +333,8 @@ public:
                 ++noPunct;
                 return;
             }
+            if (!scanned)
+                words = countWordsUpTo3(stripped); // only lines that reach this rule need it
             if (words < 3) {
                 ++fewWords;
                 return;
