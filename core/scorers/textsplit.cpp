@@ -389,7 +389,7 @@ void SpacyLikeSplitter::splitWords(std::string_view text, const std::vector<Toke
         return;
     out.reserve(words.size() + words.size() / 4);
     for (const Token& w : words) {
-        if (w.flags & TokPlain) { // one token, with the flags splitChunk() would give it
+        if ((w.flags & TokPlain) || w.chars == 1) { // one token, with the flags splitChunk() would give it
             Token t = w;
             t.flags &= uint8_t(~(TokAscii | TokAsciiAlnum | TokPlain));
             out.push_back(t);

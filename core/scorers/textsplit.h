@@ -80,7 +80,8 @@ public:
     // Tokenises text into out (cleared first).
     void split(std::string_view text, std::vector<Token>& out);
     // The same, given words = splitWhitespace(text): the whitespace chunks are split further (a TokPlain
-    // word is one token, the same one: no prefix, suffix, clitic or infix rule applies to it).
+    // word, or one of a single code point, is one token, the same one: no prefix, suffix, clitic or infix
+    // rule applies to it, or none can split it).
     void splitWords(std::string_view text, const std::vector<Token>& words, std::vector<Token>& out);
 
 private:
