@@ -83,8 +83,13 @@ static std::string num(double v)
 
 std::string SuggestSpec::describe() const
 {
-    if (method == SuggestMethod::Percentile)
-        return (low ? "p" + num(*low) : std::string("–")) + " .. " + (high ? "p" + num(*high) : std::string("–"));
+    if (method == SuggestMethod::Percentile) {
+        // appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "p" + std::string
+        std::string out = low ? std::string("p").append(num(*low)) : std::string("–");
+        out += " .. ";
+        out += high ? std::string("p").append(num(*high)) : std::string("–");
+        return out;
+    }
     const std::string centre = method == SuggestMethod::MeanStd ? "mean" : "median";
     const std::string unit = method == SuggestMethod::MeanStd ? "sd" : "1.4826·MAD";
     if (low && high && *low == *high)
