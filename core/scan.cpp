@@ -388,6 +388,7 @@ ScanResult Scan::run()
                 r.textChars.push_back(uint32_t(std::min<size_t>(utf8Length(rec.text), UINT32_MAX)));
                 r.scores.resize((row + 1) * s.nColumns);
                 float* out = r.scores.data() + row * s.nColumns;
+                const DocumentScope document(rec.text); // the workers below share per-text work
                 for (size_t k = 0; k < workers.size(); ++k)
                     if (!workers[k]->prefersBatches())
                         workers[k]->score(rec.text, out + s.columnBase[k]);

@@ -5,6 +5,30 @@
 
 namespace shardscope {
 
+namespace {
+thread_local DocumentScope* t_scope = nullptr;
+thread_local uint64_t t_lastSerial = 0;
+} // namespace
+
+DocumentScope::DocumentScope(std::string_view text)
+    : m_text(text)
+    , m_serial(++t_lastSerial)
+    , m_outer(t_scope)
+{
+    t_scope = this;
+}
+
+DocumentScope::~DocumentScope()
+{
+    t_scope = m_outer;
+}
+
+uint64_t DocumentScope::serialOf(std::string_view text)
+{
+    const DocumentScope* s = t_scope;
+    return s && s->m_text.data() == text.data() && s->m_text.size() == text.size() ? s->m_serial : 0;
+}
+
 ScorerRegistry& ScorerRegistry::instance()
 {
     static ScorerRegistry r;

@@ -4,6 +4,7 @@
 // contexts, parsers, buffers) lives in a ScorerWorker that each scan thread creates once.
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -25,6 +26,26 @@ struct ColumnInfo {
     // Categorical columns store an index into `categories` as a float (e.g. "lang").
     std::vector<std::string> categories;
     bool categorical() const { return !categories.empty(); }
+};
+
+// Marks, on this thread, the text that several workers are about to score one after another (the scan
+// loop sets one around each document). Work that scorers share per text (the word and line splits of
+// the heuristic scorers) is then recognised by the text's address and size while the scope lives,
+// instead of by hashing the whole text at every call. Without a scope everything still works, hashed.
+class DocumentScope {
+public:
+    explicit DocumentScope(std::string_view text);
+    ~DocumentScope();
+    DocumentScope(const DocumentScope&) = delete;
+    DocumentScope& operator=(const DocumentScope&) = delete;
+    // The serial number (never reused on this thread) of the innermost live scope if it is exactly
+    // this text (same address and size), else 0.
+    static uint64_t serialOf(std::string_view text);
+
+private:
+    std::string_view m_text;
+    uint64_t m_serial;
+    DocumentScope* m_outer;
 };
 
 class ScorerWorker {

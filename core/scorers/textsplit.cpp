@@ -1,5 +1,7 @@
 #include "scorers/textsplit.h"
 
+#include "scorer.h"
+
 #include "scorers/bytescan.h"
 #include "scorers/ngram.h"
 #include "scorers/unicodeclass.h"
@@ -718,23 +720,37 @@ void lowerForAsciiMatch(std::string_view s, std::string& out)
 
 namespace {
 // Which text a per-thread cache holds: the same bytes at the same address (the scorers of one
-// document share the cached split; a new document, even at a reused address, differs in hash).
+// document share the cached split; a new document, even at a reused address, differs in hash or in
+// DocumentScope serial number).
 struct CachedText {
     const char* data = nullptr;
     size_t size = 0;
     uint64_t hash = 0;
+    uint64_t serial = 0; // the DocumentScope it was computed in, 0 if none (then hash is set)
     bool valid = false;
-    // True when `text` is the cached one; otherwise remembers it and returns false.
+    // True when `text` is the cached one; otherwise remembers it and returns false. Inside a
+    // DocumentScope for this text the scope's serial number decides, without hashing.
     bool holds(std::string_view text)
     {
+        if (const uint64_t s = DocumentScope::serialOf(text)) {
+            if (valid && serial == s)
+                return true;
+            remember(text, 0, s);
+            return false;
+        }
         const uint64_t h = XXH3_64bits(text.data(), text.size());
-        if (valid && data == text.data() && size == text.size() && hash == h)
+        if (valid && serial == 0 && data == text.data() && size == text.size() && hash == h)
             return true;
+        remember(text, h, 0);
+        return false;
+    }
+    void remember(std::string_view text, uint64_t h, uint64_t s)
+    {
         data = text.data();
         size = text.size();
         hash = h;
+        serial = s;
         valid = true;
-        return false;
     }
 };
 

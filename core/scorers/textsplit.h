@@ -106,8 +106,9 @@ private:
 
 // The SpacyLike tokens of text, computed once per thread and text: the gopher_quality, gopher_repetition
 // and fineweb workers of one scan thread score the same text one after another, and each would otherwise
-// tokenise it again. The cache is keyed by the text's address, size and XXH3 hash, so a reused buffer
-// with other contents is recognised.
+// tokenise it again. The cache is keyed by the text's address, size and XXH3 hash (or, inside a
+// DocumentScope for the text, the scope's serial number), so a reused buffer with other contents is
+// recognised.
 const std::vector<Token>& spacyLikeTokens(std::string_view text);
 
 // The pieces of text.split('\n') (count('\n') + 1 of them, empty ones included), each with its code-point

@@ -108,6 +108,7 @@ int main(int argc, char** argv)
     double checksum = 0;
     auto scoreAll = [&](std::vector<double>* spent) {
         for (const std::string& text : texts) {
+            const DocumentScope document(text); // as the scan loop does
             float* o = out.data();
             for (size_t k = 0; k < workers.size(); ++k) {
                 const double a = spent ? threadCpu() : 0;

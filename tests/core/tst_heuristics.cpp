@@ -1593,6 +1593,59 @@ private Q_SLOTS:
         QVERIFY(first[0] != second[0]); // the two texts differ in word count
     }
 
+    // Inside a DocumentScope (as the scan loop scores) the shared splits are recognised by address and
+    // size without hashing: all heuristic columns must equal the unscoped ones, for a buffer reused with
+    // new content of the same size in a new scope, and for another text scored while a scope is open.
+    void documentScopeGivesSameScores()
+    {
+        ScorerRegistry registry;
+        registerHeuristicScorers(registry);
+        std::vector<std::unique_ptr<Scorer>> scorers = registry.createAll();
+        std::vector<std::unique_ptr<ScorerWorker>> workers;
+        size_t columns = 0;
+        for (const auto& s : scorers) {
+            workers.push_back(s->makeWorker());
+            columns += s->columns().size();
+        }
+        auto scoreWith = [&](std::string_view text) {
+            std::vector<float> out(columns);
+            float* o = out.data();
+            for (size_t k = 0; k < workers.size(); ++k) {
+                workers[k]->score(text, o);
+                o += scorers[k]->columns().size();
+            }
+            return out;
+        };
+        auto same = [](const std::vector<float>& x, const std::vector<float>& y) {
+            for (size_t i = 0; i < x.size(); ++i)
+                if (!matches(x[i], double(y[i])))
+                    return false;
+            return x.size() == y.size();
+        };
+        const std::string a = fixtureText("dolma_cc_en_head-0091.jsonl", 0);
+        const std::string b = fixtureText("dolma_cc_en_head-0091.jsonl", 1);
+        const size_t n = std::min(a.size(), b.size());
+        const std::string aCut = a.substr(0, n), bCut = b.substr(0, n);
+        const std::vector<float> aExpected = scoreWith(aCut), bExpected = scoreWith(bCut);
+        QVERIFY(!same(aExpected, bExpected));
+
+        std::string buffer = aCut;
+        {
+            const DocumentScope scope(buffer);
+            QVERIFY(DocumentScope::serialOf(buffer) != 0);
+            QVERIFY(same(scoreWith(buffer), aExpected));
+            QVERIFY(same(scoreWith(bCut), bExpected)); // not the scope's text: hashed as before
+            QVERIFY(same(scoreWith(buffer), aExpected));
+        }
+        QCOMPARE(DocumentScope::serialOf(buffer), uint64_t(0));
+        std::copy(bCut.begin(), bCut.end(), buffer.begin()); // same address and size, new text
+        {
+            const DocumentScope scope(buffer);
+            QVERIFY(same(scoreWith(buffer), bExpected));
+        }
+        QVERIFY(same(scoreWith(buffer), bExpected)); // no scope: hashed, and the cached split is not reused
+    }
+
 private:
     std::map<std::string, Scored> m_scored;
 };
