@@ -15,6 +15,7 @@
 
 #include "scorer.h"
 #include "scorers/heuristics.h"
+#include "scorers/textsplit.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -1591,6 +1592,51 @@ private Q_SLOTS:
         for (size_t i = 0; i < fresh.size(); ++i)
             QVERIFY(matches(second[i], double(fresh[i])));
         QVERIFY(first[0] != second[0]); // the two texts differ in word count
+    }
+
+    // gopher_hash_word_ratio and gopher_ellipsis_word_ratio count '#', "..." (non-overlapping, as Python's
+    // str.count) and U+2026 sixteen bytes at a time; compared with a plain find loop on 3000 generated
+    // strings whose runs of dots and ellipses fall on every position around the block edges and the end.
+    void symbolCountsMatchPythonCount()
+    {
+        ScorerRegistry registry;
+        registerHeuristicScorers(registry);
+        const auto scorer = registry.create("gopher_quality");
+        auto worker = scorer->makeWorker();
+        const auto cols = scorer->columns();
+        auto column = [&](const char* name) {
+            for (size_t i = 0; i < cols.size(); ++i)
+                if (cols[i].name == name)
+                    return i;
+            return cols.size();
+        };
+        const size_t hashCol = column("gopher_hash_word_ratio"), ellCol = column("gopher_ellipsis_word_ratio");
+        QVERIFY(hashCol < cols.size() && ellCol < cols.size());
+        auto pyCount = [](const std::string& t, const std::string& what) {
+            size_t n = 0;
+            for (size_t i = t.find(what); i != std::string::npos; i = t.find(what, i + what.size()))
+                ++n;
+            return n;
+        };
+        const char* pieces[] = {".", "..", "...", "....", "#", "a", " ", "\u2026", "bc", "....."};
+        uint32_t state = 12345;
+        std::vector<float> out(cols.size());
+        int withEllipses = 0;
+        for (int k = 0; k < 3000; ++k) {
+            std::string t = "w ";
+            const int parts = 1 + k % 23;
+            for (int j = 0; j < parts; ++j) {
+                state = state * 1103515245u + 12345u;
+                t += pieces[(state >> 16) % std::size(pieces)];
+            }
+            worker->score(t, out.data());
+            const double tokens = double(spacyLikeTokens(t).size());
+            const size_t ell = pyCount(t, "...") + pyCount(t, "\u2026");
+            withEllipses += ell > 0;
+            QVERIFY2(matches(out[hashCol], double(pyCount(t, "#")) / tokens), t.c_str());
+            QVERIFY2(matches(out[ellCol], double(ell) / tokens), t.c_str());
+        }
+        QVERIFY(withEllipses > 1000);
     }
 
     // Inside a DocumentScope (as the scan loop scores) the shared splits are recognised by address and
