@@ -169,10 +169,9 @@ public:
         const std::vector<Token>& tokens = spacyLikeTokens(text);
         size_t nonSym = 0, nonSymChars = 0, alpha = 0, stop = 0;
         for (const Token& t : tokens) {
-            if (t.flags & TokNonSymbol) {
-                ++nonSym;
-                nonSymChars += t.chars;
-            }
+            const size_t ns = (t.flags & TokNonSymbol) != 0; // no branch: punctuation tokens are frequent
+            nonSym += ns;
+            nonSymChars += t.chars & (0 - ns);
             alpha += (t.flags & TokAlpha) != 0;
             stop += isStopToken(text, t);
         }
