@@ -31,6 +31,21 @@ inline bool isAsciiWordByte(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c >= 'A' && c <= 'Z');
 }
 
+// ASCII capitals lower-cased, every other byte (non-ASCII ones included) unchanged: one byte, or eight.
+inline unsigned char foldAscii(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+inline uint64_t foldAscii8(uint64_t x)
+{
+    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+    const uint64_t low = ~x & kHigh; // bytes < 0x80; within them the sums below carry into no neighbour
+    const uint64_t y = x & ~kHigh;
+    // per byte: bit 7 of y + 0x3F is byte >= 'A', of y + 0x25 byte > 'Z'
+    const uint64_t upper = (y + kOnes * (0x80 - 'A')) & ~(y + kOnes * (0x7F - 'Z')) & low;
+    return x | (upper >> 2);
+}
+
 // The compiled regex of one list file, shared by every worker (match data is per worker).
 class BadWordsRegex {
 public:
@@ -124,7 +139,7 @@ public:
             return false;
         uint64_t x;
         std::memcpy(&x, t + p, 8);
-        x = foldAscii(x);
+        x = foldAscii8(x);
         if (len < 8)
             x &= (uint64_t(1) << (8 * len)) - 1;
         const uint64_t h = hashOf(x, len);
@@ -190,27 +205,15 @@ private:
     static constexpr size_t kFilterBits = 65536;
     static uint64_t hashOf(uint64_t x, size_t len) { return (x ^ len) * 0x9E3779B97F4A7C15ULL; }
     size_t slotOf(uint64_t h) const { return size_t(h >> 32) & (m_heads.size() - 1); }
-    // The eight bytes with ASCII capitals lower-cased (other bytes, non-ASCII ones included, unchanged).
-    static uint64_t foldAscii(uint64_t x)
-    {
-        constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-        const uint64_t low = ~x & kHigh; // bytes < 0x80; within them the sums below carry into no neighbour
-        const uint64_t y = x & ~kHigh;
-        const uint64_t upper = (y + kOnes * (0x80 - 'A')) & ~(y + kOnes * (0x7F - 'Z')) & low;
-        return x | (upper >> 2);
-    }
     // Whether lower(t) starts with w at p, where t is lower(text) itself or, when rawScanAllowed(), the
     // text: ASCII bytes compare folded, others exactly.
     static bool wordAt(const unsigned char* t, size_t n, size_t p, std::string_view w)
     {
         if (n - p < w.size())
             return false;
-        for (size_t k = 0; k < w.size(); ++k) {
-            const unsigned char c = t[p + k];
-            const unsigned char f = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-            if (f != static_cast<unsigned char>(w[k]))
+        for (size_t k = 0; k < w.size(); ++k)
+            if (foldAscii(t[p + k]) != static_cast<unsigned char>(w[k]))
                 return false;
-        }
         return true;
     }
     // Returns the index of head s (adding it if new).
@@ -312,15 +315,12 @@ size_t lowerInto(std::string_view text, std::string& out)
     const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
     const size_t n = text.size();
     size_t i = 0, w = 0;
-    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
     while (i < n) {
         if (i + 8 <= n) {
             uint64_t x;
             std::memcpy(&x, p + i, 8);
-            if ((x & kHigh) == 0) {
-                // per byte (all < 0x80, so no carries): bit 7 of x + 0x3F is byte >= 'A', of x + 0x25 byte > 'Z'
-                const uint64_t upper = (x + kOnes * (0x80 - 'A')) & ~(x + kOnes * (0x7F - 'Z')) & kHigh;
-                x |= upper >> 2;
+            if ((x & 0x8080808080808080ULL) == 0) {
+                x = foldAscii8(x);
                 std::memcpy(out.data() + w, &x, 8);
                 i += 8;
                 w += 8;
@@ -329,7 +329,7 @@ size_t lowerInto(std::string_view text, std::string& out)
         }
         const unsigned char c = p[i];
         if (c < 0x80) {
-            out[w++] = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            out[w++] = char(foldAscii(c));
             ++i;
             continue;
         }
