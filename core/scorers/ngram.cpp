@@ -229,19 +229,11 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         uint32_t* ds = m_dupStarts.data();
         uint32_t* df = m_dupFirst.data();
         size_t k = 0;
-        if (n == 2) {
-            for (size_t c = 0; c < count; ++c) {
-                ds[k] = uint32_t(c);
-                df[k] = m_first[c];
-                k += m_isDup[c];
-            }
-        } else {
-            for (size_t c = 0; c < count; ++c) {
-                const uint32_t i = m_candidates[c];
-                ds[k] = i;
-                df[k] = m_first[i];
-                k += m_isDup[i];
-            }
+        for (size_t c = 0; c < count; ++c) {
+            const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
+            ds[k] = i;
+            df[k] = m_first[i];
+            k += m_isDup[i];
         }
         m_dupStarts.resize(k);
         m_dupFirst.resize(k);

@@ -220,9 +220,20 @@ void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::ve
 
 namespace {
 
+// Bit k set for byte k of a 16-byte block being an ASCII letter, letter or digit, or '#'.
+struct AsciiMasks {
+    uint32_t alpha, alnum, hash;
+};
+inline AsciiMasks asciiMasks(bytescan::V16 x)
+{
+    using namespace bytescan;
+    const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
+    const V16 digitM = mask(V16(x - splat('0')) < splat(10));
+    return {movemask(alphaM), movemask(alphaM | digitM), movemask(mask(x == splat('#')))};
+}
+
 // A short all-ASCII word found 16 bytes at a time: `len` bytes at p are neither whitespace nor non-ASCII
-// and the byte after them is ASCII whitespace; the masks have bit k set for byte k being an ASCII
-// letter, letter or digit, or '#'.
+// and the byte after them is ASCII whitespace; the masks (asciiMasks) are cut to the word.
 struct AsciiWord {
     uint32_t len;
     uint32_t alpha, alnum, hash;
@@ -242,12 +253,11 @@ inline bool asciiWordAt(const unsigned char* p, AsciiWord& w)
     if (k == 0 || !((space >> k) & 1))
         return false;
     const uint32_t wm = (1u << k) - 1;
-    const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
-    const V16 digitM = mask(V16(x - splat('0')) < splat(10));
+    const AsciiMasks m = asciiMasks(x);
     w.len = k;
-    w.alpha = movemask(alphaM) & wm;
-    w.alnum = movemask(alphaM | digitM) & wm;
-    w.hash = movemask(mask(x == splat('#'))) & wm;
+    w.alpha = m.alpha & wm;
+    w.alnum = m.alnum & wm;
+    w.hash = m.hash & wm;
     return true;
 }
 
@@ -308,10 +318,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
             const V16 x = load16(p);
             if (!anyNonAscii(x)) {
                 uint32_t words = ~movemask(asciiSpaceMask(x)) & 0xFFFF;
-                const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
-                const V16 digitM = mask(V16(x - splat('0')) < splat(10));
-                const uint32_t alpha = movemask(alphaM), alnum = movemask(alphaM | digitM);
-                const uint32_t hash = movemask(mask(x == splat('#')));
+                const AsciiMasks m = asciiMasks(x);
                 uint32_t open = 16; // start of a word that reaches the block's end
                 while (words) {
                     const uint32_t s = uint32_t(__builtin_ctz(words));
@@ -321,7 +328,8 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
                         break;
                     }
                     const uint32_t wm = (1u << len) - 1;
-                    pushAsciiWord(base, p + s, len, (alpha >> s) & wm, (alnum >> s) & wm, (hash >> s) & wm, end, out);
+                    pushAsciiWord(base, p + s, len, (m.alpha >> s) & wm, (m.alnum >> s) & wm, (m.hash >> s) & wm, end,
+                                  out);
                     words &= ~((1u << (s + len)) - 1);
                 }
                 if (open > 0) {
