@@ -97,10 +97,12 @@ int main(int argc, char** argv)
         }
     }
     std::vector<std::unique_ptr<ScorerWorker>> workers;
+    std::vector<size_t> widths; // columns per scorer, looked up once as the scan loop does (columns() copies)
     size_t columns = 0;
     for (const auto& s : scorers) {
         workers.push_back(s->makeWorker());
-        columns += s->columns().size();
+        widths.push_back(s->columns().size());
+        columns += widths.back();
     }
     std::vector<float> out(columns);
 
@@ -115,7 +117,7 @@ int main(int argc, char** argv)
                 workers[k]->score(text, o);
                 if (spent)
                     (*spent)[k] += threadCpu() - a;
-                o += scorers[k]->columns().size();
+                o += widths[k];
             }
             for (const float v : out)
                 if (v == v)
