@@ -41,8 +41,26 @@ constexpr uint64_t stopKey(std::string_view w)
     return (uint64_t(w.size()) << 32) | v;
 }
 
+// The eight stop words' keys at the slots of a perfect hash: (key * kStopMul) >> 61 differs for each of them
+// (checked below), so a key is a stop word exactly when it equals the key at its slot.
+constexpr std::string_view kStopWords[8] = {"the", "be", "to", "of", "and", "that", "have", "with"};
+constexpr uint64_t kStopMul = 0x8a449ebe89d9bf03ULL;
+constexpr unsigned stopSlot(uint64_t key) { return unsigned((key * kStopMul) >> 61); }
+constexpr std::array<uint64_t, 8> kStopTable = [] {
+    std::array<uint64_t, 8> t{}; // 0 is no token's key (a token has at least one byte)
+    for (const std::string_view w : kStopWords)
+        t[stopSlot(stopKey(w))] = stopKey(w);
+    return t;
+}();
+static_assert([] {
+    for (const std::string_view w : kStopWords)
+        if (kStopTable[stopSlot(stopKey(w))] != stopKey(w))
+            return false; // two words share a slot: pick another multiplier
+    return true;
+}());
+
 // isStopWord(t.view(text)) without a branch on the length: the token's first four bytes, masked to its
-// length, with the length above them, compared with the eight words' keys at once.
+// length, with the length above them, looked up in kStopTable.
 inline bool isStopToken(std::string_view text, const Token& t)
 {
     if (size_t(t.offset) + 4 > text.size())
@@ -52,8 +70,7 @@ inline bool isStopToken(std::string_view text, const Token& t)
     std::memcpy(&v, text.data() + t.offset, 4);
     const uint32_t len = t.bytes < 5 ? t.bytes : 5; // 5: no stop word, and kMask[4] keeps it unequal
     const uint64_t key = (uint64_t(len) << 32) | (v & kMask[len < 5 ? len : 4]);
-    return (key == stopKey("the")) | (key == stopKey("be")) | (key == stopKey("to")) | (key == stopKey("of"))
-        | (key == stopKey("and")) | (key == stopKey("that")) | (key == stopKey("have")) | (key == stopKey("with"));
+    return kStopTable[stopSlot(key)] == key;
 }
 
 inline float ratio(double num, double den)
