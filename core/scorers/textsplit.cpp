@@ -461,9 +461,21 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
         ++a;
     uint32_t z = a;
     bool alpha = false;
-    while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit))) {
-        alpha = alpha || (cls(z) & uc::Alpha);
-        ++z;
+    if (m_end - (base + a) >= 16) {
+        // the run of letters and digits from a, from one 16-byte mask (no loop exit to mispredict)
+        const AsciiMasks m = asciiMasks(bytescan::load16(base + a));
+        const uint32_t run = uint32_t(__builtin_ctz(~m.alnum)); // < 17: bit 16 of ~alnum is set
+        z = std::min(a + run, b1);
+        alpha = (m.alpha & ((1u << (z - a)) - 1)) != 0; // z - a <= 16
+        while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit))) { // only after a run of all 16 bytes
+            alpha = alpha || (cls(z) & uc::Alpha);
+            ++z;
+        }
+    } else {
+        while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit))) {
+            alpha = alpha || (cls(z) & uc::Alpha);
+            ++z;
+        }
     }
     if (z == a)
         return false;
