@@ -399,14 +399,20 @@ public:
     void score(std::string_view text, float* out) override
     {
         size_t lines = 0, noPunct = 0, fewWords = 0;
-        forEachSplit(text, '\n', [&](std::string_view raw) {
+        auto visit = [&](std::string_view raw) {
             ++lines;
             // lower() changes none of the characters looked at here
             const std::string_view line = uc::pyStrip(raw);
             const bool terminal = line.ends_with('.') || line.ends_with('?') || line.ends_with('!') || line.ends_with('"');
             noPunct += !terminal;
             fewWords += countWordsUpTo3(line) < 3;
-        });
+        };
+        if (text.size() <= kMaxTokenisedText) {
+            for (const SplitLine& p : newlinePieces(text)) // shared with the other scorers
+                visit(text.substr(p.offset, p.bytes));
+        } else {
+            forEachSplit(text, '\n', visit);
+        }
         // Words and "lorem ipsum" never span a '\n', so the whole text can be searched at once.
         bool javascript = false;
         std::string_view rest = text;

@@ -259,7 +259,12 @@ public:
             std::fill(out, out + std::size(kRepetitionColumns), kMissing);
             return;
         }
-        const double textChars = double(uc::codePointCount(text));
+        // The pieces of text.split('\n') (shared with the other scorers) hold every code point but the '\n's.
+        const std::vector<SplitLine>& pieces = newlinePieces(text);
+        size_t pieceChars = 0;
+        for (const SplitLine& p : pieces)
+            pieceChars += p.chars;
+        const double textChars = double(pieceChars + (pieces.size() - 1)); // len(text)
 
         // paragraphs: re.split(r"\n{2,}", text.strip())
         {
@@ -290,7 +295,6 @@ public:
         // A non-empty line repeats when its first equal piece is earlier (that one is non-empty, so it is
         // a line too); an empty line can only be the first or the last, and the last repeats the first.
         {
-            const std::vector<SplitLine>& pieces = newlinePieces(text);
             const size_t last = pieces.size() - 1;
             size_t lines = 0, dups = 0, dupChars = 0;
             for (size_t k = 0; k < pieces.size(); ++k) {
