@@ -314,9 +314,8 @@ public:
         const std::vector<Token>* textTokens = tokenised ? &spacyLikeTokens(text) : nullptr;
         size_t cursor = 0;
         const bool kelvin = contains(text, kKelvin);
-        forEachSplitline(text, [&](std::string_view raw) {
+        auto visit = [&](std::string_view stripped) { // a line of splitlines(), strip()ped
             ++lines;
-            const std::string_view stripped = uc::pyStrip(raw);
             size_t words = 0;
             bool longWord = false;
             const bool scanned = stripped.size() > 1000;
@@ -372,7 +371,13 @@ public:
                 m_splitter.split(line, m_tokens);
                 sentences += sentenceCount(m_tokens.data(), m_tokens.data() + m_tokens.size());
             }
-        });
+        };
+        if (tokenised) {
+            for (const StrippedLine& l : splitLines(text)) // shared with gopher_quality
+                visit(l.stripped(text));
+        } else {
+            forEachSplitline(text, [&](std::string_view raw) { visit(uc::pyStrip(raw)); });
+        }
         const double n = double(lines);
         auto frac = [&](size_t k) { return lines ? float(double(k) / n) : kMissing; };
         out[0] = float(lines);

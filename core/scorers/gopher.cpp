@@ -197,14 +197,15 @@ public:
         const size_t hashes = symbols.hashes;
         const size_t ellipses = symbols.ellipses;
 
-        size_t lines = 0, bullet = 0, ellipsisLines = 0;
-        forEachSplitline(text, [&](std::string_view line) {
-            ++lines;
-            const std::string_view l = uc::pyLStrip(line);
+        size_t bullet = 0, ellipsisLines = 0;
+        const std::vector<StrippedLine>& lineList = splitLines(text); // shared with c4
+        for (const StrippedLine& line : lineList) {
+            const std::string_view l = line.lstripped(text);
             bullet += startsWith(l, kBulletChar) || startsWith(l, "-");
-            const std::string_view r = uc::pyRStrip(line);
+            const std::string_view r = line.rstripped(text);
             ellipsisLines += endsWith(r, "...") || endsWith(r, kEllipsisChar);
-        });
+        }
+        const size_t lines = lineList.size();
 
         out[0] = float(nonSym);
         out[1] = ratio(double(nonSymChars), double(nonSym));

@@ -785,6 +785,11 @@ struct TokenCache {
     std::vector<Token> tokens;
 };
 
+struct StrippedLineCache {
+    CachedText key;
+    std::vector<StrippedLine> lines;
+};
+
 struct LineCache {
     CachedText key;
     std::vector<SplitLine> lines;
@@ -806,6 +811,25 @@ const std::vector<Token>& spacyLikeTokens(std::string_view text)
     if (!cache.key.holds(text))
         cache.splitter.splitWords(text, whitespaceWords(text), cache.tokens);
     return cache.tokens;
+}
+
+const std::vector<StrippedLine>& splitLines(std::string_view text)
+{
+    thread_local StrippedLineCache cache;
+    if (cache.key.holds(text))
+        return cache.lines;
+    cache.lines.clear();
+    if (text.size() > kMaxTokenisedText)
+        return cache.lines;
+    forEachSplitline(text, [&](std::string_view line) {
+        StrippedLine l;
+        l.offset = uint32_t(line.data() - text.data());
+        l.bytes = uint32_t(line.size());
+        l.lead = uint32_t(line.size() - uc::pyLStrip(line).size());
+        l.kept = uint32_t(uc::pyRStrip(line).size());
+        cache.lines.push_back(l);
+    });
+    return cache.lines;
 }
 
 const std::vector<SplitLine>& newlinePieces(std::string_view text)
