@@ -114,55 +114,7 @@ public:
         char32_t cacheFirst = 1, cacheLast = 0;
         uint8_t cacheClass = 0;
         Script cacheScript = Other;
-        // Plain-ASCII blocks of 16 bytes are counted with vector compares that give exactly the kAsciiClass
-        // answers: letters A-Z a-z, digits 0-9, punctuation or symbol = the other printables 0x21..0x7E,
-        // controls 0x00..0x1F and 0x7F. A block with a non-ASCII byte goes through the loop below.
-        const unsigned char* scalarUntil = p;
-        while (p < end) {
-            if (p >= scalarUntil && end - p >= 16) {
-                using namespace bytescan;
-                V16 alphaN{}, digitN{}, punctN{}, controlN{};
-                int blocks = 0;
-                while (end - p >= 16 && blocks < 255) {
-                    const V16 x = load16(p);
-                    if (anyNonAscii(x))
-                        break;
-                    const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
-                    const V16 digitM = mask(V16(x - splat('0')) < splat(10));
-                    const V16 printM = mask(V16(x - splat(0x21)) < splat(0x7F - 0x21));
-                    const V16 ctrlM = mask((x < splat(0x20)) | (x == splat(0x7F)))
-                        & ~mask((x == splat('\t')) | (x == splat('\n')) | (x == splat('\r')));
-                    alphaN += alphaM & splat(1);
-                    digitN += digitM & splat(1);
-                    punctN += (printM & ~alphaM & ~digitM) & splat(1);
-                    controlN += ctrlM & splat(1);
-                    p += 16;
-                    ++blocks;
-                }
-                n += size_t(blocks) * 16;
-                letters[Latin] += sum(alphaN);
-                digit += sum(digitN);
-                punct += sum(punctN);
-                control += sum(controlN);
-                if (blocks == 255)
-                    continue;
-                scalarUntil = p + 16; // a non-ASCII byte within 16 bytes (or the tail): one block by the loop below
-                if (p >= end)
-                    break;
-            }
-            const unsigned char b = *p;
-            ++n;
-            if (b < 0x80) {
-                const uint8_t cls = uc::kAsciiClass[b];
-                letters[Latin] += cls & uc::Alpha;
-                digit += (cls & uc::Digit) != 0;
-                punct += (cls & (uc::Punct | uc::Symbol)) != 0;
-                control += (cls & uc::Control) && b != '\t' && b != '\n' && b != '\r';
-                ++p;
-                continue;
-            }
-            char32_t cp;
-            p += uc::decodeUtf8(p, end, cp);
+        auto nonAsciiCodePoint = [&](char32_t cp) {
             ++nonAscii;
             if (cp == 0xFFFD)
                 ++replacement;
@@ -180,6 +132,68 @@ public:
             digit += (cls & uc::Digit) != 0;
             punct += (cls & uc::Punct) != 0;
             control += (cls & uc::Control) != 0;
+        };
+        // Blocks of 16 bytes: the ASCII bytes are counted with vector compares that give exactly the
+        // kAsciiClass answers (letters A-Z a-z, digits 0-9, punctuation or symbol = the other printables
+        // 0x21..0x7E, controls 0x00..0x1F and 0x7F); the code points are the bytes that are not UTF-8
+        // continuation bytes; each non-ASCII code point is decoded at its lead byte (its continuation bytes
+        // may lie in the next block, valid UTF-8 guarantees they exist). Fewer than 16 bytes at the end go
+        // one code point at a time.
+        {
+            using namespace bytescan;
+            V16 alphaN{}, digitN{}, punctN{}, controlN{}, charN{};
+            int blocks = 0;
+            auto flush = [&] {
+                letters[Latin] += sum(alphaN);
+                digit += sum(digitN);
+                punct += sum(punctN);
+                control += sum(controlN);
+                n += sum(charN);
+                alphaN = digitN = punctN = controlN = charN = V16{};
+                blocks = 0;
+            };
+            while (end - p >= 16) {
+                const V16 x = load16(p);
+                const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
+                const V16 digitM = mask(V16(x - splat('0')) < splat(10));
+                const V16 printM = mask(V16(x - splat(0x21)) < splat(0x7F - 0x21));
+                const V16 ctrlM = mask((x < splat(0x20)) | (x == splat(0x7F)))
+                    & ~mask((x == splat('\t')) | (x == splat('\n')) | (x == splat('\r')));
+                alphaN += alphaM & splat(1);
+                digitN += digitM & splat(1);
+                punctN += (printM & ~alphaM & ~digitM) & splat(1);
+                controlN += ctrlM & splat(1);
+                charN += mask((x & splat(0xC0)) != splat(0x80)) & splat(1);
+                if (anyNonAscii(x)) {
+                    for (uint32_t leads = movemask(mask(x >= splat(0xC0))); leads; leads &= leads - 1) {
+                        char32_t cp;
+                        uc::decodeUtf8(p + __builtin_ctz(leads), end, cp);
+                        nonAsciiCodePoint(cp);
+                    }
+                }
+                p += 16;
+                if (++blocks == 255) // a lane counts to at most 255
+                    flush();
+            }
+            flush();
+            while (p < end && (*p & 0xC0) == 0x80) // the rest of a code point counted at its lead byte
+                ++p;
+        }
+        while (p < end) {
+            const unsigned char b = *p;
+            ++n;
+            if (b < 0x80) {
+                const uint8_t cls = uc::kAsciiClass[b];
+                letters[Latin] += cls & uc::Alpha;
+                digit += (cls & uc::Digit) != 0;
+                punct += (cls & (uc::Punct | uc::Symbol)) != 0;
+                control += (cls & uc::Control) && b != '\t' && b != '\n' && b != '\r';
+                ++p;
+                continue;
+            }
+            char32_t cp;
+            p += uc::decodeUtf8(p, end, cp);
+            nonAsciiCodePoint(cp);
         }
         size_t total = 0, best = 0, scripts = 0;
         int dominant = -1;

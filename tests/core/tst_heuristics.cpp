@@ -1594,6 +1594,63 @@ private Q_SLOTS:
         QVERIFY(first[0] != second[0]); // the two texts differ in word count
     }
 
+    // text_hygiene counts ASCII bytes with 16-byte masks and decodes each non-ASCII code point at its lead
+    // byte, also when the code point straddles two blocks or the 15-byte tail. Generated strings whose
+    // pieces (1- to 4-byte code points of known class) fall on every offset are checked against the counts
+    // their pieces add up to.
+    void hygieneCountsAcrossBlockBoundaries()
+    {
+        ScorerRegistry registry;
+        registerHeuristicScorers(registry);
+        const auto scorer = registry.create("text_hygiene");
+        auto worker = scorer->makeWorker();
+        const auto cols = scorer->columns();
+        QCOMPARE(cols[0].name, std::string("text_replacement_char_frac"));
+        QCOMPARE(cols[4].name, std::string("text_non_ascii_frac"));
+        struct Piece {
+            const char* text;
+            int cps, replacement, control, digit, punct, nonAscii, latin, cyrillic, han;
+        };
+        const Piece pieces[] = {
+            {"a", 1, 0, 0, 0, 0, 0, 1, 0, 0},           {"7", 1, 0, 0, 1, 0, 0, 0, 0, 0},
+            {",", 1, 0, 0, 0, 1, 0, 0, 0, 0},           {" ", 1, 0, 0, 0, 0, 0, 0, 0, 0},
+            {"\t", 1, 0, 0, 0, 0, 0, 0, 0, 0},          {"\x01", 1, 0, 1, 0, 0, 0, 0, 0, 0},
+            {"\u00e9", 1, 0, 0, 0, 0, 1, 1, 0, 0},      {"\u0434", 1, 0, 0, 0, 0, 1, 0, 1, 0},
+            {"\u4e2d", 1, 0, 0, 0, 0, 1, 0, 0, 1},      {"\U0001F600", 1, 0, 0, 0, 0, 1, 0, 0, 0},
+            {"\ufffd", 1, 1, 0, 0, 0, 1, 0, 0, 0},      {"\u2014", 1, 0, 0, 0, 1, 1, 0, 0, 0},
+            {"\u0663", 1, 0, 0, 1, 0, 1, 0, 0, 0}, // ARABIC-INDIC DIGIT THREE (Nd)
+        };
+        uint32_t state = 777;
+        std::vector<float> out(cols.size());
+        for (int k = 0; k < 4000; ++k) {
+            std::string t;
+            Piece sum{nullptr, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            const int parts = 1 + k % 41;
+            for (int j = 0; j < parts; ++j) {
+                state = state * 1103515245u + 12345u;
+                const Piece& p = pieces[(state >> 16) % std::size(pieces)];
+                t += p.text;
+                sum.cps += p.cps;
+                sum.replacement += p.replacement;
+                sum.control += p.control;
+                sum.digit += p.digit;
+                sum.punct += p.punct;
+                sum.nonAscii += p.nonAscii;
+                sum.latin += p.latin;
+                sum.cyrillic += p.cyrillic;
+                sum.han += p.han;
+            }
+            worker->score(t, out.data());
+            const double n = sum.cps;
+            QVERIFY2(matches(out[0], sum.replacement / n), t.c_str());
+            QVERIFY2(matches(out[1], sum.control / n), t.c_str());
+            QVERIFY2(matches(out[2], sum.digit / n), t.c_str());
+            QVERIFY2(matches(out[3], sum.punct / n), t.c_str());
+            QVERIFY2(matches(out[4], sum.nonAscii / n), t.c_str());
+            QVERIFY2(matches(out[5], double((sum.latin > 0) + (sum.cyrillic > 0) + (sum.han > 0))), t.c_str());
+        }
+    }
+
     // gopher_hash_word_ratio and gopher_ellipsis_word_ratio count '#', "..." (non-overlapping, as Python's
     // str.count) and U+2026 sixteen bytes at a time; compared with a plain find loop on 3000 generated
     // strings whose runs of dots and ellipses fall on every position around the block edges and the end.
