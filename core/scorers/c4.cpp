@@ -267,8 +267,10 @@ void scanWords(std::string_view s, size_t maxChars, size_t& words, bool& tooLong
     }
 }
 
-// min(len(s.split()), 3). Plain-ASCII blocks of 16 bytes count word starts (a non-space byte after a space
-// or at the start) from their whitespace masks; other bytes go one at a time with the exact Python test.
+// min(len(s.split()), 3). Blocks of 16 bytes count word starts (a non-space byte after a space or at the
+// start) from their ASCII whitespace masks when no byte of theirs starts a non-ASCII whitespace code point
+// (those all start with C2, E1, E2 or E3, and each such byte is tested); other bytes go one code point at a
+// time with the exact Python test.
 size_t countWordsUpTo3(std::string_view s)
 {
     size_t words = 0;
@@ -279,7 +281,14 @@ size_t countWordsUpTo3(std::string_view s)
         if (end - p >= 16) {
             using namespace bytescan;
             const V16 x = load16(p);
-            if (movemask(x) == 0) {
+            bool masks = true;
+            if (movemask(x) != 0) {
+                const V16 spaceLead = mask(x == splat(0xC2)) | mask(x == splat(0xE1)) | mask(x == splat(0xE2))
+                    | mask(x == splat(0xE3));
+                for (uint32_t m = movemask(spaceLead); m && masks; m &= m - 1)
+                    masks = uc::pySpaceAt(p + __builtin_ctz(m), end) == 0;
+            }
+            if (masks) {
                 const uint32_t sp = movemask(asciiSpaceMask(x));
                 const uint32_t starts = ~sp & ((sp << 1) | prevSpace) & 0xFFFF;
                 words += size_t(__builtin_popcount(starts));

@@ -1594,6 +1594,50 @@ private Q_SLOTS:
         QVERIFY(first[0] != second[0]); // the two texts differ in word count
     }
 
+    // The C4 "fewer than 3 words" test counts words with 16-byte masks unless a block holds a byte that can
+    // start non-ASCII whitespace (C2, E1, E2, E3), which is then tested. Generated one-line strings of
+    // spaces (ASCII, U+00A0, U+3000, U+2009) and non-space code points (some starting with those bytes)
+    // on every block offset are checked against the words their pieces make.
+    void fewWordsAcrossBlockBoundaries()
+    {
+        ScorerRegistry registry;
+        registerHeuristicScorers(registry);
+        const auto scorer = registry.create("dolma_c4");
+        auto worker = scorer->makeWorker();
+        const auto cols = scorer->columns();
+        QCOMPARE(cols[1].name, std::string("c4_dolma_few_words_line_frac"));
+        struct Piece {
+            const char* text;
+            bool space;
+        };
+        const Piece pieces[] = {
+            {" ", true},        {"\t", true},        {"\u00a0", true},    {"\u3000", true},  {"\u2009", true},
+            {"a", false},       {"bc", false},       {"\u00e9", false},   {"\u4e2d", false}, {"\u2019", false},
+            {"\u00a9", false},  {"\u3042", false},   {"\u1e00", false},   {"xyz", false},
+        };
+        uint32_t state = 4242;
+        std::vector<float> out(cols.size());
+        int few = 0;
+        for (int k = 0; k < 6000; ++k) {
+            std::string t;
+            int words = 0;
+            bool inWord = false;
+            const int parts = 1 + k % 47;
+            for (int j = 0; j < parts; ++j) {
+                state = state * 1103515245u + 12345u;
+                // mostly non-space pieces, so that lines reach 3 words at every offset
+                const Piece& p = pieces[(state >> 16) % 4 == 0 ? (state >> 20) % 5 : 5 + (state >> 20) % 9];
+                t += p.text;
+                words += !p.space && !inWord;
+                inWord = !p.space;
+            }
+            worker->score(t, out.data());
+            few += words < 3;
+            QVERIFY2(matches(out[1], words < 3 ? 1.0 : 0.0), t.c_str());
+        }
+        QVERIFY(few > 500 && few < 5500);
+    }
+
     // text_hygiene counts ASCII bytes with 16-byte masks and decodes each non-ASCII code point at its lead
     // byte, also when the code point straddles two blocks or the 15-byte tail. Generated strings whose
     // pieces (1- to 4-byte code points of known class) fall on every offset are checked against the counts
