@@ -133,7 +133,6 @@ struct StrippedLine {
     uint32_t bytes = 0;
     uint32_t lead = 0;
     uint32_t kept = 0;
-    std::string_view line(std::string_view text) const { return text.substr(offset, bytes); }
     std::string_view lstripped(std::string_view text) const { return text.substr(offset + lead, bytes - lead); }
     std::string_view rstripped(std::string_view text) const { return text.substr(offset, kept); }
     std::string_view stripped(std::string_view text) const
