@@ -1394,6 +1394,25 @@ Scored scoreAll(std::string_view text)
     return s;
 }
 
+// One heuristic scorer with a worker and its columns, for the tests that score generated strings.
+struct HeuristicUnderTest {
+    std::unique_ptr<Scorer> scorer;
+    std::unique_ptr<ScorerWorker> worker;
+    std::vector<ColumnInfo> cols;
+};
+HeuristicUnderTest heuristic(const char* name)
+{
+    ScorerRegistry registry;
+    registerHeuristicScorers(registry);
+    HeuristicUnderTest h;
+    h.scorer = registry.create(name);
+    if (h.scorer) {
+        h.worker = h.scorer->makeWorker();
+        h.cols = h.scorer->columns();
+    }
+    return h;
+}
+
 bool matches(float got, double expected)
 {
     if (std::isnan(expected))
@@ -1600,11 +1619,10 @@ private Q_SLOTS:
     // on every block offset are checked against the words their pieces make.
     void fewWordsAcrossBlockBoundaries()
     {
-        ScorerRegistry registry;
-        registerHeuristicScorers(registry);
-        const auto scorer = registry.create("dolma_c4");
-        auto worker = scorer->makeWorker();
-        const auto cols = scorer->columns();
+        const HeuristicUnderTest h = heuristic("dolma_c4");
+        QVERIFY(h.scorer);
+        const auto& worker = h.worker;
+        const auto& cols = h.cols;
         QCOMPARE(cols[1].name, std::string("c4_dolma_few_words_line_frac"));
         struct Piece {
             const char* text;
@@ -1644,11 +1662,10 @@ private Q_SLOTS:
     // their pieces add up to.
     void hygieneCountsAcrossBlockBoundaries()
     {
-        ScorerRegistry registry;
-        registerHeuristicScorers(registry);
-        const auto scorer = registry.create("text_hygiene");
-        auto worker = scorer->makeWorker();
-        const auto cols = scorer->columns();
+        const HeuristicUnderTest h = heuristic("text_hygiene");
+        QVERIFY(h.scorer);
+        const auto& worker = h.worker;
+        const auto& cols = h.cols;
         QCOMPARE(cols[0].name, std::string("text_replacement_char_frac"));
         QCOMPARE(cols[4].name, std::string("text_non_ascii_frac"));
         struct Piece {
@@ -1700,11 +1717,10 @@ private Q_SLOTS:
     // strings whose runs of dots and ellipses fall on every position around the block edges and the end.
     void symbolCountsMatchPythonCount()
     {
-        ScorerRegistry registry;
-        registerHeuristicScorers(registry);
-        const auto scorer = registry.create("gopher_quality");
-        auto worker = scorer->makeWorker();
-        const auto cols = scorer->columns();
+        const HeuristicUnderTest h = heuristic("gopher_quality");
+        QVERIFY(h.scorer);
+        const auto& worker = h.worker;
+        const auto& cols = h.cols;
         auto column = [&](const char* name) {
             for (size_t i = 0; i < cols.size(); ++i)
                 if (cols[i].name == name)
