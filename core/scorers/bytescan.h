@@ -61,6 +61,15 @@ inline uint32_t movemask(V16 m)
 #endif
 }
 
+// Set bits of a 16-bit mask, inline (without -mpopcnt, __builtin_popcount is a call into libgcc).
+inline uint32_t popcount16(uint32_t m)
+{
+    m = m - ((m >> 1) & 0x5555u);
+    m = (m & 0x3333u) + ((m >> 2) & 0x3333u);
+    m = (m + (m >> 4)) & 0x0F0Fu;
+    return (m + (m >> 8)) & 0x1Fu;
+}
+
 // Lanes holding ASCII whitespace as Python's str.isspace() sees it: \t \n \v \f \r and 0x1C..0x20.
 inline V16 asciiSpaceMask(V16 x)
 {

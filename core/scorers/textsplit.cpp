@@ -839,15 +839,39 @@ const std::vector<SplitLine>& newlinePieces(std::string_view text)
         return cache.lines;
     cache.lines.clear();
     cache.seen.reset(text.size() / 32 + 8);
-    forEachSplit(text, '\n', [&](std::string_view line) {
+    // One pass, 16 bytes at a time: the '\n's end the pieces, and the UTF-8 continuation bytes counted so far
+    // give each piece's code points (its bytes minus its continuation bytes).
+    const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    size_t start = 0, contBefore = 0, cont = 0; // continuation bytes before `start`, before block i
+    auto piece = [&](size_t end, size_t contAtEnd) {
         SplitLine l;
-        l.offset = uint32_t(line.data() - text.data());
-        l.bytes = uint32_t(line.size());
-        l.chars = uint32_t(uc::codePointCount(line));
+        l.offset = uint32_t(start);
+        l.bytes = uint32_t(end - start);
+        l.chars = uint32_t((end - start) - (contAtEnd - contBefore));
         const uint32_t index = uint32_t(cache.lines.size());
-        l.first = cache.seen.add(XXH3_64bits(line.data(), line.size()), index).first;
+        l.first = cache.seen.add(XXH3_64bits(t + start, end - start), index).first;
         cache.lines.push_back(l);
-    });
+        start = end + 1;
+        contBefore = contAtEnd;
+    };
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        using namespace bytescan;
+        const V16 x = load16(t + i);
+        const uint32_t contMask = movemask(mask((x & splat(0xC0)) == splat(0x80)));
+        for (uint32_t nl = movemask(mask(x == splat('\n'))); nl; nl &= nl - 1) {
+            const uint32_t k = uint32_t(__builtin_ctz(nl));
+            piece(i + k, cont + popcount16(contMask & ((1u << k) - 1)));
+        }
+        cont += popcount16(contMask);
+    }
+    for (; i < n; ++i) {
+        if (t[i] == '\n')
+            piece(i, cont);
+        cont += (t[i] & 0xC0) == 0x80;
+    }
+    piece(n, cont);
     return cache.lines;
 }
 

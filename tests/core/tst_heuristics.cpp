@@ -1613,6 +1613,43 @@ private Q_SLOTS:
         QVERIFY(first[0] != second[0]); // the two texts differ in word count
     }
 
+    // newlinePieces() finds the '\n's and counts each piece's code points 16 bytes at a time; generated
+    // strings with '\n' and 1- to 4-byte code points on every block offset are checked against a plain
+    // split('\n'), each piece's code points and its first equal piece.
+    void newlinePiecesAcrossBlockBoundaries()
+    {
+        const char* pieces[] = {"a", "\n", "\u00e9", "\u4e2d", "\U0001F600", "\n\n", " ", "bc"};
+        uint32_t state = 99;
+        for (int k = 0; k < 3000; ++k) {
+            std::string t;
+            const int parts = k % 53;
+            for (int j = 0; j < parts; ++j) {
+                state = state * 1103515245u + 12345u;
+                t += pieces[(state >> 16) % std::size(pieces)];
+            }
+            const std::vector<SplitLine>& got = newlinePieces(t);
+            std::vector<std::string> expected;
+            for (size_t from = 0;;) {
+                const size_t at = t.find('\n', from);
+                expected.push_back(t.substr(from, at == std::string::npos ? std::string::npos : at - from));
+                if (at == std::string::npos)
+                    break;
+                from = at + 1;
+            }
+            QCOMPARE(got.size(), expected.size());
+            std::map<std::string, uint32_t> firstOf;
+            for (size_t i = 0; i < got.size(); ++i) {
+                const std::string& e = expected[i];
+                QCOMPARE(t.substr(got[i].offset, got[i].bytes), e);
+                uint32_t chars = 0;
+                for (const unsigned char c : e)
+                    chars += (c & 0xC0) != 0x80;
+                QCOMPARE(got[i].chars, chars);
+                QCOMPARE(got[i].first, firstOf.emplace(e, uint32_t(i)).first->second);
+            }
+        }
+    }
+
     // The C4 "fewer than 3 words" test counts words with 16-byte masks unless a block holds a byte that can
     // start non-ASCII whitespace (C2, E1, E2, E3), which is then tested. Generated one-line strings of
     // spaces (ASCII, U+00A0, U+3000, U+2009) and non-space code points (some starting with those bytes)
