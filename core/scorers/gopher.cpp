@@ -321,10 +321,17 @@ public:
         const size_t words = tokens.size();
         m_hashes.resize(words);
         m_prefixChars.resize(words + 1);
-        m_prefixChars[0] = 0;
-        for (size_t i = 0; i < words; ++i) {
-            m_hashes[i] = tokens[i].hash ^ (uint64_t(tokens[i].bytes) << 56);
-            m_prefixChars[i + 1] = m_prefixChars[i] + tokens[i].chars;
+        {
+            // running sums in registers: read back from the array, each step would wait for the last store
+            uint64_t* const hashes = m_hashes.data();
+            uint64_t* const prefix = m_prefixChars.data();
+            uint64_t sum = 0;
+            prefix[0] = 0;
+            for (size_t i = 0; i < words; ++i) {
+                hashes[i] = tokens[i].hash ^ (uint64_t(tokens[i].bytes) << 56);
+                sum += tokens[i].chars;
+                prefix[i + 1] = sum;
+            }
         }
         for (int k = 4; k < 13; ++k)
             out[k] = textChars > 0 ? 0.0f : kMissing;
@@ -442,7 +449,9 @@ public:
         m_longLengths.clear();
         m_hashes.resize(words);
         m_prefixChars.resize(words + 1);
-        m_prefixChars[0] = 0;
+        uint64_t* const hashes = m_hashes.data();
+        uint64_t* const prefix = m_prefixChars.data(); // filled from the running sum `chars`, not read back
+        prefix[0] = 0;
         for (size_t i = 0; i < words; ++i) {
             const Token& w = wordList[i];
             chars += w.chars;
@@ -453,8 +462,8 @@ public:
                 ++m_lengthHist[w.chars];
             else
                 m_longLengths.push_back(w.chars);
-            m_hashes[i] = w.hash ^ (uint64_t(w.bytes) << 56);
-            m_prefixChars[i + 1] = m_prefixChars[i] + w.chars;
+            hashes[i] = w.hash ^ (uint64_t(w.bytes) << 56);
+            prefix[i + 1] = chars;
         }
         const double maxWords = double(std::max<size_t>(words, 1));
         const double maxChars = double(std::max<size_t>(chars, 1));
@@ -489,9 +498,15 @@ public:
         out[8] = float(double(dupLineChars) / maxChars);
 
         m_prefix2.resize(words + 2);
-        m_prefix2[0] = 0;
-        for (size_t i = 0; i <= words; ++i)
-            m_prefix2[i + 1] = m_prefix2[i] + m_prefixChars[i];
+        {
+            uint64_t* const prefix2 = m_prefix2.data();
+            uint64_t sum = 0;
+            prefix2[0] = 0;
+            for (size_t i = 0; i <= words; ++i) {
+                sum += prefix[i];
+                prefix2[i + 1] = sum;
+            }
+        }
         m_counter.run(m_hashes.data(), words, 10, [&](const NgramLevel& level) {
             const int n = level.n;
             if (level.windows == 0)
