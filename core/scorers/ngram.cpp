@@ -101,13 +101,22 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     const size_t count = n == 2 ? windows : m_candidates.size();
     uint32_t bestCount = 0, bestFirst = 0;
     size_t flagged = 0;
+    // The arrays through local pointers: a store through m_isDup's uint8_t may alias anything, so through the
+    // members every store would make the compiler reload the other vectors' data pointers.
+    uint32_t* const counts = m_count.data();
+    uint32_t* const firsts = m_first.data();
+    uint8_t* const isDup = m_isDup.data();
+    uint64_t* const keys = m_keys.data();
+    uint32_t* const contStamp = m_contStamp.data();
+    uint32_t* const contSecond = m_contSecond.data();
+    uint32_t* const contFirst = m_contFirst.data();
     // A repeat of the n-gram first seen at window `first`, now at window i.
     auto repeat = [&](uint32_t first, uint32_t cnt, uint32_t i) {
         if (cnt == 2) {
-            m_isDup[first] = 1;
+            isDup[first] = 1;
             ++flagged;
         }
-        m_isDup[i] = 1;
+        isDup[i] = 1;
         ++flagged;
         if (cnt > bestCount || (cnt == bestCount && first < bestFirst)) {
             bestCount = cnt;
@@ -134,28 +143,28 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         const int shift = 64 - bits;
         // Hashes first, so the table slots can be prefetched a few windows ahead.
         for (size_t i = 0; i < count; ++i)
-            m_keys[i] = mix64(wordHashes[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + 1]);
+            keys[i] = mix64(wordHashes[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + 1]);
         constexpr size_t kAhead = 8;
         for (size_t c = 0; c < count; ++c) {
             if (c + kAhead < count)
-                __builtin_prefetch(&table[m_keys[c + kAhead] >> shift]);
+                __builtin_prefetch(&table[keys[c + kAhead] >> shift]);
             const uint32_t i = uint32_t(c);
-            const uint64_t h = m_keys[i];
+            const uint64_t h = keys[i];
             const uint64_t tag = h << 32; // the low half; the slot comes from the high bits
             size_t at = size_t(h >> shift);
             for (;;) {
                 const uint64_t e = table[at];
                 if (e == 0) {
                     table[at] = tag | (uint64_t(i) + 1);
-                    m_count[i] = 1;
-                    m_first[i] = i;
+                    counts[i] = 1;
+                    firsts[i] = i;
                     break;
                 }
                 const uint32_t first = uint32_t(e) - 1;
                 if ((e >> 32) == (tag >> 32) && wordHashes[first] == wordHashes[i]
                     && wordHashes[first + 1] == wordHashes[i + 1]) {
-                    m_first[i] = first;
-                    repeat(first, ++m_count[first], i);
+                    firsts[i] = first;
+                    repeat(first, ++counts[first], i);
                     break;
                 }
                 at = (at + 1) & mask;
@@ -165,7 +174,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         // The n-gram at i is the pair (f, g) of the (n-1)-gram numbers at i and i + 1. Most repeated
         // (n-1)-grams continue one way only, so each f remembers its first continuation (g and the n-gram's
         // number) in arrays indexed by f; only a second continuation of f goes to the hash table, keyed by
-        // the exact packed pair. Candidates ascend, and m_first[i] is read before it is overwritten
+        // the exact packed pair. Candidates ascend, and firsts[i] is read before it is overwritten
         // with this level's number (i + 1's is still the previous level's then).
         if (++m_stamp == 0) {
             std::fill(m_contStamp.begin(), m_contStamp.end(), 0u);
@@ -173,19 +182,19 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         }
         bool tableReady = false;
         for (const uint32_t i : m_candidates) {
-            const uint32_t f = m_first[i], g = m_first[i + 1];
-            if (m_contStamp[f] != m_stamp) {
-                m_contStamp[f] = m_stamp;
-                m_contSecond[f] = g;
-                m_contFirst[f] = i;
-                m_count[i] = 1;
-                m_first[i] = i;
+            const uint32_t f = firsts[i], g = firsts[i + 1];
+            if (contStamp[f] != m_stamp) {
+                contStamp[f] = m_stamp;
+                contSecond[f] = g;
+                contFirst[f] = i;
+                counts[i] = 1;
+                firsts[i] = i;
                 continue;
             }
-            if (m_contSecond[f] == g) {
-                const uint32_t first = m_contFirst[f];
-                m_first[i] = first;
-                repeat(first, ++m_count[first], i);
+            if (contSecond[f] == g) {
+                const uint32_t first = contFirst[f];
+                firsts[i] = first;
+                repeat(first, ++counts[first], i);
                 continue;
             }
             if (!tableReady) {
@@ -199,13 +208,13 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
                 Slot& s = slots[at];
                 if (s.key == 0) {
                     s = Slot{key, 0, i};
-                    m_count[i] = 1;
-                    m_first[i] = i;
+                    counts[i] = 1;
+                    firsts[i] = i;
                     break;
                 }
                 if (s.key == key) {
-                    m_first[i] = s.first;
-                    repeat(s.first, ++m_count[s.first], i);
+                    firsts[i] = s.first;
+                    repeat(s.first, ++counts[s.first], i);
                     break;
                 }
                 at = (at + 1) & m_mask;
