@@ -467,15 +467,11 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
         const uint32_t run = uint32_t(__builtin_ctz(~m.alnum)); // < 17: bit 16 of ~alnum is set
         z = std::min(a + run, b1);
         alpha = (m.alpha & ((1u << (z - a)) - 1)) != 0; // z - a <= 16
-        while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit))) { // only after a run of all 16 bytes
-            alpha = alpha || (cls(z) & uc::Alpha);
-            ++z;
-        }
-    } else {
-        while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit))) {
-            alpha = alpha || (cls(z) & uc::Alpha);
-            ++z;
-        }
+    }
+    // one byte at a time: past a run of all 16 bytes, or the whole run near the text's end
+    while (z < b1 && (cls(z) & (uc::Alpha | uc::Digit))) {
+        alpha = alpha || (cls(z) & uc::Alpha);
+        ++z;
     }
     if (z == a)
         return false;
