@@ -291,7 +291,7 @@ size_t countWordsUpTo3(std::string_view s)
             if (masks) {
                 const uint32_t sp = movemask(asciiSpaceMask(x));
                 const uint32_t starts = ~sp & ((sp << 1) | prevSpace) & 0xFFFF;
-                words += size_t(__builtin_popcount(starts));
+                words += size_t(popcount16(starts));
                 prevSpace = sp >> 15;
                 p += 16;
                 continue;

@@ -95,9 +95,9 @@ SymbolCounts countHashesAndEllipses(std::string_view text)
     auto block = [&](const unsigned char* p, size_t at, uint32_t lanes) {
         const V16 x0 = load16(p), x1 = load16(p + 1), x2 = load16(p + 2);
         if (const uint32_t h = movemask(mask(x0 == splat('#'))) & lanes)
-            c.hashes += size_t(__builtin_popcount(h));
+            c.hashes += size_t(popcount16(h));
         if (const uint32_t e = movemask(mask(x0 == splat(0xE2)) & mask(x1 == splat(0x80)) & mask(x2 == splat(0xA6))) & lanes)
-            c.ellipses += size_t(__builtin_popcount(e));
+            c.ellipses += size_t(popcount16(e));
         for (uint32_t dots = movemask(mask(x0 == splat('.')) & mask(x1 == splat('.')) & mask(x2 == splat('.'))) & lanes;
              dots; dots &= dots - 1) {
             const size_t s = at + size_t(__builtin_ctz(dots)); // the first "..." of a run is where it starts
