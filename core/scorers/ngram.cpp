@@ -98,7 +98,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         for (const uint32_t d : m_dupStarts)
             m_isDup[d] = 0;
     }
-    const size_t count = n == 2 ? windows : m_candidates.size();
+    size_t count = m_candidates.size(); // level 2: set below
     uint32_t bestCount = 0, bestFirst = 0;
     size_t flagged = 0;
     // The arrays through local pointers: a store through m_isDup's uint8_t may alias anything, so through the
@@ -127,11 +127,43 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     auto slotOf = [&](uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ULL) >> m_shift); };
     Slot* slots = m_slots.data();
     if (n == 2) {
+        // A bigram can occur twice only where both of its words do. Words are counted first in saturating
+        // byte counters indexed by their hash (a shared counter can only say "twice" too often, never too
+        // rarely), and only the windows of two such words go to the table: about half of them on English.
+        size_t counterCap = 64;
+        int counterBits = 6;
+        while (counterCap < words * 4) {
+            counterCap <<= 1;
+            ++counterBits;
+        }
+        if (m_wordCounts.size() < counterCap)
+            m_wordCounts.resize(counterCap);
+        uint8_t* const wordCounts = m_wordCounts.data();
+        std::memset(wordCounts, 0, counterCap);
+        const int counterShift = 64 - counterBits;
+        auto counterOf = [&](uint64_t h) { return size_t((h * 0x9E3779B97F4A7C15ULL) >> counterShift); };
+        for (size_t i = 0; i < words; ++i) {
+            uint8_t& c = wordCounts[counterOf(wordHashes[i])];
+            c = uint8_t(((c << 1) | 1) & 3); // 0 -> 1 -> 3: bit 1 set from the second occurrence on
+        }
+        m_candidates.resize(windows);
+        uint32_t* const cand = m_candidates.data();
+        size_t k = 0;
+        uint8_t prev = wordCounts[counterOf(wordHashes[0])];
+        for (size_t i = 0; i < windows; ++i) {
+            const uint8_t next = wordCounts[counterOf(wordHashes[i + 1])];
+            cand[k] = uint32_t(i);
+            k += (prev & next) >> 1;
+            prev = next;
+        }
+        m_candidates.resize(k);
+        const size_t pairs = k;
+        count = k;
         // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in
         // m_count by first window. A slot's tag only filters: the word-hash pair itself is compared.
         size_t cap = 16;
         int bits = 4;
-        while (cap < count * 2) {
+        while (cap < pairs * 2) {
             cap <<= 1;
             ++bits;
         }
@@ -142,14 +174,16 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         const size_t mask = cap - 1;
         const int shift = 64 - bits;
         // Hashes first, so the table slots can be prefetched a few windows ahead.
-        for (size_t i = 0; i < count; ++i)
-            keys[i] = mix64(wordHashes[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + 1]);
+        for (size_t c = 0; c < pairs; ++c) {
+            const uint32_t i = cand[c];
+            keys[c] = mix64(wordHashes[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + 1]);
+        }
         constexpr size_t kAhead = 8;
-        for (size_t c = 0; c < count; ++c) {
-            if (c + kAhead < count)
+        for (size_t c = 0; c < pairs; ++c) {
+            if (c + kAhead < pairs)
                 __builtin_prefetch(&table[keys[c + kAhead] >> shift]);
-            const uint32_t i = uint32_t(c);
-            const uint64_t h = keys[i];
+            const uint32_t i = cand[c];
+            const uint64_t h = keys[c];
             const uint64_t tag = h << 32; // the low half; the slot comes from the high bits
             size_t at = size_t(h >> shift);
             for (;;) {
@@ -239,7 +273,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         uint32_t* df = m_dupFirst.data();
         size_t k = 0;
         for (size_t c = 0; c < count; ++c) {
-            const uint32_t i = n == 2 ? uint32_t(c) : m_candidates[c];
+            const uint32_t i = m_candidates[c];
             ds[k] = i;
             df[k] = m_first[i];
             k += m_isDup[i];

@@ -118,6 +118,7 @@ private:
 
     std::vector<Slot> m_slots;
     std::vector<uint64_t> m_pairSlots; // level 2
+    std::vector<uint8_t> m_wordCounts; // level 2: 0, 1, or 3 for "twice or more", by word hash
     uint64_t m_mask = 0;
     int m_shift = 64;
     std::vector<uint64_t> m_keys;        // key of the window starting at each word, for the current level
