@@ -139,9 +139,8 @@ public:
             return false;
         uint64_t x;
         std::memcpy(&x, t + p, 8);
-        x = foldAscii8(x);
-        if (len < 8)
-            x &= (uint64_t(1) << (8 * len)) - 1;
+        // keep the run's bytes (all eight from len 8 on): a shift of 64 - 8 * min(len, 8), without a branch
+        x = foldAscii8(x) & (~uint64_t(0) >> (64 - 8 * std::min<size_t>(len, 8)));
         const uint64_t h = hashOf(x, len);
         if (!(m_filter[h >> 54] >> (h >> 48 & 63) & 1))
             return false;

@@ -99,7 +99,8 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             m_isDup[d] = 0;
     }
     size_t count = m_candidates.size(); // level 2: set below
-    uint32_t bestCount = 0, bestFirst = 0;
+    // the most common n-gram so far as (count, ~first window): the larger key wins, the earlier first on a tie
+    uint64_t best = 0;
     size_t flagged = 0;
     // The arrays through local pointers: a store through m_isDup's uint8_t may alias anything, so through the
     // members every store would make the compiler reload the other vectors' data pointers.
@@ -112,16 +113,10 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     uint32_t* const contFirst = m_contFirst.data();
     // A repeat of the n-gram first seen at window `first`, now at window i.
     auto repeat = [&](uint32_t first, uint32_t cnt, uint32_t i) {
-        if (cnt == 2) {
-            isDup[first] = 1;
-            ++flagged;
-        }
+        isDup[first] = 1; // already 1 after the n-gram's second occurrence (no branch to mispredict)
         isDup[i] = 1;
-        ++flagged;
-        if (cnt > bestCount || (cnt == bestCount && first < bestFirst)) {
-            bestCount = cnt;
-            bestFirst = first;
-        }
+        flagged += 1 + size_t(cnt == 2);
+        best = std::max(best, (uint64_t(cnt) << 32) | uint32_t(~first));
     };
     // The slot: the top bits of a multiplicative hash (the packed numbers of level n are not random).
     auto slotOf = [&](uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ULL) >> m_shift); };
@@ -255,9 +250,9 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             }
         }
     }
-    if (bestCount >= 2) {
+    if (const uint32_t bestCount = uint32_t(best >> 32); bestCount >= 2) {
         level.topCount = bestCount;
-        level.topStart = bestFirst;
+        level.topStart = ~uint32_t(best);
     } else {
         level.topCount = 1; // every n-gram is unique: the first one is "most common"
         level.topStart = 0;

@@ -31,6 +31,11 @@ inline bool inDatatrovePunctuation(char32_t cp)
         return true;
     if (cp < 0xAB)
         return false;
+    // Whole scripts lie between the members (Latin, Cyrillic, CJK, Hangul): one predictable test for most text.
+    if (cp <= 0xBB)
+        return cp == 0xAB || cp == 0xB4 || cp == 0xBB;
+    if (cp < 0x2013 || cp > 0xFF5E || (cp > 0x25BA && cp < 0x3001) || (cp > 0x3011 && cp < 0xFF01))
+        return false;
     return std::binary_search(kDatatrovePunctNonAscii.begin(), kDatatrovePunctNonAscii.end(), cp);
 }
 
