@@ -237,59 +237,12 @@ inline AsciiMasks asciiMasks(bytescan::V16 x)
     return {movemask(alphaM), movemask(alphaM | digitM), movemask(mask(x == splat('#')))};
 }
 
-// A short all-ASCII word found 16 bytes at a time: `len` bytes at p are neither whitespace nor non-ASCII
-// and the byte after them is ASCII whitespace; the masks (asciiMasks) are cut to the word.
-struct AsciiWord {
-    uint32_t len;
-    uint32_t alpha, alnum, hash;
-};
-
-// Needs 16 readable bytes at p. False when the 16 bytes hold no ASCII whitespace, when a non-ASCII
-// byte comes first, or when p itself is whitespace; callers then take their exact per-code-point path.
-inline bool asciiWordAt(const unsigned char* p, AsciiWord& w)
-{
-    using namespace bytescan;
-    const V16 x = load16(p);
-    const uint32_t space = movemask(asciiSpaceMask(x));
-    const uint32_t term = space | movemask(x);
-    if (space == 0)
-        return false;
-    const uint32_t k = uint32_t(__builtin_ctz(term));
-    if (k == 0 || !((space >> k) & 1))
-        return false;
-    const uint32_t wm = (1u << k) - 1;
-    const AsciiMasks m = asciiMasks(x);
-    w.len = k;
-    w.alpha = m.alpha & wm;
-    w.alnum = m.alnum & wm;
-    w.hash = m.hash & wm;
-    return true;
-}
-
-// Skips ASCII whitespace 16 bytes at a time; stops at the first other byte (which may still be
-// non-ASCII whitespace) or where fewer than 16 bytes remain.
-inline const unsigned char* skipAsciiSpaceBlocks(const unsigned char* p, const unsigned char* end)
-{
-    using namespace bytescan;
-    while (end - p >= 16) {
-        const uint32_t sp = movemask(asciiSpaceMask(load16(p)));
-        if (sp != 0xFFFF)
-            return p + __builtin_ctz(~sp);
-        p += 16;
-    }
-    return p;
-}
-
-} // namespace
-
-namespace {
 // A word of len ASCII bytes at start, none of them whitespace; alpha, alnum and hash have bit k set for
 // byte k being a letter, a letter or digit, '#'. The flags are those FlagAccumulator gives these bytes: with
 // a letter or digit in it, a word is neither punctuation-only nor a one-character sentence end.
-inline void pushAsciiWord(const unsigned char* base, const unsigned char* start, uint32_t len, uint32_t alpha,
-                          uint32_t alnum, uint32_t hash, const unsigned char* end, std::vector<Token>& out)
+inline void makeAsciiWord(const unsigned char* base, const unsigned char* start, uint32_t len, uint32_t alpha,
+                          uint32_t alnum, uint32_t hash, const unsigned char* end, Token& t)
 {
-    Token t;
     t.offset = uint32_t(start - base);
     t.bytes = len;
     t.chars = len;
@@ -303,7 +256,29 @@ inline void pushAsciiWord(const unsigned char* base, const unsigned char* start,
     }
     t.flags |= uint8_t(TokAscii | (alnum == (1u << len) - 1 ? TokAsciiAlnum | TokPlain : 0));
     t.hash = tokenHash(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
-    out.push_back(t);
+}
+
+
+// The 64 bytes at p as bit masks (bit k for byte k): Python whitespace, apart from the non-ASCII spaces,
+// and the bytes that may start a non-ASCII space (C2, E1, E2, E3: U+0085, U+00A0, U+1680, U+2000..U+200A,
+// U+2028, U+2029, U+202F, U+205F, U+3000).
+struct SpaceMasks64 {
+    uint64_t space, lead;
+};
+inline SpaceMasks64 spaceMasks64(const unsigned char* p)
+{
+    using namespace bytescan;
+    SpaceMasks64 m{0, 0};
+    for (int k = 0; k < 4; ++k) {
+        const V16 x = load16(p + 16 * k);
+        m.space |= uint64_t(movemask(asciiSpaceMask(x))) << (16 * k);
+        if (anyNonAscii(x)) {
+            const V16 e = x & splat(0xFE); // E2 or E3
+            const V16 lead = mask((x == splat(0xC2)) | (x == splat(0xE1)) | (e == splat(0xE2)));
+            m.lead |= uint64_t(movemask(lead)) << (16 * k);
+        }
+    }
+    return m;
 }
 } // namespace
 
@@ -313,54 +288,72 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
     if (text.size() > kMaxTokenisedText)
         return;
     const auto* base = reinterpret_cast<const unsigned char*>(text.data());
-    const auto* p = base;
     const auto* end = base + text.size();
-    while (p < end) {
-        // p is at whitespace or at the start of a word. A block of 16 ASCII bytes at p: every word that ends
-        // inside it comes from the block's masks; p moves to the word that reaches the block's end, if any.
-        if (end - p >= 16) {
-            using namespace bytescan;
-            const V16 x = load16(p);
-            if (!anyNonAscii(x)) {
-                uint32_t words = ~movemask(asciiSpaceMask(x)) & 0xFFFF;
-                const AsciiMasks m = asciiMasks(x);
-                uint32_t open = 16; // start of a word that reaches the block's end
-                while (words) {
-                    const uint32_t s = uint32_t(__builtin_ctz(words));
-                    const uint32_t len = uint32_t(__builtin_ctz(~(words >> s)));
-                    if (s + len == 16) {
-                        open = s;
-                        break;
-                    }
-                    const uint32_t wm = (1u << len) - 1;
-                    pushAsciiWord(base, p + s, len, (m.alpha >> s) & wm, (m.alnum >> s) & wm, (m.hash >> s) & wm, end,
-                                  out);
-                    words &= ~((1u << (s + len)) - 1);
-                }
-                if (open > 0) {
-                    p += open;
-                    continue;
-                }
-                // a word of 16 or more bytes, or of 16 followed by whitespace past the block: below
-            }
+    const size_t n = text.size();
+    // 1. Word boundaries, 64 bytes at a time: the start (a byte that is no space after one that is) and
+    //    the end (the reverse) of every word, from one whitespace mask per block. A non-ASCII space is
+    //    decoded where a lead byte that can start one is (UTF-8 lead bytes are unambiguous in valid text),
+    //    and its continuation bytes, which may reach into the next block, are marked too.
+    thread_local std::vector<uint32_t> bounds; // start, end, start, end, ...: ascending, so one loop per block
+    size_t count = 0;         // bounds found
+    uint64_t carry = 1;       // bit 63 of the previous block's space mask (the text starts after "space")
+    uint64_t spill = 0;       // continuation bytes of a non-ASCII space that started in the previous block
+    alignas(16) unsigned char tail[64];
+    for (size_t q = 0; q < n; q += 64) {
+        const unsigned char* p = base + q;
+        if (n - q < 64) { // the last bytes, padded with spaces (which end the last word at n)
+            std::memset(tail, ' ', sizeof tail);
+            std::memcpy(tail, p, n - q);
+            p = tail;
         }
-        p = uc::skipPySpace(skipAsciiSpaceBlocks(p, end), end);
-        if (p == end)
-            break;
-        const auto* start = p;
-        AsciiWord w;
-        if (end - p >= 16 && asciiWordAt(p, w)) {
-            pushAsciiWord(base, start, w.len, w.alpha, w.alnum, w.hash, end, out);
-            p += w.len;
-            continue;
+        SpaceMasks64 m = spaceMasks64(p);
+        m.space |= spill;
+        spill = 0;
+        for (uint64_t lead = m.lead; lead; lead &= lead - 1) {
+            const int k = __builtin_ctzll(lead);
+            const int len = uc::pySpaceAt(base + q + size_t(k), end);
+            if (len == 0)
+                continue;
+            const uint64_t run = (uint64_t(1) << len) - 1;
+            m.space |= run << k;
+            if (k + len > 64)
+                spill |= run >> (64 - k);
+        }
+        uint64_t edges = m.space ^ ((m.space << 1) | carry); // bit k: byte k is a space and k - 1 not, or reverse
+        carry = m.space >> 63;
+        if (bounds.size() < count + 65) // this block's edges, and the end of a word open at the text's end
+            bounds.resize(2 * bounds.size() + 64);
+        uint32_t* const at = bounds.data();
+        for (; edges; edges &= edges - 1)
+            at[count++] = uint32_t(q) + uint32_t(__builtin_ctzll(edges));
+    }
+    if (count % 2) // the text ends inside a word (its length is a multiple of 64)
+        bounds[count++] = uint32_t(n);
+    const size_t words = count / 2;
+    const uint32_t* const starts = bounds.data();
+
+    // 2. Each word's token: a word of up to 16 ASCII bytes from the masks of one 16-byte load at its start,
+    //    any other code point by code point.
+    out.resize(words);
+    Token* tok = out.data();
+    for (size_t w = 0; w < words; ++w) {
+        const uint32_t s = starts[2 * w], len = starts[2 * w + 1] - s;
+        const unsigned char* start = base + s;
+        if (len <= 16 && end - start >= 16) {
+            using namespace bytescan;
+            const V16 x = load16(start);
+            const uint32_t wm = (1u << len) - 1;
+            if ((movemask(x) & wm) == 0) {
+                const AsciiMasks am = asciiMasks(x);
+                makeAsciiWord(base, start, len, am.alpha & wm, am.alnum & wm, am.hash & wm, end, tok[w]);
+                continue;
+            }
         }
         FlagAccumulator acc;
         uint8_t kind = TokAscii | TokAsciiAlnum | TokPlain; // cleared as bytes show otherwise
-        while (p < end) {
+        for (const unsigned char* p = start; p < start + len;) {
             const unsigned char b = *p;
             if (b < 0x80) {
-                if (uc::kAsciiClass[b] & uc::Space)
-                    break;
                 if (!(uc::kAsciiClass[b] & (uc::Alpha | uc::Digit)))
                     kind &= uint8_t(~(TokAsciiAlnum | TokPlain));
                 acc.addAscii(b);
@@ -368,25 +361,17 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
                 continue;
             }
             char32_t cp;
-            const int len = uc::decodeUtf8(p, end, cp);
-            if (uc::isPySpace(cp))
-                break;
+            p += uc::decodeUtf8(p, end, cp);
             const uint8_t cls = uc::classOf(cp);
             kind &= (cls & (uc::Punct | uc::Symbol)) ? uint8_t(0) : uint8_t(TokPlain);
-            p += len;
             acc.add(cp, cls);
         }
-        if (p == start) { // cannot happen for valid UTF-8; never loop on anything else
-            ++p;
-            continue;
-        }
-        Token t;
-        t.offset = uint32_t(start - base);
-        t.bytes = uint32_t(p - start);
+        Token& t = tok[w];
+        t.offset = s;
+        t.bytes = len;
         t.chars = acc.chars;
         t.flags = uint8_t(acc.finish() | kind);
-        t.hash = tokenHash(reinterpret_cast<const char*>(start), t.bytes, reinterpret_cast<const char*>(end));
-        out.push_back(t);
+        t.hash = tokenHash(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
     }
 }
 

@@ -16,6 +16,7 @@
 #include "scorer.h"
 #include "scorers/heuristics.h"
 #include "scorers/textsplit.h"
+#include "scorers/unicodeclass.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -1646,6 +1647,76 @@ private Q_SLOTS:
                     chars += (c & 0xC0) != 0x80;
                 QCOMPARE(got[i].chars, chars);
                 QCOMPARE(got[i].first, firstOf.emplace(e, uint32_t(i)).first->second);
+            }
+        }
+    }
+
+    // splitWhitespace() finds word boundaries in 64-byte blocks and decodes a non-ASCII space only where a
+    // byte that can start one (C2, E1, E2, E3) is, marking its continuation bytes, which may lie in the next
+    // block. Generated strings of spaces (ASCII ones, \x1c, U+0085, U+00A0, U+1680, U+2000, U+200A, U+2028,
+    // U+202F, U+205F, U+3000) and non-spaces (some with the same lead bytes: U+00A9, U+1E00, U+2019, U+3042;
+    // and words up to 20 bytes) on every block offset, against a plain split by code point: each word's
+    // bytes, code points, flags and hash. The hash and the flags other than TokAscii/TokAsciiAlnum/TokPlain
+    // are appendToken()'s for the same bytes.
+    void whitespaceSplitAcrossBlockBoundaries()
+    {
+        struct Piece {
+            const char* text;
+            bool space;
+        };
+        const Piece pieces[] = {
+            {" ", true},          {"\t\n", true},       {"\x1c", true},        {"\u0085", true},   {"\u00a0", true},
+            {"\u1680", true},     {"\u2000", true},      {"\u200a", true},      {"\u2028", true},   {"\u202f", true},
+            {"\u205f", true},     {"\u3000", true},      {"a", false},          {"Bc9", false},     {"#x", false},
+            {"\u00e9", false},    {"\u00a9", false},     {"\u1e00", false},     {"\u2019", false},  {"\u3042", false},
+            {"...", false},       {"supercalifragilistic", false},             {"\U0001F600", false}, {"-", false},
+        };
+        uint32_t state = 777;
+        std::vector<Token> got, expected;
+        for (int k = 0; k < 4000; ++k) {
+            std::string t;
+            const int parts = k % 97;
+            for (int j = 0; j < parts; ++j) {
+                state = state * 1103515245u + 12345u;
+                t += pieces[(state >> 16) % std::size(pieces)].text;
+            }
+            splitWhitespace(t, got);
+            expected.clear();
+            const auto* b = reinterpret_cast<const unsigned char*>(t.data());
+            const auto* e = b + t.size();
+            std::vector<uint8_t> kinds;
+            for (const unsigned char* p = b; p < e;) {
+                char32_t cp;
+                int len = uc::decodeUtf8(p, e, cp);
+                if (uc::isPySpace(cp)) {
+                    p += len;
+                    continue;
+                }
+                const unsigned char* w = p;
+                uint8_t kind = TokAscii | TokAsciiAlnum | TokPlain;
+                while (p < e) {
+                    len = uc::decodeUtf8(p, e, cp);
+                    if (uc::isPySpace(cp))
+                        break;
+                    const uint8_t cls = uc::classOf(cp);
+                    if (cp >= 128)
+                        kind &= uint8_t(~(TokAscii | TokAsciiAlnum));
+                    if (!(cls & (uc::Alpha | uc::Digit)))
+                        kind &= uint8_t(~TokAsciiAlnum);
+                    if ((cp < 128 && !(cls & (uc::Alpha | uc::Digit))) || (cls & (uc::Punct | uc::Symbol)))
+                        kind &= uint8_t(~TokPlain);
+                    p += len;
+                }
+                appendToken(t, uint32_t(w - b), uint32_t(p - w), expected);
+                kinds.push_back(kind);
+            }
+            QCOMPARE(got.size(), expected.size());
+            for (size_t i = 0; i < got.size(); ++i) {
+                QCOMPARE(got[i].offset, expected[i].offset);
+                QCOMPARE(got[i].bytes, expected[i].bytes);
+                QCOMPARE(got[i].chars, expected[i].chars);
+                QCOMPARE(int(got[i].flags), int(expected[i].flags | kinds[i]));
+                QCOMPARE(got[i].hash, expected[i].hash);
             }
         }
     }
