@@ -37,16 +37,6 @@ uint8_t classOfNonAscii(char32_t cp)
     return uint8_t(it[-1] & 0xFF); // kClassRanges[0] starts at code point 0, so it > kClassRanges
 }
 
-uint8_t classOf(char32_t cp, char32_t& first, char32_t& last)
-{
-    const uint32_t key = (uint32_t(cp) << 8) | 0xFF;
-    const uint32_t* end = kClassRanges + kClassRangeCount;
-    const uint32_t* it = std::upper_bound(kClassRanges, end, key);
-    first = char32_t(it[-1] >> 8);
-    last = it == end ? char32_t(0x10FFFF) : char32_t((*it >> 8) - 1);
-    return uint8_t(it[-1] & 0xFF);
-}
-
 size_t codePointCount(std::string_view s)
 {
     // bytes minus continuation bytes (10xxxxxx), eight at a time

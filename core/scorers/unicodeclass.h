@@ -33,8 +33,6 @@ inline uint8_t classOf(char32_t cp)
 {
     return cp < 128 ? kAsciiClass[cp] : classOfNonAscii(cp);
 }
-// Same, also giving the range [first, last] around cp that has the same class.
-uint8_t classOf(char32_t cp, char32_t& first, char32_t& last);
 
 // Decodes one code point of valid UTF-8 at p (p < end); returns its length in bytes (1..4).
 // Invalid input never crashes: a stray or truncated byte decodes as U+FFFD with length 1 (so a stray
