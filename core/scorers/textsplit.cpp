@@ -156,6 +156,9 @@ constexpr std::array<bool, 128> asciiTable(const char* set)
 }
 constexpr std::array<bool, 128> kIsPrefixAscii = asciiTable(kPrefixAscii);
 constexpr std::array<bool, 128> kIsSuffixAscii = asciiTable(kSuffixAscii);
+// The ASCII code points that can start an infix (splitInfixes): '.', the operators between digits, the
+// hyphens, ',', and : < > = /.
+constexpr std::array<bool, 128> kInfixStartAscii = asciiTable(".+-*^~,:<>=/");
 inline bool isPrefixAscii(char32_t c) { return c < 128 && kIsPrefixAscii[c]; }
 inline bool isSuffixAscii(char32_t c) { return c < 128 && kIsSuffixAscii[c]; }
 
@@ -575,6 +578,11 @@ void SpacyLikeSplitter::splitInfixes(const char* base, size_t i, size_t j, std::
     size_t k = i;
     while (k < j) {
         const char32_t c = m_cps[k].cp;
+        // most code points (letters, digits) start no infix: one table test
+        if (c < 128 ? !kInfixStartAscii[c] : (c != 0x2026 && !isHyphen(c) && !(m_cps[k].cls & uc::Symbol))) {
+            ++k;
+            continue;
+        }
         size_t m = k; // the infix is [k, m) when m > k
         if (c == '.' && k + 1 < j && m_cps[k + 1].cp == '.') {
             m = k + 2;
@@ -616,17 +624,20 @@ void SpacyLikeSplitter::splitInfixes(const char* base, size_t i, size_t j, std::
 
 void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t end, std::vector<Token>& out)
 {
-    m_cps.clear();
+    // at most one code point per byte, and the sentinel; only ever grown, so written in place
+    if (m_cps.size() < size_t(end - begin) + 1)
+        m_cps.resize(size_t(end - begin) + 1);
+    Cp* const cps = m_cps.data();
     const auto* p = reinterpret_cast<const unsigned char*>(base) + begin;
     const auto* e = reinterpret_cast<const unsigned char*>(base) + end;
+    size_t count = 0;
     while (p < e) {
         char32_t cp;
         const int n = uc::decodeUtf8(p, e, cp);
-        m_cps.push_back({cp, uint32_t(p - reinterpret_cast<const unsigned char*>(base)), uc::classOf(cp)});
+        cps[count++] = {cp, uint32_t(p - reinterpret_cast<const unsigned char*>(base)), uc::classOf(cp)};
         p += n;
     }
-    const size_t count = m_cps.size();
-    m_cps.push_back({0, end, 0}); // sentinel
+    cps[count] = {0, end, 0}; // sentinel
 
     auto isAffix = [&](size_t k) { return m_cps[k].cp >= 128 && (m_cps[k].cls & (uc::Punct | uc::Symbol)); };
 

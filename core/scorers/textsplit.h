@@ -100,7 +100,7 @@ private:
 
     const char* m_end = nullptr; // end of the text being split (token hashes may read up to it)
     std::vector<Token> m_words;  // split()'s whitespace chunks
-    std::vector<Cp> m_cps;
+    std::vector<Cp> m_cps; // splitChunk(): the chunk's code points, then a sentinel (only grown: valid up to it)
     std::vector<std::pair<size_t, size_t>> m_suffixes;
 };
 
