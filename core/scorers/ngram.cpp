@@ -58,7 +58,7 @@ void NgramCounter::start(const uint64_t* wordHashes, size_t words)
     (void)wordHashes;
     m_keys.resize(words);
     m_first.resize(words);
-    m_isDup.assign(words + 1, 0);
+    m_isDup.assign(words, 0);
     if (m_contStamp.size() < words) {
         m_contStamp.resize(words, 0u);
         m_contSecond.resize(words);
@@ -83,25 +83,24 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     const size_t windows = words - size_t(n) + 1;
     level.windows = uint32_t(windows);
 
-    // Level n-1's repeated windows are in m_dupStarts (ascending) and flagged in m_isDup.
+    // Level n-1's repeated windows are in m_dupStarts (ascending). The n-gram at d can repeat only where
+    // the (n-1)-grams at d and d + 1 both do: where the next repeated window is d + 1.
     m_candidates.clear();
-    if (n > 2) {
-        // branch-free, like the collection at the end (d + 1 <= words: m_isDup has words + 1 entries)
-        m_candidates.resize(m_dupStarts.size());
+    if (n > 2 && m_dupStarts.size() > 1) {
+        const size_t dn = m_dupStarts.size();
+        m_candidates.resize(dn - 1);
         uint32_t* cand = m_candidates.data();
+        const uint32_t* d = m_dupStarts.data();
         size_t k = 0;
-        for (const uint32_t d : m_dupStarts) {
-            cand[k] = d;
-            k += size_t(d < windows) & m_isDup[d + 1];
+        for (size_t a = 0; a + 1 < dn; ++a) { // branch-free, like the collection at the end
+            cand[k] = d[a];
+            k += d[a + 1] == d[a] + 1;
         }
         m_candidates.resize(k);
-        for (const uint32_t d : m_dupStarts)
-            m_isDup[d] = 0;
     }
     size_t count = m_candidates.size(); // level 2: set below
     // the most common n-gram so far as (count, ~first window): the larger key wins, the earlier first on a tie
     uint64_t best = 0;
-    size_t flagged = 0;
     // The arrays through local pointers: a store through m_isDup's uint8_t may alias anything, so through the
     // members every store would make the compiler reload the other vectors' data pointers.
     uint32_t* const counts = m_count.data();
@@ -113,9 +112,8 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     uint32_t* const contFirst = m_contFirst.data();
     // A repeat of the n-gram first seen at window `first`, now at window i.
     auto repeat = [&](uint32_t first, uint32_t cnt, uint32_t i) {
-        isDup[first] = 1; // already 1 after the n-gram's second occurrence (no branch to mispredict)
-        isDup[i] = 1;
-        flagged += 1 + size_t(cnt == 2);
+        isDup[first] = uint8_t(n); // already set after the n-gram's second occurrence (no branch to mispredict)
+        isDup[i] = uint8_t(n);
         best = std::max(best, (uint64_t(cnt) << 32) | uint32_t(~first));
     };
     // The slot: the top bits of a multiplicative hash (the packed numbers of level n are not random).
@@ -260,8 +258,8 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
 
     m_dupStarts.clear();
     m_dupFirst.clear();
-    if (flagged) {
-        // branch-free: write every window, keep it when flagged
+    if (best >> 32 >= 2) { // some n-gram repeats
+        // branch-free: write every window, keep it when flagged at this level
         m_dupStarts.resize(count);
         m_dupFirst.resize(count);
         uint32_t* ds = m_dupStarts.data();
@@ -271,7 +269,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             const uint32_t i = m_candidates[c];
             ds[k] = i;
             df[k] = m_first[i];
-            k += m_isDup[i];
+            k += m_isDup[i] == n;
         }
         m_dupStarts.resize(k);
         m_dupFirst.resize(k);

@@ -8,7 +8,8 @@
 // N-gram counting visits only what can matter: an n-gram can occur twice only where the (n-1)-grams
 // starting at the same word and at the next word both occur at least twice, so level n counts only those
 // windows (all windows have count 1 otherwise). Levels n >= 3 therefore cost a fraction of a pass over the
-// words on ordinary text.
+// words on ordinary text. Level 2 likewise counts only the windows of two words that occur twice or more
+// (found with saturating counters indexed by word hash, which can only err towards "twice").
 //
 // N-gram identity: a bigram is the pair of its word hashes, compared as the pair (exact given the word
 // hashes). Every repeated window gets a canonical number, the first window with the same n-gram; at level
@@ -123,7 +124,7 @@ private:
     int m_shift = 64;
     std::vector<uint64_t> m_keys;        // key of the window starting at each word, for the current level
     std::vector<uint32_t> m_first;       // canonical (first) window of each repeated window's n-gram
-    std::vector<uint8_t> m_isDup;        // 1 where the previous level's window occurs twice or more
+    std::vector<uint8_t> m_isDup;        // n where the window's n-gram occurs twice or more (the last such n)
     // levels n >= 3: per (n-1)-gram number f, its first continuation seen at this level (stamped)
     std::vector<uint32_t> m_contStamp, m_contSecond, m_contFirst;
     std::vector<uint32_t> m_count; // occurrences so far of the n-gram numbered by its first window
