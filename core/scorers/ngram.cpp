@@ -134,7 +134,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         uint8_t* const wordCounts = m_wordCounts.data();
         std::memset(wordCounts, 0, counterCap);
         const int counterShift = 64 - counterBits;
-        auto counterOf = [&](uint64_t h) { return size_t((h * 0x9E3779B97F4A7C15ULL) >> counterShift); };
+        auto counterOf = [&](uint64_t h) { return size_t(h >> counterShift); }; // word hashes are mixed already
         for (size_t i = 0; i < words; ++i) {
             uint8_t& c = wordCounts[counterOf(wordHashes[i])];
             c = uint8_t(((c << 1) | 1) & 3); // 0 -> 1 -> 3: bit 1 set from the second occurrence on
