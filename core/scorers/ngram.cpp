@@ -169,7 +169,10 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         // Hashes first, so the table slots can be prefetched a few windows ahead.
         for (size_t c = 0; c < pairs; ++c) {
             const uint32_t i = cand[c];
-            keys[c] = mix64(wordHashes[i] * 0x9E3779B97F4A7C15ULL + wordHashes[i + 1]);
+            // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
+            // spread the pair over the slots well enough
+            const uint64_t b = wordHashes[i + 1];
+            keys[c] = wordHashes[i] ^ ((b << 29) | (b >> 35));
         }
         constexpr size_t kAhead = 8;
         for (size_t c = 0; c < pairs; ++c) {
