@@ -188,10 +188,17 @@ constexpr std::array<uint64_t, kAbbreviations.size()> kAbbreviationKeys = [] {
         keys[i] = abbreviationKey(kAbbreviations[i]);
     return keys;
 }();
+static_assert([] {
+    for (const std::string_view a : kAbbreviations)
+        if (!(a[0] >= 'A' && a[0] <= 'Z') && a != "co" && a != "vs")
+            return false; // isAbbreviation's first test would miss it
+    return true;
+}());
 // Whether w is one of kAbbreviations (all are at most 6 bytes).
 inline bool isAbbreviation(std::string_view w)
 {
-    if (w.size() > 6)
+    // all of them but "co" and "vs" start with a capital: most words before a final '.' stop here
+    if (w.size() > 6 || w.empty() || (!isAsciiUpper(char32_t(static_cast<unsigned char>(w[0]))) && w != "co" && w != "vs"))
         return false;
     const uint64_t k = abbreviationKey(w);
     bool found = false;
@@ -559,8 +566,25 @@ void SpacyLikeSplitter::splitInfixes(const char* base, size_t i, size_t j, std::
 {
     if (i >= j)
         return;
-    // URLs and e-mail addresses stay whole.
-    for (size_t k = i; k < j; ++k) {
+    // URLs and e-mail addresses stay whole. Most chunks hold neither '@' nor ':' (16 bytes at a time).
+    bool maybeUrl = false;
+    {
+        using namespace bytescan;
+        const char* p = base + m_cps[i].offset;
+        const char* const q = base + m_cps[j].offset; // m_cps[j] is a code point or the sentinel
+        auto hits = [](V16 x) { return movemask(mask((x == splat('@')) | (x == splat(':')))); };
+        for (; q - p >= 16 && !maybeUrl; p += 16)
+            maybeUrl = hits(load16(p)) != 0;
+        if (!maybeUrl && p < q) {
+            if (m_end - p >= 16) {
+                maybeUrl = (hits(load16(p)) & ((1u << (q - p)) - 1)) != 0;
+            } else {
+                for (; p < q; ++p)
+                    maybeUrl = maybeUrl || *p == '@' || *p == ':';
+            }
+        }
+    }
+    for (size_t k = i; maybeUrl && k < j; ++k) {
         const char32_t c = m_cps[k].cp;
         if (c == '@' || (c == ':' && k + 2 < j && m_cps[k + 1].cp == '/' && m_cps[k + 2].cp == '/')) {
             emit(base, i, j, out);
