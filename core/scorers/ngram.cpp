@@ -150,13 +150,12 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             prev = next;
         }
         m_candidates.resize(k);
-        const size_t pairs = k;
         count = k;
         // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in
         // m_count by first window. A slot's tag only filters: the word-hash pair itself is compared.
         size_t cap = 16;
         int bits = 4;
-        while (cap < pairs * 2) {
+        while (cap < count * 2) {
             cap <<= 1;
             ++bits;
         }
@@ -167,7 +166,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         const size_t mask = cap - 1;
         const int shift = 64 - bits;
         // Hashes first, so the table slots can be prefetched a few windows ahead.
-        for (size_t c = 0; c < pairs; ++c) {
+        for (size_t c = 0; c < count; ++c) {
             const uint32_t i = cand[c];
             // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
             // spread the pair over the slots well enough
@@ -175,8 +174,8 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             keys[c] = wordHashes[i] ^ ((b << 29) | (b >> 35));
         }
         constexpr size_t kAhead = 8;
-        for (size_t c = 0; c < pairs; ++c) {
-            if (c + kAhead < pairs)
+        for (size_t c = 0; c < count; ++c) {
+            if (c + kAhead < count)
                 __builtin_prefetch(&table[keys[c + kAhead] >> shift]);
             const uint32_t i = cand[c];
             const uint64_t h = keys[c];
