@@ -16,63 +16,6 @@
 namespace shardscope {
 namespace {
 
-inline bool isStopWord(std::string_view w)
-{
-    const char* p = w.data();
-    switch (w.size()) {
-    case 2:
-        return (p[0] == 'b' && p[1] == 'e') || (p[0] == 't' && p[1] == 'o') || (p[0] == 'o' && p[1] == 'f');
-    case 3:
-        return (p[0] == 't' && p[1] == 'h' && p[2] == 'e') || (p[0] == 'a' && p[1] == 'n' && p[2] == 'd');
-    case 4:
-        return (p[0] == 't' && p[1] == 'h' && p[2] == 'a' && p[3] == 't')
-            || (p[0] == 'h' && p[1] == 'a' && p[2] == 'v' && p[3] == 'e')
-            || (p[0] == 'w' && p[1] == 'i' && p[2] == 't' && p[3] == 'h');
-    default:
-        return false;
-    }
-}
-
-constexpr uint64_t stopKey(std::string_view w)
-{
-    uint64_t v = 0;
-    for (size_t k = 0; k < w.size(); ++k)
-        v |= uint64_t(static_cast<unsigned char>(w[k])) << (8 * k);
-    return (uint64_t(w.size()) << 32) | v;
-}
-
-// The eight stop words' keys at the slots of a perfect hash: (key * kStopMul) >> 61 differs for each of them
-// (checked below), so a key is a stop word exactly when it equals the key at its slot.
-constexpr std::string_view kStopWords[8] = {"the", "be", "to", "of", "and", "that", "have", "with"};
-constexpr uint64_t kStopMul = 0x8a449ebe89d9bf03ULL;
-constexpr unsigned stopSlot(uint64_t key) { return unsigned((key * kStopMul) >> 61); }
-constexpr std::array<uint64_t, 8> kStopTable = [] {
-    std::array<uint64_t, 8> t{}; // 0 is no token's key (a token has at least one byte)
-    for (const std::string_view w : kStopWords)
-        t[stopSlot(stopKey(w))] = stopKey(w);
-    return t;
-}();
-static_assert([] {
-    for (const std::string_view w : kStopWords)
-        if (kStopTable[stopSlot(stopKey(w))] != stopKey(w))
-            return false; // two words share a slot: pick another multiplier
-    return true;
-}());
-
-// isStopWord(t.view(text)) without a branch on the length: the token's first four bytes, masked to its
-// length, with the length above them, looked up in kStopTable.
-inline bool isStopToken(std::string_view text, const Token& t)
-{
-    if (size_t(t.offset) + 4 > text.size())
-        return isStopWord(t.view(text));
-    static constexpr uint32_t kMask[5] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
-    uint32_t v;
-    std::memcpy(&v, text.data() + t.offset, 4);
-    const uint32_t len = t.bytes < 5 ? t.bytes : 5; // 5: no stop word, and kMask[4] keeps it unequal
-    const uint64_t key = (uint64_t(len) << 32) | (v & kMask[len < 5 ? len : 4]);
-    return kStopTable[stopSlot(key)] == key;
-}
-
 inline float ratio(double num, double den)
 {
     return den > 0 ? float(num / den) : kMissing;
@@ -190,7 +133,7 @@ public:
             nonSym += ns;
             nonSymChars += t.chars & (0 - ns);
             alpha += (t.flags & TokAlpha) != 0;
-            stop += isStopToken(text, t);
+            stop += t.stop;
         }
         const size_t words = tokens.size();
         const SymbolCounts symbols = countHashesAndEllipses(text);
@@ -457,7 +400,7 @@ public:
             chars += w.chars;
             symbol += (w.flags & TokHashOrEllipsis) != 0;
             alpha += (w.flags & TokAlpha) != 0;
-            required += isStopToken(text, w);
+            required += w.stop;
             if (w.chars < m_lengthHist.size())
                 ++m_lengthHist[w.chars];
             else

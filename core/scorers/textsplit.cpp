@@ -212,6 +212,67 @@ inline uint8_t FlagAccumulator::finish() const
     return (chars == 1 && isSentencizerPunct(only)) ? uint8_t(flags | TokSentEnd) : flags;
 }
 
+inline bool isStopWord(std::string_view w)
+{
+    const char* p = w.data();
+    switch (w.size()) {
+    case 2:
+        return (p[0] == 'b' && p[1] == 'e') || (p[0] == 't' && p[1] == 'o') || (p[0] == 'o' && p[1] == 'f');
+    case 3:
+        return (p[0] == 't' && p[1] == 'h' && p[2] == 'e') || (p[0] == 'a' && p[1] == 'n' && p[2] == 'd');
+    case 4:
+        return (p[0] == 't' && p[1] == 'h' && p[2] == 'a' && p[3] == 't')
+            || (p[0] == 'h' && p[1] == 'a' && p[2] == 'v' && p[3] == 'e')
+            || (p[0] == 'w' && p[1] == 'i' && p[2] == 't' && p[3] == 'h');
+    default:
+        return false;
+    }
+}
+
+constexpr uint64_t stopKey(std::string_view w)
+{
+    uint64_t v = 0;
+    for (size_t k = 0; k < w.size(); ++k)
+        v |= uint64_t(static_cast<unsigned char>(w[k])) << (8 * k);
+    return (uint64_t(w.size()) << 32) | v;
+}
+
+// The eight stop words' keys at the slots of a perfect hash: (key * kStopMul) >> 61 differs for each of them
+// (checked below), so a key is a stop word exactly when it equals the key at its slot.
+constexpr std::string_view kStopWords[8] = {"the", "be", "to", "of", "and", "that", "have", "with"};
+constexpr uint64_t kStopMul = 0x8a449ebe89d9bf03ULL;
+constexpr unsigned stopSlot(uint64_t key) { return unsigned((key * kStopMul) >> 61); }
+constexpr std::array<uint64_t, 8> kStopTable = [] {
+    std::array<uint64_t, 8> t{}; // 0 is no token's key (a token has at least one byte)
+    for (const std::string_view w : kStopWords)
+        t[stopSlot(stopKey(w))] = stopKey(w);
+    return t;
+}();
+static_assert([] {
+    for (const std::string_view w : kStopWords)
+        if (kStopTable[stopSlot(stopKey(w))] != stopKey(w))
+            return false; // two words share a slot: pick another multiplier
+    return true;
+}());
+
+// Token::stop for the len bytes at p, given their first four bytes v (as loaded, when readable): without a
+// branch on the length, those bytes masked to it, with the length above them, looked up in kStopTable.
+inline uint8_t stopFlag(uint32_t v, uint32_t len)
+{
+    static constexpr uint32_t kMask[5] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
+    len = len < 5 ? len : 5; // 5: no stop word, and kMask[4] keeps it unequal
+    const uint64_t key = (uint64_t(len) << 32) | (v & kMask[len < 5 ? len : 4]);
+    return kStopTable[stopSlot(key)] == key;
+}
+inline uint8_t stopFlag(const char* p, uint32_t len, const char* end)
+{
+    if (end - p < 4)
+        return isStopWord(std::string_view(p, len));
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return stopFlag(v, len);
+}
+
 } // namespace
 
 void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::vector<Token>& out)
@@ -230,6 +291,7 @@ void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::ve
     t.chars = acc.chars;
     t.flags = acc.finish();
     t.hash = tokenHash(text.data() + offset, bytes, text.data() + text.size());
+    t.stop = stopFlag(text.data() + offset, bytes, text.data() + text.size());
     out.push_back(t);
 }
 
@@ -266,6 +328,7 @@ inline void makeAsciiWord(const unsigned char* base, const unsigned char* start,
     }
     t.flags |= uint8_t(TokAscii | (alnum == (1u << len) - 1 ? TokAsciiAlnum | TokPlain : 0));
     t.hash = tokenHash(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
+    t.stop = stopFlag(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
 }
 
 
@@ -382,6 +445,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
         t.chars = acc.chars;
         t.flags = uint8_t(acc.finish() | kind);
         t.hash = tokenHash(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
+        t.stop = stopFlag(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
     }
 }
 
@@ -417,6 +481,7 @@ void SpacyLikeSplitter::pushAlnum(const char* base, uint32_t b0, uint32_t b1, bo
     t.chars = t.bytes;
     t.flags = alpha ? uint8_t(TokNonSymbol | TokAlpha) : uint8_t(TokNonSymbol);
     t.hash = tokenHash(base + b0, t.bytes, m_end);
+    t.stop = stopFlag(base + b0, t.bytes, m_end);
     out.push_back(t);
 }
 
@@ -503,7 +568,7 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
         t.chars = t.bytes;
         t.flags = TokNonSymbol | TokAlpha;
         t.hash = tokenHash(base + a, t.bytes, m_end);
-        out.push_back(t);
+        out.push_back(t); // stop stays 0: no stop word holds a '.'
     } else {
         pushAlnum(base, a, z, alpha, out);
         if (dot)
@@ -530,6 +595,7 @@ void SpacyLikeSplitter::emit(const char* base, size_t from, size_t to, std::vect
     t.chars = acc.chars;
     t.flags = acc.finish();
     t.hash = tokenHash(base + b0, t.bytes, m_end);
+    t.stop = stopFlag(base + b0, t.bytes, m_end);
     out.push_back(t);
 }
 

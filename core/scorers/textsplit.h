@@ -49,6 +49,7 @@ struct Token {
     uint32_t bytes = 0;
     uint32_t chars = 0;  // code points (Python len)
     uint8_t flags = 0;
+    uint8_t stop = 0;    // 1: the bytes are one of Gopher's stop words (the be to of and that have with; exact)
     uint64_t hash = 0;   // 64-bit hash of the bytes (the same bytes give the same hash)
     std::string_view view(std::string_view text) const { return text.substr(offset, bytes); }
 };

@@ -1656,8 +1656,8 @@ private Q_SLOTS:
     // block. Generated strings of spaces (ASCII ones, \x1c, U+0085, U+00A0, U+1680, U+2000, U+200A, U+2028,
     // U+202F, U+205F, U+3000) and non-spaces (some with the same lead bytes: U+00A9, U+1E00, U+2019, U+3042;
     // and words up to 20 bytes) on every block offset, against a plain split by code point: each word's
-    // bytes, code points, flags and hash. The hash and the flags other than TokAscii/TokAsciiAlnum/TokPlain
-    // are appendToken()'s for the same bytes.
+    // bytes, code points, flags, hash and stop-word mark. The hash, the mark and the flags other than
+    // TokAscii/TokAsciiAlnum/TokPlain are appendToken()'s for the same bytes.
     void whitespaceSplitAcrossBlockBoundaries()
     {
         struct Piece {
@@ -1670,9 +1670,11 @@ private Q_SLOTS:
             {"\u205f", true},     {"\u3000", true},      {"a", false},          {"Bc9", false},     {"#x", false},
             {"\u00e9", false},    {"\u00a9", false},     {"\u1e00", false},     {"\u2019", false},  {"\u3042", false},
             {"...", false},       {"supercalifragilistic", false},             {"\U0001F600", false}, {"-", false},
+            {"the", false},       {"with", false},       {"of", false},         {"The", false},
         };
         uint32_t state = 777;
         std::vector<Token> got, expected;
+        int stopWords = 0;
         for (int k = 0; k < 4000; ++k) {
             std::string t;
             const int parts = k % 97;
@@ -1717,8 +1719,14 @@ private Q_SLOTS:
                 QCOMPARE(got[i].chars, expected[i].chars);
                 QCOMPARE(int(got[i].flags), int(expected[i].flags | kinds[i]));
                 QCOMPARE(got[i].hash, expected[i].hash);
+                QCOMPARE(int(got[i].stop), int(expected[i].stop));
+                const std::string word = t.substr(got[i].offset, got[i].bytes);
+                stopWords += got[i].stop;
+                QCOMPARE(bool(got[i].stop), word == "the" || word == "with" || word == "of" || word == "be"
+                                                || word == "to" || word == "and" || word == "that" || word == "have");
             }
         }
+        QVERIFY(stopWords > 100); // the generator makes them, also at the text's end (fewer than 4 bytes left)
     }
 
     // The C4 "fewer than 3 words" test counts words with 16-byte masks unless a block holds a byte that can
