@@ -1651,6 +1651,54 @@ private Q_SLOTS:
         }
     }
 
+    // splitLines() (str.splitlines()) finds the boundaries 16 positions at a time from overlapping loads,
+    // including the multi-byte ones (U+0085, U+2028, U+2029) and "\r\n" across blocks. Generated strings of
+    // every boundary and of look-alikes (U+00A0 and U+2019 share lead bytes, \x1f is no boundary) on every
+    // block offset, against a split by code point: each line's bytes and strip bounds.
+    void splitLinesAcrossBlockBoundaries()
+    {
+        const char* pieces[] = {"a",  "bc",     "\n",     "\r",     "\r\n",   "\v",     "\f",     "\x1c",    "\x1d",
+                                "\x1e", "\u0085", "\u2028", "\u2029", "\u2019", "\u00a0", "\u2026", " ",       "\x1f"};
+        uint32_t state = 4711;
+        int boundaries = 0;
+        for (int k = 0; k < 4000; ++k) {
+            std::string t;
+            const int parts = k % 71;
+            for (int j = 0; j < parts; ++j) {
+                state = state * 1103515245u + 12345u;
+                t += pieces[(state >> 16) % std::size(pieces)];
+            }
+            std::vector<std::pair<size_t, size_t>> expected; // offset, bytes
+            const auto* b = reinterpret_cast<const unsigned char*>(t.data());
+            const auto* e = b + t.size();
+            size_t start = 0;
+            for (const unsigned char* p = b; p < e;) {
+                char32_t cp;
+                const int len = uc::decodeUtf8(p, e, cp);
+                const size_t at = size_t(p - b);
+                p += len;
+                if (!uc::isPyLineBreak(cp))
+                    continue;
+                if (cp == '\r' && p < e && *p == '\n')
+                    ++p;
+                expected.emplace_back(start, at - start);
+                start = size_t(p - b);
+                ++boundaries;
+            }
+            if (start < t.size())
+                expected.emplace_back(start, t.size() - start);
+            const std::vector<StrippedLine>& got = splitLines(t);
+            QCOMPARE(got.size(), expected.size());
+            for (size_t i = 0; i < got.size(); ++i) {
+                QCOMPARE(size_t(got[i].offset), expected[i].first);
+                QCOMPARE(size_t(got[i].bytes), expected[i].second);
+                const std::string_view line = std::string_view(t).substr(got[i].offset, got[i].bytes);
+                QCOMPARE(got[i].stripped(t), uc::pyStrip(line));
+            }
+        }
+        QVERIFY(boundaries > 10000);
+    }
+
     // splitWhitespace() finds word boundaries in 64-byte blocks and decodes a non-ASCII space only where a
     // byte that can start one (C2, E1, E2, E3) is, marking its continuation bytes, which may lie in the next
     // block. Generated strings of spaces (ASCII ones, \x1c, U+0085, U+00A0, U+1680, U+2000, U+200A, U+2028,
