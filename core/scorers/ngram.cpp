@@ -6,11 +6,20 @@
 
 namespace shardscope {
 
+namespace {
+// The exponent of the smallest power of two that is at least atLeast and at least 2^minBits.
+int capacityBits(size_t atLeast, int minBits)
+{
+    int bits = minBits;
+    while ((size_t(1) << bits) < atLeast)
+        ++bits;
+    return bits;
+}
+} // namespace
+
 void CountTable::reset(size_t expected)
 {
-    size_t cap = 16;
-    while (cap < expected * 2)
-        cap <<= 1;
+    const size_t cap = size_t(1) << capacityBits(expected * 2, 4);
     if (m_entries.size() < cap)
         m_entries.resize(cap);
     // Only the first `cap` slots are used for this round; clear just those.
@@ -40,12 +49,8 @@ void CountTable::grow()
 
 void NgramCounter::resetTable(size_t expected)
 {
-    size_t cap = 16;
-    int bits = 4;
-    while (cap < expected * 2) {
-        cap <<= 1;
-        ++bits;
-    }
+    const int bits = capacityBits(expected * 2, 4);
+    const size_t cap = size_t(1) << bits;
     if (m_slots.size() < cap)
         m_slots.resize(cap);
     std::memset(static_cast<void*>(m_slots.data()), 0, cap * sizeof(Slot));
@@ -123,12 +128,8 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         // A bigram can occur twice only where both of its words do. Words are counted first in saturating
         // byte counters indexed by their hash (a shared counter can only say "twice" too often, never too
         // rarely), and only the windows of two such words go to the table: about half of them on English.
-        size_t counterCap = 64;
-        int counterBits = 6;
-        while (counterCap < words * 4) {
-            counterCap <<= 1;
-            ++counterBits;
-        }
+        const int counterBits = capacityBits(words * 4, 6);
+        const size_t counterCap = size_t(1) << counterBits;
         if (m_wordCounts.size() < counterCap)
             m_wordCounts.resize(counterCap);
         uint8_t* const wordCounts = m_wordCounts.data();
@@ -153,12 +154,8 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         count = k;
         // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in
         // m_count by first window. A slot's tag only filters: the word-hash pair itself is compared.
-        size_t cap = 16;
-        int bits = 4;
-        while (cap < count * 2) {
-            cap <<= 1;
-            ++bits;
-        }
+        const int bits = capacityBits(count * 2, 4);
+        const size_t cap = size_t(1) << bits;
         if (m_pairSlots.size() < cap)
             m_pairSlots.resize(cap);
         std::memset(static_cast<void*>(m_pairSlots.data()), 0, cap * sizeof(uint64_t));

@@ -1401,6 +1401,19 @@ struct HeuristicUnderTest {
     std::unique_ptr<ScorerWorker> worker;
     std::vector<ColumnInfo> cols;
 };
+// Pieces concatenated in a pseudo-random order (a linear congruential generator in `state`): the generated
+// strings of the block-boundary tests.
+template<size_t N>
+std::string generatedText(const char* const (&pieces)[N], int parts, uint32_t& state)
+{
+    std::string t;
+    for (int j = 0; j < parts; ++j) {
+        state = state * 1103515245u + 12345u;
+        t += pieces[(state >> 16) % N];
+    }
+    return t;
+}
+
 HeuristicUnderTest heuristic(const char* name)
 {
     ScorerRegistry registry;
@@ -1622,12 +1635,7 @@ private Q_SLOTS:
         const char* pieces[] = {"a", "\n", "\u00e9", "\u4e2d", "\U0001F600", "\n\n", " ", "bc"};
         uint32_t state = 99;
         for (int k = 0; k < 3000; ++k) {
-            std::string t;
-            const int parts = k % 53;
-            for (int j = 0; j < parts; ++j) {
-                state = state * 1103515245u + 12345u;
-                t += pieces[(state >> 16) % std::size(pieces)];
-            }
+            const std::string t = generatedText(pieces, k % 53, state);
             const std::vector<SplitLine>& got = newlinePieces(t);
             std::vector<std::string> expected;
             for (size_t from = 0;;) {
@@ -1662,12 +1670,7 @@ private Q_SLOTS:
         uint32_t state = 4711;
         int boundaries = 0;
         for (int k = 0; k < 4000; ++k) {
-            std::string t;
-            const int parts = k % 71;
-            for (int j = 0; j < parts; ++j) {
-                state = state * 1103515245u + 12345u;
-                t += pieces[(state >> 16) % std::size(pieces)];
-            }
+            const std::string t = generatedText(pieces, k % 71, state);
             std::vector<std::pair<size_t, size_t>> expected; // offset, bytes
             const auto* b = reinterpret_cast<const unsigned char*>(t.data());
             const auto* e = b + t.size();
@@ -1708,28 +1711,17 @@ private Q_SLOTS:
     // TokAscii/TokAsciiAlnum/TokPlain are appendToken()'s for the same bytes.
     void whitespaceSplitAcrossBlockBoundaries()
     {
-        struct Piece {
-            const char* text;
-            bool space;
-        };
-        const Piece pieces[] = {
-            {" ", true},          {"\t\n", true},       {"\x1c", true},        {"\u0085", true},   {"\u00a0", true},
-            {"\u1680", true},     {"\u2000", true},      {"\u200a", true},      {"\u2028", true},   {"\u202f", true},
-            {"\u205f", true},     {"\u3000", true},      {"a", false},          {"Bc9", false},     {"#x", false},
-            {"\u00e9", false},    {"\u00a9", false},     {"\u1e00", false},     {"\u2019", false},  {"\u3042", false},
-            {"...", false},       {"supercalifragilistic", false},             {"\U0001F600", false}, {"-", false},
-            {"the", false},       {"with", false},       {"of", false},         {"The", false},
+        const char* pieces[] = {
+            " ",      "\t\n",   "\x1c",   "\u0085", "\u00a0", "\u1680",   "\u2000", "\u200a",              "\u2028",
+            "\u202f", "\u205f", "\u3000", "a",      "Bc9",    "#x",       "\u00e9", "\u00a9",              "\u1e00",
+            "\u2019", "\u3042", "...",    "-",      "the",    "with",     "of",     "supercalifragilistic", "The",
+            "\U0001F600",
         };
         uint32_t state = 777;
         std::vector<Token> got, expected;
         int stopWords = 0;
         for (int k = 0; k < 4000; ++k) {
-            std::string t;
-            const int parts = k % 97;
-            for (int j = 0; j < parts; ++j) {
-                state = state * 1103515245u + 12345u;
-                t += pieces[(state >> 16) % std::size(pieces)].text;
-            }
+            const std::string t = generatedText(pieces, k % 97, state);
             splitWhitespace(t, got);
             expected.clear();
             const auto* b = reinterpret_cast<const unsigned char*>(t.data());
@@ -1904,12 +1896,7 @@ private Q_SLOTS:
         std::vector<float> out(cols.size());
         int withEllipses = 0;
         for (int k = 0; k < 3000; ++k) {
-            std::string t = "w ";
-            const int parts = 1 + k % 23;
-            for (int j = 0; j < parts; ++j) {
-                state = state * 1103515245u + 12345u;
-                t += pieces[(state >> 16) % std::size(pieces)];
-            }
+            const std::string t = "w " + generatedText(pieces, 1 + k % 23, state);
             worker->score(t, out.data());
             const double tokens = double(spacyLikeTokens(t).size());
             const size_t ell = pyCount(t, "...") + pyCount(t, "\u2026");
