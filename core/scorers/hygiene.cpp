@@ -63,26 +63,15 @@ constexpr ScriptRange kScriptRanges[] = {
     {0x20000, 0x323AF, HanKana},
 };
 
-// The script of a non-ASCII letter, and the range [first, last] around cp with the same answer.
-Script scriptOf(char32_t cp, char32_t& first, char32_t& last)
+// The script of a non-ASCII letter (Other outside the table's ranges).
+Script scriptOf(char32_t cp)
 {
     auto it = std::upper_bound(std::begin(kScriptRanges), std::end(kScriptRanges), cp,
                                [](char32_t c, const ScriptRange& r) { return c < r.first; });
-    const char32_t nextFirst = it == std::end(kScriptRanges) ? char32_t(0x10FFFF) : it->first - 1;
-    if (it == std::begin(kScriptRanges)) {
-        first = 0x80;
-        last = nextFirst;
+    if (it == std::begin(kScriptRanges))
         return Other;
-    }
     --it;
-    if (cp <= it->last) {
-        first = it->first;
-        last = it->last;
-        return it->script;
-    }
-    first = it->last + 1;
-    last = nextFirst;
-    return Other;
+    return cp <= it->last ? it->script : Other;
 }
 
 // scriptOf() for the Basic Multilingual Plane as a 64 KB table, built once: in mixed text (letters, curly
@@ -91,10 +80,8 @@ struct BmpScripts {
     uint8_t script[0x10000];
     BmpScripts()
     {
-        for (char32_t cp = 0; cp < 0x10000; ++cp) {
-            char32_t first, last;
-            script[cp] = cp < 0x80 ? uint8_t(Latin) : uint8_t(scriptOf(cp, first, last));
-        }
+        for (char32_t cp = 0; cp < 0x10000; ++cp)
+            script[cp] = cp < 0x80 ? uint8_t(Latin) : uint8_t(scriptOf(cp));
     }
 };
 const BmpScripts& bmpScripts()
@@ -134,13 +121,7 @@ public:
             replacement += cp == 0xFFFD;
             // table lookups in the Basic Multilingual Plane, without a branch on the class
             const uint8_t cls = uc::classOfNonAscii(cp);
-            Script script;
-            if (cp < 0x10000) {
-                script = Script(bmp.script[cp]);
-            } else {
-                char32_t first, last;
-                script = scriptOf(cp, first, last);
-            }
+            const Script script = cp < 0x10000 ? Script(bmp.script[cp]) : scriptOf(cp);
             letters[script] += (cls & uc::Alpha) != 0;
             digit += (cls & uc::Digit) != 0;
             punct += (cls & uc::Punct) != 0;

@@ -264,11 +264,12 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         uint32_t* ds = m_dupStarts.data();
         uint32_t* df = m_dupFirst.data();
         size_t k = 0;
+        const uint32_t* const cand = m_candidates.data();
         for (size_t c = 0; c < count; ++c) {
-            const uint32_t i = m_candidates[c];
+            const uint32_t i = cand[c];
             ds[k] = i;
-            df[k] = m_first[i];
-            k += m_isDup[i] == n;
+            df[k] = firsts[i];
+            k += isDup[i] == n;
         }
         m_dupStarts.resize(k);
         m_dupFirst.resize(k);

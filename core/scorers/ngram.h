@@ -94,7 +94,8 @@ struct NgramLevel {
     const std::vector<uint32_t>* dupFirst = nullptr;
 };
 
-// Runs n = 2..maxN over a sequence of word hashes, calling visit(const NgramLevel&) for each n in order.
+// Runs n = 2..maxN (maxN < 256: the repeat marks hold the level in a byte) over a sequence of word hashes,
+// calling visit(const NgramLevel&) for each n in order.
 class NgramCounter {
 public:
     template<typename Visit>
@@ -122,7 +123,7 @@ private:
     std::vector<uint8_t> m_wordCounts; // level 2: 0, 1, or 3 for "twice or more", by word hash
     uint64_t m_mask = 0;
     int m_shift = 64;
-    std::vector<uint64_t> m_keys;        // key of the window starting at each word, for the current level
+    std::vector<uint64_t> m_keys;        // level 2: the table key of each candidate window, in candidate order
     std::vector<uint32_t> m_first;       // canonical (first) window of each repeated window's n-gram
     std::vector<uint8_t> m_isDup;        // n where the window's n-gram occurs twice or more (the last such n)
     // levels n >= 3: per (n-1)-gram number f, its first continuation seen at this level (stamped)

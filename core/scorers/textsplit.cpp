@@ -255,22 +255,18 @@ static_assert([] {
     return true;
 }());
 
-// Token::stop for the len bytes at p, given their first four bytes v (as loaded, when readable): without a
-// branch on the length, those bytes masked to it, with the length above them, looked up in kStopTable.
-inline uint8_t stopFlag(uint32_t v, uint32_t len)
-{
-    static constexpr uint32_t kMask[5] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
-    len = len < 5 ? len : 5; // 5: no stop word, and kMask[4] keeps it unequal
-    const uint64_t key = (uint64_t(len) << 32) | (v & kMask[len < 5 ? len : 4]);
-    return kStopTable[stopSlot(key)] == key;
-}
+// Token::stop for the len bytes at p (end: the end of the readable text). Without a branch on the length: the
+// first four bytes, masked to it, with the length above them, looked up in kStopTable.
 inline uint8_t stopFlag(const char* p, uint32_t len, const char* end)
 {
     if (end - p < 4)
         return isStopWord(std::string_view(p, len));
+    static constexpr uint32_t kMask[5] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
     uint32_t v;
     std::memcpy(&v, p, 4);
-    return stopFlag(v, len);
+    len = len < 5 ? len : 5; // 5: no stop word, and kMask[4] keeps it unequal
+    const uint64_t key = (uint64_t(len) << 32) | (v & kMask[len < 5 ? len : 4]);
+    return kStopTable[stopSlot(key)] == key;
 }
 
 } // namespace
@@ -330,7 +326,6 @@ inline void makeAsciiWord(const unsigned char* base, const unsigned char* start,
     t.hash = tokenHash(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
     t.stop = stopFlag(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
 }
-
 
 // The 64 bytes at p as bit masks (bit k for byte k): Python whitespace, apart from the non-ASCII spaces,
 // and the bytes that may start a non-ASCII space (C2, E1, E2, E3: U+0085, U+00A0, U+1680, U+2000..U+200A,
