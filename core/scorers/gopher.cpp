@@ -262,12 +262,10 @@ public:
         // n-grams of tokens
         const std::vector<Token>& tokens = spacyLikeTokens(text);
         const size_t words = tokens.size();
-        m_hashes.resize(words);
-        m_prefixChars.resize(words + 1);
+        uint64_t* const hashes = m_hashes.prepare(words);
+        uint64_t* const prefix = m_prefixChars.prepare(words + 1);
         {
             // running sums in registers: read back from the array, each step would wait for the last store
-            uint64_t* const hashes = m_hashes.data();
-            uint64_t* const prefix = m_prefixChars.data();
             uint64_t sum = 0;
             prefix[0] = 0;
             for (size_t i = 0; i < words; ++i) {
@@ -280,11 +278,11 @@ public:
             out[k] = textChars > 0 ? 0.0f : kMissing;
         for (int k = 4; k < 7; ++k)
             out[k] = kMissing;
-        m_counter.run(m_hashes.data(), words, 10, [&](const NgramLevel& level) {
+        m_counter.run(hashes, words, 10, [&](const NgramLevel& level) {
             const int n = level.n;
             if (level.windows == 0 || textChars == 0)
                 return;
-            auto windowChars = [&](uint32_t i) { return m_prefixChars[i + size_t(n)] - m_prefixChars[i]; };
+            auto windowChars = [&](uint32_t i) { return prefix[i + size_t(n)] - prefix[i]; };
             if (n <= 4) {
                 const double len = double(windowChars(level.topStart) + uint64_t(n - 1));
                 out[4 + (n - 2)] = float(double(level.topCount) * len / textChars);
@@ -293,8 +291,8 @@ public:
                 // find_all_duplicate: only n-grams that occur twice or more can ever be "in unique" when
                 // revisited, so the scan needs to look at those windows only.
                 // "Seen" is a stamp per n-gram, indexed by its first window (dupFirst names the n-gram).
-                const auto& starts = *level.dupStarts;
-                const auto& firsts = *level.dupFirst;
+                const uint32_t* const starts = level.dupStarts;
+                const uint32_t* const firsts = level.dupFirst;
                 if (++m_generation == 0) {
                     std::fill(m_seenAt.begin(), m_seenAt.end(), 0u);
                     m_generation = 1;
@@ -303,7 +301,7 @@ public:
                     m_seenAt.resize(words, 0u);
                 uint64_t repeated = 0;
                 size_t idx = 0;
-                for (size_t d = 0; d < starts.size(); ++d) {
+                for (size_t d = 0; d < level.dups; ++d) {
                     if (starts[d] < idx)
                         continue; // jumped over
                     uint32_t& seen = m_seenAt[firsts[d]];
@@ -323,8 +321,8 @@ public:
 private:
     CountTable m_seen;
     NgramCounter m_counter;
-    std::vector<uint64_t> m_hashes;
-    std::vector<uint64_t> m_prefixChars;
+    ScratchArray<uint64_t> m_hashes;
+    ScratchArray<uint64_t> m_prefixChars;
     std::vector<uint32_t> m_seenAt; // generation stamp per first window of an n-gram
     uint32_t m_generation = 0;
 };
@@ -390,10 +388,8 @@ public:
         size_t chars = 0, symbol = 0, alpha = 0, required = 0;
         m_lengthHist.fill(0);
         m_longLengths.clear();
-        m_hashes.resize(words);
-        m_prefixChars.resize(words + 1);
-        uint64_t* const hashes = m_hashes.data();
-        uint64_t* const prefix = m_prefixChars.data(); // filled from the running sum `chars`, not read back
+        uint64_t* const hashes = m_hashes.prepare(words);
+        uint64_t* const prefix = m_prefixChars.prepare(words + 1); // filled from the running sum `chars`
         prefix[0] = 0;
         for (size_t i = 0; i < words; ++i) {
             const Token& w = wordList[i];
@@ -440,9 +436,8 @@ public:
         out[7] = float(double(dupLines) / double(lines));
         out[8] = float(double(dupLineChars) / maxChars);
 
-        m_prefix2.resize(words + 2);
+        uint64_t* const prefix2 = m_prefix2.prepare(words + 2);
         {
-            uint64_t* const prefix2 = m_prefix2.data();
             uint64_t sum = 0;
             prefix2[0] = 0;
             for (size_t i = 0; i <= words; ++i) {
@@ -450,21 +445,21 @@ public:
                 prefix2[i + 1] = sum;
             }
         }
-        m_counter.run(m_hashes.data(), words, 10, [&](const NgramLevel& level) {
+        m_counter.run(hashes, words, 10, [&](const NgramLevel& level) {
             const int n = level.n;
             if (level.windows == 0)
                 return;
-            auto windowChars = [&](uint32_t i) { return m_prefixChars[i + size_t(n)] - m_prefixChars[i]; };
+            auto windowChars = [&](uint32_t i) { return prefix[i + size_t(n)] - prefix[i]; };
             if (n <= 4) {
                 out[9 + (n - 2)] = float(double(level.topCount) * double(windowChars(level.topStart)) / maxChars);
             } else {
                 uint64_t dup = 0;
-                for (const uint32_t s : *level.dupStarts)
-                    dup += windowChars(s);
+                for (size_t d = 0; d < level.dups; ++d)
+                    dup += windowChars(level.dupStarts[d]);
                 // sum over windows i of P[i+n] - P[i] = (S[W+n] - S[n]) - S[W], S[k] = P[0] + ... + P[k-1];
                 // unsigned arithmetic wraps, and the true total fits, so this is exact.
                 const size_t W = level.windows;
-                const uint64_t total = (m_prefix2[W + size_t(n)] - m_prefix2[size_t(n)]) - m_prefix2[W];
+                const uint64_t total = (prefix2[W + size_t(n)] - prefix2[size_t(n)]) - prefix2[W];
                 out[12 + (n - 5)] = float(double(dup) / double(std::max<uint64_t>(total, 1)));
             }
         });
@@ -493,9 +488,9 @@ private:
 
     std::array<uint32_t, 256> m_lengthHist{};
     std::vector<uint32_t> m_longLengths;
-    std::vector<uint64_t> m_hashes;
-    std::vector<uint64_t> m_prefixChars;
-    std::vector<uint64_t> m_prefix2; // prefix sums of m_prefixChars
+    ScratchArray<uint64_t> m_hashes;
+    ScratchArray<uint64_t> m_prefixChars;
+    ScratchArray<uint64_t> m_prefix2; // prefix sums of m_prefixChars
     std::vector<uint32_t> m_lineSeen; // occurrences so far of each distinct line, by its first piece
     NgramCounter m_counter;
 };

@@ -56,13 +56,28 @@ void NgramCounter::resetTable(size_t expected)
     std::memset(static_cast<void*>(m_slots.data()), 0, cap * sizeof(Slot));
     m_mask = cap - 1;
     m_shift = 64 - bits;
+    m_slotsUsed = 0;
+}
+
+void NgramCounter::growTable()
+{
+    const size_t oldCap = m_mask + 1;
+    m_oldSlots.assign(m_slots.begin(), m_slots.begin() + std::ptrdiff_t(oldCap));
+    resetTable(oldCap); // twice the capacity
+    for (const Slot& s : m_oldSlots) {
+        if (s.key == 0)
+            continue;
+        size_t at = size_t((s.key * kSlotMul) >> m_shift);
+        while (m_slots[at].key != 0)
+            at = (at + 1) & m_mask;
+        m_slots[at] = s;
+        ++m_slotsUsed;
+    }
 }
 
 void NgramCounter::start(const uint64_t* wordHashes, size_t words)
 {
     (void)wordHashes;
-    m_keys.resize(words);
-    m_first.resize(words);
     m_isDup.assign(words, 0);
     if (m_contStamp.size() < words) {
         m_contStamp.resize(words, 0u);
@@ -70,19 +85,15 @@ void NgramCounter::start(const uint64_t* wordHashes, size_t words)
         m_contFirst.resize(words);
         m_count.resize(words);
     }
-    m_dupStarts.clear();
-    m_dupFirst.clear();
+    m_dupCount = 0;
 }
 
 NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
 {
     NgramLevel level;
     level.n = n;
-    level.dupStarts = &m_dupStarts;
-    level.dupFirst = &m_dupFirst;
     if (words < size_t(n)) {
-        m_dupStarts.clear();
-        m_dupFirst.clear();
+        m_dupCount = 0;
         return level;
     }
     const size_t windows = words - size_t(n) + 1;
@@ -90,28 +101,23 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
 
     // Level n-1's repeated windows are in m_dupStarts (ascending). The n-gram at d can repeat only where
     // the (n-1)-grams at d and d + 1 both do: where the next repeated window is d + 1.
-    m_candidates.clear();
-    if (n > 2 && m_dupStarts.size() > 1) {
-        const size_t dn = m_dupStarts.size();
-        m_candidates.resize(dn - 1);
-        uint32_t* cand = m_candidates.data();
+    size_t count = 0; // candidates
+    if (n > 2 && m_dupCount > 1) {
+        const size_t dn = m_dupCount;
+        uint32_t* cand = m_candidates.prepare(dn - 1);
         const uint32_t* d = m_dupStarts.data();
-        size_t k = 0;
         for (size_t a = 0; a + 1 < dn; ++a) { // branch-free, like the collection at the end
-            cand[k] = d[a];
-            k += d[a + 1] == d[a] + 1;
+            cand[count] = d[a];
+            count += d[a + 1] == d[a] + 1;
         }
-        m_candidates.resize(k);
     }
-    size_t count = m_candidates.size(); // level 2: set below
     // the most common n-gram so far as (count, ~first window): the larger key wins, the earlier first on a tie
     uint64_t best = 0;
     // The arrays through local pointers: a store through m_isDup's uint8_t may alias anything, so through the
     // members every store would make the compiler reload the other vectors' data pointers.
     uint32_t* const counts = m_count.data();
-    uint32_t* const firsts = m_first.data();
+    uint32_t* const firsts = m_first.prepare(words);
     uint8_t* const isDup = m_isDup.data();
-    uint64_t* const keys = m_keys.data();
     uint32_t* const contStamp = m_contStamp.data();
     uint32_t* const contSecond = m_contSecond.data();
     uint32_t* const contFirst = m_contFirst.data();
@@ -122,7 +128,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         best = std::max(best, (uint64_t(cnt) << 32) | uint32_t(~first));
     };
     // The slot: the top bits of a multiplicative hash (the packed numbers of level n are not random).
-    auto slotOf = [&](uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ULL) >> m_shift); };
+    auto slotOf = [&](uint64_t key) { return size_t((key * kSlotMul) >> m_shift); };
     Slot* slots = m_slots.data();
     if (n == 2) {
         // A bigram can occur twice only where both of its words do. Words are counted first in saturating
@@ -140,18 +146,14 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             uint8_t& c = wordCounts[counterOf(wordHashes[i])];
             c = uint8_t(((c << 1) | 1) & 3); // 0 -> 1 -> 3: bit 1 set from the second occurrence on
         }
-        m_candidates.resize(windows);
-        uint32_t* const cand = m_candidates.data();
-        size_t k = 0;
+        uint32_t* const cand = m_candidates.prepare(windows);
         uint8_t prev = wordCounts[counterOf(wordHashes[0])];
         for (size_t i = 0; i < windows; ++i) {
             const uint8_t next = wordCounts[counterOf(wordHashes[i + 1])];
-            cand[k] = uint32_t(i);
-            k += (prev & next) >> 1;
+            cand[count] = uint32_t(i);
+            count += (prev & next) >> 1;
             prev = next;
         }
-        m_candidates.resize(k);
-        count = k;
         // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in
         // m_count by first window. A slot's tag only filters: the word-hash pair itself is compared.
         const int bits = capacityBits(count * 2, 4);
@@ -163,6 +165,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         const size_t mask = cap - 1;
         const int shift = 64 - bits;
         // Hashes first, so the table slots can be prefetched a few windows ahead.
+        uint64_t* const keys = m_keys.prepare(count);
         for (size_t c = 0; c < count; ++c) {
             const uint32_t i = cand[c];
             // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
@@ -206,8 +209,11 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             std::fill(m_contStamp.begin(), m_contStamp.end(), 0u);
             m_stamp = 1;
         }
+        // The table holds only second continuations, which are rare: it starts small and grows.
         bool tableReady = false;
-        for (const uint32_t i : m_candidates) {
+        const uint32_t* const cand = m_candidates.data();
+        for (size_t c = 0; c < count; ++c) {
+            const uint32_t i = cand[c];
             const uint32_t f = firsts[i], g = firsts[i + 1];
             if (contStamp[f] != m_stamp) {
                 contStamp[f] = m_stamp;
@@ -224,16 +230,19 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
                 continue;
             }
             if (!tableReady) {
-                resetTable(count);
-                slots = m_slots.data();
+                resetTable(std::min<size_t>(count, 64));
                 tableReady = true;
             }
+            if ((m_slotsUsed + 1) * 4 > (m_mask + 1) * 3)
+                growTable();
+            slots = m_slots.data();
             const uint64_t key = ((uint64_t(f) << 32) | g) + 1;
             size_t at = slotOf(key);
             for (;;) {
                 Slot& s = slots[at];
                 if (s.key == 0) {
                     s = Slot{key, 0, i};
+                    ++m_slotsUsed;
                     counts[i] = 1;
                     firsts[i] = i;
                     break;
@@ -255,15 +264,11 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         level.topStart = 0;
     }
 
-    m_dupStarts.clear();
-    m_dupFirst.clear();
+    size_t k = 0;
     if (best >> 32 >= 2) { // some n-gram repeats
         // branch-free: write every window, keep it when flagged at this level
-        m_dupStarts.resize(count);
-        m_dupFirst.resize(count);
-        uint32_t* ds = m_dupStarts.data();
-        uint32_t* df = m_dupFirst.data();
-        size_t k = 0;
+        uint32_t* ds = m_dupStarts.prepare(count);
+        uint32_t* df = m_dupFirst.prepare(count);
         const uint32_t* const cand = m_candidates.data();
         for (size_t c = 0; c < count; ++c) {
             const uint32_t i = cand[c];
@@ -271,9 +276,11 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             df[k] = firsts[i];
             k += isDup[i] == n;
         }
-        m_dupStarts.resize(k);
-        m_dupFirst.resize(k);
     }
+    m_dupCount = k;
+    level.dupStarts = m_dupStarts.data();
+    level.dupFirst = m_dupFirst.data();
+    level.dups = k;
     return level;
 }
 

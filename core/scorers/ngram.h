@@ -17,11 +17,39 @@
 // packed into one 64-bit key, so no n-gram hash can collide: two n-grams are equal here exactly when their
 // word hash sequences are.
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace shardscope {
+
+// A per-document work array that is overwritten before it is read: unlike std::vector::resize(), making it
+// longer does not zero the new elements (for a document longer than the last one, resize() would write every
+// element twice; those zeroing writes were ~40% of all bytes the heuristic scorers stored). Its contents are
+// undefined after prepare().
+template<typename T>
+class ScratchArray {
+    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+
+public:
+    // A pointer to at least n elements (undefined values).
+    T* prepare(size_t n)
+    {
+        if (n > m_capacity) {
+            m_capacity = std::max(n, 2 * m_capacity);
+            m_data.reset(new T[m_capacity]);
+        }
+        return m_data.get();
+    }
+    T* data() const { return m_data.get(); }
+
+private:
+    std::unique_ptr<T[]> m_data;
+    size_t m_capacity = 0;
+};
 
 inline uint64_t mix64(uint64_t x)
 {
@@ -90,8 +118,9 @@ struct NgramLevel {
     uint32_t topStart = 0;   // the word index where that n-gram first occurs
     // Windows (word index of their first word, ascending) whose n-gram occurs at least twice, and for each
     // the first window with the same n-gram (equal n-grams have equal first windows, so it names the n-gram).
-    const std::vector<uint32_t>* dupStarts = nullptr;
-    const std::vector<uint32_t>* dupFirst = nullptr;
+    const uint32_t* dupStarts = nullptr;
+    const uint32_t* dupFirst = nullptr;
+    size_t dups = 0; // the length of both
 };
 
 // Runs n = 2..maxN (maxN < 256: the repeat marks hold the level in a byte) over a sequence of word hashes,
@@ -117,22 +146,28 @@ private:
     void start(const uint64_t* wordHashes, size_t words);
     NgramLevel step(const uint64_t* wordHashes, size_t words, int n);
     void resetTable(size_t expected);
+    void growTable();
+    static constexpr uint64_t kSlotMul = 0x9E3779B97F4A7C15ULL; // levels n >= 3: slot = top bits of key * this
 
     std::vector<Slot> m_slots;
+    std::vector<Slot> m_oldSlots; // scratch for growTable()
+    size_t m_slotsUsed = 0;
     std::vector<uint64_t> m_pairSlots; // level 2
     std::vector<uint8_t> m_wordCounts; // level 2: 0, 1, or 3 for "twice or more", by word hash
     uint64_t m_mask = 0;
     int m_shift = 64;
-    std::vector<uint64_t> m_keys;        // level 2: the table key of each candidate window, in candidate order
-    std::vector<uint32_t> m_first;       // canonical (first) window of each repeated window's n-gram
+    ScratchArray<uint64_t> m_keys;       // level 2: the table key of each candidate window, in candidate order
+    ScratchArray<uint32_t> m_first;      // canonical (first) window of each repeated window's n-gram
     std::vector<uint8_t> m_isDup;        // n where the window's n-gram occurs twice or more (the last such n)
     // levels n >= 3: per (n-1)-gram number f, its first continuation seen at this level (stamped)
     std::vector<uint32_t> m_contStamp, m_contSecond, m_contFirst;
     std::vector<uint32_t> m_count; // occurrences so far of the n-gram numbered by its first window
     uint32_t m_stamp = 0;
-    std::vector<uint32_t> m_candidates;
-    std::vector<uint32_t> m_dupStarts;
-    std::vector<uint32_t> m_dupFirst;
+    ScratchArray<uint32_t> m_candidates; // this level's windows that may repeat, ascending
+    size_t m_candidateCount = 0;
+    ScratchArray<uint32_t> m_dupStarts;  // the last level's repeated windows, ascending, and their first windows
+    ScratchArray<uint32_t> m_dupFirst;
+    size_t m_dupCount = 0;
 };
 
 } // namespace shardscope
