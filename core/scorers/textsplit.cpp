@@ -352,9 +352,10 @@ inline SpaceMasks64 spaceMasks64(const unsigned char* p)
 
 void splitWhitespace(std::string_view text, std::vector<Token>& out)
 {
-    out.clear();
-    if (text.size() > kMaxTokenisedText)
+    if (text.size() > kMaxTokenisedText) {
+        out.clear();
         return;
+    }
     const auto* base = reinterpret_cast<const unsigned char*>(text.data());
     const auto* end = base + text.size();
     const size_t n = text.size();
@@ -402,7 +403,8 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
 
     // 2. Each word's token: a word of up to 16 ASCII bytes from the masks of one 16-byte load at its start,
     //    any other code point by code point.
-    out.resize(words);
+    out.resize(words); // not cleared first: only tokens past the last text's are constructed (zeroed), and
+                       // every field of every token is written below
     Token* tok = out.data();
     for (size_t w = 0; w < words; ++w) {
         const uint32_t s = starts[2 * w], len = starts[2 * w + 1] - s;
