@@ -465,7 +465,7 @@ void SpacyLikeSplitter::splitWords(std::string_view text, const std::vector<Toke
             t.flags &= uint8_t(~(TokAscii | TokAsciiAlnum | TokPlain));
             out.push_back(t);
         } else if (!((w.flags & TokAscii) && splitSimpleAscii(text.data(), w.offset, w.offset + w.bytes, out))) {
-            splitChunk(text.data(), w.offset, w.offset + w.bytes, out);
+            splitChunk(text.data(), w.offset, w.offset + w.bytes, (w.flags & TokAscii) != 0, out);
         }
     }
 }
@@ -576,16 +576,36 @@ bool SpacyLikeSplitter::splitSimpleAscii(const char* base, uint32_t b0, uint32_t
     return true;
 }
 
-void SpacyLikeSplitter::emit(const char* base, size_t from, size_t to, std::vector<Token>& out) const
+namespace {
+// The general path's view of a chunk's code points: index k gives code point k, its class and its byte
+// offset in the text; offset(count) is the chunk's end. Decoded ones (any text) and the bytes of an ASCII
+// chunk, which need no decoding.
+struct DecodedCps {
+    const SpacyLikeSplitter::Cp* cps; // the code points, then a sentinel whose offset is the chunk's end
+    char32_t cp(size_t k) const { return cps[k].cp; }
+    uint8_t cls(size_t k) const { return cps[k].cls; }
+    uint32_t offset(size_t k) const { return cps[k].offset; }
+};
+struct AsciiCps {
+    const unsigned char* base; // the text
+    uint32_t begin;            // the chunk's first byte (every byte of the chunk is ASCII)
+    char32_t cp(size_t k) const { return base[begin + k] & 0x7F; } // the mask tells the compiler "ASCII"
+    uint8_t cls(size_t k) const { return uc::kAsciiClass[base[begin + k] & 0x7F]; }
+    uint32_t offset(size_t k) const { return begin + uint32_t(k); }
+};
+} // namespace
+
+template<typename Cps>
+void SpacyLikeSplitter::emit(const char* base, const Cps& cps, size_t from, size_t to, std::vector<Token>& out) const
 {
     if (from >= to)
         return;
-    // m_cps ends with a sentinel whose offset is the chunk's end
-    const uint32_t b0 = m_cps[from].offset;
-    const uint32_t b1 = m_cps[to].offset;
+    // the offset after the last code point is the chunk's end
+    const uint32_t b0 = cps.offset(from);
+    const uint32_t b1 = cps.offset(to);
     FlagAccumulator acc;
     for (size_t k = from; k < to; ++k)
-        acc.add(m_cps[k].cp, m_cps[k].cls);
+        acc.add(cps.cp(k), cps.cls(k));
     Token t;
     t.offset = b0;
     t.bytes = b1 - b0;
@@ -596,36 +616,38 @@ void SpacyLikeSplitter::emit(const char* base, size_t from, size_t to, std::vect
     out.push_back(t);
 }
 
-bool SpacyLikeSplitter::splitFinalDot(size_t i, size_t j) const
+template<typename Cps>
+bool SpacyLikeSplitter::splitFinalDot(const Cps& cps, size_t i, size_t j) const
 {
-    // the '.' is m_cps[j - 1]; the rest of the core is m_cps[i, j - 1)
+    // the '.' is code point j - 1; the rest of the core is [i, j - 1)
     if (j - 1 <= i)
         return false; // the '.' alone
     const size_t n = j - 1 - i;
     for (size_t k = i; k < j - 1; ++k)
-        if (m_cps[k].cp == '.')
+        if (cps.cp(k) == '.')
             return false;
-    const char32_t prev = m_cps[j - 2].cp;
-    if (n == 1 && (m_cps[i].cls & uc::Alpha))
+    const char32_t prev = cps.cp(j - 2);
+    if (n == 1 && (cps.cls(i) & uc::Alpha))
         return false;
     if (n <= 6) {
         char buf[8];
         bool ascii = true;
         for (size_t k = 0; k < n; ++k) {
-            if (m_cps[i + k].cp >= 128)
+            if (cps.cp(i + k) >= 128)
                 ascii = false;
-            buf[k] = char(m_cps[i + k].cp);
+            buf[k] = char(cps.cp(i + k));
         }
         if (ascii
             && isAbbreviation(std::string_view(buf, n)))
             return false;
     }
     if (isAsciiUpper(prev))
-        return n >= 2 && isAsciiUpper(m_cps[j - 3].cp);
+        return n >= 2 && isAsciiUpper(cps.cp(j - 3));
     return true; // digits, lower-case and non-ASCII letters, %, -, +, punctuation, symbols
 }
 
-void SpacyLikeSplitter::splitInfixes(const char* base, size_t i, size_t j, std::vector<Token>& out)
+template<typename Cps>
+void SpacyLikeSplitter::splitInfixes(const char* base, const Cps& cps, size_t i, size_t j, std::vector<Token>& out)
 {
     if (i >= j)
         return;
@@ -633,8 +655,8 @@ void SpacyLikeSplitter::splitInfixes(const char* base, size_t i, size_t j, std::
     bool maybeUrl = false;
     {
         using namespace bytescan;
-        const char* p = base + m_cps[i].offset;
-        const char* const q = base + m_cps[j].offset; // m_cps[j] is a code point or the sentinel
+        const char* p = base + cps.offset(i);
+        const char* const q = base + cps.offset(j); // j is a code point or the chunk's end
         auto hits = [](V16 x) { return movemask(mask((x == splat('@')) | (x == splat(':')))); };
         for (; q - p >= 16 && !maybeUrl; p += 16)
             maybeUrl = hits(load16(p)) != 0;
@@ -648,42 +670,42 @@ void SpacyLikeSplitter::splitInfixes(const char* base, size_t i, size_t j, std::
         }
     }
     for (size_t k = i; maybeUrl && k < j; ++k) {
-        const char32_t c = m_cps[k].cp;
-        if (c == '@' || (c == ':' && k + 2 < j && m_cps[k + 1].cp == '/' && m_cps[k + 2].cp == '/')) {
-            emit(base, i, j, out);
+        const char32_t c = cps.cp(k);
+        if (c == '@' || (c == ':' && k + 2 < j && cps.cp(k + 1) == '/' && cps.cp(k + 2) == '/')) {
+            emit(base, cps, i, j, out);
             return;
         }
     }
-    if (j - i > 4 && (m_cps[i].cp | 0x20) == 'w' && (m_cps[i + 1].cp | 0x20) == 'w' && (m_cps[i + 2].cp | 0x20) == 'w'
-        && m_cps[i + 3].cp == '.') {
-        emit(base, i, j, out);
+    if (j - i > 4 && (cps.cp(i) | 0x20) == 'w' && (cps.cp(i + 1) | 0x20) == 'w' && (cps.cp(i + 2) | 0x20) == 'w'
+        && cps.cp(i + 3) == '.') {
+        emit(base, cps, i, j, out);
         return;
     }
-    auto alpha = [&](size_t k) { return k >= i && k < j && (m_cps[k].cls & uc::Alpha); };
-    auto digit = [&](size_t k) { return k >= i && k < j && isAsciiDigit(m_cps[k].cp); };
+    auto alpha = [&](size_t k) { return k >= i && k < j && (cps.cls(k) & uc::Alpha); };
+    auto digit = [&](size_t k) { return k >= i && k < j && isAsciiDigit(cps.cp(k)); };
     size_t seg = i;
     size_t k = i;
     while (k < j) {
-        const char32_t c = m_cps[k].cp;
+        const char32_t c = cps.cp(k);
         // most code points (letters, digits) start no infix: one table test
-        if (c < 128 ? !kInfixStartAscii[c] : (c != 0x2026 && !isHyphen(c) && !(m_cps[k].cls & uc::Symbol))) {
+        if (c < 128 ? !kInfixStartAscii[c] : (c != 0x2026 && !isHyphen(c) && !(cps.cls(k) & uc::Symbol))) {
             ++k;
             continue;
         }
         size_t m = k; // the infix is [k, m) when m > k
-        if (c == '.' && k + 1 < j && m_cps[k + 1].cp == '.') {
+        if (c == '.' && k + 1 < j && cps.cp(k + 1) == '.') {
             m = k + 2;
-            while (m < j && m_cps[m].cp == '.')
+            while (m < j && cps.cp(m) == '.')
                 ++m;
         } else if (c == 0x2026) {
             m = k + 1;
         } else if (k > i) {
-            const char32_t next = k + 1 < j ? m_cps[k + 1].cp : 0;
+            const char32_t next = k + 1 < j ? cps.cp(k + 1) : 0;
             if ((c == '+' || c == '-' || c == '*' || c == '^') && digit(k - 1) && (isAsciiDigit(next) || next == '-')) {
                 m = k + 1;
             } else if (isHyphen(c) && (alpha(k - 1) || digit(k - 1))) {
                 size_t r = k;
-                while (r < j && isHyphen(m_cps[r].cp))
+                while (r < j && isHyphen(cps.cp(r)))
                     ++r;
                 if (alpha(r))
                     m = r;
@@ -692,25 +714,29 @@ void SpacyLikeSplitter::splitInfixes(const char* base, size_t i, size_t j, std::
             } else if ((c == ':' || c == '<' || c == '>' || c == '=' || c == '/') && (alpha(k - 1) || digit(k - 1))
                        && alpha(k + 1)) {
                 m = k + 1;
-            } else if (c == '.' && isAsciiLower(m_cps[k - 1].cp) && isAsciiUpper(next)) {
+            } else if (c == '.' && isAsciiLower(cps.cp(k - 1)) && isAsciiUpper(next)) {
                 m = k + 1;
             }
         }
-        if (m == k && c >= 128 && (m_cps[k].cls & uc::Symbol))
+        if (m == k && c >= 128 && (cps.cls(k) & uc::Symbol))
             m = k + 1;
         if (m > k) {
-            emit(base, seg, k, out);
-            emit(base, k, m, out);
+            emit(base, cps, seg, k, out);
+            emit(base, cps, k, m, out);
             seg = k = m;
         } else {
             ++k;
         }
     }
-    emit(base, seg, j, out);
+    emit(base, cps, seg, j, out);
 }
 
-void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t end, std::vector<Token>& out)
+void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t end, bool ascii, std::vector<Token>& out)
 {
+    if (ascii) { // code points are the bytes: nothing to decode
+        splitCodePoints(base, AsciiCps{reinterpret_cast<const unsigned char*>(base), begin}, end - begin, out);
+        return;
+    }
     // at most one code point per byte, and the sentinel; only ever grown, so written in place
     if (m_cps.size() < size_t(end - begin) + 1)
         m_cps.resize(size_t(end - begin) + 1);
@@ -725,22 +751,27 @@ void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t en
         p += n;
     }
     cps[count] = {0, end, 0}; // sentinel
+    splitCodePoints(base, DecodedCps{cps}, count, out);
+}
 
-    auto isAffix = [&](size_t k) { return m_cps[k].cp >= 128 && (m_cps[k].cls & (uc::Punct | uc::Symbol)); };
+template<typename Cps>
+void SpacyLikeSplitter::splitCodePoints(const char* base, const Cps& cps, size_t count, std::vector<Token>& out)
+{
+    auto isAffix = [&](size_t k) { return cps.cp(k) >= 128 && (cps.cls(k) & (uc::Punct | uc::Symbol)); };
 
     // a. prefixes
     size_t i = 0, j = count;
     while (i < j) {
-        const char32_t c = m_cps[i].cp;
-        if (c == '.' && i + 1 < j && m_cps[i + 1].cp == '.') {
+        const char32_t c = cps.cp(i);
+        if (c == '.' && i + 1 < j && cps.cp(i + 1) == '.') {
             size_t r = i + 2;
-            while (r < j && m_cps[r].cp == '.')
+            while (r < j && cps.cp(r) == '.')
                 ++r;
-            emit(base, i, r, out);
+            emit(base, cps, i, r, out);
             i = r;
-        } else if (isPrefixAscii(c) || (c == '+' && !(i + 1 < j && isAsciiDigit(m_cps[i + 1].cp)))
+        } else if (isPrefixAscii(c) || (c == '+' && !(i + 1 < j && isAsciiDigit(cps.cp(i + 1))))
                    || isAffix(i)) {
-            emit(base, i, i + 1, out);
+            emit(base, cps, i, i + 1, out);
             ++i;
         } else {
             break;
@@ -749,18 +780,18 @@ void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t en
     // b. suffixes, collected back to front
     m_suffixes.clear();
     while (j > i) {
-        const char32_t c = m_cps[j - 1].cp;
-        const char32_t prev = j - 1 > i ? m_cps[j - 2].cp : 0;
+        const char32_t c = cps.cp(j - 1);
+        const char32_t prev = j - 1 > i ? cps.cp(j - 2) : 0;
         if (c == '.') {
             if (prev == '.') {
                 size_t r = j - 2;
-                while (r > i && m_cps[r - 1].cp == '.')
+                while (r > i && cps.cp(r - 1) == '.')
                     --r;
                 m_suffixes.emplace_back(r, j);
                 j = r;
                 continue;
             }
-            if (!splitFinalDot(i, j))
+            if (!splitFinalDot(cps, i, j))
                 break;
             m_suffixes.emplace_back(j - 1, j);
             --j;
@@ -777,20 +808,20 @@ void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t en
     }
     // c. contraction clitics after a stem of letters
     if (j - i >= 3) {
-        auto lower = [&](size_t k) { return m_cps[k].cp < 128 ? (m_cps[k].cp | 0x20) : m_cps[k].cp; };
+        auto lower = [&](size_t k) { return cps.cp(k) < 128 ? (cps.cp(k) | 0x20) : cps.cp(k); };
         size_t clitic = 0;
         const char32_t l1 = lower(j - 1), l2 = lower(j - 2);
-        if (l1 == 't' && isApostrophe(m_cps[j - 2].cp) && lower(j - 3) == 'n' && j - i >= 4)
+        if (l1 == 't' && isApostrophe(cps.cp(j - 2)) && lower(j - 3) == 'n' && j - i >= 4)
             clitic = 3; // n't
-        else if ((l1 == 'm' || l1 == 'd') && isApostrophe(m_cps[j - 2].cp))
+        else if ((l1 == 'm' || l1 == 'd') && isApostrophe(cps.cp(j - 2)))
             clitic = 2;
-        else if (((l1 == 'e' && (l2 == 'r' || l2 == 'v')) || (l1 == 'l' && l2 == 'l')) && isApostrophe(m_cps[j - 3].cp)
+        else if (((l1 == 'e' && (l2 == 'r' || l2 == 'v')) || (l1 == 'l' && l2 == 'l')) && isApostrophe(cps.cp(j - 3))
                  && j - i >= 4)
             clitic = 3;
         if (clitic) {
             bool stem = true;
             for (size_t k = i; k < j - clitic; ++k)
-                stem = stem && (m_cps[k].cls & uc::Alpha);
+                stem = stem && (cps.cls(k) & uc::Alpha);
             if (stem && j - clitic > i) {
                 m_suffixes.emplace_back(j - clitic, j);
                 j -= clitic;
@@ -798,9 +829,9 @@ void SpacyLikeSplitter::splitChunk(const char* base, uint32_t begin, uint32_t en
         }
     }
     // d. infixes
-    splitInfixes(base, i, j, out);
+    splitInfixes(base, cps, i, j, out);
     for (auto it = m_suffixes.rbegin(); it != m_suffixes.rend(); ++it)
-        emit(base, it->first, it->second, out);
+        emit(base, cps, it->first, it->second, out);
 }
 
 void lowerForAsciiMatch(std::string_view s, std::string& out)

@@ -85,19 +85,28 @@ public:
     // rule applies to it, or none can split it).
     void splitWords(std::string_view text, const std::vector<Token>& words, std::vector<Token>& out);
 
-private:
-    struct Cp {
+    struct Cp { // a decoded code point of a chunk (the general path)
         char32_t cp;
         uint32_t offset;
         uint8_t cls;
     };
+
+private:
     void pushAlnum(const char* base, uint32_t b0, uint32_t b1, bool alpha, std::vector<Token>& out) const;
     void pushAsciiChar(const char* base, uint32_t at, std::vector<Token>& out) const;
     bool splitSimpleAscii(const char* base, uint32_t b0, uint32_t b1, std::vector<Token>& out) const;
-    void splitChunk(const char* base, uint32_t begin, uint32_t end, std::vector<Token>& out);
-    void emit(const char* base, size_t from, size_t to, std::vector<Token>& out) const; // [from, to) in m_cps
-    bool splitFinalDot(size_t i, size_t j) const; // core is m_cps[i, j), j-1 is the '.'
-    void splitInfixes(const char* base, size_t i, size_t j, std::vector<Token>& out);
+    // The general path: prefix, suffix, clitic and infix rules over the chunk's code points (ascii: every
+    // byte of the chunk is ASCII, so they need no decoding). The templates take the code points through
+    // DecodedCps or AsciiCps (textsplit.cpp).
+    void splitChunk(const char* base, uint32_t begin, uint32_t end, bool ascii, std::vector<Token>& out);
+    template<typename Cps>
+    void splitCodePoints(const char* base, const Cps& cps, size_t count, std::vector<Token>& out);
+    template<typename Cps>
+    void emit(const char* base, const Cps& cps, size_t from, size_t to, std::vector<Token>& out) const; // [from, to)
+    template<typename Cps>
+    bool splitFinalDot(const Cps& cps, size_t i, size_t j) const; // the core is [i, j), j-1 is the '.'
+    template<typename Cps>
+    void splitInfixes(const char* base, const Cps& cps, size_t i, size_t j, std::vector<Token>& out);
 
     const char* m_end = nullptr; // end of the text being split (token hashes may read up to it)
     std::vector<Token> m_words;  // split()'s whitespace chunks
