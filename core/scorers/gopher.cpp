@@ -78,17 +78,21 @@ size_t findDoubleNewline(std::string_view s, size_t from)
     return std::string_view::npos;
 }
 
-bool endsWith(std::string_view s, std::string_view suffix)
+// s.starts_with(lit) / s.ends_with(lit) for a string literal: the length is a constant, so the compare is a
+// few inline loads (through std::string_view's operator== it was a call to memcmp for every line).
+template<size_t N>
+inline bool startsWith(std::string_view s, const char (&lit)[N])
 {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+    return s.size() >= N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
 }
-bool startsWith(std::string_view s, std::string_view prefix)
+template<size_t N>
+inline bool endsWith(std::string_view s, const char (&lit)[N])
 {
-    return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+    return s.size() >= N - 1 && std::memcmp(s.data() + s.size() - (N - 1), lit, N - 1) == 0;
 }
 
-constexpr std::string_view kEllipsisChar = "\xE2\x80\xA6";
-constexpr std::string_view kBulletChar = "\xE2\x80\xA2";
+constexpr char kEllipsisChar[] = "\xE2\x80\xA6";
+constexpr char kBulletChar[] = "\xE2\x80\xA2";
 
 // ---------------------------------------------------------------------------------------------------
 // gopher_quality (datatrove)
