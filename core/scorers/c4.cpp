@@ -323,6 +323,9 @@ public:
         const std::vector<Token>* textTokens = tokenised ? &spacyLikeTokens(text) : nullptr;
         size_t cursor = 0;
         const bool kelvin = contains(text, kKelvin);
+        // Once per text, not per line: most texts hold no '[' (no citation to remove) and no '{'.
+        const bool brackets = text.find('[') != std::string_view::npos;
+        const bool braces = text.find('{') != std::string_view::npos;
         auto visit = [&](std::string_view stripped) { // a line of splitlines(), strip()ped
             ++lines;
             size_t words = 0;
@@ -334,7 +337,7 @@ public:
                 ++tooLong;
                 return;
             }
-            const std::string_view line = removeCitations(stripped, m_citationBuf);
+            const std::string_view line = brackets ? removeCitations(stripped, m_citationBuf) : stripped;
             const bool terminal = line.ends_with('.') || line.ends_with('?') || line.ends_with('!')
                 || line.ends_with('"') || line.ends_with('\'');
             if (!terminal || line.ends_with("...")) {
@@ -358,7 +361,7 @@ public:
                 ++javascript;
                 return;
             }
-            curly = curly || contains(line, "{");
+            curly = curly || (braces && contains(line, "{"));
             if (found & kPolicyAny) {
                 ++policy;
                 return;
