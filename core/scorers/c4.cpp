@@ -310,6 +310,25 @@ size_t countWordsUpTo3(std::string_view s)
     return words < 3 ? words : 3;
 }
 
+// Does s = text[from, to) hold fewer than 3 words of str.split()? words = text.split() (whitespaceWords): no
+// word spans whitespace, and '\n' and every other line boundary are whitespace, so the words of any line (or
+// of its strip()) are the words that start inside it. Their first is found by a branch-free binary search
+// (the same test per line as countWordsUpTo3, without its loop exits to mispredict).
+bool fewerThan3Words(const std::vector<Token>& words, uint32_t from, uint32_t to)
+{
+    const size_t n = words.size();
+    if (n == 0)
+        return true;
+    const Token* base = words.data();
+    for (size_t len = n; len > 1;) {
+        const size_t half = len / 2;
+        base = base[half].offset < from ? base + half : base;
+        len -= half;
+    }
+    const size_t first = size_t(base - words.data()) + (base->offset < from); // the first word at or after from
+    return first + 2 >= n || words[first + 2].offset >= to;
+}
+
 class C4Worker final : public ScorerWorker {
 public:
     void score(std::string_view text, float* out) override
@@ -321,6 +340,7 @@ public:
         // where the line is a piece of the text; a line changed by citation removal is tokenised anew.
         const bool tokenised = text.size() <= kMaxTokenisedText;
         const std::vector<Token>* textTokens = tokenised ? &spacyLikeTokens(text) : nullptr;
+        const std::vector<Token>* textWords = tokenised ? &whitespaceWords(text) : nullptr;
         size_t cursor = 0;
         const bool kelvin = contains(text, kKelvin);
         // Once per text, not per line: most texts hold no '[' (no citation to remove) and no '{'.
@@ -344,9 +364,16 @@ public:
                 ++noPunct;
                 return;
             }
-            if (!scanned)
-                words = countWordsUpTo3(stripped); // only lines that reach this rule need it
-            if (words < 3) {
+            bool few = words < 3;
+            if (!scanned) { // only lines that reach this rule need it
+                if (textWords) {
+                    const auto from = uint32_t(stripped.data() - text.data());
+                    few = fewerThan3Words(*textWords, from, from + uint32_t(stripped.size()));
+                } else {
+                    few = countWordsUpTo3(stripped) < 3;
+                }
+            }
+            if (few) {
                 ++fewWords;
                 return;
             }
@@ -416,19 +443,24 @@ public:
     void score(std::string_view text, float* out) override
     {
         size_t lines = 0, noPunct = 0, fewWords = 0;
-        auto visit = [&](std::string_view raw) {
-            ++lines;
-            // lower() changes none of the characters looked at here
-            const std::string_view line = uc::pyStrip(raw);
-            const bool terminal = line.ends_with('.') || line.ends_with('?') || line.ends_with('!') || line.ends_with('"');
-            noPunct += !terminal;
-            fewWords += countWordsUpTo3(line) < 3;
+        // lower() changes none of the characters looked at here
+        auto terminal = [](std::string_view line) {
+            return line.ends_with('.') || line.ends_with('?') || line.ends_with('!') || line.ends_with('"');
         };
         if (text.size() <= kMaxTokenisedText) {
-            for (const SplitLine& p : newlinePieces(text)) // shared with the other scorers
-                visit(text.substr(p.offset, p.bytes));
+            const std::vector<Token>& words = whitespaceWords(text); // shared with the other scorers
+            for (const SplitLine& p : newlinePieces(text)) { // shared with the other scorers
+                ++lines;
+                noPunct += !terminal(uc::pyStrip(text.substr(p.offset, p.bytes)));
+                fewWords += fewerThan3Words(words, p.offset, p.offset + p.bytes);
+            }
         } else {
-            forEachSplit(text, '\n', visit);
+            forEachSplit(text, '\n', [&](std::string_view raw) {
+                ++lines;
+                const std::string_view line = uc::pyStrip(raw);
+                noPunct += !terminal(line);
+                fewWords += countWordsUpTo3(line) < 3;
+            });
         }
         // Words and "lorem ipsum" never span a '\n', so the whole text can be searched at once.
         bool javascript = false;
