@@ -310,6 +310,21 @@ size_t countWordsUpTo3(std::string_view s)
     return words < 3 ? words : 3;
 }
 
+// The last byte of s (0 for an empty s), and whether it is one of C4's (quote: with '\'') or Dolma's
+// terminal punctuation: one table lookup, not a chain of compares and branches.
+inline unsigned char lastByte(std::string_view s)
+{
+    return s.empty() ? 0 : static_cast<unsigned char>(s.back());
+}
+constexpr auto kTerminalBits = [] {
+    std::array<uint8_t, 256> t{};
+    for (const unsigned char c : {'.', '?', '!', '"'})
+        t[c] = 3;
+    t['\''] = 1;
+    return t;
+}();
+constexpr uint8_t kC4Terminal = 1, kDolmaTerminal = 2;
+
 // Does s = text[from, to) hold fewer than 3 words of str.split()? words = text.split() (whitespaceWords): no
 // word spans whitespace, and '\n' and every other line boundary are whitespace, so the words of any line (or
 // of its strip()) are the words that start inside it. Their first is found by a branch-free binary search
@@ -358,8 +373,7 @@ public:
                 return;
             }
             const std::string_view line = brackets ? removeCitations(stripped, m_citationBuf) : stripped;
-            const bool terminal = line.ends_with('.') || line.ends_with('?') || line.ends_with('!')
-                || line.ends_with('"') || line.ends_with('\'');
+            const bool terminal = kTerminalBits[lastByte(line)] & kC4Terminal;
             if (!terminal || line.ends_with("...")) {
                 ++noPunct;
                 return;
@@ -445,7 +459,7 @@ public:
         size_t lines = 0, noPunct = 0, fewWords = 0;
         // lower() changes none of the characters looked at here
         auto terminal = [](std::string_view line) {
-            return line.ends_with('.') || line.ends_with('?') || line.ends_with('!') || line.ends_with('"');
+            return (kTerminalBits[lastByte(line)] & kDolmaTerminal) != 0;
         };
         if (text.size() <= kMaxTokenisedText) {
             const std::vector<Token>& words = whitespaceWords(text); // shared with the other scorers
