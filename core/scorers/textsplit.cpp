@@ -600,6 +600,10 @@ void SpacyLikeSplitter::emit(const char* base, const Cps& cps, size_t from, size
 {
     if (from >= to)
         return;
+    if (to - from == 1 && cps.cp(from) < 128) { // one ASCII character (mostly punctuation split off): a table
+        pushAsciiChar(base, cps.offset(from), out);
+        return;
+    }
     // the offset after the last code point is the chunk's end
     const uint32_t b0 = cps.offset(from);
     const uint32_t b1 = cps.offset(to);
