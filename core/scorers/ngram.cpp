@@ -154,6 +154,39 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             count += (prev & next) >> 1;
             prev = next;
         }
+        // The pair keys, then the same filter a second time on them: saturating counters by key drop the
+        // windows whose bigram occurs once (a shared counter can only keep too many). About half of the
+        // candidates go; the table then sees mostly repeats, and its "new or repeat" branch, which
+        // mispredicted on a third of its runs, leans one way.
+        uint64_t* const keys = m_keys.prepare(count);
+        for (size_t c = 0; c < count; ++c) {
+            const uint32_t i = cand[c];
+            // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
+            // spread the pair over the slots well enough
+            const uint64_t b = wordHashes[i + 1];
+            keys[c] = wordHashes[i] ^ ((b << 29) | (b >> 35));
+        }
+        {
+            const int pairBits = capacityBits(count * 4, 6);
+            const size_t pairCap = size_t(1) << pairBits;
+            if (m_pairCounts.size() < pairCap)
+                m_pairCounts.resize(pairCap);
+            uint8_t* const pairCounts = m_pairCounts.data();
+            std::memset(pairCounts, 0, pairCap);
+            const int pairShift = 64 - pairBits;
+            for (size_t c = 0; c < count; ++c) {
+                uint8_t& x = pairCounts[keys[c] >> pairShift];
+                x = uint8_t(((x << 1) | 1) & 3);
+            }
+            size_t kept = 0;
+            for (size_t c = 0; c < count; ++c) { // in place, branch-free
+                const uint64_t key = keys[c];
+                cand[kept] = cand[c];
+                keys[kept] = key;
+                kept += pairCounts[key >> pairShift] >> 1;
+            }
+            count = kept;
+        }
         // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in
         // m_count by first window. A slot's tag only filters: the word-hash pair itself is compared.
         const int bits = capacityBits(count * 2, 4);
@@ -164,15 +197,6 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         uint64_t* const table = m_pairSlots.data();
         const size_t mask = cap - 1;
         const int shift = 64 - bits;
-        // Hashes first, so the table slots can be prefetched a few windows ahead.
-        uint64_t* const keys = m_keys.prepare(count);
-        for (size_t c = 0; c < count; ++c) {
-            const uint32_t i = cand[c];
-            // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
-            // spread the pair over the slots well enough
-            const uint64_t b = wordHashes[i + 1];
-            keys[c] = wordHashes[i] ^ ((b << 29) | (b >> 35));
-        }
         constexpr size_t kAhead = 8;
         for (size_t c = 0; c < count; ++c) {
             if (c + kAhead < count)

@@ -154,6 +154,7 @@ private:
     size_t m_slotsUsed = 0;
     std::vector<uint64_t> m_pairSlots; // level 2
     std::vector<uint8_t> m_wordCounts; // level 2: 0, 1, or 3 for "twice or more", by word hash
+    std::vector<uint8_t> m_pairCounts; // level 2: the same by pair key
     uint64_t m_mask = 0;
     int m_shift = 64;
     ScratchArray<uint64_t> m_keys;       // level 2: the table key of each candidate window, in candidate order
