@@ -325,25 +325,6 @@ constexpr auto kTerminalBits = [] {
 }();
 constexpr uint8_t kC4Terminal = 1, kDolmaTerminal = 2;
 
-// Does s = text[from, to) hold fewer than 3 words of str.split()? words = text.split() (whitespaceWords): no
-// word spans whitespace, and '\n' and every other line boundary are whitespace, so the words of any line (or
-// of its strip()) are the words that start inside it. Their first is found by a branch-free binary search
-// (the same test per line as countWordsUpTo3, without its loop exits to mispredict).
-bool fewerThan3Words(const std::vector<Token>& words, uint32_t from, uint32_t to)
-{
-    const size_t n = words.size();
-    if (n == 0)
-        return true;
-    const Token* base = words.data();
-    for (size_t len = n; len > 1;) {
-        const size_t half = len / 2;
-        base = base[half].offset < from ? base + half : base;
-        len -= half;
-    }
-    const size_t first = size_t(base - words.data()) + (base->offset < from); // the first word at or after from
-    return first + 2 >= n || words[first + 2].offset >= to;
-}
-
 class C4Worker final : public ScorerWorker {
 public:
     void score(std::string_view text, float* out) override
@@ -355,7 +336,7 @@ public:
         // where the line is a piece of the text; a line changed by citation removal is tokenised anew.
         const bool tokenised = text.size() <= kMaxTokenisedText;
         const std::vector<Token>* textTokens = tokenised ? &spacyLikeTokens(text) : nullptr;
-        const std::vector<Token>* textWords = tokenised ? &whitespaceWords(text) : nullptr;
+        const WordStarts* wordBits = tokenised ? &wordStarts(text) : nullptr; // the words of a line, counted
         size_t cursor = 0;
         const bool kelvin = contains(text, kKelvin);
         // Once per text, not per line: most texts hold no '[' (no citation to remove) and no '{'.
@@ -380,9 +361,9 @@ public:
             }
             bool few = words < 3;
             if (!scanned) { // only lines that reach this rule need it
-                if (textWords) {
+                if (wordBits) {
                     const auto from = uint32_t(stripped.data() - text.data());
-                    few = fewerThan3Words(*textWords, from, from + uint32_t(stripped.size()));
+                    few = !wordBits->atLeast3(from, from + uint32_t(stripped.size()));
                 } else {
                     few = countWordsUpTo3(stripped) < 3;
                 }
@@ -462,11 +443,11 @@ public:
             return (kTerminalBits[lastByte(line)] & kDolmaTerminal) != 0;
         };
         if (text.size() <= kMaxTokenisedText) {
-            const std::vector<Token>& words = whitespaceWords(text); // shared with the other scorers
+            const WordStarts& words = wordStarts(text); // shared with c4
             for (const SplitLine& p : newlinePieces(text)) { // shared with the other scorers
                 ++lines;
                 noPunct += !terminal(uc::pyStrip(text.substr(p.offset, p.bytes)));
-                fewWords += fewerThan3Words(words, p.offset, p.offset + p.bytes);
+                fewWords += !words.atLeast3(p.offset, p.offset + p.bytes);
             }
         } else {
             forEachSplit(text, '\n', [&](std::string_view raw) {

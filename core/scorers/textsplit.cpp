@@ -838,6 +838,41 @@ void SpacyLikeSplitter::splitCodePoints(const char* base, const Cps& cps, size_t
         emit(base, cps, it->first, it->second, out);
 }
 
+void WordStarts::build(const std::vector<Token>& words, size_t textSize)
+{
+    m_bits.assign(textSize / 64 + 4, 0); // bitsAt() reads up to two words past a range that ends at textSize
+    uint64_t* const bits = m_bits.data();
+    for (const Token& w : words)
+        bits[w.offset >> 6] |= uint64_t(1) << (w.offset & 63);
+}
+
+namespace {
+// Set bits of x, inline (without -mpopcnt, __builtin_popcountll is a call into libgcc).
+inline unsigned popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return unsigned((x * 0x0101010101010101ULL) >> 56);
+}
+// The low k bits set, k in [0, 64].
+inline uint64_t lowBits(size_t k)
+{
+    return k ? ~uint64_t(0) >> (64 - k) : 0;
+}
+} // namespace
+
+bool WordStarts::atLeast3(uint32_t from, uint32_t to) const
+{
+    const size_t len = to - from;
+    const size_t lo = std::min<size_t>(len, 64), hi = len > 64 ? std::min<size_t>(len - 64, 64) : 0;
+    unsigned count = popcount64(bitsAt(from) & lowBits(lo)) + popcount64(bitsAt(size_t(from) + 64) & lowBits(hi));
+    // a line longer than 128 bytes with fewer than 3 words in its first 128 (rare): the rest, 64 bits at a time
+    for (size_t at = size_t(from) + 128; count < 3 && at < to; at += 64)
+        count += popcount64(bitsAt(at) & lowBits(std::min<size_t>(to - at, 64)));
+    return count >= 3;
+}
+
 void lowerForAsciiMatch(std::string_view s, std::string& out)
 {
     out.resize(s.size());
@@ -898,6 +933,11 @@ struct WordCache {
     std::vector<Token> words;
 };
 
+struct WordStartsCache {
+    CachedText key;
+    WordStarts starts;
+};
+
 struct TokenCache {
     CachedText key;
     SpacyLikeSplitter splitter;
@@ -922,6 +962,14 @@ const std::vector<Token>& whitespaceWords(std::string_view text)
     if (!cache.key.holds(text))
         splitWhitespace(text, cache.words);
     return cache.words;
+}
+
+const WordStarts& wordStarts(std::string_view text)
+{
+    thread_local WordStartsCache cache;
+    if (!cache.key.holds(text))
+        cache.starts.build(whitespaceWords(text), text.size());
+    return cache.starts;
 }
 
 const std::vector<Token>& spacyLikeTokens(std::string_view text)

@@ -121,6 +121,28 @@ private:
 // recognised.
 const std::vector<Token>& spacyLikeTokens(std::string_view text);
 
+// The words of whitespaceWords(text) as bits: bit k of the text's byte k / 64-th word is set where a word
+// starts at byte k. No word spans whitespace, and every line boundary (of split('\n') or splitlines()) is
+// whitespace, so the words of a line, or of its strip(), are the set bits inside it. Computed once per
+// thread and text, like whitespaceWords.
+class WordStarts {
+public:
+    void build(const std::vector<Token>& words, size_t textSize);
+    // min(words starting in [from, to), 3) >= 3, without a loop for ranges of up to 128 bytes.
+    bool atLeast3(uint32_t from, uint32_t to) const;
+
+private:
+    // the 64 bits from bit `at` on (two words of zeros follow the text's last bit)
+    uint64_t bitsAt(size_t at) const
+    {
+        const size_t q = at >> 6;
+        const unsigned r = unsigned(at & 63);
+        return (m_bits[q] >> r) | ((m_bits[q + 1] << 1) << (63 - r)); // two shifts: r = 0 must not shift by 64
+    }
+    std::vector<uint64_t> m_bits;
+};
+const WordStarts& wordStarts(std::string_view text);
+
 // The pieces of text.split('\n') (count('\n') + 1 of them, empty ones included), each with its code-point
 // count and the index of the first piece with the same XXH3-64 hash (equal lines are equal by hash, as in
 // every line statistic here). Computed once per thread and text, like spacyLikeTokens: gopher_repetition,
