@@ -1812,6 +1812,38 @@ private Q_SLOTS:
         QVERIFY(few > 500 && few < 5500);
     }
 
+    // c4 and dolma_c4 count a line's words from a bitmap of the text's word starts: two masked 64-bit words
+    // for up to 128 bytes, then 64 bits at a time. Every range of generated texts with long runs of spaces
+    // (so that ranges of well over 128 bytes hold fewer than 3 words) against the words that start in it.
+    void wordStartsCountsEveryRange()
+    {
+        const char* pieces[] = {"                ", "  ", "\n", "\u3000", "a", "word", "\u00e9t\u00e9", "x\u2019s",
+                                "                                                          "};
+        uint32_t state = 99;
+        std::vector<Token> words;
+        WordStarts starts;
+        int ranges = 0, atLeast3 = 0, longFew = 0;
+        for (int k = 0; k < 300; ++k) {
+            const std::string t = generatedText(pieces, k % 61, state);
+            splitWhitespace(t, words);
+            starts.build(words, t.size());
+            for (uint32_t from = 0; from <= t.size(); from += 1 + from % 3) {
+                for (uint32_t to = from; to <= t.size(); to += 1 + to % 5) {
+                    int count = 0;
+                    for (const Token& w : words)
+                        count += w.offset >= from && w.offset < to;
+                    QCOMPARE(starts.atLeast3(from, to), count >= 3);
+                    ++ranges;
+                    atLeast3 += count >= 3;
+                    longFew += to - from > 128 && count < 3;
+                }
+            }
+        }
+        QVERIFY(ranges > 100000);
+        QVERIFY(atLeast3 > ranges / 10 && atLeast3 < ranges - ranges / 10);
+        QVERIFY(longFew > 100); // the loop past the first 128 bytes ran
+    }
+
     // text_hygiene counts ASCII bytes with 16-byte masks and decodes each non-ASCII code point at its lead
     // byte, also when the code point straddles two blocks or the 15-byte tail. Generated strings whose
     // pieces (1- to 4-byte code points of known class) fall on every offset are checked against the counts
