@@ -135,30 +135,32 @@ public:
         // one code point at a time.
         {
             using namespace bytescan;
-            V16 alphaN{}, digitN{}, punctN{}, controlN{}, charN{};
+            // Per-lane counts, each compare's 0xFF (-1) subtracted: letters, digits, printables 0x21..0x7E
+            // (punctuation = printables - letters - digits), controls 0x00..0x1F and 0x7F, of those \t \n \r
+            // (not counted as controls), and UTF-8 continuation bytes (code points = bytes - those).
+            V16 alphaN{}, digitN{}, printN{}, controlN{}, spaceN{}, contN{};
             int blocks = 0;
+            size_t bytes = 0;
             auto flush = [&] {
-                letters[Latin] += sum(alphaN);
-                digit += sum(digitN);
-                punct += sum(punctN);
-                control += sum(controlN);
-                n += sum(charN);
-                alphaN = digitN = punctN = controlN = charN = V16{};
+                const uint32_t alpha = sum(alphaN), digits = sum(digitN);
+                letters[Latin] += alpha;
+                digit += digits;
+                punct += sum(printN) - alpha - digits;
+                control += sum(controlN) - sum(spaceN);
+                n += bytes - sum(contN);
+                alphaN = digitN = printN = controlN = spaceN = contN = V16{};
                 blocks = 0;
+                bytes = 0;
             };
             while (end - p >= 16) {
                 const V16 x = load16(p);
-                const V16 alphaM = mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
-                const V16 digitM = mask(V16(x - splat('0')) < splat(10));
-                const V16 printM = mask(V16(x - splat(0x21)) < splat(0x7F - 0x21));
-                const V16 ctrlM = mask((x < splat(0x20)) | (x == splat(0x7F)))
-                    & ~mask((x == splat('\t')) | (x == splat('\n')) | (x == splat('\r')));
-                alphaN += alphaM & splat(1);
-                digitN += digitM & splat(1);
-                punctN += (printM & ~alphaM & ~digitM) & splat(1);
-                controlN += ctrlM & splat(1);
-                charN += mask((x & splat(0xC0)) != splat(0x80)) & splat(1);
+                alphaN -= mask(V16((x | splat(0x20)) - splat('a')) < splat(26));
+                digitN -= mask(V16(x - splat('0')) < splat(10));
+                printN -= mask(V16(x - splat(0x21)) < splat(0x7F - 0x21));
+                controlN -= mask((x < splat(0x20)) | (x == splat(0x7F)));
+                spaceN -= mask((x == splat('\t')) | (x == splat('\n')) | (x == splat('\r')));
                 if (anyNonAscii(x)) {
+                    contN -= mask((x & splat(0xC0)) == splat(0x80));
                     for (uint32_t leads = movemask(mask(x >= splat(0xC0))); leads; leads &= leads - 1) {
                         char32_t cp;
                         uc::decodeUtf8(p + __builtin_ctz(leads), end, cp);
@@ -166,6 +168,7 @@ public:
                     }
                 }
                 p += 16;
+                bytes += 16;
                 if (++blocks == 255) // a lane counts to at most 255
                     flush();
             }
