@@ -65,11 +65,12 @@ constexpr std::array<uint16_t, 128> kAsciiTokenBits = [] {
 // (nearly all) are two masked 8-byte words, mixed, with no branch on the length (XXH3's
 // short-input code branches three ways on it, which mispredicts on text); longer ones take XXH3. `end` is
 // the end of the readable text: a token near it is copied into a zeroed buffer first, which gives the same
-// words.
-inline uint64_t tokenHash(const char* p, uint32_t len, const char* end)
+// words. TokenWords: those two words (zero past the token's end), which the stop-word test reuses.
+struct TokenWords {
+    uint64_t a, b;
+};
+inline TokenWords tokenWords(const char* p, uint32_t len, const char* end)
 {
-    if (len > 16)
-        return XXH3_64bits(p, len);
     static constexpr uint64_t kLow[9] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFULL, 0xFFFFFFFFFFFFULL,
                                          0xFFFFFFFFFFFFFFULL, ~0ULL};
     uint64_t a, b;
@@ -82,11 +83,17 @@ inline uint64_t tokenHash(const char* p, uint32_t len, const char* end)
         std::memcpy(&a, buf, 8);
         std::memcpy(&b, buf + 8, 8);
     }
-    a &= kLow[len < 8 ? len : 8];
-    b &= kLow[len > 8 ? len - 8 : 0];
+    return {a & kLow[len < 8 ? len : 8], b & kLow[len > 8 ? len - 8 : 0]};
+}
+inline uint64_t tokenHash(const TokenWords& w, uint32_t len)
+{
     // mix64 and the odd multiplier are bijections, so tokens of up to 8 bytes (b = 0) and the same length
     // never collide; longer ones collide with probability about 2^-64 per pair, as with XXH3.
-    return mix64(a ^ (b * 0xC2B2AE3D27D4EB4FULL) ^ len);
+    return mix64(w.a ^ (w.b * 0xC2B2AE3D27D4EB4FULL) ^ len);
+}
+inline uint64_t tokenHash(const char* p, uint32_t len, const char* end)
+{
+    return len > 16 ? XXH3_64bits(p, len) : tokenHash(tokenWords(p, len, end), len);
 }
 
 // Accumulates a token's flags code point by code point.
@@ -212,35 +219,18 @@ inline uint8_t FlagAccumulator::finish() const
     return (chars == 1 && isSentencizerPunct(only)) ? uint8_t(flags | TokSentEnd) : flags;
 }
 
-inline bool isStopWord(std::string_view w)
-{
-    const char* p = w.data();
-    switch (w.size()) {
-    case 2:
-        return (p[0] == 'b' && p[1] == 'e') || (p[0] == 't' && p[1] == 'o') || (p[0] == 'o' && p[1] == 'f');
-    case 3:
-        return (p[0] == 't' && p[1] == 'h' && p[2] == 'e') || (p[0] == 'a' && p[1] == 'n' && p[2] == 'd');
-    case 4:
-        return (p[0] == 't' && p[1] == 'h' && p[2] == 'a' && p[3] == 't')
-            || (p[0] == 'h' && p[1] == 'a' && p[2] == 'v' && p[3] == 'e')
-            || (p[0] == 'w' && p[1] == 'i' && p[2] == 't' && p[3] == 'h');
-    default:
-        return false;
-    }
-}
-
 constexpr uint64_t stopKey(std::string_view w)
 {
     uint64_t v = 0;
     for (size_t k = 0; k < w.size(); ++k)
         v |= uint64_t(static_cast<unsigned char>(w[k])) << (8 * k);
-    return (uint64_t(w.size()) << 32) | v;
+    return (uint64_t(w.size()) << 56) | v;
 }
 
 // The eight stop words' keys at the slots of a perfect hash: (key * kStopMul) >> 61 differs for each of them
 // (checked below), so a key is a stop word exactly when it equals the key at its slot.
 constexpr std::string_view kStopWords[8] = {"the", "be", "to", "of", "and", "that", "have", "with"};
-constexpr uint64_t kStopMul = 0x8a449ebe89d9bf03ULL;
+constexpr uint64_t kStopMul = 0xef901b932a7c1881ULL;
 constexpr unsigned stopSlot(uint64_t key) { return unsigned((key * kStopMul) >> 61); }
 constexpr std::array<uint64_t, 8> kStopTable = [] {
     std::array<uint64_t, 8> t{}; // 0 is no token's key (a token has at least one byte)
@@ -255,18 +245,20 @@ static_assert([] {
     return true;
 }());
 
-// Token::stop for the len bytes at p (end: the end of the readable text). Without a branch on the length: the
-// first four bytes, masked to it, with the length above them, looked up in kStopTable.
-inline uint8_t stopFlag(const char* p, uint32_t len, const char* end)
+// Token::hash and Token::stop for the len bytes at p (end: the end of the readable text). The stop-word test
+// needs no branch on the length: the token's first bytes (zero past its end) with the length in the top
+// byte, looked up in kStopTable; a stop word has at most 4 bytes, so that key is exact for those.
+inline void setHashAndStop(const char* p, uint32_t len, const char* end, Token& t)
 {
-    if (end - p < 4)
-        return isStopWord(std::string_view(p, len));
-    static constexpr uint32_t kMask[5] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    len = len < 5 ? len : 5; // 5: no stop word, and kMask[4] keeps it unequal
-    const uint64_t key = (uint64_t(len) << 32) | (v & kMask[len < 5 ? len : 4]);
-    return kStopTable[stopSlot(key)] == key;
+    if (len > 16) {
+        t.hash = XXH3_64bits(p, len);
+        t.stop = 0;
+        return;
+    }
+    const TokenWords w = tokenWords(p, len, end);
+    t.hash = tokenHash(w, len);
+    const uint64_t key = w.a ^ (uint64_t(len) << 56);
+    t.stop = uint8_t((kStopTable[stopSlot(key)] == key) & (len <= 4));
 }
 
 } // namespace
@@ -286,8 +278,7 @@ void appendToken(std::string_view text, uint32_t offset, uint32_t bytes, std::ve
     }
     t.chars = acc.chars;
     t.flags = acc.finish();
-    t.hash = tokenHash(text.data() + offset, bytes, text.data() + text.size());
-    t.stop = stopFlag(text.data() + offset, bytes, text.data() + text.size());
+    setHashAndStop(text.data() + offset, bytes, text.data() + text.size(), t);
     out.push_back(t);
 }
 
@@ -323,8 +314,7 @@ inline void makeAsciiWord(const unsigned char* base, const unsigned char* start,
         t.flags = acc.finish();
     }
     t.flags |= uint8_t(TokAscii | (alnum == (1u << len) - 1 ? TokAsciiAlnum | TokPlain : 0));
-    t.hash = tokenHash(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
-    t.stop = stopFlag(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
+    setHashAndStop(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end), t);
 }
 
 // The 64 bytes at p as bit masks (bit k for byte k): Python whitespace, apart from the non-ASCII spaces,
@@ -441,8 +431,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
         t.bytes = len;
         t.chars = acc.chars;
         t.flags = uint8_t(acc.finish() | kind);
-        t.hash = tokenHash(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
-        t.stop = stopFlag(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end));
+        setHashAndStop(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end), t);
     }
 }
 
@@ -477,8 +466,7 @@ void SpacyLikeSplitter::pushAlnum(const char* base, uint32_t b0, uint32_t b1, bo
     t.bytes = b1 - b0;
     t.chars = t.bytes;
     t.flags = alpha ? uint8_t(TokNonSymbol | TokAlpha) : uint8_t(TokNonSymbol);
-    t.hash = tokenHash(base + b0, t.bytes, m_end);
-    t.stop = stopFlag(base + b0, t.bytes, m_end);
+    setHashAndStop(base + b0, t.bytes, m_end, t);
     out.push_back(t);
 }
 
@@ -615,8 +603,7 @@ void SpacyLikeSplitter::emit(const char* base, const Cps& cps, size_t from, size
     t.bytes = b1 - b0;
     t.chars = acc.chars;
     t.flags = acc.finish();
-    t.hash = tokenHash(base + b0, t.bytes, m_end);
-    t.stop = stopFlag(base + b0, t.bytes, m_end);
+    setHashAndStop(base + b0, t.bytes, m_end, t);
     out.push_back(t);
 }
 
