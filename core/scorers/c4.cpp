@@ -337,6 +337,8 @@ public:
         const bool tokenised = text.size() <= kMaxTokenisedText;
         const std::vector<Token>* textTokens = tokenised ? &spacyLikeTokens(text) : nullptr;
         const WordStarts* wordBits = tokenised ? &wordStarts(text) : nullptr; // the words of a line, counted
+        const std::vector<Token>* textWords = tokenised ? &whitespaceWords(text) : nullptr;
+        size_t wordCursor = 0;
         size_t cursor = 0;
         const bool kelvin = contains(text, kKelvin);
         // Once per text, not per line: most texts hold no '[' (no citation to remove) and no '{'.
@@ -346,9 +348,20 @@ public:
             ++lines;
             size_t words = 0;
             bool longWord = false;
-            const bool scanned = stripped.size() > 1000;
-            if (scanned)
-                scanWords(stripped, 1000, words, longWord); // only then can a word have > 1000 code points
+            const bool scanned = stripped.size() > 1000; // only then can a word have > 1000 code points
+            if (scanned && textWords) {
+                // the text's whitespace words that start in the line (lines come in order: one cursor)
+                const auto from = uint32_t(stripped.data() - text.data()), to = from + uint32_t(stripped.size());
+                const std::vector<Token>& ws = *textWords;
+                while (wordCursor < ws.size() && ws[wordCursor].offset < from)
+                    ++wordCursor;
+                for (; wordCursor < ws.size() && ws[wordCursor].offset < to; ++wordCursor) {
+                    ++words;
+                    longWord = longWord || ws[wordCursor].chars > 1000;
+                }
+            } else if (scanned) {
+                scanWords(stripped, 1000, words, longWord);
+            }
             if (longWord) {
                 ++tooLong;
                 return;

@@ -1773,6 +1773,42 @@ private Q_SLOTS:
     // start non-ASCII whitespace (C2, E1, E2, E3), which is then tested. Generated one-line strings of
     // spaces (ASCII, U+00A0, U+3000, U+2009) and non-space code points (some starting with those bytes)
     // on every block offset are checked against the words their pieces make.
+    // c4 looks at the words of lines longer than 1000 bytes through the text's whitespace words: a word of
+    // more than 1000 code points drops the line (1000 do not), and a long line of two words has too few.
+    void c4LongLines()
+    {
+        const HeuristicUnderTest h = heuristic("c4");
+        QVERIFY(h.scorer);
+        QCOMPARE(h.cols[2].name, std::string("c4_too_long_word_line_frac"));
+        QCOMPARE(h.cols[4].name, std::string("c4_too_few_words_line_frac"));
+        std::vector<float> out(h.cols.size());
+        auto repeat = [](const char* s, int n) {
+            std::string r;
+            for (int k = 0; k < n; ++k)
+                r += s;
+            return r;
+        };
+        const std::string sentence = "The cat sat on the mat.";
+        const std::string e1000 = repeat("\u00e9", 1000), e1001 = repeat("\u00e9", 1001);
+        const std::string manyWords = repeat("word ", 300) + "end.";
+        const std::string twoWords = repeat("a", 600) + " " + repeat("b", 600) + ".";
+        struct Case {
+            std::string text;
+            double tooLong, fewWords;
+        };
+        const Case cases[] = {
+            {sentence + "\nx " + e1000 + " y.\n" + sentence, 0.0, 0.0},
+            {sentence + "\nx " + e1001 + " y.\n" + sentence, 1.0 / 3, 0.0},
+            {"  " + e1001 + "\n" + manyWords + "\n" + twoWords + "\n" + sentence, 1.0 / 4, 1.0 / 4},
+            {manyWords + "\n\n" + twoWords + "\r\n" + e1001 + "x", 1.0 / 4, 1.0 / 4},
+        };
+        for (const Case& c : cases) {
+            h.worker->score(c.text, out.data());
+            QVERIFY2(matches(out[2], c.tooLong), c.text.substr(0, 40).c_str());
+            QVERIFY2(matches(out[4], c.fewWords), c.text.substr(0, 40).c_str());
+        }
+    }
+
     void fewWordsAcrossBlockBoundaries()
     {
         const HeuristicUnderTest h = heuristic("dolma_c4");
