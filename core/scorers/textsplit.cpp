@@ -1001,6 +1001,27 @@ const std::vector<Token>& spacyLikeTokens(std::string_view text)
     return cache.tokens;
 }
 
+namespace {
+// len(line) - len(line.lstrip()). From one 16-byte mask when that much of the text is readable and the first
+// byte that is no ASCII whitespace is ASCII (or the line ends first); otherwise code point by code point.
+inline uint32_t leadingSpace(std::string_view line, const char* textEnd)
+{
+    if (textEnd - line.data() >= 16) {
+        using namespace bytescan;
+        const auto* p = reinterpret_cast<const unsigned char*>(line.data());
+        const size_t size = line.size();
+        // bytes that are not ASCII whitespace, and every lane at or past the line's end
+        const uint32_t stop = (~movemask(asciiSpaceMask(load16(p))) | (0xFFFFu << (size < 16 ? size : 16))) & 0xFFFF;
+        if (stop) {
+            const uint32_t k = uint32_t(__builtin_ctz(stop));
+            if ((k >= size) | (p[k] < 0x80)) // the line ends, or an ASCII byte that is no space: not a space
+                return k < size ? k : uint32_t(size);
+        }
+    }
+    return uint32_t(line.size() - uc::pyLStrip(line).size());
+}
+} // namespace
+
 const std::vector<StrippedLine>& splitLines(std::string_view text)
 {
     thread_local StrippedLineCache cache;
@@ -1013,7 +1034,7 @@ const std::vector<StrippedLine>& splitLines(std::string_view text)
         StrippedLine l;
         l.offset = uint32_t(line.data() - text.data());
         l.bytes = uint32_t(line.size());
-        l.lead = uint32_t(line.size() - uc::pyLStrip(line).size());
+        l.lead = leadingSpace(line, text.data() + text.size());
         l.kept = uint32_t(uc::pyRStrip(line).size());
         cache.lines.push_back(l);
     });
