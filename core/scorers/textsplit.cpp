@@ -597,6 +597,21 @@ void SpacyLikeSplitter::emit(const char* base, const Cps& cps, size_t from, size
     // the offset after the last code point is the chunk's end
     const uint32_t b0 = cps.offset(from);
     const uint32_t b1 = cps.offset(to);
+    if constexpr (Cps::kAscii) {
+        // up to 16 ASCII bytes: the flags from one 16-byte load's masks, as splitWhitespace makes an ASCII word
+        const auto* start = reinterpret_cast<const unsigned char*>(base) + b0;
+        const auto* end = reinterpret_cast<const unsigned char*>(m_end);
+        if (b1 - b0 <= 16 && end - start >= 16) {
+            const uint32_t len = b1 - b0, wm = (1u << len) - 1;
+            const AsciiMasks m = asciiMasks(bytescan::load16(start));
+            Token t;
+            makeAsciiWord(reinterpret_cast<const unsigned char*>(base), start, len, m.alpha & wm, m.alnum & wm,
+                          m.hash & wm, end, t);
+            t.flags &= uint8_t(~(TokAscii | TokAsciiAlnum | TokPlain)); // splitWhitespace's flags only
+            out.push_back(t);
+            return;
+        }
+    }
     FlagAccumulator acc;
     for (size_t k = from; k < to; ++k)
         acc.add(cps.cp(k), cps.cls(k));
