@@ -131,61 +131,36 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     auto slotOf = [&](uint64_t key) { return size_t((key * kSlotMul) >> m_shift); };
     Slot* slots = m_slots.data();
     if (n == 2) {
-        // A bigram can occur twice only where both of its words do. Words are counted first in saturating
-        // byte counters indexed by their hash (a shared counter can only say "twice" too often, never too
-        // rarely), and only the windows of two such words go to the table: about half of them on English.
-        const int counterBits = capacityBits(words * 4, 6);
-        const size_t counterCap = size_t(1) << counterBits;
-        if (m_wordCounts.size() < counterCap)
-            m_wordCounts.resize(counterCap);
-        uint8_t* const wordCounts = m_wordCounts.data();
-        std::memset(wordCounts, 0, counterCap);
-        const int counterShift = 64 - counterBits;
-        auto counterOf = [&](uint64_t h) { return size_t(h >> counterShift); }; // word hashes are mixed already
-        for (size_t i = 0; i < words; ++i) {
-            uint8_t& c = wordCounts[counterOf(wordHashes[i])];
-            c = uint8_t(((c << 1) | 1) & 3); // 0 -> 1 -> 3: bit 1 set from the second occurrence on
-        }
-        uint32_t* const cand = m_candidates.prepare(windows);
-        uint8_t prev = wordCounts[counterOf(wordHashes[0])];
+        // Every window's pair key, counted in saturating byte counters indexed by the key's top bits (a shared
+        // counter can only say "twice" too often, never too rarely): only the windows whose bigram may occur
+        // twice go on, about half of them on English. The table then sees mostly repeats, and its "new or
+        // repeat" branch leans one way.
+        uint64_t* const keys = m_keys.prepare(windows);
         for (size_t i = 0; i < windows; ++i) {
-            const uint8_t next = wordCounts[counterOf(wordHashes[i + 1])];
-            cand[count] = uint32_t(i);
-            count += (prev & next) >> 1;
-            prev = next;
-        }
-        // The pair keys, then the same filter a second time on them: saturating counters by key drop the
-        // windows whose bigram occurs once (a shared counter can only keep too many). About half of the
-        // candidates go; the table then sees mostly repeats, and its "new or repeat" branch, which
-        // mispredicted on a third of its runs, leans one way.
-        uint64_t* const keys = m_keys.prepare(count);
-        for (size_t c = 0; c < count; ++c) {
-            const uint32_t i = cand[c];
             // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
             // spread the pair over the slots well enough
             const uint64_t b = wordHashes[i + 1];
-            keys[c] = wordHashes[i] ^ ((b << 29) | (b >> 35));
+            keys[i] = wordHashes[i] ^ ((b << 29) | (b >> 35));
         }
+        uint32_t* const cand = m_candidates.prepare(windows);
         {
-            const int pairBits = capacityBits(count * 4, 6);
+            const int pairBits = capacityBits(windows * kPairCounterBytes, 6);
             const size_t pairCap = size_t(1) << pairBits;
             if (m_pairCounts.size() < pairCap)
                 m_pairCounts.resize(pairCap);
             uint8_t* const pairCounts = m_pairCounts.data();
             std::memset(pairCounts, 0, pairCap);
             const int pairShift = 64 - pairBits;
-            for (size_t c = 0; c < count; ++c) {
-                uint8_t& x = pairCounts[keys[c] >> pairShift];
-                x = uint8_t(((x << 1) | 1) & 3);
+            for (size_t i = 0; i < windows; ++i) {
+                uint8_t& x = pairCounts[keys[i] >> pairShift];
+                x = uint8_t(((x << 1) | 1) & 3); // 0 -> 1 -> 3: bit 1 set from the second occurrence on
             }
-            size_t kept = 0;
-            for (size_t c = 0; c < count; ++c) { // in place, branch-free
-                const uint64_t key = keys[c];
-                cand[kept] = cand[c];
-                keys[kept] = key;
-                kept += pairCounts[key >> pairShift] >> 1;
+            for (size_t i = 0; i < windows; ++i) { // in place, branch-free
+                const uint64_t key = keys[i];
+                cand[count] = uint32_t(i);
+                keys[count] = key;
+                count += pairCounts[key >> pairShift] >> 1;
             }
-            count = kept;
         }
         // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in
         // m_count by first window. A slot's tag only filters: the word-hash pair itself is compared.

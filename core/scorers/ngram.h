@@ -8,8 +8,8 @@
 // N-gram counting visits only what can matter: an n-gram can occur twice only where the (n-1)-grams
 // starting at the same word and at the next word both occur at least twice, so level n counts only those
 // windows (all windows have count 1 otherwise). Levels n >= 3 therefore cost a fraction of a pass over the
-// words on ordinary text. Level 2 likewise counts only the windows of two words that occur twice or more
-// (found with saturating counters indexed by word hash, which can only err towards "twice").
+// words on ordinary text. Level 2 likewise counts only the windows whose bigram may occur twice or more
+// (found with saturating counters indexed by the pair's key, which can only err towards "twice").
 //
 // N-gram identity: a bigram is the pair of its word hashes, compared as the pair (exact given the word
 // hashes). Every repeated window gets a canonical number, the first window with the same n-gram; at level
@@ -153,8 +153,8 @@ private:
     std::vector<Slot> m_oldSlots; // scratch for growTable()
     size_t m_slotsUsed = 0;
     std::vector<uint64_t> m_pairSlots; // level 2
-    std::vector<uint8_t> m_wordCounts; // level 2: 0, 1, or 3 for "twice or more", by word hash
-    std::vector<uint8_t> m_pairCounts; // level 2: the same by pair key
+    std::vector<uint8_t> m_pairCounts; // level 2: 0, 1, or 3 for "twice or more", by pair key
+    static constexpr size_t kPairCounterBytes = 16; // level 2: counters per window, at least
     uint64_t m_mask = 0;
     int m_shift = 64;
     ScratchArray<uint64_t> m_keys;       // level 2: the table key of each candidate window, in candidate order
