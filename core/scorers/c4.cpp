@@ -310,8 +310,9 @@ size_t countWordsUpTo3(std::string_view s)
     return words < 3 ? words : 3;
 }
 
-// The last byte of s (0 for an empty s), and whether it is one of C4's (quote: with '\'') or Dolma's
-// terminal punctuation: one table lookup, not a chain of compares and branches.
+// The last byte of s (0 for an empty s), and by one table lookup (not a chain of compares and branches)
+// whether it is terminal punctuation: . ? ! " ' for datatrove's C4 (kC4Terminal), the same without ' for
+// Dolma's (kDolmaTerminal).
 inline unsigned char lastByte(std::string_view s)
 {
     return s.empty() ? 0 : static_cast<unsigned char>(s.back());

@@ -121,14 +121,13 @@ private:
 // recognised.
 const std::vector<Token>& spacyLikeTokens(std::string_view text);
 
-// The words of whitespaceWords(text) as bits: bit k of the text's byte k / 64-th word is set where a word
-// starts at byte k. No word spans whitespace, and every line boundary (of split('\n') or splitlines()) is
+// The words of whitespaceWords(text) as bits: bit k % 64 of word k / 64 is set where a word starts at byte k. No word spans whitespace, and every line boundary (of split('\n') or splitlines()) is
 // whitespace, so the words of a line, or of its strip(), are the set bits inside it. Computed once per
 // thread and text, like whitespaceWords.
 class WordStarts {
 public:
     void build(const std::vector<Token>& words, size_t textSize);
-    // min(words starting in [from, to), 3) >= 3, without a loop for ranges of up to 128 bytes.
+    // Do at least 3 words start in [from, to)? Without a loop for ranges of up to 128 bytes.
     bool atLeast3(uint32_t from, uint32_t to) const;
 
 private:
