@@ -136,12 +136,6 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         // twice go on, about half of them on English. The table then sees mostly repeats, and its "new or
         // repeat" branch leans one way.
         uint64_t* const keys = m_keys.prepare(windows);
-        for (size_t i = 0; i < windows; ++i) {
-            // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
-            // spread the pair over the slots well enough
-            const uint64_t b = wordHashes[i + 1];
-            keys[i] = wordHashes[i] ^ ((b << 29) | (b >> 35));
-        }
         uint32_t* const cand = m_candidates.prepare(windows);
         {
             const int pairBits = capacityBits(windows * kPairCounterBytes, 6);
@@ -152,7 +146,12 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             std::memset(pairCounts, 0, pairCap);
             const int pairShift = 64 - pairBits;
             for (size_t i = 0; i < windows; ++i) {
-                uint8_t& x = pairCounts[keys[i] >> pairShift];
+                // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
+                // spread the pair over the slots well enough
+                const uint64_t b = wordHashes[i + 1];
+                const uint64_t key = wordHashes[i] ^ ((b << 29) | (b >> 35));
+                keys[i] = key;
+                uint8_t& x = pairCounts[key >> pairShift];
                 x = uint8_t(((x << 1) | 1) & 3); // 0 -> 1 -> 3: bit 1 set from the second occurrence on
             }
             for (size_t i = 0; i < windows; ++i) { // in place, branch-free
