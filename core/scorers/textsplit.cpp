@@ -164,7 +164,8 @@ constexpr std::array<bool, 128> asciiTable(const char* set)
 constexpr std::array<bool, 128> kIsPrefixAscii = asciiTable(kPrefixAscii);
 constexpr std::array<bool, 128> kIsSuffixAscii = asciiTable(kSuffixAscii);
 // The ASCII code points that can start an infix (splitInfixes): '.', the operators between digits, the
-// hyphens, ',', and : < > = /.
+// hyphens, ',', and : < > = /. splitInfixes' ASCII path tests the same set with vector compares
+// (tst_heuristics' asciiAndDecodedChunksSplitAlike fails if the two differ).
 constexpr std::array<bool, 128> kInfixStartAscii = asciiTable(".+-*^~,:<>=/");
 inline bool isPrefixAscii(char32_t c) { return c < 128 && kIsPrefixAscii[c]; }
 inline bool isSuffixAscii(char32_t c) { return c < 128 && kIsSuffixAscii[c]; }

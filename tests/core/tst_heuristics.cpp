@@ -1773,6 +1773,42 @@ private Q_SLOTS:
     // start non-ASCII whitespace (C2, E1, E2, E3), which is then tested. Generated one-line strings of
     // spaces (ASCII, U+00A0, U+3000, U+2009) and non-space code points (some starting with those bytes)
     // on every block offset are checked against the words their pieces make.
+    // The SpacyLike general path runs over an ASCII chunk's bytes (AsciiCps: infix starts from 16-byte masks,
+    // pieces' flags from masks) and over decoded code points otherwise. Generated chunks split both ways, the
+    // decoded one made so by an 'é' in place of the first 'q', must give the same tokens (with 'é' for 'q').
+    void asciiAndDecodedChunksSplitAlike()
+    {
+        const char* pieces[] = {"ab", "Z", "Mr", "7", "42", ".", "..", "-", "--", "+", "*", "^", "~", ",", ":", "<",
+                                ">", "=", "/", "'", "s", "n't", "'ll", "@", "(", ")", "!", "?", "#", "%", "$", "_",
+                                "abcdefghijklmnop", "www", "http", "://", "e.g", "U.S", "x"};
+        uint32_t state = 2024;
+        int tokensSeen = 0, infixSplits = 0;
+        for (int k = 0; k < 20000; ++k) {
+            const std::string tail = generatedText(pieces, 1 + k % 9, state);
+            const std::string pad = k % 2 ? std::string(20, ' ') : std::string(); // mask path, or near the end
+            const std::string ascii = "qq" + tail + pad, decoded = "\u00e9q" + tail + pad;
+            std::vector<std::string> a, d;
+            std::vector<int> aFlags, dFlags;
+            for (const Token& t : spacyLikeTokens(ascii)) {
+                a.push_back(std::string(t.view(ascii)));
+                aFlags.push_back(t.flags * 1000 + t.stop * 100 + int(t.chars));
+            }
+            for (const Token& t : spacyLikeTokens(decoded)) {
+                std::string s(t.view(decoded));
+                if (s.rfind("\u00e9", 0) == 0)
+                    s.replace(0, 2, "q");
+                d.push_back(s);
+                dFlags.push_back(t.flags * 1000 + t.stop * 100 + int(t.chars));
+            }
+            QVERIFY2(a == d, ascii.c_str());
+            QVERIFY2(aFlags == dFlags, ascii.c_str());
+            tokensSeen += int(a.size());
+            infixSplits += a.size() > 1 && tail.find_first_of("-,:/") != std::string::npos;
+        }
+        QVERIFY(tokensSeen > 30000);
+        QVERIFY(infixSplits > 3000);
+    }
+
     // c4 looks at the words of lines longer than 1000 bytes through the text's whitespace words: a word of
     // more than 1000 code points drops the line (1000 do not), and a long line of two words has too few.
     void c4LongLines()
