@@ -1769,10 +1769,6 @@ private Q_SLOTS:
         QVERIFY(stopWords > 100); // the generator makes them, also at the text's end (fewer than 4 bytes left)
     }
 
-    // The C4 "fewer than 3 words" test counts words with 16-byte masks unless a block holds a byte that can
-    // start non-ASCII whitespace (C2, E1, E2, E3), which is then tested. Generated one-line strings of
-    // spaces (ASCII, U+00A0, U+3000, U+2009) and non-space code points (some starting with those bytes)
-    // on every block offset are checked against the words their pieces make.
     // The SpacyLike general path runs over an ASCII chunk's bytes (AsciiCps: infix starts from 16-byte masks,
     // pieces' flags from masks) and over decoded code points otherwise. Generated chunks split both ways, the
     // decoded one made so by an 'é' in place of the first 'q', must give the same tokens (with 'é' for 'q').
@@ -1845,6 +1841,11 @@ private Q_SLOTS:
         }
     }
 
+    // dolma_c4's "fewer than 3 words" test counts a line's words from the bitmap of word starts (WordStarts)
+    // that splitWhitespace's 64-byte blocks give, where a byte that can start non-ASCII whitespace (C2, E1, E2,
+    // E3) is decoded. Generated one-line strings of spaces (ASCII, U+00A0, U+3000, U+2009) and non-space code
+    // points (some starting with those bytes) on every block offset are checked against the words their
+    // pieces make.
     void fewWordsAcrossBlockBoundaries()
     {
         const HeuristicUnderTest h = heuristic("dolma_c4");
