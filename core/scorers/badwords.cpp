@@ -139,8 +139,7 @@ public:
             return false;
         uint64_t x;
         std::memcpy(&x, t + p, 8);
-        // keep the run's bytes (all eight from len 8 on): a shift of 64 - 8 * min(len, 8), without a branch
-        x = headKey(x) & (~uint64_t(0) >> (64 - 8 * std::min<size_t>(len, 8)));
+        x = headKey(x, len);
         const uint64_t h = hashOf(x, len);
         if (!(m_filter[h >> 54] >> (h >> 48 & 63) & 1))
             return false;
@@ -202,10 +201,15 @@ private:
         uint32_t text = 0; // index in m_headText
     };
     static constexpr size_t kFilterBits = 65536;
-    // The key of up to eight ASCII word bytes ([0-9A-Za-z_]), case-folded: bit 5 set in each byte maps A-Z to
-    // a-z, keeps the digits and a-z, and maps '_' to 0x7F, which is no word byte, so two runs have the same key
-    // exactly when they are equal ignoring ASCII case (one OR, where foldAscii8 takes a dozen operations).
-    static uint64_t headKey(uint64_t x) { return x | 0x2020202020202020ULL; }
+    // The key of a run of len ASCII word bytes ([0-9A-Za-z_]) whose first eight bytes (or more) are x: those
+    // of them that are in the run (all eight from len 8 on: a shift of 64 - 8 * min(len, 8), without a branch),
+    // case-folded: bit 5 set in each byte maps A-Z to a-z, keeps the digits and a-z, and maps '_' to 0x7F,
+    // which is no word byte, so two runs have the same key exactly when they are equal ignoring ASCII case
+    // (one OR, where foldAscii8 takes a dozen operations).
+    static uint64_t headKey(uint64_t x, size_t len)
+    {
+        return (x | 0x2020202020202020ULL) & (~uint64_t(0) >> (64 - 8 * std::min<size_t>(len, 8)));
+    }
     static uint64_t hashOf(uint64_t x, size_t len) { return (x ^ len) * 0x9E3779B97F4A7C15ULL; }
     size_t slotOf(uint64_t h) const { return size_t(h >> 32) & (m_heads.size() - 1); }
     // Whether lower(t) starts with w at p, where t is lower(text) itself or, when rawScanAllowed(), the
@@ -224,7 +228,7 @@ private:
     {
         uint64_t x = 0;
         std::memcpy(&x, s.data(), std::min<size_t>(s.size(), 8));
-        x = headKey(x) & (~uint64_t(0) >> (64 - 8 * std::min<size_t>(s.size(), 8)));
+        x = headKey(x, s.size());
         const uint64_t h = hashOf(x, s.size());
         size_t i = slotOf(h);
         for (; m_heads[i].len != 0; i = (i + 1) & (m_heads.size() - 1))

@@ -70,6 +70,15 @@ inline uint32_t popcount16(uint32_t m)
     return (m + (m >> 8)) & 0x1Fu;
 }
 
+// Set bits of a 64-bit mask, inline (likewise).
+inline unsigned popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return unsigned((x * 0x0101010101010101ULL) >> 56);
+}
+
 // Lanes holding ASCII whitespace as Python's str.isspace() sees it: \t \n \v \f \r and 0x1C..0x20.
 inline V16 asciiSpaceMask(V16 x)
 {

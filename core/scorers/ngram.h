@@ -165,7 +165,6 @@ private:
     std::vector<uint32_t> m_count; // occurrences so far of the n-gram numbered by its first window
     uint32_t m_stamp = 0;
     ScratchArray<uint32_t> m_candidates; // this level's windows that may repeat, ascending
-    size_t m_candidateCount = 0;
     ScratchArray<uint32_t> m_dupStarts;  // the last level's repeated windows, ascending, and their first windows
     ScratchArray<uint32_t> m_dupFirst;
     size_t m_dupCount = 0;

@@ -297,6 +297,9 @@ inline AsciiMasks asciiMasks(bytescan::V16 x)
     return {movemask(alphaM), movemask(alphaM | digitM), movemask(mask(x == splat('#')))};
 }
 
+// The flags that only splitWhitespace() sets (the SpacyLike tokens clear them).
+constexpr uint8_t kWhitespaceOnlyFlags = TokAscii | TokAsciiAlnum | TokPlain;
+
 // A word of len ASCII bytes at start, none of them whitespace; alpha, alnum and hash have bit k set for
 // byte k being a letter, a letter or digit, '#'. The flags are those FlagAccumulator gives these bytes: with
 // a letter or digit in it, a word is neither punctuation-only nor a one-character sentence end.
@@ -411,7 +414,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
             }
         }
         FlagAccumulator acc;
-        uint8_t kind = TokAscii | TokAsciiAlnum | TokPlain; // cleared as bytes show otherwise
+        uint8_t kind = kWhitespaceOnlyFlags; // cleared as bytes show otherwise
         for (const unsigned char* p = start; p < start + len;) {
             const unsigned char b = *p;
             if (b < 0x80) {
@@ -452,7 +455,7 @@ void SpacyLikeSplitter::splitWords(std::string_view text, const std::vector<Toke
     for (const Token& w : words) {
         if ((w.flags & TokPlain) || w.chars == 1) { // one token, with the flags splitChunk() would give it
             Token t = w;
-            t.flags &= uint8_t(~(TokAscii | TokAsciiAlnum | TokPlain));
+            t.flags &= uint8_t(~kWhitespaceOnlyFlags);
             out.push_back(t);
         } else if (!((w.flags & TokAscii) && splitSimpleAscii(text.data(), w.offset, w.offset + w.bytes, out))) {
             splitChunk(text.data(), w.offset, w.offset + w.bytes, (w.flags & TokAscii) != 0, out);
@@ -608,7 +611,7 @@ void SpacyLikeSplitter::emit(const char* base, const Cps& cps, size_t from, size
             Token t;
             makeAsciiWord(reinterpret_cast<const unsigned char*>(base), start, len, m.alpha & wm, m.alnum & wm,
                           m.hash & wm, end, t);
-            t.flags &= uint8_t(~(TokAscii | TokAsciiAlnum | TokPlain)); // splitWhitespace's flags only
+            t.flags &= uint8_t(~kWhitespaceOnlyFlags);
             out.push_back(t);
             return;
         }
@@ -884,14 +887,6 @@ void WordStarts::build(const std::vector<Token>& words, size_t textSize)
 }
 
 namespace {
-// Set bits of x, inline (without -mpopcnt, __builtin_popcountll is a call into libgcc).
-inline unsigned popcount64(uint64_t x)
-{
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return unsigned((x * 0x0101010101010101ULL) >> 56);
-}
 // The low k bits set, k in [0, 64].
 inline uint64_t lowBits(size_t k)
 {
@@ -901,6 +896,7 @@ inline uint64_t lowBits(size_t k)
 
 bool WordStarts::atLeast3(uint32_t from, uint32_t to) const
 {
+    using bytescan::popcount64;
     const size_t len = to - from;
     const size_t lo = std::min<size_t>(len, 64), hi = len > 64 ? std::min<size_t>(len - 64, 64) : 0;
     unsigned count = popcount64(bitsAt(from) & lowBits(lo)) + popcount64(bitsAt(size_t(from) + 64) & lowBits(hi));
