@@ -1841,6 +1841,53 @@ private Q_SLOTS:
         }
     }
 
+    // C4's substring rules screen 16 positions at a time by three letters of each pattern before comparing
+    // (findC4Patterns in c4.cpp). Each pattern, in mixed case, at every offset of a line across several
+    // blocks and the unscreened tail, must be found; with one letter changed it must not be.
+    void c4PatternsAtEveryOffset()
+    {
+        const HeuristicUnderTest c4 = heuristic("c4"), dolma = heuristic("dolma_c4");
+        QVERIFY(c4.scorer && dolma.scorer);
+        QCOMPARE(c4.cols[5].name, std::string("c4_javascript_line_frac"));
+        QCOMPARE(c4.cols[6].name, std::string("c4_policy_line_frac"));
+        QCOMPARE(c4.cols[7].name, std::string("c4_lorem_ipsum"));
+        QCOMPARE(dolma.cols[3].name, std::string("c4_dolma_lorem_ipsum"));
+        std::vector<float> out(c4.cols.size()), dolmaOut(dolma.cols.size());
+        struct Pattern {
+            const char* text;
+            int column; // of c4
+        };
+        const Pattern patterns[] = {{"JavaScript", 5},      {"Privacy Policy", 6}, {"terms OF use", 6},
+                                    {"Cookie policy", 6},   {"site Uses cookies", 6}, {"the use of COOKIES", 6},
+                                    {"we use cookies", 6},  {"Lorem Ipsum", 7}};
+        const std::string filler = "ab cd ef gh ij kl mn op qr st uv wx yz ab cd ef gh ij kl mn op qr st uv wx yz ";
+        int checked = 0;
+        for (const Pattern& p : patterns) {
+            for (const bool spoil : {false, true}) {
+                std::string pattern = p.text;
+                if (spoil) // change the pattern's last letter: no rule may fire
+                    pattern.back() = pattern.back() == 'x' ? 'y' : 'x';
+                for (size_t offset = 0; offset < 48; ++offset) {
+                    for (const char* end : {" is here.", " is here, and the line goes on for a while."}) {
+                        const std::string line = filler.substr(0, offset) + pattern + end;
+                        c4.worker->score(line, out.data());
+                        const double want = spoil ? 0.0 : 1.0;
+                        QVERIFY2(matches(out[size_t(p.column)], want), line.c_str());
+                        for (const int other : {5, 6, 7})
+                            if (other != p.column)
+                                QVERIFY2(matches(out[size_t(other)], 0.0), line.c_str());
+                        if (p.column == 7) {
+                            dolma.worker->score(line, dolmaOut.data());
+                            QVERIFY2(matches(dolmaOut[3], want), line.c_str());
+                        }
+                        ++checked;
+                    }
+                }
+            }
+        }
+        QCOMPARE(checked, 8 * 2 * 48 * 2);
+    }
+
     // dolma_c4's "fewer than 3 words" test counts a line's words from the bitmap of word starts (WordStarts)
     // that splitWhitespace's 64-byte blocks give, where a byte that can start non-ASCII whitespace (C2, E1, E2,
     // E3) is decoded. Generated one-line strings of spaces (ASCII, U+00A0, U+3000, U+2009) and non-space code
