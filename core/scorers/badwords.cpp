@@ -396,21 +396,24 @@ public:
                 m |= uint64_t(bytescan::movemask(bytescan::asciiWordMask(bytescan::load16(t + q + 16 * k))))
                     << (16 * k);
             const uint64_t prev = (m << 1) | carry;
-            const uint64_t starts = m & ~prev;
+            uint64_t starts = m & ~prev; // taken in step with the ends: the k-th end closes the k-th run
             uint64_t ends = ~m & prev;
             carry = m >> 63;
             for (; ends; ends &= ends - 1) {
                 const unsigned b = unsigned(__builtin_ctzll(ends));
-                const uint64_t before = starts & ((uint64_t(1) << b) - 1); // starts in this block before b
-                const size_t start = before ? q + 63 - size_t(__builtin_clzll(before)) : runStart;
-                if (hasOdd && !gapCandidates(gapFrom, start))
+                size_t start = runStart; // a run open at the block's start (only the first end can close it)
+                if (starts && unsigned(__builtin_ctzll(starts)) < b) {
+                    start = q + size_t(__builtin_ctzll(starts));
+                    starts &= starts - 1;
+                }
+                if (odd < start && !gapCandidates(gapFrom, start)) // (odd is n without odd words)
                     return true;
                 if (m_re->wordAtRun(t, n, start, q + b) && !fn(start))
                     return true;
                 gapFrom = q + b + 1;
             }
-            if (carry) // a run reaches the next block: it starts at this block's last start, or before
-                runStart = starts ? q + 63 - size_t(__builtin_clzll(starts)) : runStart;
+            if (carry) // a run reaches the next block: it starts at the start left over, or before the block
+                runStart = starts ? q + size_t(__builtin_ctzll(starts)) : runStart;
         }
         return hasOdd && !gapCandidates(gapFrom, n);
     }
