@@ -152,13 +152,13 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
                 const uint64_t key = wordHashes[i] ^ ((b << 29) | (b >> 35));
                 keys[i] = key;
                 uint8_t& x = pairCounts[key >> pairShift];
-                x = uint8_t(((x << 1) | 1) & 3); // 0 -> 1 -> 3: bit 1 set from the second occurrence on
+                x |= uint8_t(x + 1); // 0 -> 1 -> 3 -> 7 ... -> 255 (stays): bit 1 set from the second occurrence on
             }
             for (size_t i = 0; i < windows; ++i) { // in place, branch-free
                 const uint64_t key = keys[i];
                 cand[count] = uint32_t(i);
                 keys[count] = key;
-                count += pairCounts[key >> pairShift] >> 1;
+                count += (pairCounts[key >> pairShift] >> 1) & 1;
             }
         }
         // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in

@@ -153,7 +153,7 @@ private:
     std::vector<Slot> m_oldSlots; // scratch for growTable()
     size_t m_slotsUsed = 0;
     std::vector<uint64_t> m_pairSlots; // level 2
-    std::vector<uint8_t> m_pairCounts; // level 2: 0, 1, or 3 for "twice or more", by pair key
+    std::vector<uint8_t> m_pairCounts; // level 2: 0, 1, or (bit 1 set) "twice or more", by pair key
     static constexpr size_t kPairCounterBytes = 16; // level 2: counters per window, at least
     uint64_t m_mask = 0;
     int m_shift = 64;
