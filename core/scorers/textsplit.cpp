@@ -344,10 +344,12 @@ inline SpaceMasks64 spaceMasks64(const unsigned char* p)
 }
 } // namespace
 
-void splitWhitespace(std::string_view text, std::vector<Token>& out)
+void splitWhitespace(std::string_view text, std::vector<Token>& out, WordStarts* wordStarts)
 {
     if (text.size() > kMaxTokenisedText) {
         out.clear();
+        if (wordStarts)
+            wordStarts->prepare(0);
         return;
     }
     const auto* base = reinterpret_cast<const unsigned char*>(text.data());
@@ -362,6 +364,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
     uint64_t carry = 1;       // bit 63 of the previous block's space mask (the text starts after "space")
     uint64_t spill = 0;       // continuation bytes of a non-ASCII space that started in the previous block
     alignas(16) unsigned char tail[64];
+    uint64_t* const startBits = wordStarts ? wordStarts->prepare(n) : nullptr;
     for (size_t q = 0; q < n; q += 64) {
         const unsigned char* p = base + q;
         if (n - q < 64) { // the last bytes, padded with spaces (which end the last word at n)
@@ -382,7 +385,10 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out)
             if (k + len > 64)
                 spill |= run >> (64 - k);
         }
-        uint64_t edges = m.space ^ ((m.space << 1) | carry); // bit k: byte k is a space and k - 1 not, or reverse
+        const uint64_t spaceBefore = (m.space << 1) | carry; // bit k: byte k - 1 is a space
+        uint64_t edges = m.space ^ spaceBefore; // bit k: byte k is a space and k - 1 not, or the reverse
+        if (startBits)
+            startBits[q >> 6] = spaceBefore & ~m.space; // the words' starts
         carry = m.space >> 63;
         if (bounds.size() < count + 65) // this block's edges, and the end of a word open at the text's end
             bounds.resize(2 * bounds.size() + 64);
@@ -878,12 +884,12 @@ void SpacyLikeSplitter::splitCodePoints(const char* base, const Cps& cps, size_t
         emit(base, cps, it->first, it->second, out);
 }
 
-void WordStarts::build(const std::vector<Token>& words, size_t textSize)
+uint64_t* WordStarts::prepare(size_t textSize)
 {
-    m_bits.assign(textSize / 64 + 4, 0); // bitsAt() reads up to two words past a range that ends at textSize
-    uint64_t* const bits = m_bits.data();
-    for (const Token& w : words)
-        bits[w.offset >> 6] |= uint64_t(1) << (w.offset & 63);
+    const size_t blocks = (textSize + 63) / 64;
+    m_bits.resize(blocks + 3); // bitsAt() reads up to two words past a range that ends at textSize
+    std::fill(m_bits.begin() + std::ptrdiff_t(blocks), m_bits.end(), 0);
+    return m_bits.data();
 }
 
 namespace {
@@ -964,12 +970,16 @@ struct CachedText {
 struct WordCache {
     CachedText key;
     std::vector<Token> words;
-};
-
-struct WordStartsCache {
-    CachedText key;
     WordStarts starts;
 };
+
+WordCache& wordCache(std::string_view text)
+{
+    thread_local WordCache cache;
+    if (!cache.key.holds(text))
+        splitWhitespace(text, cache.words, &cache.starts);
+    return cache;
+}
 
 struct TokenCache {
     CachedText key;
@@ -991,18 +1001,12 @@ struct LineCache {
 
 const std::vector<Token>& whitespaceWords(std::string_view text)
 {
-    thread_local WordCache cache;
-    if (!cache.key.holds(text))
-        splitWhitespace(text, cache.words);
-    return cache.words;
+    return wordCache(text).words;
 }
 
 const WordStarts& wordStarts(std::string_view text)
 {
-    thread_local WordStartsCache cache;
-    if (!cache.key.holds(text))
-        cache.starts.build(whitespaceWords(text), text.size());
-    return cache.starts;
+    return wordCache(text).starts;
 }
 
 const std::vector<Token>& spacyLikeTokens(std::string_view text)

@@ -69,8 +69,11 @@ enum TokenFlag : uint8_t {
 // Texts longer than this are not tokenised (offsets are 32-bit); scorers report kMissing for them.
 inline constexpr size_t kMaxTokenisedText = 0xFFFFFFF0u;
 
-// Python str.split(): appends the whitespace-separated words of text to out (out is cleared first).
-void splitWhitespace(std::string_view text, std::vector<Token>& out);
+class WordStarts;
+
+// Python str.split(): appends the whitespace-separated words of text to out (out is cleared first); with
+// wordStarts, also the bitmap of where they start.
+void splitWhitespace(std::string_view text, std::vector<Token>& out, WordStarts* wordStarts = nullptr);
 
 // splitWhitespace(text), computed once per thread and text (dolma_gopher's words, and the chunks that
 // spacyLikeTokens() splits further); cached like spacyLikeTokens below.
@@ -121,12 +124,15 @@ private:
 // recognised.
 const std::vector<Token>& spacyLikeTokens(std::string_view text);
 
-// The words of whitespaceWords(text) as bits: bit k % 64 of word k / 64 is set where a word starts at byte k. No word spans whitespace, and every line boundary (of split('\n') or splitlines()) is
-// whitespace, so the words of a line, or of its strip(), are the set bits inside it. Computed once per
-// thread and text, like whitespaceWords.
+// The words of whitespaceWords(text) as bits: bit k % 64 of word k / 64 is set where a word starts at byte k.
+// No word spans whitespace, and every line boundary (of split('\n') or splitlines()) is whitespace, so the
+// words of a line, or of its strip(), are the set bits inside it. splitWhitespace() writes it from its
+// 64-byte whitespace masks, with whitespaceWords(text) (same cache).
 class WordStarts {
 public:
-    void build(const std::vector<Token>& words, size_t textSize);
+    // The bitmap for a text of textSize bytes, for splitWhitespace() to fill: one word per 64 bytes of text
+    // (to be written), then zeros.
+    uint64_t* prepare(size_t textSize);
     // Do at least 3 words start in [from, to)? Without a loop for ranges of up to 128 bytes.
     bool atLeast3(uint32_t from, uint32_t to) const;
 

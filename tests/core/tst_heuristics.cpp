@@ -1945,8 +1945,7 @@ private Q_SLOTS:
         int ranges = 0, atLeast3 = 0, longFew = 0;
         for (int k = 0; k < 300; ++k) {
             const std::string t = generatedText(pieces, k % 61, state);
-            splitWhitespace(t, words);
-            starts.build(words, t.size());
+            splitWhitespace(t, words, &starts);
             for (uint32_t from = 0; from <= t.size(); from += 1 + from % 3) {
                 for (uint32_t to = from; to <= t.size(); to += 1 + to % 5) {
                     int count = 0;
