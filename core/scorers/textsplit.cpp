@@ -249,6 +249,12 @@ static_assert([] {
 // Token::hash and Token::stop for the len bytes at p (end: the end of the readable text). The stop-word test
 // needs no branch on the length: the token's first bytes (zero past its end) with the length in the top
 // byte, looked up in kStopTable; a stop word has at most 4 bytes, so that key is exact for those.
+inline void setHashAndStop(const TokenWords& w, uint32_t len, Token& t) // len <= 16
+{
+    t.hash = tokenHash(w, len);
+    const uint64_t key = w.a ^ (uint64_t(len) << 56);
+    t.stop = uint8_t((kStopTable[stopSlot(key)] == key) & (len <= 4));
+}
 inline void setHashAndStop(const char* p, uint32_t len, const char* end, Token& t)
 {
     if (len > 16) {
@@ -256,10 +262,18 @@ inline void setHashAndStop(const char* p, uint32_t len, const char* end, Token& 
         t.stop = 0;
         return;
     }
-    const TokenWords w = tokenWords(p, len, end);
-    t.hash = tokenHash(w, len);
-    const uint64_t key = w.a ^ (uint64_t(len) << 56);
-    t.stop = uint8_t((kStopTable[stopSlot(key)] == key) & (len <= 4));
+    setHashAndStop(tokenWords(p, len, end), len, t);
+}
+
+// tokenWords() of a token of len <= 16 bytes that x, the 16 bytes loaded from its start, begins with: x
+// masked to the token's bytes (a window into 16 0xFF bytes then 16 zeros gives the mask for len).
+inline TokenWords tokenWords(bytescan::V16 x, uint32_t len)
+{
+    alignas(16) static constexpr uint8_t kOnesThenZeros[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                               0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    using U64x2 = uint64_t __attribute__((vector_size(16)));
+    const U64x2 m = reinterpret_cast<U64x2>(x & bytescan::load16(kOnesThenZeros + 16 - len));
+    return {m[0], m[1]};
 }
 
 } // namespace
@@ -300,11 +314,12 @@ inline AsciiMasks asciiMasks(bytescan::V16 x)
 // The flags that only splitWhitespace() sets (the SpacyLike tokens clear them).
 constexpr uint8_t kWhitespaceOnlyFlags = TokAscii | TokAsciiAlnum | TokPlain;
 
-// A word of len ASCII bytes at start, none of them whitespace; alpha, alnum and hash have bit k set for
-// byte k being a letter, a letter or digit, '#'. The flags are those FlagAccumulator gives these bytes: with
-// a letter or digit in it, a word is neither punctuation-only nor a one-character sentence end.
-inline void makeAsciiWord(const unsigned char* base, const unsigned char* start, uint32_t len, uint32_t alpha,
-                          uint32_t alnum, uint32_t hash, const unsigned char* end, Token& t)
+// A word of len (<= 16) ASCII bytes at start, none of them whitespace; x holds the 16 bytes from start; alpha,
+// alnum and hash have bit k set for byte k being a letter, a letter or digit, '#'. The flags are those
+// FlagAccumulator gives these bytes: with a letter or digit in it, a word is neither punctuation-only nor a
+// one-character sentence end.
+inline void makeAsciiWord(const unsigned char* base, const unsigned char* start, uint32_t len, bytescan::V16 x,
+                          uint32_t alpha, uint32_t alnum, uint32_t hash, Token& t)
 {
     t.offset = uint32_t(start - base);
     t.bytes = len;
@@ -318,7 +333,7 @@ inline void makeAsciiWord(const unsigned char* base, const unsigned char* start,
         t.flags = acc.finish();
     }
     t.flags |= uint8_t(TokAscii | (alnum == (1u << len) - 1 ? TokAsciiAlnum | TokPlain : 0));
-    setHashAndStop(reinterpret_cast<const char*>(start), len, reinterpret_cast<const char*>(end), t);
+    setHashAndStop(tokenWords(x, len), len, t);
 }
 
 // The 64 bytes at p as bit masks (bit k for byte k): Python whitespace, apart from the non-ASCII spaces,
@@ -415,7 +430,7 @@ void splitWhitespace(std::string_view text, std::vector<Token>& out, WordStarts*
             const uint32_t wm = (1u << len) - 1;
             if ((movemask(x) & wm) == 0) {
                 const AsciiMasks am = asciiMasks(x);
-                makeAsciiWord(base, start, len, am.alpha & wm, am.alnum & wm, am.hash & wm, end, tok[w]);
+                makeAsciiWord(base, start, len, x, am.alpha & wm, am.alnum & wm, am.hash & wm, tok[w]);
                 continue;
             }
         }
@@ -613,10 +628,11 @@ void SpacyLikeSplitter::emit(const char* base, const Cps& cps, size_t from, size
         const auto* end = reinterpret_cast<const unsigned char*>(m_end);
         if (b1 - b0 <= 16 && end - start >= 16) {
             const uint32_t len = b1 - b0, wm = (1u << len) - 1;
-            const AsciiMasks m = asciiMasks(bytescan::load16(start));
+            const bytescan::V16 x = bytescan::load16(start);
+            const AsciiMasks m = asciiMasks(x);
             Token t;
-            makeAsciiWord(reinterpret_cast<const unsigned char*>(base), start, len, m.alpha & wm, m.alnum & wm,
-                          m.hash & wm, end, t);
+            makeAsciiWord(reinterpret_cast<const unsigned char*>(base), start, len, x, m.alpha & wm, m.alnum & wm,
+                          m.hash & wm, t);
             t.flags &= uint8_t(~kWhitespaceOnlyFlags);
             out.push_back(t);
             return;
