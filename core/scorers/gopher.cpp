@@ -273,7 +273,7 @@ public:
             uint64_t sum = 0;
             prefix[0] = 0;
             for (size_t i = 0; i < words; ++i) {
-                hashes[i] = tokens[i].hash ^ (uint64_t(tokens[i].bytes) << 56);
+                hashes[i] = tokens[i].hash; // the byte length is mixed into it already
                 sum += tokens[i].chars;
                 prefix[i + 1] = sum;
             }
@@ -405,7 +405,7 @@ public:
                 ++m_lengthHist[w.chars];
             else
                 m_longLengths.push_back(w.chars);
-            hashes[i] = w.hash ^ (uint64_t(w.bytes) << 56);
+            hashes[i] = w.hash; // the byte length is mixed into it already
             prefix[i + 1] = chars;
         }
         const double maxWords = double(std::max<size_t>(words, 1));
