@@ -1857,9 +1857,10 @@ private Q_SLOTS:
             const char* text;
             int column; // of c4
         };
-        const Pattern patterns[] = {{"JavaScript", 5},      {"Privacy Policy", 6}, {"terms OF use", 6},
-                                    {"Cookie policy", 6},   {"site Uses cookies", 6}, {"the use of COOKIES", 6},
-                                    {"we use cookies", 6},  {"Lorem Ipsum", 7}};
+        const Pattern patterns[] = {
+            {"JavaScript", 5},        {"Privacy Policy", 6},     {"terms OF use", 6},   {"Cookie policy", 6},
+            {"site Uses cookies", 6}, {"the use of COOKIES", 6}, {"we use cookies", 6}, {"Lorem Ipsum", 7},
+        };
         const std::string filler = "ab cd ef gh ij kl mn op qr st uv wx yz ab cd ef gh ij kl mn op qr st uv wx yz ";
         int checked = 0;
         for (const Pattern& p : patterns) {
