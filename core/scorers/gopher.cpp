@@ -277,7 +277,7 @@ public:
             uint64_t sum = 0;
             prefix[0] = 0;
             for (size_t i = 0; i < words; ++i) {
-                hashes[i] = tokens[i].hash; // the byte length is mixed into it already
+                hashes[i] = tokens[i].hash; // the byte length is in it (tokenHash)
                 sum += tokens[i].chars;
                 prefix[i + 1] = sum;
             }
@@ -409,7 +409,7 @@ public:
                 ++m_lengthHist[w.chars];
             else
                 m_longLengths.push_back(w.chars);
-            hashes[i] = w.hash; // the byte length is mixed into it already
+            hashes[i] = w.hash; // the byte length is in it (tokenHash)
             prefix[i + 1] = chars;
         }
         const double maxWords = double(std::max<size_t>(words, 1));

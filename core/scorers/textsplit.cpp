@@ -85,15 +85,17 @@ inline TokenWords tokenWords(const char* p, uint32_t len, const char* end)
     }
     return {a & kLow[len < 8 ? len : 8], b & kLow[len > 8 ? len - 8 : 0]};
 }
+// The length also goes into the top byte after mixing: inside the mix it lands in the low byte, where for a
+// token ending in zero bytes it can cancel against the first byte ("b" and "a\0" mix the same word).
 inline uint64_t tokenHash(const TokenWords& w, uint32_t len)
 {
     // mix64 and the odd multiplier are bijections, so tokens of up to 8 bytes (b = 0) and the same length
     // never collide; longer ones collide with probability about 2^-64 per pair, as with XXH3.
-    return mix64(w.a ^ (w.b * 0xC2B2AE3D27D4EB4FULL) ^ len);
+    return mix64(w.a ^ (w.b * 0xC2B2AE3D27D4EB4FULL) ^ len) ^ (uint64_t(len) << 56);
 }
 inline uint64_t tokenHash(const char* p, uint32_t len, const char* end)
 {
-    return len > 16 ? XXH3_64bits(p, len) : tokenHash(tokenWords(p, len, end), len);
+    return len > 16 ? XXH3_64bits(p, len) ^ (uint64_t(len) << 56) : tokenHash(tokenWords(p, len, end), len);
 }
 
 // Accumulates a token's flags code point by code point.
@@ -258,7 +260,7 @@ inline void setHashAndStop(const TokenWords& w, uint32_t len, Token& t) // len <
 inline void setHashAndStop(const char* p, uint32_t len, const char* end, Token& t)
 {
     if (len > 16) {
-        t.hash = XXH3_64bits(p, len);
+        t.hash = tokenHash(p, len, end);
         t.stop = 0;
         return;
     }

@@ -31,7 +31,7 @@
 //    rules were checked against an independent Python port of this specification (tst_heuristics.cpp).
 //
 // Each token carries its Python len() (code points), flags and a 64-bit hash of its bytes (tokenHash in
-// textsplit.cpp: a multiply-mix of the bytes up to 16, XXH3 beyond).
+// textsplit.cpp: a multiply-mix of the bytes up to 16, XXH3 beyond, the byte length xored into the top byte).
 
 #include "scorers/bytescan.h"
 

@@ -1841,6 +1841,28 @@ private Q_SLOTS:
         }
     }
 
+    // Token hashes keep tokens of different lengths apart even where the length cannot be told from the
+    // token's zero-padded words: "b" and "a\0" (a NUL byte is no whitespace) give the same word once the
+    // length is xored into its low byte. The n-gram statistics compare words by hash, so equal hashes would
+    // count "a\0 c" as a repeat of "b c".
+    void tokenHashKeepsLengthsApart()
+    {
+        const std::string text("b c a\0 c", 8);
+        std::vector<Token> words;
+        splitWhitespace(text, words);
+        QCOMPARE(words.size(), size_t(4));
+        QCOMPARE(words[2].bytes, 2u);
+        QVERIFY(words[0].hash != words[2].hash);
+        QVERIFY(spacyLikeTokens(text).size() == 4 && spacyLikeTokens(text)[0].hash != spacyLikeTokens(text)[2].hash);
+        const HeuristicUnderTest h = heuristic("dolma_gopher");
+        QVERIFY(h.scorer);
+        QCOMPARE(h.cols[9].name, std::string("gopher_dolma_top_2gram_char_frac"));
+        std::vector<float> out(h.cols.size());
+        h.worker->score(text, out.data());
+        // every bigram once: the first ("b c", 2 code points) of the 5 code points in words
+        QVERIFY2(matches(out[9], 2.0 / 5), qPrintable(QString::number(double(out[9]))));
+    }
+
     // C4's substring rules screen 16 positions at a time by three letters of each pattern before comparing
     // (findC4Patterns in c4.cpp). Each pattern, in mixed case, at every offset of a line across several
     // blocks and the unscreened tail, must be found; with one letter changed it must not be.
