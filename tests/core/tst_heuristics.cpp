@@ -1853,7 +1853,9 @@ private Q_SLOTS:
         QCOMPARE(words.size(), size_t(4));
         QCOMPARE(words[2].bytes, 2u);
         QVERIFY(words[0].hash != words[2].hash);
-        QVERIFY(spacyLikeTokens(text).size() == 4 && spacyLikeTokens(text)[0].hash != spacyLikeTokens(text)[2].hash);
+        const std::vector<Token>& tokens = spacyLikeTokens(text);
+        QCOMPARE(tokens.size(), size_t(4));
+        QVERIFY(tokens[0].hash != tokens[2].hash);
         const HeuristicUnderTest h = heuristic("dolma_gopher");
         QVERIFY(h.scorer);
         QCOMPARE(h.cols[9].name, std::string("gopher_dolma_top_2gram_char_frac"));
