@@ -444,15 +444,6 @@ public:
         out[7] = float(double(dupLines) / double(lines));
         out[8] = float(double(dupLineChars) / maxChars);
 
-        uint64_t* const prefix2 = m_prefix2.prepare(words + 2);
-        {
-            uint64_t sum = 0;
-            prefix2[0] = 0;
-            for (size_t i = 0; i <= words; ++i) {
-                sum += prefix[i];
-                prefix2[i + 1] = sum;
-            }
-        }
         m_counter.run(hashes, words, 10, [&](const NgramLevel& level) {
             const int n = level.n;
             if (level.windows == 0)
@@ -464,10 +455,12 @@ public:
                 uint64_t dup = 0;
                 for (size_t d = 0; d < level.dups; ++d)
                     dup += windowChars(level.dupStarts[d]);
-                // sum over windows i of P[i+n] - P[i] = (S[W+n] - S[n]) - S[W], S[k] = P[0] + ... + P[k-1];
-                // unsigned arithmetic wraps, and the true total fits, so this is exact.
+                // the code points of all n-gram occurrences: word j of window i (i < W, j < n) is word i + j, so
+                // the total is the sum over j < n of P[W + j] - P[j] (n terms, not a pass over the windows)
                 const size_t W = level.windows;
-                const uint64_t total = (prefix2[W + size_t(n)] - prefix2[size_t(n)]) - prefix2[W];
+                uint64_t total = 0;
+                for (size_t j = 0; j < size_t(n); ++j)
+                    total += prefix[W + j] - prefix[j];
                 out[12 + (n - 5)] = float(double(dup) / double(std::max<uint64_t>(total, 1)));
             }
         });
@@ -498,7 +491,6 @@ private:
     std::vector<uint32_t> m_longLengths;
     ScratchArray<uint64_t> m_hashes;
     ScratchArray<uint64_t> m_prefixChars;
-    ScratchArray<uint64_t> m_prefix2; // prefix sums of m_prefixChars
     std::vector<uint32_t> m_lineSeen; // occurrences so far of each distinct line, by its first piece
     NgramCounter m_counter;
 };
