@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Compares two bench_heuristics builds on a shared machine, where speed drifts by up to 3x within minutes:
 # the builds run alternately, N times each, pinned to one CPU, every run `--repeat 3`; prints every round,
-# then per build the fastest round and the mean of all its rounds (thread CPU time), and their ratios.
+# then per build the fastest round and the mean of all its rounds (thread CPU time), and their ratios; and
+# the median (with the range) of the N paired ratios, each the fastest round of an alternation's "before" run
+# over that of the "after" run that followed it: the two ran within seconds of each other, so the machine's
+# drift over minutes cancels in each pair, which the pooled fastest and mean do not do.
 #
 #   tests/benchmarks/ab_heuristics.sh BEFORE AFTER [N] [INPUT...]
 #     BEFORE, AFTER  bench_heuristics binaries (e.g. build-heur-base/... and build-heur-rel/...)
@@ -34,7 +37,13 @@ for ((i = 1; i <= n; i++)); do
     done
 done
 awk -v mb="$mb" '
-    { if (!($2 in fast) || $3 < fast[$2]) fast[$2] = $3; sum[$2] += $3; k[$2]++ }
+    {
+        if (!($2 in fast) || $3 < fast[$2]) fast[$2] = $3; sum[$2] += $3; k[$2]++
+        if ($2 != last) runs[$2]++ # a new run of this build (the rounds of one run are adjacent lines)
+        last = $2
+        r = runs[$2]
+        if (!(($2, r) in best) || $3 < best[$2, r]) best[$2, r] = $3
+    }
     END {
         printf "%s MB of text; %d rounds per build\n", mb, k["before"]
         for (b = 0; b < 2; b++) {
@@ -44,4 +53,15 @@ awk -v mb="$mb" '
         }
         printf "after/before: %.3fx (fastest), %.3fx (mean)\n", fast["before"] / fast["after"],
                (sum["before"] / k["before"]) / (sum["after"] / k["after"])
+        n = 0
+        for (i = 1; i <= runs["before"] && i <= runs["after"]; i++) {
+            v = best["before", i] / best["after", i]
+            for (j = n; j > 0 && ratio[j] > v; j--) # insertion sort (mawk has no asort)
+                ratio[j + 1] = ratio[j]
+            ratio[j + 1] = v
+            n++
+        }
+        if (n > 0)
+            printf "after/before, paired by alternation: median %.3fx (%d pairs, %.3fx to %.3fx)\n",
+                   n % 2 ? ratio[(n + 1) / 2] : (ratio[n / 2] + ratio[n / 2 + 1]) / 2, n, ratio[1], ratio[n]
     }' "$raw"
