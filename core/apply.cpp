@@ -1,6 +1,7 @@
 #include "apply.h"
 
 #include "atomicfile.h"
+#include "scorestore.h"
 
 #include <cstring>
 #include <filesystem>
@@ -177,9 +178,8 @@ public:
                 if (info.categorical()) {
                     val = std::string(categoryLabel(info.categories, v));
                 } else {
-                    char buf[32];
-                    std::snprintf(buf, sizeof buf, "%.9g", double(v));
-                    val = buf;
+                    char buf[kScoreTextMax];
+                    val.assign(buf, formatScore(v, buf));
                 }
                 std::string minText = bd.min ? std::to_string(*bd.min) : "";
                 if (bd.in) {

@@ -3,13 +3,18 @@
 #include "atomicfile.h"
 #include "bytesource.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <exception>
 #include <stdexcept>
+#include <system_error>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
@@ -372,7 +377,40 @@ static void appendTsvField(std::string& out, std::string_view v)
     }
 }
 
-void writeTsv(const std::string& path, const ScanResult& r)
+char* formatScore(float v, char* out)
+{
+    // "%.9g" needs at most 15 characters for a float32 ("-1.17549435e-38"); the bound leaves room
+    return std::to_chars(out, out + kScoreTextMax, double(v), std::chars_format::general, 9).ptr;
+}
+
+namespace {
+// Rows [from, to) of the TSV, appended to out.
+void appendTsvRows(const ScanResult& r, size_t from, size_t to, std::string& out)
+{
+    char num[kScoreTextMax];
+    for (size_t i = from; i < to; ++i) {
+        appendTsvField(out, r.index.idOf(i));
+        out += '\t';
+        appendTsvField(out, r.index.groups[r.index.group[i]]);
+        out += '\t';
+        out.append(num, std::to_chars(num, num + sizeof num, r.index.textBytes[i]).ptr);
+        for (size_t c = 0; c < r.scores.columns.size(); ++c) {
+            out += '\t';
+            const float v = r.scores.values[c][i];
+            if (isMissing(v))
+                continue;
+            const auto& cats = r.scores.columns[c].categories;
+            if (!cats.empty() && v >= 0 && size_t(v) < cats.size())
+                out += cats[size_t(v)];
+            else
+                out.append(num, formatScore(v, num));
+        }
+        out += '\n';
+    }
+}
+} // namespace
+
+void writeTsv(const std::string& path, const ScanResult& r, int threads)
 {
     const bool toStdout = path == "-";
     std::optional<AtomicFile> file;
@@ -384,37 +422,50 @@ void writeTsv(const std::string& path, const ScanResult& r)
         else if (std::fwrite(chunk.data(), 1, chunk.size(), stdout) != chunk.size())
             throw std::runtime_error("standard output: write failed");
     };
-    std::string buf = "id\tgroup\tbytes";
+    std::string header = "id\tgroup\tbytes";
     for (const auto& c : r.scores.columns)
-        buf += "\t" + c.name;
-    buf += "\n";
-    char num[32];
-    for (size_t i = 0; i < r.index.size(); ++i) {
-        appendTsvField(buf, r.index.idOf(i));
-        buf += '\t';
-        appendTsvField(buf, r.index.groups[r.index.group[i]]);
-        buf += '\t';
-        buf += std::to_string(r.index.textBytes[i]);
-        for (size_t c = 0; c < r.scores.columns.size(); ++c) {
-            buf += '\t';
-            float v = r.scores.values[c][i];
-            if (isMissing(v))
-                continue;
-            const auto& cats = r.scores.columns[c].categories;
-            if (!cats.empty() && v >= 0 && size_t(v) < cats.size()) {
-                buf += cats[size_t(v)];
-            } else {
-                std::snprintf(num, sizeof num, "%.9g", double(v));
-                buf += num;
+        header += "\t" + c.name;
+    header += "\n";
+    write(header);
+    // Formatting the numbers is most of the work (a scan of all cores otherwise waits on it, one thread
+    // formatting millions of values): blocks of rows are formatted in parallel, a round of one block per
+    // thread at a time, and written in order, so memory stays a few MB per thread.
+    const size_t docs = r.index.size();
+    const size_t workers = std::max<size_t>(
+        1, std::min<size_t>(threads > 0 ? size_t(threads) : std::max(1u, std::thread::hardware_concurrency()), 64));
+    constexpr size_t kRowsPerBlock = 4096;
+    std::vector<std::string> blocks(workers);
+    std::vector<std::exception_ptr> errors(workers);
+    for (size_t start = 0; start < docs; start += workers * kRowsPerBlock) {
+        const size_t round = std::min(workers, (docs - start + kRowsPerBlock - 1) / kRowsPerBlock);
+        auto format = [&](size_t b) noexcept {
+            try {
+                const size_t from = start + b * kRowsPerBlock;
+                blocks[b].clear();
+                appendTsvRows(r, from, std::min(docs, from + kRowsPerBlock), blocks[b]);
+            } catch (...) {
+                errors[b] = std::current_exception();
             }
+        };
+        std::vector<std::thread> pool;
+        size_t started = 1;
+        try {
+            for (; started < round; ++started)
+                pool.emplace_back(format, started);
+        } catch (const std::system_error&) {
+            // no more threads to be had: this one formats the rest
         }
-        buf += '\n';
-        if (buf.size() > (1 << 20)) {
-            write(buf);
-            buf.clear();
+        for (size_t b = started; b < round; ++b)
+            format(b);
+        format(0);
+        for (std::thread& t : pool)
+            t.join();
+        for (size_t b = 0; b < round; ++b) {
+            if (errors[b])
+                std::rethrow_exception(errors[b]);
+            write(blocks[b]);
         }
     }
-    write(buf);
     if (toStdout) {
         if (std::fflush(stdout) != 0)
             throw std::runtime_error("standard output: write failed");

@@ -41,6 +41,14 @@ std::string corpusCacheDir(const std::string& cacheRoot, const std::vector<std::
 
 // TSV: id, group, bytes, then one column per score (header row first). Missing values are
 // written as empty cells ("" reads as NaN in pandas). Written atomically; path "-" writes to stdout.
-void writeTsv(const std::string& path, const ScanResult& result);
+// Rows are formatted on `threads` threads (0: all cores) and written in order.
+void writeTsv(const std::string& path, const ScanResult& result, int threads = 1);
+
+// A score as text, exactly as printf's "%.9g" writes the float32 widened to double (nine significant digits
+// round-trip every float32), but through std::to_chars, which the standard specifies to give printf's
+// output for the same format and precision, at about a third of snprintf's cost. Writes at most
+// kScoreTextMax characters at out (no terminating zero); returns the end.
+inline constexpr size_t kScoreTextMax = 24;
+char* formatScore(float v, char* out);
 
 } // namespace shardscope

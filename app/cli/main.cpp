@@ -426,7 +426,7 @@ int main(int argc, char** argv)
             bool cached = false;
             ScanResult r = scoreOrLoad(scoreOpt, list, scoresFile, seekCache, &cached);
             if (!tsvPath.empty())
-                writeTsv(tsvPath, r);
+                writeTsv(tsvPath, r, scoreOpt.threads);
             if (!scoreOpt.quiet)
                 printSummary(r, cached);
             bool bad = reportProblems(r, scoreOpt.maxErrors);

@@ -7,6 +7,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 using namespace shardscope;
@@ -75,6 +78,90 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(InputError, loadScores(path));
         writeFile(path, "garbage");
         QVERIFY_THROWS_EXCEPTION(InputError, loadScores(path));
+    }
+
+    // formatScore() is printf's "%.9g" (which round-trips a float32), through std::to_chars: the same text
+    // for the extremes and for a sweep across the whole float32 range.
+    void formatScoreIsPrintf9g()
+    {
+        std::vector<float> values = { 0.0f, -0.0f, 1.0f, -1.0f, 0.1f, 1e-5f, 123456789.0f, 3.4028235e38f,
+                                      -3.4028235e38f, 1.17549435e-38f, 1.4e-45f, 5.71428585f, 2.5e9f };
+        for (uint32_t bits = 0x00000001u; bits < 0x7F800000u; bits += 0x0001F3A7u) { // ~66k values, all exponents
+            float f;
+            std::memcpy(&f, &bits, sizeof f);
+            values.push_back(f);
+            values.push_back(-f);
+        }
+        char printed[64], formatted[kScoreTextMax + 1];
+        for (const float v : values) {
+            std::snprintf(printed, sizeof printed, "%.9g", double(v));
+            *formatScore(v, formatted) = '\0';
+            QCOMPARE(std::string(formatted), std::string(printed));
+            QCOMPARE(std::strtof(formatted, nullptr), v); // and it reads back as the same float
+        }
+    }
+
+    // writeTsv() formats blocks of rows on several threads: the file is the same as from one thread, row i
+    // is document i, and every score cell is the stored float as "%.9g" (categories as their labels,
+    // missing values empty). bench-0000 has more documents than one block holds.
+    void tsvSameOnAnyThreadCount()
+    {
+        QTemporaryDir dir;
+        ScanOptions o;
+        o.shards = { sharedData("bench/bench-0000.jsonl.zst") };
+        o.fields = detectFields(o.shards[0], {}, false);
+        o.scorers = scorers("zstd3,text_hygiene");
+        o.threads = 2;
+        ScanResult r = Scan(o).run();
+        QVERIFY(r.index.size() > 4096); // more than one block of rows
+        for (size_t i = 0; i < r.index.size(); i += 997) // no document of this shard lacks a score
+            r.scores.values[0][i] = kMissing;
+        const std::string one = dir.filePath(QStringLiteral("one.tsv")).toStdString();
+        const std::string three = dir.filePath(QStringLiteral("three.tsv")).toStdString();
+        writeTsv(one, r, 1);
+        writeTsv(three, r, 3);
+        const std::string text = readFile(one);
+        QVERIFY(text == readFile(three));
+
+        const std::vector<std::string> rows = splitLines(text);
+        QCOMPARE(rows.size(), r.index.size() + 1);
+        const size_t columns = r.scores.columns.size();
+        size_t numbers = 0, labels = 0, empty = 0;
+        char printed[64];
+        for (size_t i = 0; i < r.index.size(); ++i) {
+            std::vector<std::string> cells;
+            std::string_view row = rows[i + 1];
+            for (size_t at = 0;;) {
+                const size_t tab = row.find('\t', at);
+                cells.emplace_back(row.substr(at, tab == std::string_view::npos ? row.npos : tab - at));
+                if (tab == std::string_view::npos)
+                    break;
+                at = tab + 1;
+            }
+            QCOMPARE(cells.size(), 3 + columns);
+            QCOMPARE(cells[0], r.index.idOf(i));
+            QCOMPARE(cells[2], std::to_string(r.index.textBytes[i]));
+            for (size_t c = 0; c < columns; ++c) {
+                const float v = r.scores.values[c][i];
+                const auto& cats = r.scores.columns[c].categories;
+                std::string expected;
+                if (isMissing(v)) {
+                    ++empty;
+                } else if (!cats.empty()) {
+                    expected = cats.at(size_t(v));
+                    ++labels;
+                } else {
+                    std::snprintf(printed, sizeof printed, "%.9g", double(v));
+                    expected = printed;
+                    ++numbers;
+                }
+                QCOMPARE(cells[3 + c], expected);
+            }
+        }
+        // all three kinds of cell were checked
+        QVERIFY(numbers > 10000);
+        QVERIFY(labels > 1000);
+        QVERIFY(empty > 0);
     }
 };
 
