@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <exception>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -427,9 +427,9 @@ void writeTsv(const std::string& path, const ScanResult& r, int threads)
         header += "\t" + c.name;
     header += "\n";
     write(header);
-    // Formatting the numbers is most of the work (a scan of all cores otherwise waits on it, one thread
-    // formatting millions of values): blocks of rows are formatted in parallel, a round of one block per
-    // thread at a time, and written in order, so memory stays a few MB per thread.
+    // Formatting the numbers is most of the work: on one thread, the 2.6M numbers of 8 scorers over 39k
+    // documents took about as long as the whole scan on 16 cores. Blocks of rows are formatted in parallel, one
+    // block per thread per round, and written in order, so memory stays a few MB per thread.
     const size_t docs = r.index.size();
     const size_t workers = std::max<size_t>(
         1, std::min<size_t>(threads > 0 ? size_t(threads) : std::max(1u, std::thread::hardware_concurrency()), 64));
