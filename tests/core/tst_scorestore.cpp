@@ -85,7 +85,7 @@ private Q_SLOTS:
     void formatScoreIsPrintf9g()
     {
         std::vector<float> values = { 0.0f, -0.0f, 1.0f, -1.0f, 0.1f, 1e-5f, 123456789.0f, 3.4028235e38f,
-                                      -3.4028235e38f, 1.17549435e-38f, 1.4e-45f, 5.71428585f, 2.5e9f };
+            -3.4028235e38f, 1.17549435e-38f, 1.4e-45f, 5.71428585f, 2.5e9f };
         for (uint32_t bits = 0x00000001u; bits < 0x7F800000u; bits += 0x0001F3A7u) { // ~66k values, all exponents
             float f;
             std::memcpy(&f, &bits, sizeof f);
