@@ -164,6 +164,11 @@ ScanProgress Scan::progress() const
     return p;
 }
 
+int resolveThreads(int requested)
+{
+    return requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 ScanResult Scan::run()
 {
     Impl& s = *d;
@@ -421,7 +426,7 @@ ScanResult Scan::run()
             ZSTD_freeCCtx(cctx);
     };
 
-    int threads = s.opt.threads > 0 ? s.opt.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = resolveThreads(s.opt.threads);
     s.maxInFlight = uint64_t(threads) * 2 + 1;
     if (threads == 1) {
         worker();

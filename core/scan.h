@@ -61,6 +61,9 @@ public:
     virtual void onBatch(const CommittedBatch& batch) = 0;
 };
 
+// A thread count as the options take it (0: all cores) resolved to a number, at least 1.
+int resolveThreads(int requested);
+
 struct ScanOptions {
     std::vector<std::string> shards;            // expanded, absolute
     FieldMapping fields;

@@ -431,8 +431,7 @@ void writeTsv(const std::string& path, const ScanResult& r, int threads)
     // documents took about as long as the whole scan on 16 cores. Blocks of rows are formatted in parallel, one
     // block per thread per round, and written in order, so memory stays a few MB per thread.
     const size_t docs = r.index.size();
-    const size_t workers = std::max<size_t>(
-        1, std::min<size_t>(threads > 0 ? size_t(threads) : std::max(1u, std::thread::hardware_concurrency()), 64));
+    const size_t workers = size_t(std::min(resolveThreads(threads), 64));
     constexpr size_t kRowsPerBlock = 4096;
     std::vector<std::string> blocks(workers);
     std::vector<std::exception_ptr> errors(workers);

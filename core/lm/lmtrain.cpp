@@ -15,7 +15,6 @@
 #include <fstream>
 #include <mutex>
 #include <random>
-#include <thread>
 
 namespace shardscope::lm {
 
@@ -154,7 +153,7 @@ TrainResult trainByteLm(const TrainOptions& o)
 {
     namespace fs = std::filesystem;
     // All cores unless told otherwise (a scan in the same process may have pinned them to one).
-    setComputeThreads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
+    setComputeThreads(resolveThreads(o.threads));
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
 
