@@ -69,21 +69,24 @@ constexpr std::array<uint16_t, 128> kAsciiTokenBits = [] {
 struct TokenWords {
     uint64_t a, b;
 };
+// The words of a token of len <= 16 bytes that x, the 16 bytes loaded from its start, begins with: x
+// masked to the token's bytes (a window into 16 0xFF bytes then 16 zeros gives the mask for len).
+inline TokenWords tokenWords(bytescan::V16 x, uint32_t len)
+{
+    alignas(16) static constexpr uint8_t kOnesThenZeros[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                               0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    using U64x2 = uint64_t __attribute__((vector_size(16)));
+    const U64x2 m = reinterpret_cast<U64x2>(x & bytescan::load16(kOnesThenZeros + 16 - len));
+    return {m[0], m[1]};
+}
+// The same for the len <= 16 bytes at p; near the text's end they are copied into a buffer first.
 inline TokenWords tokenWords(const char* p, uint32_t len, const char* end)
 {
-    static constexpr uint64_t kLow[9] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFULL, 0xFFFFFFFFFFFFULL,
-                                         0xFFFFFFFFFFFFFFULL, ~0ULL};
-    uint64_t a, b;
-    if (end - p >= 16) {
-        std::memcpy(&a, p, 8);
-        std::memcpy(&b, p + 8, 8);
-    } else {
-        char buf[16] = {};
-        std::memcpy(buf, p, len);
-        std::memcpy(&a, buf, 8);
-        std::memcpy(&b, buf + 8, 8);
-    }
-    return {a & kLow[len < 8 ? len : 8], b & kLow[len > 8 ? len - 8 : 0]};
+    if (end - p >= 16)
+        return tokenWords(bytescan::load16(p), len);
+    char buf[16] = {};
+    std::memcpy(buf, p, len);
+    return tokenWords(bytescan::load16(buf), len);
 }
 // The length also goes into the top byte after mixing: inside the mix it lands in the low byte, where for a
 // token ending in zero bytes it can cancel against the first byte ("b" and "a\0" mix the same word).
@@ -265,17 +268,6 @@ inline void setHashAndStop(const char* p, uint32_t len, const char* end, Token& 
         return;
     }
     setHashAndStop(tokenWords(p, len, end), len, t);
-}
-
-// tokenWords() of a token of len <= 16 bytes that x, the 16 bytes loaded from its start, begins with: x
-// masked to the token's bytes (a window into 16 0xFF bytes then 16 zeros gives the mask for len).
-inline TokenWords tokenWords(bytescan::V16 x, uint32_t len)
-{
-    alignas(16) static constexpr uint8_t kOnesThenZeros[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                                                               0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-    using U64x2 = uint64_t __attribute__((vector_size(16)));
-    const U64x2 m = reinterpret_cast<U64x2>(x & bytescan::load16(kOnesThenZeros + 16 - len));
-    return {m[0], m[1]};
 }
 
 } // namespace
