@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <zlib.h>
@@ -89,6 +90,17 @@ inline std::vector<std::string> splitLines(const std::string& s)
         pos = nl + 1;
     }
     return lines;
+}
+
+// The tab-separated cells of a TSV row (an empty row is one empty cell).
+inline std::vector<std::string> splitTabs(std::string_view row)
+{
+    std::vector<std::string> cells;
+    size_t pos = 0;
+    for (size_t tab; (tab = row.find('\t', pos)) != std::string_view::npos; pos = tab + 1)
+        cells.emplace_back(row.substr(pos, tab - pos));
+    cells.emplace_back(row.substr(pos));
+    return cells;
 }
 
 } // namespace testutil

@@ -249,11 +249,7 @@ private Q_SLOTS:
         for (size_t i = 1; i < rows.size(); ++i) {
             if (rows[i].empty())
                 continue;
-            std::vector<std::string> cells;
-            size_t pos = 0;
-            for (size_t tab; (tab = rows[i].find('\t', pos)) != std::string::npos; pos = tab + 1)
-                cells.push_back(rows[i].substr(pos, tab - pos));
-            cells.push_back(rows[i].substr(pos));
+            const std::vector<std::string> cells = splitTabs(rows[i]);
             QCOMPARE(cells.size(), size_t(6));
             langOf[cells[0]] = cells[4];
         }

@@ -129,15 +129,7 @@ private Q_SLOTS:
         size_t numbers = 0, labels = 0, empty = 0;
         char printed[64];
         for (size_t i = 0; i < r.index.size(); ++i) {
-            std::vector<std::string> cells;
-            std::string_view row = rows[i + 1];
-            for (size_t at = 0;;) {
-                const size_t tab = row.find('\t', at);
-                cells.emplace_back(row.substr(at, tab == std::string_view::npos ? row.npos : tab - at));
-                if (tab == std::string_view::npos)
-                    break;
-                at = tab + 1;
-            }
+            const std::vector<std::string> cells = splitTabs(rows[i + 1]);
             QCOMPARE(cells.size(), 3 + columns);
             QCOMPARE(cells[0], r.index.idOf(i));
             QCOMPARE(cells[2], std::to_string(r.index.textBytes[i]));
