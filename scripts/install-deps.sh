@@ -6,6 +6,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git
+    clang libclang-rt-14-dev # libFuzzer for the fuzz targets (cmake --preset fuzz; tests/fuzz/run-fuzzers.sh)
     zlib1g-dev libzstd-dev zstd libsimdjson-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libpcre2-dev libutf8proc-dev
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
     libtorch-dev libopenblas0-pthread libfasttext-dev

@@ -3,31 +3,27 @@
 // an unsigned 64-bit little-endian header length N, N bytes of JSON mapping tensor names to
 // {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative to the byte after the header),
 // an optional "__metadata__" object of strings, then the raw little-endian tensor bytes.
-// Parsed here with nlohmann/json; every inconsistency (header longer than the file, offsets outside
-// the data, a size that does not match dtype x shape) is a ModelError naming the file and tensor.
+// The header is read by safetensorsheader.h (no libtorch, fuzzed); every inconsistency (header longer than
+// the file, offsets outside the data, a size that does not match dtype x shape) is a ModelError naming the
+// file and tensor.
+
+#include "safetensorsheader.h"
 
 #include <torch/types.h>
 
 #include <map>
-#include <stdexcept>
 #include <string>
 
 namespace shardscope::lm {
 
-// A model directory or file that cannot be used; the message names the file and what was expected.
-class ModelError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
 struct SafetensorsFile {
-    std::map<std::string, torch::Tensor> tensors;   // as stored (F32, F16, BF16, I64...), CPU, owning
+    std::map<std::string, torch::Tensor> tensors; // as stored (F32, F16, BF16, I64...), CPU, owning
     std::map<std::string, std::string> metadata;
 };
 
 SafetensorsFile loadSafetensors(const std::string& path);
 // Writes contiguous CPU tensors atomically (temporary file + rename).
 void saveSafetensors(const std::string& path, const std::map<std::string, torch::Tensor>& tensors,
-                     const std::map<std::string, std::string>& metadata = {});
+    const std::map<std::string, std::string>& metadata = {});
 
 } // namespace shardscope::lm

@@ -1,5 +1,6 @@
-# The language-model pieces that need no libtorch (the BPE tokenizer), compiled into shardscope_core
-# always. Included by core/CMakeLists.txt; paths are relative to core/.
+# The language-model pieces that need no libtorch (the BPE tokenizer, the safetensors header reader, which
+# is fuzzed without torch), compiled into shardscope_core always. Included by core/CMakeLists.txt; paths are
+# relative to core/.
 pkg_check_modules(PCRE2 IMPORTED_TARGET libpcre2-8)
 if(NOT PCRE2_FOUND)
     message(FATAL_ERROR "The BPE tokenizer needs PCRE2 (Unicode property classes, JIT): apt-get install libpcre2-dev")
@@ -9,5 +10,5 @@ pkg_check_modules(UTF8PROC IMPORTED_TARGET libutf8proc)
 if(NOT UTF8PROC_FOUND)
     message(FATAL_ERROR "The BPE tokenizer needs utf8proc (Unicode normalization): apt-get install libutf8proc-dev")
 endif()
-set(SHARDSCOPE_LM_SOURCES lm/bpetokenizer.cpp)
+set(SHARDSCOPE_LM_SOURCES lm/bpetokenizer.cpp lm/safetensorsheader.cpp)
 set(SHARDSCOPE_LM_LIBRARIES PkgConfig::PCRE2 PkgConfig::UTF8PROC)

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Writes the small seed inputs committed in tests/fuzz/seeds/<target>/ (issue 18).
+
+Each seed is a valid input of its format, so the fuzzer starts inside the parser instead of at its first
+check. run-fuzzers.sh adds the fixtures from ../shared/data when present and the gzip/zstd variants it
+makes with the command-line tools. Usage: tests/fuzz/make-seeds.py [OUT_DIR] (default: tests/fuzz/seeds).
+"""
+import gzip
+import json
+import os
+import struct
+import subprocess
+import sys
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
+
+
+def put(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+# --- JSON Lines: byte sources + line reader, records --------------------------------------------------
+records = [
+    {"id": "doc-1", "text": "The quick brown fox.\nSecond line\u2028with a line separator.", "source": "web"},
+    {"id": 42, "text": "caf\u00e9 \u4e2d\u6587 \U0001F600 \"quoted\" \\ backslash", "source": "email/spam"},
+    {"text": "Pile layout", "meta": {"pile_set_name": "Pile-CC"}},
+    {"text": "RedPajama layout", "meta": {"redpajama_set_name": "RedPajamaC4"}, "id": 7.5},
+    {"text": "", "metadata": {"source": "empty"}},
+    {"content": "wrong field", "x": [1, 2, {"y": None}], "t": True},
+]
+jsonl = "\n".join(json.dumps(r, ensure_ascii=False) for r in records)
+lines = jsonl + "\n\n[1,2]\nnot json\r\n{\"text\": \"crlf\"}\r\n{\"text\": \"last line without newline\"}"
+put("linereader", "plain.jsonl", lines)
+put("linereader", "plain.gz", gzip.compress(lines.encode(), mtime=0))
+put("linereader", "two-members.gz", gzip.compress(b"first member\n", mtime=0) + gzip.compress(b"second\n", mtime=0))
+put("linereader", "empty", b"")
+# A zstd frame with the command-line tool when there is one (python3-zstandard is not always installed).
+try:
+    put("linereader", "plain.zst", subprocess.run(["zstd", "-q", "-c", "-"], input=lines.encode(), check=True,
+                                                  capture_output=True).stdout)
+except (OSError, subprocess.CalledProcessError):
+    print("zstd not found: no zstd seed", file=sys.stderr)
+
+put("recordparser", "dolma", "text|id|group\n" + jsonl)
+put("recordparser", "dotted", "text|id|meta.pile_set_name\n" + jsonl)
+put("recordparser", "pointers", "/meta/a~1b|/id|/metadata/source\n"
+    + '{"meta": {"a/b": "slash key"}, "id": "x", "metadata": {"source": "s"}}\n'
+    + '{"meta": {"a/b": 5}, "id": [1], "metadata": {"source": null}}\n'
+    + '{"text": "\\ud83d\\ude00 \\u00e9 \\n \\t", "id": -1e5}\n')
+put("recordparser", "detect", "\n" + "\n".join(json.dumps({"text": f"t{i}", "source": "a" if i % 3 else "b"})
+                                              for i in range(8)))
+
+# --- filter configs ---------------------------------------------------------------------------------
+put("filterconfig", "v2.json", json.dumps({
+    "format": "shardscope-filter", "version": 2,
+    "fields": {"text": "/text", "id": "id", "group": "meta.source"},
+    "rules": [
+        {"scorer": "zlib6", "min": 0.25, "max": 0.9, "missing": "drop",
+         "groups": {"email/spam": {"min": 0.3}, "multilingual/udhr": {"disabled": True}}},
+        {"scorer": "fineweb_line_punct_ratio", "min": 0.12, "by": "lang",
+         "overrides": {"de": {"min": 0.1}, "zh": {"disabled": True}, "fr": {"in": ["x"]}},
+         "suggested": {"method": "percentile", "low": 1, "high": 99, "computed_on": 5361}},
+        {"scorer": "lang", "in": ["en", "de"], "missing": "keep", "note": "English and German",
+         "params": {"k": [1, 2, {"z": None}]}},
+    ],
+    "provenance": {"tool": "shardscope 0.1.0", "created": "2026-11-26T09:00:00Z", "shards": ["a.jsonl"],
+                   "documents": 10, "kept": 7, "dropped": 3},
+}, indent=1))
+put("filterconfig", "v1.json", json.dumps({
+    "format": "shardscope-filter", "version": 1,
+    "rules": [{"scorer": "gopher_word_count", "min": 50, "max": 100000},
+              {"scorer": "zlib6", "max": 1.5, "groups": {"web": {"max": 0.8}}}],
+}))
+
+# --- scores file --------------------------------------------------------------------------------------
+def scores_file():
+    n = 3
+    ids = [b"doc-1", b"", b"\xc3\xa9t\xc3\xa9"]
+    id_offsets = [0]
+    for i in ids:
+        id_offsets.append(id_offsets[-1] + len(i))
+    blocks = [
+        ("shard", "u16", "<H", [0, 0, 1]),
+        ("offset", "u64", "<Q", [0, 120, 0]),
+        ("length", "u32", "<I", [119, 80, 60]),
+        ("line", "u32", "<I", [1, 2, 1]),
+        ("text_bytes", "u32", "<I", [100, 60, 40]),
+        ("text_chars", "u32", "<I", [100, 58, 40]),
+        ("group", "u32", "<I", [1, 2, 0]),
+        ("id_offsets", "u64", "<Q", id_offsets),
+        ("id_bytes", "u8", None, b"".join(ids)),
+        ("score:zlib6", "f32", "<f", [0.5, 0.75, float("nan")]),
+        ("score:lang", "f32", "<f", [0.0, 1.0, 0.0]),
+    ]
+    shard = {"path": "/data/a.jsonl", "size": 200, "mtime_ns": 1, "fingerprint": "00ff", "compression": "plain",
+             "records": 2, "rejected": 0, "decompressed_bytes": 200, "complete": True, "error": ""}
+    h = {"format": "shardscope-scores", "version": 1, "tool": "shardscope 0.1.0",
+         "fields": {"text": "/text", "id": "/id", "group": "/source"},
+         "documents": n, "records": 4, "rejected": 1, "blank_lines": 0, "text_bytes": 200, "complete": True,
+         "shards": [shard, dict(shard, path="/data/b.jsonl.zst", compression="zstd")],
+         "scorers": [{"name": "zlib6", "version": 1, "columns": [{"name": "zlib6", "definition": "d", "categories": []}]},
+                     {"name": "langid", "version": 2,
+                      "columns": [{"name": "lang", "definition": "d", "categories": ["en", "de"]}]}],
+         "groups": ["", "web", "email/spam"],
+         "rejects": [{"shard": 0, "line": 3, "offset": 250, "reason": "invalid JSON"}]}
+    # Block offsets depend on the header length: lay out until it is stable, as saveScores() does.
+    header_len = 0
+    for _ in range(4):
+        pos = 24 + header_len
+        layout = []
+        for name, typ, fmt, vals in blocks:
+            pos += (8 - pos % 8) % 8
+            size = len(vals) if fmt is None else struct.calcsize(fmt) * len(vals)
+            layout.append({"name": name, "type": typ, "count": len(vals), "offset": pos})
+            pos += size
+        h["blocks"] = layout
+        text = json.dumps(h, separators=(",", ":")).encode()
+        if len(text) == header_len:
+            break
+        header_len = len(text)
+    text = text.ljust(header_len, b" ")
+    out = bytearray(b"SSCORES\0" + struct.pack("<IIQ", 1, 0, header_len) + text)
+    for (name, typ, fmt, vals), b in zip(blocks, layout):
+        out += b"\0" * (b["offset"] - len(out))
+        out += vals if fmt is None else b"".join(struct.pack(fmt, v) for v in vals)
+    return bytes(out)
+
+
+put("scorestore", "three-docs.scores", scores_file())
+
+# --- tokenizers ---------------------------------------------------------------------------------------
+def bytes_to_unicode():
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
+b2u = bytes_to_unicode()
+byte_vocab = {b2u[b]: b for b in range(256)}
+merges = [("Ġ", "t"), ("h", "e"), ("Ġt", "he"), ("l", "l"), ("o", "r")]
+vocab = dict(byte_vocab)
+for a, b in merges:
+    vocab[a + b] = len(vocab)
+vocab["<|endoftext|>"] = len(vocab)
+put("tokenizer_gpt2", "tiny", json.dumps(vocab, ensure_ascii=False) + "\0#version: 0.2\n"
+    + "".join(f"{a} {b}\n" for a, b in merges))
+put("tokenizer_gpt2", "crlf-no-merges", json.dumps(byte_vocab, ensure_ascii=False) + "\0#version: 0.2\r\n")
+
+put("tokenizer_json", "bytelevel.json", json.dumps({
+    "version": "1.0",
+    "added_tokens": [{"id": len(vocab) - 1, "content": "<|endoftext|>", "special": True},
+                     {"id": len(vocab), "content": "  ", "special": False}],
+    "normalizer": {"type": "NFC"},
+    "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": "\\p{N}{1,3}| ?\\p{L}+|\\s+"}, "behavior": "Isolated", "invert": False},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]},
+    "model": {"type": "BPE", "vocab": vocab, "merges": [f"{a} {b}" for a, b in merges[:3]] + [list(m) for m in merges[3:]]},
+}, ensure_ascii=False, indent=1))
+sp_vocab = {"<unk>": 0, "<s>": 1, "</s>": 2}
+for b in range(256):
+    sp_vocab[f"<0x{b:02X}>"] = len(sp_vocab)
+for piece in ["▁", "t", "h", "e", "▁t", "he", "▁the", "a", "é"]:
+    sp_vocab[piece] = len(sp_vocab)
+put("tokenizer_json", "sentencepiece.json", json.dumps({
+    "version": "1.0",
+    "added_tokens": [{"id": 0, "content": "<unk>"}, {"id": 1, "content": "<s>"}, {"id": 2, "content": "</s>"}],
+    "normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "▁"},
+                                                       {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]},
+    "pre_tokenizer": None,
+    "model": {"type": "BPE", "byte_fallback": True, "unk_token": "<unk>", "vocab": sp_vocab,
+              "merges": ["▁ t", "h e", "▁t he"]},
+}, ensure_ascii=False, indent=1))
+
+# --- safetensors --------------------------------------------------------------------------------------
+def safetensors(tensors, metadata=None):
+    h = {}
+    if metadata:
+        h["__metadata__"] = metadata
+    data = b""
+    for name, (dtype, shape, payload) in tensors.items():
+        h[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(payload)]}
+        data += payload
+    text = json.dumps(h).encode()
+    text += b" " * ((8 - (len(text) + 8) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+put("safetensors_header", "two-tensors.safetensors", safetensors({
+    "emb.weight": ("F32", [2, 3], struct.pack("<6f", *range(6))),
+    "step": ("I64", [], struct.pack("<q", 7)),
+    "mask": ("BOOL", [0, 4], b""),
+    "h.0.bias": ("BF16", [2], b"\0\0\0\0"),
+}, {"format": "pt", "vocab": "gpt2"}))
