@@ -172,6 +172,9 @@ FilterConfig FilterConfig::parse(const std::string& text, const std::string& nam
         j = json::parse(text);
     } catch (const json::parse_error& e) {
         throw std::runtime_error(name + ": byte " + std::to_string(e.byte) + ": invalid JSON: " + e.what());
+    } catch (const json::exception& e) {
+        // A number beyond a double's range ("1e400") is an out_of_range, not a parse_error (issue 18, fuzzing).
+        throw std::runtime_error(name + ": invalid JSON: " + e.what());
     }
     try {
         if (!j.is_object() || j.value("format", std::string()) != "shardscope-filter")

@@ -123,6 +123,9 @@ nlohmann::json parseJson(const std::string& path)
         return nlohmann::json::parse(readWhole(path));
     } catch (const nlohmann::json::parse_error& e) {
         throw TokenizerError(path + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        // A number beyond a double's range ("1e400") is an out_of_range, not a parse_error (issue 18, fuzzing).
+        throw TokenizerError(path + ": not valid JSON: " + e.what());
     }
 }
 

@@ -35,6 +35,9 @@ SafetensorsHeader readSafetensorsHeader(std::istream& in, uint64_t fileSize, con
         j = nlohmann::json::parse(header);
     } catch (const nlohmann::json::parse_error& e) {
         throw ModelError(path + ": safetensors header is not valid JSON (byte " + std::to_string(8 + e.byte) + ")");
+    } catch (const nlohmann::json::exception& e) {
+        // A number beyond a double's range ("1e400") is an out_of_range, not a parse_error (issue 18, fuzzing).
+        throw ModelError(path + ": safetensors header is not valid JSON: " + e.what());
     }
     if (!j.is_object())
         throw ModelError(path + ": safetensors header is not a JSON object");
