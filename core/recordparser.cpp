@@ -226,9 +226,10 @@ FieldMapping detectFields(const std::string& shardPath, FieldMapping given, bool
         while (seen < maxRecords && reader.next(line)) {
             if (line.text.find_first_not_of(" \t\r") == std::string_view::npos)
                 continue;
-            simdjson::padded_string padded(line.text);
+            // In place: the reader's buffer has kPadding readable bytes after every line, so a huge
+            // record is not copied whole into a padded_string just to look up its group field.
             simdjson::ondemand::document doc;
-            if (parser.iterate(padded).get(doc))
+            if (parser.iterate(line.text.data(), line.text.size(), line.text.size() + RecordParser::kPadding).get(doc))
                 continue;
             ++seen;
             for (const auto& ptr : FieldMapping::groupCandidates()) {
