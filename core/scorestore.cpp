@@ -195,26 +195,29 @@ static json readHeader(std::ifstream& in, const std::string& path)
     }
 }
 
+// The header is untrusted: its objects are read with at(), which throws for a missing key. operator[] on a
+// const json with a missing key is undefined behaviour (here it read past a block object's storage when a
+// block had no "count"; issue 18, found by fuzzing). The callers turn json exceptions into InputError.
 static ScoresFileInfo infoFromHeader(const json& h)
 {
     ScoresFileInfo info;
-    info.fields = fieldsFromJson(h["fields"]);
-    for (const auto& s : h["shards"]) {
+    info.fields = fieldsFromJson(h.at("fields"));
+    for (const auto& s : h.at("shards")) {
         ShardInfo si;
-        si.path = s["path"];
-        si.size = s["size"];
-        si.mtimeNs = s["mtime_ns"];
-        si.fingerprint = s["fingerprint"];
-        si.compression = s["compression"];
-        si.records = s["records"];
-        si.rejected = s["rejected"];
-        si.decompressedBytes = s["decompressed_bytes"];
-        si.complete = s["complete"];
-        si.error = s["error"];
+        si.path = s.at("path");
+        si.size = s.at("size");
+        si.mtimeNs = s.at("mtime_ns");
+        si.fingerprint = s.at("fingerprint");
+        si.compression = s.at("compression");
+        si.records = s.at("records");
+        si.rejected = s.at("rejected");
+        si.decompressedBytes = s.at("decompressed_bytes");
+        si.complete = s.at("complete");
+        si.error = s.at("error");
         info.shards.push_back(std::move(si));
     }
-    for (const auto& sc : h["scorers"])
-        info.scorers.emplace_back(sc["name"].get<std::string>(), sc["version"].get<int>());
+    for (const auto& sc : h.at("scorers"))
+        info.scorers.emplace_back(sc.at("name").get<std::string>(), sc.at("version").get<int>());
     return info;
 }
 
@@ -236,24 +239,25 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
         r.index.groups = h["groups"].get<std::vector<std::string>>();
         if (h.contains("rejects"))
             for (const auto& rj : h["rejects"])
-                r.rejects.push_back({ rj["shard"], rj["line"], rj["offset"], rj["reason"] });
+                r.rejects.push_back({ rj.at("shard"), rj.at("line"), rj.at("offset"), rj.at("reason") });
         for (const auto& sc : h["scorers"])
-            for (const auto& c : sc["columns"])
-                r.scores.columns.push_back({ c["name"], c["definition"], c["categories"].get<std::vector<std::string>>() });
+            for (const auto& c : sc.at("columns"))
+                r.scores.columns.push_back(
+                    { c.at("name"), c.at("definition"), c.at("categories").get<std::vector<std::string>>() });
         const size_t n = h["documents"];
         auto readBlock = [&](const json& b, void* dst, size_t elem) {
-            size_t count = b["count"];
-            uint64_t off = b["offset"];
+            size_t count = b.at("count");
+            uint64_t off = b.at("offset");
             in.seekg(std::streamoff(off));
             in.read(static_cast<char*>(dst), std::streamsize(count * elem));
             if (!in)
-                throw InputError(path, off, "truncated block " + b["name"].get<std::string>());
+                throw InputError(path, off, "truncated block " + b.at("name").get<std::string>());
         };
         std::vector<uint64_t> idOffsets;
         std::string idBytes;
         for (const auto& b : h["blocks"]) {
-            std::string name = b["name"];
-            size_t count = b["count"];
+            std::string name = b.at("name");
+            size_t count = b.at("count");
             if (name == "shard") {
                 r.index.shard.resize(count);
                 readBlock(b, r.index.shard.data(), 2);
@@ -286,8 +290,15 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
                 readBlock(b, r.scores.values.back().data(), 4);
             }
         }
-        if (r.index.offset.size() != n || r.scores.values.size() != r.scores.columns.size()
-            || idOffsets.size() != n + 1 || (n && idOffsets.back() != idBytes.size()))
+        // Every column, not only the offsets: the table model and writeTsv index them all by document
+        // (a short "length" block read past its end; issue 18, found by fuzzing).
+        const DocIndex& ix = r.index;
+        bool columnsFit = ix.shard.size() == n && ix.offset.size() == n && ix.length.size() == n && ix.line.size() == n
+            && ix.textBytes.size() == n && ix.textChars.size() == n && ix.group.size() == n;
+        for (const auto& v : r.scores.values)
+            columnsFit = columnsFit && v.size() == n;
+        if (!columnsFit || r.scores.values.size() != r.scores.columns.size() || idOffsets.size() != n + 1
+            || (n && idOffsets.back() != idBytes.size()))
             throw InputError(path, 0, "inconsistent scores file (block sizes disagree with the header)");
         for (uint32_t g : r.index.group)
             if (g >= r.index.groups.size())

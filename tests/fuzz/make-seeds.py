@@ -78,6 +78,8 @@ put("filterconfig", "v1.json", json.dumps({
 }))
 
 # --- scores file --------------------------------------------------------------------------------------
+# Format version 2 (core/scorestore.h). The checksums are left zero: fuzz_scorestore recomputes them from
+# the bytes before loading (python3 has no XXH3 here).
 def scores_file():
     n = 3
     ids = [b"doc-1", b"", b"\xc3\xa9t\xc3\xa9"]
@@ -99,7 +101,7 @@ def scores_file():
     ]
     shard = {"path": "/data/a.jsonl", "size": 200, "mtime_ns": 1, "fingerprint": "00ff", "compression": "plain",
              "records": 2, "rejected": 0, "decompressed_bytes": 200, "complete": True, "error": ""}
-    h = {"format": "shardscope-scores", "version": 1, "tool": "shardscope 0.1.0",
+    h = {"format": "shardscope-scores", "version": 2, "tool": "shardscope 0.1.0",
          "fields": {"text": "/text", "id": "/id", "group": "/source"},
          "documents": n, "records": 4, "rejected": 1, "blank_lines": 0, "text_bytes": 200, "complete": True,
          "shards": [shard, dict(shard, path="/data/b.jsonl.zst", compression="zstd")],
@@ -109,22 +111,24 @@ def scores_file():
          "groups": ["", "web", "email/spam"],
          "rejects": [{"shard": 0, "line": 3, "offset": 250, "reason": "invalid JSON"}]}
     # Block offsets depend on the header length: lay out until it is stable, as saveScores() does.
+    prefix = 8 + 4 + 4 + 8 + 8
     header_len = 0
     for _ in range(4):
-        pos = 24 + header_len
+        pos = prefix + header_len
         layout = []
         for name, typ, fmt, vals in blocks:
             pos += (8 - pos % 8) % 8
             size = len(vals) if fmt is None else struct.calcsize(fmt) * len(vals)
-            layout.append({"name": name, "type": typ, "count": len(vals), "offset": pos})
+            layout.append({"name": name, "type": typ, "count": len(vals), "offset": pos, "xxh3": "0" * 16})
             pos += size
         h["blocks"] = layout
+        h["file_bytes"] = pos
         text = json.dumps(h, separators=(",", ":")).encode()
         if len(text) == header_len:
             break
         header_len = len(text)
     text = text.ljust(header_len, b" ")
-    out = bytearray(b"SSCORES\0" + struct.pack("<IIQ", 1, 0, header_len) + text)
+    out = bytearray(b"SSCORES\0" + struct.pack("<IIQQ", 2, 0, header_len, 0) + text)
     for (name, typ, fmt, vals), b in zip(blocks, layout):
         out += b"\0" * (b["offset"] - len(out))
         out += vals if fmt is None else b"".join(struct.pack(fmt, v) for v in vals)
