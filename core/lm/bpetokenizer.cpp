@@ -226,11 +226,18 @@ struct BpeTokenizer::Impl {
 
     static uint64_t key(int32_t a, int32_t b) { return (uint64_t(uint32_t(a)) << 32) | uint32_t(b); }
 
-    void addPiece(const std::string& piece, int32_t id)
+    // Ids index idToPiece, so an id is bounded before it sizes that table: a corrupt id of 2^31 asked for a
+    // 64 GB vector (issue 18, fuzz_tokenizer_json). The largest vocabularies in use have about 256k tokens.
+    static constexpr int64_t kMaxTokenId = (1 << 21) - 1;
+
+    void addPiece(const std::string& piece, int64_t id)
     {
         if (id < 0)
             throw TokenizerError(source + ": negative token id for '" + piece + "'");
-        pieceToId[piece] = id;
+        if (id > kMaxTokenId)
+            throw TokenizerError(source + ": token id " + std::to_string(id) + " for '" + piece + "' is beyond "
+                + std::to_string(kMaxTokenId) + " (not a vocabulary this tokenizer reads)");
+        pieceToId[piece] = int32_t(id);
         if (size_t(id) >= idToPiece.size())
             idToPiece.resize(size_t(id) + 1);
         idToPiece[size_t(id)] = piece;
@@ -244,7 +251,7 @@ struct BpeTokenizer::Impl {
         for (auto it = vocab.begin(); it != vocab.end(); ++it) {
             if (!it.value().is_number_integer())
                 throw TokenizerError(where + ": vocabulary entry '" + it.key() + "' has no integer id");
-            int32_t id = it.value().get<int32_t>();
+            const int64_t id = it.value().get<int64_t>(); // addPiece() checks the range before narrowing
             if (kind == Kind::ByteLevel) {
                 if (byteLevelToBytes(it.key(), bytes))
                     addPiece(bytes, id);
@@ -398,8 +405,11 @@ BpeTokenizer::~BpeTokenizer() = default;
 BpeTokenizer::BpeTokenizer(BpeTokenizer&&) noexcept = default;
 BpeTokenizer& BpeTokenizer::operator=(BpeTokenizer&&) noexcept = default;
 
+// A JSON value of the wrong type (a number where a token belongs, a string for a flag) is a bad file
+// like any other: nlohmann's type errors become TokenizerError instead of escaping past callers that
+// catch it (issue 18, fuzz_tokenizer_json).
 BpeTokenizer BpeTokenizer::fromGpt2Files(const std::string& vocabPath, const std::string& mergesPath)
-{
+try {
     BpeTokenizer t;
     Impl& d = *t.d;
     d.kind = Kind::ByteLevel;
@@ -425,10 +435,12 @@ BpeTokenizer BpeTokenizer::fromGpt2Files(const std::string& vocabPath, const std
     d.finishByteLevel();
     d.pretok.compile(gpt2Pattern(), d.source);
     return t;
+} catch (const nlohmann::json::exception& e) {
+    throw TokenizerError(vocabPath + ": unexpected JSON: " + e.what());
 }
 
 BpeTokenizer BpeTokenizer::fromHfJson(const std::string& path)
-{
+try {
     nlohmann::json j = parseJson(path);
     BpeTokenizer t;
     Impl& d = *t.d;
@@ -534,13 +546,14 @@ BpeTokenizer BpeTokenizer::fromHfJson(const std::string& path)
     std::vector<std::pair<std::string, int32_t>> added;
     for (const auto& a : j.value("added_tokens", nlohmann::json::array())) {
         std::string content = a.value("content", std::string());
-        int32_t id = a.value("id", -1);
+        // An integer only: value<int32_t>() of 1e300 is undefined behaviour (UBSan in fuzz_tokenizer_json).
+        const int64_t id = a.contains("id") && a["id"].is_number_integer() ? a["id"].get<int64_t>() : -1;
         if (content.empty() || id < 0)
             continue;
         if (size_t(id) >= d.idToPiece.size() || d.idToPiece[size_t(id)].empty())
             d.addPiece(content, id);
-        d.addedByContent[content] = id;
-        added.emplace_back(content, id);
+        d.addedByContent[content] = int32_t(id);
+        added.emplace_back(content, int32_t(id));
     }
     if (!added.empty()) {
         std::stable_sort(added.begin(), added.end(),
@@ -549,7 +562,19 @@ BpeTokenizer BpeTokenizer::fromHfJson(const std::string& path)
         for (const auto& [content, id] : added) {
             if (!alt.empty())
                 alt += '|';
-            alt += "\\Q" + content + "\\E";
+            // \Q...\E quotes everything up to the next \E, so a \E inside the content ends the quote early:
+            // "a\Eb" matched "ab", which has no entry in addedByContent (std::out_of_range in encode; issue 18,
+            // fuzz_tokenizer_json). Each \E is written as \E\\E\Q: end the quote, a literal \E, quote again.
+            std::string quoted;
+            for (size_t k = 0; k < content.size(); ++k) {
+                if (content.compare(k, 2, "\\E") == 0) {
+                    quoted += "\\E\\\\E\\Q";
+                    ++k;
+                } else {
+                    quoted += content[k];
+                }
+            }
+            alt += "\\Q" + quoted + "\\E";
             d.addedIds.push_back(id);
         }
         d.added.compile(alt, path + " (added tokens)");
@@ -575,6 +600,8 @@ BpeTokenizer BpeTokenizer::fromHfJson(const std::string& path)
         if (auto it = d.addedByContent.find("<|endoftext|>"); it != d.addedByContent.end())
             d.eos = it->second;
     return t;
+} catch (const nlohmann::json::exception& e) {
+    throw TokenizerError(path + ": unexpected JSON: " + e.what());
 }
 
 BpeTokenizer BpeTokenizer::fromDirectory(const std::string& dir)

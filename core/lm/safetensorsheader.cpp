@@ -63,12 +63,20 @@ SafetensorsHeader readSafetensorsHeader(std::istream& in, uint64_t fileSize, con
         info.elementBytes = safetensorsDtypeBytes(info.dtype);
         if (!info.elementBytes)
             throw bad("unsupported dtype '" + info.dtype + "'");
+        // The tensor's bytes must lie in the file, so its element count is at most maxElements. Checking each
+        // dimension against that before multiplying keeps the product from wrapping around to a count that
+        // matches the range ([2^62, 4] x F32 is 0 bytes modulo 2^64), and a dimension of 2^63 from turning
+        // negative in the int64 shape torch::empty() takes (issue 18, fuzz_safetensors_header).
+        const uint64_t maxElements = dataSize / info.elementBytes;
         uint64_t numel = 1;
         for (const auto& s : t["shape"]) {
             if (!s.is_number_unsigned())
                 throw bad("shape entries must be non-negative integers");
-            info.shape.push_back(s.get<int64_t>());
-            numel *= s.get<uint64_t>();
+            const uint64_t n = s.get<uint64_t>();
+            if (n > uint64_t(INT64_MAX) || (n && numel > maxElements / n))
+                throw bad("shape needs more bytes than the file's " + std::to_string(dataSize) + " data bytes");
+            info.shape.push_back(int64_t(n));
+            numel *= n;
         }
         const auto& off = t["data_offsets"];
         if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
