@@ -95,6 +95,9 @@ static SuggestedFrom parseSuggested(const json& j, const std::string& where)
         if (k == "method")
             continue;
         if (k == "computed_on") {
+            // A count: get<uint64_t>() of -1e30 is undefined behaviour (issue 18, UBSan in fuzz_filterconfig).
+            if (!v.is_number_unsigned())
+                throw std::runtime_error(where + ": \"suggested\": \"computed_on\" must be a document count");
             s.computedOn = v.get<uint64_t>();
             continue;
         }
@@ -179,11 +182,15 @@ FilterConfig FilterConfig::parse(const std::string& text, const std::string& nam
     try {
         if (!j.is_object() || j.value("format", std::string()) != "shardscope-filter")
             throw std::runtime_error(name + ": not a Shardscope filter config (expected \"format\": \"shardscope-filter\")");
-        int version = j.value("version", 0);
-        if (version < 1 || version > kVersion)
-            throw std::runtime_error(name + ": filter config version " + std::to_string(version)
-                                     + " is not supported (this build reads version 1 to "
-                                     + std::to_string(kVersion) + ")");
+        // An integer, read as 64 bits: value<int>() of 1e30 is undefined behaviour, and of 2^32 + 1 it gave 1
+        // (issue 18, UBSan in fuzz_filterconfig).
+        const auto versionIt = j.find("version");
+        const int64_t version64
+            = versionIt != j.end() && versionIt->is_number_integer() ? versionIt->get<int64_t>() : 0;
+        if (version64 < 1 || version64 > kVersion)
+            throw std::runtime_error(name + ": filter config version " + std::to_string(version64)
+                + " is not supported (this build reads version 1 to " + std::to_string(kVersion) + ")");
+        const int version = int(version64);
         FilterConfig c;
         if (j.contains("fields")) {
             FieldMapping f;
