@@ -2,19 +2,72 @@
 
 #include "recordparser.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <new>
+#include <utility>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace shardscope {
+
+ByteBuffer::ByteBuffer(ByteBuffer&& o) noexcept
+    : m_data(std::exchange(o.m_data, nullptr))
+    , m_size(std::exchange(o.m_size, 0))
+    , m_capacity(std::exchange(o.m_capacity, 0))
+{
+}
+
+ByteBuffer& ByteBuffer::operator=(ByteBuffer&& o) noexcept
+{
+    if (this != &o) {
+        release();
+        m_data = std::exchange(o.m_data, nullptr);
+        m_size = std::exchange(o.m_size, 0);
+        m_capacity = std::exchange(o.m_capacity, 0);
+    }
+    return *this;
+}
+
+void ByteBuffer::release()
+{
+    if (m_capacity >= kMapAbove)
+        ::munmap(m_data, m_capacity);
+    else
+        std::free(m_data);
+    m_data = nullptr;
+    m_size = 0;
+    m_capacity = 0;
+}
 
 void ByteBuffer::reserve(size_t n)
 {
     if (n <= m_capacity)
         return;
     size_t cap = std::max(n, m_capacity + m_capacity / 2);
-    std::unique_ptr<char[]> p(new char[cap]);
-    if (m_size)
-        std::memcpy(p.get(), m_data.get(), m_size);
-    m_data = std::move(p);
+    void* p = nullptr;
+    if (cap < kMapAbove) {
+        p = std::realloc(m_data, cap);
+    } else {
+        const size_t page = size_t(::sysconf(_SC_PAGESIZE));
+        cap = (cap + page - 1) / page * page;
+        if (m_capacity >= kMapAbove) {
+            p = ::mremap(m_data, m_capacity, cap, MREMAP_MAYMOVE);
+        } else {
+            p = ::mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (p != MAP_FAILED) {
+                if (m_size)
+                    std::memcpy(p, m_data, m_size);
+                std::free(m_data);
+            }
+        }
+        if (p == MAP_FAILED)
+            p = nullptr;
+    }
+    if (!p)
+        throw std::bad_alloc();
+    m_data = static_cast<char*>(p);
     m_capacity = cap;
 }
 
@@ -22,14 +75,14 @@ void ByteBuffer::append(const char* p, size_t n)
 {
     reserve(m_size + n);
     if (n)
-        std::memcpy(m_data.get() + m_size, p, n);
+        std::memcpy(m_data + m_size, p, n);
     m_size += n;
 }
 
 void ByteBuffer::append(size_t n, char c)
 {
     reserve(m_size + n);
-    std::memset(m_data.get() + m_size, c, n);
+    std::memset(m_data + m_size, c, n);
     m_size += n;
 }
 
@@ -55,11 +108,17 @@ bool LineReader::nextBatch(LineBatch& batch)
         return false;
 
     ByteBuffer& buf = batch.data;
+    // A huge record grew this (pooled) buffer: give that memory back instead of keeping it
+    // resident for the ordinary batches that follow.
+    if (buf.capacity() > 4 * (m_batchBytes + RecordParser::kPadding))
+        buf.release();
     buf.clear();
     batch.payload = 0;
     buf.reserve(m_batchBytes + RecordParser::kPadding);
     buf.append(m_carry.data(), m_carry.size());
     m_carry.clear();
+    if (m_carry.capacity() > 2 * m_batchBytes)
+        std::string().swap(m_carry);
     batch.startOffset = m_offset;
     batch.firstLine = m_lineNo;
 

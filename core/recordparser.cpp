@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <map>
 
 namespace shardscope {
@@ -62,6 +63,12 @@ ParsedRecord RecordParser::parse(std::string_view line, size_t readableAfter)
     // Tolerate CRLF files: the '\r' before '\n' is not part of the JSON.
     if (!line.empty() && line.back() == '\r')
         line.remove_suffix(1);
+    // simdjson keeps the capacity of the largest record it has seen, and its string buffer keeps
+    // that record's unescaped text resident (100 MB after a 100 MiB text): free it once records
+    // are ordinary again rather than hold it for the rest of the scan.
+    if (d->parser.capacity() > kShrinkAbove && line.size() < d->parser.capacity() / 4)
+        if (d->parser.allocate(std::max(line.size(), kShrinkAbove / 4)) != simdjson::SUCCESS)
+            d->parser = simdjson::ondemand::parser(); // out of memory: start again from nothing
     const char* buf = line.data();
     size_t capacity = line.size() + readableAfter;
     if (readableAfter < simdjson::SIMDJSON_PADDING) {

@@ -31,6 +31,8 @@ public:
     ParsedRecord parse(std::string_view line, size_t readableAfter);
 
     static constexpr size_t kPadding = 64;
+    // simdjson's buffers grown past this for a huge record are freed at the next smaller one.
+    static constexpr size_t kShrinkAbove = size_t(64) << 20;
 
 private:
     struct Impl;
