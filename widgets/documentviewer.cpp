@@ -6,16 +6,19 @@
 #include <QCheckBox>
 #include <QFileInfo>
 #include <QFontDatabase>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPointer>
+#include <QPushButton>
 #include <QSplitter>
 #include <QSyntaxHighlighter>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QTextDocumentFragment>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -136,6 +139,26 @@ DocumentViewer::DocumentViewer(QWidget* parent)
     m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_verdict);
 
+    // Shown instead of a document whose shard changed or went away since the scan: the index's
+    // offsets no longer point at the scanned records, so only a rescan can show them again.
+    m_changedBar = new QFrame(this);
+    m_changedBar->setObjectName(QStringLiteral("shardChangedBar"));
+    m_changedBar->setStyleSheet(QStringLiteral("#shardChangedBar { background: #fff3e0; border: 1px solid #ef6c00; }"));
+    auto* changedLayout = new QHBoxLayout(m_changedBar);
+    changedLayout->setContentsMargins(6, 4, 6, 4);
+    m_changedLabel = new QLabel(m_changedBar);
+    m_changedLabel->setObjectName(QStringLiteral("shardChangedMessage"));
+    m_changedLabel->setWordWrap(true);
+    m_changedLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* rescan = new QPushButton(tr("Rescan"), m_changedBar);
+    rescan->setObjectName(QStringLiteral("rescanButton"));
+    rescan->setToolTip(tr("Scan the corpus again, as File ▸ Rescan"));
+    connect(rescan, &QPushButton::clicked, this, &DocumentViewer::rescanRequested);
+    changedLayout->addWidget(m_changedLabel, 1);
+    changedLayout->addWidget(rescan, 0, Qt::AlignVCenter);
+    m_changedBar->hide();
+    layout->addWidget(m_changedBar);
+
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     auto* left = new QWidget(splitter);
     auto* leftLayout = new QVBoxLayout(left);
@@ -233,6 +256,8 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
     m_text.clear();
     m_raw.clear();
     m_error.clear();
+    m_shardChanged.clear();
+    m_changedBar->hide();
     m_percentiles.clear();
     updateMetadata();
     if (!doc || !m_corpus || !m_source || *doc >= m_corpus->size()) {
@@ -246,6 +271,10 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
     const uint32_t length = m_corpus->length(*doc);
     auto source = m_source;
     const uint32_t d = *doc;
+    DocumentSource::Expected expected;
+    expected.id = m_corpus->idOf(d);
+    expected.line = m_corpus->line(d);
+    expected.textBytes = m_corpus->textBytes(d);
     if (m_complete) {
         // Percentile of each score among all documents: one counting pass per column, off the
         // GUI thread (the corpus is complete, so nothing appends to it meanwhile).
@@ -274,20 +303,30 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
             updateMetadata();
         });
     }
-    QtConcurrent::run([source, shard, offset, length]() { return source->read(shard, offset, length); })
-        .then(this, [this, request, d](DocumentSource::Document r) {
-            if (request != m_request)
-                return; // another document was selected meanwhile
-            m_text = QString::fromStdString(r.text);
-            m_raw = QString::fromStdString(r.line);
-            m_error = QString::fromStdString(r.error);
-            if (r.error.empty())
-                m_tokens->setText(r.text);
-            else
-                m_tokens->clear();
-            updateText();
-            emit documentLoaded(d);
-        });
+    QtConcurrent::run([source, shard, offset, length, expected]() {
+        return source->read(shard, offset, length, &expected);
+    }).then(this, [this, request, d, shard, source](DocumentSource::Document r) {
+        if (request != m_request)
+            return; // another document was selected meanwhile
+        if (r.shard != DocumentSource::ShardState::Unchanged) {
+            const QString name = QString::fromStdString(source->shardName(shard)).toHtmlEscaped();
+            m_shardChanged = r.shard == DocumentSource::ShardState::Missing
+                ? tr("Shard <b>%1</b> was deleted or moved since it was scanned.").arg(name)
+                : tr("Shard <b>%1</b> changed on disk since it was scanned.").arg(name);
+            m_shardChanged += tr(" Its documents cannot be shown until the corpus is rescanned.");
+            m_changedLabel->setText(m_shardChanged);
+            m_changedBar->show();
+        }
+        m_text = QString::fromStdString(r.text);
+        m_raw = QString::fromStdString(r.line);
+        m_error = QString::fromStdString(r.error);
+        if (r.error.empty())
+            m_tokens->setText(r.text);
+        else
+            m_tokens->clear();
+        updateText();
+        emit documentLoaded(d);
+    });
 }
 
 void DocumentViewer::setShowWhitespace(bool on)
@@ -315,8 +354,18 @@ QString DocumentViewer::verdictText() const
     return m_verdict->text();
 }
 
+QString DocumentViewer::shardChangedMessage() const
+{
+    return m_shardChanged;
+}
+
 void DocumentViewer::updateText()
 {
+    if (!m_shardChanged.isEmpty()) {
+        m_edit->setPlainText(
+            QTextDocumentFragment::fromHtml(m_shardChanged).toPlainText() + QStringLiteral("\n\n") + m_error);
+        return;
+    }
     if (!m_error.isEmpty()) {
         m_edit->setPlainText(tr("Could not read this document:\n%1").arg(m_error));
         return;

@@ -54,8 +54,14 @@ public:
     // separators, zero-width and other format characters.
     static QString markWhitespace(const QString& text);
 
+    // Non-empty while the shown document's shard was changed or deleted since the scan: the
+    // message the viewer shows instead of the text (with a Rescan button).
+    QString shardChangedMessage() const;
+
 signals:
     void documentLoaded(quint32 doc);
+    // The user asked to rescan after the viewer found a shard changed or deleted on disk.
+    void rescanRequested();
 
 private:
     void updateText();
@@ -75,7 +81,11 @@ private:
     bool m_showWhitespace = false;
     bool m_showRaw = false;
 
+    QString m_shardChanged;
+
     QLabel* m_verdict = nullptr;
+    QWidget* m_changedBar = nullptr;
+    QLabel* m_changedLabel = nullptr;
     QPlainTextEdit* m_edit = nullptr;
     QTabWidget* m_tabs = nullptr;
     TokenLossView* m_tokens = nullptr;

@@ -411,6 +411,8 @@ void MainWindow::setupMenus()
         openInputs(m_inputs, m_start ? std::optional<FieldMapping>(m_start->fields) : std::nullopt);
         m_useCache = old;
     });
+    // The viewer found a shard changed or deleted on disk and offers this.
+    connect(m_viewer, &DocumentViewer::rescanRequested, rescan, &QAction::trigger);
     file->addSeparator();
     auto* loadCfg = file->addAction(tr("&Load Filter Config…"), QKeySequence(tr("Ctrl+L")), this,
                                     &MainWindow::loadConfigDialog);
