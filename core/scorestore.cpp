@@ -300,6 +300,12 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
         if (!columnsFit || r.scores.values.size() != r.scores.columns.size() || idOffsets.size() != n + 1
             || (n && idOffsets.back() != idBytes.size()))
             throw InputError(path, 0, "inconsistent scores file (block sizes disagree with the header)");
+        // Id i is id_bytes[offsets[i], offsets[i + 1]): the offsets start at 0 and never decrease, so with the
+        // last one equal to the byte count every id lies inside (an offset past the bytes threw std::out_of_range
+        // from idOf(); issue 18, found by fuzz_scorestore).
+        for (size_t i = 0; i < idOffsets.size(); ++i)
+            if (i == 0 ? idOffsets[0] != 0 : idOffsets[i] < idOffsets[i - 1])
+                throw InputError(path, 0, "corrupt id offsets (not increasing from 0)");
         for (uint32_t g : r.index.group)
             if (g >= r.index.groups.size())
                 throw InputError(path, 0, "corrupt group column");

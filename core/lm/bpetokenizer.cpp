@@ -8,10 +8,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdlib>
-#include <memory>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <queue>
 #include <sstream>
 
@@ -688,8 +689,12 @@ std::string BpeTokenizer::tokenBytes(int32_t id) const
     const std::string& p = d->idToPiece[size_t(id)];
     if (d->kind == Kind::ByteLevel)
         return p;
-    if (p.size() == 6 && p.rfind("<0x", 0) == 0 && p.back() == '>')
-        return std::string(1, char(std::stoi(p.substr(3, 2), nullptr, 16)));
+    // A byte-fallback piece only when both digits are hex: std::stoi threw std::invalid_argument for a
+    // vocabulary piece such as "<0xZZ>" (issue 18, found by fuzz_tokenizer_json).
+    unsigned byte = 0;
+    if (p.size() == 6 && p.rfind("<0x", 0) == 0 && p.back() == '>'
+        && std::from_chars(p.data() + 3, p.data() + 5, byte, 16).ptr == p.data() + 5)
+        return std::string(1, char(byte));
     std::string out;
     for (size_t i = 0; i < p.size();) {
         if (p.compare(i, 3, kSpaceMark) == 0) {

@@ -99,6 +99,11 @@ for t in $TARGETS; do
     echo "=== fuzz_$t: ${SECONDS_PER_TARGET}s, max_len ${MAX_LEN[$t]}"
     make_seeds "$t"
     mkdir -p "$WORK/$t/corpus" "$WORK/$t/crashes"
+    # Crashes of an earlier run in the same scratch directory are kept aside, so this run reports its own.
+    if [ -n "$(ls -A "$WORK/$t/crashes")" ]; then
+        mkdir -p "$WORK/$t/crashes.previous"
+        mv "$WORK/$t/crashes"/* "$WORK/$t/crashes.previous/"
+    fi
     log=$WORK/$t/fuzz.log
     # The first corpus directory receives new inputs; seeds and regressions are only read.
     dirs=("$WORK/$t/corpus" "$WORK/$t/seeds" "$FUZZ_DIR/seeds/$t")
