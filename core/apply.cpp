@@ -3,11 +3,13 @@
 #include "atomicfile.h"
 #include "scorestore.h"
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 #include <zstd.h>
 
 namespace fs = std::filesystem;
@@ -223,6 +225,18 @@ public:
 
     ApplySummary& summary() { return m_summary; }
 
+    // Every file name this sink may write in the output directory, with or without the optional outputs.
+    bool isOutputName(std::string_view name) const
+    {
+        for (const auto& stem : m_stems)
+            if (name.starts_with(stem))
+                for (const char* suffix :
+                    { ".kept.jsonl.zst", ".dropped.jsonl.zst", ".dropped.tsv", ".rejected.jsonl.zst", ".rejected.tsv" })
+                    if (name.substr(stem.size()) == suffix)
+                        return true;
+        return false;
+    }
+
 private:
     static std::string tsvSafe(std::string_view s)
     {
@@ -333,6 +347,9 @@ ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyO
     if (!fs::is_directory(options.outDir))
         throw std::runtime_error(options.outDir + ": cannot create output directory"
                                  + (ec ? ": " + ec.message() : std::string()));
+    // Before the scan, not at its first output: a read-only directory should not cost a pass over the corpus.
+    if (::access(options.outDir.c_str(), W_OK | X_OK) != 0)
+        throw std::runtime_error(options.outDir + ": cannot write to the output directory: " + std::strerror(errno));
     if (config.fields)
         scan.fields = *config.fields;
     // The rules bound to the columns in the order the scan lays them out.
@@ -352,6 +369,13 @@ ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyO
                 breakdowns.emplace_back(c, &cols[size_t(c)]);
     scan.buildIndex = false;
     ApplySink sink(config, std::move(bound), options, scan.shards, breakdowns);
+    // summary.json is written last: a directory without one holds an unfinished run (killed, or failed on a full
+    // disk), whatever older outputs it still has. The temporary files a killed run of the same outputs left go too.
+    const std::string summaryPath = options.outDir + "/summary.json";
+    if (std::remove(summaryPath.c_str()) != 0 && errno != ENOENT)
+        throw std::runtime_error(summaryPath + ": cannot remove the previous run's summary: " + std::strerror(errno));
+    removeStaleTemps(
+        options.outDir, [&](std::string_view name) { return name == "summary.json" || sink.isOutputName(name); });
     Scan s(scan);
     s.addSink(&sink);
     if (progress)
@@ -362,7 +386,6 @@ ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyO
     summary.errors = r.errors();
     summary.warnings = std::move(warnings);
     summary.cancelled = r.cancelled;
-    std::string summaryPath = options.outDir + "/summary.json";
     writeFileAtomically(summaryPath, summary.toJson(config));
     summary.outputs.push_back(summaryPath);
     return summary;

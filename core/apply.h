@@ -8,7 +8,9 @@
 //   <out>/summary.json                   counts overall, per group, per label of every
 //                                        categorical column the rules use ("by" columns such
 //                                        as "lang", "in" rules), and per rule (in order, alone)
-// Every file is written atomically. records read = kept + dropped + rejected, always.
+// Every file is written atomically. records read = kept + dropped + rejected, always. summary.json is
+// removed first and written last, so its presence says the run finished; a rerun of a killed run removes the
+// temporary files that run left for the same outputs.
 
 #include "filterconfig.h"
 #include "scan.h"

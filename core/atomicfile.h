@@ -4,6 +4,7 @@
 // AtomicFile removes its temporary file.
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -30,5 +31,11 @@ private:
 
 // Whole-file helper.
 void writeFileAtomically(const std::string& path, std::string_view data);
+
+// A process killed while writing (kill -9, out of memory, power loss) leaves its "<name>.tmp-<pid>-<n>" behind.
+// Removes those in `dir` whose final name `ours` accepts and whose process no longer runs on this host; returns
+// how many. Only a writer about to replace those same final names should call it: a temporary file of a live
+// process in another PID namespace looks dead from here, but such a process would be racing for the same names.
+size_t removeStaleTemps(const std::string& dir, const std::function<bool(std::string_view finalName)>& ours);
 
 } // namespace shardscope

@@ -68,26 +68,52 @@ static bool looksLikeShard(const fs::path& p)
     return false;
 }
 
+// Opening is the only test of readability that holds for root, ACLs and read-only mounts alike.
+static void requireReadable(const std::string& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw InputError(path, 0, std::string("cannot open: ") + std::strerror(errno));
+    ::close(fd);
+}
+
 std::vector<std::string> expandShardPaths(const std::vector<std::string>& inputs)
 {
     std::vector<std::string> out;
     for (const auto& in : inputs) {
         std::error_code ec;
         fs::file_status st = fs::status(in, ec);
-        if (ec || !fs::exists(st))
+        if (ec && ec != std::errc::no_such_file_or_directory)
+            throw InputError(in, 0, "cannot read: " + ec.message());
+        if (!fs::exists(st))
             throw InputError(in, 0, "no such file or directory");
         if (fs::is_directory(st)) {
             std::vector<std::string> found;
-            for (auto it = fs::recursive_directory_iterator(in, fs::directory_options::skip_permission_denied, ec);
-                 it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            fs::recursive_directory_iterator it(in, ec);
+            if (ec)
+                throw InputError(in, 0, "cannot list directory: " + ec.message());
+            while (it != fs::recursive_directory_iterator()) {
+                const fs::path p = it->path();
+                if (looksLikeShard(p)) {
+                    std::error_code fileEc;
+                    const bool regular = it->is_regular_file(fileEc); // follows a link to a file
+                    if (fileEc)
+                        throw InputError(p.string(), 0, "cannot read: " + fileEc.message());
+                    if (regular) {
+                        requireReadable(p.string());
+                        found.push_back(fs::absolute(p).lexically_normal().string());
+                    }
+                }
+                // A failed step leaves the iterator at its end: without this check an unreadable subdirectory would
+                // quietly end the listing. The entry just seen is the directory that could not be opened.
+                it.increment(ec);
                 if (ec)
-                    break;
-                if (it->is_regular_file(ec) && looksLikeShard(it->path()))
-                    found.push_back(fs::absolute(it->path()).lexically_normal().string());
+                    throw InputError(p.string(), 0, "cannot list directory: " + ec.message());
             }
             std::sort(found.begin(), found.end());
             out.insert(out.end(), found.begin(), found.end());
         } else {
+            requireReadable(in);
             out.push_back(fs::absolute(in).lexically_normal().string());
         }
     }

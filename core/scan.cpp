@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <exception>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -101,6 +102,7 @@ struct Scan::Impl {
     std::atomic<uint64_t> records { 0 }, docs { 0 }, rejected { 0 }, textBytes { 0 }, rawBytes { 0 };
     size_t nColumns = 0;
     std::vector<size_t> columnBase;   // first column of each scorer
+    std::exception_ptr sinkError;     // the first exception a sink threw (under commitMutex)
 };
 
 Scan::Scan(ScanOptions options)
@@ -332,8 +334,17 @@ ScanResult Scan::run()
                 w.filePos += r.frame[0].size();
             }
             CommittedBatch cb { b, r.docOf, docBase, nDocs, r.scores, r.reasons, s.nColumns, r.ids, r.groupNames, r.textBytes, r.textChars };
-            for (auto* sink : s.sinks)
-                sink->onBatch(cb);
+            // A sink that fails (apply's writer on a full disk) stops the scan; run() rethrows its error once the
+            // workers are joined. Escaping here, on a worker thread, would terminate the process.
+            if (!s.sinkError) {
+                try {
+                    for (auto* sink : s.sinks)
+                        sink->onBatch(cb);
+                } catch (...) {
+                    s.sinkError = std::current_exception();
+                    cancel();
+                }
+            }
             s.docs.fetch_add(nDocs, std::memory_order_relaxed);
             s.records.store(s.result.records, std::memory_order_relaxed);
             s.rejected.store(s.result.rejected, std::memory_order_relaxed);
@@ -468,6 +479,8 @@ ScanResult Scan::run()
             std::remove((w.tablePath + ".tmp").c_str());
         }
     }
+    if (s.sinkError)
+        std::rethrow_exception(s.sinkError);
     if (s.progressCb)
         s.progressCb(progress());
     return std::move(s.result);

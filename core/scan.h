@@ -117,7 +117,8 @@ public:
 
     // Runs to completion (or cancellation) on the calling thread plus workers. Stream errors
     // do not throw: the shard is marked incomplete with its error and the scan goes on with
-    // the next shard, so everything readable is kept.
+    // the next shard, so everything readable is kept. An exception thrown by a sink (an output
+    // that cannot be written) stops the scan and is rethrown here.
     ScanResult run();
     // Thread-safe; the workers stop at the next batch.
     void cancel();

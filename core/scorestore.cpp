@@ -25,27 +25,27 @@ namespace fs = std::filesystem;
 namespace shardscope {
 
 static constexpr char kMagic[8] = { 'S', 'S', 'C', 'O', 'R', 'E', 'S', '\0' };
-static constexpr uint32_t kScoresVersion = 1;
+// Version 2 added the checksums (a file torn by a crash or a disk fault is detected, and rescored).
+static constexpr uint32_t kScoresVersion = 2;
+// magic, version, reserved, header length, XXH3-64 of the header text
+static constexpr uint64_t kPrefixBytes = 8 + 4 + 4 + 8 + 8;
 
 namespace {
 
-struct BlockWriter {
-    AtomicFile& f;
-    uint64_t pos;
-    json& blocks;
-    template<typename T>
-    void add(const std::string& name, const char* type, const T* data, size_t count)
-    {
-        size_t pad = (8 - pos % 8) % 8;
-        if (pad) {
-            f.write(std::string_view("\0\0\0\0\0\0\0", pad));
-            pos += pad;
-        }
-        blocks.push_back({ { "name", name }, { "type", type }, { "count", count }, { "offset", pos } });
-        f.write(std::string_view(reinterpret_cast<const char*>(data), count * sizeof(T)));
-        pos += count * sizeof(T);
-    }
+struct Block {
+    std::string name;
+    const char* type;
+    const void* data;
+    size_t elem, count;
+    uint64_t hash;
 };
+
+std::string hex64(uint64_t v)
+{
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(v));
+    return hex;
+}
 
 json fieldsToJson(const FieldMapping& f)
 {
@@ -70,7 +70,8 @@ bool sameFields(const FieldMapping& a, const FieldMapping& b)
 
 void saveScores(const std::string& path, const ScanResult& r, const std::vector<std::shared_ptr<const Scorer>>& scorers)
 {
-    fs::create_directories(fs::path(path).parent_path());
+    if (const fs::path dir = fs::path(path).parent_path(); !dir.empty()) // "x.sscores": the working directory
+        fs::create_directories(dir);
     const DocIndex& ix = r.index;
     const size_t n = ix.size();
     // The header needs block offsets, which depend on the header's length: lay the blocks
@@ -109,62 +110,67 @@ void saveScores(const std::string& path, const ScanResult& r, const std::vector<
     for (const auto& rj : r.rejects)
         h["rejects"].push_back({ { "shard", rj.shard }, { "line", rj.line }, { "offset", rj.offset }, { "reason", rj.reason } });
 
-    // Two passes: compute block offsets with a dry layout, then write.
-    auto layout = [&](uint64_t dataStart, json& blocks) {
-        uint64_t pos = dataStart;
-        auto add = [&](const std::string& name, const char* type, size_t elem, size_t count) {
-            pos += (8 - pos % 8) % 8;
-            blocks.push_back({ { "name", name }, { "type", type }, { "count", count }, { "offset", pos } });
-            pos += elem * count;
-        };
-        add("shard", "u16", 2, n);
-        add("offset", "u64", 8, n);
-        add("length", "u32", 4, n);
-        add("line", "u32", 4, n);
-        add("text_bytes", "u32", 4, n);
-        add("text_chars", "u32", 4, n);
-        add("group", "u32", 4, n);
-        add("id_offsets", "u64", 8, ix.ids.offsets().size());
-        add("id_bytes", "u8", 1, ix.ids.bytes().size());
-        for (size_t c = 0; c < r.scores.columns.size(); ++c)
-            add("score:" + r.scores.columns[c].name, "f32", 4, r.scores.values[c].size());
+    std::vector<Block> blocks;
+    auto add = [&](std::string name, const char* type, const auto* data, size_t count) {
+        const size_t elem = sizeof(*data);
+        blocks.push_back({ std::move(name), type, data, elem, count, XXH3_64bits(data, elem * count) });
     };
-    // Iterate until the header length is stable (offset digits may change its length).
+    add("shard", "u16", ix.shard.data(), n);
+    add("offset", "u64", ix.offset.data(), n);
+    add("length", "u32", ix.length.data(), n);
+    add("line", "u32", ix.line.data(), n);
+    add("text_bytes", "u32", ix.textBytes.data(), n);
+    add("text_chars", "u32", ix.textChars.data(), n);
+    add("group", "u32", ix.group.data(), n);
+    add("id_offsets", "u64", ix.ids.offsets().data(), ix.ids.offsets().size());
+    std::string_view idBytes = ix.ids.bytes();
+    add("id_bytes", "u8", reinterpret_cast<const uint8_t*>(idBytes.data()), idBytes.size());
+    for (size_t c = 0; c < r.scores.columns.size(); ++c)
+        add("score:" + r.scores.columns[c].name, "f32", r.scores.values[c].data(), r.scores.values[c].size());
+
+    // The header holds the block offsets and the file's length, which depend on the header's own length:
+    // lay out until that length is stable (offset digits may change it), then pad to it.
     std::string headerText;
     uint64_t headerLen = 0;
     for (int iter = 0; iter < 4; ++iter) {
-        json blocks = json::array();
-        layout(8 + 4 + 4 + 8 + headerLen, blocks);
-        h["blocks"] = blocks;
+        json list = json::array();
+        uint64_t pos = kPrefixBytes + headerLen;
+        for (const Block& b : blocks) {
+            pos += (8 - pos % 8) % 8;
+            list.push_back({ { "name", b.name }, { "type", b.type }, { "count", b.count }, { "offset", pos },
+                { "xxh3", hex64(b.hash) } });
+            pos += b.elem * b.count;
+        }
+        h["blocks"] = list;
+        h["file_bytes"] = pos;
         headerText = h.dump();
         if (headerText.size() == headerLen)
             break;
         headerLen = headerText.size();
     }
     headerText.resize(headerLen, ' ');
+    const uint64_t headerHash = XXH3_64bits(headerText.data(), headerText.size());
 
+    // A process killed while writing this file (the cache of a big corpus takes a while) left its temporary file.
+    const fs::path target(path);
+    removeStaleTemps(target.parent_path().empty() ? "." : target.parent_path().string(),
+        [name = target.filename().string()](std::string_view n) { return n == name; });
     AtomicFile f(path);
     f.write(std::string_view(kMagic, 8));
     uint32_t v = kScoresVersion, reserved = 0;
     f.write(std::string_view(reinterpret_cast<const char*>(&v), 4));
     f.write(std::string_view(reinterpret_cast<const char*>(&reserved), 4));
     f.write(std::string_view(reinterpret_cast<const char*>(&headerLen), 8));
+    f.write(std::string_view(reinterpret_cast<const char*>(&headerHash), 8));
     f.write(headerText);
-    json check = json::array();
-    BlockWriter w { f, 8 + 4 + 4 + 8 + headerLen, check };
-    w.add("shard", "u16", ix.shard.data(), n);
-    w.add("offset", "u64", ix.offset.data(), n);
-    w.add("length", "u32", ix.length.data(), n);
-    w.add("line", "u32", ix.line.data(), n);
-    w.add("text_bytes", "u32", ix.textBytes.data(), n);
-    w.add("text_chars", "u32", ix.textChars.data(), n);
-    w.add("group", "u32", ix.group.data(), n);
-    w.add("id_offsets", "u64", ix.ids.offsets().data(), ix.ids.offsets().size());
-    std::string_view idBytes = ix.ids.bytes();
-    w.add("id_bytes", "u8", reinterpret_cast<const uint8_t*>(idBytes.data()), idBytes.size());
-    for (size_t c = 0; c < r.scores.columns.size(); ++c)
-        w.add("score:" + r.scores.columns[c].name, "f32", r.scores.values[c].data(), r.scores.values[c].size());
-    if (check != h["blocks"])
+    uint64_t pos = kPrefixBytes + headerLen;
+    for (const Block& b : blocks) {
+        const size_t pad = (8 - pos % 8) % 8;
+        f.write(std::string_view("\0\0\0\0\0\0\0", pad));
+        f.write(std::string_view(static_cast<const char*>(b.data), b.elem * b.count));
+        pos += pad + b.elem * b.count;
+    }
+    if (pos != h.at("file_bytes").get<uint64_t>())
         throw std::logic_error("scores file layout mismatch");
     f.commit();
 }
@@ -173,25 +179,32 @@ static json readHeader(std::ifstream& in, const std::string& path)
 {
     char magic[8];
     uint32_t version = 0, reserved = 0;
-    uint64_t headerLen = 0;
+    uint64_t headerLen = 0, headerHash = 0;
     in.read(magic, 8);
     in.read(reinterpret_cast<char*>(&version), 4);
     in.read(reinterpret_cast<char*>(&reserved), 4);
-    in.read(reinterpret_cast<char*>(&headerLen), 8);
     if (!in || std::memcmp(magic, kMagic, 8) != 0)
         throw InputError(path, 0, "not a Shardscope scores file");
     if (version != kScoresVersion)
-        throw InputError(path, 8, "scores file version " + std::to_string(version) + " is not supported");
+        throw InputError(path, 8,
+            "scores file version " + std::to_string(version) + " is not supported (this is "
+                + std::to_string(kScoresVersion) + ")");
+    in.read(reinterpret_cast<char*>(&headerLen), 8);
+    in.read(reinterpret_cast<char*>(&headerHash), 8);
+    if (!in)
+        throw InputError(path, 16, "truncated header");
     if (headerLen > (1ull << 32))
         throw InputError(path, 16, "corrupt header length");
     std::string text(headerLen, '\0');
     in.read(text.data(), std::streamsize(headerLen));
     if (!in)
-        throw InputError(path, 24, "truncated header");
+        throw InputError(path, kPrefixBytes, "truncated header");
+    if (XXH3_64bits(text.data(), text.size()) != headerHash)
+        throw InputError(path, kPrefixBytes, "corrupt header (checksum mismatch)");
     try {
         return json::parse(text);
     } catch (const json::exception& e) {
-        throw InputError(path, 24, std::string("corrupt header: ") + e.what());
+        throw InputError(path, kPrefixBytes, std::string("corrupt header: ") + e.what());
     }
 }
 
@@ -229,6 +242,13 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
     json h = readHeader(in, path);
     ScanResult r;
     try {
+        // A file cut short (a crash before its data reached the disk, a partial copy) or grown.
+        in.seekg(0, std::ios::end);
+        const uint64_t fileBytes = uint64_t(std::streamoff(in.tellg()));
+        if (fileBytes != h.at("file_bytes").get<uint64_t>())
+            throw InputError(path, fileBytes,
+                "the file has " + std::to_string(fileBytes) + " bytes, its header says "
+                    + std::to_string(h.at("file_bytes").get<uint64_t>()) + " (truncated or torn)");
         ScoresFileInfo info = infoFromHeader(h);
         r.shards = info.shards;
         r.fields = info.fields;
@@ -252,12 +272,29 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
             in.read(static_cast<char*>(dst), std::streamsize(count * elem));
             if (!in)
                 throw InputError(path, off, "truncated block " + b.at("name").get<std::string>());
+            if (hex64(XXH3_64bits(dst, count * elem)) != b.at("xxh3").get<std::string>())
+                throw InputError(
+                    path, off, "block " + b.at("name").get<std::string>() + " fails its checksum (corrupt)");
         };
         std::vector<uint64_t> idOffsets;
         std::string idBytes;
         for (const auto& b : h["blocks"]) {
             std::string name = b.at("name");
             size_t count = b.at("count");
+            // The element size the reader below uses for this block, checked against its declared type.
+            const char* const expected = name == "shard"     ? "u16"
+                : (name == "offset" || name == "id_offsets") ? "u64"
+                : name == "id_bytes"                         ? "u8"
+                : name.rfind("score:", 0) == 0               ? "f32"
+                                                             : "u32";
+            if (b.at("type").get<std::string>() != expected)
+                throw InputError(path, 0,
+                    "block " + name + " has type " + b.at("type").get<std::string>() + ", expected " + expected);
+            const std::string_view t = expected;
+            const uint64_t elem = t == "u8" ? 1 : t == "u16" ? 2 : t == "u64" ? 8 : 4;
+            const uint64_t off = b.at("offset");
+            if (off > fileBytes || count > (fileBytes - off) / elem) // before a corrupt count sizes a vector
+                throw InputError(path, off, "block " + name + " extends past the end of the file");
             if (name == "shard") {
                 r.index.shard.resize(count);
                 readBlock(b, r.index.shard.data(), 2);
@@ -313,9 +350,37 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
         if (infoOut)
             *infoOut = std::move(info);
     } catch (const json::exception& e) {
-        throw InputError(path, 24, std::string("corrupt header: ") + e.what());
+        throw InputError(path, kPrefixBytes, std::string("corrupt header: ") + e.what());
     }
     return r;
+}
+
+// Whether a scores file's header describes these shards (unchanged on disk), fields and scorers.
+static bool headerUpToDate(const json& h, const std::vector<std::string>& shards, const FieldMapping& fields,
+    const std::vector<std::shared_ptr<const Scorer>>& scorers)
+{
+    ScoresFileInfo info = infoFromHeader(h);
+    if (!h.value("complete", false) || !sameFields(info.fields, fields) || info.shards.size() != shards.size())
+        return false;
+    for (size_t i = 0; i < shards.size(); ++i) {
+        ShardInfo now;
+        try {
+            now = fingerprintShard(shards[i]);
+        } catch (const InputError&) {
+            return false; // the scan reports the shard; the scores file is not at fault
+        }
+        if (now.path != info.shards[i].path || now.fingerprint != info.shards[i].fingerprint
+            || now.mtimeNs != info.shards[i].mtimeNs)
+            return false;
+    }
+    for (const auto& sc : scorers) {
+        bool found = false;
+        for (const auto& [name, version] : info.scorers)
+            found = found || (name == sc->name() && version == sc->version());
+        if (!found)
+            return false;
+    }
+    return true;
 }
 
 bool scoresUpToDate(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
@@ -325,27 +390,33 @@ bool scoresUpToDate(const std::string& path, const std::vector<std::string>& sha
     if (!in)
         return false;
     try {
-        json h = readHeader(in, path);
-        ScoresFileInfo info = infoFromHeader(h);
-        if (!h.value("complete", false) || !sameFields(info.fields, fields) || info.shards.size() != shards.size())
-            return false;
-        for (size_t i = 0; i < shards.size(); ++i) {
-            ShardInfo now = fingerprintShard(shards[i]);
-            if (now.path != info.shards[i].path || now.fingerprint != info.shards[i].fingerprint
-                || now.mtimeNs != info.shards[i].mtimeNs)
-                return false;
-        }
-        for (const auto& sc : scorers) {
-            bool found = false;
-            for (const auto& [name, version] : info.scorers)
-                found = found || (name == sc->name() && version == sc->version());
-            if (!found)
-                return false;
-        }
-        return true;
+        return headerUpToDate(readHeader(in, path), shards, fields, scorers);
     } catch (const std::exception&) {
         return false;
     }
+}
+
+std::optional<ScanResult> loadCachedScores(const std::string& path, const std::vector<std::string>& shards,
+    const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers, std::string* unusable)
+{
+    if (unusable)
+        unusable->clear();
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    try {
+        if (!headerUpToDate(readHeader(in, path), shards, fields, scorers))
+            return std::nullopt;
+        in.close();
+        return loadScores(path);
+    } catch (const InputError& e) {
+        if (unusable)
+            *unusable = e.what();
+    } catch (const json::exception& e) {
+        if (unusable)
+            *unusable = path + ": corrupt header: " + e.what();
+    }
+    return std::nullopt;
 }
 
 std::string defaultCacheRoot()

@@ -2,17 +2,22 @@
 // The scores file: the result of a scan on disk, so reopening the same shards with the same
 // scorers does not rescore.
 //
-// Layout (little-endian), format version 1:
-//   "SSCORES\0"  u32 version  u32 reserved  u64 headerLength  header (JSON, UTF-8)
+// Layout (little-endian), format version 2:
+//   "SSCORES\0"  u32 version  u32 reserved  u64 headerLength  u64 headerXxh3  header (JSON, UTF-8)
 //   then 8-byte aligned blocks, each described in the header's "blocks" array by name,
-//   element type, count and offset: the DocIndex columns, the id offsets and bytes, and one
-//   float32 block per score column.
+//   element type, count, offset and XXH3-64 (hex): the DocIndex columns, the id offsets and
+//   bytes, and one float32 block per score column.
 // The header carries: tool version, creation time, the field mapping, every shard with its
 // fingerprint and counts, every scorer with its name, version and column definitions, the
-// group names, document and rejected counts.
+// group names, document and rejected counts, and the file's length in bytes ("file_bytes").
+// The file is written atomically, but a crash of the machine before its data reached the disk,
+// a partial copy or a disk fault can still leave a torn file at the final name: loading checks
+// the length and every checksum, so such a file is rejected (and rescored by the cache policy),
+// never read as scores. Version 1 files (no checksums) are not read: they are rescored.
 
 #include "scan.h"
 
+#include <optional>
 #include <string>
 
 namespace shardscope {
@@ -32,6 +37,14 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* info = nullptr);
 // with the same field mapping, and holds every requested scorer at the same version.
 bool scoresUpToDate(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
                     const std::vector<std::shared_ptr<const Scorer>>& scorers);
+
+// The cache policy of `score`, `stats`, `suggest` and the GUI: the scores in `path` when they are up to
+// date (as scoresUpToDate) and load whole, else nullopt, and the scan runs. A file that is there but
+// unusable (torn, corrupt, an older format) gives nullopt too, with the reason in *unusable (empty
+// otherwise) for a warning; it never makes the open fail.
+std::optional<ScanResult> loadCachedScores(const std::string& path, const std::vector<std::string>& shards,
+    const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers,
+    std::string* unusable = nullptr);
 
 // Default cache location: $SHARDSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/shardscope, else
 // ~/.cache/shardscope; one subdirectory per corpus (hash of the shard paths and fields).

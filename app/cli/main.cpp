@@ -13,10 +13,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <unistd.h>
 
@@ -129,8 +132,14 @@ ScanResult scoreOrLoad(const CommonOptions& o, const std::vector<std::shared_ptr
     std::string cacheDir = corpusCacheDir(o.cacheDir.empty() ? defaultCacheRoot() : o.cacheDir, shards, fields);
     std::string scoresPath = scoresFileOverride.empty() ? cacheDir + "/scores.sscores" : scoresFileOverride;
     *fromCache = false;
-    if (!o.noCache && scoresUpToDate(scoresPath, shards, fields, scorers)) {
-        ScanResult cached = loadScores(scoresPath);
+    std::string unusable;
+    std::optional<ScanResult> loaded;
+    if (!o.noCache)
+        loaded = loadCachedScores(scoresPath, shards, fields, scorers, &unusable);
+    if (!unusable.empty())
+        std::fprintf(stderr, "warning: cached scores not usable, rescoring: %s\n", unusable.c_str());
+    if (loaded) {
+        ScanResult cached = std::move(*loaded);
         // Keep only the requested columns, in the requested order.
         ScoreTable t;
         for (const auto& sc : scorers)
@@ -167,6 +176,10 @@ ScanResult scoreOrLoad(const CommonOptions& o, const std::vector<std::shared_ptr
         try {
             saveScores(scoresPath, r, scorers);
         } catch (const std::exception& e) {
+            // A --scores-file the user named is an output: not writing it is an error (exit 1). The default cache
+            // is not: the results are complete and the next run rescores, so a full cache disk only warns.
+            if (!scoresFileOverride.empty())
+                throw;
             std::fprintf(stderr, "warning: could not write the scores cache: %s\n", e.what());
         }
     }
@@ -325,11 +338,16 @@ int runSuggest(const CommonOptions& o, const std::string& columnList, const std:
 
 } // namespace
 
-int main(int argc, char** argv)
+namespace {
+int runCli(int argc, char** argv)
 {
     registerBuiltinScorers();
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
+    // Past a file size limit (ulimit -f) the kernel would kill the process with SIGXFSZ, leaving its temporary
+    // files and no message; ignored, the write fails with EFBIG and ends as any other write error: a message
+    // naming the file, exit 1, the temporary file removed and the previous file at the final name untouched.
+    std::signal(SIGXFSZ, SIG_IGN);
 
     CLI::App app { "shardscope-cli: score, inspect and filter LLM pretraining corpus shards" };
     app.set_version_flag("--version", std::string("shardscope-cli ") + SHARDSCOPE_VERSION);
@@ -509,4 +527,16 @@ int main(int argc, char** argv)
         return 1;
     }
     return 2;
+}
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const int rc = runCli(argc, argv);
+    // stats, suggest and apply print their results: a full disk under a redirected stdout is a failed run too.
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        std::fprintf(stderr, "error: standard output: write failed: %s\n", std::strerror(errno));
+        return rc != 0 ? rc : 1;
+    }
+    return rc;
 }

@@ -875,6 +875,8 @@ void MainWindow::onFinished(quint64 job, std::shared_ptr<ScanOutcome> outcome)
     }
     if (!outcome->cacheWarning.empty())
         statusBar()->showMessage(tr("Scores were not cached: %1").arg(QString::fromStdString(outcome->cacheWarning)), 8000);
+    else if (!outcome->cacheNote.empty())
+        statusBar()->showMessage(QString::fromStdString(outcome->cacheNote), 8000);
     Q_EMIT scanFinished();
 }
 

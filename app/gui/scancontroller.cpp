@@ -122,8 +122,13 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         const std::string scoresPath = cacheDir + "/scores.sscores";
         const std::string seekDir = cacheDir + "/seek";
 
-        if (request.useCache && scoresUpToDate(scoresPath, shards, fields, scorers)) {
-            ScanResult cached = loadScores(scoresPath);
+        // A torn or corrupt scores file (a crash while it was written, a disk fault) is rescored, not an error.
+        std::string unusableCache;
+        std::optional<ScanResult> loaded;
+        if (request.useCache)
+            loaded = loadCachedScores(scoresPath, shards, fields, scorers, &unusableCache);
+        if (loaded) {
+            ScanResult cached = std::move(*loaded);
             ScoreTable t;
             for (const auto& c : columns) {
                 int idx = cached.scores.columnIndex(c.name);
@@ -202,6 +207,8 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
             job->scan = nullptr;
         }
         auto outcome = std::make_shared<ScanOutcome>();
+        if (!unusableCache.empty())
+            outcome->cacheNote = "cached scores were not usable and were rescored: " + unusableCache;
         if (request.useCache && result.complete() && !result.cancelled && !job->stop) {
             try {
                 saveScores(scoresPath, result, scorers);

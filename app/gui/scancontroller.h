@@ -47,6 +47,7 @@ struct ScanOutcome {
     double seconds = 0;
     std::shared_ptr<CorpusData> corpus;   // set when loaded from the cache
     std::string cacheWarning;
+    std::string cacheNote;   // why a cached scores file was rescored (torn, corrupt, older format)
 };
 
 class ScanController : public QObject {
