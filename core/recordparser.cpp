@@ -6,6 +6,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <map>
 
 namespace shardscope {
@@ -32,6 +34,109 @@ const char* typeName(simdjson::ondemand::json_type t)
     }
     return "unknown";
 }
+bool hex4(const char* p, uint32_t& out)
+{
+    out = 0;
+    for (int i = 0; i < 4; ++i) {
+        const char c = p[i];
+        uint32_t v;
+        if (c >= '0' && c <= '9')
+            v = uint32_t(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v = uint32_t(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v = uint32_t(c - 'A' + 10);
+        else
+            return false;
+        out = out << 4 | v;
+    }
+    return true;
+}
+
+// Unescapes the JSON string body s[0, len) onto itself as simdjson's get_string() does (without
+// replacement of bad surrogates): the same escapes accepted, the same rejected. Writes never
+// overtake reads, since every escape is at least as long as what it stands for.
+bool unescapeInPlace(char* s, size_t len, size_t& outLen)
+{
+    char* w = s;
+    const char* r = s;
+    const char* const end = s + len;
+    while (r < end) {
+        const char* bs = static_cast<const char*>(std::memchr(r, '\\', size_t(end - r)));
+        const size_t plain = size_t((bs ? bs : end) - r);
+        if (w != r)
+            std::memmove(w, r, plain);
+        w += plain;
+        r += plain;
+        if (!bs)
+            break;
+        if (end - r < 2)
+            return false;
+        switch (r[1]) {
+        case '"':
+        case '\\':
+        case '/':
+            *w++ = r[1];
+            r += 2;
+            continue;
+        case 'b':
+            *w++ = '\b';
+            r += 2;
+            continue;
+        case 'f':
+            *w++ = '\f';
+            r += 2;
+            continue;
+        case 'n':
+            *w++ = '\n';
+            r += 2;
+            continue;
+        case 'r':
+            *w++ = '\r';
+            r += 2;
+            continue;
+        case 't':
+            *w++ = '\t';
+            r += 2;
+            continue;
+        case 'u':
+            break;
+        default:
+            return false;
+        }
+        uint32_t cp;
+        if (end - r < 6 || !hex4(r + 2, cp))
+            return false;
+        r += 6;
+        if (cp >= 0xD800 && cp < 0xDC00) {
+            uint32_t low;
+            if (end - r < 6 || r[0] != '\\' || r[1] != 'u' || !hex4(r + 2, low) || low < 0xDC00 || low > 0xDFFF)
+                return false;
+            cp = (((cp - 0xD800) << 10) | (low - 0xDC00)) + 0x10000;
+            r += 6;
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            return false;
+        }
+        if (cp < 0x80) {
+            *w++ = char(cp);
+        } else if (cp < 0x800) {
+            *w++ = char(0xC0 | (cp >> 6));
+            *w++ = char(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *w++ = char(0xE0 | (cp >> 12));
+            *w++ = char(0x80 | ((cp >> 6) & 0x3F));
+            *w++ = char(0x80 | (cp & 0x3F));
+        } else {
+            *w++ = char(0xF0 | (cp >> 18));
+            *w++ = char(0x80 | ((cp >> 12) & 0x3F));
+            *w++ = char(0x80 | ((cp >> 6) & 0x3F));
+            *w++ = char(0x80 | (cp & 0x3F));
+        }
+    }
+    outLen = size_t(w - s);
+    return true;
+}
+
 // Outcomes of at_pointer() after which the document can still be queried.
 bool benignPointerError(simdjson::error_code e)
 {
@@ -57,6 +162,16 @@ RecordParser::RecordParser(FieldMapping fields)
 RecordParser::~RecordParser() = default;
 
 ParsedRecord RecordParser::parse(std::string_view line, size_t readableAfter)
+{
+    return parseImpl(line, readableAfter, false);
+}
+
+ParsedRecord RecordParser::parseInPlace(char* line, size_t size, size_t readableAfter)
+{
+    return parseImpl(std::string_view(line, size), readableAfter, true);
+}
+
+ParsedRecord RecordParser::parseImpl(std::string_view line, size_t readableAfter, bool inPlace)
 {
     using namespace simdjson;
     ParsedRecord r;
@@ -172,7 +287,24 @@ ParsedRecord RecordParser::parse(std::string_view line, size_t readableAfter)
         return r;
     }
     std::string_view text;
-    if ((err = v.get_string().get(text))) {
+    if (inPlace && buf == line.data()) {
+        // The token runs from its opening quote to the next token; simdjson's stage 1 has already
+        // matched the quotes and validated the UTF-8, so what is left is the escapes.
+        std::string_view tok = v.raw_json_token();
+        while (tok.size() > 1 && (tok.back() == ' ' || tok.back() == '\t' || tok.back() == '\n' || tok.back() == '\r'))
+            tok.remove_suffix(1);
+        if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') {
+            r.error = "text field " + d->fields.text + ": " + error_message(STRING_ERROR);
+            return r;
+        }
+        char* begin = const_cast<char*>(tok.data()) + 1;
+        size_t n = 0;
+        if (!unescapeInPlace(begin, tok.size() - 2, n)) {
+            r.error = "text field " + d->fields.text + ": " + error_message(STRING_ERROR);
+            return r;
+        }
+        text = std::string_view(begin, n);
+    } else if ((err = v.get_string().get(text))) {
         r.error = "text field " + d->fields.text + ": " + error_message(err);
         return r;
     }

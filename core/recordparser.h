@@ -29,12 +29,18 @@ public:
     // reads ahead. Lines from the scan's batch buffers satisfy this; otherwise the parser
     // copies the line into its own padded buffer.
     ParsedRecord parse(std::string_view line, size_t readableAfter);
+    // As parse(), but the text is unescaped over its own escaped bytes in `line` (JSON escapes
+    // never grow), so a huge record's text costs no second buffer. The line is left altered:
+    // only for callers that need its bytes no more (the scan when no sink or seek cache reads
+    // them). Same records accepted, same errors and the same text as parse().
+    ParsedRecord parseInPlace(char* line, size_t size, size_t readableAfter);
 
     static constexpr size_t kPadding = 64;
     // simdjson's buffers grown past this for a huge record are freed at the next smaller one.
     static constexpr size_t kShrinkAbove = size_t(64) << 20;
 
 private:
+    ParsedRecord parseImpl(std::string_view line, size_t readableAfter, bool inPlace);
     struct Impl;
     std::unique_ptr<Impl> d;
 };

@@ -45,6 +45,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Records from this size up are parsed in place when nothing needs their bytes afterwards.
+constexpr size_t kInPlaceAbove = size_t(1) << 20;
+
 // The seek cache of one compressed shard: the decompressed stream re-compressed as
 // independent zstd frames, one per batch (~4 MB of JSON Lines, level 1), plus a table
 // of (decompressed offset, cache offset). Reading one document decompresses one frame.
@@ -366,6 +369,9 @@ ScanResult Scan::run()
         }
     };
 
+    // Sinks that write lines out (apply) and the seek cache need each line's bytes after parsing.
+    const bool unescapeInPlace = s.seek.empty()
+        && std::none_of(s.sinks.begin(), s.sinks.end(), [](const ScanSink* k) { return k->needsLineBytes(); });
     auto worker = [&]() {
         RecordParser parser(s.opt.fields);
         std::vector<std::unique_ptr<ScorerWorker>> workers;
@@ -375,9 +381,15 @@ ScanResult Scan::run()
         for (size_t k = 0; k < workers.size(); ++k)
             if (workers[k]->prefersBatches())
                 batched.push_back(k);
-        // Their texts, copied: the parser's unescaped text lives only until the next record.
+        // Their texts, copied: the parser's unescaped text lives only until the next record. A text
+        // unescaped in place lives in the batch's own buffer instead, as long as the batch: not copied.
         std::string arena;
-        std::vector<std::pair<size_t, size_t>> spans;
+        struct Span {
+            size_t offset; // in arena, unless `inBatch`
+            size_t size;
+            const char* inBatch;
+        };
+        std::vector<Span> spans;
         std::vector<std::string_view> views;
         ZSTD_CCtx* cctx = s.seek.empty() ? nullptr : ZSTD_createCCtx();
         while (auto batch = readBatch()) {
@@ -390,7 +402,11 @@ ScanResult Scan::run()
                 std::string_view line = b.line(i);
                 if (line.find_first_not_of(" \t\r") == std::string_view::npos)
                     continue;   // blank line: not a record
-                ParsedRecord rec = parser.parse(line, b.readableAfter(i));
+                // A huge text is unescaped over its own JSON when nothing reads the line's bytes later:
+                // the line and a second copy of its text were twice the record in memory.
+                ParsedRecord rec = unescapeInPlace && line.size() >= kInPlaceAbove
+                    ? parser.parseInPlace(batch->data.data() + b.lines[i].begin, line.size(), b.readableAfter(i))
+                    : parser.parse(line, b.readableAfter(i));
                 if (!rec.ok()) {
                     r.docOf[i] = -2;
                     r.reasons.push_back(std::move(rec.error));
@@ -409,16 +425,25 @@ ScanResult Scan::run()
                     if (!workers[k]->prefersBatches())
                         workers[k]->score(rec.text, out + s.columnBase[k]);
                 if (!batched.empty()) {
-                    spans.emplace_back(arena.size(), rec.text.size());
-                    arena.append(rec.text);
+                    const auto at = reinterpret_cast<uintptr_t>(rec.text.data());
+                    const auto from = reinterpret_cast<uintptr_t>(b.data.data());
+                    if (at >= from && at < from + b.data.size()) {
+                        spans.push_back({ 0, rec.text.size(), rec.text.data() });
+                    } else {
+                        spans.push_back({ arena.size(), rec.text.size(), nullptr });
+                        arena.append(rec.text);
+                    }
                 }
             }
             if (!batched.empty() && !spans.empty()) {
                 views.clear();
-                for (auto [off, len] : spans)
-                    views.emplace_back(arena.data() + off, len);
+                for (const Span& sp : spans)
+                    views.emplace_back(sp.inBatch ? sp.inBatch : arena.data() + sp.offset, sp.size);
                 for (size_t k : batched)
                     workers[k]->scoreBatch(views, r.scores.data() + s.columnBase[k], s.nColumns);
+                // A huge text copied here is not kept resident for the ordinary batches after it.
+                if (arena.capacity() > 4 * s.opt.batchBytes)
+                    std::string().swap(arena);
             }
             s.rawBytes.fetch_add(b.payload, std::memory_order_relaxed);
             if (cctx && s.seek[b.shard].data) {

@@ -59,6 +59,9 @@ public:
     virtual ~ScanSink() = default;
     // Called on a worker thread, serialized and in input order.
     virtual void onBatch(const CommittedBatch& batch) = 0;
+    // Whether onBatch() reads the bytes of batch.lines (apply writes them out). When no sink does,
+    // the scan unescapes huge texts over their JSON, and those lines' bytes are left altered.
+    virtual bool needsLineBytes() const { return true; }
 };
 
 // A thread count as the options take it (0: all cores) resolved to a number, at least 1.

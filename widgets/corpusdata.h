@@ -127,6 +127,8 @@ public:
     BatchCollector(FieldMapping fields, size_t columns, std::function<void(std::shared_ptr<DocBatch>)> deliver);
     ~BatchCollector() override;
     void onBatch(const CommittedBatch& batch) override;
+    // Only offsets and lengths are kept: the text is read from the shard when shown.
+    bool needsLineBytes() const override { return false; }
 
 private:
     FieldMapping m_fields;
