@@ -195,6 +195,14 @@ static json readHeader(std::ifstream& in, const std::string& path)
         throw InputError(path, 16, "truncated header");
     if (headerLen > (1ull << 32))
         throw InputError(path, 16, "corrupt header length");
+    // The header must fit in the file before a string is sized by it: a corrupt length of up to 4 GB was
+    // allocated first (issue 18, found by fuzz_scorestore).
+    const std::streamoff headerStart = in.tellg();
+    in.seekg(0, std::ios::end);
+    const std::streamoff fileEnd = in.tellg();
+    in.seekg(headerStart);
+    if (headerStart < 0 || fileEnd < headerStart || headerLen > uint64_t(fileEnd - headerStart))
+        throw InputError(path, 16, "corrupt header length (longer than the file)");
     std::string text(headerLen, '\0');
     in.read(text.data(), std::streamsize(headerLen));
     if (!in)
