@@ -35,15 +35,30 @@ inline std::string fromEnv(const char* var, const char* fallback)
     return (v && *v) ? std::string(v) : std::string(fallback);
 }
 
-inline std::string sharedRoot() { return fromEnv("SHARDSCOPE_SHARED_DATA", SHARDSCOPE_SHARED_DATA); }
-inline std::string fixturesRoot() { return fromEnv("SHARDSCOPE_TEST_FIXTURES", SHARDSCOPE_TEST_FIXTURES); }
+inline std::string sharedRoot()
+{
+    return fromEnv("SHARDSCOPE_SHARED_DATA", SHARDSCOPE_SHARED_DATA);
+}
+inline std::string fixturesRoot()
+{
+    return fromEnv("SHARDSCOPE_TEST_FIXTURES", SHARDSCOPE_TEST_FIXTURES);
+}
 
 // Path of `rel` inside the shared data folder (present or not).
-inline std::string shared(const std::string& rel) { return sharedRoot() + "/" + rel; }
+inline std::string shared(const std::string& rel)
+{
+    return sharedRoot() + "/" + rel;
+}
 // Path of a generated fixture.
-inline std::string fixture(const std::string& name) { return fixturesRoot() + "/" + name; }
+inline std::string fixture(const std::string& name)
+{
+    return fixturesRoot() + "/" + name;
+}
 // Path of a model the set-up fetched for the product itself.
-inline std::string model(const std::string& rel) { return std::string(SHARDSCOPE_SOURCE_DIR) + "/resources/models/" + rel; }
+inline std::string model(const std::string& rel)
+{
+    return std::string(SHARDSCOPE_SOURCE_DIR) + "/resources/models/" + rel;
+}
 
 inline bool exists(const std::string& path)
 {
@@ -54,14 +69,13 @@ inline bool exists(const std::string& path)
 inline QByteArray missingShared(const std::string& rel)
 {
     return QByteArray::fromStdString("needs " + shared(rel)
-                                     + " (the shared data folder is absent: this is a bare clone, or set "
-                                       "SHARDSCOPE_SHARED_DATA to where ../shared/data is)");
+        + " (the shared data folder is absent: this is a bare clone, or set "
+          "SHARDSCOPE_SHARED_DATA to where ../shared/data is)");
 }
 inline QByteArray missingFixture(const std::string& name)
 {
     return QByteArray::fromStdString("needs " + fixture(name)
-                                     + " (generated fixtures missing: run tests/data/make-test-fixtures.sh "
-                                     + fixturesRoot() + ")");
+        + " (generated fixtures missing: run tests/data/make-test-fixtures.sh " + fixturesRoot() + ")");
 }
 inline QByteArray missingModel(const std::string& rel)
 {
@@ -71,18 +85,18 @@ inline QByteArray missingModel(const std::string& rel)
 } // namespace testdata
 
 // QSKIP returns from the calling test function, so these are macros, not functions.
-#define REQUIRE_SHARED(rel)                                                                                          \
-    do {                                                                                                             \
-        if (!testdata::exists(testdata::shared(rel)))                                                                \
-            QSKIP(testdata::missingShared(rel).constData());                                                         \
+#define REQUIRE_SHARED(rel)                                                                                            \
+    do {                                                                                                               \
+        if (!testdata::exists(testdata::shared(rel)))                                                                  \
+            QSKIP(testdata::missingShared(rel).constData());                                                           \
     } while (false)
-#define REQUIRE_FIXTURE(name)                                                                                        \
-    do {                                                                                                             \
-        if (!testdata::exists(testdata::fixture(name)))                                                              \
-            QSKIP(testdata::missingFixture(name).constData());                                                       \
+#define REQUIRE_FIXTURE(name)                                                                                          \
+    do {                                                                                                               \
+        if (!testdata::exists(testdata::fixture(name)))                                                                \
+            QSKIP(testdata::missingFixture(name).constData());                                                         \
     } while (false)
-#define REQUIRE_MODEL(rel)                                                                                           \
-    do {                                                                                                             \
-        if (!testdata::exists(testdata::model(rel)))                                                                 \
-            QSKIP(testdata::missingModel(rel).constData());                                                          \
+#define REQUIRE_MODEL(rel)                                                                                             \
+    do {                                                                                                               \
+        if (!testdata::exists(testdata::model(rel)))                                                                   \
+            QSKIP(testdata::missingModel(rel).constData());                                                            \
     } while (false)

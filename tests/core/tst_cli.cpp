@@ -28,9 +28,9 @@ Run cli(const QStringList& args, const QString& cacheDir)
              QString::fromUtf8(p.readAllStandardError()) };
 }
 
-QString data(const char* rel)
+QString fixture(const char* name)
 {
-    return QString::fromStdString(sharedData(rel));
+    return QString::fromStdString(testdata::fixture(name));
 }
 } // namespace
 
@@ -42,21 +42,23 @@ class TestCli : public QObject {
 private Q_SLOTS:
     void scoreWritesTsv()
     {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        // A gzip shard and a plain one.
+        const QString gz = m_dir.filePath(QStringLiteral("mail.jsonl.gz"));
+        writeFile(gz.toStdString(), gzipCompress(readFile(testdata::fixture("spam_ham.jsonl"))));
+        const QString plain = fixture("udhr_sentences.jsonl");
         QString tsv = m_dir.filePath(QStringLiteral("s.tsv"));
         Run r = cli({ QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("zlib6,zstd3"),
-                      QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--tsv"), tsv,
-                      data("fixtures/dolma_cc_en_head-0091.jsonl.gz"), data("fixtures/datajuicer_redpajama-c4-refined.jsonl") },
+                      QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--tsv"), tsv, gz, plain },
                     cache());
         QCOMPARE(r.code, 0);
         std::vector<std::string> rows = splitLines(readFile(tsv.toStdString()));
         QCOMPARE(rows.front(), std::string("id\tgroup\tbytes\tzlib6\tzstd3"));
-        size_t expected = splitLines(readFile(sharedData("fixtures/dolma_cc_en_head-0091.jsonl"))).size()
-            + splitLines(readFile(sharedData("fixtures/datajuicer_redpajama-c4-refined.jsonl"))).size();
+        size_t expected = splitLines(readFile(testdata::fixture("spam_ham.jsonl"))).size()
+            + splitLines(readFile(testdata::fixture("udhr_sentences.jsonl"))).size();
         QCOMPARE(rows.size(), expected + 1);
         // A second run reuses the scores file.
-        Run again = cli({ QStringLiteral("score"), QStringLiteral("--tsv"), tsv + QStringLiteral("2"),
-                          data("fixtures/dolma_cc_en_head-0091.jsonl.gz"),
-                          data("fixtures/datajuicer_redpajama-c4-refined.jsonl") },
+        Run again = cli({ QStringLiteral("score"), QStringLiteral("--tsv"), tsv + QStringLiteral("2"), gz, plain },
                         cache());
         QCOMPARE(again.code, 0);
         QVERIFY2(again.err.contains(QStringLiteral("no rescoring")), qPrintable(again.err));
@@ -68,8 +70,7 @@ private Q_SLOTS:
         p.setProcessEnvironment(env);
         p.setWorkingDirectory(m_dir.path());
         p.start(QStringLiteral(SHARDSCOPE_CLI),
-                { QStringLiteral("score"), QStringLiteral("--tsv"), QStringLiteral("-"),
-                  data("fixtures/dolma_cc_en_head-0091.jsonl.gz"), data("fixtures/datajuicer_redpajama-c4-refined.jsonl") });
+                { QStringLiteral("score"), QStringLiteral("--tsv"), QStringLiteral("-"), gz, plain });
         QVERIFY(p.waitForFinished(120000));
         QCOMPARE(p.exitCode(), 0);
         QCOMPARE(p.readAllStandardOutput().toStdString(), readFile(tsv.toStdString()));
@@ -78,6 +79,7 @@ private Q_SLOTS:
 
     void exitStatuses()
     {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
         QString bad = m_dir.filePath(QStringLiteral("bad.jsonl"));
         writeFile(bad.toStdString(), "{\"text\": \"ok\"}\n{\"text\": [1]}\n");
         Run r = cli({ QStringLiteral("score"), QStringLiteral("--no-cache"), bad }, cache());
@@ -85,7 +87,7 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains(bad + QStringLiteral(":2:")), qPrintable(r.err));
 
         QString cut = m_dir.filePath(QStringLiteral("cut.jsonl.zst"));
-        std::string comp = zstdCompress(readFile(sharedData("fixtures/web_pages_wetlike_50.jsonl")));
+        std::string comp = zstdCompress(readFile(testdata::fixture("spam_ham.jsonl")));
         writeFile(cut.toStdString(), comp.substr(0, comp.size() - 100));
         r = cli({ QStringLiteral("score"), QStringLiteral("--no-cache"), cut }, cache());
         QCOMPARE(r.code, 1);
@@ -103,11 +105,12 @@ private Q_SLOTS:
 
     void applyEndsWithCounts()
     {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
         QString cfg = m_dir.filePath(QStringLiteral("f.json"));
         writeFile(cfg.toStdString(), R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"zlib6","min":0.3,"max":0.5}]})");
         QString out = m_dir.filePath(QStringLiteral("out"));
         Run r = cli({ QStringLiteral("apply"), QStringLiteral("--config"), cfg, QStringLiteral("--out"), out,
-                      QStringLiteral("--dropped"), data("fixtures/spamassassin_40spam_40ham.jsonl") },
+                      QStringLiteral("--dropped"), fixture("spam_ham.jsonl") },
                     cache());
         QCOMPARE(r.code, 0);
         QStringList lines = r.out.trimmed().split(QLatin1Char('\n'));
@@ -121,7 +124,8 @@ private Q_SLOTS:
 
     void statsAndScorers()
     {
-        Run r = cli({ QStringLiteral("stats"), QStringLiteral("--json"), data("fixtures/spamassassin_40spam_40ham.jsonl") },
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        Run r = cli({ QStringLiteral("stats"), QStringLiteral("--json"), fixture("spam_ham.jsonl") },
                     cache());
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("\"p50\"")));

@@ -30,10 +30,15 @@ struct Sentence {
     std::string text, label;
 };
 
-std::vector<Sentence> fixtureSentences()
+// Labelled sentences: the shared 75 x 10 set, or the generated UDHR paragraphs (55 languages x 10, every
+// one a lid.176 label), which a bare clone has.
+const std::string kShared75 = "fixtures/lang_sentences_75x10.jsonl";
+const std::string kUdhr = "udhr_sentences.jsonl";
+
+std::vector<Sentence> labelledSentences(const std::string& path)
 {
     std::vector<Sentence> out;
-    for (const auto& line : splitLines(readFile(sharedData("fixtures/lang_sentences_75x10.jsonl")))) {
+    for (const auto& line : splitLines(readFile(path))) {
         if (line.empty())
             continue;
         const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(line)).object();
@@ -65,7 +70,8 @@ std::vector<std::shared_ptr<const Scorer>> scorers(const std::string& list)
     return out;
 }
 
-const std::string kModel = sharedData("models/fasttext_lid176/lid.176.ftz");
+// The model the product itself fetches at set-up (scripts/fetch-models.sh).
+const std::string kModel = testdata::model("lid176/lid.176.ftz");
 
 // Points SHARDSCOPE_LID_MODEL elsewhere for one scope.
 struct ModelEnv {
@@ -82,6 +88,7 @@ class TestLangId : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
+        REQUIRE_MODEL("lid176/lid.176.ftz");
         ::setenv("SHARDSCOPE_LID_MODEL", kModel.c_str(), 1);
         registerBuiltinScorers();
         QVERIFY(m_dir.isValid());
@@ -112,10 +119,11 @@ private Q_SLOTS:
     // so, yo (all 10), ms (8: said id), nn (4: said no).
     void accuracyOnFixture()
     {
+        REQUIRE_SHARED(kShared75);
         auto m = sharedLidModel();
         const std::set<std::string> known(m->languages().begin(), m->languages().end());
         auto w = ScorerRegistry::instance().create("langid")->makeWorker();
-        const auto sentences = fixtureSentences();
+        const auto sentences = labelledSentences(testdata::shared(kShared75));
         QCOMPARE(sentences.size(), size_t(750));
         std::map<std::string, int> right, total;
         int ok = 0, okKnown = 0, nKnown = 0;
@@ -149,11 +157,41 @@ private Q_SLOTS:
         QVERIFY(right["zh"] >= 9 && right["ja"] >= 9);
     }
 
+    // The generated UDHR paragraphs: 55 languages x 10, each a lid.176 label, so the accuracy check runs
+    // on a bare clone too. Measured with lid.176.ftz: 536 of 550 right.
+    void accuracyOnUdhr()
+    {
+        REQUIRE_FIXTURE(kUdhr);
+        auto m = sharedLidModel();
+        auto w = ScorerRegistry::instance().create("langid")->makeWorker();
+        const auto sentences = labelledSentences(testdata::fixture(kUdhr));
+        QCOMPARE(sentences.size(), size_t(550));
+        std::map<std::string, int> right;
+        int ok = 0;
+        for (const auto& s : sentences) {
+            float out[2];
+            w->score(s.text, out);
+            QVERIFY(!isMissing(out[0]));
+            const bool hit = m->languages()[size_t(out[0])] == s.label;
+            ok += hit;
+            right[s.label] += hit;
+        }
+        std::string missed;
+        for (const auto& [l, n] : right)
+            if (n < 10)
+                missed += " " + l + ":" + std::to_string(n) + "/10";
+        qInfo("lid.176.ftz on the UDHR paragraphs: %d/550 right; misses:%s", ok, missed.c_str());
+        QVERIFY2(ok >= 525, qPrintable(QString::number(ok))); // measured: 536 (am 3/10, sk 8, sw 8, gl id sl 9)
+        for (const char* l : { "en", "de", "fr", "es", "ru", "ja", "zh", "ar", "hi", "ko", "th", "el" })
+            QVERIFY2(right[l] == 10, qPrintable(QStringLiteral("%1: %2/10").arg(QString::fromLatin1(l)).arg(right[l])));
+    }
+
     void scoreRangeAndEmptyText()
     {
+        REQUIRE_FIXTURE(kUdhr);
         auto w = ScorerRegistry::instance().create("langid")->makeWorker();
         float out[2];
-        for (const auto& s : fixtureSentences()) {
+        for (const auto& s : labelledSentences(testdata::fixture(kUdhr))) {
             w->score(s.text, out);
             QVERIFY(out[1] > 0.0f && out[1] <= 1.0f);
         }
@@ -175,17 +213,23 @@ private Q_SLOTS:
     // The fast tokenizer must give fastText's own input rows on every text.
     void fastPathEqualsFastText()
     {
+        REQUIRE_FIXTURE(kUdhr);
         auto m = sharedLidModel();
         std::vector<std::string> texts;
-        for (const auto& s : fixtureSentences())
-            texts.push_back(s.text);
-        for (const char* f : { "fixtures/web_pages_wetlike_50.jsonl", "fixtures/spamassassin_40spam_40ham.jsonl" })
-            for (auto& t : jsonlTexts(readFile(sharedData(f))))
+        for (const char* f : { "udhr_sentences.jsonl", "spam_ham.jsonl", "informal.jsonl" })
+            for (auto& t : jsonlTexts(readFile(testdata::fixture(f))))
                 texts.push_back(std::move(t));
-        for (auto& t : jsonlTexts(zstdDecompressFile(sharedData("bench/bench-0000.jsonl.zst")), 1500))
-            texts.push_back(std::move(t));
-        for (auto& line : splitLines(readFile(sharedData("fixtures/blns.txt"))))
+        for (auto& line : splitLines(readFile(testdata::fixture("blns.txt"))))
             texts.push_back(std::move(line));
+        const size_t generated = texts.size();
+        // More real text when the shared data folder is there.
+        if (testdata::exists(testdata::shared("bench/bench-0000.jsonl.zst"))) {
+            for (const char* f : { "fixtures/web_pages_wetlike_50.jsonl", "fixtures/lang_sentences_75x10.jsonl" })
+                for (auto& t : jsonlTexts(readFile(testdata::shared(f))))
+                    texts.push_back(std::move(t));
+            for (auto& t : jsonlTexts(zstdDecompressFile(testdata::shared("bench/bench-0000.jsonl.zst")), 1500))
+                texts.push_back(std::move(t));
+        }
         texts.push_back(std::string("tab\tvt\vff\fcr\r\nnul") + '\0' + "after");
         texts.push_back("__label__en __label__xx hello __label__ <s> world");
         texts.push_back("words before </s> and after the end-of-sentence token");
@@ -202,15 +246,15 @@ private Q_SLOTS:
             nonEmpty += !fast.empty();
         }
         QCOMPARE(nonEmpty, texts.size()); // every text has at least </s>
-        QVERIFY(texts.size() > 3000);
+        QVERIFY(generated > 1500);
     }
 
     // Same results with one and with two scan workers (the FastText object is shared read-only).
     void sameResultsAcrossThreads()
     {
+        REQUIRE_FIXTURE(kUdhr);
         const std::string shard = m_dir.filePath(QStringLiteral("mixed.jsonl")).toStdString();
-        writeFile(shard, readFile(sharedData("fixtures/lang_sentences_75x10.jsonl"))
-                             + readFile(sharedData("fixtures/web_pages_wetlike_50.jsonl")));
+        writeFile(shard, readFile(testdata::fixture(kUdhr)) + readFile(testdata::fixture("spam_ham.jsonl")));
         auto run = [&](int threads) {
             ScanOptions o;
             o.shards = { shard };
@@ -221,7 +265,7 @@ private Q_SLOTS:
             return Scan(o).run();
         };
         ScanResult one = run(1), two = run(2);
-        QCOMPARE(one.index.size(), size_t(800));
+        QCOMPARE(one.index.size(), size_t(550 + 80));
         QCOMPARE(two.index.size(), one.index.size());
         QCOMPARE(one.scores.columns.size(), size_t(2));
         for (size_t c = 0; c < 2; ++c)
@@ -231,7 +275,8 @@ private Q_SLOTS:
 
     void tsvLabelsAndScoresFileRoundTrip()
     {
-        const std::string shard = sharedData("fixtures/lang_sentences_75x10.jsonl");
+        REQUIRE_FIXTURE(kUdhr);
+        const std::string shard = testdata::fixture(kUdhr);
         ScanOptions o;
         o.shards = { shard };
         o.fields = detectFields(shard, {}, false);
@@ -253,10 +298,10 @@ private Q_SLOTS:
             QCOMPARE(cells.size(), size_t(6));
             langOf[cells[0]] = cells[4];
         }
-        QCOMPARE(langOf.size(), size_t(750));
-        QCOMPARE(langOf["sentences/en/0"], std::string("en"));
-        QCOMPARE(langOf["sentences/ja/3"], std::string("ja"));
-        QCOMPARE(langOf["sentences/ru/5"], std::string("ru"));
+        QCOMPARE(langOf.size(), size_t(550));
+        QCOMPARE(langOf["udhr:eng:0"], std::string("en"));
+        QCOMPARE(langOf["udhr:jpn:3"], std::string("ja"));
+        QCOMPARE(langOf["udhr:rus:5"], std::string("ru"));
 
         // Scores file: categories stay with the column.
         const std::string path = m_dir.filePath(QStringLiteral("cache/scores.sscores")).toStdString();
@@ -273,7 +318,8 @@ private Q_SLOTS:
 
     void statsCountLanguages()
     {
-        const auto sentences = fixtureSentences();
+        REQUIRE_FIXTURE(kUdhr);
+        const auto sentences = labelledSentences(testdata::fixture(kUdhr));
         auto m = sharedLidModel();
         auto w = ScorerRegistry::instance().create("langid")->makeWorker();
         std::vector<float> lang;
@@ -286,23 +332,32 @@ private Q_SLOTS:
         ColumnInfo info { "lang", "", m->languages() };
         ColumnStats st = ColumnStats::compute(info, lang);
         QVERIFY(st.categorical());
-        QCOMPARE(st.count, uint64_t(750));
+        QCOMPARE(st.count, uint64_t(550));
         QCOMPARE(st.missing, uint64_t(1));
         QVERIFY(st.percentiles.empty());
         const auto top = st.topCategories(3);
         QCOMPARE(top.size(), size_t(3));
-        // English is over-predicted for languages the model lacks (measured: 49 of 750).
-        QCOMPARE(m->languages()[top[0].first], std::string("en"));
-        QVERIFY(top[0].second >= 30 && top[0].second >= top[1].second && top[1].second >= top[2].second);
+        // The counts are the labels' own: 10 paragraphs per language, a few misread.
+        std::map<std::string, uint64_t> expected;
+        for (const auto& s : sentences) {
+            float out[2];
+            w->score(s.text, out);
+            ++expected[m->languages()[size_t(out[0])]];
+        }
+        const std::string topLabel = m->languages()[top[0].first];
+        QCOMPARE(top[0].second, expected[topLabel]);
+        QVERIFY(top[0].second >= 10 && top[0].second >= top[1].second && top[1].second >= top[2].second);
         uint64_t sum = 0;
-        for (const auto& [i, n] : st.topCategories())
+        for (const auto& [i, n] : st.topCategories()) {
+            QCOMPARE(n, expected[m->languages()[i]]);
             sum += n;
-        QCOMPARE(sum, uint64_t(750));
+        }
+        QCOMPARE(sum, uint64_t(550));
         const std::string text = statsToText({ st }, lang.size());
-        QVERIFY(text.find("top: en " + std::to_string(top[0].second)) != std::string::npos);
+        QVERIFY(text.find("top: " + topLabel + " " + std::to_string(top[0].second)) != std::string::npos);
         QVERIFY(text.find("categories lang:") != std::string::npos);
         const std::string json = statsToJson({ st }, lang.size());
-        QVERIFY(json.find("\"label\": \"en\"") != std::string::npos);
+        QVERIFY(json.find("\"label\": \"" + topLabel + "\"") != std::string::npos);
         QVERIFY(json.find("\"p50\"") == std::string::npos);
     }
 
@@ -363,6 +418,7 @@ private Q_SLOTS:
 
     void cliReportsMissingModel()
     {
+        REQUIRE_FIXTURE(kUdhr);
         const QString bad = m_dir.filePath(QStringLiteral("garbage.ftz"));
         writeFile(bad.toStdString(), std::string(4096, 'x'));
         QProcess p;
@@ -372,7 +428,7 @@ private Q_SLOTS:
         p.setProcessEnvironment(env);
         p.start(QStringLiteral(SHARDSCOPE_CLI),
                 { QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("langid"),
-                  QString::fromStdString(sharedData("fixtures/lang_sentences_75x10.jsonl")) });
+                  QString::fromStdString(testdata::fixture(kUdhr)) });
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 1);

@@ -164,10 +164,11 @@ private Q_SLOTS:
         std::string d = brokenCopy(dir, f.front() == '-' ? "" : f, content.toStdString());
         if (f.front() == '-')
             std::filesystem::remove(d + "/" + f.substr(1));
-        if (expect.contains(QLatin1String("tokenizer"))) // a GPT-2 tokenizer beside a 257-token model
+        if (expect.contains(QLatin1String("tokenizer"))) { // a GPT-2 tokenizer beside a 257-token model
+            REQUIRE_FIXTURE("gpt2");
             for (const char* t : { "encoder.json", "vocab.bpe" })
-                std::filesystem::copy_file(testutil::sharedData(std::string("models/gpt2_bpe_tokenizer/") + t),
-                                           d + "/" + t);
+                std::filesystem::copy_file(testdata::fixture(std::string("gpt2/") + t), d + "/" + t);
+        }
         expectError(d, expect.toStdString());
     }
 
@@ -192,9 +193,10 @@ private Q_SLOTS:
         std::shared_ptr<const Scorer> scorer = ScorerRegistry::instance().create("lm");
         QVERIFY(scorer && scorer->makeWorker()->prefersBatches());
         // 12 spam and 12 ham e-mails (the reference model has GPT-2's 50k vocabulary: keep it short).
+        REQUIRE_FIXTURE("spam_ham.jsonl");
         std::vector<std::string> texts;
         std::string lines;
-        const auto all = testutil::splitLines(testutil::readFile(testutil::sharedData("fixtures/spamassassin_40spam_40ham.jsonl")));
+        const auto all = testutil::splitLines(testutil::readFile(testdata::fixture("spam_ham.jsonl")));
         QCOMPARE(all.size(), size_t(80));
         for (size_t i = 0; i < all.size(); i += 40)
             for (size_t k = i; k < i + 12; ++k) {
@@ -246,26 +248,28 @@ private Q_SLOTS:
     // "random" a uniform sample of all of them, in input order, within the document and byte limits.
     void trainingSampleIsUniform()
     {
-        const std::string shard = testutil::sharedData("fixtures/web_pages_wetlike_50.jsonl");
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        const std::string shard = testdata::fixture("spam_ham.jsonl");
         const auto all = lm::readShardTexts({ shard }, "text");
-        QCOMPARE(all.size(), size_t(50));
+        QCOMPARE(all.size(), size_t(80));
         lm::ReadLimits first;
-        first.maxDocuments = 10;
+        first.maxDocuments = 16;
         const auto head = lm::readShardTexts({ shard }, "text", first);
-        QVERIFY(std::equal(head.begin(), head.end(), all.begin()) && head.size() == 10);
+        QVERIFY(std::equal(head.begin(), head.end(), all.begin()) && head.size() == 16);
 
         std::map<std::string, size_t> position;
         for (size_t i = 0; i < all.size(); ++i)
             position[all[i]] = i;
+        QCOMPARE(position.size(), all.size()); // texts are distinct
         std::vector<int> picked(all.size(), 0);
         const int rounds = 100;
         for (int seed = 1; seed <= rounds; ++seed) {
             lm::ReadLimits r;
-            r.maxDocuments = 10;
+            r.maxDocuments = 16;
             r.random = true;
             r.seed = uint64_t(seed);
             const auto sample = lm::readShardTexts({ shard }, "text", r);
-            QCOMPARE(sample.size(), size_t(10));
+            QCOMPARE(sample.size(), size_t(16));
             size_t last = 0;
             for (size_t k = 0; k < sample.size(); ++k) {
                 QVERIFY(position.count(sample[k]));
@@ -275,10 +279,10 @@ private Q_SLOTS:
                 ++picked[p];
             }
         }
-        // Each document is kept with probability 10/50: over 100 rounds ~20 times (binomial sd 4).
+        // Each document is kept with probability 16/80: over 100 rounds ~20 times (binomial sd 4).
         const auto [lo, hi] = std::minmax_element(picked.begin(), picked.end());
         QVERIFY2(*lo >= 5 && *hi <= 40, qPrintable(QStringLiteral("%1..%2").arg(*lo).arg(*hi)));
-        QVERIFY(std::count(picked.begin() + 10, picked.end(), 0) == 0); // not only the first ones
+        QVERIFY(std::count(picked.begin() + 16, picked.end(), 0) == 0); // not only the first ones
 
         lm::ReadLimits bytes; // a byte budget: the sample fits it
         bytes.maxBytes = 60000;

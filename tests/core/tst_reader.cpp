@@ -28,7 +28,9 @@ ScanResult scanFiles(const std::vector<std::string>& files, int threads = 1, siz
     return scan.run();
 }
 
-std::string dolmaPlain() { return readFile(sharedData("fixtures/dolma_cc_en_head-0091.jsonl")); }
+// Real e-mails as JSON Lines (generated fixtures: a bare clone has them).
+const std::string kMail = "spam_ham.jsonl";
+std::string mailPlain() { return readFile(testdata::fixture(kMail)); }
 } // namespace
 
 class TestReader : public QObject {
@@ -43,9 +45,10 @@ private Q_SLOTS:
     void formatsAgree()
     {
         QFETCH(QString, file);
-        ScanResult r = scanFiles({ sharedData(file.toStdString()) });
+        REQUIRE_SHARED(file.toStdString());
+        ScanResult r = scanFiles({ testdata::shared(file.toStdString()) });
         // Same records whether read plain or through gzip.
-        std::vector<std::string> lines = splitLines(dolmaPlain());
+        std::vector<std::string> lines = splitLines(readFile(testdata::shared("fixtures/dolma_cc_en_head-0091.jsonl")));
         QCOMPARE(r.records, uint64_t(lines.size()));
         QCOMPARE(r.rejected, uint64_t(0));
         QVERIFY(r.complete());
@@ -79,7 +82,8 @@ private Q_SLOTS:
         QFETCH(QString, group);
         QFETCH(QString, groupName);
         // Take the JSON-encoded text values of a real fixture and wrap them in each layout.
-        std::vector<std::string> lines = splitLines(dolmaPlain());
+        REQUIRE_FIXTURE(kMail);
+        std::vector<std::string> lines = splitLines(mailPlain());
         std::string data;
         for (const auto& l : lines) {
             size_t k = l.find("\"text\":");
@@ -97,15 +101,16 @@ private Q_SLOTS:
         QCOMPARE(r.index.size(), lines.size());
         QCOMPARE(QString::fromStdString(r.fields.group), group);
         QCOMPARE(QString::fromStdString(r.index.groups[r.index.group[0]]), groupName);
-        ScanResult ref = scanFiles({ sharedData("fixtures/dolma_cc_en_head-0091.jsonl") });
+        ScanResult ref = scanFiles({ testdata::fixture(kMail) });
         QCOMPARE(r.index.textBytes, ref.index.textBytes);
         QCOMPARE(r.scores.values[0], ref.scores.values[0]);
     }
 
     void concatenatedGzipAndMultiFrameZstd()
     {
+        REQUIRE_FIXTURE(kMail);
         QTemporaryDir dir;
-        std::string text = dolmaPlain();
+        std::string text = mailPlain();
         std::vector<std::string> lines = splitLines(text);
         std::string first, second;
         for (size_t i = 0; i < lines.size(); ++i)
@@ -135,9 +140,10 @@ private Q_SLOTS:
 
     void truncatedZstdKeepsWhatWasRead()
     {
+        REQUIRE_FIXTURE(kMail);
         QTemporaryDir dir;
-        // zstd decodes whole 128 KiB blocks, so use a fixture of several blocks.
-        std::string plain = readFile(sharedData("fixtures/web_pages_wetlike_50.jsonl"));
+        // zstd decodes whole 128 KiB blocks, so use a fixture of several blocks (416 KB).
+        std::string plain = mailPlain();
         std::string comp = zstdCompress(plain);
         std::string path = dir.filePath(QStringLiteral("cut.jsonl.zst")).toStdString();
         writeFile(path, comp.substr(0, comp.size() / 2));
@@ -156,8 +162,9 @@ private Q_SLOTS:
 
     void corruptGzipNamesTheOffset()
     {
+        REQUIRE_FIXTURE(kMail);
         QTemporaryDir dir;
-        std::string gz = readFile(sharedData("fixtures/dolma_cc_en_head-0091.jsonl.gz"));
+        std::string gz = gzipCompress(mailPlain());
         for (size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i)
             gz[i] = char(gz[i] ^ 0x5a);
         std::string path = dir.filePath(QStringLiteral("flipped.jsonl.gz")).toStdString();
@@ -173,8 +180,9 @@ private Q_SLOTS:
 
     void badRecordsAreRejectedWithLineNumbers()
     {
+        REQUIRE_FIXTURE(kMail);
         QTemporaryDir dir;
-        std::vector<std::string> lines = splitLines(dolmaPlain());
+        std::vector<std::string> lines = splitLines(mailPlain());
         std::string data;
         data += lines[0] + "\n";
         data += "{\"text\": \"caf\xC3\x28\"}\n";          // invalid UTF-8 (line 2)
@@ -220,7 +228,8 @@ private Q_SLOTS:
     {
         // One 100 MB text among real records: read whole, scored, in bounded scorer memory.
         QTemporaryDir dir;
-        std::vector<std::string> lines = splitLines(dolmaPlain());
+        REQUIRE_FIXTURE(kMail);
+        std::vector<std::string> lines = splitLines(mailPlain());
         std::string big;
         big.reserve(100u << 20);
         while (big.size() < (100u << 20))
@@ -241,11 +250,12 @@ private Q_SLOTS:
 
     void threadCountDoesNotChangeResults()
     {
-        std::string f = sharedData("fixtures/web_pages_wetlike_50.jsonl");
+        REQUIRE_FIXTURE(kMail);
+        std::string f = testdata::fixture("udhr_sentences.jsonl");
         // Small batches force many in-flight batches and out-of-order completion.
-        ScanResult a = scanFiles({ f, sharedData("fixtures/spamassassin_40spam_40ham.jsonl") }, 1, 8192);
-        ScanResult b = scanFiles({ f, sharedData("fixtures/spamassassin_40spam_40ham.jsonl") }, 2, 8192);
-        QCOMPARE(a.index.size(), size_t(130));
+        ScanResult a = scanFiles({ f, testdata::fixture(kMail) }, 1, 8192);
+        ScanResult b = scanFiles({ f, testdata::fixture(kMail) }, 2, 8192);
+        QCOMPARE(a.index.size(), size_t(550 + 80));
         QCOMPARE(a.index.size(), b.index.size());
         QCOMPARE(a.index.offset, b.index.offset);
         QCOMPARE(a.index.shard, b.index.shard);
@@ -256,9 +266,10 @@ private Q_SLOTS:
 
     void cancelStopsEarly()
     {
+        REQUIRE_SHARED("bench/bench-0001.jsonl.zst");
         registerBuiltinScorers();
         ScanOptions o;
-        o.shards = { sharedData("bench/bench-0000.jsonl.zst"), sharedData("bench/bench-0001.jsonl.zst") };
+        o.shards = { testdata::shared("bench/bench-0000.jsonl.zst"), testdata::shared("bench/bench-0001.jsonl.zst") };
         for (auto& s : ScorerRegistry::instance().resolveList("zlib6"))
             o.scorers.push_back(std::move(s));
         o.threads = 2;
@@ -278,15 +289,16 @@ private Q_SLOTS:
 
     void documentReaderReturnsTheLine()
     {
+        REQUIRE_FIXTURE(kMail);
         QTemporaryDir dir;
-        std::string text = dolmaPlain();
+        std::string text = mailPlain();
         std::string zs = dir.filePath(QStringLiteral("d.jsonl.zst")).toStdString();
         writeFile(zs, zstdCompress(text));
         std::vector<std::string> lines = splitLines(text);
         for (bool withCache : { false, true }) {
             registerBuiltinScorers();
             ScanOptions o;
-            o.shards = { zs, sharedData("fixtures/dolma_cc_en_head-0091.jsonl") };
+            o.shards = { zs, testdata::fixture(kMail) };
             o.threads = 2;
             o.batchBytes = 16384;
             std::string cache = withCache ? dir.filePath(QStringLiteral("seek")).toStdString() : std::string();

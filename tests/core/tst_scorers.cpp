@@ -59,9 +59,10 @@ private Q_SLOTS:
     {
         // Real spam/ham e-mails and web pages: boilerplate-heavy pages compress far better
         // than random bytes, and base64-like noise barely compresses.
+        REQUIRE_FIXTURE("blns.txt");
         auto s = ScorerRegistry::instance().create("zlib6");
         auto w = s->makeWorker();
-        std::string page = readFile(sharedData("fixtures/blns.txt"));
+        std::string page = readFile(testdata::fixture("blns.txt"));
         float blns = 0;
         w->score(page, &blns);
         std::string noise;

@@ -31,9 +31,10 @@ class TestScoreStore : public QObject {
 private Q_SLOTS:
     void saveLoadReuse()
     {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
         QTemporaryDir dir;
-        std::string shard = dir.filePath(QStringLiteral("web.jsonl.zst")).toStdString();
-        writeFile(shard, zstdCompress(readFile(sharedData("fixtures/web_pages_wetlike_50.jsonl"))));
+        std::string shard = dir.filePath(QStringLiteral("mail.jsonl.zst")).toStdString();
+        writeFile(shard, zstdCompress(readFile(testdata::fixture("spam_ham.jsonl"))));
         ScanOptions o;
         o.shards = { shard };
         o.fields = detectFields(shard, {}, false);
@@ -69,7 +70,7 @@ private Q_SLOTS:
         QCOMPARE(rows.size(), r.index.size() + 1);
 
         // Touching the shard (new content) invalidates the cache.
-        writeFile(shard, zstdCompress(readFile(sharedData("fixtures/web_pages_wetlike_50.jsonl")), 5));
+        writeFile(shard, zstdCompress(readFile(testdata::fixture("spam_ham.jsonl")), 5));
         QVERIFY(!scoresUpToDate(path, o.shards, o.fields, o.scorers));
 
         // A truncated scores file is reported, not trusted.
@@ -106,9 +107,10 @@ private Q_SLOTS:
     // missing values empty). bench-0000 has more documents than one block holds.
     void tsvSameOnAnyThreadCount()
     {
+        REQUIRE_SHARED("bench/bench-0000.jsonl.zst");
         QTemporaryDir dir;
         ScanOptions o;
-        o.shards = { sharedData("bench/bench-0000.jsonl.zst") };
+        o.shards = { testdata::shared("bench/bench-0000.jsonl.zst") };
         o.fields = detectFields(o.shards[0], {}, false);
         o.scorers = scorers("zstd3,text_hygiene");
         o.threads = 2;

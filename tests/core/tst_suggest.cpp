@@ -23,13 +23,13 @@ namespace {
 
 const char* kPython = "/usr/bin/python3";
 
-// Scores a fixture through the engine (the same scan the CLI and GUI run).
-ScanResult scoreFixture(const std::vector<std::string>& rels, const std::string& scorers)
+// Scores generated fixtures (testdata.h) through the engine (the same scan the CLI and GUI run).
+ScanResult scoreFixture(const std::vector<std::string>& names, const std::string& scorers)
 {
     registerBuiltinScorers();
     ScanOptions so;
-    for (const auto& r : rels)
-        so.shards.push_back(sharedData(r));
+    for (const auto& n : names)
+        so.shards.push_back(testdata::fixture(n));
     so.fields = detectFields(so.shards.front(), {}, false);
     for (auto& s : ScorerRegistry::instance().resolveList(scorers))
         so.scorers.push_back(std::move(s));
@@ -146,8 +146,8 @@ private Q_SLOTS:
         QFETCH(QString, column);
         QFETCH(QString, spec);
         QFETCH(QString, script);
-        static ScanResult r = scoreFixture({ "fixtures/web_pages_wetlike_50.jsonl", "fixtures/dolma_cc_en_head-0091.jsonl",
-                                             "fixtures/spamassassin_40spam_40ham.jsonl" },
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        static ScanResult r = scoreFixture({ "spam_ham.jsonl", "informal.jsonl", "udhr_sentences.jsonl" },
                                            "zlib6,text_punct_frac,gopher_mean_word_length");
         const int c = r.scores.columnIndex(column.toStdString());
         QVERIFY(c >= 0);
@@ -173,7 +173,8 @@ private Q_SLOTS:
     // categories), the same contract as langid's `lang`.
     void perLabelAgainstNumpy()
     {
-        ScanResult r = scoreFixture({ "fixtures/lang_sentences_75x10.jsonl" }, "zlib6,text_dominant_script");
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        ScanResult r = scoreFixture({ "udhr_sentences.jsonl" }, "zlib6,text_dominant_script");
         const int c = r.scores.columnIndex("zlib6");
         const int by = r.scores.columnIndex("text_dominant_script");
         QVERIFY(c >= 0 && by >= 0);
@@ -186,7 +187,7 @@ private Q_SLOTS:
         std::map<std::string, const CutoffSuggestion*> byKey;
         for (const auto& s : per)
             byKey[s.key] = &s;
-        // 75 languages x 10 sentences: Latin and Cyrillic have enough documents, Greek (10) does not.
+        // 55 languages x 10 paragraphs: Latin and Cyrillic (60) have enough documents, Greek (10) does not.
         QVERIFY(byKey.count("Latin") && byKey.count("Cyrillic"));
         QVERIFY(!byKey.count("Greek"));
         for (const std::string label : { "Latin", "Cyrillic" }) {
@@ -208,7 +209,8 @@ private Q_SLOTS:
     // Accepting writes the cutoff and its provenance; both survive the config file.
     void acceptRoundTrip()
     {
-        ScanResult r = scoreFixture({ "fixtures/spamassassin_40spam_40ham.jsonl" }, "zlib6");
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        ScanResult r = scoreFixture({ "spam_ham.jsonl" }, "zlib6");
         const std::vector<float>& v = r.scores.values[0];
         FilterRule rule;
         rule.column = "zlib6";
@@ -243,7 +245,8 @@ private Q_SLOTS:
     {
         const QString cache = m_dir.filePath(QStringLiteral("cache"));
         const QString cfg = m_dir.filePath(QStringLiteral("cli.json"));
-        const QString shard = QString::fromStdString(sharedData("fixtures/lang_sentences_75x10.jsonl"));
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        const QString shard = QString::fromStdString(testdata::fixture("udhr_sentences.jsonl"));
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("SHARDSCOPE_CACHE_DIR"), cache);
@@ -271,10 +274,10 @@ private Q_SLOTS:
         QCOMPARE(rule.by, std::string("text_dominant_script"));
         QVERIFY(rule.overrides.count("Latin") && rule.overrides.count("Cyrillic"));
         QCOMPARE(rule.bounds.suggested->method, std::string("percentile"));
-        QCOMPARE(rule.bounds.suggested->computedOn, uint64_t(750));
-        QVERIFY(c.provenanceJson.find("\"documents\":750") != std::string::npos);
+        QCOMPARE(rule.bounds.suggested->computedOn, uint64_t(550));
+        QVERIFY(c.provenanceJson.find("\"documents\":550") != std::string::npos);
 
-        ScanResult r = scoreFixture({ "fixtures/lang_sentences_75x10.jsonl" }, "zlib6");
+        ScanResult r = scoreFixture({ "udhr_sentences.jsonl" }, "zlib6");
         std::vector<double> ref = numpy(m_dir, r.scores.values[0],
                                         QStringLiteral("print(repr(np.percentile(v, 1))); print(repr(np.percentile(v, 99)))\n"));
         QCOMPARE(ref.size(), size_t(2));

@@ -9,6 +9,8 @@
 #include <QCoreApplication>
 #include <QSignalSpy>
 #include <QDir>
+#include <QFile>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QString>
 #include <QTemporaryDir>
@@ -20,15 +22,34 @@
 #include <lm/lmtrain.h>
 #endif
 
-#ifndef SHARDSCOPE_SHARED_DATA
-#define SHARDSCOPE_SHARED_DATA "../shared/data"
-#endif
+#include "testdata.h"
 
 namespace testhelpers {
 
+// Paths from testdata.h as QStrings: a generated fixture (a bare clone has them) and the shared data folder.
+inline QString fixture(const char* name)
+{
+    return QString::fromStdString(testdata::fixture(name));
+}
 inline QString sharedData(const QString& relative)
 {
-    return QDir(QStringLiteral(SHARDSCOPE_SHARED_DATA)).filePath(relative);
+    return QString::fromStdString(testdata::shared(relative.toStdString()));
+}
+
+// A gzip copy of a generated fixture in `dir` (the GUI tests open compressed shards as users do).
+inline QString gzipFixture(const QTemporaryDir& dir, const char* name)
+{
+    const QString out = dir.filePath(QString::fromLatin1(name) + QStringLiteral(".gz"));
+    QFile in(fixture(name));
+    if (!in.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray data = in.readAll();
+    QProcess gz;
+    gz.setStandardOutputFile(out);
+    gz.start(QStringLiteral("gzip"), { QStringLiteral("-c"), QStringLiteral("-n") });
+    gz.write(data);
+    gz.closeWriteChannel();
+    return gz.waitForFinished(30000) && gz.exitCode() == 0 ? out : QString();
 }
 
 // True once `spy` has caught its signal, waiting up to `ms` for it. Unlike QSignalSpy::wait()
@@ -58,11 +79,11 @@ inline QTemporaryDir& isolate()
 
 #ifdef SHARDSCOPE_HAVE_TORCH
 // Trains a tiny byte model (1 layer, 32 hidden, 64-byte context, one thread) for `steps` steps on
-// the 50 real web pages (at most 0.3 MB of them) into `outDir`; returns false when cancelled.
+// the 80 real e-mails (at most 0.3 MB of them) into `outDir`; returns false when cancelled.
 inline bool trainTinyByteModel(const std::string& outDir, int64_t steps)
 {
     shardscope::lm::TrainOptions o;
-    o.inputs = { sharedData(QStringLiteral("fixtures/web_pages_wetlike_50.jsonl")).toStdString() };
+    o.inputs = { testdata::fixture("spam_ham.jsonl") };
     o.outDir = outDir;
     o.layers = 1;
     o.hidden = 32;

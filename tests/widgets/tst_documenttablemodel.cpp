@@ -213,9 +213,8 @@ private Q_SLOTS:
 
     void textSearchInBackground()
     {
-        const QString shard = testhelpers::sharedData(QStringLiteral("fixtures/spamassassin_40spam_40ham.jsonl"));
-        if (!QFileInfo::exists(shard))
-            QSKIP("shared fixture missing");
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        const QString shard = testhelpers::fixture("spam_ham.jsonl");
         auto corpus = testhelpers::scanCorpus({ shard.toStdString() });
         QCOMPARE(corpus->size(), size_t(80));
         DocumentTableModel model;

@@ -57,18 +57,19 @@ private Q_SLOTS:
 
     void readsTextOnDemand_data()
     {
-        QTest::addColumn<QString>("shard");
-        QTest::newRow("plain jsonl") << QStringLiteral("fixtures/dolma_cc_en_head-0091.jsonl");
-        QTest::newRow("gzip") << QStringLiteral("fixtures/dolma_cc_en_head-0091.jsonl.gz");
+        QTest::addColumn<bool>("gzip");
+        QTest::newRow("plain jsonl") << false;
+        QTest::newRow("gzip") << true;
     }
 
     void readsTextOnDemand()
     {
-        QFETCH(QString, shard);
-        const QString path = testhelpers::sharedData(shard);
-        const QString plain = testhelpers::sharedData(QStringLiteral("fixtures/dolma_cc_en_head-0091.jsonl"));
-        if (!QFileInfo::exists(path) || !QFileInfo::exists(plain))
-            QSKIP("shared fixture missing");
+        QFETCH(bool, gzip);
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        QTemporaryDir tmp;
+        const QString plain = testhelpers::fixture("spam_ham.jsonl");
+        const QString path = gzip ? testhelpers::gzipFixture(tmp, "spam_ham.jsonl") : plain;
+        QVERIFY(!path.isEmpty());
         auto corpus = testhelpers::scanCorpus({ path.toStdString() });
         QVERIFY(corpus->size() >= 5);
         auto source = std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields);
@@ -102,9 +103,8 @@ private Q_SLOTS:
 
     void scoresPercentilesAndReasons()
     {
-        const QString path = testhelpers::sharedData(QStringLiteral("fixtures/web_pages_wetlike_50.jsonl"));
-        if (!QFileInfo::exists(path))
-            QSKIP("shared fixture missing");
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        const QString path = testhelpers::fixture("spam_ham.jsonl");
         auto corpus = testhelpers::scanCorpus({ path.toStdString() });
         DocumentViewer viewer;
         viewer.setCorpus(corpus, std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields));
@@ -138,9 +138,8 @@ private Q_SLOTS:
     // column text_dominant_script standing in for langid's lang.
     void ruleColumnUsesLabelOverridesAndInSets()
     {
-        const QString path = testhelpers::sharedData(QStringLiteral("fixtures/lang_sentences_75x10.jsonl"));
-        if (!QFileInfo::exists(path))
-            QSKIP("shared fixture missing");
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        const QString path = testhelpers::fixture("udhr_sentences.jsonl");
         auto corpus = testhelpers::scanCorpus({ path.toStdString() }, "zlib6,text_hygiene");
         const int zc = corpus->columnIndex("zlib6"), sc = corpus->columnIndex("text_dominant_script");
         QVERIFY(zc >= 0 && sc >= 0);

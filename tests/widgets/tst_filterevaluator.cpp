@@ -178,15 +178,14 @@ private Q_SLOTS:
     }
 
     // Issue 5, item 4: per-label overrides ("by" a categorical column, as per-language cutoffs)
-    // and "in" rules, on real sentences in 75 languages with text_dominant_script as the
+    // and "in" rules, on real UDHR paragraphs in 55 languages with text_dominant_script as the
     // categorical column (the same contract as langid's `lang`). The evaluator's flat loop
     // must agree with the engine's BoundRules document by document, including per label.
     void byLabelOverridesMatchTheEngine()
     {
-        auto corpus = testhelpers::scanCorpus({ testhelpers::sharedData(QStringLiteral("fixtures/lang_sentences_75x10.jsonl"))
-                                                    .toStdString() },
-                                              "zlib6,text_dominant_script");
-        QCOMPARE(corpus->size(), size_t(750));
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        auto corpus = testhelpers::scanCorpus({ testdata::fixture("udhr_sentences.jsonl") }, "zlib6,text_dominant_script");
+        QCOMPARE(corpus->size(), size_t(550));
         FilterConfig cfg = FilterConfig::parse(R"({"format":"shardscope-filter","version":2,"rules":[
             {"scorer":"text_dominant_script","in":["Latin","Cyrillic","Greek","Arabic","Devanagari"]},
             {"scorer":"zlib6","min":0.45,"max":0.75,"by":"text_dominant_script",
@@ -232,7 +231,7 @@ private Q_SLOTS:
         // The overrides change the outcome on this data: every Cyrillic sentence is kept (the
         // zlib rule is off for them), every Han/Kana sentence is dropped by the "in" rule.
         QCOMPARE(counts.perLabel[labelIndex("Cyrillic")].kept, counts.perLabel[labelIndex("Cyrillic")].docs);
-        QVERIFY(counts.perLabel[labelIndex("Cyrillic")].docs >= 70);
+        QVERIFY(counts.perLabel[labelIndex("Cyrillic")].docs >= 50); // ru uk bg mk be kk
         QCOMPARE(counts.perLabel[labelIndex("Han/Kana")].kept, uint64_t(0));
         FilterRule plain = cfg.rules[1];
         plain.overrides.clear();

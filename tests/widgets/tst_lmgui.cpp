@@ -56,9 +56,16 @@ private Q_SLOTS:
         QSKIP("built without libtorch (SHARDSCOPE_WITH_TORCH=OFF)");
 #else
         testhelpers::isolate();
-        m_fixture = testhelpers::sharedData(QStringLiteral("fixtures/datajuicer_redpajama-c4-refined.jsonl"));
-        if (!QFileInfo::exists(m_fixture))
-            QSKIP("shared fixture missing");
+        // Ten real documents: the first ten UDHR paragraphs (English) of the generated fixtures.
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        QFile in(testhelpers::fixture("udhr_sentences.jsonl"));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QByteArray ten;
+        for (int i = 0; i < 10; ++i)
+            ten += in.readLine();
+        m_fixture = m_tmp.filePath(QStringLiteral("ten.jsonl"));
+        QFile out(m_fixture);
+        QVERIFY(out.open(QIODevice::WriteOnly) && out.write(ten) == ten.size());
         const std::string dir = m_tmp.filePath(QStringLiteral("tiny")).toStdString();
         QVERIFY(testhelpers::trainTinyByteModel(dir, 60));
         m_model = QString::fromStdString(dir);

@@ -36,9 +36,7 @@ private Q_SLOTS:
 #ifdef SHARDSCOPE_HAVE_TORCH
         // A tiny byte model trained on real prose: enough steps to learn which bytes are common,
         // so a control byte costs clearly more than a vowel.
-        const QString fixture = testhelpers::sharedData(QStringLiteral("fixtures/web_pages_wetlike_50.jsonl"));
-        if (!QFileInfo::exists(fixture))
-            QSKIP("shared fixture missing");
+        REQUIRE_FIXTURE("spam_ham.jsonl");
         const std::string dir = m_tmp.filePath(QStringLiteral("tiny")).toStdString();
         QVERIFY(testhelpers::trainTinyByteModel(dir, 150));
         m_model = QString::fromStdString(dir);

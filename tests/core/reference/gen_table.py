@@ -5,7 +5,12 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 ranges = load_script_ranges(os.path.join(HERE, '../../../core/scorers/hygiene.cpp'))
 D = os.path.join(HERE, '../../../../shared/data/fixtures/')
-chosen = [('dolma_cc_en_head-0091.jsonl',0),('datajuicer_redpajama-c4-refined.jsonl',0),
+# --generated DIR: the kGeneratedExpectations table, on the fixtures tests/data/make-test-fixtures.sh made in DIR
+GENERATED = len(sys.argv) == 3 and sys.argv[1] == '--generated'
+if GENERATED:
+    D = sys.argv[2] + '/'
+chosen = [('spam_ham.jsonl',5),('spam_ham.jsonl',26),('udhr_sentences.jsonl',12),('udhr_sentences.jsonl',240),
+ ('udhr_sentences.jsonl',310),('udhr_sentences.jsonl',405),('informal.jsonl',10),('blns.txt',-1)] if GENERATED else [('dolma_cc_en_head-0091.jsonl',0),('datajuicer_redpajama-c4-refined.jsonl',0),
  ('web_pages_wetlike_50.jsonl',2),('web_pages_wetlike_50.jsonl',24),('web_pages_wetlike_50.jsonl',30),('web_pages_wetlike_50.jsonl',40),
  ('web_pages_with_gold_main_text_20.jsonl',15),
  ('spamassassin_40spam_40ham.jsonl',5),('spamassassin_40spam_40ham.jsonl',26),
@@ -22,6 +27,8 @@ for f,i in chosen:
         v=float(v)
         rows.append('    {"%s", %d, "%s", %s},' % (f, i, k, 'kNaN' if math.isnan(v) else repr(v)))
 print('\n'.join(rows))
+if GENERATED:
+    sys.exit(0)
 
 cases = [
  ("javascript", "Please enable JavaScript to view the comments powered by Disqus.\nThis line is long enough and ends well."),
