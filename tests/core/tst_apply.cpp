@@ -148,7 +148,8 @@ private Q_SLOTS:
         QCOMPARE(s.total.rules[1].droppedAlone, zlibAlone);
         // The overrides matter on this data: Greek and Arabic documents are dropped and kept
         // differently than the rule's own max would.
-        QVERIFY(droppedByZlib > 0 && perScript["Cyrillic"].second == 0 && perScript["Cyrillic"].first == 60); // ru uk bg mk be kk
+        QVERIFY(droppedByZlib > 0 && perScript["Cyrillic"].second == 0
+            && perScript["Cyrillic"].first == 60); // ru uk bg mk be kk
         QVERIFY(s.byLabel.count("text_dominant_script"));
         const auto& labels = s.byLabel.at("text_dominant_script");
         uint64_t labelRead = 0;

@@ -81,7 +81,7 @@ private Q_SLOTS:
         for (const char* f : { "spam_ham.jsonl", "informal.jsonl", "udhr_sentences.jsonl" })
             files << QString::fromStdString(testdata::fixture(f));
         for (const char* f : { "fixtures/web_pages_wetlike_50.jsonl", "fixtures/dolma_cc_en_head-0091.jsonl",
-                               "fixtures/datajuicer_redpajama-c4-refined.jsonl" })
+                 "fixtures/datajuicer_redpajama-c4-refined.jsonl" })
             if (testdata::exists(testdata::shared(f)))
                 files << QString::fromStdString(testdata::shared(f));
         QProcess py;

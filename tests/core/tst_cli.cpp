@@ -49,8 +49,8 @@ private Q_SLOTS:
         const QString plain = fixture("udhr_sentences.jsonl");
         QString tsv = m_dir.filePath(QStringLiteral("s.tsv"));
         Run r = cli({ QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("zlib6,zstd3"),
-                      QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--tsv"), tsv, gz, plain },
-                    cache());
+                        QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--tsv"), tsv, gz, plain },
+            cache());
         QCOMPARE(r.code, 0);
         std::vector<std::string> rows = splitLines(readFile(tsv.toStdString()));
         QCOMPARE(rows.front(), std::string("id\tgroup\tbytes\tzlib6\tzstd3"));
@@ -58,8 +58,8 @@ private Q_SLOTS:
             + splitLines(readFile(testdata::fixture("udhr_sentences.jsonl"))).size();
         QCOMPARE(rows.size(), expected + 1);
         // A second run reuses the scores file.
-        Run again = cli({ QStringLiteral("score"), QStringLiteral("--tsv"), tsv + QStringLiteral("2"), gz, plain },
-                        cache());
+        Run again
+            = cli({ QStringLiteral("score"), QStringLiteral("--tsv"), tsv + QStringLiteral("2"), gz, plain }, cache());
         QCOMPARE(again.code, 0);
         QVERIFY2(again.err.contains(QStringLiteral("no rescoring")), qPrintable(again.err));
         QCOMPARE(readFile(tsv.toStdString() + "2"), readFile(tsv.toStdString()));
@@ -70,7 +70,7 @@ private Q_SLOTS:
         p.setProcessEnvironment(env);
         p.setWorkingDirectory(m_dir.path());
         p.start(QStringLiteral(SHARDSCOPE_CLI),
-                { QStringLiteral("score"), QStringLiteral("--tsv"), QStringLiteral("-"), gz, plain });
+            { QStringLiteral("score"), QStringLiteral("--tsv"), QStringLiteral("-"), gz, plain });
         QVERIFY(p.waitForFinished(120000));
         QCOMPARE(p.exitCode(), 0);
         QCOMPARE(p.readAllStandardOutput().toStdString(), readFile(tsv.toStdString()));
@@ -110,8 +110,8 @@ private Q_SLOTS:
         writeFile(cfg.toStdString(), R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"zlib6","min":0.3,"max":0.5}]})");
         QString out = m_dir.filePath(QStringLiteral("out"));
         Run r = cli({ QStringLiteral("apply"), QStringLiteral("--config"), cfg, QStringLiteral("--out"), out,
-                      QStringLiteral("--dropped"), fixture("spam_ham.jsonl") },
-                    cache());
+                        QStringLiteral("--dropped"), fixture("spam_ham.jsonl") },
+            cache());
         QCOMPARE(r.code, 0);
         QStringList lines = r.out.trimmed().split(QLatin1Char('\n'));
         QRegularExpression re(QStringLiteral("^read=(\\d+) kept=(\\d+) dropped=(\\d+) rejected=(\\d+)$"));
@@ -125,8 +125,7 @@ private Q_SLOTS:
     void statsAndScorers()
     {
         REQUIRE_FIXTURE("spam_ham.jsonl");
-        Run r = cli({ QStringLiteral("stats"), QStringLiteral("--json"), fixture("spam_ham.jsonl") },
-                    cache());
+        Run r = cli({ QStringLiteral("stats"), QStringLiteral("--json"), fixture("spam_ham.jsonl") }, cache());
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("\"p50\"")));
         QVERIFY(r.out.contains(QStringLiteral("\"name\": \"zlib6\"")));

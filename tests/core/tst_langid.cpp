@@ -427,8 +427,8 @@ private Q_SLOTS:
         env.insert(QStringLiteral("SHARDSCOPE_LID_MODEL"), bad);
         p.setProcessEnvironment(env);
         p.start(QStringLiteral(SHARDSCOPE_CLI),
-                { QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("langid"),
-                  QString::fromStdString(testdata::fixture(kUdhr)) });
+            { QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("langid"),
+                QString::fromStdString(testdata::fixture(kUdhr)) });
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 1);

@@ -30,7 +30,10 @@ ScanResult scanFiles(const std::vector<std::string>& files, int threads = 1, siz
 
 // Real e-mails as JSON Lines (generated fixtures: a bare clone has them).
 const std::string kMail = "spam_ham.jsonl";
-std::string mailPlain() { return readFile(testdata::fixture(kMail)); }
+std::string mailPlain()
+{
+    return readFile(testdata::fixture(kMail));
+}
 } // namespace
 
 class TestReader : public QObject {

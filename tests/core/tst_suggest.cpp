@@ -148,7 +148,7 @@ private Q_SLOTS:
         QFETCH(QString, script);
         REQUIRE_FIXTURE("spam_ham.jsonl");
         static ScanResult r = scoreFixture({ "spam_ham.jsonl", "informal.jsonl", "udhr_sentences.jsonl" },
-                                           "zlib6,text_punct_frac,gopher_mean_word_length");
+            "zlib6,text_punct_frac,gopher_mean_word_length");
         const int c = r.scores.columnIndex(column.toStdString());
         QVERIFY(c >= 0);
         const std::vector<float>& values = r.scores.values[size_t(c)];

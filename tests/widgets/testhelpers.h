@@ -7,10 +7,10 @@
 #include <scorer.h>
 
 #include <QCoreApplication>
-#include <QSignalSpy>
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QString>
 #include <QTemporaryDir>

@@ -184,7 +184,8 @@ private Q_SLOTS:
     void byLabelOverridesMatchTheEngine()
     {
         REQUIRE_FIXTURE("udhr_sentences.jsonl");
-        auto corpus = testhelpers::scanCorpus({ testdata::fixture("udhr_sentences.jsonl") }, "zlib6,text_dominant_script");
+        auto corpus
+            = testhelpers::scanCorpus({ testdata::fixture("udhr_sentences.jsonl") }, "zlib6,text_dominant_script");
         QCOMPARE(corpus->size(), size_t(550));
         FilterConfig cfg = FilterConfig::parse(R"({"format":"shardscope-filter","version":2,"rules":[
             {"scorer":"text_dominant_script","in":["Latin","Cyrillic","Greek","Arabic","Devanagari"]},

@@ -34,9 +34,7 @@ class TestThresholdPanel : public QObject {
 
     static std::shared_ptr<CorpusData> langCorpus()
     {
-        return testhelpers::scanCorpus(
-            { testdata::fixture("udhr_sentences.jsonl") },
-            "zlib6,text_dominant_script");
+        return testhelpers::scanCorpus({ testdata::fixture("udhr_sentences.jsonl") }, "zlib6,text_dominant_script");
     }
 
     // The kept count of the rules, evaluated by the engine document by document.
