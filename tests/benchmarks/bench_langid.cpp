@@ -6,6 +6,8 @@
 // Usage: bench_langid [--repeat N] [SHARD.jsonl.zst|DIR ...]   (default: ../shared/data/bench)
 // The model: $SHARDSCOPE_LID_MODEL, else where the scorer looks (see core/scorers/langid.h).
 
+#include "testpaths.h"
+
 #include "scorer.h"
 #include "scorers/langid.h"
 
@@ -41,10 +43,15 @@ int main(int argc, char** argv)
         else
             inputs.emplace_back(argv[i]);
     }
-    if (inputs.empty())
-        inputs.emplace_back(fs::path(SHARDSCOPE_SHARED_DATA) / "bench");
+    if (inputs.empty()) {
+        if (!testdata::exists(testdata::shared("bench"))) {
+            std::printf("bench_langid: %s\n", testdata::missingSharedLine("bench").c_str());
+            return 0;
+        }
+        inputs.emplace_back(testdata::shared("bench"));
+    }
     if (!std::getenv("SHARDSCOPE_LID_MODEL")) {
-        const fs::path shared = fs::path(SHARDSCOPE_SHARED_DATA) / "models/fasttext_lid176/lid.176.ftz";
+        const fs::path shared = testdata::shared("models/fasttext_lid176/lid.176.ftz");
         if (findLidModel().empty() && fs::exists(shared))
             ::setenv("SHARDSCOPE_LID_MODEL", shared.c_str(), 1);
     }

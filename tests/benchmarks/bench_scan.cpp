@@ -17,6 +17,8 @@
 //       Writes DOCS documents as .jsonl.zst shards into OUTDIR by cycling over the input and
 //       suffixing every id with "-r<k>" for the k-th copy, for the 1,000,000-document test.
 
+#include "testpaths.h"
+
 #include "bytesource.h"
 #include "compressionscorers.h"
 #include "docindex.h"
@@ -684,8 +686,13 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "bench_scan: %s\n", e.what());
         return usage();
     }
-    if (inputs.empty())
-        inputs.push_back(SHARDSCOPE_SHARED_DATA "/bench");
+    if (inputs.empty()) {
+        if (!testdata::exists(testdata::shared("bench"))) {
+            std::printf("bench_scan: %s\n", testdata::missingSharedLine("bench").c_str());
+            return 0;
+        }
+        inputs.push_back(testdata::shared("bench"));
+    }
     try {
         switch (mode) {
         case Memory:
