@@ -37,7 +37,6 @@
 #include <cstdio>
 #include <random>
 
-
 using namespace shardscope;
 
 namespace {
