@@ -369,9 +369,10 @@ ScanResult Scan::run()
         }
     };
 
-    // Sinks that write lines out (apply) and the seek cache need each line's bytes after parsing.
-    const bool unescapeInPlace = s.seek.empty()
-        && std::none_of(s.sinks.begin(), s.sinks.end(), [](const ScanSink* k) { return k->needsLineBytes(); });
+    // Sinks that write lines out (apply) and the seek cache (of a compressed shard) need each line's
+    // bytes after parsing.
+    const bool sinksNeedBytes
+        = std::any_of(s.sinks.begin(), s.sinks.end(), [](const ScanSink* k) { return k->needsLineBytes(); });
     auto worker = [&]() {
         RecordParser parser(s.opt.fields);
         std::vector<std::unique_ptr<ScorerWorker>> workers;
@@ -397,6 +398,7 @@ ScanResult Scan::run()
             arena.clear();
             spans.clear();
             const LineBatch& b = *batch;
+            const bool unescapeInPlace = !sinksNeedBytes && (s.seek.empty() || !s.seek[b.shard].data);
             r.docOf.assign(b.lines.size(), -1);
             for (size_t i = 0; i < b.lines.size(); ++i) {
                 std::string_view line = b.line(i);
