@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -47,11 +48,14 @@ public:
     }
     ~ZstdWriter() { ZSTD_freeCCtx(m_cctx); }
     void write(std::string_view data) { pump(data, ZSTD_e_continue); }
-    void finish()
+    // Ends the frame; commit() then makes the file final (on another thread, see Committer).
+    void end()
     {
         pump({}, ZSTD_e_end);
-        m_file.commit();
+        ZSTD_freeCCtx(m_cctx);   // a few MB each, not needed while the commit waits for the disk
+        m_cctx = nullptr;
     }
+    void commit() { m_file.commit(); }
 
 private:
     void pump(std::string_view data, ZSTD_EndDirective mode)
@@ -75,6 +79,49 @@ private:
 struct ShardOutputs {
     std::unique_ptr<ZstdWriter> kept, dropped, rejected;
     std::unique_ptr<AtomicFile> droppedTsv, rejectedTsv;
+};
+
+// Makes a finished shard's outputs final on a few threads while the scan goes on. Each commit is an fsync
+// before the rename, and an fsync costs the disk's latency, not bandwidth (~5 ms on the disk measured): one
+// after another, 10,000 small shards spent 47 of 51 s in them. Concurrent fsyncs share journal commits and
+// overlap the scan (4.8 s in all).
+class Committer {
+public:
+    ~Committer()
+    {
+        for (auto& f : m_pending)
+            if (f.valid())
+                f.wait();   // only when an error stopped the run: that error is the one reported
+    }
+    void submit(std::unique_ptr<ShardOutputs> out)
+    {
+        if (m_pending.size() >= kInFlight) {
+            m_pending.front().get();   // rethrows a failed commit
+            m_pending.erase(m_pending.begin());
+        }
+        m_pending.push_back(std::async(std::launch::async, [out = std::move(out)] {
+            out->kept->commit();
+            if (out->dropped) {
+                out->dropped->commit();
+                out->droppedTsv->commit();
+            }
+            if (out->rejected) {
+                out->rejected->commit();
+                out->rejectedTsv->commit();
+            }
+        }));
+    }
+    // Waits for every commit; rethrows the first that failed.
+    void drain()
+    {
+        for (auto& f : m_pending)
+            f.get();
+        m_pending.clear();
+    }
+
+private:
+    static constexpr size_t kInFlight = 8;
+    std::vector<std::future<void>> m_pending;
 };
 
 class ApplySink final : public ScanSink {
@@ -221,6 +268,7 @@ public:
             openCurrent();
             finishCurrent();
         }
+        m_committer.drain();
     }
 
     ApplySummary& summary() { return m_summary; }
@@ -273,20 +321,19 @@ private:
     {
         if (m_current < 0)
             return;
-        m_out.kept->finish();
+        m_out.kept->end();
         m_summary.outputs.push_back(outPath(".kept.jsonl.zst"));
         if (m_out.dropped) {
-            m_out.dropped->finish();
-            m_out.droppedTsv->commit();
+            m_out.dropped->end();
             m_summary.outputs.push_back(outPath(".dropped.jsonl.zst"));
             m_summary.outputs.push_back(outPath(".dropped.tsv"));
         }
         if (m_out.rejected) {
-            m_out.rejected->finish();
-            m_out.rejectedTsv->commit();
+            m_out.rejected->end();
             m_summary.outputs.push_back(outPath(".rejected.jsonl.zst"));
             m_summary.outputs.push_back(outPath(".rejected.tsv"));
         }
+        m_committer.submit(std::make_unique<ShardOutputs>(std::move(m_out)));
         m_out = ShardOutputs {};
         m_done.insert(size_t(m_current));
         m_current = -1;
@@ -302,6 +349,7 @@ private:
     int m_current = -1;
     std::set<size_t> m_done;
     ShardOutputs m_out;
+    Committer m_committer;   // its destructor waits for the commits still running when an error stopped the scan
     ApplySummary m_summary;
 };
 

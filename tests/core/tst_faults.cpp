@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -236,9 +237,10 @@ private Q_SLOTS:
         p.setWorkingDirectory(path(QStringLiteral("kill/run")));
         p.start(cli(), args);
         QVERIFY(p.waitForStarted());
-        // Killed when the second shard's output is started: the first shard's outputs are final by then.
-        QVERIFY2(watch.killWhenCreated(p, QStringLiteral("part-1.kept.jsonl.zst.tmp-"), 120000),
-            "apply finished (or hung) before it started the second shard's output");
+        // Killed when the third shard's output is started: the first shard's outputs are final by then (their
+        // commit runs beside the scan, and the second shard took about half a second).
+        QVERIFY2(watch.killWhenCreated(p, QStringLiteral("part-2.kept.jsonl.zst.tmp-"), 120000),
+            "apply finished (or hung) before it started the third shard's output");
         QCOMPARE(p.exitStatus(), QProcess::CrashExit);
 
         int temps = 0, finals = 0;
@@ -470,10 +472,20 @@ private Q_SLOTS:
     }
 
     // A real full file system (a 64 KiB tmpfs: ENOSPC rather than EFBIG), where this machine lets us mount one.
+    // One shard: the outputs fill it while they are written. Many one-record shards: every output fits the
+    // write buffer, and the disk is found full when a finished shard's outputs are committed (on apply's
+    // committing threads, not the scan's).
+    void applyOnFullTmpfs_data()
+    {
+        QTest::addColumn<int>("shards");
+        QTest::newRow("outputs fill it") << 1;
+        QTest::newRow("commits fill it") << 300;
+    }
     void applyOnFullTmpfs()
     {
         REQUIRE_EMAILS();
-        const QString mnt = path(QStringLiteral("tmpfs"));
+        QFETCH(int, shards);
+        const QString mnt = path(QStringLiteral("tmpfs-%1").arg(shards));
         QDir().mkpath(mnt);
         if (::mount("tmpfs", QFile::encodeName(mnt).constData(), "tmpfs", 0, "size=64k") != 0)
             QSKIP(qPrintable(QStringLiteral("cannot mount a tmpfs here (%1): the ulimit -f tests cover a full disk")
@@ -482,17 +494,27 @@ private Q_SLOTS:
             QByteArray at;
             ~Unmount() { ::umount2(at.constData(), MNT_DETACH); }
         } unmount { QFile::encodeName(mnt) };
-        const QString dir = path(QStringLiteral("full-tmpfs"));
-        QDir().mkpath(dir);
-        // The kept e-mails alone compress to more than 64 KiB.
-        writeFile((dir + QStringLiteral("/mail.jsonl")).toStdString(), emails(1));
+        const QString dir = path(QStringLiteral("full-tmpfs-%1").arg(shards));
+        QDir().mkpath(dir + QStringLiteral("/in"));
+        if (shards == 1) {
+            // The kept e-mails alone compress to more than 64 KiB.
+            writeFile((dir + QStringLiteral("/in/mail.jsonl")).toStdString(), emails(1));
+        } else {
+            const std::vector<std::string> records = splitLines(emails(1));
+            for (int i = 0; i < shards; ++i)
+                writeFile((dir + QStringLiteral("/in/s%1.jsonl").arg(i, 3, 10, QLatin1Char('0'))).toStdString(),
+                    records[size_t(i) % records.size()] + "\n");
+        }
         writeFile((dir + QStringLiteral("/f.json")).toStdString(), kConfig);
-        Run full = runCli({ QStringLiteral("apply"), QStringLiteral("-q"), QStringLiteral("--config"),
-                              QStringLiteral("f.json"), QStringLiteral("--out"), mnt + QStringLiteral("/out"),
-                              QStringLiteral("--dropped"), QStringLiteral("mail.jsonl") },
+        Run full = runCli({ QStringLiteral("apply"), QStringLiteral("-q"), QStringLiteral("-j2"),
+                              QStringLiteral("--config"), QStringLiteral("f.json"), QStringLiteral("--out"),
+                              mnt + QStringLiteral("/out"), QStringLiteral("--dropped"), QStringLiteral("in") },
             dir, cache());
         QVERIFY2(full.code == 1, qPrintable(QStringLiteral("exit %1: %2").arg(full.code).arg(full.err)));
-        QVERIFY2(full.err.contains(QLatin1String("No space left on device")), qPrintable(full.err));
+        // The output that did not fit is named (not summary.json, which a lost error would leave to fail last).
+        const QRegularExpression named(
+            QStringLiteral("error: \\S+/out/\\S+\\.(kept|dropped)\\.\\S+: cannot write: No space left on device"));
+        QVERIFY2(named.match(full.err).hasMatch(), qPrintable(full.err));
         const auto left = filesIn(mnt + QStringLiteral("/out"));
         for (const auto& [name, bytes] : left)
             QVERIFY2(!isTemp(name) && name != QLatin1String("summary.json"), qPrintable(name));
