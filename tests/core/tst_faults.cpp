@@ -360,6 +360,19 @@ private Q_SLOTS:
         std::string bytes = readFile(scores.toStdString());
         QVERIFY(bytes.size() > 1000);
         QVERIFY(loadScores(scores.toStdString()).index.size() == 160);
+        // The policy the GUI shares with the CLI, with the CLI's fields and scorers: the good file is used.
+        registerBuiltinScorers();
+        std::vector<std::shared_ptr<const Scorer>> scorers;
+        for (auto& sc : ScorerRegistry::instance().resolveList("zlib6,gopher_quality"))
+            scorers.push_back(std::move(sc));
+        FieldMapping given;
+        given.text = FieldMapping::toPointer("text");
+        given.id = FieldMapping::toPointer("id");
+        const std::vector<std::string> shards = expandShardPaths({ shard.toStdString() });
+        const FieldMapping fields = detectFields(shards.front(), given, false);
+        std::string unusable;
+        QVERIFY(loadCachedScores(scores.toStdString(), shards, fields, scorers, &unusable).has_value());
+        QVERIFY(unusable.empty());
 
         const QString kind = damage.section(QLatin1Char(':'), 0, 0), arg = damage.section(QLatin1Char(':'), 1);
         if (kind == QLatin1String("empty")) {
@@ -391,6 +404,8 @@ private Q_SLOTS:
         }
         writeFile(scores.toStdString(), bytes);
         QVERIFY_THROWS_EXCEPTION(InputError, loadScores(scores.toStdString()));
+        QVERIFY(!loadCachedScores(scores.toStdString(), shards, fields, scorers, &unusable).has_value());
+        QVERIFY2(unusable.find(scores.toStdString()) != std::string::npos, unusable.c_str());
 
         Run again = runCli(args, dir, cache());
         QVERIFY2(again.code == 0, qPrintable(again.err));
