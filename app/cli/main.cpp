@@ -533,10 +533,11 @@ int runCli(int argc, char** argv)
 int main(int argc, char** argv)
 {
     const int rc = runCli(argc, argv);
-    // stats, suggest and apply print their results: a full disk under a redirected stdout is a failed run too.
-    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    // stats, suggest and apply print their results: a full disk under a redirected stdout is a failed run too
+    // (said once: a run that failed already has its message).
+    if ((std::fflush(stdout) != 0 || std::ferror(stdout)) && rc == 0) {
         std::fprintf(stderr, "error: standard output: write failed: %s\n", std::strerror(errno));
-        return rc != 0 ? rc : 1;
+        return 1;
     }
     return rc;
 }

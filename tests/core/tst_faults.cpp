@@ -486,6 +486,36 @@ private Q_SLOTS:
         QVERIFY2(again.code == 0 && again.err.contains(QLatin1String("no rescoring")), qPrintable(again.err));
     }
 
+    // Results printed to a full disk (stdout redirected to /dev/full): exit 1 and a message, not a silent success.
+    void stdoutOnFullDisk_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("stats") << QStringList { QStringLiteral("stats"), QStringLiteral("--no-cache"),
+            QStringLiteral("mail.jsonl") };
+        QTest::newRow("score --tsv -") << QStringList { QStringLiteral("score"), QStringLiteral("--no-cache"),
+            QStringLiteral("--tsv"), QStringLiteral("-"), QStringLiteral("mail.jsonl") };
+        QTest::newRow("scorers") << QStringList { QStringLiteral("scorers") };
+    }
+    void stdoutOnFullDisk()
+    {
+        REQUIRE_EMAILS();
+        if (!QFile::exists(QStringLiteral("/dev/full")))
+            QSKIP("no /dev/full here");
+        QFETCH(QStringList, args);
+        const QString dir = path(QStringLiteral("stdout-full"));
+        QDir().mkpath(dir);
+        writeFile((dir + QStringLiteral("/mail.jsonl")).toStdString(), emails(1));
+        QProcess p;
+        setEnv(p, cache());
+        p.setWorkingDirectory(dir);
+        p.setStandardOutputFile(QStringLiteral("/dev/full"));
+        p.start(cli(), args);
+        QVERIFY(p.waitForFinished(120000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 1, qPrintable(err));
+        QVERIFY2(err.contains(QLatin1String("error: standard output: write failed")), qPrintable(err));
+    }
+
     // A real full file system (a 64 KiB tmpfs: ENOSPC rather than EFBIG), where this machine lets us mount one.
     // One shard: the outputs fill it while they are written. Many one-record shards: every output fits the
     // write buffer, and the disk is found full when a finished shard's outputs are committed (on apply's
