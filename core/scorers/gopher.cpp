@@ -270,14 +270,13 @@ public:
         // n-grams of tokens
         const std::vector<Token>& tokens = spacyLikeTokens(text);
         const size_t words = tokens.size();
-        uint64_t* const hashes = m_hashes.prepare(words);
-        uint64_t* const prefix = m_prefixChars.prepare(words + 1);
+        // 32 bits: the sum of the tokens' code points is at most the text's size, at most kMaxTokenisedText
+        uint32_t* const prefix = m_prefixChars.prepare(words + 1);
         {
             // running sums in registers: read back from the array, each step would wait for the last store
-            uint64_t sum = 0;
+            uint32_t sum = 0;
             prefix[0] = 0;
             for (size_t i = 0; i < words; ++i) {
-                hashes[i] = tokens[i].hash; // the byte length is in it (tokenHash)
                 sum += tokens[i].chars;
                 prefix[i + 1] = sum;
             }
@@ -286,11 +285,12 @@ public:
             out[k] = textChars > 0 ? 0.0f : kMissing;
         for (int k = 4; k < 7; ++k)
             out[k] = kMissing;
-        m_counter.run(hashes, words, 10, [&](const NgramLevel& level) {
+        // the byte length is in each token's hash (tokenHash)
+        m_counter.run(tokens.data(), words, 10, [&](const NgramLevel& level) {
             const int n = level.n;
             if (level.windows == 0 || textChars == 0)
                 return;
-            auto windowChars = [&](uint32_t i) { return prefix[i + size_t(n)] - prefix[i]; };
+            auto windowChars = [&](uint32_t i) { return uint64_t(prefix[i + size_t(n)] - prefix[i]); };
             if (n <= 4) {
                 const double len = double(windowChars(level.topStart) + uint64_t(n - 1));
                 out[4 + (n - 2)] = float(double(level.topCount) * len / textChars);
@@ -324,13 +324,19 @@ public:
                 out[7 + (n - 5)] = float(double(repeated) / textChars);
             }
         });
+        // a huge document's arrays are not kept for the next one, nor beside the next scorer's
+        m_seen.releaseIfLarger(kKeepScratchBytes);
+        m_prefixChars.releaseIfLarger(kKeepScratchBytes);
+        if (m_seenAt.capacity() * sizeof(uint32_t) > kKeepScratchBytes) {
+            std::vector<uint32_t>().swap(m_seenAt);
+            m_generation = 0; // the new array is all zeros
+        }
     }
 
 private:
     CountTable m_seen;
     NgramCounter m_counter;
-    ScratchArray<uint64_t> m_hashes;
-    ScratchArray<uint64_t> m_prefixChars;
+    ScratchArray<uint32_t> m_prefixChars;
     std::vector<uint32_t> m_seenAt; // generation stamp per first window of an n-gram
     uint32_t m_generation = 0;
 };
@@ -396,8 +402,8 @@ public:
         size_t chars = 0, symbol = 0, alpha = 0, required = 0;
         m_lengthHist.fill(0);
         m_longLengths.clear();
-        uint64_t* const hashes = m_hashes.prepare(words);
-        uint64_t* const prefix = m_prefixChars.prepare(words + 1); // filled from the running sum `chars`
+        // filled from the running sum `chars`; 32 bits, as it is at most the text's size (kMaxTokenisedText)
+        uint32_t* const prefix = m_prefixChars.prepare(words + 1);
         prefix[0] = 0;
         for (size_t i = 0; i < words; ++i) {
             const Token& w = wordList[i];
@@ -409,8 +415,7 @@ public:
                 ++m_lengthHist[w.chars];
             else
                 m_longLengths.push_back(w.chars);
-            hashes[i] = w.hash; // the byte length is in it (tokenHash)
-            prefix[i + 1] = chars;
+            prefix[i + 1] = uint32_t(chars);
         }
         const double maxWords = double(std::max<size_t>(words, 1));
         const double maxChars = double(std::max<size_t>(chars, 1));
@@ -444,11 +449,12 @@ public:
         out[7] = float(double(dupLines) / double(lines));
         out[8] = float(double(dupLineChars) / maxChars);
 
-        m_counter.run(hashes, words, 10, [&](const NgramLevel& level) {
+        // the byte length is in each word's hash (tokenHash)
+        m_counter.run(wordList.data(), words, 10, [&](const NgramLevel& level) {
             const int n = level.n;
             if (level.windows == 0)
                 return;
-            auto windowChars = [&](uint32_t i) { return prefix[i + size_t(n)] - prefix[i]; };
+            auto windowChars = [&](uint32_t i) { return uint64_t(prefix[i + size_t(n)] - prefix[i]); };
             if (n <= 4) {
                 out[9 + (n - 2)] = float(double(level.topCount) * double(windowChars(level.topStart)) / maxChars);
             } else {
@@ -460,10 +466,14 @@ public:
                 const size_t W = level.windows;
                 uint64_t total = 0;
                 for (size_t j = 0; j < size_t(n); ++j)
-                    total += prefix[W + j] - prefix[j];
+                    total += uint64_t(prefix[W + j] - prefix[j]);
                 out[12 + (n - 5)] = float(double(dup) / double(std::max<uint64_t>(total, 1)));
             }
         });
+        // a huge document's arrays are not kept for the next one, nor beside the next scorer's
+        m_prefixChars.releaseIfLarger(kKeepScratchBytes);
+        releaseIfLarger(m_lineSeen, kKeepScratchBytes);
+        releaseIfLarger(m_longLengths, kKeepScratchBytes);
     }
 
 private:
@@ -489,8 +499,7 @@ private:
 
     std::array<uint32_t, 256> m_lengthHist{};
     std::vector<uint32_t> m_longLengths;
-    ScratchArray<uint64_t> m_hashes;
-    ScratchArray<uint64_t> m_prefixChars;
+    ScratchArray<uint32_t> m_prefixChars;
     std::vector<uint32_t> m_lineSeen; // occurrences so far of each distinct line, by its first piece
     NgramCounter m_counter;
 };

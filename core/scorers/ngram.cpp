@@ -19,7 +19,7 @@ int capacityBits(size_t atLeast, int minBits)
 
 void CountTable::reset(size_t expected)
 {
-    const size_t cap = size_t(1) << capacityBits(expected * 2, 4);
+    const size_t cap = size_t(1) << capacityBits(std::min(expected, kMaxPresizedKeys) * 2, 4);
     if (m_entries.size() < cap)
         m_entries.resize(cap);
     // Only the first `cap` slots are used for this round; clear just those.
@@ -31,13 +31,14 @@ void CountTable::reset(size_t expected)
 void CountTable::grow()
 {
     const size_t oldCap = m_mask + 1;
-    m_old.assign(m_entries.begin(), m_entries.begin() + std::ptrdiff_t(oldCap));
+    // a local copy, freed when done (a member kept the largest table's size resident for good)
+    const std::vector<Entry> old(m_entries.begin(), m_entries.begin() + std::ptrdiff_t(oldCap));
     const size_t cap = oldCap * 2;
     if (m_entries.size() < cap)
         m_entries.resize(cap);
     std::memset(static_cast<void*>(m_entries.data()), 0, cap * sizeof(Entry));
     m_mask = cap - 1;
-    for (const Entry& e : m_old) {
+    for (const Entry& e : old) {
         if (e.key == 0)
             continue;
         size_t i = slotOf(e.key);
@@ -75,20 +76,31 @@ void NgramCounter::growTable()
     }
 }
 
-void NgramCounter::start(const uint64_t* wordHashes, size_t words)
+void NgramCounter::start(size_t words)
 {
-    (void)wordHashes;
     m_isDup.assign(words, 0);
-    if (m_contStamp.size() < words) {
+    if (m_contStamp.size() < words)
         m_contStamp.resize(words, 0u);
-        m_contSecond.resize(words);
-        m_contFirst.resize(words);
-        m_count.resize(words);
-    }
     m_dupCount = 0;
 }
 
-NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
+void NgramCounter::releaseLarge()
+{
+    m_keys.releaseIfLarger(kKeepScratchBytes);
+    for (auto* a : { &m_first, &m_candidates, &m_dupStarts, &m_dupFirst, &m_contSecond, &m_contFirst, &m_count })
+        a->releaseIfLarger(kKeepScratchBytes);
+    if (m_contStamp.capacity() * sizeof(uint32_t) > kKeepScratchBytes) {
+        std::vector<uint32_t>().swap(m_contStamp);
+        m_stamp = 0; // a new array is all zeros: no stamp of an earlier level is left in it
+    }
+    releaseIfLarger(m_isDup, kKeepScratchBytes);
+    releaseIfLarger(m_slots, kKeepScratchBytes);
+    releaseIfLarger(m_oldSlots, kKeepScratchBytes);
+    releaseIfLarger(m_pairSlots, kKeepScratchBytes);
+    releaseIfLarger(m_pairCounts, kKeepScratchBytes);
+}
+
+NgramLevel NgramCounter::step(const Token* wordTokens, size_t words, int n)
 {
     NgramLevel level;
     level.n = n;
@@ -115,12 +127,12 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
     uint64_t best = 0;
     // The arrays through local pointers: a store through m_isDup's uint8_t may alias anything, so through the
     // members every store would make the compiler reload the other vectors' data pointers.
-    uint32_t* const counts = m_count.data();
+    uint32_t* const counts = m_count.prepare(words);
     uint32_t* const firsts = m_first.prepare(words);
     uint8_t* const isDup = m_isDup.data();
     uint32_t* const contStamp = m_contStamp.data();
-    uint32_t* const contSecond = m_contSecond.data();
-    uint32_t* const contFirst = m_contFirst.data();
+    uint32_t* const contSecond = m_contSecond.prepare(words);
+    uint32_t* const contFirst = m_contFirst.prepare(words);
     // A repeat of the n-gram first seen at window `first`, now at window i.
     auto repeat = [&](uint32_t first, uint32_t cnt, uint32_t i) {
         isDup[first] = uint8_t(n); // already set after the n-gram's second occurrence (no branch to mispredict)
@@ -135,10 +147,17 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
         // counter can only say "twice" too often, never too rarely): only the windows whose bigram may occur
         // twice go on, about half of them on English. The table then sees mostly repeats, and its "new or
         // repeat" branch leans one way.
-        uint64_t* const keys = m_keys.prepare(windows);
+        // Both word hashes are mixed already, and the pair itself is compared: a rotation and an xor spread the
+        // pair over the slots well enough. Stored in m_keys: computing them again in the later passes (from the
+        // tokens, 24 bytes apart) made the two n-gram scorers about 3% slower on bench-0000.
+        auto pairKey = [wordTokens](size_t i) {
+            const uint64_t b = wordTokens[i + 1].hash;
+            return wordTokens[i].hash ^ ((b << 29) | (b >> 35));
+        };
         uint32_t* const cand = m_candidates.prepare(windows);
+        uint64_t* const keys = m_keys.prepare(windows);
         {
-            const int pairBits = capacityBits(windows * kPairCounterBytes, 6);
+            const int pairBits = std::min(capacityBits(windows * kPairCounterBytes, 6), kMaxPairCounterBits);
             const size_t pairCap = size_t(1) << pairBits;
             if (m_pairCounts.size() < pairCap)
                 m_pairCounts.resize(pairCap);
@@ -146,10 +165,7 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
             std::memset(pairCounts, 0, pairCap);
             const int pairShift = 64 - pairBits;
             for (size_t i = 0; i < windows; ++i) {
-                // both word hashes are mixed already, and the pair itself is compared: a rotation and an xor
-                // spread the pair over the slots well enough
-                const uint64_t b = wordHashes[i + 1];
-                const uint64_t key = wordHashes[i] ^ ((b << 29) | (b >> 35));
+                const uint64_t key = pairKey(i);
                 keys[i] = key;
                 uint8_t& x = pairCounts[key >> pairShift];
                 x |= uint8_t(x + 1); // 0 -> 1 -> 3 -> 7 ... -> 255 (stays): bit 1 set from the second occurrence on
@@ -161,16 +177,38 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
                 count += (pairCounts[key >> pairShift] >> 1) & 1;
             }
         }
+        releaseIfLarger(m_pairCounts, kKeepScratchBytes); // not needed past this point: not beside the table
+        auto hashOf = [wordTokens](size_t i) { return wordTokens[i].hash; };
         // 8-byte slots: (32 bits of the pair's hash, first window + 1), 0 when empty; counts live in
         // m_count by first window. A slot's tag only filters: the word-hash pair itself is compared.
-        const int bits = capacityBits(count * 2, 4);
-        const size_t cap = size_t(1) << bits;
+        // Sized for every candidate to be distinct, up to kMaxPresizedPairs; past that (a huge document,
+        // whose candidates are mostly repeats) the table grows at 3/4 load instead.
+        int bits = capacityBits(std::min(count, kMaxPresizedPairs) * 2, 4);
+        size_t cap = size_t(1) << bits;
         if (m_pairSlots.size() < cap)
             m_pairSlots.resize(cap);
         std::memset(static_cast<void*>(m_pairSlots.data()), 0, cap * sizeof(uint64_t));
-        uint64_t* const table = m_pairSlots.data();
-        const size_t mask = cap - 1;
-        const int shift = 64 - bits;
+        uint64_t* table = m_pairSlots.data();
+        size_t mask = cap - 1;
+        int shift = 64 - bits;
+        size_t used = 0;
+        auto grow = [&] {
+            std::vector<uint64_t> bigger(2 * cap); // zeros
+            ++bits;
+            cap *= 2;
+            mask = cap - 1;
+            shift = 64 - bits;
+            for (size_t s = 0; s < cap / 2; ++s) {
+                if (const uint64_t e = table[s]) {
+                    size_t at = size_t(pairKey(uint32_t(e) - 1) >> shift);
+                    while (bigger[at] != 0)
+                        at = (at + 1) & mask;
+                    bigger[at] = e;
+                }
+            }
+            m_pairSlots.swap(bigger); // the old table is freed with `bigger`
+            table = m_pairSlots.data();
+        };
         constexpr size_t kAhead = 8;
         for (size_t c = 0; c < count; ++c) {
             if (c + kAhead < count)
@@ -185,11 +223,12 @@ NgramLevel NgramCounter::step(const uint64_t* wordHashes, size_t words, int n)
                     table[at] = tag | (uint64_t(i) + 1);
                     counts[i] = 1;
                     firsts[i] = i;
+                    if (++used * 4 > cap * 3)
+                        grow();
                     break;
                 }
                 const uint32_t first = uint32_t(e) - 1;
-                if ((e >> 32) == (tag >> 32) && wordHashes[first] == wordHashes[i]
-                    && wordHashes[first + 1] == wordHashes[i + 1]) {
+                if ((e >> 32) == (tag >> 32) && hashOf(first) == hashOf(i) && hashOf(first + 1) == hashOf(i + 1)) {
                     firsts[i] = first;
                     repeat(first, ++counts[first], i);
                     break;

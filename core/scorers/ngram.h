@@ -17,6 +17,8 @@
 // packed into one 64-bit key, so no n-gram hash can collide: two n-grams are equal here exactly when their
 // word hash sequences are.
 
+#include "scorers/textsplit.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -45,11 +47,32 @@ public:
         return m_data.get();
     }
     T* data() const { return m_data.get(); }
+    // Frees the array when it holds more than `bytes` (after a huge document, so that it does not stay
+    // resident for the rest of the scan, nor beside the next scorer's arrays for the same document).
+    void releaseIfLarger(size_t bytes)
+    {
+        if (m_capacity * sizeof(T) > bytes) {
+            m_data.reset();
+            m_capacity = 0;
+        }
+    }
 
 private:
     std::unique_ptr<T[]> m_data;
     size_t m_capacity = 0;
 };
+
+// std::vector's counterpart of ScratchArray::releaseIfLarger().
+template <typename T> void releaseIfLarger(std::vector<T>& v, size_t bytes)
+{
+    if (v.capacity() * sizeof(T) > bytes)
+        std::vector<T>().swap(v);
+}
+
+// Work arrays larger than this are freed after the document that grew them. Above glibc's largest mmap
+// threshold (32 MiB), so what is freed goes back to the system; documents of up to about 5 MB of text keep
+// theirs (no new page faults for each of them).
+inline constexpr size_t kKeepScratchBytes = size_t(32) << 20;
 
 inline uint64_t mix64(uint64_t x)
 {
@@ -69,9 +92,21 @@ public:
         uint32_t count;
         uint32_t first;
     };
-    // Empties the table and sizes it for `expected` keys; it grows by itself past 3/4 load, which
-    // moves entries (a reference returned by add() stays valid while no more than `expected` keys are added).
+    // Empties the table and sizes it for `expected` keys, or for kMaxPresizedKeys if that is less (expected
+    // is an upper bound from the text's size: on a huge text it would reserve far more than the distinct
+    // keys need); it grows by itself past 3/4 load, which moves entries (a reference returned by add()
+    // stays valid while no more than min(expected, kMaxPresizedKeys) keys are added).
     void reset(size_t expected);
+    static constexpr size_t kMaxPresizedKeys = size_t(1) << 19; // 16 MiB of slots
+    // See ScratchArray::releaseIfLarger().
+    void releaseIfLarger(size_t bytes)
+    {
+        if (m_entries.capacity() * sizeof(Entry) > bytes) {
+            std::vector<Entry>().swap(m_entries);
+            m_mask = 0;
+            m_used = 0;
+        }
+    }
     // Adds one occurrence of key (first seen at index `at` if new); returns the entry.
     Entry& add(uint64_t key, uint32_t at)
     {
@@ -106,7 +141,6 @@ private:
     void grow();
 
     std::vector<Entry> m_entries;
-    std::vector<Entry> m_old; // scratch for grow()
     size_t m_mask = 0;
     size_t m_used = 0;
 };
@@ -123,18 +157,19 @@ struct NgramLevel {
     size_t dups = 0; // the length of both
 };
 
-// Runs n = 2..maxN (maxN < 256: the repeat marks hold the level in a byte) over a sequence of word hashes,
-// calling visit(const NgramLevel&) for each n in order.
+// Runs n = 2..maxN (maxN < 256: the repeat marks hold the level in a byte) over the words' hashes
+// (Token::hash, read in place: a copy of them was 8 bytes a word more at the peak), calling
+// visit(const NgramLevel&) for each n in order. Work arrays of more than kKeepScratchBytes are freed at the end.
 class NgramCounter {
 public:
-    template<typename Visit>
-    void run(const uint64_t* wordHashes, size_t words, int maxN, Visit&& visit)
+    template <typename Visit> void run(const Token* words, size_t count, int maxN, Visit&& visit)
     {
-        start(wordHashes, words);
+        start(count);
         for (int n = 2; n <= maxN; ++n) {
-            NgramLevel level = step(wordHashes, words, n);
+            NgramLevel level = step(words, count, n);
             visit(level);
         }
+        releaseLarge();
     }
 
 private:
@@ -143,10 +178,11 @@ private:
         uint32_t count;
         uint32_t first;
     };
-    void start(const uint64_t* wordHashes, size_t words);
-    NgramLevel step(const uint64_t* wordHashes, size_t words, int n);
+    void start(size_t words);
+    NgramLevel step(const Token* words, size_t count, int n);
     void resetTable(size_t expected);
     void growTable();
+    void releaseLarge();
     static constexpr uint64_t kSlotMul = 0x9E3779B97F4A7C15ULL; // levels n >= 3: slot = top bits of key * this
 
     std::vector<Slot> m_slots;
@@ -155,14 +191,21 @@ private:
     std::vector<uint64_t> m_pairSlots; // level 2
     std::vector<uint8_t> m_pairCounts; // level 2: 0, 1, or (bit 1 set) "twice or more", by pair key
     static constexpr size_t kPairCounterBytes = 16; // level 2: counters per window, at least
+    // ... up to 64 MiB of counters (4M windows): beyond, a huge document's 16 per window were half its peak.
+    // Fewer counters only let more unique bigrams through to the exact table.
+    static constexpr int kMaxPairCounterBits = 26;
+    static constexpr size_t kMaxPresizedPairs = size_t(1) << 20; // level 2's table: 16 MiB at most before it grows
     uint64_t m_mask = 0;
     int m_shift = 64;
     ScratchArray<uint64_t> m_keys;       // level 2: the table key of each candidate window, in candidate order
     ScratchArray<uint32_t> m_first;      // canonical (first) window of each repeated window's n-gram
     std::vector<uint8_t> m_isDup;        // n where the window's n-gram occurs twice or more (the last such n)
-    // levels n >= 3: per (n-1)-gram number f, its first continuation seen at this level (stamped)
-    std::vector<uint32_t> m_contStamp, m_contSecond, m_contFirst;
-    std::vector<uint32_t> m_count; // occurrences so far of the n-gram numbered by its first window
+    // levels n >= 3: per (n-1)-gram number f, its first continuation seen at this level (stamped; the other two
+    // are read only where the stamp is current, so they are not cleared, and a huge document's pages of them
+    // are touched only where a repeated n-gram starts)
+    std::vector<uint32_t> m_contStamp;
+    ScratchArray<uint32_t> m_contSecond, m_contFirst;
+    ScratchArray<uint32_t> m_count; // occurrences so far of the n-gram numbered by its first window (written first)
     uint32_t m_stamp = 0;
     ScratchArray<uint32_t> m_candidates; // this level's windows that may repeat, ascending
     ScratchArray<uint32_t> m_dupStarts;  // the last level's repeated windows, ascending, and their first windows
