@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <exception>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <thread>
