@@ -120,7 +120,12 @@ for t in $TARGETS; do
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
     corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p' <<<"$last")
     grep -E '^stat::|^#[0-9]+[[:space:]]+DONE' "$log"
-    crashes=$(find "$WORK/$t/crashes" -type f | sort)
+    # libFuzzer also keeps inputs that ran over 10 s (slow-unit-*) without failing; on a loaded machine
+    # that can be a stall, so they are listed for a look but are not findings (a hang is timeout-*).
+    crashes=$(find "$WORK/$t/crashes" -type f ! -name 'slow-unit-*' | sort)
+    for s in $(find "$WORK/$t/crashes" -type f -name 'slow-unit-*' | sort); do
+        echo "slow input (replay it to see whether it is slow): $s"
+    done
     line="fuzz_$t: executions ${execs:-?}, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}"
     if [ $rc -ne 0 ] || [ -n "$crashes" ]; then
         status=1
