@@ -66,6 +66,9 @@ private:
     std::unique_ptr<Impl> d;
 };
 
+// The most shards one index (one scan) can hold: a document's shard is stored as 16 bits.
+inline constexpr size_t kMaxShards = 65535;
+
 struct DocIndex {
     std::vector<uint16_t> shard;
     std::vector<uint64_t> offset;     // decompressed offset of the record's line

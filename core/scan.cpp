@@ -112,6 +112,13 @@ Scan::Scan(ScanOptions options)
     : d(std::make_unique<Impl>())
 {
     d->opt = std::move(options);
+    // DocIndex stores a document's shard as 16 bits: more shards would wrap silently and read documents from the
+    // wrong file, so refuse them before any work is done.
+    if (d->opt.shards.size() > kMaxShards)
+        throw InputError(d->opt.shards[kMaxShards], 0,
+                         std::to_string(d->opt.shards.size()) + " shards in one scan, at most "
+                             + std::to_string(kMaxShards)
+                             + " are supported: merge small shards, or scan the corpus in parts");
     for (const auto& s : d->opt.scorers) {
         d->columnBase.push_back(d->nColumns);
         auto cols = s->columns();

@@ -5,6 +5,7 @@
 // Runs as root in CI, and root ignores permission bits: the permission tests run the CLI as nobody through
 // setpriv(1), and are skipped with the reason where that is not possible.
 
+#include "scan.h"
 #include "scorestore.h"
 #include "testdata.h"
 #include "testutil.h"
@@ -720,6 +721,24 @@ private Q_SLOTS:
         QCOMPARE(m.captured(1).toInt(), 10000);
         QCOMPARE(m.captured(2).toInt() + m.captured(3).toInt() + m.captured(4).toInt(), 10000);
         QCOMPARE(QDir(dir + QStringLiteral("/out")).entryList(QDir::Files).size(), 10001);
+    }
+
+    // The index stores a document's shard in 16 bits: a scan of more shards is refused up front, naming the
+    // first shard past the limit, instead of wrapping and reading documents from the wrong file.
+    void tooManyShardsAreRefused()
+    {
+        ScanOptions o;
+        for (size_t i = 0; i <= kMaxShards; ++i)
+            o.shards.push_back("/corpus/s" + std::to_string(i) + ".jsonl");
+        try {
+            Scan scan(o);
+            QFAIL("a scan of 65,536 shards was accepted");
+        } catch (const InputError& e) {
+            QCOMPARE(e.file(), std::string("/corpus/s65535.jsonl"));
+            QVERIFY2(std::string(e.what()).find("65536 shards in one scan, at most 65535") != std::string::npos, e.what());
+        }
+        o.shards.pop_back();
+        Scan fits(o); // 65,535 is fine (not run: the files do not exist)
     }
 };
 
