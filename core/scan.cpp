@@ -116,9 +116,8 @@ Scan::Scan(ScanOptions options)
     // wrong file, so refuse them before any work is done.
     if (d->opt.shards.size() > kMaxShards)
         throw InputError(d->opt.shards[kMaxShards], 0,
-                         std::to_string(d->opt.shards.size()) + " shards in one scan, at most "
-                             + std::to_string(kMaxShards)
-                             + " are supported: merge small shards, or scan the corpus in parts");
+            std::to_string(d->opt.shards.size()) + " shards in one scan, at most " + std::to_string(kMaxShards)
+                + " are supported: merge small shards, or scan the corpus in parts");
     for (const auto& s : d->opt.scorers) {
         d->columnBase.push_back(d->nColumns);
         auto cols = s->columns();

@@ -735,7 +735,8 @@ private Q_SLOTS:
             QFAIL("a scan of 65,536 shards was accepted");
         } catch (const InputError& e) {
             QCOMPARE(e.file(), std::string("/corpus/s65535.jsonl"));
-            QVERIFY2(std::string(e.what()).find("65536 shards in one scan, at most 65535") != std::string::npos, e.what());
+            QVERIFY2(
+                std::string(e.what()).find("65536 shards in one scan, at most 65535") != std::string::npos, e.what());
         }
         o.shards.pop_back();
         Scan fits(o); // 65,535 is fine (not run: the files do not exist)
