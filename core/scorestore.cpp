@@ -175,6 +175,25 @@ void saveScores(const std::string& path, const ScanResult& r, const std::vector<
     f.commit();
 }
 
+// saveScores() writes only integers, strings, booleans, arrays and objects. A floating-point number would
+// reach an integer field through a conversion that is undefined behaviour when out of range (2e22 as
+// uint64_t; issue 18, UBSan in fuzz_scorestore), so a header holding one is refused at once. Iterative:
+// the header's nesting depth is the file's to choose.
+static bool holdsFloat(const json& root)
+{
+    std::vector<const json*> todo { &root };
+    while (!todo.empty()) {
+        const json* j = todo.back();
+        todo.pop_back();
+        if (j->is_number_float())
+            return true;
+        if (j->is_structured())
+            for (const auto& child : *j)
+                todo.push_back(&child);
+    }
+    return false;
+}
+
 static json readHeader(std::ifstream& in, const std::string& path)
 {
     char magic[8];
@@ -209,11 +228,15 @@ static json readHeader(std::ifstream& in, const std::string& path)
         throw InputError(path, kPrefixBytes, "truncated header");
     if (XXH3_64bits(text.data(), text.size()) != headerHash)
         throw InputError(path, kPrefixBytes, "corrupt header (checksum mismatch)");
+    json h;
     try {
-        return json::parse(text);
+        h = json::parse(text);
     } catch (const json::exception& e) {
         throw InputError(path, kPrefixBytes, std::string("corrupt header: ") + e.what());
     }
+    if (holdsFloat(h))
+        throw InputError(path, kPrefixBytes, "corrupt header (a fractional number where the format has integers)");
+    return h;
 }
 
 // The header is untrusted: its objects are read with at(), which throws for a missing key. operator[] on a
