@@ -144,8 +144,12 @@ struct Regex {
     {
         int err = 0;
         PCRE2_SIZE off = 0;
+        // The pattern comes from a tokenizer file: PCRE2 checks its UTF-8 (a NO_UTF_CHECK pattern that is not valid
+        // UTF-8 is undefined behaviour). MATCH_INVALID_UTF makes matching safe on any subject: encode() takes text
+        // that is not valid UTF-8 (it is then tokenized byte by byte), and PCRE2's JIT code crashed on such text
+        // under NO_UTF_CHECK (issue 18, fuzz_tokenizer_gpt2 and fuzz_tokenizer_json in a release build).
         code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                             PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | extra, &err, &off, nullptr);
+                             PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | extra, &err, &off, nullptr);
         if (!code) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(err, msg, sizeof msg);
@@ -164,6 +168,19 @@ struct MatchData {
     MatchData& operator=(const MatchData&) = delete;
 };
 
+bool validUtf8(std::string_view s)
+{
+    utf8proc_int32_t cp;
+    for (utf8proc_ssize_t i = 0, n = utf8proc_ssize_t(s.size()); i < n;) {
+        const utf8proc_ssize_t k
+            = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data()) + i, n - i, &cp);
+        if (k <= 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
 // Calls f(begin, end) for every match of `re` in [0, s.size()), in order. Text between matches is
 // skipped (the GPT-2 pattern matches every character; a Split pattern's gaps are its own pre-tokens).
 template<class F>
@@ -173,15 +190,16 @@ void forEachMatch(const pcre2_code* re, std::string_view s, bool emitGaps, F&& f
     size_t pos = 0;
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(s.data());
     while (pos < s.size()) {
-        int rc = pcre2_match(re, subject, s.size(), pos, PCRE2_NO_UTF_CHECK, m.md, nullptr);
+        int rc = pcre2_match(re, subject, s.size(), pos, 0, m.md, nullptr);
         if (rc < 0) {
-            if (emitGaps)
+            if (emitGaps || !validUtf8(s.substr(pos)))
                 f(pos, s.size(), false);
             break;
         }
         PCRE2_SIZE* ov = pcre2_get_ovector_pointer(m.md);
         size_t b = ov[0], e = ov[1];
-        if (b > pos && emitGaps)
+        // Invalid UTF-8 never matches: keep those bytes as a piece of their own even where gaps are dropped.
+        if (b > pos && (emitGaps || !validUtf8(s.substr(pos, b - pos))))
             f(pos, b, false);
         if (e == b) { // empty match: step one character so the loop always advances
             pos = b + utf8Len(s, b);
@@ -658,7 +676,7 @@ void BpeTokenizer::encode(std::string_view text, std::vector<int32_t>& out) cons
     size_t pos = 0;
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     while (pos < text.size()) {
-        int rc = pcre2_match(d->added.code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, m.md, nullptr);
+        int rc = pcre2_match(d->added.code, subject, text.size(), pos, 0, m.md, nullptr);
         if (rc < 0)
             break;
         PCRE2_SIZE* ov = pcre2_get_ovector_pointer(m.md);

@@ -239,6 +239,21 @@ private Q_SLOTS:
         QCOMPARE(gpt2.decode(gpt2.encode(word)), word);
     }
 
+    // Text that is not valid UTF-8 is tokenized byte by byte and decodes to the same bytes. PCRE2's JIT code
+    // crashed on such text when it was matched with NO_UTF_CHECK (issue 18, found by the tokenizer fuzz targets
+    // in a release build).
+    void invalidUtf8IsTokenizedByteByByte()
+    {
+        REQUIRE_FIXTURE("gpt2");
+        const auto tok = BpeTokenizer::fromDirectory(kGpt2Dir);
+        for (const std::string text : { std::string("ok \xC3\x28 \xFF\xFE broken \xE2\x82"), std::string("\x80"),
+                 std::string("caf\xC3\xA9\xC3"), std::string("a\0b \xF0\x9F\x98") }) {
+            const auto ids = tok.encode(text);
+            QVERIFY(!ids.empty());
+            QCOMPARE(tok.decode(ids), text);
+        }
+    }
+
     // A megabyte of letters is one pre-token: the merge loop must not be quadratic.
     void longPreTokenIsFast()
     {
