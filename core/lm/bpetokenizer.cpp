@@ -149,7 +149,7 @@ struct Regex {
         // that is not valid UTF-8 (it is then tokenized byte by byte), and PCRE2's JIT code crashed on such text
         // under NO_UTF_CHECK (issue 18, fuzz_tokenizer_gpt2 and fuzz_tokenizer_json in a release build).
         code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                             PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | extra, &err, &off, nullptr);
+            PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | extra, &err, &off, nullptr);
         if (!code) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(err, msg, sizeof msg);
