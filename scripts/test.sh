@@ -24,6 +24,11 @@ SHARDSCOPE_CACHE_DIR=build/release/demo/cache timeout 300 xvfb-run -a -s '-scree
     build/release/app/gui/shardscope --screenshot "$shot" "$demo"
 [ "$(stat -c %s "$shot")" -gt 20000 ] || { echo "smoke test: screenshot $shot is missing or blank" >&2; exit 1; }
 echo "smoke test: GUI opened the demo corpus, screenshot $shot ($(stat -c %s "$shot") bytes)"
+# Issue 18: every parser of outside input under libFuzzer (clang, ASan + UBSan) for a bounded time; any
+# crash fails the job and leaves its input under build/fuzz (tests/fuzz/README.md).
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs"
+tests/fuzz/run-fuzzers.sh 8
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
