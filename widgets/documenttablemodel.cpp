@@ -318,15 +318,23 @@ void DocumentTableModel::refresh()
     if (!wasBusy)
         emit busyChanged(true);
     std::shared_ptr<RowQuery> shared(std::move(q));
+    // A continuation on `this` runs at once, inside this call, when the job has already finished by the time
+    // .then() attaches it (a loaded machine, seen in CI): the rows would land before sort() returns and a sort
+    // issued right after could not supersede them. Queue it, so results always land from the event loop.
     QtConcurrent::run([shared]() { return computeRows(*shared); })
         .then(this, [this, job](std::vector<uint32_t> rows) {
-            if (job != m_pendingJob)
-                return; // superseded by a newer filter, sort or corpus
-            m_pendingJob = 0;
-            applyRows(std::move(rows));
-            emit busyChanged(false);
-            // Documents that arrived while the job ran are appended unsorted.
-            documentsAppended();
+            QMetaObject::invokeMethod(
+                this,
+                [this, job, rows = std::move(rows)]() mutable {
+                    if (job != m_pendingJob)
+                        return; // superseded by a newer filter, sort or corpus
+                    m_pendingJob = 0;
+                    applyRows(std::move(rows));
+                    emit busyChanged(false);
+                    // Documents that arrived while the job ran are appended unsorted.
+                    documentsAppended();
+                },
+                Qt::QueuedConnection);
         });
 }
 
