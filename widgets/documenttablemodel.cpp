@@ -321,21 +321,20 @@ void DocumentTableModel::refresh()
     // A continuation on `this` runs at once, inside this call, when the job has already finished by the time
     // .then() attaches it (a loaded machine, seen in CI): the rows would land before sort() returns and a sort
     // issued right after could not supersede them. Queue it, so results always land from the event loop.
-    QtConcurrent::run([shared]() { return computeRows(*shared); })
-        .then(this, [this, job](std::vector<uint32_t> rows) {
-            QMetaObject::invokeMethod(
-                this,
-                [this, job, rows = std::move(rows)]() mutable {
-                    if (job != m_pendingJob)
-                        return; // superseded by a newer filter, sort or corpus
-                    m_pendingJob = 0;
-                    applyRows(std::move(rows));
-                    emit busyChanged(false);
-                    // Documents that arrived while the job ran are appended unsorted.
-                    documentsAppended();
-                },
-                Qt::QueuedConnection);
-        });
+    QtConcurrent::run([shared]() { return computeRows(*shared); }).then(this, [this, job](std::vector<uint32_t> rows) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, job, rows = std::move(rows)]() mutable {
+                if (job != m_pendingJob)
+                    return; // superseded by a newer filter, sort or corpus
+                m_pendingJob = 0;
+                applyRows(std::move(rows));
+                emit busyChanged(false);
+                // Documents that arrived while the job ran are appended unsorted.
+                documentsAppended();
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void DocumentTableModel::sort(int column, Qt::SortOrder order)
