@@ -265,12 +265,9 @@ static ScoresFileInfo infoFromHeader(const json& h)
     return info;
 }
 
-ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
+// The blocks of a scores file whose header `h` readHeader() has just read from `in`.
+static ScanResult loadBlocks(std::ifstream& in, const json& h, const std::string& path, ScoresFileInfo* infoOut)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw InputError(path, 0, "cannot open scores file");
-    json h = readHeader(in, path);
     ScanResult r;
     try {
         // A file cut short (a crash before its data reached the disk, a partial copy) or grown.
@@ -283,19 +280,19 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
         ScoresFileInfo info = infoFromHeader(h);
         r.shards = info.shards;
         r.fields = info.fields;
-        r.records = h["records"];
-        r.rejected = h["rejected"];
-        r.blankLines = h["blank_lines"];
-        r.textBytes = h["text_bytes"];
-        r.index.groups = h["groups"].get<std::vector<std::string>>();
+        r.records = h.at("records");
+        r.rejected = h.at("rejected");
+        r.blankLines = h.at("blank_lines");
+        r.textBytes = h.at("text_bytes");
+        r.index.groups = h.at("groups").get<std::vector<std::string>>();
         if (h.contains("rejects"))
-            for (const auto& rj : h["rejects"])
+            for (const auto& rj : h.at("rejects"))
                 r.rejects.push_back({ rj.at("shard"), rj.at("line"), rj.at("offset"), rj.at("reason") });
-        for (const auto& sc : h["scorers"])
+        for (const auto& sc : h.at("scorers"))
             for (const auto& c : sc.at("columns"))
                 r.scores.columns.push_back(
                     { c.at("name"), c.at("definition"), c.at("categories").get<std::vector<std::string>>() });
-        const size_t n = h["documents"];
+        const size_t n = h.at("documents");
         auto readBlock = [&](const json& b, void* dst, size_t elem) {
             size_t count = b.at("count");
             uint64_t off = b.at("offset");
@@ -309,7 +306,7 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
         };
         std::vector<uint64_t> idOffsets;
         std::string idBytes;
-        for (const auto& b : h["blocks"]) {
+        for (const auto& b : h.at("blocks")) {
             std::string name = b.at("name");
             size_t count = b.at("count");
             // The element size the reader below uses for this block, checked against its declared type.
@@ -386,6 +383,15 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
     return r;
 }
 
+ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw InputError(path, 0, "cannot open scores file");
+    const json h = readHeader(in, path);
+    return loadBlocks(in, h, path, infoOut);
+}
+
 // Whether a scores file's header describes these shards (unchanged on disk), fields and scorers.
 static bool headerUpToDate(const json& h, const std::vector<std::string>& shards, const FieldMapping& fields,
     const std::vector<std::shared_ptr<const Scorer>>& scorers)
@@ -436,10 +442,10 @@ std::optional<ScanResult> loadCachedScores(const std::string& path, const std::v
     if (!in)
         return std::nullopt;
     try {
-        if (!headerUpToDate(readHeader(in, path), shards, fields, scorers))
+        const json h = readHeader(in, path);
+        if (!headerUpToDate(h, shards, fields, scorers))
             return std::nullopt;
-        in.close();
-        return loadScores(path);
+        return loadBlocks(in, h, path, nullptr); // the header read and checked once
     } catch (const InputError& e) {
         if (unusable)
             *unusable = e.what();
