@@ -4,6 +4,7 @@
 #include "linereader.h"
 
 #include <simdjson.h>
+#include <utf8proc.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -117,21 +118,7 @@ bool unescapeInPlace(char* s, size_t len, size_t& outLen)
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             return false;
         }
-        if (cp < 0x80) {
-            *w++ = char(cp);
-        } else if (cp < 0x800) {
-            *w++ = char(0xC0 | (cp >> 6));
-            *w++ = char(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *w++ = char(0xE0 | (cp >> 12));
-            *w++ = char(0x80 | ((cp >> 6) & 0x3F));
-            *w++ = char(0x80 | (cp & 0x3F));
-        } else {
-            *w++ = char(0xF0 | (cp >> 18));
-            *w++ = char(0x80 | ((cp >> 12) & 0x3F));
-            *w++ = char(0x80 | ((cp >> 6) & 0x3F));
-            *w++ = char(0x80 | (cp & 0x3F));
-        }
+        w += utf8proc_encode_char(utf8proc_int32_t(cp), reinterpret_cast<utf8proc_uint8_t*>(w));
     }
     outLen = size_t(w - s);
     return true;
