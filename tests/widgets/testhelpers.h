@@ -8,8 +8,6 @@
 
 #include <QCoreApplication>
 #include <QDir>
-#include <QFile>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QString>
@@ -22,6 +20,7 @@
 #include <lm/lmtrain.h>
 #endif
 
+#include "core/testutil.h"
 #include "testdata.h"
 
 namespace testhelpers {
@@ -40,16 +39,8 @@ inline QString sharedData(const QString& relative)
 inline QString gzipFixture(const QTemporaryDir& dir, const char* name)
 {
     const QString out = dir.filePath(QString::fromLatin1(name) + QStringLiteral(".gz"));
-    QFile in(fixture(name));
-    if (!in.open(QIODevice::ReadOnly))
-        return {};
-    const QByteArray data = in.readAll();
-    QProcess gz;
-    gz.setStandardOutputFile(out);
-    gz.start(QStringLiteral("gzip"), { QStringLiteral("-c"), QStringLiteral("-n") });
-    gz.write(data);
-    gz.closeWriteChannel();
-    return gz.waitForFinished(30000) && gz.exitCode() == 0 ? out : QString();
+    testutil::writeFile(out.toStdString(), testutil::gzipCompress(testutil::readFile(testdata::fixture(name))));
+    return out;
 }
 
 // True once `spy` has caught its signal, waiting up to `ms` for it. Unlike QSignalSpy::wait()
