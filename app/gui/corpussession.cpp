@@ -1,0 +1,302 @@
+#include "corpussession.h"
+
+#include "appsettings.h"
+#include "slowhandlerlog.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+Q_LOGGING_CATEGORY(lcTiming, "shardscope.gui.timing", QtWarningMsg)
+
+namespace shardscope {
+
+namespace {
+constexpr int kGrewMs = 40; // coalesce batch arrivals into one redraw per frame or two
+constexpr int kStatsIntervalMs = 400;
+} // namespace
+
+CorpusSession::CorpusSession(QObject* parent)
+    : QObject(parent)
+    , m_scan(new ScanController(this))
+{
+    // Each handler drops what belongs to a scan other than ours (a cancelled or superseded one).
+    auto ours = [this](quint64 job) { return m_scanJob && *m_scanJob == job; };
+    connect(m_scan, &ScanController::fieldsUncertain, this,
+            [this, ours](quint64 job, const QStringList& inputs, const FieldMapping& detected) {
+                if (ours(job)) {
+                    m_scanJob.reset();
+                    Q_EMIT fieldsUncertain(inputs, detected);
+                }
+            });
+    connect(m_scan, &ScanController::started, this, [this, ours](quint64 job, std::shared_ptr<const ScanStart> info) {
+        if (ours(job))
+            onStarted(std::move(info));
+    });
+    connect(m_scan, &ScanController::batchReady, this, [this, ours](quint64 job, std::shared_ptr<DocBatch> batch) {
+        if (ours(job))
+            onBatch(std::move(batch));
+    });
+    connect(m_scan, &ScanController::progress, this, [this, ours](quint64 job, const ScanProgress& p) {
+        if (ours(job))
+            Q_EMIT progress(p);
+    });
+    connect(m_scan, &ScanController::finished, this, [this, ours](quint64 job, std::shared_ptr<ScanOutcome> outcome) {
+        if (ours(job))
+            onFinished(std::move(outcome));
+    });
+    connect(m_scan, &ScanController::failed, this, [this, ours](quint64 job, const QString& message) {
+        if (ours(job))
+            onFailed(message);
+    });
+    m_grewTimer.setSingleShot(true);
+    m_grewTimer.setInterval(kGrewMs);
+    connect(&m_grewTimer, &QTimer::timeout, this, [this]() {
+        const SlowHandlerLog slow("grew");
+        if (!m_corpus)
+            return;
+        Q_EMIT grew();
+        if (m_statsDirty)
+            scheduleStats();
+    });
+}
+
+CorpusSession::~CorpusSession()
+{
+    m_scan->shutdown();
+}
+
+std::optional<FieldMapping> CorpusSession::fields() const
+{
+    return m_start ? std::optional<FieldMapping>(m_start->fields) : std::nullopt;
+}
+
+void CorpusSession::drop()
+{
+    Q_EMIT aboutToChange();
+    m_corpusToken = m_corpusJobs.start();
+    m_scan->cancel();
+    m_scanJob.reset();
+    m_statsJobs.invalidate();
+    m_statsRunning = false;
+    m_statsDirty = false;
+    m_grewTimer.stop();
+    m_corpus.reset();
+    m_source.reset();
+    m_summary.reset();
+    m_start.reset();
+    m_outcome.reset();
+    m_lastError.clear();
+}
+
+void CorpusSession::open(const QStringList& inputs, std::optional<FieldMapping> fields)
+{
+    if (inputs.isEmpty())
+        return;
+    OpenRequest req;
+    req.inputs = inputs;
+    req.fields = std::move(fields);
+    req.useCache = m_useCache;
+    start(req);
+}
+
+void CorpusSession::reopen(std::optional<FieldMapping> fields)
+{
+    open(m_inputs, fields ? fields : this->fields());
+}
+
+void CorpusSession::rescan()
+{
+    if (m_inputs.isEmpty())
+        return;
+    OpenRequest req;
+    req.inputs = m_inputs;
+    req.fields = fields();
+    req.useCache = false;
+    start(req);
+}
+
+void CorpusSession::start(const OpenRequest& request)
+{
+    const QStringList inputs = request.inputs; // may be m_inputs, which drop() keeps
+    drop();
+    m_inputs = inputs;
+    m_corpusKey = AppSettings::corpusKey(inputs);
+    Q_EMIT opening(m_inputs);
+    OpenRequest req = request;
+    req.threads = m_threads;
+    req.scorers = m_scorers;
+    m_scanJob = m_scan->start(req);
+}
+
+void CorpusSession::showLoaded(std::shared_ptr<CorpusData> corpus)
+{
+    drop();
+    m_inputs.clear();
+    m_corpusKey.clear();
+    Q_EMIT opening(m_inputs);
+    auto start = std::make_shared<ScanStart>();
+    start->shards = corpus->shards;
+    start->fields = corpus->fields;
+    start->columns = corpus->columns();
+    start->fromCache = true;
+    m_start = std::move(start);
+    m_corpus = std::move(corpus);
+    m_source = std::make_shared<DocumentSource>(m_corpus->shards, std::string(), m_corpus->fields);
+    Q_EMIT started();
+    auto outcome = std::make_shared<ScanOutcome>();
+    outcome->shards = m_corpus->shards;
+    outcome->records = m_corpus->size();
+    outcome->fromCache = true;
+    m_outcome = outcome;
+    m_statsDirty = true;
+    startStats();
+    Q_EMIT finished(std::move(outcome), false);
+}
+
+void CorpusSession::onStarted(std::shared_ptr<const ScanStart> info)
+{
+    const SlowHandlerLog slow("onStarted");
+    m_start = std::move(info);
+    m_corpus = std::make_shared<CorpusData>();
+    m_corpus->setColumns(m_start->columns);
+    m_corpus->shards = m_start->shards;
+    m_corpus->fields = m_start->fields;
+    m_source = std::make_shared<DocumentSource>(m_start->shards, m_start->seekCacheDir, m_start->fields);
+    Q_EMIT started();
+}
+
+void CorpusSession::onBatch(std::shared_ptr<DocBatch> batch)
+{
+    const SlowHandlerLog slow("onBatch");
+    if (!m_corpus)
+        return;
+    m_corpus->append(std::move(*batch));
+    m_statsDirty = true;
+    if (!m_grewTimer.isActive())
+        m_grewTimer.start();
+}
+
+void CorpusSession::cancel()
+{
+    if (!m_scan->running())
+        return;
+    m_scan->cancel();
+    m_scanJob.reset();
+    if (m_grewTimer.isActive()) {
+        m_grewTimer.stop();
+        Q_EMIT grew();
+    }
+    // Finish the statistics for what arrived.
+    m_statsDirty = true;
+    startStats();
+    Q_EMIT cancelled();
+}
+
+void CorpusSession::shutdown()
+{
+    m_scan->shutdown();
+    m_scanJob.reset();
+    m_statsJobs.invalidate();
+    m_grewTimer.stop();
+}
+
+void CorpusSession::onFinished(std::shared_ptr<ScanOutcome> outcome)
+{
+    const SlowHandlerLog slow("onFinished");
+    m_scanJob.reset();
+    m_grewTimer.stop();
+    bool replaced = false;
+    if (outcome->corpus) {
+        // Loaded from the scores cache: the whole corpus arrives at once.
+        m_corpus = outcome->corpus;
+        replaced = true;
+    }
+    if (!m_corpus)
+        return;
+    m_corpus->shards = outcome->shards;
+    // Seek caches are complete now: a fresh reader picks them up.
+    m_source = std::make_shared<DocumentSource>(outcome->shards, m_start ? m_start->seekCacheDir : std::string(),
+                                                m_corpus->fields);
+    m_outcome = outcome;
+    QStringList problems;
+    for (const auto& e : outcome->errors)
+        problems << QString::fromStdString(e);
+    m_lastError = problems.join(QLatin1Char('\n'));
+    // Before finished(): whoever waits for it then sees statistics of the whole corpus coming.
+    m_statsDirty = true;
+    startStats();
+    Q_EMIT finished(std::move(outcome), replaced);
+}
+
+void CorpusSession::onFailed(const QString& message)
+{
+    m_scanJob.reset();
+    m_lastError = message;
+    Q_EMIT failed(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+void CorpusSession::requestStats()
+{
+    m_statsDirty = true;
+    scheduleStats();
+}
+
+void CorpusSession::scheduleStats()
+{
+    // While scanning, statistics trail the data by at most kStatsIntervalMs plus their own run
+    // time; one job at a time.
+    if (m_statsRunning)
+        return;
+    if (m_lastStats.isValid() && m_lastStats.elapsed() < kStatsIntervalMs) {
+        QTimer::singleShot(kStatsIntervalMs - int(m_lastStats.elapsed()), this, [this, corpus = m_corpusToken]() {
+            if (m_corpusJobs.isCurrent(corpus) && m_statsDirty && !m_statsRunning)
+                startStats();
+        });
+        return;
+    }
+    startStats();
+}
+
+void CorpusSession::startStats()
+{
+    const SlowHandlerLog slow("startStats");
+    if (!m_corpus || m_statsRunning || !m_statsDirty)
+        return;
+    m_statsDirty = false;
+    m_statsRunning = true;
+    m_lastStats.restart();
+    auto in = std::make_shared<SummaryInput>();
+    for (size_t c = 0; c < m_corpus->columnCount(); ++c) {
+        const auto& column = m_corpus->columns()[c];
+        if (m_wanted && !m_wanted(column.name))
+            continue;
+        in->names.push_back(column.name);
+        in->columns.push_back(m_corpus->scores(c));
+        in->categories.push_back(column.categories);
+    }
+    in->groups = m_corpus->groups();
+    in->groupCount = m_corpus->groupNames().size();
+    const JobTracker::Token job = m_statsJobs.start();
+    auto previous = m_summary;
+    QtConcurrent::run([in, previous]() {
+        auto merged = std::make_shared<CorpusSummary>(previous ? *previous : CorpusSummary {});
+        merged->merge(summarize(*in));
+        return std::shared_ptr<const CorpusSummary>(std::move(merged));
+    }).then(this, [this, job](std::shared_ptr<const CorpusSummary> s) {
+        if (!m_statsJobs.isCurrent(job))
+            return; // corpus changed meanwhile
+        m_statsRunning = false;
+        m_summary = std::move(s);
+        Q_EMIT statsUpdated();
+        if (m_statsDirty) {
+            if (m_scan->running())
+                scheduleStats();
+            else
+                startStats();
+        }
+    });
+}
+
+} // namespace shardscope

@@ -1,0 +1,54 @@
+#pragma once
+// The window's status bar: what is open, the language model in use, and while a scan runs its
+// progress (fixed scale), rate, ETA and a Cancel button; afterwards the scan's summary.
+
+#include <QStatusBar>
+
+#include <cstdint>
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+
+namespace shardscope {
+
+struct ScanOutcome;
+struct ScanProgress;
+
+class CorpusStatusBar : public QStatusBar {
+    Q_OBJECT
+public:
+    explicit CorpusStatusBar(QWidget* parent = nullptr);
+
+    // Left: the open corpus (shards, fields) or a hint.
+    void setCorpusText(const QString& text);
+    void setLanguageModelStatus(const QString& text, const QString& toolTip);
+    QString languageModelStatus() const;
+
+    // No scan: no progress, no note.
+    void clearScan();
+    void showOpening();
+    void showProgress(const ScanProgress& progress);
+    void showCancelled(uint64_t documentsKept);
+    // The summary of a complete scan (documents, time, rejected records with the first few
+    // reasons as a tooltip) and, for a while, what the scores cache had to say.
+    void showFinished(const ScanOutcome& outcome, uint64_t documents);
+    // A note where the scan's summary goes ("Could not open", the language model loading).
+    void showNote(const QString& text);
+
+    static QString humanSeconds(double seconds);
+
+Q_SIGNALS:
+    void cancelRequested();
+
+private:
+    void showRunning(bool running);
+
+    QLabel* m_corpus = nullptr;
+    QLabel* m_lm = nullptr;
+    QLabel* m_note = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QPushButton* m_cancel = nullptr;
+};
+
+} // namespace shardscope

@@ -1,0 +1,214 @@
+#include "histogramstack.h"
+
+#include <histogramwidget.h>
+
+#include <QComboBox>
+#include <QLabel>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace shardscope {
+
+HistogramStack::HistogramStack(QWidget* parent)
+    : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->setSpacing(2);
+    m_add = new QComboBox(this);
+    m_add->setObjectName(QStringLiteral("addHistogram"));
+    m_add->setToolTip(tr("Add the histogram of another score"));
+    layout->addWidget(m_add);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    m_container = new QWidget(scroll);
+    m_layout = new QVBoxLayout(m_container);
+    m_layout->setContentsMargins(0, 0, 0, 0);
+    m_placeholder = new QLabel(tr("Histograms appear here while the corpus is scanned.\n\n"
+                                  "Drag the red lines to set cutoffs; the table, counts and viewer follow."),
+                               m_container);
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setWordWrap(true);
+    m_layout->addWidget(m_placeholder);
+    m_layout->addStretch(1);
+    scroll->setWidget(m_container);
+    layout->addWidget(scroll, 1);
+    connect(m_add, &QComboBox::activated, this, [this](int index) {
+        const QString column = m_add->itemData(index).toString();
+        if (!column.isEmpty()) {
+            showColumn(column);
+            Q_EMIT shownColumnsChanged(m_shown);
+        }
+        m_add->setCurrentIndex(0);
+    });
+}
+
+bool HistogramStack::setCorpus(std::shared_ptr<const CorpusData> corpus, const QStringList& wanted, bool promoteLm)
+{
+    for (auto& [name, h] : m_histograms)
+        delete h;
+    m_histograms.clear();
+    m_shown.clear();
+    m_summary.reset();
+    m_rules.clear();
+    m_corpus = std::move(corpus);
+    if (!m_corpus) {
+        m_placeholder->show();
+        m_add->clear();
+        Q_EMIT plotsChanged();
+        return false;
+    }
+    QStringList names;
+    for (const auto& c : m_corpus->columns())
+        names << QString::fromStdString(c.name);
+    for (const QString& c : wanted)
+        if (names.contains(c))
+            m_shown << c;
+    // Default: the first two scores (the compression ratios).
+    if (m_shown.isEmpty())
+        m_shown = names.mid(0, 2);
+    bool promoted = false;
+    if (promoteLm && names.contains(QStringLiteral("lm_bpb"))) {
+        for (const QString& c : { QStringLiteral("lm_bpb"), QStringLiteral("lm_loss") })
+            if (names.contains(c) && !m_shown.contains(c))
+                m_shown << c;
+        promoted = true;
+    }
+    ensure();
+    return promoted;
+}
+
+void HistogramStack::replaceCorpus(std::shared_ptr<const CorpusData> corpus)
+{
+    m_corpus = std::move(corpus);
+    ensure();
+}
+
+HistogramWidget* HistogramStack::histogram(const QString& column) const
+{
+    auto it = m_histograms.find(column);
+    return it == m_histograms.end() ? nullptr : it->second;
+}
+
+void HistogramStack::showColumn(const QString& column)
+{
+    if (!m_shown.contains(column))
+        m_shown << column;
+    ensure();
+    if (histogram(column) && m_summary && !m_summary->column(column.toStdString()))
+        Q_EMIT summaryMissing();
+}
+
+void HistogramStack::hideColumn(const QString& column)
+{
+    for (const auto& r : m_rules)
+        if (r.column == column.toStdString()) {
+            Q_EMIT message(tr("%1 has an active rule; remove the rule first to hide its histogram").arg(column));
+            return;
+        }
+    m_shown.removeAll(column);
+    ensure();
+    Q_EMIT shownColumnsChanged(m_shown);
+}
+
+void HistogramStack::setRules(const std::vector<FilterRule>& rules, bool moveLines)
+{
+    m_rules = rules;
+    if (!moveLines)
+        return;
+    ensure();
+    for (auto& [name, h] : m_histograms) {
+        std::optional<double> min, max;
+        for (const auto& r : m_rules)
+            if (r.column == name.toStdString()) {
+                min = r.bounds.min;
+                max = r.bounds.max;
+            }
+        h->setBounds(min, max);
+    }
+}
+
+void HistogramStack::setSummary(std::shared_ptr<const CorpusSummary> summary)
+{
+    m_summary = std::move(summary);
+    ensure();
+    if (!m_summary || !m_corpus)
+        return;
+    for (const auto& cs : m_summary->columns)
+        if (HistogramWidget* h = histogram(QString::fromStdString(cs.name)))
+            h->setSummary(cs, m_corpus->groupNames());
+}
+
+void HistogramStack::toggleLogScale()
+{
+    for (auto& [name, h] : m_histograms)
+        h->setLogScale(!h->logScale());
+}
+
+void HistogramStack::toggleGroupOverlay()
+{
+    for (auto& [name, h] : m_histograms)
+        h->setGroupOverlay(!h->groupOverlay());
+}
+
+void HistogramStack::ensure()
+{
+    if (!m_corpus)
+        return;
+    m_placeholder->setVisible(m_corpus->columnCount() == 0);
+    // Columns with rules are always on display, so every cutoff can be seen and dragged.
+    for (const auto& r : m_rules) {
+        const QString c = QString::fromStdString(r.column);
+        if (!m_shown.contains(c) && m_corpus->columnIndex(r.column) >= 0)
+            m_shown << c;
+    }
+    for (auto it = m_histograms.begin(); it != m_histograms.end();) {
+        if (!m_shown.contains(it->first)) {
+            delete it->second;
+            it = m_histograms.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    int position = 0;
+    for (const QString& name : std::as_const(m_shown)) {
+        const int col = m_corpus->columnIndex(name.toStdString());
+        if (col < 0)
+            continue;
+        HistogramWidget* h = histogram(name);
+        if (!h) {
+            h = new HistogramWidget(name, m_container);
+            h->setToolTip(QString::fromStdString(m_corpus->columns()[size_t(col)].definition));
+            h->setMinimumHeight(250);
+            m_histograms[name] = h;
+            connect(h, &HistogramWidget::boundsChanged, this,
+                    [this, h, name]() { Q_EMIT boundsChanged(name, h->minCutoff(), h->maxCutoff()); });
+            connect(h, &HistogramWidget::dragFinished, this, &HistogramStack::dragFinished);
+            connect(h, &HistogramWidget::closeRequested, this, [this, name]() { hideColumn(name); });
+            for (const auto& r : m_rules)
+                if (r.column == name.toStdString())
+                    h->setBounds(r.bounds.min, r.bounds.max);
+            if (m_summary)
+                if (const ColumnSummary* cs = m_summary->column(name.toStdString()))
+                    h->setSummary(*cs, m_corpus->groupNames());
+        }
+        // Placeholder first, then the histograms in display order, then the stretch.
+        m_layout->insertWidget(1 + position++, h);
+    }
+
+    // The chooser offers the columns not on display.
+    const QSignalBlocker b(m_add);
+    m_add->clear();
+    m_add->addItem(tr("Add a histogram…"));
+    for (const auto& c : m_corpus->columns()) {
+        const QString name = QString::fromStdString(c.name);
+        if (!m_shown.contains(name)) {
+            m_add->addItem(name, name);
+            m_add->setItemData(m_add->count() - 1, QString::fromStdString(c.definition), Qt::ToolTipRole);
+        }
+    }
+    Q_EMIT plotsChanged();
+}
+
+} // namespace shardscope

@@ -1,0 +1,80 @@
+#pragma once
+// The histograms dock: a chooser over a scrolling stack of HistogramWidgets. Engines emit
+// dozens of columns; the stack shows the chosen ones and every column with a rule, so each
+// cutoff can be seen and dragged. It owns the plots and which columns are on display; the
+// rules and statistics come from outside.
+
+#include <columnsummary.h>
+#include <corpusdata.h>
+#include <filterconfig.h>
+
+#include <QStringList>
+#include <QWidget>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QComboBox;
+class QLabel;
+class QVBoxLayout;
+
+namespace shardscope {
+
+class HistogramWidget;
+
+class HistogramStack : public QWidget {
+    Q_OBJECT
+public:
+    explicit HistogramStack(QWidget* parent = nullptr);
+
+    // A new corpus (null: none): `wanted` columns in order, skipping those it lacks; the first
+    // two when none is left. `promoteLm`: lm_bpb and lm_loss go on display when the corpus has
+    // them; returns whether they did.
+    bool setCorpus(std::shared_ptr<const CorpusData> corpus, const QStringList& wanted, bool promoteLm = false);
+    void clear() { setCorpus(nullptr, {}); }
+    // The same columns in another object (scores loaded from the cache replace the empty corpus
+    // the scan started with): the plots stay.
+    void replaceCorpus(std::shared_ptr<const CorpusData> corpus);
+
+    // Histograms on display, in order.
+    const QStringList& shownColumns() const { return m_shown; }
+    HistogramWidget* histogram(const QString& column) const;
+    void showColumn(const QString& column);
+    // Refused (message()) while the column has a rule.
+    void hideColumn(const QString& column);
+
+    // The rules' columns join the display; `moveLines`: the lines move to the rules' bounds
+    // (a line being dragged is already where it belongs).
+    void setRules(const std::vector<FilterRule>& rules, bool moveLines);
+    void setSummary(std::shared_ptr<const CorpusSummary> summary);
+    void toggleLogScale();
+    void toggleGroupOverlay();
+
+Q_SIGNALS:
+    void boundsChanged(const QString& column, std::optional<double> min, std::optional<double> max);
+    void dragFinished();
+    // The user added or closed a histogram.
+    void shownColumnsChanged(const QStringList& columns);
+    // The set of plots changed (the plot export menu follows).
+    void plotsChanged();
+    // A plot was added whose column has no statistics yet.
+    void summaryMissing();
+    void message(const QString& text);
+
+private:
+    void ensure();
+
+    std::shared_ptr<const CorpusData> m_corpus;
+    std::shared_ptr<const CorpusSummary> m_summary;
+    std::vector<FilterRule> m_rules;
+    QStringList m_shown;
+    std::map<QString, HistogramWidget*> m_histograms;
+    QComboBox* m_add = nullptr;
+    QWidget* m_container = nullptr;
+    QVBoxLayout* m_layout = nullptr;
+    QLabel* m_placeholder = nullptr;
+};
+
+} // namespace shardscope

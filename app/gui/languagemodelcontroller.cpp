@@ -1,0 +1,142 @@
+#include "languagemodelcontroller.h"
+
+#ifdef SHARDSCOPE_HAVE_TORCH
+#include "lmdialogs.h"
+#include <lm/lmapi.h>
+#endif
+
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace shardscope {
+
+LanguageModelController::LanguageModelController(QObject* parent)
+    : QObject(parent)
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    // Start from the engine's current choice (set by --model/--device or an earlier window).
+    m_modelDir = QString::fromStdString(lmOptions().modelDir);
+    m_device = QString::fromStdString(lmOptions().device);
+#endif
+}
+
+bool LanguageModelController::available()
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    return true;
+#else
+    return false;
+#endif
+}
+
+bool LanguageModelController::namesLanguageModel(const std::string& scorers)
+{
+    const QStringList items = QString::fromStdString(scorers).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    return items.contains(QStringLiteral("lm")) || items.contains(QStringLiteral("lm_bpb"))
+        || items.contains(QStringLiteral("lm_loss"));
+}
+
+std::string LanguageModelController::withLanguageModel(const std::string& scorers)
+{
+    QStringList items = QString::fromStdString(scorers).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (!items.contains(QStringLiteral("lm")))
+        items << QStringLiteral("lm");
+    return items.join(QLatin1Char(',')).toStdString();
+}
+
+void LanguageModelController::setLanguageModel(const QString& modelDir, const QString& device)
+{
+    m_modelDir = modelDir;
+    m_device = device.isEmpty() ? QStringLiteral("auto") : device;
+#ifdef SHARDSCOPE_HAVE_TORCH
+    LmOptions o = lmOptions();
+    o.modelDir = modelDir.toStdString();
+    o.device = m_device.toStdString(); // resolved (auto -> cuda:0 or cpu) off the GUI thread below
+    setLmOptions(o);
+    m_job = m_jobs.start();
+    m_status = tr("LM: …");
+    Q_EMIT statusChanged(m_status, QString());
+    // Resolving "auto" and describing the model ask torch about CUDA and read config files: not
+    // on the GUI thread.
+    QtConcurrent::run([o]() {
+        LmOptions r = o;
+        r.device = resolveLmDevice(o.device);
+        if (lmOptions().modelDir == o.modelDir && lmOptions().device == o.device)
+            setLmOptions(r);
+        return QString::fromStdString(selectedLmDescription());
+    }).then(this, [this, job = m_job](const QString& text) {
+        if (!m_jobs.isCurrent(job))
+            return;
+        m_status = tr("LM: %1").arg(text);
+        Q_EMIT statusChanged(m_status, tr("The language model used by the lm scorer and the token-loss view "
+                                          "(Language Model > Score with Language Model)"));
+        Q_EMIT changed();
+    });
+#else
+    m_status.clear();
+    Q_EMIT statusChanged(m_status, QString());
+#endif
+}
+
+void LanguageModelController::load(const QString& modelDir, const QString& device)
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    const LmOptions previous = lmOptions();
+    const QString previousDir = m_modelDir, previousDevice = m_device;
+    setLanguageModel(modelDir, device);
+    Q_EMIT loading();
+    QtConcurrent::run([options = lmOptions()]() -> QString {
+        LmOptions o = options;
+        o.device = resolveLmDevice(o.device);
+        setLmOptions(o);
+        try {
+            checkSelectedLm();
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+        return {};
+    }).then(this, [this, job = m_job, previous, previousDir, previousDevice](const QString& error) {
+        if (!m_jobs.isCurrent(job))
+            return; // another model was chosen meanwhile
+        if (!error.isEmpty()) {
+            setLmOptions(previous);
+            setLanguageModel(previousDir, previousDevice);
+            Q_EMIT failed(error);
+            return;
+        }
+        Q_EMIT loaded();
+    });
+#else
+    Q_UNUSED(modelDir);
+    Q_UNUSED(device);
+#endif
+}
+
+void LanguageModelController::openScoreDialog(QWidget* parent)
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    auto* dlg = new LmScoreDialog(m_modelDir, m_device, parent);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &QDialog::accepted, this, [this, dlg]() { load(dlg->modelDir(), dlg->device()); });
+    dlg->open();
+#else
+    Q_UNUSED(parent);
+#endif
+}
+
+void LanguageModelController::openTrainDialog(QWidget* parent, const QStringList& inputs, const QString& textField)
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    if (inputs.isEmpty())
+        return;
+    auto* dlg = new TrainLmDialog(inputs, textField, parent);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &TrainLmDialog::scoreRequested, this, &LanguageModelController::load);
+    dlg->open();
+#else
+    Q_UNUSED(parent);
+    Q_UNUSED(inputs);
+    Q_UNUSED(textField);
+#endif
+}
+
+} // namespace shardscope
