@@ -1,7 +1,11 @@
 #include "scorer.h"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace shardscope {
 
@@ -37,67 +41,171 @@ ScorerRegistry& ScorerRegistry::instance()
 
 void ScorerRegistry::add(Factory f)
 {
-    m_factories.push_back(f);
+    m_entries.push_back({ f, nullptr, {}, nullptr });
+}
+
+void ScorerRegistry::addWithParams(ParamFactory f, std::vector<std::string> keys, DefaultParams defaults)
+{
+    m_entries.push_back({ nullptr, f, std::move(keys), defaults });
+}
+
+namespace {
+
+std::unique_ptr<Scorer> makeDefault(const ScorerRegistry::Factory plain, const ScorerRegistry::ParamFactory withParams)
+{
+    return plain ? plain() : withParams({});
+}
+
+} // namespace
+
+std::unique_ptr<Scorer> ScorerRegistry::make(const Entry& e, const std::string& name, const ScorerParams& own,
+                                             const ScorerParams& shared) const
+{
+    ScorerParams params;
+    const std::string prefix = name + ".";
+    for (const auto& [key, value] : shared) {
+        if (key.compare(0, prefix.size(), prefix) == 0)
+            params[key.substr(prefix.size())] = value; // aimed at this scorer: checked below
+        else if (key.find('.') == std::string::npos
+                 && std::find(e.keys.begin(), e.keys.end(), key) != e.keys.end())
+            params[key] = value;
+    }
+    for (const auto& [key, value] : own)
+        params[key] = value;
+    rejectUnknownParams(name, params, e.keys);
+    if (e.plain)
+        return e.plain();
+    if (params.empty() && e.defaults)
+        params = e.defaults();
+    return e.withParams(params);
 }
 
 std::vector<std::unique_ptr<Scorer>> ScorerRegistry::createAll() const
 {
     std::vector<std::unique_ptr<Scorer>> all;
-    for (auto f : m_factories)
-        all.push_back(f());
+    for (const auto& e : m_entries) {
+        auto s = makeDefault(e.plain, e.withParams);
+        if (e.withParams && e.defaults)
+            s = make(e, s->name(), {}, {});
+        all.push_back(std::move(s));
+    }
     return all;
 }
 
-std::unique_ptr<Scorer> ScorerRegistry::create(std::string_view key) const
+std::unique_ptr<Scorer> ScorerRegistry::create(const ScorerSpec& spec, const ScorerParams& shared) const
 {
-    for (auto f : m_factories) {
-        auto s = f();
-        if (s->name() == key)
-            return s;
+    const Entry* found = nullptr;
+    std::string name;
+    for (const auto& e : m_entries) {
+        if (auto s = makeDefault(e.plain, e.withParams); s->name() == spec.name) {
+            found = &e;
+            name = s->name();
+            break;
+        }
     }
-    for (auto f : m_factories) {
-        auto s = f();
+    for (size_t i = 0; !found && i < m_entries.size(); ++i) {
+        auto s = makeDefault(m_entries[i].plain, m_entries[i].withParams);
         for (const auto& c : s->columns())
-            if (c.name == key)
-                return s;
+            if (c.name == spec.name) {
+                found = &m_entries[i];
+                name = s->name();
+                break;
+            }
     }
-    return nullptr;
+    return found ? make(*found, name, spec.params, shared) : nullptr;
 }
 
-std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(std::string_view list) const
+std::unique_ptr<Scorer> ScorerRegistry::create(std::string_view specText) const
+{
+    // Without ':' the text is a name as it stands (a filter config's column), unknown or not.
+    if (specText.find(':') == std::string_view::npos)
+        return create(ScorerSpec { std::string(specText), {} });
+    return create(ScorerSpec::parse(specText));
+}
+
+std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(std::string_view list, const ScorerParams& shared) const
 {
     std::vector<std::unique_ptr<Scorer>> out;
+    std::vector<std::string> keys; // name and effective identity of each scorer in `out`
     auto addUnique = [&](std::unique_ptr<Scorer> s) {
-        for (const auto& o : out)
-            if (o->name() == s->name())
-                return;
+        const ScorerIdentity id = s->identity();
+        const std::string key = id.toJson().dump();
+        for (size_t i = 0; i < out.size(); ++i) {
+            if (keys[i] == key)
+                return; // the same scorer named twice (e.g. "lm" and "lm_bpb")
+            for (const auto& a : out[i]->columns())
+                for (const auto& b : s->columns())
+                    if (a.name == b.name && out[i]->name() == s->name())
+                        throw std::invalid_argument("scorer '" + s->name() + "' is named twice with different "
+                                                    "parameters: both would write the column '" + a.name + "'");
+        }
         out.push_back(std::move(s));
+        keys.push_back(key);
     };
-    size_t pos = 0;
-    while (pos <= list.size()) {
-        size_t comma = list.find(',', pos);
-        std::string_view item = list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-        while (!item.empty() && item.front() == ' ')
-            item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ')
-            item.remove_suffix(1);
-        if (item == "all") {
-            for (auto& s : createAll())
+    for (const ScorerSpec& spec : ScorerSpec::parseList(list)) {
+        if (spec.name == "all") {
+            if (!spec.params.empty())
+                throw std::invalid_argument("'all' takes no parameters (give them to the scorers, or as shared ones)");
+            for (const auto& e : m_entries) {
+                auto s = makeDefault(e.plain, e.withParams);
+                if (!s->includedInAll())
+                    continue;
+                if (e.withParams)
+                    s = make(e, s->name(), {}, shared);
                 if (s->includedInAll())
                     addUnique(std::move(s));
-        } else if (!item.empty()) {
-            auto s = create(item);
-            if (!s)
-                throw std::invalid_argument("unknown scorer '" + std::string(item)
-                                            + "' (run `shardscope-cli scorers` for the list)");
-            if (std::string why = s->unavailableReason(); !why.empty())
-                throw ScorerUnavailable(why);
-            addUnique(std::move(s));
+            }
+            continue;
         }
-        if (comma == std::string_view::npos)
-            break;
-        pos = comma + 1;
+        auto s = create(spec, shared);
+        if (!s)
+            throw std::invalid_argument("unknown scorer '" + spec.name + "' (run `shardscope-cli scorers` for the list)");
+        if (std::string why = s->unavailableReason(); !why.empty())
+            throw ScorerUnavailable(why);
+        addUnique(std::move(s));
     }
+    return out;
+}
+
+std::vector<std::vector<float>> computeDerived(const Scorer& scorer, const std::vector<const float*>& inputColumns,
+                                               size_t docs, int threads)
+{
+    const auto inputs = scorer.inputColumns();
+    if (inputs.empty())
+        throw std::invalid_argument("scorer '" + scorer.name() + "' reads text, not score columns: it cannot be "
+                                    "computed from existing scores");
+    if (inputColumns.size() != inputs.size())
+        throw std::invalid_argument("scorer '" + scorer.name() + "' takes " + std::to_string(inputs.size())
+                                    + " input columns, got " + std::to_string(inputColumns.size()));
+    for (size_t i = 0; i < inputColumns.size(); ++i)
+        if (!inputColumns[i] && docs > 0)
+            throw std::invalid_argument("scorer '" + scorer.name() + "': no values for input column '" + inputs[i]
+                                        + "'");
+    const size_t outputs = scorer.columns().size();
+    std::vector<std::vector<float>> out(outputs, std::vector<float>(docs, kMissing));
+    // Enough rows per thread that starting it pays off.
+    const size_t n = std::max<size_t>(1, std::min<size_t>(size_t(std::max(threads, 1)), docs / 4096 + 1));
+    std::vector<std::unique_ptr<ScorerWorker>> workers;
+    for (size_t t = 0; t < n; ++t)
+        workers.push_back(scorer.makeWorker()); // here, so a failure is thrown to the caller
+    auto run = [&](size_t t) {
+        const size_t begin = docs * t / n, end = docs * (t + 1) / n;
+        std::vector<float> in(inputColumns.size()), row(outputs);
+        for (size_t d = begin; d < end; ++d) {
+            for (size_t i = 0; i < in.size(); ++i)
+                in[i] = inputColumns[i][d];
+            std::fill(row.begin(), row.end(), kMissing);
+            workers[t]->scoreRow(in.data(), row.data());
+            for (size_t c = 0; c < outputs; ++c)
+                out[c][d] = row[c];
+        }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < n; ++t)
+        pool.emplace_back(run, t);
+    run(0);
+    for (auto& th : pool)
+        th.join();
     return out;
 }
 
@@ -109,6 +217,7 @@ void registerLmScorers(ScorerRegistry& r); // core/lm (libtorch), built with SHA
 #ifdef SHARDSCOPE_HAVE_FASTTEXT
 void registerLangIdScorers(ScorerRegistry& r); // core/scorers/langid.cpp (libfasttext)
 #endif
+void registerDerivedScorers(ScorerRegistry& r); // core/linearscorer.cpp
 
 void registerBuiltinScorers()
 {
@@ -125,6 +234,7 @@ void registerBuiltinScorers()
 #ifdef SHARDSCOPE_HAVE_TORCH
         registerLmScorers(r);
 #endif
+        registerDerivedScorers(r);
     });
 }
 

@@ -1,7 +1,12 @@
 #pragma once
-// The scorer interface. A scorer turns one document's text into one or more float columns.
-// Scorers are immutable and shared between threads; per-thread scratch state (compression
-// contexts, parsers, buffers) lives in a ScorerWorker that each scan thread creates once.
+// The scorer interface. A scorer turns one document's text into one or more float columns, or (a
+// derived scorer) other score columns of the document into new ones.
+// Scorers are immutable and shared between threads: everything a scorer's values depend on is fixed
+// when it is made (from a ScorerSpec's parameters), never read from process-global settings later.
+// Per-thread scratch state (compression contexts, parsers, buffers) lives in a ScorerWorker that each
+// scan thread creates once.
+
+#include "scorerspec.h"
 
 #include <cmath>
 #include <cstdint>
@@ -65,6 +70,16 @@ public:
         for (size_t r = 0; r < texts.size(); ++r)
             score(texts[r], out + r * rowStride);
     }
+
+    // Derived scorers (Scorer::inputColumns() not empty): one document's values from its input columns,
+    // `inputs` in inputColumns() order (a missing input is kMissing). Writes columns().size() values.
+    // Must not throw. Text scorers are never asked (computeDerived() refuses them); the default
+    // writes nothing. A derived scorer's score() (text) writes all its columns missing.
+    virtual void scoreRow(const float* inputs, float* out)
+    {
+        (void)inputs;
+        (void)out;
+    }
 };
 
 class Scorer {
@@ -75,8 +90,21 @@ public:
     virtual std::string name() const = 0;
     virtual std::string summary() const = 0;     // one line for `shardscope-cli scorers`
     virtual std::vector<ColumnInfo> columns() const = 0;
-    // Bump when the definition changes; cached scores with another version are recomputed.
+    // The definition's version: bump it when the formula changes. Files and parameters are not
+    // folded into it; they are part of identity().
     virtual int version() const { return 1; }
+    // What the scores depend on (scorerspec.h): name, version, the parameters that change the values,
+    // and the content hash of every file read. The default suits a scorer without parameters or files.
+    //
+    // Reuse rule: cached scores of a scorer are reused only when the identity stored with them equals
+    // (operator==: name, version, parameters, and each file's role and content hash; file paths are not
+    // compared) the identity() of the scorer about to run; otherwise that scorer's columns are
+    // recomputed. A stored file hash that is empty (the file was missing) never equals a present file.
+    virtual ScorerIdentity identity() const { return { name(), version(), {}, {} }; }
+    // Non-empty for a derived scorer: the score columns (by column name) its values are a function of,
+    // in the order ScorerWorker::scoreRow() receives them. Such a scorer reads no text: a scan does not
+    // run it over documents; computeDerived() adds its columns to scores that exist.
+    virtual std::vector<std::string> inputColumns() const { return {}; }
     virtual bool needsModel() const { return false; }
     // Whether `--scorers all` includes this scorer: the model-free ones, and a model scorer whose
     // model is installed with the product when it is found (langid with lid.176.ftz).
@@ -87,35 +115,77 @@ public:
     virtual std::unique_ptr<ScorerWorker> makeWorker() const = 0;
 };
 
-// The registry of built-in scorers. Factories register at static-init time through
-// ScorerRegistration objects in each scorer's .cpp; the core library is linked with
-// WHOLE_ARCHIVE semantics avoided by an explicit registerBuiltinScorers() call.
 class ScorerUnavailable : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
+// The registry of built-in scorers. Each scorer family has a registerXxxScorers(ScorerRegistry&)
+// function that registerBuiltinScorers() calls (explicitly, not from static initialisers, which a
+// static library would drop).
+//
+// Parameters: a scorer is made from a ScorerSpec. A scorer registered with add(Factory) takes none
+// and is refused with a parameter; one registered with addWithParams() lists the keys it takes, and
+// its factory builds it from them. Parameters shared by a whole list (resolveList's `shared`, e.g. the
+// CLI's --model and --device for lm) go to every scorer in the list that takes the key; a shared key
+// written "name.key" goes to that scorer only. A spec's own parameters override shared ones.
 class ScorerRegistry {
 public:
+    // A scorer without parameters.
     using Factory = std::unique_ptr<Scorer> (*)();
+    // A scorer built from parameters; throws std::invalid_argument for a bad value. Called with no
+    // parameters it must still succeed (the registry asks it for its name and columns; a scorer that
+    // cannot work without parameters then says so in unavailableReason()).
+    using ParamFactory = std::unique_ptr<Scorer> (*)(const ScorerParams&);
+    // Transitional (issue 19): the parameters a scorer gets when neither its spec nor the shared
+    // parameters give it any. Only lm has one, reading the process-global setLmOptions() (lmapi.h), so
+    // front ends that still set that global behave as before. Remove once every caller passes
+    // parameters.
+    using DefaultParams = ScorerParams (*)();
+
     static ScorerRegistry& instance();
     void add(Factory f);
-    // All scorers (model-free first, in registration order).
+    void addWithParams(ParamFactory f, std::vector<std::string> keys, DefaultParams defaults = nullptr);
+    // All scorers (model-free first, in registration order), each with its default parameters.
     std::vector<std::unique_ptr<Scorer>> createAll() const;
-    // Resolve a name: a scorer name or a column name (selects the scorer that produces it).
-    // Returns nullptr when unknown.
-    std::unique_ptr<Scorer> create(std::string_view nameOrColumn) const;
-    // Expand a comma-separated --scorers value; "all" = every scorer with includedInAll().
-    // Throws std::invalid_argument naming an unknown scorer, ScorerUnavailable for a named scorer
-    // whose unavailableReason() is not empty.
-    std::vector<std::unique_ptr<Scorer>> resolveList(std::string_view commaList) const;
+    // Resolve a spec whose name is a scorer name or a column name (selects the scorer that produces
+    // it). Returns nullptr when the name is unknown. Throws std::invalid_argument naming the scorer and
+    // parameter for a parameter it does not take or a bad value, and whatever the scorer's factory
+    // throws (a linear model file that cannot be read: InputError naming the file).
+    std::unique_ptr<Scorer> create(const ScorerSpec& spec, const ScorerParams& shared = {}) const;
+    // The same from spec text ("zlib6", "lm_bpb", "lm:model=/m"). Text without ':' is taken as a name as
+    // it stands (nullptr when unknown); text with ':' that is not a spec throws std::invalid_argument.
+    std::unique_ptr<Scorer> create(std::string_view specText) const;
+    // Expand a comma-separated --scorers value (ScorerSpec::parseList); "all" = every scorer with
+    // includedInAll(). A scorer named twice with the same identity (e.g. "lm,lm_bpb") is kept once.
+    // Throws std::invalid_argument naming an unknown scorer or parameter, or a scorer named twice with
+    // different parameters (both would write its columns); ScorerUnavailable for a named scorer whose
+    // unavailableReason() is not empty.
+    std::vector<std::unique_ptr<Scorer>> resolveList(std::string_view commaList,
+                                                     const ScorerParams& shared = {}) const;
 
 private:
-    std::vector<Factory> m_factories;
+    struct Entry {
+        Factory plain = nullptr;
+        ParamFactory withParams = nullptr;
+        std::vector<std::string> keys;
+        DefaultParams defaults = nullptr;
+    };
+    std::unique_ptr<Scorer> make(const Entry& e, const std::string& name, const ScorerParams& own,
+                                 const ScorerParams& shared) const;
+    std::vector<Entry> m_entries;
 };
 
-// Registers every built-in scorer exactly once (idempotent). Each scorer family provides a
-// `void registerXxxScorers(ScorerRegistry&)` function called from here.
+// Adds the columns of a derived scorer (inputColumns() not empty) to scores that exist, without
+// reading any text: inputColumns[i] holds `docs` values of the scorer's i-th input column. Returns
+// one vector of `docs` values per output column. Rows are split over `threads` threads (at least 1),
+// each with its own worker. Throws std::invalid_argument when the scorer is not derived or the number
+// of input columns is not inputColumns().size(), and whatever makeWorker() throws (a linear model file
+// that changed since the scorer was made).
+std::vector<std::vector<float>> computeDerived(const Scorer& scorer, const std::vector<const float*>& inputColumns,
+                                               size_t docs, int threads);
+
+// Registers every built-in scorer exactly once (idempotent).
 void registerBuiltinScorers();
 
 } // namespace shardscope

@@ -4,9 +4,11 @@
 // Everything here is plain C++; the implementation lives in lmscorer.cpp (built only with
 // -DSHARDSCOPE_WITH_TORCH=ON, which defines SHARDSCOPE_HAVE_TORCH for every consumer).
 //
-// Which model the `lm` scorer and tokenLossesOfSelected() use: the options set by setLmOptions()
-// (the CLI's and GUI's --model/--device), else the built-in byte-level model
-// (resources/models/byte-lm, or $SHARDSCOPE_BUILTIN_MODEL).
+// The `lm` scorer is made from its parameters (lmOptionsFromParams()); tokenLossesOfSelected() and the
+// other *Selected* helpers use the options set by setLmOptions() (the CLI's and GUI's --model/--device),
+// else the built-in byte-level model (resources/models/byte-lm, or $SHARDSCOPE_BUILTIN_MODEL).
+
+#include "scorerspec.h"
 
 #include <string>
 #include <string_view>
@@ -23,6 +25,19 @@ struct LmOptions {
     int torchThreads = 1;      // intra-op threads per scan worker (the scan runs one worker per core)
 };
 
+// The lm scorer's parameters, the same settings by name: model (a directory; absent: the built-in
+// model), device, window, stride, batch_tokens, threads. lmOptionsFromParams() throws
+// std::invalid_argument naming an unknown parameter or a bad number; absent ones keep LmOptions'
+// defaults. lmScorerParams() writes every setting (model only when set).
+LmOptions lmOptionsFromParams(const ScorerParams& params);
+ScorerParams lmScorerParams(const LmOptions& options);
+
+// Transitional (issue 19): the process-global options. The scorer itself never reads them: the
+// registry makes `lm` from lmScorerParams(lmOptions()) when its spec and the shared parameters of
+// resolveList() give it no parameters at all, so front ends that call setLmOptions() before resolving
+// "lm" behave as before. New code passes parameters (ScorerRegistry::resolveList's `shared`, or
+// lm:model=DIR,...) instead; these go once the CLI and GUI do. The *Selected* helpers below still
+// read them.
 void setLmOptions(const LmOptions& options);
 LmOptions lmOptions();
 // The directory of the built-in model; empty when it cannot be found.

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -117,6 +118,11 @@ private:
 
 class LmScorer final : public Scorer {
 public:
+    explicit LmScorer(LmOptions o)
+        : m_opt(std::move(o))
+        , m_dir(m_opt.modelDir.empty() ? builtinLmDirectory() : m_opt.modelDir)
+    {
+    }
     std::string name() const override { return "lm"; }
     std::string summary() const override
     {
@@ -131,33 +137,104 @@ public:
                         "tokenizers); empty text: missing", {} },
         };
     }
-    // The scores depend on the model, so the version carries the model's identity: cached scores of
-    // another model (or of retrained weights) are recomputed.
-    int version() const override
+    // The model's files, hashed once per scorer (the weights can be gigabytes): a scorer is made for
+    // one scan, so a model retrained afterwards is seen by the next scorer made.
+    ScorerIdentity identity() const override
     {
-        LmOptions o = lmOptions();
-        const std::string dir = o.modelDir.empty() ? builtinLmDirectory() : o.modelDir;
-        return fileVersion((std::filesystem::path(dir) / "model.safetensors").string(),
-                           std::to_string(o.window) + ":" + std::to_string(o.stride));
+        std::call_once(m_identityOnce, [this] { m_identity = computeIdentity(); });
+        return m_identity;
     }
     bool needsModel() const override { return true; }
     std::unique_ptr<ScorerWorker> makeWorker() const override
     {
-        LmOptions o = lmOptions();
         std::shared_ptr<const lm::CausalLm> model;
         try {
-            model = loadSelectedLm();
+            model = loadLm(m_opt);
         } catch (const std::exception& e) {
             static std::once_flag once;
             std::call_once(once, [&] { std::fprintf(stderr, "error: lm scorer: %s (lm columns left missing)\n", e.what()); });
         }
-        if (o.torchThreads > 0)
-            setComputeThreads(o.torchThreads);
-        return std::make_unique<LmWorker>(std::move(model), o);
+        if (m_opt.torchThreads > 0)
+            setComputeThreads(m_opt.torchThreads);
+        return std::make_unique<LmWorker>(std::move(model), m_opt);
     }
+
+private:
+    ScorerIdentity computeIdentity() const
+    {
+        namespace fs = std::filesystem;
+        // window and stride change the values; the model directory is stood for by its files' hashes;
+        // device, batch size and threads change only how fast they come.
+        ScorerIdentity id { name(), version(), { { "window", std::to_string(m_opt.window) },
+                                                 { "stride", std::to_string(m_opt.stride) } }, {} };
+        if (m_dir.empty()) {
+            id.files.push_back({ "weights", "", "" });
+            return id;
+        }
+        const fs::path dir(m_dir);
+        id.files.push_back(scorerFile("config", (dir / "config.json").string()));
+        id.files.push_back(scorerFile("weights", (dir / "model.safetensors").string()));
+        // The tokenizer files BpeTokenizer::fromDirectory() reads, in its order of preference (none for
+        // a byte-level model).
+        const std::vector<std::vector<const char*>> tokenizerSets { { "tokenizer.json" }, { "vocab.json", "merges.txt" },
+                                                                    { "encoder.json", "vocab.bpe" } };
+        for (const auto& set : tokenizerSets) {
+            std::error_code ec;
+            if (!std::all_of(set.begin(), set.end(), [&](const char* f) { return fs::exists(dir / f, ec); }))
+                continue;
+            for (const char* f : set)
+                id.files.push_back(scorerFile(std::string("tokenizer:") + f, (dir / f).string()));
+            break;
+        }
+        return id;
+    }
+
+    LmOptions m_opt;
+    std::string m_dir; // the model directory: m_opt.modelDir, else the built-in model's ("" when not found)
+    mutable std::once_flag m_identityOnce;
+    mutable ScorerIdentity m_identity;
 };
 
+const std::vector<std::string> kLmParams { "model", "device", "window", "stride", "batch_tokens", "threads" };
+
+std::unique_ptr<Scorer> makeLmScorer(const ScorerParams& params)
+{
+    return std::make_unique<LmScorer>(lmOptionsFromParams(params));
+}
+
+// Transitional (scorer.h, ScorerRegistry::DefaultParams): the process-global options, for front ends
+// that still call setLmOptions().
+ScorerParams globalLmParams()
+{
+    return lmScorerParams(lmOptions());
+}
+
 } // namespace
+
+ScorerParams lmScorerParams(const LmOptions& o)
+{
+    ScorerParams p { { "device", o.device.empty() ? std::string("cpu") : o.device },
+                     { "window", std::to_string(o.window) },
+                     { "stride", std::to_string(o.stride) },
+                     { "batch_tokens", std::to_string(o.batchTokens) },
+                     { "threads", std::to_string(o.torchThreads) } };
+    if (!o.modelDir.empty())
+        p["model"] = o.modelDir;
+    return p;
+}
+
+LmOptions lmOptionsFromParams(const ScorerParams& params)
+{
+    rejectUnknownParams("lm", params, kLmParams);
+    LmOptions o;
+    o.modelDir = stringParam(params, "model");
+    o.device = stringParam(params, "device", o.device);
+    o.window = intParam("lm", params, "window", o.window);
+    o.stride = intParam("lm", params, "stride", o.stride);
+    o.batchTokens = intParam("lm", params, "batch_tokens", o.batchTokens);
+    o.torchThreads = intParam("lm", params, "threads", o.torchThreads, 0, 4096);
+    return o;
+}
 
 void setLmOptions(const LmOptions& options)
 {
@@ -183,9 +260,8 @@ std::string builtinLmDirectory()
     return {};
 }
 
-std::shared_ptr<const lm::CausalLm> loadSelectedLm()
+std::shared_ptr<const lm::CausalLm> loadLm(const LmOptions& o)
 {
-    LmOptions o = lmOptions();
     std::string dir = o.modelDir.empty() ? builtinLmDirectory() : o.modelDir;
     if (dir.empty())
         throw lm::ModelError("the built-in model was not found (looked beside the executable in "
@@ -201,9 +277,14 @@ std::shared_ptr<const lm::CausalLm> loadSelectedLm()
     return m;
 }
 
+std::shared_ptr<const lm::CausalLm> loadSelectedLm()
+{
+    return loadLm(lmOptions());
+}
+
 void registerLmScorers(ScorerRegistry& r)
 {
-    r.add([]() -> std::unique_ptr<Scorer> { return std::make_unique<LmScorer>(); });
+    r.addWithParams(&makeLmScorer, kLmParams, &globalLmParams);
 }
 
 void setComputeThreads(int threads)

@@ -12,8 +12,12 @@
 // so memory stays bounded. Empty text: both columns missing. A model that fails to load gives
 // missing values (and one message on stderr), never a crash.
 //
-// Which model: the options set by setLmOptions() (the CLI's --model/--device), else the built-in
-// byte-level model (resources/models/byte-lm, or $SHARDSCOPE_BUILTIN_MODEL).
+// Which model: the scorer's parameters (lm:model=DIR,device=cuda:0; see lmOptionsFromParams() in
+// lmapi.h), fixed when the scorer is made; without a model parameter the built-in byte-level model
+// (resources/models/byte-lm, or $SHARDSCOPE_BUILTIN_MODEL). A spec without any parameters takes them
+// from setLmOptions() (transitional, see lmapi.h).
+// Identity: version 1; parameters window and stride; files config.json, model.safetensors and the
+// tokenizer files, each by content hash.
 
 #include "causallm.h"
 #include "lmapi.h"
@@ -25,8 +29,10 @@
 
 namespace shardscope {
 
-// Loads (once per directory and device; shared by all workers) the model the options select.
-// Throws lm::ModelError with a message naming the file.
+// Loads (once per directory and device; shared by all workers and scorers) the model the options
+// select: o.modelDir, else the built-in model. Throws lm::ModelError with a message naming the file.
+std::shared_ptr<const lm::CausalLm> loadLm(const LmOptions& o);
+// loadLm(lmOptions()).
 std::shared_ptr<const lm::CausalLm> loadSelectedLm();
 
 void registerLmScorers(ScorerRegistry& r);

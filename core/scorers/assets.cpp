@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 
 #include <unistd.h>
 
@@ -46,16 +45,6 @@ std::string findAsset(const char* envVar, const std::string& installedName, cons
             return c;
     }
     return {};
-}
-
-int fileVersion(const std::string& path, const std::string& extra)
-{
-    std::error_code ec;
-    std::string id = path + ":" + std::to_string(fs::file_size(path, ec));
-    id += ":" + std::to_string(fs::last_write_time(path, ec).time_since_epoch().count());
-    if (!extra.empty())
-        id += ":" + extra;
-    return int(std::hash<std::string> {}(id) & 0x3FFFFFFF) | 1;
 }
 
 } // namespace shardscope

@@ -19,9 +19,4 @@ std::vector<std::string> assetCandidates(const char* envVar, const std::string& 
 // The first candidate that is a regular file, "" when none is.
 std::string findAsset(const char* envVar, const std::string& installedName, const std::string& sourcePath);
 
-// A Scorer::version() for scores that depend on a data file: a positive number from the file's path,
-// size and modification time (and `extra`, e.g. settings), so another file, or the same one fetched
-// or retrained again, makes cached scores be recomputed.
-int fileVersion(const std::string& path, const std::string& extra = {});
-
 } // namespace shardscope

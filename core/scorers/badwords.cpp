@@ -486,7 +486,14 @@ public:
                    "English LDNOOBW list (naughty-words 1.2.0 en.json); datatrove C4BadWordsFilter (C4: drop if >= 1)",
                    {} } };
     }
-    int version() const override { return fileVersion(findBadWordsList()); }
+    // The list's content hash is part of the identity (hashed once per scorer): another list rescores
+    // cached corpora.
+    ScorerIdentity identity() const override
+    {
+        std::call_once(m_identityOnce,
+                       [this] { m_identity = { name(), version(), {}, { scorerFile("list", findBadWordsList()) } }; });
+        return m_identity;
+    }
     bool needsModel() const override { return true; }
     bool includedInAll() const override { return !findBadWordsList().empty(); }
     std::string unavailableReason() const override
@@ -505,6 +512,10 @@ public:
         }
         return std::make_unique<BadWordsWorker>(std::move(re));
     }
+
+private:
+    mutable std::once_flag m_identityOnce;
+    mutable ScorerIdentity m_identity;
 };
 
 } // namespace

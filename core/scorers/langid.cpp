@@ -273,8 +273,13 @@ public:
             cols[0].categories = m->languages();
         return cols;
     }
-    // Scores depend on the model file: another file (or a re-fetched one) rescoring cached corpora.
-    int version() const override { return fileVersion(findLidModel()); }
+    // Scores depend on the model file: its content hash is part of the identity, so another file
+    // rescores cached corpora (hashed once per scorer).
+    ScorerIdentity identity() const override
+    {
+        std::call_once(m_identityOnce, [this] { m_identity = { name(), version(), {}, { scorerFile("model", findLidModel()) } }; });
+        return m_identity;
+    }
     bool needsModel() const override { return true; }
     bool includedInAll() const override { return !findLidModel().empty(); }
     std::string unavailableReason() const override
@@ -295,6 +300,10 @@ public:
         }
         return std::make_unique<LangIdWorker>(std::move(m));
     }
+
+private:
+    mutable std::once_flag m_identityOnce;
+    mutable ScorerIdentity m_identity;
 };
 
 } // namespace
