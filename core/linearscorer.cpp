@@ -20,8 +20,8 @@ std::vector<double> numbers(const nlohmann::json& j, const char* field, size_t n
 {
     auto it = j.find(field);
     if (it == j.end() || !it->is_array() || it->size() != n)
-        throw InputError(path, 0, std::string("'") + field + "' must be an array of " + std::to_string(n)
-                                      + " numbers, one per input");
+        throw InputError(path, 0,
+            std::string("'") + field + "' must be an array of " + std::to_string(n) + " numbers, one per input");
     std::vector<double> out;
     for (const auto& v : *it) {
         if (!v.is_number() || !std::isfinite(v.get<double>()))
@@ -113,8 +113,9 @@ public:
             throw InputError(m_path, 0, "the linear model file is gone or unreadable since the scorer was made");
         }
         if (now != m_hash)
-            throw InputError(m_path, 0, "the linear model file changed since the scorer was made (content hash "
-                                            + m_hash + ", now " + now + "); make the scorer again");
+            throw InputError(m_path, 0,
+                "the linear model file changed since the scorer was made (content hash " + m_hash + ", now " + now
+                    + "); make the scorer again");
         return std::make_unique<LinearWorker>(m_model);
     }
 
@@ -140,8 +141,9 @@ LinearModel LinearModel::parse(const std::string& text, const std::string& path)
     if (version == j.end() || !version->is_number_integer())
         throw InputError(path, 0, "'version' is missing or not a whole number");
     if (version->get<int>() != kFormatVersion)
-        throw InputError(path, 0, "linear model format version " + std::to_string(version->get<int>())
-                                      + " (this build reads version " + std::to_string(kFormatVersion) + ")");
+        throw InputError(path, 0,
+            "linear model format version " + std::to_string(version->get<int>()) + " (this build reads version "
+                + std::to_string(kFormatVersion) + ")");
     LinearModel m;
     auto inputs = j.find("inputs");
     if (inputs == j.end() || !inputs->is_array() || inputs->empty())

@@ -58,16 +58,15 @@ std::unique_ptr<Scorer> makeDefault(const ScorerRegistry::Factory plain, const S
 
 } // namespace
 
-std::unique_ptr<Scorer> ScorerRegistry::make(const Entry& e, const std::string& name, const ScorerParams& own,
-                                             const ScorerParams& shared) const
+std::unique_ptr<Scorer> ScorerRegistry::make(
+    const Entry& e, const std::string& name, const ScorerParams& own, const ScorerParams& shared) const
 {
     ScorerParams params;
     const std::string prefix = name + ".";
     for (const auto& [key, value] : shared) {
         if (key.compare(0, prefix.size(), prefix) == 0)
             params[key.substr(prefix.size())] = value; // aimed at this scorer: checked below
-        else if (key.find('.') == std::string::npos
-                 && std::find(e.keys.begin(), e.keys.end(), key) != e.keys.end())
+        else if (key.find('.') == std::string::npos && std::find(e.keys.begin(), e.keys.end(), key) != e.keys.end())
             params[key] = value;
     }
     for (const auto& [key, value] : own)
@@ -123,7 +122,8 @@ std::unique_ptr<Scorer> ScorerRegistry::create(std::string_view specText) const
     return create(ScorerSpec::parse(specText));
 }
 
-std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(std::string_view list, const ScorerParams& shared) const
+std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(
+    std::string_view list, const ScorerParams& shared) const
 {
     std::vector<std::unique_ptr<Scorer>> out;
     std::vector<std::string> keys; // name and effective identity of each scorer in `out`
@@ -136,8 +136,10 @@ std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(std::string_vie
             for (const auto& a : out[i]->columns())
                 for (const auto& b : s->columns())
                     if (a.name == b.name && out[i]->name() == s->name())
-                        throw std::invalid_argument("scorer '" + s->name() + "' is named twice with different "
-                                                    "parameters: both would write the column '" + a.name + "'");
+                        throw std::invalid_argument("scorer '" + s->name()
+                            + "' is named twice with different "
+                              "parameters: both would write the column '"
+                            + a.name + "'");
         }
         out.push_back(std::move(s));
         keys.push_back(key);
@@ -159,7 +161,8 @@ std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(std::string_vie
         }
         auto s = create(spec, shared);
         if (!s)
-            throw std::invalid_argument("unknown scorer '" + spec.name + "' (run `shardscope-cli scorers` for the list)");
+            throw std::invalid_argument(
+                "unknown scorer '" + spec.name + "' (run `shardscope-cli scorers` for the list)");
         if (std::string why = s->unavailableReason(); !why.empty())
             throw ScorerUnavailable(why);
         addUnique(std::move(s));
@@ -167,20 +170,21 @@ std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(std::string_vie
     return out;
 }
 
-std::vector<std::vector<float>> computeDerived(const Scorer& scorer, const std::vector<const float*>& inputColumns,
-                                               size_t docs, int threads)
+std::vector<std::vector<float>> computeDerived(
+    const Scorer& scorer, const std::vector<const float*>& inputColumns, size_t docs, int threads)
 {
     const auto inputs = scorer.inputColumns();
     if (inputs.empty())
-        throw std::invalid_argument("scorer '" + scorer.name() + "' reads text, not score columns: it cannot be "
-                                    "computed from existing scores");
+        throw std::invalid_argument("scorer '" + scorer.name()
+            + "' reads text, not score columns: it cannot be "
+              "computed from existing scores");
     if (inputColumns.size() != inputs.size())
         throw std::invalid_argument("scorer '" + scorer.name() + "' takes " + std::to_string(inputs.size())
-                                    + " input columns, got " + std::to_string(inputColumns.size()));
+            + " input columns, got " + std::to_string(inputColumns.size()));
     for (size_t i = 0; i < inputColumns.size(); ++i)
         if (!inputColumns[i] && docs > 0)
-            throw std::invalid_argument("scorer '" + scorer.name() + "': no values for input column '" + inputs[i]
-                                        + "'");
+            throw std::invalid_argument(
+                "scorer '" + scorer.name() + "': no values for input column '" + inputs[i] + "'");
     const size_t outputs = scorer.columns().size();
     std::vector<std::vector<float>> out(outputs, std::vector<float>(docs, kMissing));
     // Enough rows per thread that starting it pays off.

@@ -161,8 +161,7 @@ public:
     // Throws std::invalid_argument naming an unknown scorer or parameter, or a scorer named twice with
     // different parameters (both would write its columns); ScorerUnavailable for a named scorer whose
     // unavailableReason() is not empty.
-    std::vector<std::unique_ptr<Scorer>> resolveList(std::string_view commaList,
-                                                     const ScorerParams& shared = {}) const;
+    std::vector<std::unique_ptr<Scorer>> resolveList(std::string_view commaList, const ScorerParams& shared = {}) const;
 
 private:
     struct Entry {
@@ -171,8 +170,8 @@ private:
         std::vector<std::string> keys;
         DefaultParams defaults = nullptr;
     };
-    std::unique_ptr<Scorer> make(const Entry& e, const std::string& name, const ScorerParams& own,
-                                 const ScorerParams& shared) const;
+    std::unique_ptr<Scorer> make(
+        const Entry& e, const std::string& name, const ScorerParams& own, const ScorerParams& shared) const;
     std::vector<Entry> m_entries;
 };
 
@@ -182,8 +181,8 @@ private:
 // each with its own worker. Throws std::invalid_argument when the scorer is not derived or the number
 // of input columns is not inputColumns().size(), and whatever makeWorker() throws (a linear model file
 // that changed since the scorer was made).
-std::vector<std::vector<float>> computeDerived(const Scorer& scorer, const std::vector<const float*>& inputColumns,
-                                               size_t docs, int threads);
+std::vector<std::vector<float>> computeDerived(
+    const Scorer& scorer, const std::vector<const float*>& inputColumns, size_t docs, int threads);
 
 // Registers every built-in scorer exactly once (idempotent).
 void registerBuiltinScorers();

@@ -23,7 +23,7 @@ bool isNameChar(char c)
 std::invalid_argument specError(std::string_view text, size_t pos, const std::string& what)
 {
     return std::invalid_argument("scorer spec '" + std::string(text) + "': " + what + " (at character "
-                                 + std::to_string(pos + 1) + "; expected name or name:key=value,key=value)");
+        + std::to_string(pos + 1) + "; expected name or name:key=value,key=value)");
 }
 
 // Splits at unescaped commas, keeping the escapes (parse() removes them). `starts` gets each piece's offset.
@@ -272,12 +272,12 @@ void rejectUnknownParams(const std::string& scorer, const ScorerParams& params, 
         for (const auto& k : known)
             takes += (takes.empty() ? "" : ", ") + k;
         throw std::invalid_argument("scorer '" + scorer + "' has no parameter '" + key + "' ("
-                                    + (known.empty() ? std::string("it takes none") : "it takes " + takes) + ")");
+            + (known.empty() ? std::string("it takes none") : "it takes " + takes) + ")");
     }
 }
 
-int intParam(const std::string& scorer, const ScorerParams& params, const std::string& key, int fallback, int min,
-             int max)
+int intParam(
+    const std::string& scorer, const ScorerParams& params, const std::string& key, int fallback, int min, int max)
 {
     auto it = params.find(key);
     if (it == params.end())
@@ -287,7 +287,7 @@ int intParam(const std::string& scorer, const ScorerParams& params, const std::s
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size() || v < min || v > max)
         throw std::invalid_argument("scorer '" + scorer + "': parameter '" + key + "' must be a whole number from "
-                                    + std::to_string(min) + " to " + std::to_string(max) + ", not '" + s + "'");
+            + std::to_string(min) + " to " + std::to_string(max) + ", not '" + s + "'");
     return v;
 }
 

@@ -85,11 +85,10 @@ ScorerFile scorerFile(std::string role, const std::string& path);
 // Parameter helpers for scorer factories. Each throws std::invalid_argument naming the scorer and the
 // parameter.
 //   rejectUnknownParams: a key not in `known` ("lm has no parameter 'foo' (it takes model, device)").
-void rejectUnknownParams(const std::string& scorer, const ScorerParams& params,
-                         const std::vector<std::string>& known);
+void rejectUnknownParams(const std::string& scorer, const ScorerParams& params, const std::vector<std::string>& known);
 //   intParam: the value as a whole number in [min, max], or `fallback` when the key is absent.
-int intParam(const std::string& scorer, const ScorerParams& params, const std::string& key, int fallback,
-             int min = 0, int max = 1 << 30);
+int intParam(const std::string& scorer, const ScorerParams& params, const std::string& key, int fallback, int min = 0,
+    int max = 1 << 30);
 //   stringParam: the value, or `fallback` when the key is absent.
 std::string stringParam(const ScorerParams& params, const std::string& key, const std::string& fallback = {});
 

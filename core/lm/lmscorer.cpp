@@ -165,8 +165,8 @@ private:
         namespace fs = std::filesystem;
         // window and stride change the values; the model directory is stood for by its files' hashes;
         // device, batch size and threads change only how fast they come.
-        ScorerIdentity id { name(), version(), { { "window", std::to_string(m_opt.window) },
-                                                 { "stride", std::to_string(m_opt.stride) } }, {} };
+        ScorerIdentity id { name(), version(),
+            { { "window", std::to_string(m_opt.window) }, { "stride", std::to_string(m_opt.stride) } }, {} };
         if (m_dir.empty()) {
             id.files.push_back({ "weights", "", "" });
             return id;
@@ -176,8 +176,8 @@ private:
         id.files.push_back(scorerFile("weights", (dir / "model.safetensors").string()));
         // The tokenizer files BpeTokenizer::fromDirectory() reads, in its order of preference (none for
         // a byte-level model).
-        const std::vector<std::vector<const char*>> tokenizerSets { { "tokenizer.json" }, { "vocab.json", "merges.txt" },
-                                                                    { "encoder.json", "vocab.bpe" } };
+        const std::vector<std::vector<const char*>> tokenizerSets { { "tokenizer.json" },
+            { "vocab.json", "merges.txt" }, { "encoder.json", "vocab.bpe" } };
         for (const auto& set : tokenizerSets) {
             std::error_code ec;
             if (!std::all_of(set.begin(), set.end(), [&](const char* f) { return fs::exists(dir / f, ec); }))
@@ -214,10 +214,8 @@ ScorerParams globalLmParams()
 ScorerParams lmScorerParams(const LmOptions& o)
 {
     ScorerParams p { { "device", o.device.empty() ? std::string("cpu") : o.device },
-                     { "window", std::to_string(o.window) },
-                     { "stride", std::to_string(o.stride) },
-                     { "batch_tokens", std::to_string(o.batchTokens) },
-                     { "threads", std::to_string(o.torchThreads) } };
+        { "window", std::to_string(o.window) }, { "stride", std::to_string(o.stride) },
+        { "batch_tokens", std::to_string(o.batchTokens) }, { "threads", std::to_string(o.torchThreads) } };
     if (!o.modelDir.empty())
         p["model"] = o.modelDir;
     return p;

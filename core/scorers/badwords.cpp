@@ -490,8 +490,9 @@ public:
     // cached corpora.
     ScorerIdentity identity() const override
     {
-        std::call_once(m_identityOnce,
-                       [this] { m_identity = { name(), version(), {}, { scorerFile("list", findBadWordsList()) } }; });
+        std::call_once(m_identityOnce, [this] {
+            m_identity = { name(), version(), {}, { scorerFile("list", findBadWordsList()) } };
+        });
         return m_identity;
     }
     bool needsModel() const override { return true; }

@@ -277,7 +277,9 @@ public:
     // rescores cached corpora (hashed once per scorer).
     ScorerIdentity identity() const override
     {
-        std::call_once(m_identityOnce, [this] { m_identity = { name(), version(), {}, { scorerFile("model", findLidModel()) } }; });
+        std::call_once(m_identityOnce, [this] {
+            m_identity = { name(), version(), {}, { scorerFile("model", findLidModel()) } };
+        });
         return m_identity;
     }
     bool needsModel() const override { return true; }

@@ -38,8 +38,8 @@ void flipByte(const std::string& path, size_t fromEnd)
 
 std::string copyInto(const QTemporaryDir& dir, const std::string& file)
 {
-    const std::string to = dir.filePath(QString::fromStdString(std::filesystem::path(file).filename().string()))
-                               .toStdString();
+    const std::string to
+        = dir.filePath(QString::fromStdString(std::filesystem::path(file).filename().string())).toStdString();
     std::filesystem::copy_file(file, to, std::filesystem::copy_options::overwrite_existing);
     return to;
 }
@@ -101,16 +101,19 @@ private Q_SLOTS:
         QTest::addColumn<QString>("name");
         QTest::addColumn<QStringList>("params"); // key, value, key, value, ...
         QTest::addColumn<QString>("canonical");
-        QTest::newRow("name only") << "zlib6" << "zlib6" << QStringList() << "zlib6";
+        QTest::newRow("name only") << "zlib6"
+                                   << "zlib6" << QStringList() << "zlib6";
         QTest::newRow("two parameters, sorted on format")
-            << "lm:model=/models/gpt2,device=cuda:0" << "lm" << QStringList { "device", "cuda:0", "model", "/models/gpt2" }
+            << "lm:model=/models/gpt2,device=cuda:0"
+            << "lm" << QStringList { "device", "cuda:0", "model", "/models/gpt2" }
             << "lm:device=cuda:0,model=/models/gpt2";
         QTest::newRow("escaped comma and backslash")
-            << "linear:model=/data/a\\,b\\\\c.json" << "linear" << QStringList { "model", "/data/a,b\\c.json" }
-            << "linear:model=/data/a\\,b\\\\c.json";
-        QTest::newRow("'=' and ':' inside a value") << "lm:model=C:/x=y" << "lm" << QStringList { "model", "C:/x=y" }
-                                                  << "lm:model=C:/x=y";
-        QTest::newRow("a column name") << "lm_bpb" << "lm_bpb" << QStringList() << "lm_bpb";
+            << "linear:model=/data/a\\,b\\\\c.json"
+            << "linear" << QStringList { "model", "/data/a,b\\c.json" } << "linear:model=/data/a\\,b\\\\c.json";
+        QTest::newRow("'=' and ':' inside a value") << "lm:model=C:/x=y"
+                                                    << "lm" << QStringList { "model", "C:/x=y" } << "lm:model=C:/x=y";
+        QTest::newRow("a column name") << "lm_bpb"
+                                       << "lm_bpb" << QStringList() << "lm_bpb";
     }
     void parseAndFormat()
     {
@@ -132,17 +135,28 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("says");
-        QTest::newRow("empty") << "" << "no scorer name";
-        QTest::newRow("colon only") << ":" << "no scorer name";
-        QTest::newRow("colon without parameters") << "lm:" << "without parameters";
-        QTest::newRow("no '='") << "lm:model" << "has no '='";
-        QTest::newRow("empty key") << "lm:=x" << "without a name";
-        QTest::newRow("empty value") << "lm:model=" << "empty value";
-        QTest::newRow("key twice") << "lm:model=a,model=b" << "given twice";
-        QTest::newRow("trailing comma") << "lm:model=a," << "empty parameter";
-        QTest::newRow("space in name") << "l m" << "not allowed in a scorer name";
-        QTest::newRow("bad key character") << "lm:mo-del=x" << "not allowed in a parameter name";
-        QTest::newRow("dangling backslash") << "lm:model=a\\" << "at the end";
+        QTest::newRow("empty") << ""
+                               << "no scorer name";
+        QTest::newRow("colon only") << ":"
+                                    << "no scorer name";
+        QTest::newRow("colon without parameters") << "lm:"
+                                                  << "without parameters";
+        QTest::newRow("no '='") << "lm:model"
+                                << "has no '='";
+        QTest::newRow("empty key") << "lm:=x"
+                                   << "without a name";
+        QTest::newRow("empty value") << "lm:model="
+                                     << "empty value";
+        QTest::newRow("key twice") << "lm:model=a,model=b"
+                                   << "given twice";
+        QTest::newRow("trailing comma") << "lm:model=a,"
+                                        << "empty parameter";
+        QTest::newRow("space in name") << "l m"
+                                       << "not allowed in a scorer name";
+        QTest::newRow("bad key character") << "lm:mo-del=x"
+                                           << "not allowed in a parameter name";
+        QTest::newRow("dangling backslash") << "lm:model=a\\"
+                                            << "at the end";
     }
     void malformedSpecs()
     {
@@ -174,8 +188,8 @@ private Q_SLOTS:
     void identityJson()
     {
         ScorerIdentity id { "lm", 3, { { "window", "128" }, { "stride", "64" } },
-                            { { "config", "/m/config.json", "00112233445566778899aabbccddeeff" },
-                              { "weights", "/m/model.safetensors", "ffeeddccbbaa99887766554433221100" } } };
+            { { "config", "/m/config.json", "00112233445566778899aabbccddeeff" },
+                { "weights", "/m/model.safetensors", "ffeeddccbbaa99887766554433221100" } } };
         const std::string text = id.toJson().dump();
         const ScorerIdentity back = ScorerIdentity::fromJson(nlohmann::json::parse(text));
         QVERIFY(back == id);
@@ -196,8 +210,8 @@ private Q_SLOTS:
         QVERIFY(!(otherVersion == id));
 
         for (const char* bad : { R"([])", R"({"version": 1})", R"({"name": "x", "version": "1"})",
-                                 R"({"name": "x", "version": 1, "params": {"a": 1}})",
-                                 R"({"name": "x", "version": 1, "files": [{"role": "w", "path": "p"}]})" })
+                 R"({"name": "x", "version": 1, "params": {"a": 1}})",
+                 R"({"name": "x", "version": 1, "files": [{"role": "w", "path": "p"}]})" })
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ScorerIdentity::fromJson(nlohmann::json::parse(bad)));
     }
 
@@ -214,13 +228,17 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("list");
         QTest::addColumn<QString>("says");
-        QTest::newRow("compression scorer") << "zlib6:level=9" << "scorer 'zlib6' has no parameter 'level'";
-        QTest::newRow("heuristic scorer, by column")
-            << "zstd3,gopher_word_count:min=3" << "scorer 'gopher_quality' has no parameter 'min'";
-        QTest::newRow("linear") << "linear:modle=x.json" << "scorer 'linear' has no parameter 'modle'";
+        QTest::newRow("compression scorer") << "zlib6:level=9"
+                                            << "scorer 'zlib6' has no parameter 'level'";
+        QTest::newRow("heuristic scorer, by column") << "zstd3,gopher_word_count:min=3"
+                                                     << "scorer 'gopher_quality' has no parameter 'min'";
+        QTest::newRow("linear") << "linear:modle=x.json"
+                                << "scorer 'linear' has no parameter 'modle'";
 #ifdef SHARDSCOPE_HAVE_TORCH
-        QTest::newRow("lm") << "lm:temperature=2" << "scorer 'lm' has no parameter 'temperature'";
-        QTest::newRow("lm, bad number") << "lm:window=wide" << "'window' must be a whole number";
+        QTest::newRow("lm") << "lm:temperature=2"
+                            << "scorer 'lm' has no parameter 'temperature'";
+        QTest::newRow("lm, bad number") << "lm:window=wide"
+                                        << "'window' must be a whole number";
 #endif
     }
     void unknownParametersRejected()
@@ -444,7 +462,8 @@ private Q_SLOTS:
             const double x0 = isMissing(zlib[d]) ? 0.5 : double(zlib[d]);
             const double x1 = isMissing(zstd[d]) ? 0.3 : double(zstd[d]);
             const double y = 0.3 + 2.5 * (x0 - 0.42) / 0.08 - 1.25 * (x1 - 0.45) / 0.1;
-            QVERIFY2(std::abs(double(out[0][d]) - y) < 1e-5 * std::max(1.0, std::abs(y)), qPrintable(QString::number(d)));
+            QVERIFY2(
+                std::abs(double(out[0][d]) - y) < 1e-5 * std::max(1.0, std::abs(y)), qPrintable(QString::number(d)));
         }
 
         // The first scorer's file changed under it: its values would no longer be what its identity says.
@@ -459,8 +478,8 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(InputError, raw->makeWorker());
 
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeDerived(*raw, { zlib.data() }, n, 1));
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                                 computeDerived(*ScorerRegistry::instance().create("zlib6"), { zlib.data() }, n, 1));
+        QVERIFY_THROWS_EXCEPTION(
+            std::invalid_argument, computeDerived(*ScorerRegistry::instance().create("zlib6"), { zlib.data() }, n, 1));
     }
 
     void linearModelErrors_data()
@@ -469,17 +488,20 @@ private Q_SLOTS:
         QTest::addColumn<QString>("says");
         const QByteArray ok = R"("inputs": ["zlib6"], "mean": [0.4], "scale": [0.1], "weights": [1], "bias": 0)";
         QTest::newRow("not JSON") << QByteArray(R"({"format": "shardscope-linear",)") << "not valid JSON";
-        QTest::newRow("another format") << QByteArray(R"({"format": "fasttext", "version": 1})") << "not a linear model";
+        QTest::newRow("another format") << QByteArray(R"({"format": "fasttext", "version": 1})")
+                                        << "not a linear model";
         QTest::newRow("newer version") << QByteArray(R"({"format": "shardscope-linear", "version": 2, )" + ok + "}")
                                        << "format version 2";
-        QTest::newRow("zero scale") << QByteArray(R"({"format": "shardscope-linear", "version": 1, "inputs": ["zlib6"], )"
-                                                  R"("mean": [0.4], "scale": [0], "weights": [1], "bias": 0})")
+        QTest::newRow("zero scale") << QByteArray(
+            R"({"format": "shardscope-linear", "version": 1, "inputs": ["zlib6"], )"
+            R"("mean": [0.4], "scale": [0], "weights": [1], "bias": 0})")
                                     << "'scale' of input 'zlib6' is 0";
         QTest::newRow("weights too short")
             << QByteArray(R"({"format": "shardscope-linear", "version": 1, "inputs": ["zlib6", "zstd3"], )"
                           R"("mean": [0.4, 0.4], "scale": [0.1, 0.1], "weights": [1], "bias": 0})")
             << "'weights' must be an array of 2 numbers";
-        QTest::newRow("unknown link") << QByteArray(R"({"format": "shardscope-linear", "version": 1, "link": "probit", )" + ok + "}")
+        QTest::newRow("unknown link") << QByteArray(
+            R"({"format": "shardscope-linear", "version": 1, "link": "probit", )" + ok + "}")
                                       << "'link' is 'probit'";
     }
     void linearModelErrors()
