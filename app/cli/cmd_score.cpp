@@ -1,0 +1,64 @@
+// `score`: every document's scores, as a TSV and in the scores cache.
+
+#include "command.h"
+#include "interrupt.h"
+#include "options.h"
+#include "scanrun.h"
+#include "scorestore.h"
+
+#include <CLI/CLI.hpp>
+
+namespace shardscope::cli {
+
+namespace {
+
+class ScoreCommand : public Command {
+public:
+    std::string name() const override { return "score"; }
+    std::string description() const override
+    {
+        return "Score every document and write a TSV (id, group, bytes, scores)";
+    }
+
+    void setup(CLI::App& cmd) override
+    {
+        m_corpus.add(&cmd);
+        m_scorers.add(&cmd, "Comma-separated scorers or columns; 'all' = every model-free scorer");
+        cmd.add_option("--tsv", m_tsvPath, "Write the scores as TSV here (written atomically; - for standard output)");
+        cmd.add_option("--scores-file", m_scoresFile, "Scores file to write/reuse (default: in the cache directory)");
+        cmd.add_flag("--seek-cache", m_seekCache, "Also write random-access caches for compressed shards (for the GUI)");
+        m_model.add(&cmd);
+    }
+
+    int run() override
+    {
+        m_model.apply();
+        const ScorerList scorers = m_scorers.resolve(name());
+        bool cached = false;
+        ScanResult r = scoreOrLoad(m_corpus, scorers, m_scoresFile, m_seekCache, &cached);
+        if (!m_tsvPath.empty())
+            writeTsv(m_tsvPath, r, m_corpus.threads.threads);
+        if (!m_corpus.quiet)
+            printSummary(r, cached);
+        const bool bad = reportProblems(r, m_corpus.maxErrors);
+        throwIfCancelled(r.cancelled);
+        return bad ? 1 : 0;
+    }
+
+private:
+    CorpusOptions m_corpus;
+    ScorerOptions m_scorers;
+    ModelOptions m_model;
+    std::string m_tsvPath;
+    std::string m_scoresFile;
+    bool m_seekCache = false;
+};
+
+} // namespace
+
+std::unique_ptr<Command> makeScoreCommand()
+{
+    return std::make_unique<ScoreCommand>();
+}
+
+} // namespace shardscope::cli

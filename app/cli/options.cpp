@@ -1,0 +1,144 @@
+#include "options.h"
+
+#include "command.h"
+#include "docindex.h"
+
+#ifdef SHARDSCOPE_HAVE_TORCH
+#include "lmscorer.h"
+#endif
+
+#include <CLI/CLI.hpp>
+
+#include <stdexcept>
+
+namespace shardscope::cli {
+
+void InputOptions::add(CLI::App* cmd)
+{
+    cmd->add_option("shards", inputs, "Shards (.jsonl, .jsonl.gz, .jsonl.zst) or directories of them")
+        ->required()
+        ->check(CLI::ExistingPath);
+    cmd->add_option("--text-field", textField, "Text field name or JSON pointer (default: text)");
+    cmd->add_option("--id-field", idField, "Id field name or JSON pointer; empty: record number (default: id)");
+    cmd->add_option("--group-field", groupField,
+                    "Group field (default: detected from source, meta.pile_set_name, meta.redpajama_set_name, "
+                    "metadata.source)");
+}
+
+std::vector<std::string> InputOptions::shards() const
+{
+    return expandShardPaths(inputs);
+}
+
+FieldMapping InputOptions::fields(const std::vector<std::string>& shards) const
+{
+    FieldMapping f;
+    f.text = FieldMapping::toPointer(textField);
+    f.id = FieldMapping::toPointer(idField);
+    f.group = FieldMapping::toPointer(groupField);
+    if (shards.empty())
+        return f;
+    return detectFields(shards.front(), f, !groupField.empty());
+}
+
+void ThreadOptions::add(CLI::App* cmd)
+{
+    cmd->add_option("--threads,-j", threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+}
+
+void CorpusOptions::add(CLI::App* cmd)
+{
+    // --threads before the field options: the order `--help` has always shown (the shards are listed apart).
+    threads.add(cmd);
+    input.add(cmd);
+    cmd->add_flag("--quiet,-q", quiet, "No progress output");
+    cmd->add_option("--cache-dir", cacheDir, "Where scores files and seek caches live (default: "
+                                             "$SHARDSCOPE_CACHE_DIR or ~/.cache/shardscope)");
+    cmd->add_flag("--no-cache", noCache, "Neither read nor write cached scores");
+    cmd->add_option("--max-errors", maxErrors, "Rejected records to print individually (default: 20)");
+}
+
+void ScorerOptions::add(CLI::App* cmd, const std::string& description)
+{
+    cmd->add_option("--scorers,-s", list, description)->capture_default_str();
+}
+
+ScorerList ScorerOptions::resolve(const std::string& command) const
+{
+    try {
+        return resolveScorers(list);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(command, e.what());
+    }
+}
+
+ScorerList resolveScorers(const std::string& list)
+{
+    ScorerList out;
+    for (auto& s : ScorerRegistry::instance().resolveList(list))
+        out.push_back(std::move(s));
+    return out;
+}
+
+#ifdef SHARDSCOPE_HAVE_TORCH
+
+void ModelOptions::add(CLI::App* cmd)
+{
+    m_model = cmd->add_option("--model", lm.modelDir,
+                              "Language model directory for the lm scorer (config.json, model.safetensors, "
+                              "tokenizer); default: the built-in byte-level model");
+    m_device = cmd->add_option("--device", lm.device,
+                               "Where the lm scorer runs: auto (first GPU if any, else CPU), cpu, cuda or cuda:N "
+                               "(default: cpu)");
+    cmd->add_option("--lm-window", lm.window, "lm scorer window in tokens (default: the model's context)");
+    cmd->add_option("--lm-stride", lm.stride, "lm scorer stride in tokens (default: window/2)");
+    cmd->add_option("--lm-batch-tokens", lm.batchTokens,
+                    "tokens per forward batch (default: 8192 on the CPU, 65536 on a GPU)");
+    cmd->add_option("--lm-threads", lm.torchThreads, "torch threads per scan worker (default: 1)");
+}
+
+void ModelOptions::addModelAndDevice(CLI::App* cmd)
+{
+    m_model = cmd->add_option("--model", lm.modelDir, "Model directory (default: built-in)");
+    m_device = cmd->add_option("--device", lm.device, "auto, cpu, cuda or cuda:N");
+}
+
+void ModelOptions::publish() const
+{
+    setLmOptions(lm);
+}
+
+void ModelOptions::apply() const
+{
+    publish();
+    if ((m_model && m_model->count()) || (m_device && m_device->count()))
+        loadSelectedLm();
+}
+
+std::shared_ptr<const lm::CausalLm> ModelOptions::load() const
+{
+    publish();
+    return loadSelectedLm();
+}
+
+#else
+
+void ModelOptions::add(CLI::App*)
+{
+}
+
+void ModelOptions::addModelAndDevice(CLI::App*)
+{
+}
+
+void ModelOptions::publish() const
+{
+}
+
+void ModelOptions::apply() const
+{
+}
+
+#endif
+
+} // namespace shardscope::cli

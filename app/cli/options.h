@@ -1,0 +1,111 @@
+#pragma once
+// Option groups that several commands share. Each group is a struct holding the values CLI11 parses
+// into, an add() that registers its options on a subcommand, and the method that turns them into what
+// the engine takes. Help text lists options in the order they are added.
+
+#include "fieldmapping.h"
+#include "scorer.h"
+
+#ifdef SHARDSCOPE_HAVE_TORCH
+#include "lmapi.h"
+#endif
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+class Option;
+}
+
+namespace shardscope {
+namespace lm {
+class CausalLm;
+}
+} // namespace shardscope
+
+namespace shardscope::cli {
+
+using ScorerList = std::vector<std::shared_ptr<const Scorer>>;
+
+// The shards (positional) and where their text, id and group are.
+struct InputOptions {
+    std::vector<std::string> inputs;
+    std::string textField = "text";
+    std::string idField = "id";
+    std::string groupField;
+
+    void add(CLI::App* cmd);
+    // The shard files: directories expanded, sorted within each. Throws InputError naming a file that is
+    // gone or unreadable.
+    std::vector<std::string> shards() const;
+    // The field mapping, with what the options leave open detected from the first shard.
+    FieldMapping fields(const std::vector<std::string>& shards) const;
+};
+
+// --threads, -j: scan workers.
+struct ThreadOptions {
+    int threads = 0; // 0: all cores
+
+    void add(CLI::App* cmd);
+};
+
+// What every command that reads a corpus takes: the inputs, threads, progress, the scores cache and how
+// many rejected records to print.
+struct CorpusOptions {
+    InputOptions input;
+    ThreadOptions threads;
+    bool quiet = false;
+    std::string cacheDir;
+    bool noCache = false;
+    size_t maxErrors = 20;
+
+    void add(CLI::App* cmd);
+};
+
+// --scorers, -s: a comma-separated list of scorers or columns.
+struct ScorerOptions {
+    std::string list = "zlib6,zstd3";
+
+    void add(CLI::App* cmd, const std::string& description);
+    // The scorers of the list. Throws UsageError (prefixed with `command`) for an unknown name,
+    // ScorerUnavailable (an input error) for a scorer whose model is missing.
+    ScorerList resolve(const std::string& command) const;
+};
+
+// resolve()'s list without the error mapping: throws std::invalid_argument for an unknown name.
+ScorerList resolveScorers(const std::string& list);
+
+// The language model the lm scorer runs (--model, --device, --lm-*). Without libtorch the group adds no
+// options and apply() does nothing.
+//
+// This group is the only code in the CLI that hands the model settings to the engine (today through the
+// process-global setLmOptions()). When the lm scorer takes them as scorer parameters (issue 19), only
+// publish() in options.cpp changes: it then yields the parameters for resolving the scorer lists.
+struct ModelOptions {
+#ifdef SHARDSCOPE_HAVE_TORCH
+    LmOptions lm;
+#endif
+
+    // --model, --device, --lm-window, --lm-stride, --lm-batch-tokens, --lm-threads (score, stats, apply).
+    void add(CLI::App* cmd);
+    // --model and --device only, with their lm-tokens wording.
+    void addModelAndDevice(CLI::App* cmd);
+    // Makes the settings the lm scorer's, and loads a model named by --model or --device now, so a bad
+    // directory is one clear error before a scan starts (throws the loader's error naming the file).
+    // Call before resolving scorers.
+    void apply() const;
+#ifdef SHARDSCOPE_HAVE_TORCH
+    // Makes the settings the lm scorer's and loads the model (throws the loader's error naming the file).
+    std::shared_ptr<const lm::CausalLm> load() const;
+#endif
+
+private:
+    void publish() const;
+    CLI::Option* m_model = nullptr;
+    CLI::Option* m_device = nullptr;
+};
+
+} // namespace shardscope::cli

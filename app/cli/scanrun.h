@@ -1,0 +1,32 @@
+#pragma once
+// What the commands that score a corpus share: scoring it (or loading its cached scores), the progress
+// line, and reporting rejected records and broken streams.
+
+#include "options.h"
+#include "scan.h"
+
+#include <functional>
+#include <string>
+
+namespace shardscope::cli {
+
+// Scores the shards, or loads their cached scores when they are up to date (only the requested columns,
+// in the requested order). `scoresFileOverride`: the scores file to read and write instead of the one in
+// the cache directory (an output: failing to write it throws). `seekCache`: also write random-access caches
+// for compressed shards. A signal cancels the scan (interrupt.h); the result then says cancelled.
+ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const std::string& scoresFileOverride,
+                       bool seekCache, bool* fromCache);
+
+// A progress line on stderr, redrawn in place; none when quiet or when stderr is not a terminal.
+std::function<void(const ScanProgress&)> progressPrinter(bool quiet);
+// Ends the progress line progressPrinter() drew.
+void endProgressLine(bool quiet);
+
+// Prints stream errors and rejected records (at most maxErrors individually); returns true when there was
+// any input error.
+bool reportProblems(const ScanResult& r, size_t maxErrors);
+
+// The closing "read=... docs=..." line on stderr.
+void printSummary(const ScanResult& r, bool fromCache);
+
+} // namespace shardscope::cli
