@@ -53,7 +53,7 @@ public:
     void scoreRow(const float* inputs, float* out) override { out[0] = m_model.apply(inputs); }
 
 private:
-    const LinearModel& m_model; // owned by the scorer, which outlives its workers
+    const LinearModel m_model; // a copy (a few numbers per input): a worker may outlive its scorer
 };
 
 class LinearScorer final : public Scorer {

@@ -58,8 +58,8 @@ std::unique_ptr<Scorer> makeDefault(const ScorerRegistry::Factory plain, const S
 
 } // namespace
 
-std::unique_ptr<Scorer> ScorerRegistry::make(
-    const Entry& e, const std::string& name, const ScorerParams& own, const ScorerParams& shared) const
+std::unique_ptr<Scorer> ScorerRegistry::make(const Entry& e, const std::string& name, const ScorerParams& own,
+    const ScorerParams& shared, ScorerParams* effective) const
 {
     ScorerParams params;
     const std::string prefix = name + ".";
@@ -72,11 +72,11 @@ std::unique_ptr<Scorer> ScorerRegistry::make(
     for (const auto& [key, value] : own)
         params[key] = value;
     rejectUnknownParams(name, params, e.keys);
-    if (e.plain)
-        return e.plain();
     if (params.empty() && e.defaults)
         params = e.defaults();
-    return e.withParams(params);
+    if (effective)
+        *effective = params;
+    return e.plain ? e.plain() : e.withParams(params);
 }
 
 std::vector<std::unique_ptr<Scorer>> ScorerRegistry::createAll() const
@@ -92,6 +92,12 @@ std::vector<std::unique_ptr<Scorer>> ScorerRegistry::createAll() const
 }
 
 std::unique_ptr<Scorer> ScorerRegistry::create(const ScorerSpec& spec, const ScorerParams& shared) const
+{
+    return createWith(spec, shared, nullptr);
+}
+
+std::unique_ptr<Scorer> ScorerRegistry::createWith(
+    const ScorerSpec& spec, const ScorerParams& shared, ScorerParams* effective) const
 {
     const Entry* found = nullptr;
     std::string name;
@@ -111,7 +117,7 @@ std::unique_ptr<Scorer> ScorerRegistry::create(const ScorerSpec& spec, const Sco
                 break;
             }
     }
-    return found ? make(*found, name, spec.params, shared) : nullptr;
+    return found ? make(*found, name, spec.params, shared, effective) : nullptr;
 }
 
 std::unique_ptr<Scorer> ScorerRegistry::create(std::string_view specText) const
@@ -126,23 +132,18 @@ std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(
     std::string_view list, const ScorerParams& shared) const
 {
     std::vector<std::unique_ptr<Scorer>> out;
-    std::vector<std::string> keys; // name and effective identity of each scorer in `out`
-    auto addUnique = [&](std::unique_ptr<Scorer> s) {
-        const ScorerIdentity id = s->identity();
-        const std::string key = id.toJson().dump();
+    std::vector<std::string> made; // the spec each scorer in `out` was made from, parameters as given to it
+    auto addUnique = [&](std::unique_ptr<Scorer> s, const ScorerParams& params) {
+        const std::string spec = ScorerSpec { s->name(), params }.format();
         for (size_t i = 0; i < out.size(); ++i) {
-            if (keys[i] == key)
+            if (made[i] == spec)
                 return; // the same scorer named twice (e.g. "lm" and "lm_bpb")
-            for (const auto& a : out[i]->columns())
-                for (const auto& b : s->columns())
-                    if (a.name == b.name && out[i]->name() == s->name())
-                        throw std::invalid_argument("scorer '" + s->name()
-                            + "' is named twice with different "
-                              "parameters: both would write the column '"
-                            + a.name + "'");
+            if (out[i]->name() == s->name())
+                throw std::invalid_argument("scorer '" + s->name() + "' is named twice with different parameters ("
+                    + made[i] + " and " + spec + "): both would write its columns");
         }
         out.push_back(std::move(s));
-        keys.push_back(key);
+        made.push_back(spec);
     };
     for (const ScorerSpec& spec : ScorerSpec::parseList(list)) {
         if (spec.name == "all") {
@@ -152,20 +153,21 @@ std::vector<std::unique_ptr<Scorer>> ScorerRegistry::resolveList(
                 auto s = makeDefault(e.plain, e.withParams);
                 if (!s->includedInAll())
                     continue;
-                if (e.withParams)
-                    s = make(e, s->name(), {}, shared);
+                ScorerParams params;
+                s = make(e, s->name(), {}, shared, &params);
                 if (s->includedInAll())
-                    addUnique(std::move(s));
+                    addUnique(std::move(s), params);
             }
             continue;
         }
-        auto s = create(spec, shared);
+        ScorerParams params;
+        auto s = createWith(spec, shared, &params);
         if (!s)
             throw std::invalid_argument(
                 "unknown scorer '" + spec.name + "' (run `shardscope-cli scorers` for the list)");
         if (std::string why = s->unavailableReason(); !why.empty())
             throw ScorerUnavailable(why);
-        addUnique(std::move(s));
+        addUnique(std::move(s), params);
     }
     return out;
 }
