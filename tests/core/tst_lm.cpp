@@ -133,6 +133,12 @@ private Q_SLOTS:
         worker->score("", out);
         QVERIFY(isMissing(out[0]) && isMissing(out[1]));
         setLmOptions({});
+        // Issue 19: the scorer made from explicit parameters gives the same values, the global options reset.
+        float viaSpec[2];
+        ScorerRegistry::instance().create("lm_bpb:model=" + m_ref.path().toStdString())->makeWorker()->score(text, viaSpec);
+        worker->score(text, out);
+        QCOMPARE(viaSpec[0], out[0]);
+        QCOMPARE(viaSpec[1], out[1]);
     }
 
     void badModelInput_data()

@@ -266,6 +266,25 @@ private Q_SLOTS:
         }
     }
 
+    // A scorer named twice is kept once when it would be the same scorer, refused when its parameters
+    // differ (both would write its columns).
+    void namedTwice()
+    {
+        auto& reg = ScorerRegistry::instance();
+        QCOMPARE(reg.resolveList("zlib6,zstd3,zlib6").size(), size_t(2));
+        QCOMPARE(reg.resolveList("gopher_quality,gopher_word_count").size(), size_t(1));
+#ifdef SHARDSCOPE_HAVE_TORCH
+        QCOMPARE(reg.resolveList("lm:window=64,lm_bpb:window=64").size(), size_t(1));
+        try {
+            reg.resolveList("lm:window=64,lm:window=32");
+            QFAIL("no error");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY2(std::string(e.what()).find("'lm' is named twice with different parameters") != std::string::npos,
+                e.what());
+        }
+#endif
+    }
+
     void langidIdentityFollowsTheModelFile()
     {
 #ifndef SHARDSCOPE_HAVE_FASTTEXT
@@ -336,6 +355,16 @@ private Q_SLOTS:
         QVERIFY(!(after == before));
         QCOMPARE(after.files[0].hash, before.files[0].hash); // config.json is untouched
         QVERIFY(after.files[1].hash != before.files[1].hash);
+
+        // The tokenizer files the model directory holds are part of it too.
+        REQUIRE_FIXTURE("gpt2");
+        for (const char* f : { "encoder.json", "vocab.bpe" })
+            copyInto(tmp, testdata::fixture(std::string("gpt2/") + f));
+        const ScorerIdentity withTokenizer = identityOf("lm:model=" + copy);
+        QCOMPARE(withTokenizer.files.size(), size_t(4));
+        QCOMPARE(withTokenizer.files[3].role, std::string("tokenizer:vocab.bpe"));
+        flipByte(copy + "/vocab.bpe", 5);
+        QVERIFY(!(identityOf("lm:model=" + copy) == withTokenizer));
     }
 
     // The lm scorer made from explicit parameters scores exactly as the global-options path did, and
