@@ -173,7 +173,8 @@ private:
     // `effective` (when given) receives the parameters the factory was called with.
     std::unique_ptr<Scorer> make(const Entry& e, const std::string& name, const ScorerParams& own,
         const ScorerParams& shared, ScorerParams* effective = nullptr) const;
-    std::unique_ptr<Scorer> createWith(const ScorerSpec& spec, const ScorerParams& shared, ScorerParams* effective) const;
+    std::unique_ptr<Scorer> createWith(
+        const ScorerSpec& spec, const ScorerParams& shared, ScorerParams* effective) const;
     std::vector<Entry> m_entries;
 };
 

@@ -135,7 +135,10 @@ private Q_SLOTS:
         setLmOptions({});
         // Issue 19: the scorer made from explicit parameters gives the same values, the global options reset.
         float viaSpec[2];
-        ScorerRegistry::instance().create("lm_bpb:model=" + m_ref.path().toStdString())->makeWorker()->score(text, viaSpec);
+        ScorerRegistry::instance()
+            .create("lm_bpb:model=" + m_ref.path().toStdString())
+            ->makeWorker()
+            ->score(text, viaSpec);
         worker->score(text, out);
         QCOMPARE(viaSpec[0], out[0]);
         QCOMPARE(viaSpec[1], out[1]);
