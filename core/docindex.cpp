@@ -122,18 +122,109 @@ std::vector<std::string> expandShardPaths(const std::vector<std::string>& inputs
 
 // ---------------------------------------------------------------------------------------------
 
+// Ids live in an unlinked temporary file read through one read-only mapping that reserves far more
+// address space than the file needs (address space, not memory: nothing is committed until written).
+// The mapping never moves while the file grows, so the views get() hands out stay valid while appends
+// go on: a background job can hold them while the scan appends. If the file outgrows the reservation
+// a larger mapping takes over and the old one stays mapped until the store is destroyed. Without a
+// temporary file the same reservation is anonymous memory. Ids of a loaded scores file are a
+// read-only mapping of that file's id block, so they never enter the heap either.
 struct IdStore::Impl {
-    int fd = -1;
-    uint64_t fileSize = 0;
-    const char* map = nullptr;
-    size_t mapSize = 0;
-    std::string adopted;    // ids loaded from a scores file (already in memory there)
+    int fd = -1;                  // the temporary file; -1 until the first flush, or in memory
+    const char* base = nullptr;   // the ids' first byte
+    uint64_t size = 0;            // bytes of ids readable at base
+    size_t reserved = 0;          // bytes of address space at base
+    bool anonymous = false;       // base is writable anonymous memory (no temporary file)
+    bool foreign = false;         // base maps another file's block (a scores file), read-only
+    std::vector<std::pair<void*, size_t>> mappings; // every mapping made, unmapped at destruction
+
     ~Impl()
     {
-        if (map)
-            ::munmap(const_cast<char*>(map), mapSize);
+        for (auto [p, n] : mappings)
+            ::munmap(p, n);
         if (fd >= 0)
             ::close(fd);
+    }
+
+    static size_t pageSize() { return size_t(::sysconf(_SC_PAGESIZE)); }
+
+    // Maps at least `need` bytes of the temporary file (or anonymous memory), reserving generously.
+    void reserve(uint64_t need)
+    {
+        for (size_t want : { size_t(1) << 40, size_t(1) << 36, size_t(1) << 32, size_t(0) }) {
+            if (want == 0) // no big reservation anywhere: exactly what is needed, doubled
+                want = std::max<size_t>(size_t(need) * 2, size_t(1) << 20);
+            if (want < need)
+                continue;
+            void* p = anonymous ? ::mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                                : ::mmap(nullptr, want, PROT_READ, MAP_SHARED, fd, 0);
+            if (p == MAP_FAILED)
+                continue;
+            if (anonymous && base && size)
+                std::memcpy(p, base, size_t(size));
+            mappings.emplace_back(p, want);
+            base = static_cast<const char*>(p);
+            reserved = want;
+            return;
+        }
+        throw std::bad_alloc();
+    }
+
+    // The first write: an unlinked temporary file, so the page cache holds the ids, not the heap, and
+    // the file disappears with the process.
+    void open()
+    {
+        const char* tmp = std::getenv("TMPDIR");
+        std::string dir = tmp && *tmp ? tmp : "/tmp";
+        fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            std::string templ = dir + "/shardscope-ids-XXXXXX";
+            fd = ::mkstemp(templ.data());
+            if (fd >= 0)
+                ::unlink(templ.c_str());
+        }
+        anonymous = fd < 0; // no writable temporary directory: keep ids in memory rather than lose them
+    }
+
+    void write(std::string_view bytes)
+    {
+        if (bytes.empty())
+            return;
+        if (foreign) {
+            // Appending to the ids of a loaded scores file: copy them into a store of our own first (the old
+            // mapping stays in `mappings`, so `old` is readable while it is copied).
+            const std::string_view old(base, size_t(size));
+            foreign = false;
+            base = nullptr;
+            size = 0;
+            reserved = 0;
+            write(old);
+        }
+        if (fd < 0 && !anonymous)
+            open();
+        if (!base || size + bytes.size() > reserved)
+            reserve(size + bytes.size());
+        if (anonymous) {
+            std::memcpy(const_cast<char*>(base) + size, bytes.data(), bytes.size());
+            size += bytes.size();
+            return;
+        }
+        size_t done = 0;
+        while (done < bytes.size()) {
+            ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, off_t(size + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                // The temporary file cannot grow (a full disk): go on in memory rather than lose ids.
+                size += done;
+                anonymous = true;
+                reserve(size + bytes.size() - done);
+                write(bytes.substr(done));
+                return;
+            }
+            done += size_t(n);
+        }
+        size += done;
     }
 };
 
@@ -156,94 +247,51 @@ void IdStore::append(std::string_view id)
 
 void IdStore::flush()
 {
-    if (!d->adopted.empty() && !m_pending.empty()) {
-        d->adopted.append(m_pending);
-        m_pending.clear();
-        return;
-    }
     if (m_pending.empty())
         return;
-    if (d->fd < 0) {
-        // An unlinked temporary file: the page cache holds the ids, not the heap, and the
-        // file disappears with the process.
-        const char* tmp = std::getenv("TMPDIR");
-        std::string dir = tmp && *tmp ? tmp : "/tmp";
-        d->fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        if (d->fd < 0) {
-            std::string templ = dir + "/shardscope-ids-XXXXXX";
-            d->fd = ::mkstemp(templ.data());
-            if (d->fd >= 0)
-                ::unlink(templ.c_str());
-        }
-        if (d->fd < 0) {
-            // No writable temp dir: keep ids in memory rather than lose them.
-            d->adopted = std::move(m_pending);
-            m_pending.clear();
-            return;
-        }
-    }
-    size_t done = 0;
-    while (done < m_pending.size()) {
-        ssize_t n = ::pwrite(d->fd, m_pending.data() + done, m_pending.size() - done, off_t(d->fileSize + done));
-        if (n <= 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        done += size_t(n);
-    }
-    d->fileSize += done;
-    m_pending.erase(0, done);
-    if (d->map)
-        ::munmap(const_cast<char*>(d->map), d->mapSize);
-    d->map = nullptr;
-    d->mapSize = 0;
-    if (d->fileSize) {
-        void* p = ::mmap(nullptr, d->fileSize, PROT_READ, MAP_SHARED, d->fd, 0);
-        if (p != MAP_FAILED) {
-            d->map = static_cast<const char*>(p);
-            d->mapSize = d->fileSize;
-        }
-    }
+    d->write(m_pending);
+    m_pending.clear();
 }
 
 std::string_view IdStore::get(uint64_t i) const
 {
     if (i + 1 >= m_offsets.size())
         return {};
-    uint64_t b = m_offsets[i], e = m_offsets[i + 1];
-    if (!d->adopted.empty() || d->fd < 0) {
-        if (e <= d->adopted.size())
-            return std::string_view(d->adopted).substr(b, e - b);
-        uint64_t base = d->adopted.size();
-        if (b >= base)
-            return std::string_view(m_pending).substr(b - base, e - b);
-        return {};
-    }
-    if (e <= d->mapSize)
-        return { d->map + b, size_t(e - b) };
-    if (b >= d->fileSize)
-        return std::string_view(m_pending).substr(b - d->fileSize, e - b);
+    const uint64_t b = m_offsets[i], e = m_offsets[i + 1];
+    if (e <= d->size)
+        return { d->base + b, size_t(e - b) };
+    if (b >= d->size)
+        return std::string_view(m_pending).substr(size_t(b - d->size), size_t(e - b));
     return {};
 }
 
-void IdStore::adopt(std::vector<uint64_t> offsets, std::string bytes)
+void IdStore::adoptFileBlock(std::vector<uint64_t> offsets, int fd, uint64_t fileOffset, uint64_t bytes)
 {
+    auto impl = std::make_unique<Impl>();
+    if (bytes) {
+        const uint64_t page = Impl::pageSize();
+        const uint64_t start = fileOffset / page * page;
+        const size_t length = size_t(fileOffset - start + bytes);
+        void* p = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, off_t(start));
+        if (p == MAP_FAILED)
+            throw std::runtime_error(std::string("cannot map the id block: ") + std::strerror(errno));
+        ::madvise(p, length, MADV_RANDOM);
+        impl->mappings.emplace_back(p, length);
+        impl->base = static_cast<const char*>(p) + (fileOffset - start);
+        impl->size = bytes;
+        impl->reserved = size_t(bytes);
+        impl->foreign = true;
+    }
+    d = std::move(impl);
     m_offsets = std::move(offsets);
     if (m_offsets.empty())
         m_offsets.push_back(0);
-    d = std::make_unique<Impl>();
-    d->adopted = std::move(bytes);
-    if (d->adopted.empty())
-        d->adopted.reserve(1); // marks "in memory" even for all-empty ids
     m_pending.clear();
 }
 
 std::string_view IdStore::bytes() const
 {
-    if (!d->adopted.empty() || d->fd < 0)
-        return d->adopted;
-    return { d->map, d->mapSize };
+    return { d->base, size_t(d->size) };
 }
 
 void DocIndex::reserve(size_t n)

@@ -49,14 +49,18 @@ public:
 
     // Appends; an empty id is stored as empty and shown as the record's line number.
     void append(std::string_view id);
-    // Makes everything appended so far readable through get().
+    // Moves everything appended so far out of the heap into the store (into memory when the temporary
+    // file cannot be written).
     void flush();
-    std::string_view get(uint64_t i) const;  // valid until the next flush()
+    // The view of a flushed id stays valid as long as the store (appends and flushes do not move it);
+    // the view of an id appended since the last flush is valid until the next append or flush.
+    std::string_view get(uint64_t i) const;
     uint64_t size() const { return m_offsets.size() - 1; }
-    // Map an existing id block written by save() (used when loading a scores file).
-    void adopt(std::vector<uint64_t> offsets, std::string bytes);
+    // Reads the ids from a block of an open file (a scores file: `bytes` bytes at `fileOffset`, whose
+    // checksum the caller has verified) through a private read-only mapping; fd may be closed afterwards.
+    void adoptFileBlock(std::vector<uint64_t> offsets, int fd, uint64_t fileOffset, uint64_t bytes);
     const std::vector<uint64_t>& offsets() const { return m_offsets; }
-    // Bytes of all ids, for saving.
+    // Bytes of all flushed ids, for saving.
     std::string_view bytes() const;
 
 private:

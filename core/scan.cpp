@@ -1,6 +1,7 @@
 #include "scan.h"
 
 #include "bytesource.h"
+#include "corpusdata.h"
 #include "recordparser.h"
 
 #include <algorithm>
@@ -95,7 +96,7 @@ struct Scan::Impl {
     // freed and faulted in again for every batch.
     std::mutex poolMutex;
     std::vector<std::unique_ptr<LineBatch>> pool;
-    std::map<std::string, uint32_t, std::less<>> groupIds;
+    GroupNumbering groups;
     ScanResult result;
     std::vector<SeekCacheWriter> seek;
     Clock::time_point start;
@@ -128,7 +129,6 @@ Scan::Scan(ScanOptions options)
     d->result.scores.values.resize(d->nColumns);
     d->result.fields = d->opt.fields;
     d->result.index.groups.push_back("");
-    d->groupIds.emplace("", 0);
 }
 
 Scan::~Scan() = default;
@@ -303,37 +303,6 @@ ScanResult Scan::run()
                 ++info.records;
             }
             info.decompressedBytes = b.startOffset + b.payload;
-            if (s.opt.buildIndex) {
-                DocIndex& ix = s.result.index;
-                size_t j = 0;
-                for (size_t i = 0; i < b.lines.size(); ++i) {
-                    if (r.docOf[i] < 0)
-                        continue;
-                    ix.shard.push_back(uint16_t(b.shard));
-                    ix.offset.push_back(b.startOffset + b.lines[i].begin);
-                    ix.length.push_back(b.lines[i].length);
-                    ix.line.push_back(uint32_t(b.firstLine + i));
-                    ix.textBytes.push_back(r.textBytes[j]);
-                    ix.textChars.push_back(r.textChars[j]);
-                    auto it = s.groupIds.find(r.groupNames[j]);
-                    uint32_t g;
-                    if (it == s.groupIds.end()) {
-                        g = uint32_t(ix.groups.size());
-                        ix.groups.push_back(r.groupNames[j]);
-                        s.groupIds.emplace(r.groupNames[j], g);
-                    } else {
-                        g = it->second;
-                    }
-                    ix.group.push_back(g);
-                    ix.ids.append(r.ids[j]);
-                    ++j;
-                }
-                for (size_t c = 0; c < s.nColumns; ++c) {
-                    auto& col = s.result.scores.values[c];
-                    for (uint32_t row = 0; row < nDocs; ++row)
-                        col.push_back(r.scores[size_t(row) * s.nColumns + c]);
-                }
-            }
             for (uint32_t j = 0; j < nDocs; ++j)
                 s.result.textBytes += r.textBytes[j];
             if (!s.seek.empty() && s.seek[b.shard].data && !r.frame.empty()) {
@@ -347,6 +316,11 @@ ScanResult Scan::run()
             // workers are joined. Escaping here, on a worker thread, would terminate the process.
             if (!s.sinkError) {
                 try {
+                    // Each batch is indexed once: into the result's table, or handed to whoever keeps the table.
+                    if (s.opt.indexBatches)
+                        s.opt.indexBatches(makeDocBatch(cb, s.groups));
+                    else if (s.opt.buildIndex)
+                        appendRows(s.result, std::move(*makeDocBatch(cb, s.groups)));
                     for (auto* sink : s.sinks)
                         sink->onBatch(cb);
                 } catch (...) {

@@ -24,6 +24,8 @@
 
 namespace shardscope {
 
+struct DocBatch;
+
 struct RejectedRecord {
     uint32_t shard;
     uint64_t line;
@@ -74,6 +76,10 @@ struct ScanOptions {
     int threads = 0;                            // 0: all cores
     size_t batchBytes = 4 << 20;
     bool buildIndex = true;                     // keep DocIndex + ScoreTable (apply turns it off)
+    // When set, each committed batch's rows go here instead of into the result's table (the GUI appends
+    // them to its own table on its thread): a batch is indexed once either way. Called on the commit
+    // thread, in order; the result then holds the counts but no rows.
+    std::function<void(std::shared_ptr<DocBatch>)> indexBatches;
     std::string seekCacheDir;                   // non-empty: write random-access caches here
     size_t maxStoredRejects = 10000;            // reasons kept in memory; all are counted
 };

@@ -16,7 +16,9 @@
 #include <system_error>
 #include <thread>
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 #include <xxhash.h>
 
 using json = nlohmann::ordered_json;
@@ -266,7 +268,25 @@ static ScoresFileInfo infoFromHeader(const json& h)
 }
 
 // The blocks of a scores file whose header `h` readHeader() has just read from `in`.
-static ScanResult loadBlocks(std::ifstream& in, const json& h, const std::string& path, ScoresFileInfo* infoOut)
+// A scores file open twice: a stream for the header and the blocks, a descriptor for mapping the id block
+// (the mapping outlives it).
+struct ScoresFile {
+    std::ifstream in;
+    int fd = -1;
+    explicit ScoresFile(const std::string& path)
+        : in(path, std::ios::binary)
+        , fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC))
+    {
+    }
+    ~ScoresFile()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+    bool open() const { return in && fd >= 0; }
+};
+
+static ScanResult loadBlocks(std::ifstream& in, int fd, const json& h, const std::string& path, ScoresFileInfo* infoOut)
 {
     ScanResult r;
     try {
@@ -304,8 +324,29 @@ static ScanResult loadBlocks(std::ifstream& in, const json& h, const std::string
                 throw InputError(
                     path, off, "block " + b.at("name").get<std::string>() + " fails its checksum (corrupt)");
         };
+        // The id bytes stay in the file: checked here in pieces, then mapped (IdStore::adoptFileBlock).
+        auto checkBlock = [&](const json& b) {
+            const uint64_t count = b.at("count"), off = b.at("offset");
+            XXH3_state_t* state = XXH3_createState();
+            XXH3_64bits_reset(state);
+            std::vector<char> buf(std::min<uint64_t>(count, 1 << 20));
+            in.seekg(std::streamoff(off));
+            for (uint64_t done = 0; done < count && in;) {
+                const size_t n = size_t(std::min<uint64_t>(buf.size(), count - done));
+                in.read(buf.data(), std::streamsize(n));
+                XXH3_64bits_update(state, buf.data(), n);
+                done += n;
+            }
+            const bool ok = bool(in);
+            const uint64_t sum = XXH3_64bits_digest(state);
+            XXH3_freeState(state);
+            if (!ok)
+                throw InputError(path, off, "truncated block " + b.at("name").get<std::string>());
+            if (hex64(sum) != b.at("xxh3").get<std::string>())
+                throw InputError(path, off, "block " + b.at("name").get<std::string>() + " fails its checksum (corrupt)");
+        };
         std::vector<uint64_t> idOffsets;
-        std::string idBytes;
+        uint64_t idBytes = 0, idBytesOffset = 0;
         for (const auto& b : h.at("blocks")) {
             std::string name = b.at("name");
             size_t count = b.at("count");
@@ -348,8 +389,9 @@ static ScanResult loadBlocks(std::ifstream& in, const json& h, const std::string
                 idOffsets.resize(count);
                 readBlock(b, idOffsets.data(), 8);
             } else if (name == "id_bytes") {
-                idBytes.resize(count);
-                readBlock(b, idBytes.data(), 1);
+                checkBlock(b);
+                idBytes = count;
+                idBytesOffset = off;
             } else if (name.rfind("score:", 0) == 0) {
                 r.scores.values.emplace_back(count);
                 readBlock(b, r.scores.values.back().data(), 4);
@@ -363,7 +405,7 @@ static ScanResult loadBlocks(std::ifstream& in, const json& h, const std::string
         for (const auto& v : r.scores.values)
             columnsFit = columnsFit && v.size() == n;
         if (!columnsFit || r.scores.values.size() != r.scores.columns.size() || idOffsets.size() != n + 1
-            || (n && idOffsets.back() != idBytes.size()))
+            || (n && idOffsets.back() != idBytes))
             throw InputError(path, 0, "inconsistent scores file (block sizes disagree with the header)");
         // Id i is id_bytes[offsets[i], offsets[i + 1]): the offsets start at 0 and never decrease, so with the
         // last one equal to the byte count every id lies inside (an offset past the bytes threw std::out_of_range
@@ -374,7 +416,7 @@ static ScanResult loadBlocks(std::ifstream& in, const json& h, const std::string
         for (uint32_t g : r.index.group)
             if (g >= r.index.groups.size())
                 throw InputError(path, 0, "corrupt group column");
-        r.index.ids.adopt(std::move(idOffsets), std::move(idBytes));
+        r.index.ids.adoptFileBlock(std::move(idOffsets), fd, idBytesOffset, idBytes);
         if (infoOut)
             *infoOut = std::move(info);
     } catch (const json::exception& e) {
@@ -385,11 +427,11 @@ static ScanResult loadBlocks(std::ifstream& in, const json& h, const std::string
 
 ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    ScoresFile f(path);
+    if (!f.open())
         throw InputError(path, 0, "cannot open scores file");
-    const json h = readHeader(in, path);
-    return loadBlocks(in, h, path, infoOut);
+    const json h = readHeader(f.in, path);
+    return loadBlocks(f.in, f.fd, h, path, infoOut);
 }
 
 // Whether a scores file's header describes these shards (unchanged on disk), fields and scorers.
@@ -438,14 +480,14 @@ std::optional<ScanResult> loadCachedScores(const std::string& path, const std::v
 {
     if (unusable)
         unusable->clear();
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    ScoresFile f(path);
+    if (!f.open())
         return std::nullopt;
     try {
-        const json h = readHeader(in, path);
+        const json h = readHeader(f.in, path);
         if (!headerUpToDate(h, shards, fields, scorers))
             return std::nullopt;
-        return loadBlocks(in, h, path, nullptr); // the header read and checked once
+        return loadBlocks(f.in, f.fd, h, path, nullptr); // the header read and checked once
     } catch (const InputError& e) {
         if (unusable)
             *unusable = e.what();
@@ -454,6 +496,53 @@ std::optional<ScanResult> loadCachedScores(const std::string& path, const std::v
             *unusable = path + ": corrupt header: " + e.what();
     }
     return std::nullopt;
+}
+
+std::optional<ScanResult> openCached(const CorpusCache& cache, const std::vector<std::string>& shards,
+    const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers, std::string* unusable)
+{
+    std::optional<ScanResult> loaded = loadCachedScores(cache.scoresPath, shards, fields, scorers, unusable);
+    if (!loaded)
+        return loaded;
+    // Keep only the requested columns, in the requested order.
+    ScoreTable& all = loaded->scores;
+    ScoreTable t;
+    for (const auto& sc : scorers)
+        for (const auto& c : sc->columns()) {
+            const int idx = all.columnIndex(c.name);
+            if (idx >= 0) {
+                t.columns.push_back(all.columns[size_t(idx)]);
+                t.values.push_back(std::move(all.values[size_t(idx)]));
+            }
+        }
+    all = std::move(t);
+    return loaded;
+}
+
+std::string storeScores(const CorpusCache& cache, const ScanResult& table,
+                        const std::vector<std::shared_ptr<const Scorer>>& scorers)
+{
+    if (!table.complete() || table.cancelled)
+        return {};
+    try {
+        saveScores(cache.scoresPath, table, scorers);
+    } catch (const std::exception& e) {
+        if (cache.userNamedScores)
+            throw;
+        return e.what();
+    }
+    return {};
+}
+
+CorpusCache CorpusCache::of(const std::string& root, const std::vector<std::string>& shards, const FieldMapping& fields,
+                            const std::string& scoresFile)
+{
+    CorpusCache c;
+    c.dir = corpusCacheDir(root.empty() ? defaultCacheRoot() : root, shards, fields);
+    c.scoresPath = scoresFile.empty() ? c.dir + "/scores.sscores" : scoresFile;
+    c.seekDir = c.dir + "/seek";
+    c.userNamedScores = !scoresFile.empty();
+    return c;
 }
 
 std::string defaultCacheRoot()

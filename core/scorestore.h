@@ -52,6 +52,29 @@ std::string defaultCacheRoot();
 std::string corpusCacheDir(const std::string& cacheRoot, const std::vector<std::string>& shards,
                            const FieldMapping& fields);
 
+// Where one corpus's cached scores and seek caches live (the CLI and the GUI share the layout, so a
+// corpus scored by one opens in the other without rescoring).
+struct CorpusCache {
+    std::string dir;          // corpusCacheDir(root, shards, fields)
+    std::string scoresPath;   // dir/scores.sscores, or the file the user named
+    std::string seekDir;      // dir/seek
+    bool userNamedScores = false;
+    // root "": defaultCacheRoot().
+    static CorpusCache of(const std::string& root, const std::vector<std::string>& shards, const FieldMapping& fields,
+                          const std::string& scoresFile = {});
+};
+
+// The "open or score" policy of every command and of the GUI, in one place. openCached gives the cached
+// table when the scores file is up to date (loadCachedScores), with its score columns narrowed to the
+// requested scorers' columns in their order; otherwise nullopt, and the caller scans (an unusable file's
+// reason in *unusable). storeScores then saves a scan's table when every shard was read to its end and the
+// scan was not cancelled; a failure to write is an error (rethrown) when the user named the file, else only
+// a warning, returned (the results are complete and the next open rescores).
+std::optional<ScanResult> openCached(const CorpusCache& cache, const std::vector<std::string>& shards,
+    const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers, std::string* unusable = nullptr);
+std::string storeScores(const CorpusCache& cache, const ScanResult& table,
+                        const std::vector<std::shared_ptr<const Scorer>>& scorers);
+
 // TSV: id, group, bytes, then one column per score (header row first). Missing values are
 // written as empty cells ("" reads as NaN in pandas). Written atomically; path "-" writes to stdout.
 // Rows are formatted on `threads` threads (0: all cores) and written in order.

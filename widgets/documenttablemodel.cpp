@@ -213,7 +213,7 @@ std::unique_ptr<DocumentTableModel::RowQuery> DocumentTableModel::makeQuery() co
     if (m_group >= 0 || m_sortColumn == GroupColumn)
         q->groups = c.groups();
     if (!m_idFilter.empty() || m_sortColumn == IdColumn)
-        q->ids = c.ids().views();
+        q->ids = c.idViews();
     if (m_sortColumn >= FirstScoreColumn) {
         q->floatKeys = c.scores(size_t(m_sortColumn - FirstScoreColumn));
     } else if (m_sortColumn == BytesColumn) {

@@ -116,34 +116,21 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
             for (auto& c : s->columns())
                 columns.push_back(std::move(c));
 
-        // The same cache layout as shardscope-cli, so a corpus scored on the command line
-        // opens here without rescoring and vice versa.
-        const std::string cacheDir = corpusCacheDir(defaultCacheRoot(), shards, fields);
-        const std::string scoresPath = cacheDir + "/scores.sscores";
-        const std::string seekDir = cacheDir + "/seek";
-
-        // A torn or corrupt scores file (a crash while it was written, a disk fault) is rescored, not an error.
+        // The same cache layout and policy as shardscope-cli, so a corpus scored on the command line
+        // opens here without rescoring and vice versa. A torn or corrupt scores file is rescored, not an error.
+        const CorpusCache cache = CorpusCache::of({}, shards, fields);
         std::string unusableCache;
         std::optional<ScanResult> loaded;
         if (request.useCache)
-            loaded = loadCachedScores(scoresPath, shards, fields, scorers, &unusableCache);
+            loaded = openCached(cache, shards, fields, scorers, &unusableCache);
         if (loaded) {
             ScanResult cached = std::move(*loaded);
-            ScoreTable t;
-            for (const auto& c : columns) {
-                int idx = cached.scores.columnIndex(c.name);
-                if (idx >= 0) {
-                    t.columns.push_back(cached.scores.columns[size_t(idx)]);
-                    t.values.push_back(std::move(cached.scores.values[size_t(idx)]));
-                }
-            }
-            cached.scores = std::move(t);
             auto start = std::make_shared<ScanStart>();
             start->shards = cached.shards;
             start->fields = cached.fields;
             start->columns = cached.scores.columns;
-            start->cacheDir = cacheDir;
-            start->seekCacheDir = seekDir;
+            start->cacheDir = cache.dir;
+            start->seekCacheDir = cache.seekDir;
             start->fromCache = true;
             auto outcome = std::make_shared<ScanOutcome>();
             outcome->shards = cached.shards;
@@ -167,7 +154,7 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         so.scorers = scorers;
         so.threads = request.threads;
         if (request.useCache)
-            so.seekCacheDir = seekDir;
+            so.seekCacheDir = cache.seekDir;
         auto start = std::make_shared<ScanStart>();
         for (const auto& p : shards) {
             try {
@@ -181,14 +168,21 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         }
         start->fields = fields;
         start->columns = columns;
-        start->cacheDir = cacheDir;
-        start->seekCacheDir = request.useCache ? seekDir : std::string();
+        start->cacheDir = cache.dir;
+        start->seekCacheDir = request.useCache ? cache.seekDir : std::string();
         post(job, [this, id = job->id, start]() { Q_EMIT started(id, start); });
 
         Scan scan(so);
-        BatchCollector collector(fields, columns.size(), [this, job](std::shared_ptr<DocBatch> b) {
+        // Every committed batch goes to the GUI thread as plain values.
+        struct Forwarder : ScanSink {
+            std::function<void(std::shared_ptr<DocBatch>)> deliver;
+            GroupNumbering groups;
+            void onBatch(const CommittedBatch& batch) override { deliver(makeDocBatch(batch, groups)); }
+            bool needsLineBytes() const override { return false; }
+        } collector;
+        collector.deliver = [this, job](std::shared_ptr<DocBatch> b) {
             post(job, [this, id = job->id, b = std::move(b)]() mutable { Q_EMIT batchReady(id, std::move(b)); });
-        });
+        };
         scan.addSink(&collector);
         scan.setProgressCallback(
             [this, job](const ScanProgress& p) {
@@ -209,13 +203,8 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         auto outcome = std::make_shared<ScanOutcome>();
         if (!unusableCache.empty())
             outcome->cacheNote = "cached scores were not usable and were rescored: " + unusableCache;
-        if (request.useCache && result.complete() && !result.cancelled && !job->stop) {
-            try {
-                saveScores(scoresPath, result, scorers);
-            } catch (const std::exception& e) {
-                outcome->cacheWarning = e.what();
-            }
-        }
+        if (request.useCache && !job->stop)
+            outcome->cacheWarning = storeScores(cache, result, scorers);
         outcome->shards = result.shards;
         outcome->errors = result.errors();
         outcome->records = result.records;

@@ -1,7 +1,7 @@
 #include "documentsource.h"
 
-#include <bytesource.h>
-#include <recordparser.h>
+#include "bytesource.h"
+#include "recordparser.h"
 
 #include <algorithm>
 #include <cerrno>

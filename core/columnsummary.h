@@ -2,7 +2,7 @@
 // Per-column summaries for the plots and the viewer's percentiles, computed off the GUI
 // thread from copies of the columns (sorting a million floats takes ~80 ms).
 
-#include <stats.h>
+#include "stats.h"
 
 #include <cstdint>
 #include <memory>

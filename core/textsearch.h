@@ -3,7 +3,7 @@
 // per document would decompress a .zst shard over and over), parses each indexed record's
 // text and marks the documents that contain the needle.
 
-#include <fieldmapping.h>
+#include "fieldmapping.h"
 
 #include <atomic>
 #include <cstdint>

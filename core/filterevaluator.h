@@ -12,7 +12,7 @@
 
 #include "corpusdata.h"
 
-#include <filterconfig.h>
+#include "filterconfig.h"
 
 #include <cstdint>
 #include <memory>

@@ -3,8 +3,8 @@
 // cache of the last decompressed frame and is not thread-safe, so reads are serialized;
 // viewing documents one at a time makes that cheap.
 
-#include <fieldmapping.h>
-#include <scan.h>
+#include "fieldmapping.h"
+#include "scan.h"
 
 #include <memory>
 #include <mutex>

@@ -1,8 +1,8 @@
 #include "textsearch.h"
 
-#include <bytesource.h>
-#include <linereader.h>
-#include <recordparser.h>
+#include "bytesource.h"
+#include "linereader.h"
+#include "recordparser.h"
 
 #include <algorithm>
 #include <filesystem>
