@@ -8,7 +8,6 @@
 #include <fstream>
 #include <iterator>
 #include <set>
-#include <sstream>
 
 namespace shardscope {
 
@@ -179,10 +178,7 @@ LinearModel LinearModel::parse(const std::string& text, const std::string& path)
         if (!j["output"].is_string())
             throw InputError(path, 0, "'output' is not a column name");
         m.output = j["output"].get<std::string>();
-        bool ok = !m.output.empty();
-        for (char c : m.output)
-            ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
-        if (!ok)
+        if (!isScorerName(m.output))
             throw InputError(path, 0, "'output' column name '" + m.output + "' (letters, digits and '_' only)");
     }
     return m;

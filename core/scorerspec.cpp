@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -59,6 +59,11 @@ std::string_view trimmed(std::string_view s, size_t* offset = nullptr)
 }
 
 } // namespace
+
+bool isScorerName(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), isNameChar);
+}
 
 ScorerSpec ScorerSpec::parse(std::string_view text)
 {

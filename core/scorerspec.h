@@ -73,6 +73,9 @@ struct ScorerIdentity {
     }
 };
 
+// Whether `s` can be a scorer, column or parameter name: [A-Za-z0-9_]+.
+bool isScorerName(std::string_view s);
+
 // Hex XXH3-128 of bytes, as hashFile() gives it for a file holding them.
 std::string hashBytes(std::string_view bytes);
 // Hex XXH3-128 of a file's content, streamed. Throws std::runtime_error naming the file when it cannot
