@@ -5,6 +5,8 @@
 #include "recordparser.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <condition_variable>
 #include <cstring>
 #include <exception>
@@ -128,6 +130,8 @@ Scan::Scan(ScanOptions options)
     }
     d->result.scores.values.resize(d->nColumns);
     d->result.fields = d->opt.fields;
+    if (d->opt.selector)
+        d->result.selection = d->opt.selector->describe();
     d->result.index.groups.push_back("");
 }
 
@@ -173,6 +177,36 @@ ScanProgress Scan::progress() const
             p.etaSeconds = 0;
     }
     return p;
+}
+
+BernoulliSelector::BernoulliSelector(double p, uint64_t seed)
+    : m_p(std::clamp(p, 0.0, 1.0))
+    , m_seed(seed)
+    // select() compares 64 hash bits with p * 2^64; p = 1 selects everything.
+    , m_threshold(m_p >= 1.0 ? UINT64_MAX : uint64_t(std::ldexp(m_p, 64)))
+{
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+bool BernoulliSelector::select(uint32_t shard, uint64_t line) const
+{
+    if (m_p >= 1.0)
+        return true;
+    return splitmix64(splitmix64(m_seed ^ (uint64_t(shard) << 40)) ^ line) < m_threshold;
+}
+
+std::string BernoulliSelector::describe() const
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "bernoulli p=%.9g seed=%llu", m_p, static_cast<unsigned long long>(m_seed));
+    return buf;
 }
 
 int resolveThreads(int requested)
@@ -288,6 +322,8 @@ ScanResult Scan::run()
             for (size_t i = 0; i < b.lines.size(); ++i) {
                 if (r.docOf[i] >= 0) {
                     r.docOf[i] = int64_t(docBase) + k++;
+                } else if (r.docOf[i] == -3) {
+                    ++s.result.skipped;
                 } else if (r.docOf[i] == -2) {
                     ++s.result.rejected;
                     ++info.rejected;
@@ -384,6 +420,10 @@ ScanResult Scan::run()
                 std::string_view line = b.line(i);
                 if (line.find_first_not_of(" \t\r") == std::string_view::npos)
                     continue;   // blank line: not a record
+                if (s.opt.selector && !s.opt.selector->select(b.shard, b.firstLine + i)) {
+                    r.docOf[i] = -3; // left out of the sample: not parsed, not scored
+                    continue;
+                }
                 // A huge text is unescaped over its own JSON when nothing reads the line's bytes later:
                 // the line and a second copy of its text were twice the record in memory.
                 ParsedRecord rec = unescapeInPlace && line.size() >= kInPlaceAbove

@@ -43,7 +43,7 @@ struct ScoreTable {
 // One committed batch, handed to sinks in order. References stay valid during the call.
 struct CommittedBatch {
     const LineBatch& lines;
-    // Per line of `lines`: -1 blank line (skipped), -2 rejected, otherwise doc number.
+    // Per line of `lines`: -1 blank line, -2 rejected, -3 left out by the selector, otherwise doc number.
     const std::vector<int64_t>& docOf;
     uint64_t firstDoc;              // global doc number of the first accepted record
     uint32_t docs;                  // accepted records in this batch
@@ -66,6 +66,32 @@ public:
     virtual bool needsLineBytes() const { return true; }
 };
 
+// Chooses the records a scan scores (a sample of the corpus). The others are read past without being
+// parsed or scored, and counted (ScanResult::skipped). select() is called from every scan thread and must
+// depend only on its arguments, so the choice is the same whatever the thread count or batch size.
+class DocumentSelector {
+public:
+    virtual ~DocumentSelector() = default;
+    // shard: index into ScanOptions::shards; line: 1-based line number in the shard.
+    virtual bool select(uint32_t shard, uint64_t line) const = 0;
+    // Recorded with the results: what was selected, e.g. "bernoulli p=0.01 seed=7".
+    virtual std::string describe() const = 0;
+};
+
+// Every record independently with probability p, decided by a seeded hash of (shard, line): the same
+// seed selects the same records every time.
+class BernoulliSelector final : public DocumentSelector {
+public:
+    BernoulliSelector(double p, uint64_t seed);
+    bool select(uint32_t shard, uint64_t line) const override;
+    std::string describe() const override;
+
+private:
+    double m_p;
+    uint64_t m_seed;
+    uint64_t m_threshold;
+};
+
 // A thread count as the options take it (0: all cores) resolved to a number, at least 1.
 int resolveThreads(int requested);
 
@@ -82,6 +108,7 @@ struct ScanOptions {
     std::function<void(std::shared_ptr<DocBatch>)> indexBatches;
     std::string seekCacheDir;                   // non-empty: write random-access caches here
     size_t maxStoredRejects = 10000;            // reasons kept in memory; all are counted
+    std::shared_ptr<const DocumentSelector> selector; // null: every record
 };
 
 struct ScanProgress {
@@ -104,7 +131,9 @@ struct ScanResult {
     DocIndex index;
     ScoreTable scores;
     std::vector<RejectedRecord> rejects;   // at most maxStoredRejects
-    uint64_t records = 0;                  // non-blank lines read
+    uint64_t records = 0;                  // non-blank lines read: documents + rejected + skipped
+    uint64_t skipped = 0;                  // records the selector left out (neither parsed nor scored)
+    std::string selection;                 // the selector's describe(); empty: every record
     uint64_t rejected = 0;
     uint64_t blankLines = 0;
     bool cancelled = false;

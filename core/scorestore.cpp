@@ -70,7 +70,27 @@ bool sameFields(const FieldMapping& a, const FieldMapping& b)
 
 } // namespace
 
+StoredScorer StoredScorer::of(const Scorer& scorer)
+{
+    return { scorer.identity(), scorer.columns() };
+}
+
+bool StoredScorer::matches(const Scorer& scorer) const
+{
+    if (identity.name != scorer.name())
+        return false;
+    return identity == scorer.identity();
+}
+
 void saveScores(const std::string& path, const ScanResult& r, const std::vector<std::shared_ptr<const Scorer>>& scorers)
+{
+    std::vector<StoredScorer> stored;
+    for (const auto& sc : scorers)
+        stored.push_back(StoredScorer::of(*sc));
+    saveScores(path, r, stored);
+}
+
+void saveScores(const std::string& path, const ScanResult& r, const std::vector<StoredScorer>& scorers)
 {
     if (const fs::path dir = fs::path(path).parent_path(); !dir.empty()) // "x.sscores": the working directory
         fs::create_directories(dir);
@@ -87,6 +107,8 @@ void saveScores(const std::string& path, const ScanResult& r, const std::vector<
     h["records"] = r.records;
     h["rejected"] = r.rejected;
     h["blank_lines"] = r.blankLines;
+    h["skipped"] = r.skipped;
+    h["selection"] = r.selection;
     h["text_bytes"] = r.textBytes;
     h["complete"] = r.complete();
     for (const auto& s : r.shards)
@@ -102,9 +124,10 @@ void saveScores(const std::string& path, const ScanResult& r, const std::vector<
                                 { "error", s.error } });
     for (const auto& sc : scorers) {
         json cols = json::array();
-        for (const auto& c : sc->columns())
+        for (const auto& c : sc.columns)
             cols.push_back({ { "name", c.name }, { "definition", c.definition }, { "categories", c.categories } });
-        h["scorers"].push_back({ { "name", sc->name() }, { "version", sc->version() }, { "columns", cols } });
+        h["scorers"].push_back({ { "name", sc.identity.name }, { "version", sc.identity.version }, { "columns", cols },
+            { "identity", sc.identity.toJson() } });
     }
     if (!h.contains("scorers"))
         h["scorers"] = json::array();
@@ -262,8 +285,23 @@ static ScoresFileInfo infoFromHeader(const json& h)
         si.error = s.at("error");
         info.shards.push_back(std::move(si));
     }
-    for (const auto& sc : h.at("scorers"))
-        info.scorers.emplace_back(sc.at("name").get<std::string>(), sc.at("version").get<int>());
+    for (const auto& sc : h.at("scorers")) {
+        StoredScorer st;
+        // A file written before identities were stored: name and version only.
+        if (sc.contains("identity")) {
+            try {
+                st.identity = ScorerIdentity::fromJson(sc.at("identity"));
+            } catch (const std::invalid_argument& e) {
+                throw json::other_error::create(501, std::string("scorer identity: ") + e.what(), &sc);
+            }
+        } else {
+            st.identity.name = sc.at("name").get<std::string>();
+            st.identity.version = sc.at("version").get<int>();
+        }
+        for (const auto& c : sc.at("columns"))
+            st.columns.push_back({ c.at("name"), c.at("definition"), c.at("categories").get<std::vector<std::string>>() });
+        info.scorers.push_back(std::move(st));
+    }
     return info;
 }
 
@@ -303,15 +341,16 @@ static ScanResult loadBlocks(std::ifstream& in, int fd, const json& h, const std
         r.records = h.at("records");
         r.rejected = h.at("rejected");
         r.blankLines = h.at("blank_lines");
+        r.skipped = h.value("skipped", uint64_t(0));
+        r.selection = h.value("selection", std::string());
         r.textBytes = h.at("text_bytes");
         r.index.groups = h.at("groups").get<std::vector<std::string>>();
         if (h.contains("rejects"))
             for (const auto& rj : h.at("rejects"))
                 r.rejects.push_back({ rj.at("shard"), rj.at("line"), rj.at("offset"), rj.at("reason") });
-        for (const auto& sc : h.at("scorers"))
-            for (const auto& c : sc.at("columns"))
-                r.scores.columns.push_back(
-                    { c.at("name"), c.at("definition"), c.at("categories").get<std::vector<std::string>>() });
+        for (const auto& sc : info.scorers)
+            for (const auto& c : sc.columns)
+                r.scores.columns.push_back(c);
         const size_t n = h.at("documents");
         auto readBlock = [&](const json& b, void* dst, size_t elem) {
             size_t count = b.at("count");
@@ -434,12 +473,13 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
     return loadBlocks(f.in, f.fd, h, path, infoOut);
 }
 
-// Whether a scores file's header describes these shards (unchanged on disk), fields and scorers.
-static bool headerUpToDate(const json& h, const std::vector<std::string>& shards, const FieldMapping& fields,
-    const std::vector<std::shared_ptr<const Scorer>>& scorers)
+// Whether a scores file's header describes these shards (unchanged on disk) and fields, complete.
+static bool shardsUpToDate(const ScoresFileInfo& info, const json& h, const std::vector<std::string>& shards,
+    const FieldMapping& fields)
 {
-    ScoresFileInfo info = infoFromHeader(h);
-    if (!h.value("complete", false) || !sameFields(info.fields, fields) || info.shards.size() != shards.size())
+    // A sample's scores do not stand for the whole corpus.
+    if (!h.value("complete", false) || !h.value("selection", std::string()).empty() || !sameFields(info.fields, fields)
+        || info.shards.size() != shards.size())
         return false;
     for (size_t i = 0; i < shards.size(); ++i) {
         ShardInfo now;
@@ -452,14 +492,80 @@ static bool headerUpToDate(const json& h, const std::vector<std::string>& shards
             || now.mtimeNs != info.shards[i].mtimeNs)
             return false;
     }
-    for (const auto& sc : scorers) {
-        bool found = false;
-        for (const auto& [name, version] : info.scorers)
-            found = found || (name == sc->name() && version == sc->version());
-        if (!found)
-            return false;
-    }
     return true;
+}
+
+static bool stored(const ScoresFileInfo& info, const Scorer& scorer)
+{
+    return std::any_of(info.scorers.begin(), info.scorers.end(), [&](const StoredScorer& s) { return s.matches(scorer); });
+}
+
+// ... and holds every requested scorer with the same identity.
+static bool headerUpToDate(const json& h, const std::vector<std::string>& shards, const FieldMapping& fields,
+    const std::vector<std::shared_ptr<const Scorer>>& scorers)
+{
+    const ScoresFileInfo info = infoFromHeader(h);
+    return shardsUpToDate(info, h, shards, fields)
+        && std::all_of(scorers.begin(), scorers.end(), [&](const auto& sc) { return stored(info, *sc); });
+}
+
+CacheContents inspectScores(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
+    const std::vector<std::shared_ptr<const Scorer>>& scorers)
+{
+    CacheContents out;
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return out;
+    try {
+        const json h = readHeader(in, path);
+        const ScoresFileInfo info = infoFromHeader(h);
+        if (!shardsUpToDate(info, h, shards, fields)) {
+            out.unusable = path + ": made from other shards, other versions of them, or another field mapping";
+            return out;
+        }
+        out.usable = true;
+        for (const auto& sc : scorers)
+            (stored(info, *sc) ? out.present : out.missing).push_back(sc);
+    } catch (const InputError& e) {
+        out.unusable = e.what();
+    } catch (const json::exception& e) {
+        out.unusable = path + ": corrupt header: " + e.what();
+    }
+    return out;
+}
+
+void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
+                        std::vector<std::vector<float>> values)
+{
+    ScoresFileInfo info;
+    ScanResult r = loadScores(path, &info);
+    size_t next = 0;
+    for (const auto& sc : scorers) {
+        // A stored scorer of the same name (another identity: stale) gives way, columns and all.
+        for (size_t i = 0, col = 0; i < info.scorers.size(); ++i) {
+            const size_t n = info.scorers[i].columns.size();
+            if (info.scorers[i].identity.name != sc->name()) {
+                col += n;
+                continue;
+            }
+            r.scores.columns.erase(r.scores.columns.begin() + long(col), r.scores.columns.begin() + long(col + n));
+            r.scores.values.erase(r.scores.values.begin() + long(col), r.scores.values.begin() + long(col + n));
+            info.scorers.erase(info.scorers.begin() + long(i));
+            break;
+        }
+        StoredScorer st = StoredScorer::of(*sc);
+        for (const auto& c : st.columns) {
+            if (next >= values.size() || values[next].size() != r.index.size())
+                throw std::invalid_argument("appendScoreColumns: column " + c.name + " needs "
+                                            + std::to_string(r.index.size()) + " values, one per document");
+            r.scores.columns.push_back(c);
+            r.scores.values.push_back(std::move(values[next++]));
+        }
+        info.scorers.push_back(std::move(st));
+    }
+    if (next != values.size())
+        throw std::invalid_argument("appendScoreColumns: more value columns than the scorers have");
+    saveScores(path, r, info.scorers);
 }
 
 bool scoresUpToDate(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
@@ -522,7 +628,8 @@ std::optional<ScanResult> openCached(const CorpusCache& cache, const std::vector
 std::string storeScores(const CorpusCache& cache, const ScanResult& table,
                         const std::vector<std::shared_ptr<const Scorer>>& scorers)
 {
-    if (!table.complete() || table.cancelled)
+    // Only whole corpora are cached: a sample would stand in for the corpus at the next open.
+    if (!table.complete() || table.cancelled || !table.selection.empty())
         return {};
     try {
         saveScores(cache.scoresPath, table, scorers);

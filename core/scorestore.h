@@ -16,27 +16,60 @@
 // never read as scores. Version 1 files (no checksums) are not read: they are rescored.
 
 #include "scan.h"
+#include "scorerspec.h"
 
 #include <optional>
 #include <string>
 
 namespace shardscope {
 
+// A scorer as a scores file records it: its identity (Scorer::identity()) and its columns, in file order.
+struct StoredScorer {
+    ScorerIdentity identity;
+    std::vector<ColumnInfo> columns;
+    static StoredScorer of(const Scorer& scorer);
+    // Whether scores stored under this record are what `scorer` would compute: equal identities. A file
+    // written before identities were stored (name and version only) matches a scorer with no parameters
+    // and no files of the same name and version.
+    bool matches(const Scorer& scorer) const;
+};
+
 struct ScoresFileInfo {
     std::vector<ShardInfo> shards;
     FieldMapping fields;
-    std::vector<std::pair<std::string, int>> scorers;   // name, version
+    std::vector<StoredScorer> scorers;
 };
 
-// Written atomically. Throws std::runtime_error on I/O failure.
+// Written atomically. Throws std::runtime_error on I/O failure. `scorers` describe result.scores'
+// columns, in order.
 void saveScores(const std::string& path, const ScanResult& result,
                 const std::vector<std::shared_ptr<const Scorer>>& scorers);
+void saveScores(const std::string& path, const ScanResult& result, const std::vector<StoredScorer>& scorers);
 // Throws InputError for a corrupt or foreign file.
 ScanResult loadScores(const std::string& path, ScoresFileInfo* info = nullptr);
 // True when `path` exists, was made from shards whose fingerprints equal the current files,
 // with the same field mapping, and holds every requested scorer at the same version.
 bool scoresUpToDate(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
                     const std::vector<std::shared_ptr<const Scorer>>& scorers);
+
+// What a scores file holds for a request. usable: it loads, is complete, and was made from these shards
+// (unchanged on disk) with this field mapping; then `missing` lists the requested scorers it has no
+// up-to-date columns for (a scorer added since, or one whose identity changed: new weights, a new
+// definition), and `present` the others. Not usable: the reason in `unusable` (empty when there is no file).
+struct CacheContents {
+    bool usable = false;
+    std::vector<std::shared_ptr<const Scorer>> present, missing;
+    std::string unusable;
+};
+CacheContents inspectScores(const std::string& path, const std::vector<std::string>& shards,
+    const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers);
+
+// Adds the columns of `scorers` (values[column][document], columns in the scorers' order, one value per
+// document of the file) to a scores file, replacing the columns of a stored scorer of the same name. The
+// file is rewritten atomically; the index, ids and other columns are kept as they are. Throws InputError
+// for an unreadable file, std::invalid_argument when a column has the wrong length.
+void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
+                        std::vector<std::vector<float>> values);
 
 // The cache policy of `score`, `stats`, `suggest` and the GUI: the scores in `path` when they are up to
 // date (as scoresUpToDate) and load whole, else nullopt, and the scan runs. A file that is there but
@@ -67,8 +100,8 @@ struct CorpusCache {
 // The "open or score" policy of every command and of the GUI, in one place. openCached gives the cached
 // table when the scores file is up to date (loadCachedScores), with its score columns narrowed to the
 // requested scorers' columns in their order; otherwise nullopt, and the caller scans (an unusable file's
-// reason in *unusable). storeScores then saves a scan's table when every shard was read to its end and the
-// scan was not cancelled; a failure to write is an error (rethrown) when the user named the file, else only
+// reason in *unusable). storeScores then saves a scan's table when every shard was read to its end, the
+// scan was not cancelled and it scored every record (a sample is not cached); a failure to write is an error (rethrown) when the user named the file, else only
 // a warning, returned (the results are complete and the next open rescores).
 std::optional<ScanResult> openCached(const CorpusCache& cache, const std::vector<std::string>& shards,
     const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers, std::string* unusable = nullptr);
