@@ -1,0 +1,142 @@
+// The histogram stack (issue 19) on a real scored corpus (the 80 e-mails): the columns chosen
+// last time, else the first two; the chooser offers the rest; a rule's column joins the display
+// with its lines at the rule's bounds and cannot be closed while the rule exists; statistics
+// reach the plots; a line set by the user is reported with its column.
+
+#include "testhelpers.h"
+
+#include <histogramstack.h>
+#include <histogramwidget.h>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace shardscope;
+
+class TestHistogramStack : public QObject {
+    Q_OBJECT
+
+    std::shared_ptr<CorpusData> m_corpus;
+    QStringList m_names;
+
+    static QStringList offered(const HistogramStack& stack)
+    {
+        auto* add = stack.findChild<QComboBox*>(QStringLiteral("addHistogram"));
+        QStringList out;
+        for (int i = 1; i < add->count(); ++i)
+            out << add->itemData(i).toString();
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        testhelpers::isolate();
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        m_corpus = testhelpers::scanCorpus({ testhelpers::fixture("spam_ham.jsonl").toStdString() },
+                                           "zlib6,zstd3,gopher_quality");
+        for (const auto& c : m_corpus->columns())
+            m_names << QString::fromStdString(c.name);
+        QVERIFY(m_names.size() > 4);
+    }
+
+    void columnsOnDisplay()
+    {
+        HistogramStack stack;
+        QSignalSpy plots(&stack, &HistogramStack::plotsChanged);
+        QVERIFY(!stack.setCorpus(m_corpus, {}));
+        QCOMPARE(stack.shownColumns(), m_names.mid(0, 2)); // default: the first two
+        QVERIFY(plots.count() > 0);
+        QVERIFY(stack.histogram(m_names[0]) && stack.histogram(m_names[1]));
+        QVERIFY(!stack.histogram(m_names[2]));
+        QCOMPARE(offered(stack), m_names.mid(2));
+
+        // Last time's choice, skipping a column this corpus lacks.
+        stack.setCorpus(m_corpus, { m_names[3], QStringLiteral("lm_bpb"), m_names[0] });
+        QCOMPARE(stack.shownColumns(), (QStringList { m_names[3], m_names[0] }));
+        // lm columns are only promoted when the corpus has them.
+        QVERIFY(!stack.setCorpus(m_corpus, {}, true));
+
+        // Chosen in the combo box: shown, and reported for the settings.
+        QSignalSpy shown(&stack, &HistogramStack::shownColumnsChanged);
+        auto* add = stack.findChild<QComboBox*>(QStringLiteral("addHistogram"));
+        const int index = add->findData(m_names[4]);
+        QVERIFY(index > 0);
+        Q_EMIT add->activated(index);
+        QCOMPARE(shown.count(), 1);
+        QVERIFY(stack.shownColumns().contains(m_names[4]));
+        QVERIFY(stack.histogram(m_names[4]));
+        QVERIFY(!offered(stack).contains(m_names[4]));
+        stack.hideColumn(m_names[4]);
+        QCOMPARE(shown.count(), 2);
+        QVERIFY(!stack.histogram(m_names[4]));
+        stack.clear();
+        QVERIFY(stack.shownColumns().isEmpty());
+        QVERIFY(!stack.histogram(m_names[0]));
+    }
+
+    void rulesAndLines()
+    {
+        HistogramStack stack;
+        stack.setCorpus(m_corpus, {});
+        FilterRule r;
+        r.column = m_names[2].toStdString();
+        r.bounds.min = 0.25;
+        r.bounds.max = 0.75;
+        stack.setRules({ r }, true);
+        HistogramWidget* h = stack.histogram(m_names[2]);
+        QVERIFY(h); // the rule's column joined the display
+        QCOMPARE(*h->minCutoff(), 0.25);
+        QCOMPARE(*h->maxCutoff(), 0.75);
+        QVERIFY(!stack.histogram(m_names[0])->minCutoff());
+        // Not closed while the rule exists.
+        QSignalSpy message(&stack, &HistogramStack::message);
+        stack.hideColumn(m_names[2]);
+        QCOMPARE(message.count(), 1);
+        QVERIFY(message.first().first().toString().contains(m_names[2]));
+        QVERIFY(stack.histogram(m_names[2]));
+        // Rules without moving the lines (a drag in progress) leave them where they are.
+        r.bounds.min = 0.5;
+        stack.setRules({ r }, false);
+        QCOMPARE(*h->minCutoff(), 0.25);
+        stack.setRules({}, true);
+        QVERIFY(!h->minCutoff());
+        stack.hideColumn(m_names[2]);
+        QVERIFY(!stack.histogram(m_names[2]));
+    }
+
+    void statisticsAndUserCutoffs()
+    {
+        HistogramStack stack;
+        stack.resize(400, 900);
+        stack.show();
+        stack.setCorpus(m_corpus, { QStringLiteral("zlib6") });
+        HistogramWidget* h = stack.histogram(QStringLiteral("zlib6"));
+        QVERIFY(h && !h->hasData());
+        SummaryInput in;
+        in.names = { "zlib6" };
+        in.columns = { m_corpus->scores(size_t(m_corpus->columnIndex("zlib6"))) };
+        in.groups = m_corpus->groups();
+        in.groupCount = m_corpus->groupNames().size();
+        stack.setSummary(std::make_shared<CorpusSummary>(summarize(in)));
+        QVERIFY(h->hasData());
+        // A column shown later without statistics asks for them.
+        QSignalSpy missing(&stack, &HistogramStack::summaryMissing);
+        stack.showColumn(QStringLiteral("zstd3"));
+        QCOMPARE(missing.count(), 1);
+
+        QSignalSpy bounds(&stack, &HistogramStack::boundsChanged);
+        h->enableBox(HistogramWidget::Edge::Max)->setChecked(true);
+        h->spinBox(HistogramWidget::Edge::Max)->setValue(0.5);
+        QVERIFY(bounds.count() > 0);
+        QCOMPARE(bounds.last().at(0).toString(), QStringLiteral("zlib6"));
+        QCOMPARE(bounds.last().at(2).value<std::optional<double>>(), std::optional<double>(0.5));
+        QVERIFY(!bounds.last().at(1).value<std::optional<double>>());
+    }
+};
+
+QTEST_MAIN(TestHistogramStack)
+#include "tst_histogramstack.moc"
