@@ -21,12 +21,12 @@ CorpusSession::CorpusSession(QObject* parent)
     // Each handler drops what belongs to a scan other than ours (a cancelled or superseded one).
     auto ours = [this](quint64 job) { return m_scanJob && *m_scanJob == job; };
     connect(m_scan, &ScanController::fieldsUncertain, this,
-            [this, ours](quint64 job, const QStringList& inputs, const FieldMapping& detected) {
-                if (ours(job)) {
-                    m_scanJob.reset();
-                    Q_EMIT fieldsUncertain(inputs, detected);
-                }
-            });
+        [this, ours](quint64 job, const QStringList& inputs, const FieldMapping& detected) {
+            if (ours(job)) {
+                m_scanJob.reset();
+                Q_EMIT fieldsUncertain(inputs, detected);
+            }
+        });
     connect(m_scan, &ScanController::started, this, [this, ours](quint64 job, std::shared_ptr<const ScanStart> info) {
         if (ours(job))
             onStarted(std::move(info));
@@ -214,8 +214,8 @@ void CorpusSession::onFinished(std::shared_ptr<ScanOutcome> outcome)
         return;
     m_corpus->shards = outcome->shards;
     // Seek caches are complete now: a fresh reader picks them up.
-    m_source = std::make_shared<DocumentSource>(outcome->shards, m_start ? m_start->seekCacheDir : std::string(),
-                                                m_corpus->fields);
+    m_source = std::make_shared<DocumentSource>(
+        outcome->shards, m_start ? m_start->seekCacheDir : std::string(), m_corpus->fields);
     m_outcome = outcome;
     QStringList problems;
     for (const auto& e : outcome->errors)

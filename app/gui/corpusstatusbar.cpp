@@ -85,7 +85,7 @@ void CorpusStatusBar::showProgress(const ScanProgress& p)
     const QLocale loc;
     m_note->setText(tr("%1 docs · %2 docs/s · %3 MB/s · ETA %4")
                         .arg(loc.toString(qulonglong(p.docs)), loc.toString(qlonglong(std::llround(p.docsPerSecond))),
-                             QString::number(p.mbPerSecond, 'f', 1), humanSeconds(p.etaSeconds)));
+                            QString::number(p.mbPerSecond, 'f', 1), humanSeconds(p.etaSeconds)));
 }
 
 void CorpusStatusBar::showCancelled(uint64_t documentsKept)
@@ -108,9 +108,10 @@ void CorpusStatusBar::showFinished(const ScanOutcome& outcome, uint64_t document
         QStringList lines;
         for (size_t i = 0; i < outcome.rejects.size() && i < 5; ++i) {
             const auto& r = outcome.rejects[i];
-            const QString path = r.shard < outcome.shards.size() ? QString::fromStdString(outcome.shards[r.shard].path)
-                                                                 : QString();
-            lines << tr("%1:%2 (byte %3): %4").arg(path).arg(r.line).arg(r.offset).arg(QString::fromStdString(r.reason));
+            const QString path
+                = r.shard < outcome.shards.size() ? QString::fromStdString(outcome.shards[r.shard].path) : QString();
+            lines
+                << tr("%1:%2 (byte %3): %4").arg(path).arg(r.line).arg(r.offset).arg(QString::fromStdString(r.reason));
         }
         m_note->setToolTip(lines.join(QLatin1Char('\n')));
     }

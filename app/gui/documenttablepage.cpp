@@ -83,7 +83,8 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
     connect(sortAction, &QAction::triggered, this, [this]() {
         const int col = m_table->currentIndex().isValid() ? m_table->currentIndex().column() : 0;
         const auto* header = m_table->horizontalHeader();
-        const Qt::SortOrder order = header->sortIndicatorSection() == col && header->sortIndicatorOrder() == Qt::AscendingOrder
+        const Qt::SortOrder order
+            = header->sortIndicatorSection() == col && header->sortIndicatorOrder() == Qt::AscendingOrder
             ? Qt::DescendingOrder
             : Qt::AscendingOrder;
         m_table->sortByColumn(col, order);
@@ -104,7 +105,7 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
             m_model->clearTextSearch();
     });
     connect(m_model, &DocumentTableModel::searchProgress, this,
-            [this](double f) { m_searchButton->setText(tr("Stop (%1%)").arg(int(f * 100))); });
+        [this](double f) { m_searchButton->setText(tr("Stop (%1%)").arg(int(f * 100))); });
     connect(m_model, &DocumentTableModel::searchFinished, this, [this](qulonglong matches, const QString& error) {
         m_searchButton->setText(tr("Search"));
         if (!error.isEmpty() && error != tr("cancelled"))
@@ -115,11 +116,11 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
     connect(m_model, &DocumentTableModel::rowsRecomputed, this, &DocumentTablePage::updateRowsLabel);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &DocumentTablePage::updateRowsLabel);
     connect(m_model, &DocumentTableModel::busyChanged, this, &DocumentTablePage::updateRowsLabel);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
-                if (current.isValid())
-                    Q_EMIT documentSelected(m_model->docAt(current.row()));
-            });
+    connect(
+        m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+            if (current.isValid())
+                Q_EMIT documentSelected(m_model->docAt(current.row()));
+        });
     setCorpus(nullptr);
 }
 
@@ -143,8 +144,9 @@ void DocumentTablePage::updateRowsLabel()
         m_rowsLabel->clear();
         return;
     }
-    m_rowsLabel->setText(m_model->busy() ? tr("sorting…")
-                                         : tr("%L1 of %L2 rows").arg(m_model->rowCount()).arg(qulonglong(m_corpus->size())));
+    m_rowsLabel->setText(m_model->busy()
+            ? tr("sorting…")
+            : tr("%L1 of %L2 rows").arg(m_model->rowCount()).arg(qulonglong(m_corpus->size())));
 }
 
 void DocumentTablePage::setCorpus(std::shared_ptr<const CorpusData> corpus)
@@ -197,8 +199,8 @@ void DocumentTablePage::setKeepMask(const std::vector<uint8_t>* keep)
     m_model->setKeepMask(keep);
 }
 
-void DocumentTablePage::showView(ThresholdPanel::View view, int sampleSize, const std::vector<uint8_t>& keep,
-                                 const std::vector<FilterRule>& rules)
+void DocumentTablePage::showView(
+    ThresholdPanel::View view, int sampleSize, const std::vector<uint8_t>& keep, const std::vector<FilterRule>& rules)
 {
     if (!m_corpus)
         return;

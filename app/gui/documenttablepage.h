@@ -42,7 +42,7 @@ public:
     // The rows of a filter view: all, kept, dropped, the borderline or a random sample of the
     // dropped ones (`sampleSize` for the last two).
     void showView(ThresholdPanel::View view, int sampleSize, const std::vector<uint8_t>& keep,
-                  const std::vector<FilterRule>& rules);
+        const std::vector<FilterRule>& rules);
     // Selects `doc` again after a re-sort or filter, when it is still among the rows.
     void reselect(std::optional<uint32_t> doc);
 

@@ -48,7 +48,7 @@ bool FilterActions::loadConfig(const QString& path, QString* error)
     if (!unknown.isEmpty())
         Q_EMIT statusMessage(tr("Loaded %1; not in this corpus (kept, not evaluated): %2")
                                  .arg(QFileInfo(path).fileName(), unknown.join(QStringLiteral(", "))),
-                             10000);
+            10000);
     else
         Q_EMIT statusMessage(tr("Loaded %n rule(s) from %1", nullptr, int(m_filter->rules().size())).arg(path), 5000);
     return true;
@@ -56,8 +56,8 @@ bool FilterActions::loadConfig(const QString& path, QString* error)
 
 void FilterActions::loadConfigDialog()
 {
-    const QString path = QFileDialog::getOpenFileName(m_parent, tr("Load Filter Config"), QString(),
-                                                      tr("Filter configs (*.json);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        m_parent, tr("Load Filter Config"), QString(), tr("Filter configs (*.json);;All files (*)"));
     if (path.isEmpty())
         return;
     QString message;
@@ -67,8 +67,8 @@ void FilterActions::loadConfigDialog()
 
 void FilterActions::saveConfigDialog()
 {
-    const QString path = QFileDialog::getSaveFileName(m_parent, tr("Export Filter Config"), QStringLiteral("filter.json"),
-                                                      tr("Filter configs (*.json)"));
+    const QString path = QFileDialog::getSaveFileName(
+        m_parent, tr("Export Filter Config"), QStringLiteral("filter.json"), tr("Filter configs (*.json)"));
     if (path.isEmpty())
         return;
     QString message;
@@ -81,8 +81,7 @@ void FilterActions::saveConfigDialog()
 
 void FilterActions::exportIdsDialog(bool kept)
 {
-    const QString path = QFileDialog::getSaveFileName(
-        m_parent, kept ? tr("Export Kept Ids") : tr("Export Dropped Ids"),
+    const QString path = QFileDialog::getSaveFileName(m_parent, kept ? tr("Export Kept Ids") : tr("Export Dropped Ids"),
         kept ? QStringLiteral("kept-ids.txt") : QStringLiteral("dropped-ids.txt"), tr("Text files (*.txt)"));
     if (path.isEmpty())
         return;

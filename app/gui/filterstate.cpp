@@ -72,7 +72,7 @@ void FilterState::removeRule(const std::string& column)
 {
     auto rules = m_rules;
     rules.erase(std::remove_if(rules.begin(), rules.end(), [&](const FilterRule& r) { return r.column == column; }),
-                rules.end());
+        rules.end());
     setRules(std::move(rules));
 }
 
@@ -106,8 +106,8 @@ void FilterState::redo()
     apply(std::move(rules), Change::Edited);
 }
 
-void FilterState::setBounds(const std::string& column, std::optional<double> min, std::optional<double> max,
-                            const ColumnSummary* summary)
+void FilterState::setBounds(
+    const std::string& column, std::optional<double> min, std::optional<double> max, const ColumnSummary* summary)
 {
     auto rules = m_rules;
     auto it = std::find_if(rules.begin(), rules.end(), [&](const FilterRule& r) { return r.column == column; });
@@ -133,8 +133,8 @@ void FilterState::setBounds(const std::string& column, std::optional<double> min
     moved.max = max;
     if ((min || max || !it->overrides.empty()) && m_corpus && summary && summary->order
         && summary->docs == m_corpus->size() && !m_growing && m_keep.size() == m_corpus->size()
-        && m_evaluator.updateBounds(*m_corpus, index, moved, *summary->order, *summary->sortedValues, m_keep,
-                                    m_counts)) {
+        && m_evaluator.updateBounds(
+            *m_corpus, index, moved, *summary->order, *summary->sortedValues, m_keep, m_counts)) {
         m_rules = m_evaluator.rules();
         Q_EMIT rulesChanged(Change::DraggedIncrementally);
         Q_EMIT countsChanged(true);
@@ -264,9 +264,9 @@ void FilterState::requestSuggestions(int index)
     const int col = m_corpus->columnIndex(rule.column);
     if (col < 0 || m_corpus->columns()[size_t(col)].categorical()) {
         Q_EMIT suggestionsUnavailable(index, rule.column,
-                                      col < 0 ? tr("This corpus has no column \"%1\".").arg(QString::fromStdString(rule.column))
-                                              : tr("\"%1\" is categorical: it has labels, not cutoffs.")
-                                                    .arg(QString::fromStdString(rule.column)));
+            col < 0
+                ? tr("This corpus has no column \"%1\".").arg(QString::fromStdString(rule.column))
+                : tr("\"%1\" is categorical: it has labels, not cutoffs.").arg(QString::fromStdString(rule.column)));
         return;
     }
     // Copies of the columns (a million floats copy in about a millisecond): the corpus keeps
@@ -294,8 +294,8 @@ void FilterState::requestSuggestions(int index)
             for (auto& s : suggestCutoffsPerKey(*values, *keys, *keyNames, spec, column, 50))
                 out.push_back(std::move(s));
         // Keys together: (all) first, then each key with its methods.
-        std::stable_sort(out.begin(), out.end(),
-                         [](const CutoffSuggestion& a, const CutoffSuggestion& b) { return a.key < b.key; });
+        std::stable_sort(
+            out.begin(), out.end(), [](const CutoffSuggestion& a, const CutoffSuggestion& b) { return a.key < b.key; });
         return out;
     }).then(this, [this, job, index, column](std::vector<CutoffSuggestion> out) {
         if (!m_suggestJobs.isCurrent(job))

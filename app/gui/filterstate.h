@@ -27,10 +27,10 @@ class FilterState : public QObject {
 public:
     // Where a change of the rules came from: what the window has to bring up to date.
     enum class Change {
-        Edited,               // a whole rule set (panel, config, undo): plots follow
-        Dragged,              // a line on a plot: the plot is already there
+        Edited, // a whole rule set (panel, config, undo): plots follow
+        Dragged, // a line on a plot: the plot is already there
         DraggedIncrementally, // the same, recounted only between the old and the new cutoff
-        Restored,             // the rules last used on this corpus: not an edit, not saved back
+        Restored, // the rules last used on this corpus: not an edit, not saved back
     };
     Q_ENUM(Change)
 
@@ -56,8 +56,8 @@ public:
     // A cutoff line of `column` moved (nullopt: that edge is off). Moves of one column up to
     // endDrag() are one undo step. `summary`, the column's sorted values, allows the
     // incremental recount.
-    void setBounds(const std::string& column, std::optional<double> min, std::optional<double> max,
-                   const ColumnSummary* summary);
+    void setBounds(
+        const std::string& column, std::optional<double> min, std::optional<double> max, const ColumnSummary* summary);
     void endDrag() { m_dragColumn.reset(); }
     // The rules remembered for this corpus; not an undo step.
     void restoreRules(std::vector<FilterRule> rules);

@@ -27,7 +27,7 @@ HistogramStack::HistogramStack(QWidget* parent)
     m_layout->setContentsMargins(0, 0, 0, 0);
     m_placeholder = new QLabel(tr("Histograms appear here while the corpus is scanned.\n\n"
                                   "Drag the red lines to set cutoffs; the table, counts and viewer follow."),
-                               m_container);
+        m_container);
     m_placeholder->setAlignment(Qt::AlignCenter);
     m_placeholder->setWordWrap(true);
     m_layout->addWidget(m_placeholder);
@@ -183,7 +183,7 @@ void HistogramStack::ensure()
             h->setMinimumHeight(250);
             m_histograms[name] = h;
             connect(h, &HistogramWidget::boundsChanged, this,
-                    [this, h, name]() { Q_EMIT boundsChanged(name, h->minCutoff(), h->maxCutoff()); });
+                [this, h, name]() { Q_EMIT boundsChanged(name, h->minCutoff(), h->maxCutoff()); });
             connect(h, &HistogramWidget::dragFinished, this, &HistogramStack::dragFinished);
             connect(h, &HistogramWidget::closeRequested, this, [this, name]() { hideColumn(name); });
             for (const auto& r : m_rules)

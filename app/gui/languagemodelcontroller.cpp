@@ -67,8 +67,9 @@ void LanguageModelController::setLanguageModel(const QString& modelDir, const QS
         if (!m_jobs.isCurrent(job))
             return;
         m_status = tr("LM: %1").arg(text);
-        Q_EMIT statusChanged(m_status, tr("The language model used by the lm scorer and the token-loss view "
-                                          "(Language Model > Score with Language Model)"));
+        Q_EMIT statusChanged(m_status,
+            tr("The language model used by the lm scorer and the token-loss view "
+               "(Language Model > Score with Language Model)"));
         Q_EMIT changed();
     });
 #else

@@ -10,7 +10,8 @@
 
 namespace shardscope {
 
-PlotExportMenu::PlotExportMenu(const QString& title, HistogramStack* histograms, ScatterWidget* scatter, QWidget* parent)
+PlotExportMenu::PlotExportMenu(
+    const QString& title, HistogramStack* histograms, ScatterWidget* scatter, QWidget* parent)
     : QMenu(title, parent)
     , m_histograms(histograms)
     , m_scatter(scatter)
@@ -28,9 +29,8 @@ void PlotExportMenu::rebuild(bool haveCorpus)
         if (HistogramWidget* h = m_histograms->histogram(name))
             addAction(tr("Histogram of %1…").arg(name), this, [this, h, name]() { exportDialog(h, name); });
     addSeparator();
-    addAction(tr("Scatter Plot…"), this, [this]() {
-        exportDialog(m_scatter, m_scatter->xColumn() + QStringLiteral("-vs-") + m_scatter->yColumn());
-    });
+    addAction(tr("Scatter Plot…"), this,
+        [this]() { exportDialog(m_scatter, m_scatter->xColumn() + QStringLiteral("-vs-") + m_scatter->yColumn()); });
 }
 
 void PlotExportMenu::exportDialog(QWidget* plotOwner, const QString& name)
@@ -40,8 +40,8 @@ void PlotExportMenu::exportDialog(QWidget* plotOwner, const QString& name)
         plot = h->plot();
     else if (auto* s = qobject_cast<ScatterWidget*>(plotOwner))
         plot = s->plot();
-    const QString path = QFileDialog::getSaveFileName(parentWidget(), tr("Export Plot"), name + QStringLiteral(".png"),
-                                                      plotExportFilter());
+    const QString path = QFileDialog::getSaveFileName(
+        parentWidget(), tr("Export Plot"), name + QStringLiteral(".png"), plotExportFilter());
     if (path.isEmpty())
         return;
     const QString message = exportPlot(plot, path);

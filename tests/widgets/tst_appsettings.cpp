@@ -27,7 +27,7 @@ private Q_SLOTS:
         s.addRecent({ QStringLiteral("a.jsonl") }); // stored absolute
         s.addRecent({ QStringLiteral("/data/b.jsonl.zst"), QStringLiteral("/data/c") });
         QCOMPARE(AppSettings().recentFiles(),
-                 (QStringList { QStringLiteral("/data/b.jsonl.zst\n/data/c"), QFileInfo(a).absoluteFilePath() }));
+            (QStringList { QStringLiteral("/data/b.jsonl.zst\n/data/c"), QFileInfo(a).absoluteFilePath() }));
         s.addRecent({ a }); // again: moves to the top, once
         QCOMPARE(AppSettings().recentFiles().size(), 2);
         QCOMPARE(AppSettings().recentFiles().first(), QFileInfo(a).absoluteFilePath());
@@ -45,7 +45,7 @@ private Q_SLOTS:
         QCOMPARE(key.size(), 16);
         QCOMPARE(AppSettings::corpusKey({ QStringLiteral("/data/a"), QStringLiteral("/data/b") }), key);
         QCOMPARE(AppSettings::corpusKey({ QStringLiteral("rel.jsonl") }),
-                 AppSettings::corpusKey({ QDir::current().filePath(QStringLiteral("rel.jsonl")) }));
+            AppSettings::corpusKey({ QDir::current().filePath(QStringLiteral("rel.jsonl")) }));
         QVERIFY(AppSettings::corpusKey({ QStringLiteral("/data/a") }) != key);
     }
 

@@ -22,8 +22,8 @@ class TestCorpusSession : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_tmp;
-    QString m_mixed;    // 30 real e-mails, 3 broken records, 2 blank lines
-    QString m_large;    // the 80 e-mails 60 times over: a scan that takes a while
+    QString m_mixed; // 30 real e-mails, 3 broken records, 2 blank lines
+    QString m_large; // the 80 e-mails 60 times over: a scan that takes a while
     QByteArrayList m_lines;
 
     static constexpr const char* kScorers = "zlib6,zstd3";
@@ -113,8 +113,9 @@ private Q_SLOTS:
         for (size_t d = 0; d < c.size(); ++d)
             QVERIFY(std::isfinite(c.scores(size_t(zlib))[d]) && c.scores(size_t(zlib))[d] > 0);
         QCOMPARE(uint64_t(c.length(0)), uint64_t(m_lines[0].size()));
-        QCOMPARE(c.offset(6), uint64_t(m_lines.mid(0, 6).join('\n').size() + 1)
-                     + uint64_t(QByteArray("{\"text\": \"a record cut off in the middle\n").size()));
+        QCOMPARE(c.offset(6),
+            uint64_t(m_lines.mid(0, 6).join('\n').size() + 1)
+                + uint64_t(QByteArray("{\"text\": \"a record cut off in the middle\n").size()));
         // Statistics cover the corpus.
         QVERIFY(s.summary()->column("zlib6"));
         QCOMPARE(uint64_t(s.summary()->column("zlib6")->docs), uint64_t(30));

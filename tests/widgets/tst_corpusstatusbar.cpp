@@ -51,7 +51,8 @@ private Q_SLOTS:
         bar.showProgress(p);
         QCOMPARE(progress->value(), int(std::lround(p.fraction() * 1000)));
         const QString line = visibleTexts(bar).join(QLatin1Char('|'));
-        QVERIFY2(line.contains(QStringLiteral("12.5 MB/s")) && line.contains(QStringLiteral("ETA 2:05 min")), qPrintable(line));
+        QVERIFY2(line.contains(QStringLiteral("12.5 MB/s")) && line.contains(QStringLiteral("ETA 2:05 min")),
+            qPrintable(line));
 
         QSignalSpy cancelled(&bar, &CorpusStatusBar::cancelRequested);
         QTest::mouseClick(cancel, Qt::LeftButton);
@@ -79,7 +80,8 @@ private Q_SLOTS:
                 note = l;
         QVERIFY(note);
         QVERIFY(note->text().contains(QStringLiteral("2 records rejected")));
-        QVERIFY2(note->toolTip().contains(QStringLiteral("/data/mail.jsonl:7 (byte 1234): not JSON")), qPrintable(note->toolTip()));
+        QVERIFY2(note->toolTip().contains(QStringLiteral("/data/mail.jsonl:7 (byte 1234): not JSON")),
+            qPrintable(note->toolTip()));
         QVERIFY(note->toolTip().contains(QStringLiteral("no text field")));
         QCOMPARE(bar.currentMessage(), QStringLiteral("Scores were not cached: disk full"));
 

@@ -121,7 +121,7 @@ private Q_SLOTS:
         QTest::keyClick(search, Qt::Key_Return);
         QVERIFY(testhelpers::signalled(status, 30000));
         QVERIFY2(status.first().first().toString().contains(QStringLiteral("documents contain \"Subject\"")),
-                 qPrintable(status.first().first().toString()));
+            qPrintable(status.first().first().toString()));
         QTRY_VERIFY(page.model()->rowCount() > 0);
     }
 };

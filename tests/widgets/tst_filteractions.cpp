@@ -51,12 +51,13 @@ private Q_SLOTS:
         QCOMPARE(filter.rules().size(), size_t(2));
         QVERIFY(filter.counts().total.dropped() > 0);
         QVERIFY2(status.last().first().toString().contains(QStringLiteral("Loaded 2 rule(s)")),
-                 qPrintable(status.last().first().toString()));
+            qPrintable(status.last().first().toString()));
         const QString unknown = writeConfig("unknown.json", R"({"format":"shardscope-filter","version":1,"rules":[
             {"scorer":"zlib6","min":0.3},{"scorer":"perplexity_ccnet","max":900}]})");
         QVERIFY(actions.loadConfig(unknown, &error));
-        QVERIFY2(status.last().first().toString().contains(QStringLiteral("not in this corpus (kept, not evaluated): perplexity_ccnet")),
-                 qPrintable(status.last().first().toString()));
+        QVERIFY2(status.last().first().toString().contains(
+                     QStringLiteral("not in this corpus (kept, not evaluated): perplexity_ccnet")),
+            qPrintable(status.last().first().toString()));
         QVERIFY(!actions.loadConfig(m_tmp.filePath(QStringLiteral("none.json")), &error));
         QVERIFY(error.contains(QStringLiteral("none.json")));
     }

@@ -72,8 +72,8 @@ private Q_SLOTS:
 
     void countsPerRuleAndOverall_data()
     {
-        QTest::addColumn<double>("zlibMinAt");   // quantile of zlib6 for the minimum, <0: none
-        QTest::addColumn<double>("zstdMaxAt");   // quantile of zstd3 for the maximum, <0: none
+        QTest::addColumn<double>("zlibMinAt"); // quantile of zlib6 for the minimum, <0: none
+        QTest::addColumn<double>("zstdMaxAt"); // quantile of zstd3 for the maximum, <0: none
         QTest::newRow("zlib6 minimum at the median") << 0.5 << -1.0;
         QTest::newRow("zstd3 maximum at the 80th percentile") << -1.0 << 0.8;
         QTest::newRow("both, overlapping") << 0.3 << 0.7;
@@ -144,8 +144,8 @@ private Q_SLOTS:
         for (double q : { 0.3, 0.45, 0.6, 0.25 }) {
             const double cut = quantile("zlib6", q);
             f.setBounds("zlib6", cut, std::nullopt, cs);
-            QCOMPARE(rulesChanged.last().first().value<FilterState::Change>(),
-                     FilterState::Change::DraggedIncrementally);
+            QCOMPARE(
+                rulesChanged.last().first().value<FilterState::Change>(), FilterState::Change::DraggedIncrementally);
             uint64_t kept = 0;
             for (float v : column("zlib6"))
                 kept += !std::isnan(v) && v >= cut;
@@ -177,7 +177,7 @@ private Q_SLOTS:
         QVERIFY(!f.canUndo() && !f.canRedo());
         const auto a = std::vector<FilterRule> { rule("zlib6", quantile("zlib6", 0.4), std::nullopt) };
         const auto b = std::vector<FilterRule> { rule("zlib6", quantile("zlib6", 0.4), std::nullopt),
-                                                 rule("zstd3", std::nullopt, quantile("zstd3", 0.5)) };
+            rule("zstd3", std::nullopt, quantile("zstd3", 0.5)) };
         f.setRules(a);
         const uint64_t keptA = f.counts().total.kept;
         f.setRules(b);
@@ -241,7 +241,8 @@ private Q_SLOTS:
         f.setCorpus(m_corpus, false);
         auto r2 = rule("zstd3", quantile("zstd3", 0.2), quantile("zstd3", 0.9));
         r2.keepMissing = true;
-        f.setRules({ rule("zlib6", quantile("zlib6", 0.35), std::nullopt), r2, rule("no_such_column", 1, std::nullopt) });
+        f.setRules(
+            { rule("zlib6", quantile("zlib6", 0.35), std::nullopt), r2, rule("no_such_column", 1, std::nullopt) });
         QCOMPARE(f.counts().ruleEvaluated, (std::vector<bool> { true, true, false }));
         const QString path = m_tmp.filePath(QStringLiteral("filter.json"));
         QString error;
@@ -249,7 +250,7 @@ private Q_SLOTS:
         const FilterConfig saved = FilterConfig::load(path.toStdString());
         QVERIFY(saved.fields.has_value());
         QVERIFY(saved.provenanceJson.find("\"kept\": " + std::to_string(f.counts().total.kept)) != std::string::npos
-                || saved.provenanceJson.find("\"kept\":" + std::to_string(f.counts().total.kept)) != std::string::npos);
+            || saved.provenanceJson.find("\"kept\":" + std::to_string(f.counts().total.kept)) != std::string::npos);
 
         FilterState g;
         g.setCorpus(m_corpus, false);
@@ -273,7 +274,8 @@ private Q_SLOTS:
         QCOMPARE(f.exportIds(m_tmp.filePath(QStringLiteral("none.txt")), true).result(), tr("no corpus is open"));
         f.setCorpus(m_corpus, false);
         f.setRules({ rule("zlib6", quantile("zlib6", 0.5), std::nullopt) });
-        const QString kept = m_tmp.filePath(QStringLiteral("kept.txt")), dropped = m_tmp.filePath(QStringLiteral("dropped.txt"));
+        const QString kept = m_tmp.filePath(QStringLiteral("kept.txt")),
+                      dropped = m_tmp.filePath(QStringLiteral("dropped.txt"));
         QCOMPARE(f.exportIds(kept, true).result(), QString());
         QCOMPARE(f.exportIds(dropped, false).result(), QString());
         QFile k(kept), d(dropped);
@@ -296,14 +298,14 @@ private Q_SLOTS:
         int readyIndex = -1;
         std::vector<CutoffSuggestion> got;
         connect(&f, &FilterState::suggestionsReady, this,
-                [&](int index, const std::string& column, const std::vector<CutoffSuggestion>& list) {
-                    QCOMPARE(column, std::string("zlib6"));
-                    readyIndex = index;
-                    got = list;
-                });
+            [&](int index, const std::string& column, const std::vector<CutoffSuggestion>& list) {
+                QCOMPARE(column, std::string("zlib6"));
+                readyIndex = index;
+                got = list;
+            });
         QString why;
         connect(&f, &FilterState::suggestionsUnavailable, this,
-                [&](int, const std::string&, const QString& text) { why = text; });
+            [&](int, const std::string&, const QString& text) { why = text; });
         f.requestSuggestions(0);
         QTRY_COMPARE_WITH_TIMEOUT(readyIndex, 0, 30000);
         QVERIFY(!got.empty());

@@ -36,8 +36,8 @@ private Q_SLOTS:
     {
         testhelpers::isolate();
         REQUIRE_FIXTURE("spam_ham.jsonl");
-        m_corpus = testhelpers::scanCorpus({ testhelpers::fixture("spam_ham.jsonl").toStdString() },
-                                           "zlib6,zstd3,gopher_quality");
+        m_corpus = testhelpers::scanCorpus(
+            { testhelpers::fixture("spam_ham.jsonl").toStdString() }, "zlib6,zstd3,gopher_quality");
         for (const auto& c : m_corpus->columns())
             m_names << QString::fromStdString(c.name);
         QVERIFY(m_names.size() > 4);

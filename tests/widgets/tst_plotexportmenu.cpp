@@ -39,10 +39,12 @@ private Q_SLOTS:
         QVERIFY(!menu.isEnabled());
         stack.setCorpus(corpus, { QStringLiteral("zstd3") });
         QVERIFY(menu.isEnabled());
-        QCOMPARE(labels(menu), (QStringList { QStringLiteral("Histogram of zstd3…"), QStringLiteral("Scatter Plot…") }));
+        QCOMPARE(
+            labels(menu), (QStringList { QStringLiteral("Histogram of zstd3…"), QStringLiteral("Scatter Plot…") }));
         stack.showColumn(QStringLiteral("zlib6"));
-        QCOMPARE(labels(menu), (QStringList { QStringLiteral("Histogram of zstd3…"), QStringLiteral("Histogram of zlib6…"),
-                                              QStringLiteral("Scatter Plot…") }));
+        QCOMPARE(labels(menu),
+            (QStringList { QStringLiteral("Histogram of zstd3…"), QStringLiteral("Histogram of zlib6…"),
+                QStringLiteral("Scatter Plot…") }));
         menu.rebuild(false);
         QVERIFY(!menu.isEnabled());
         QVERIFY(labels(menu).isEmpty());

@@ -37,8 +37,9 @@ private Q_SLOTS:
         menu.add({ QStringLiteral("/data/web.jsonl.zst") });
         menu.add({ QStringLiteral("/data/books"), QStringLiteral("/data/code"), QStringLiteral("/data/mail.jsonl") });
         QVERIFY(menu.isEnabled());
-        QCOMPARE(labels(menu), (QStringList { QStringLiteral("/data/books (+2 more)"), QStringLiteral("/data/web.jsonl.zst"),
-                                              QStringLiteral("Clear List") }));
+        QCOMPARE(labels(menu),
+            (QStringList { QStringLiteral("/data/books (+2 more)"), QStringLiteral("/data/web.jsonl.zst"),
+                QStringLiteral("Clear List") }));
         // A second menu (the next run) reads the same list.
         RecentFilesMenu again(QStringLiteral("Open Recent"));
         QCOMPARE(labels(again), labels(menu));
@@ -47,7 +48,8 @@ private Q_SLOTS:
         menu.actions().at(0)->trigger();
         QCOMPARE(open.count(), 1);
         QCOMPARE(open.first().first().toStringList(),
-                 (QStringList { QStringLiteral("/data/books"), QStringLiteral("/data/code"), QStringLiteral("/data/mail.jsonl") }));
+            (QStringList {
+                QStringLiteral("/data/books"), QStringLiteral("/data/code"), QStringLiteral("/data/mail.jsonl") }));
         menu.actions().last()->trigger(); // Clear List
         QVERIFY(labels(menu).isEmpty());
         QVERIFY(!menu.isEnabled());
