@@ -25,8 +25,8 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QIcon>
-#include <QLocale>
 #include <QKeySequence>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -78,6 +78,9 @@ void MainWindow::setupUi()
 {
     m_page = new DocumentTablePage(this);
     setCentralWidget(m_page);
+    m_status = new CorpusStatusBar(this);
+    setStatusBar(m_status);
+    connect(m_status, &CorpusStatusBar::cancelRequested, m_session, &CorpusSession::cancel);
 
     // Docks: threshold panel left, histograms and scatter right, document viewer bottom.
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
@@ -108,47 +111,47 @@ void MainWindow::setupUi()
             m_scatter->refresh();
     });
 
-    connect(m_page, &DocumentTablePage::documentSelected, m_viewer, [this](uint32_t doc) { m_viewer->showDocument(doc); });
+    connect(
+        m_page, &DocumentTablePage::documentSelected, m_viewer, [this](uint32_t doc) { m_viewer->showDocument(doc); });
     // Keep the document under view selected across re-sorts and filters.
-    connect(m_page->model(), &DocumentTableModel::rowsRecomputed, this, [this]() { m_page->reselect(m_viewer->document()); });
-    connect(m_page, &DocumentTablePage::statusMessage, statusBar(), &QStatusBar::showMessage);
+    connect(m_page->model(), &DocumentTableModel::rowsRecomputed, this,
+        [this]() { m_page->reselect(m_viewer->document()); });
+    connect(m_page, &DocumentTablePage::statusMessage, m_status, &QStatusBar::showMessage);
     connect(m_page, &DocumentTablePage::errorMessage, this,
-            [this](const QString& title, const QString& text) { showMessage(title, text, true); });
+        [this](const QString& title, const QString& text) { showMessage(title, text, true); });
 
     connect(m_histograms, &HistogramStack::boundsChanged, m_filter,
-            [this](const QString& column, std::optional<double> min, std::optional<double> max) {
-                const auto summary = m_session->summary();
-                m_filter->setBounds(column.toStdString(), min, max,
-                                    summary ? summary->column(column.toStdString()) : nullptr);
-            });
+        [this](const QString& column, std::optional<double> min, std::optional<double> max) {
+            const auto summary = m_session->summary();
+            m_filter->setBounds(
+                column.toStdString(), min, max, summary ? summary->column(column.toStdString()) : nullptr);
+        });
     connect(m_histograms, &HistogramStack::dragFinished, this, [this]() {
         m_filter->endDrag();
         if (m_panel->view() != ThresholdPanel::View::All)
             applyView();
     });
     connect(m_histograms, &HistogramStack::shownColumnsChanged, this,
-            [this](const QStringList& columns) { m_settings.setShownHistograms(columns); });
+        [this](const QStringList& columns) { m_settings.setShownHistograms(columns); });
     connect(m_histograms, &HistogramStack::summaryMissing, m_session, &CorpusSession::requestStats);
-    connect(m_histograms, &HistogramStack::message, this, [this](const QString& text) { m_status->showMessage(text, 5000); });
+    connect(m_histograms, &HistogramStack::message, this,
+        [this](const QString& text) { m_status->showMessage(text, 5000); });
 
     connect(m_panel, &ThresholdPanel::viewRequested, this, &MainWindow::applyView);
     connect(m_panel, &ThresholdPanel::removeRuleRequested, m_filter,
-            [this](const QString& column) { m_filter->removeRule(column.toStdString()); });
+        [this](const QString& column) { m_filter->removeRule(column.toStdString()); });
     connect(m_panel, &ThresholdPanel::clearRulesRequested, m_filter, [this]() { m_filter->setRules({}); });
     connect(m_panel, &ThresholdPanel::ruleEdited, m_filter, &FilterState::editRule);
     connect(m_panel, &ThresholdPanel::suggestRequested, m_filter, &FilterState::requestSuggestions);
     connect(m_panel, &ThresholdPanel::breakdownChanged, m_filter,
-            [this](const QString& column) { m_filter->setBreakdownColumn(column.toStdString()); });
-
-    m_status = new CorpusStatusBar(this);
-    setStatusBar(m_status);
-    connect(m_status, &CorpusStatusBar::cancelRequested, m_session, &CorpusSession::cancel);
+        [this](const QString& column) { m_filter->setBreakdownColumn(column.toStdString()); });
 
     // Only plotted columns are summarised (a summary keeps a sorted copy of its column; the
     // viewer counts percentiles of the other columns itself).
     m_session->setSummaryFilter([this](const std::string& column) {
         const QString name = QString::fromStdString(column);
-        return m_histograms->shownColumns().contains(name) || name == m_scatter->xColumn() || name == m_scatter->yColumn();
+        return m_histograms->shownColumns().contains(name) || name == m_scatter->xColumn()
+            || name == m_scatter->yColumn();
     });
 }
 
@@ -162,7 +165,8 @@ void MainWindow::setupMenus()
                     QKeySequence(tr("Ctrl+Shift+O")), this, [this]() { openDialog(true); });
     m_recentMenu = new RecentFilesMenu(tr("Open &Recent"), file);
     file->addMenu(m_recentMenu);
-    connect(m_recentMenu, &RecentFilesMenu::openRequested, this, [this](const QStringList& inputs) { openInputs(inputs); });
+    connect(
+        m_recentMenu, &RecentFilesMenu::openRequested, this, [this](const QStringList& inputs) { openInputs(inputs); });
     auto* mapping = file->addAction(tr("&Field Mapping…"), this, &MainWindow::editFieldMapping);
     auto* rescan = file->addAction(tr("Re&scan (ignore cached scores)"), m_session, &CorpusSession::rescan);
     // The viewer found a shard changed or deleted on disk and offers this.
@@ -171,19 +175,20 @@ void MainWindow::setupMenus()
     m_filterActions = new FilterActions(m_filter, this);
     connect(m_filterActions, &FilterActions::statusMessage, m_status, &QStatusBar::showMessage);
     connect(m_filterActions, &FilterActions::error, this,
-            [this](const QString& title, const QString& text) { showMessage(title, text, true); });
+        [this](const QString& title, const QString& text) { showMessage(title, text, true); });
     file->addActions({ m_filterActions->loadConfigAction(), m_filterActions->saveConfigAction(),
-                       m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() });
+        m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() });
     m_plotMenu = new PlotExportMenu(tr("Export &Plot"), m_histograms, m_scatter, this);
     file->addMenu(m_plotMenu);
     connect(m_plotMenu, &PlotExportMenu::error, this,
-            [this](const QString& title, const QString& text) { showMessage(title, text, true); });
-    connect(m_histograms, &HistogramStack::plotsChanged, this, [this]() { m_plotMenu->rebuild(m_session->corpus() != nullptr); });
+        [this](const QString& title, const QString& text) { showMessage(title, text, true); });
+    connect(m_histograms, &HistogramStack::plotsChanged, this,
+        [this]() { m_plotMenu->rebuild(m_session->corpus() != nullptr); });
     file->addSeparator();
     file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), QKeySequence(QKeySequence::Quit),
                     this, &QWidget::close);
     m_corpusActions = { mapping, rescan, m_filterActions->loadConfigAction(), m_filterActions->saveConfigAction(),
-                        m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() };
+        m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() };
 
     auto* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addActions({ m_filterActions->undoAction(), m_filterActions->redoAction() });
@@ -198,13 +203,16 @@ void MainWindow::setupMenus()
     auto* lmMenu = menuBar()->addMenu(tr("&Language Model"));
     lmMenu->setObjectName(QStringLiteral("languageModelMenu"));
     if (LanguageModelController::available()) {
-        m_corpusActions << lmMenu->addAction(tr("&Score with Language Model…"), this, &MainWindow::scoreWithLanguageModelDialog);
-        m_corpusActions << lmMenu->addAction(tr("&Train Reference Model…"), this, &MainWindow::trainLanguageModelDialog);
+        m_corpusActions << lmMenu->addAction(
+            tr("&Score with Language Model…"), this, &MainWindow::scoreWithLanguageModelDialog);
+        m_corpusActions << lmMenu->addAction(
+            tr("&Train Reference Model…"), this, &MainWindow::trainLanguageModelDialog);
         lmMenu->addSeparator();
-        lmMenu->addAction(tr("Show &Token Losses of the Selected Document"), this,
-                          [this]() { m_viewer->setTokenLossesShown(true); });
+        lmMenu->addAction(
+            tr("Show &Token Losses of the Selected Document"), this, [this]() { m_viewer->setTokenLossesShown(true); });
     } else {
-        lmMenu->addAction(tr("This build has no language-model support (SHARDSCOPE_WITH_TORCH=OFF)"))->setEnabled(false);
+        lmMenu->addAction(tr("This build has no language-model support (SHARDSCOPE_WITH_TORCH=OFF)"))
+            ->setEnabled(false);
     }
     connect(m_lm, &LanguageModelController::statusChanged, m_status, &CorpusStatusBar::setLanguageModelStatus);
     connect(m_lm, &LanguageModelController::changed, this, [this]() {
@@ -212,7 +220,7 @@ void MainWindow::setupMenus()
         Q_EMIT languageModelChanged();
     });
     connect(m_lm, &LanguageModelController::loading, this,
-            [this]() { m_status->showNote(tr("Loading the language model…")); });
+        [this]() { m_status->showNote(tr("Loading the language model…")); });
     connect(m_lm, &LanguageModelController::loaded, this, [this]() {
         setScorers(LanguageModelController::withLanguageModel(scorers()));
         if (!m_session->inputs().isEmpty())
@@ -250,16 +258,6 @@ void MainWindow::resetCorpusUi(const QStringList& inputs)
 // ---------------------------------------------------------------------------------------------
 // The corpus session
 
-void MainWindow::openInputs(const QStringList& inputs, std::optional<FieldMapping> fields)
-{
-    m_session->open(inputs, std::move(fields));
-}
-
-void MainWindow::showCorpus(std::shared_ptr<CorpusData> corpus)
-{
-    m_session->showLoaded(std::move(corpus));
-}
-
 bool MainWindow::openMostRecent()
 {
     const QStringList recent = recentFiles();
@@ -288,14 +286,15 @@ void MainWindow::connectSession()
         m_recentMenu->add(inputs);
         m_status->showOpening();
     });
-    connect(m_session, &CorpusSession::fieldsUncertain, this, [this](const QStringList& inputs, const FieldMapping& detected) {
-        m_status->clearScan();
-        FieldMappingDialog dlg(inputs, detected, true, this);
-        if (dlg.exec() == QDialog::Accepted)
-            openInputs(inputs, dlg.fields());
-        else
-            m_status->setCorpusText(tr("Not opened: the field mapping was not confirmed."));
-    });
+    connect(m_session, &CorpusSession::fieldsUncertain, this,
+        [this](const QStringList& inputs, const FieldMapping& detected) {
+            m_status->clearScan();
+            FieldMappingDialog dlg(inputs, detected, true, this);
+            if (dlg.exec() == QDialog::Accepted)
+                openInputs(inputs, dlg.fields());
+            else
+                m_status->setCorpusText(tr("Not opened: the field mapping was not confirmed."));
+        });
     connect(m_session, &CorpusSession::started, this, &MainWindow::onStarted);
     connect(m_session, &CorpusSession::grew, this, [this]() {
         m_page->documentsAppended();
@@ -303,7 +302,7 @@ void MainWindow::connectSession()
     });
     connect(m_session, &CorpusSession::progress, m_status, &CorpusStatusBar::showProgress);
     connect(m_session, &CorpusSession::finished, this,
-            [this](std::shared_ptr<const ScanOutcome> outcome, bool replaced) { onFinished(*outcome, replaced); });
+        [this](std::shared_ptr<const ScanOutcome> outcome, bool replaced) { onFinished(*outcome, replaced); });
     connect(m_session, &CorpusSession::cancelled, this, [this]() {
         m_filter->setGrowing(false);
         m_status->showCancelled(m_session->documents());
@@ -351,7 +350,7 @@ void MainWindow::onStarted()
         a->setEnabled(true);
     const auto start = m_session->scanStart();
     m_status->setCorpusText(tr("%n shard(s) · fields: %1", nullptr, int(start->shards.size()))
-                               .arg(QString::fromStdString(start->fields.describe())));
+                                .arg(QString::fromStdString(start->fields.describe())));
     restoreCutoffs();
 }
 
@@ -384,10 +383,10 @@ void MainWindow::onFinished(const ScanOutcome& outcome, bool replaced)
     if (!m_session->lastError().isEmpty()) {
         m_lastError = m_session->lastError();
         showMessage(tr("Unreadable input"),
-                    tr("Part of the input could not be read:\n\n%1\n\nEverything before that point was kept "
-                       "(%2 documents).")
-                        .arg(m_lastError, QLocale().toString(qulonglong(corpus->size()))),
-                    true);
+            tr("Part of the input could not be read:\n\n%1\n\nEverything before that point was kept "
+               "(%2 documents).")
+                .arg(m_lastError, QLocale().toString(qulonglong(corpus->size()))),
+            true);
     }
     Q_EMIT scanFinished();
 }
@@ -409,15 +408,15 @@ void MainWindow::connectFilter()
         Q_EMIT countsUpdated();
     });
     connect(m_filter, &FilterState::suggestionsReady, this,
-            [this](int index, const std::string& column, const std::vector<CutoffSuggestion>& list) {
-                m_panel->setSuggestions(index, column, list);
-                Q_EMIT suggestionsReady();
-            });
+        [this](int index, const std::string& column, const std::vector<CutoffSuggestion>& list) {
+            m_panel->setSuggestions(index, column, list);
+            Q_EMIT suggestionsReady();
+        });
     connect(m_filter, &FilterState::suggestionsUnavailable, this,
-            [this](int index, const std::string& column, const QString& why) {
-                m_panel->setSuggestions(index, column, {});
-                m_status->showMessage(why, 5000);
-            });
+        [this](int index, const std::string& column, const QString& why) {
+            m_panel->setSuggestions(index, column, {});
+            m_status->showMessage(why, 5000);
+        });
 }
 
 void MainWindow::onRulesChanged(FilterState::Change change)
@@ -467,11 +466,6 @@ void MainWindow::restoreCutoffs()
     } catch (const std::exception&) {
         // A damaged setting is no reason to refuse the corpus: it opens without cutoffs.
     }
-}
-
-bool MainWindow::loadFilterConfig(const QString& path, QString* error)
-{
-    return m_filterActions->loadConfig(path, error);
 }
 
 HistogramWidget* MainWindow::histogram(const QString& column) const
@@ -539,24 +533,9 @@ void MainWindow::setScorers(const std::string& list)
     m_promoteLmColumns = LanguageModelController::namesLanguageModel(list);
 }
 
-void MainWindow::setLanguageModel(const QString& modelDir, const QString& device)
-{
-    m_lm->setLanguageModel(modelDir, device);
-}
-
-void MainWindow::scoreWithLanguageModel(const QString& modelDir, const QString& device)
-{
-    m_lm->load(modelDir, device);
-}
-
 QString MainWindow::languageModelStatus() const
 {
     return m_status->languageModelStatus();
-}
-
-void MainWindow::scoreWithLanguageModelDialog()
-{
-    m_lm->openScoreDialog(this);
 }
 
 void MainWindow::trainLanguageModelDialog()

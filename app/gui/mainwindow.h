@@ -7,7 +7,9 @@
 
 #include "appsettings.h"
 #include "corpussession.h"
+#include "filteractions.h"
 #include "filterstate.h"
+#include "languagemodelcontroller.h"
 
 #include <thresholdpanel.h>
 
@@ -27,10 +29,8 @@ class CorpusStatusBar;
 class DocumentTableModel;
 class DocumentTablePage;
 class DocumentViewer;
-class FilterActions;
 class HistogramStack;
 class HistogramWidget;
-class LanguageModelController;
 class PlotExportMenu;
 class RecentFilesMenu;
 class ScatterWidget;
@@ -42,10 +42,13 @@ public:
     ~MainWindow() override;
 
     // Opens files and/or directories as one corpus (cancels any running scan).
-    void openInputs(const QStringList& inputs, std::optional<FieldMapping> fields = std::nullopt);
+    void openInputs(const QStringList& inputs, std::optional<FieldMapping> fields = std::nullopt)
+    {
+        m_session->open(inputs, std::move(fields));
+    }
     // Shows a corpus that is already built (no scan): used by tests and the GUI benchmark
     // to drive the window at sizes no fixture has.
-    void showCorpus(std::shared_ptr<CorpusData> corpus);
+    void showCorpus(std::shared_ptr<CorpusData> corpus) { m_session->showLoaded(std::move(corpus)); }
     // Opens the most recent corpus; false when there is none.
     bool openMostRecent();
     void setUseCache(bool on) { m_session->setUseCache(on); }
@@ -57,16 +60,19 @@ public:
 
     // The language model the `lm` scorer and the token-loss view use (issue 4): an empty directory
     // is the built-in model; device "auto", "cpu" or "cuda:N". Takes effect for the next scan.
-    void setLanguageModel(const QString& modelDir, const QString& device);
+    void setLanguageModel(const QString& modelDir, const QString& device) { m_lm->setLanguageModel(modelDir, device); }
     // Loads the model in the background, then rescans the open corpus with the current scorers
     // plus `lm`; a model that does not load is reported and changes nothing.
-    void scoreWithLanguageModel(const QString& modelDir, const QString& device);
+    void scoreWithLanguageModel(const QString& modelDir, const QString& device) { m_lm->load(modelDir, device); }
     QString languageModelStatus() const;
-    void scoreWithLanguageModelDialog();
+    void scoreWithLanguageModelDialog() { m_lm->openScoreDialog(this); }
     void trainLanguageModelDialog();
 
     // Filter rules as a config in the engine's format, and back.
-    bool loadFilterConfig(const QString& path, QString* error = nullptr);
+    bool loadFilterConfig(const QString& path, QString* error = nullptr)
+    {
+        return m_filterActions->loadConfig(path, error);
+    }
     bool saveFilterConfig(const QString& path, QString* error = nullptr) { return m_filter->saveConfig(path, error); }
     // One id per line, written atomically off the GUI thread. The future's result: "" or the error.
     QFuture<QString> exportIds(const QString& path, bool kept) { return m_filter->exportIds(path, kept); }
@@ -126,8 +132,8 @@ private:
     LanguageModelController* m_lm = nullptr;
     QString m_lastError;
     bool m_promoteLmColumns = false; // put lm_bpb/lm_loss on display when the next scan has them
-    QTimer m_rulesUiTimer;           // viewer and scatter follow a dragged line at most every 40 ms
-    QTimer m_saveTimer;              // cutoffs are saved a second after the last change
+    QTimer m_rulesUiTimer; // viewer and scatter follow a dragged line at most every 40 ms
+    QTimer m_saveTimer; // cutoffs are saved a second after the last change
 
     DocumentTablePage* m_page = nullptr;
     HistogramStack* m_histograms = nullptr;

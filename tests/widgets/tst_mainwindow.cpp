@@ -12,7 +12,12 @@
 #include <qcustomplot_include.h>
 
 #include <QElapsedTimer>
+#include <QAction>
+#include <QCheckBox>
+#include <QDoubleSpinBox>
 #include <QFile>
+#include <QLineEdit>
+#include <QStatusBar>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -186,6 +191,51 @@ private Q_SLOTS:
 
         QVERIFY(!w.loadFilterConfig(m_tmp.filePath(QStringLiteral("missing.json")), &error));
         QVERIFY(error.contains(QStringLiteral("missing.json")));
+    }
+
+    // Issue 19: the window wires the table page's search to its status bar, and Edit > Undo to the
+    // filter state, which moves the plots' lines back.
+    void textSearchReportsInTheStatusBar()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, { m_fixture }));
+        auto* search = w.findChild<QLineEdit*>(QStringLiteral("textSearch"));
+        QVERIFY(search);
+        QTest::keyClicks(search, QStringLiteral("Subject"));
+        QTest::keyClick(search, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(w.statusBar()->currentMessage().contains(QStringLiteral("documents contain \"Subject\"")),
+                                 30000);
+    }
+
+    void undoRestoresRulesAndLines()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, { m_fixture }));
+        QAction* undo = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->shortcut() == QKeySequence(QKeySequence::Undo))
+                undo = a;
+        QVERIFY(undo);
+        QVERIFY(!undo->isEnabled()); // cutoffs restored from an earlier test are not an edit
+        w.thresholdPanel()->clearRulesRequested();
+        HistogramWidget* h = w.histogram(QStringLiteral("zlib6"));
+        QVERIFY(h);
+        h->enableBox(HistogramWidget::Edge::Min)->setChecked(true);
+        h->spinBox(HistogramWidget::Edge::Min)->setValue(0.4);
+        QCOMPARE(w.rules().size(), size_t(1));
+        const uint64_t kept = w.counts().total.kept;
+        QVERIFY(kept < w.corpus()->size());
+        w.thresholdPanel()->clearRulesRequested();
+        QVERIFY(w.rules().empty());
+        QVERIFY(!h->minCutoff());
+        QVERIFY(undo->isEnabled());
+        undo->trigger(); // the cleared rules come back, lines and counts with them
+        QCOMPARE(w.rules().size(), size_t(1));
+        QCOMPARE(*h->minCutoff(), 0.4);
+        QCOMPARE(w.counts().total.kept, kept);
+        w.thresholdPanel()->clearRulesRequested();
     }
 
     void exportKeptAndDroppedIds()
