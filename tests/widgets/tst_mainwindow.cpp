@@ -11,14 +11,14 @@
 #include <mainwindow.h>
 #include <qcustomplot_include.h>
 
-#include <QElapsedTimer>
 #include <QAction>
 #include <QCheckBox>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLineEdit>
-#include <QStatusBar>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -204,8 +204,8 @@ private Q_SLOTS:
         QVERIFY(search);
         QTest::keyClicks(search, QStringLiteral("Subject"));
         QTest::keyClick(search, Qt::Key_Return);
-        QTRY_VERIFY_WITH_TIMEOUT(w.statusBar()->currentMessage().contains(QStringLiteral("documents contain \"Subject\"")),
-                                 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            w.statusBar()->currentMessage().contains(QStringLiteral("documents contain \"Subject\"")), 30000);
     }
 
     void undoRestoresRulesAndLines()
