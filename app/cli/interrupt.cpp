@@ -40,6 +40,11 @@ bool interrupted()
 CancelOnSignal::CancelOnSignal(Scan& scan)
 {
     g_scan = &scan;
+    // A signal that landed before the scan was registered (after the command printed its first line, say)
+    // cancels it now rather than after a full scan. Both sides are sequentially consistent: the handler
+    // either sees the scan or has set the flag this reads.
+    if (g_interrupted.load())
+        scan.cancel();
 }
 
 // Also when the scan throws: the handler must never see a scan that is gone.

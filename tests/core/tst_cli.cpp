@@ -1,12 +1,19 @@
 // The CLI contract of issue #2: TSV header, apply's closing counts line, exit statuses
-// (0 ok, 1 input error naming file and line/offset, 2 usage), --help on every command.
+// (0 ok, 1 input error naming file and line/offset, 2 usage, 130 cancelled), --help on every command.
 
 #include "testutil.h"
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <random>
+
+#include <csignal>
+#include <sys/types.h>
+#include <unistd.h>
 
 using namespace testutil;
 
@@ -26,6 +33,14 @@ Run cli(const QStringList& args, const QString& cacheDir)
     p.waitForFinished(120000);
     return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
              QString::fromUtf8(p.readAllStandardError()) };
+}
+
+QStringList argList(std::initializer_list<const char*> args)
+{
+    QStringList out;
+    for (const char* a : args)
+        out << QString::fromUtf8(a);
+    return out;
 }
 
 QString fixture(const char* name)
@@ -133,6 +148,137 @@ private Q_SLOTS:
         QCOMPARE(s.code, 0);
         QVERIFY(s.out.contains(QStringLiteral("zlib6")));
         QVERIFY(s.out.contains(QStringLiteral("zlib.compress")));
+    }
+
+    // Issue 19: every way a run ends maps to one exit status and one message on stderr, in one place
+    // (app/cli/main.cpp): usage errors found by the option parser or after it 2, input errors 1 with the
+    // file named, success 0. @dir is the test's directory, @shard a real shard.
+    void exitStatusMapping_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("message");
+        const QString dir = m_dir.path();
+        QTest::newRow("usage: unknown option") << argList({ "score", "--bogus", "@shard" }) << 2 << QStringLiteral("--bogus");
+        QTest::newRow("usage: unknown command") << argList({ "frobnicate" }) << 2 << QStringLiteral("A subcommand is required");
+        // A shard named on the command line that does not exist is the parser's error, not an input error.
+        QTest::newRow("usage: named shard missing")
+            << argList({ "score", "@dir/missing.jsonl" }) << 2 << dir + QStringLiteral("/missing.jsonl");
+        QTest::newRow("usage: unknown scorer (score)")
+            << argList({ "score", "-s", "nope", "@shard" }) << 2 << QStringLiteral("shardscope-cli score: unknown scorer 'nope'");
+        QTest::newRow("usage: unknown scorer (stats)")
+            << argList({ "stats", "-s", "nope", "@shard" }) << 2 << QStringLiteral("shardscope-cli stats: unknown scorer 'nope'");
+        QTest::newRow("usage: suggest method that does not parse")
+            << argList({ "suggest", "--columns", "zlib6", "-m", "bogus", "@shard" }) << 2
+            << QStringLiteral("shardscope-cli suggest: --method: unknown method 'bogus'");
+        // Found only once the scores exist: still a usage error, and nothing on stdout.
+        QTest::newRow("usage: suggest --by a numeric column")
+            << argList({ "suggest", "--no-cache", "--columns", "zlib6", "--by", "zstd3", "@shard" }) << 2
+            << QStringLiteral("shardscope-cli suggest: --by zstd3: not a categorical column");
+        QTest::newRow("usage: filter config that does not load")
+            << argList({ "apply", "-c", "@dir/notjson.json", "-o", "@dir/out", "@shard" }) << 2
+            << QStringLiteral("shardscope-cli apply: ");
+        QTest::newRow("usage: filter config naming an unknown column")
+            << argList({ "apply", "-c", "@dir/unknown.json", "-o", "@dir/out", "@shard" }) << 2
+            << QStringLiteral("shardscope-cli apply: ") + dir + QStringLiteral("/unknown.json: ");
+        // A file that goes missing behind a directory argument is an input error naming the file.
+        QTest::newRow("input: shard in a directory is a dangling link")
+            << argList({ "score", "--no-cache", "@dir/dangling" }) << 1
+            << QStringLiteral("error: ") + dir + QStringLiteral("/dangling/gone.jsonl: byte 0: cannot read");
+        QTest::newRow("input: rejected record")
+            << argList({ "score", "--no-cache", "@dir/rejects.jsonl" }) << 1
+            << QStringLiteral("rejected: ") + dir + QStringLiteral("/rejects.jsonl:2: byte ");
+#ifdef SHARDSCOPE_HAVE_TORCH
+        // Model errors were std::exit(1) from a parser callback; now thrown to main.cpp like the rest.
+        QTest::newRow("input: --model that is not a model")
+            << argList({ "score", "--model", "@dir/nomodel", "@shard" }) << 1
+            << QStringLiteral("error: ") + dir + QStringLiteral("/nomodel: not a model directory");
+        QTest::newRow("input: lm-tokens --model that is not a model")
+            << argList({ "lm-tokens", "--model", "@dir/nomodel", "hi" }) << 1
+            << QStringLiteral("error: ") + dir + QStringLiteral("/nomodel: not a model directory");
+#endif
+        QTest::newRow("ok: help") << argList({ "suggest", "--help" }) << 0 << QString();
+        QTest::newRow("ok: version") << argList({ "--version" }) << 0 << QString();
+    }
+
+    void exitStatusMapping()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, message);
+        const std::string dir = m_dir.path().toStdString();
+        writeFile(dir + "/notjson.json", "{not json");
+        writeFile(dir + "/unknown.json",
+                  R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"nosuch","min":0.3}]})");
+        writeFile(dir + "/rejects.jsonl", "{\"text\": \"ok\"}\n{\"text\": [1]}\n");
+        QDir().mkpath(m_dir.filePath(QStringLiteral("dangling")));
+        QFile::link(m_dir.filePath(QStringLiteral("gone.jsonl")), m_dir.filePath(QStringLiteral("dangling/gone.jsonl")));
+        for (QString& a : args)
+            a.replace(QStringLiteral("@shard"), fixture("spam_ham.jsonl")).replace(QStringLiteral("@dir"), m_dir.path());
+
+        const Run r = cli(args, cache());
+        QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1: %2").arg(r.code).arg(r.err)));
+        if (code != 0) {
+            QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+            // Said once, whoever found it.
+            QVERIFY2(r.err.count(message) == 1, qPrintable(r.err));
+        }
+    }
+
+    // SIGINT or SIGTERM during a scan: the scan stops, the command reports what it read and exits 130 with
+    // "cancelled" as its last line (stats printed no "cancelled" before issue 19; score and suggest did).
+    void cancelled_data()
+    {
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<int>("signal");
+        QTest::newRow("score SIGINT") << QStringLiteral("score") << SIGINT;
+        QTest::newRow("score SIGTERM") << QStringLiteral("score") << SIGTERM;
+        QTest::newRow("stats SIGINT") << QStringLiteral("stats") << SIGINT;
+        QTest::newRow("suggest SIGINT") << QStringLiteral("suggest") << SIGINT;
+    }
+
+    void cancelled()
+    {
+        QFETCH(QString, command);
+        QFETCH(int, signal);
+        // 16 MB of words: zlib6 and zstd3 on one thread take far longer than the signal takes to land.
+        const std::string big = m_dir.filePath(QStringLiteral("big.jsonl")).toStdString();
+        if (!QFile::exists(QString::fromStdString(big))) {
+            std::mt19937 rng(19);
+            std::string text, out;
+            for (int doc = 0; out.size() < (16u << 20); ++doc) {
+                text.clear();
+                for (int w = 0; w < 150; ++w) {
+                    for (int c = 2 + int(rng() % 8); c > 0; --c)
+                        text += char('a' + rng() % 26);
+                    text += ' ';
+                }
+                out += "{\"id\": \"" + std::to_string(doc) + "\", \"text\": \"" + text + "\"}\n";
+            }
+            writeFile(big, out);
+        }
+        QStringList args { command, QStringLiteral("--no-cache"), QStringLiteral("-j1") };
+        args << (command == QLatin1String("suggest") ? QStringLiteral("--columns") : QStringLiteral("--scorers"))
+             << QStringLiteral("zlib6,zstd3") << QString::fromStdString(big);
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("SHARDSCOPE_CACHE_DIR"), cache());
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(SHARDSCOPE_CLI), args);
+        QVERIFY(p.waitForStarted());
+        // The handlers are installed before this line, which comes just before the scan starts.
+        QByteArray err;
+        p.setReadChannel(QProcess::StandardError);
+        while (!err.contains("shard(s)") && p.waitForReadyRead(60000))
+            err += p.readAllStandardError();
+        QVERIFY2(err.contains("shard(s)"), err.constData());
+        QCOMPARE(::kill(pid_t(p.processId()), signal), 0);
+        QVERIFY(p.waitForFinished(60000));
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 130, qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(QString::fromUtf8(err))));
+        QVERIFY2(err.endsWith("\ncancelled\n"), err.constData());
     }
 };
 
