@@ -17,10 +17,7 @@ namespace {
 class ApplyCommand : public Command {
 public:
     std::string name() const override { return "apply"; }
-    std::string description() const override
-    {
-        return "Apply a filter config and write kept (and dropped) records";
-    }
+    std::string description() const override { return "Apply a filter config and write kept (and dropped) records"; }
 
     void setup(CLI::App& cmd) override
     {
@@ -62,12 +59,11 @@ public:
         if (!m_corpus.quiet)
             for (size_t i = 0; i < config.rules.size(); ++i)
                 std::printf("rule %zu %-24s dropped_in_order=%llu dropped_alone=%llu\n", i,
-                            config.rules[i].column.c_str(),
-                            static_cast<unsigned long long>(sum.total.rules[i].droppedInOrder),
-                            static_cast<unsigned long long>(sum.total.rules[i].droppedAlone));
+                    config.rules[i].column.c_str(), static_cast<unsigned long long>(sum.total.rules[i].droppedInOrder),
+                    static_cast<unsigned long long>(sum.total.rules[i].droppedAlone));
         std::printf("read=%llu kept=%llu dropped=%llu rejected=%llu\n", static_cast<unsigned long long>(sum.total.read),
-                    static_cast<unsigned long long>(sum.total.kept), static_cast<unsigned long long>(sum.total.dropped),
-                    static_cast<unsigned long long>(sum.total.rejected));
+            static_cast<unsigned long long>(sum.total.kept), static_cast<unsigned long long>(sum.total.dropped),
+            static_cast<unsigned long long>(sum.total.rejected));
         if (sum.cancelled)
             throw Cancelled();
         return (!sum.errors.empty() || sum.total.rejected > 0) ? 1 : 0;

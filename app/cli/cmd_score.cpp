@@ -26,7 +26,8 @@ public:
         m_scorers.add(&cmd, "Comma-separated scorers or columns; 'all' = every model-free scorer");
         cmd.add_option("--tsv", m_tsvPath, "Write the scores as TSV here (written atomically; - for standard output)");
         cmd.add_option("--scores-file", m_scoresFile, "Scores file to write/reuse (default: in the cache directory)");
-        cmd.add_flag("--seek-cache", m_seekCache, "Also write random-access caches for compressed shards (for the GUI)");
+        cmd.add_flag(
+            "--seek-cache", m_seekCache, "Also write random-access caches for compressed shards (for the GUI)");
         m_model.add(&cmd);
     }
 

@@ -24,8 +24,8 @@ public:
     int run() override
     {
         for (const auto& s : ScorerRegistry::instance().createAll()) {
-            std::printf("%-20s %s%s\n", s->name().c_str(), s->summary().c_str(),
-                        s->needsModel() ? " [needs a model]" : "");
+            std::printf(
+                "%-20s %s%s\n", s->name().c_str(), s->summary().c_str(), s->needsModel() ? " [needs a model]" : "");
             if (m_columns || s->columns().size() > 1)
                 for (const auto& c : s->columns())
                     if (c.name != s->name())

@@ -35,10 +35,13 @@ public:
         bool cached = false;
         ScanResult r = scoreOrLoad(m_corpus, scorers, {}, false, &cached);
         std::vector<ColumnStats> st;
-        st.push_back(ColumnStats::compute("bytes", [&] {
-            std::vector<float> v(r.index.textBytes.begin(), r.index.textBytes.end());
-            return v;
-        }(), m_bins));
+        st.push_back(ColumnStats::compute(
+            "bytes",
+            [&] {
+                std::vector<float> v(r.index.textBytes.begin(), r.index.textBytes.end());
+                return v;
+            }(),
+            m_bins));
         for (size_t c = 0; c < r.scores.columns.size(); ++c)
             st.push_back(ColumnStats::compute(r.scores.columns[c], r.scores.values[c], m_bins));
         const std::string out = m_json ? statsToJson(st, r.index.size()) : statsToText(st, r.index.size());

@@ -56,8 +56,8 @@ public:
         m_corpus.add(&cmd);
         cmd.add_option("--columns", m_columns, "Comma-separated score columns to suggest cutoffs for")->required();
         cmd.add_option("--method,-m", m_method,
-                       "percentile:LOW,HIGH | meanstd:K[,K2] (mean ± K·sd, population sd) | mad:K[,K2] "
-                       "(robust: median ± K·1.4826·MAD); leave a side empty for one bound, e.g. percentile:1,")
+               "percentile:LOW,HIGH | meanstd:K[,K2] (mean ± K·sd, population sd) | mad:K[,K2] "
+               "(robust: median ± K·1.4826·MAD); leave a side empty for one bound, e.g. percentile:1,")
             ->capture_default_str();
         cmd.add_option("--by", m_by, "Also suggest per-key overrides: 'group', or a categorical column such as lang");
         cmd.add_option("--min-docs", m_minDocs, "Smallest group/label that gets its own override (default: 20)");
@@ -91,8 +91,8 @@ public:
         } else if (!by.empty()) {
             const int bc = r.scores.columnIndex(by);
             if (bc < 0 || !r.scores.columns[size_t(bc)].categorical())
-                throw UsageError(name(), "--by " + by
-                                     + ": not a categorical column (use 'group' or a column such as lang)");
+                throw UsageError(
+                    name(), "--by " + by + ": not a categorical column (use 'group' or a column such as lang)");
             keyNames = r.scores.columns[size_t(bc)].categories;
             keys = categoricalKeys(r.scores.values[size_t(bc)], keyNames.size());
         }
@@ -102,10 +102,11 @@ public:
         for (const auto& col : columns) {
             const int c = r.scores.columnIndex(col);
             if (c < 0 || r.scores.columns[size_t(c)].categorical())
-                throw UsageError(name(), "--columns " + col + ": "
-                                     + (c < 0 ? "no such column (a scorer such as gopher_quality has several: name "
-                                                "the column)"
-                                              : "a categorical column has no numeric cutoff (write an \"in\" rule)"));
+                throw UsageError(name(),
+                    "--columns " + col + ": "
+                        + (c < 0 ? "no such column (a scorer such as gopher_quality has several: name "
+                                   "the column)"
+                                 : "a categorical column has no numeric cutoff (write an \"in\" rule)"));
             const std::vector<float>& values = r.scores.values[size_t(c)];
             FilterRule rule;
             rule.column = col;
@@ -138,20 +139,20 @@ public:
         config.provenanceJson = makeProvenance(shardPaths, docs, kept, docs - kept);
 
         std::printf("%-28s %-20s %-24s %12s %12s %9s %8s %9s %9s %7s\n", "column",
-                    by.empty() ? (byGroup ? "group" : "") : by.c_str(), "method", "min", "max", "values", "missing",
-                    "below", "above", "drop%");
+            by.empty() ? (byGroup ? "group" : "") : by.c_str(), "method", "min", "max", "values", "missing", "below",
+            "above", "drop%");
         for (const auto& s : all) {
             const uint64_t values = s.docs - s.missing;
             std::printf("%-28s %-20s %-24s %12s %12s %9llu %8llu %9llu %9llu %6.2f%%\n", s.column.c_str(),
-                        s.key.empty() ? "(all)" : s.key.c_str(), spec.describe().c_str(), formatCutoff(s.min).c_str(),
-                        formatCutoff(s.max).c_str(), static_cast<unsigned long long>(values),
-                        static_cast<unsigned long long>(s.missing), static_cast<unsigned long long>(s.droppedBelow),
-                        static_cast<unsigned long long>(s.droppedAbove),
-                        values ? 100.0 * double(s.dropped()) / double(values) : 0.0);
+                s.key.empty() ? "(all)" : s.key.c_str(), spec.describe().c_str(), formatCutoff(s.min).c_str(),
+                formatCutoff(s.max).c_str(), static_cast<unsigned long long>(values),
+                static_cast<unsigned long long>(s.missing), static_cast<unsigned long long>(s.droppedBelow),
+                static_cast<unsigned long long>(s.droppedAbove),
+                values ? 100.0 * double(s.dropped()) / double(values) : 0.0);
         }
         std::printf("all rules (missing values dropped): read=%llu kept=%llu dropped=%llu\n",
-                    static_cast<unsigned long long>(docs), static_cast<unsigned long long>(kept),
-                    static_cast<unsigned long long>(docs - kept));
+            static_cast<unsigned long long>(docs), static_cast<unsigned long long>(kept),
+            static_cast<unsigned long long>(docs - kept));
         if (!m_out.empty()) {
             config.save(m_out);
             if (!m_corpus.quiet)

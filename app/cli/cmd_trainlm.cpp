@@ -35,8 +35,8 @@ public:
         cmd.add_option("--max-mb", t.maxMegabytes, "Train on a sample of at most this many MB of text (0: all)")
             ->capture_default_str();
         cmd.add_option("--sample", m_sample,
-                       "With a limit: 'random' (a uniform sample of all documents; reads every shard) or 'first' "
-                       "(the first documents in input order)")
+               "With a limit: 'random' (a uniform sample of all documents; reads every shard) or 'first' "
+               "(the first documents in input order)")
             ->check(CLI::IsMember({ "random", "first" }))
             ->capture_default_str();
         cmd.add_option("--layers", t.layers, "Transformer layers")->capture_default_str();
@@ -62,8 +62,8 @@ public:
         };
         const auto r = lm::trainByteLm(m_train);
         std::printf("steps=%lld tokens=%lld seconds=%.0f train_bpb=%.4f heldout_bpb=%.4f heldout_bytes=%lld out=%s\n",
-                    static_cast<long long>(r.steps), static_cast<long long>(r.tokensSeen), r.seconds, r.trainBpb,
-                    r.heldoutBpb, static_cast<long long>(r.heldoutBytes), m_train.outDir.c_str());
+            static_cast<long long>(r.steps), static_cast<long long>(r.tokensSeen), r.seconds, r.trainBpb, r.heldoutBpb,
+            static_cast<long long>(r.heldoutBytes), m_train.outDir.c_str());
         return 0;
     }
 

@@ -21,8 +21,8 @@ void InputOptions::add(CLI::App* cmd)
     cmd->add_option("--text-field", textField, "Text field name or JSON pointer (default: text)");
     cmd->add_option("--id-field", idField, "Id field name or JSON pointer; empty: record number (default: id)");
     cmd->add_option("--group-field", groupField,
-                    "Group field (default: detected from source, meta.pile_set_name, meta.redpajama_set_name, "
-                    "metadata.source)");
+        "Group field (default: detected from source, meta.pile_set_name, meta.redpajama_set_name, "
+        "metadata.source)");
 }
 
 std::vector<std::string> InputOptions::shards() const
@@ -52,8 +52,9 @@ void CorpusOptions::add(CLI::App* cmd)
     threads.add(cmd);
     input.add(cmd);
     cmd->add_flag("--quiet,-q", quiet, "No progress output");
-    cmd->add_option("--cache-dir", cacheDir, "Where scores files and seek caches live (default: "
-                                             "$SHARDSCOPE_CACHE_DIR or ~/.cache/shardscope)");
+    cmd->add_option("--cache-dir", cacheDir,
+        "Where scores files and seek caches live (default: "
+        "$SHARDSCOPE_CACHE_DIR or ~/.cache/shardscope)");
     cmd->add_flag("--no-cache", noCache, "Neither read nor write cached scores");
     cmd->add_option("--max-errors", maxErrors, "Rejected records to print individually (default: 20)");
 }
@@ -85,15 +86,15 @@ ScorerList resolveScorers(const std::string& list)
 void ModelOptions::add(CLI::App* cmd)
 {
     m_model = cmd->add_option("--model", lm.modelDir,
-                              "Language model directory for the lm scorer (config.json, model.safetensors, "
-                              "tokenizer); default: the built-in byte-level model");
+        "Language model directory for the lm scorer (config.json, model.safetensors, "
+        "tokenizer); default: the built-in byte-level model");
     m_device = cmd->add_option("--device", lm.device,
-                               "Where the lm scorer runs: auto (first GPU if any, else CPU), cpu, cuda or cuda:N "
-                               "(default: cpu)");
+        "Where the lm scorer runs: auto (first GPU if any, else CPU), cpu, cuda or cuda:N "
+        "(default: cpu)");
     cmd->add_option("--lm-window", lm.window, "lm scorer window in tokens (default: the model's context)");
     cmd->add_option("--lm-stride", lm.stride, "lm scorer stride in tokens (default: window/2)");
-    cmd->add_option("--lm-batch-tokens", lm.batchTokens,
-                    "tokens per forward batch (default: 8192 on the CPU, 65536 on a GPU)");
+    cmd->add_option(
+        "--lm-batch-tokens", lm.batchTokens, "tokens per forward batch (default: 8192 on the CPU, 65536 on a GPU)");
     cmd->add_option("--lm-threads", lm.torchThreads, "torch threads per scan worker (default: 1)");
 }
 
@@ -123,21 +124,13 @@ std::shared_ptr<const lm::CausalLm> ModelOptions::load() const
 
 #else
 
-void ModelOptions::add(CLI::App*)
-{
-}
+void ModelOptions::add(CLI::App*) { }
 
-void ModelOptions::addModelAndDevice(CLI::App*)
-{
-}
+void ModelOptions::addModelAndDevice(CLI::App*) { }
 
-void ModelOptions::publish() const
-{
-}
+void ModelOptions::publish() const { }
 
-void ModelOptions::apply() const
-{
-}
+void ModelOptions::apply() const { }
 
 #endif
 

@@ -32,8 +32,8 @@ std::function<void(const ScanProgress&)> progressPrinter(bool quiet)
         return {};
     return [](const ScanProgress& p) {
         std::fprintf(stderr, "\r[%3.0f%%] %llu docs  %.0f docs/s  %.1f MB/s  ETA %s   ", 100 * p.fraction(),
-                     static_cast<unsigned long long>(p.docs), p.docsPerSecond, p.mbPerSecond,
-                     humanSeconds(p.etaSeconds).c_str());
+            static_cast<unsigned long long>(p.docs), p.docsPerSecond, p.mbPerSecond,
+            humanSeconds(p.etaSeconds).c_str());
         std::fflush(stderr);
     };
 }
@@ -56,8 +56,7 @@ bool reportProblems(const ScanResult& r, size_t maxErrors)
         if (shown++ >= maxErrors)
             break;
         std::fprintf(stderr, "rejected: %s:%llu: byte %llu: %s\n", r.shards[rj.shard].path.c_str(),
-                     static_cast<unsigned long long>(rj.line), static_cast<unsigned long long>(rj.offset),
-                     rj.reason.c_str());
+            static_cast<unsigned long long>(rj.line), static_cast<unsigned long long>(rj.offset), rj.reason.c_str());
     }
     if (r.rejected > shown && shown > 0)
         std::fprintf(stderr, "rejected: ... and %llu more\n", static_cast<unsigned long long>(r.rejected - shown));
@@ -65,7 +64,7 @@ bool reportProblems(const ScanResult& r, size_t maxErrors)
 }
 
 ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const std::string& scoresFileOverride,
-                       bool seekCache, bool* fromCache)
+    bool seekCache, bool* fromCache)
 {
     std::vector<std::string> shards = o.input.shards();
     FieldMapping fields = o.input.fields(shards);
@@ -129,9 +128,9 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
 void printSummary(const ScanResult& r, bool fromCache)
 {
     std::fprintf(stderr, "read=%llu docs=%llu rejected=%llu blank_lines=%llu text_bytes=%llu %s%.2fs\n",
-                 static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.index.size()),
-                 static_cast<unsigned long long>(r.rejected), static_cast<unsigned long long>(r.blankLines),
-                 static_cast<unsigned long long>(r.textBytes), fromCache ? "(cached) " : "", r.seconds);
+        static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.index.size()),
+        static_cast<unsigned long long>(r.rejected), static_cast<unsigned long long>(r.blankLines),
+        static_cast<unsigned long long>(r.textBytes), fromCache ? "(cached) " : "", r.seconds);
 }
 
 } // namespace shardscope::cli

@@ -15,7 +15,7 @@ namespace shardscope::cli {
 // the cache directory (an output: failing to write it throws). `seekCache`: also write random-access caches
 // for compressed shards. A signal cancels the scan (interrupt.h); the result then says cancelled.
 ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const std::string& scoresFileOverride,
-                       bool seekCache, bool* fromCache);
+    bool seekCache, bool* fromCache);
 
 // A progress line on stderr, redrawn in place; none when quiet or when stderr is not a terminal.
 std::function<void(const ScanProgress&)> progressPrinter(bool quiet);

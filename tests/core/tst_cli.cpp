@@ -159,15 +159,17 @@ private Q_SLOTS:
         QTest::addColumn<int>("code");
         QTest::addColumn<QString>("message");
         const QString dir = m_dir.path();
-        QTest::newRow("usage: unknown option") << argList({ "score", "--bogus", "@shard" }) << 2 << QStringLiteral("--bogus");
-        QTest::newRow("usage: unknown command") << argList({ "frobnicate" }) << 2 << QStringLiteral("A subcommand is required");
+        QTest::newRow("usage: unknown option")
+            << argList({ "score", "--bogus", "@shard" }) << 2 << QStringLiteral("--bogus");
+        QTest::newRow("usage: unknown command")
+            << argList({ "frobnicate" }) << 2 << QStringLiteral("A subcommand is required");
         // A shard named on the command line that does not exist is the parser's error, not an input error.
         QTest::newRow("usage: named shard missing")
             << argList({ "score", "@dir/missing.jsonl" }) << 2 << dir + QStringLiteral("/missing.jsonl");
-        QTest::newRow("usage: unknown scorer (score)")
-            << argList({ "score", "-s", "nope", "@shard" }) << 2 << QStringLiteral("shardscope-cli score: unknown scorer 'nope'");
-        QTest::newRow("usage: unknown scorer (stats)")
-            << argList({ "stats", "-s", "nope", "@shard" }) << 2 << QStringLiteral("shardscope-cli stats: unknown scorer 'nope'");
+        QTest::newRow("usage: unknown scorer (score)") << argList({ "score", "-s", "nope", "@shard" }) << 2
+                                                       << QStringLiteral("shardscope-cli score: unknown scorer 'nope'");
+        QTest::newRow("usage: unknown scorer (stats)") << argList({ "stats", "-s", "nope", "@shard" }) << 2
+                                                       << QStringLiteral("shardscope-cli stats: unknown scorer 'nope'");
         QTest::newRow("usage: suggest method that does not parse")
             << argList({ "suggest", "--columns", "zlib6", "-m", "bogus", "@shard" }) << 2
             << QStringLiteral("shardscope-cli suggest: --method: unknown method 'bogus'");
@@ -210,12 +212,14 @@ private Q_SLOTS:
         const std::string dir = m_dir.path().toStdString();
         writeFile(dir + "/notjson.json", "{not json");
         writeFile(dir + "/unknown.json",
-                  R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"nosuch","min":0.3}]})");
+            R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"nosuch","min":0.3}]})");
         writeFile(dir + "/rejects.jsonl", "{\"text\": \"ok\"}\n{\"text\": [1]}\n");
         QDir().mkpath(m_dir.filePath(QStringLiteral("dangling")));
-        QFile::link(m_dir.filePath(QStringLiteral("gone.jsonl")), m_dir.filePath(QStringLiteral("dangling/gone.jsonl")));
+        QFile::link(
+            m_dir.filePath(QStringLiteral("gone.jsonl")), m_dir.filePath(QStringLiteral("dangling/gone.jsonl")));
         for (QString& a : args)
-            a.replace(QStringLiteral("@shard"), fixture("spam_ham.jsonl")).replace(QStringLiteral("@dir"), m_dir.path());
+            a.replace(QStringLiteral("@shard"), fixture("spam_ham.jsonl"))
+                .replace(QStringLiteral("@dir"), m_dir.path());
 
         const Run r = cli(args, cache());
         QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1: %2").arg(r.code).arg(r.err)));
@@ -277,7 +281,8 @@ private Q_SLOTS:
         QVERIFY(p.waitForFinished(60000));
         err += p.readAllStandardError();
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-        QVERIFY2(p.exitCode() == 130, qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(QString::fromUtf8(err))));
+        QVERIFY2(p.exitCode() == 130,
+            qPrintable(QStringLiteral("exit %1: %2").arg(p.exitCode()).arg(QString::fromUtf8(err))));
         QVERIFY2(err.endsWith("\ncancelled\n"), err.constData());
     }
 };
