@@ -125,6 +125,21 @@ void CorpusData::append(DocBatch&& b)
     appendRows(*this, std::move(b));
 }
 
+void CorpusData::takeCounts(ScanResult&& c)
+{
+    shards = std::move(c.shards);
+    fields = std::move(c.fields);
+    rejects = std::move(c.rejects);
+    records = c.records;
+    skipped = c.skipped;
+    selection = std::move(c.selection);
+    rejected = c.rejected;
+    blankLines = c.blankLines;
+    cancelled = c.cancelled;
+    seconds = c.seconds;
+    textBytes = c.textBytes;
+}
+
 std::vector<std::string_view> CorpusData::idViews() const
 {
     std::vector<std::string_view> out(size());

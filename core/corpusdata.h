@@ -73,6 +73,9 @@ public:
     void setColumns(std::vector<ColumnInfo> columns);
     // appendRows, plus the batch's rejected records for the live status while the scan runs.
     void append(DocBatch&& batch);
+    // Takes what the scan counted (shards with their state, records, rejected records, skipped, timings)
+    // from the result of a scan whose rows went to this table (ScanOptions::indexBatches).
+    void takeCounts(ScanResult&& counts);
     // The table and counts, as saveScores and writeTsv take them.
     const ScanResult& result() const { return *this; }
 
