@@ -137,7 +137,7 @@ void CorpusData::takeCounts(ScanResult&& c)
     blankLines = c.blankLines;
     cancelled = c.cancelled;
     seconds = c.seconds;
-    textBytes = c.textBytes;
+    ScanResult::textBytes = c.textBytes;
 }
 
 std::vector<std::string_view> CorpusData::idViews() const
