@@ -68,32 +68,20 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
 {
     std::vector<std::string> shards = o.input.shards();
     FieldMapping fields = o.input.fields(shards);
-    std::string cacheDir = corpusCacheDir(o.cacheDir.empty() ? defaultCacheRoot() : o.cacheDir, shards, fields);
-    std::string scoresPath = scoresFileOverride.empty() ? cacheDir + "/scores.sscores" : scoresFileOverride;
+    // The cache policy is core's, the same as the GUI's (openCached, storeScores).
+    const CorpusCache cache = CorpusCache::of(o.cacheDir, shards, fields, scoresFileOverride);
     *fromCache = false;
     std::string unusable;
     std::optional<ScanResult> loaded;
     if (!o.noCache)
-        loaded = loadCachedScores(scoresPath, shards, fields, scorers, &unusable);
+        loaded = openCached(cache, shards, fields, scorers, &unusable);
     if (!unusable.empty())
         std::fprintf(stderr, "warning: cached scores not usable, rescoring: %s\n", unusable.c_str());
     if (loaded) {
-        ScanResult cached = std::move(*loaded);
-        // Keep only the requested columns, in the requested order.
-        ScoreTable t;
-        for (const auto& sc : scorers)
-            for (const auto& c : sc->columns()) {
-                int idx = cached.scores.columnIndex(c.name);
-                if (idx >= 0) {
-                    t.columns.push_back(cached.scores.columns[size_t(idx)]);
-                    t.values.push_back(std::move(cached.scores.values[size_t(idx)]));
-                }
-            }
-        cached.scores = std::move(t);
         *fromCache = true;
         if (!o.quiet)
-            std::fprintf(stderr, "scores loaded from %s (shards unchanged, no rescoring)\n", scoresPath.c_str());
-        return cached;
+            std::fprintf(stderr, "scores loaded from %s (shards unchanged, no rescoring)\n", cache.scoresPath.c_str());
+        return std::move(*loaded);
     }
     ScanOptions so;
     so.shards = shards;
@@ -101,7 +89,7 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
     so.scorers = scorers;
     so.threads = o.threads.threads;
     if (seekCache && !o.noCache)
-        so.seekCacheDir = cacheDir + "/seek";
+        so.seekCacheDir = cache.seekDir;
     if (!o.quiet)
         std::fprintf(stderr, "%zu shard(s), fields: %s\n", shards.size(), fields.describe().c_str());
     Scan scan(so);
@@ -111,17 +99,11 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
         return scan.run();
     }();
     endProgressLine(o.quiet);
-    if (!o.noCache && r.complete()) {
-        try {
-            saveScores(scoresPath, r, scorers);
-        } catch (const std::exception& e) {
-            // A --scores-file the user named is an output: not writing it is an error (exit 1). The default cache
-            // is not: the results are complete and the next run rescores, so a full cache disk only warns.
-            if (!scoresFileOverride.empty())
-                throw;
-            std::fprintf(stderr, "warning: could not write the scores cache: %s\n", e.what());
-        }
-    }
+    // A --scores-file the user named is an output: not writing it is an error (exit 1). The default cache
+    // is not: the results are complete and the next run rescores, so a full cache disk only warns.
+    if (!o.noCache)
+        if (const std::string warning = storeScores(cache, r, scorers); !warning.empty())
+            std::fprintf(stderr, "warning: could not write the scores cache: %s\n", warning.c_str());
     return r;
 }
 
