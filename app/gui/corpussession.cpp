@@ -31,9 +31,9 @@ CorpusSession::CorpusSession(QObject* parent)
         if (ours(job))
             onStarted(std::move(info));
     });
-    connect(m_scan, &ScanController::batchReady, this, [this, ours](quint64 job, std::shared_ptr<DocBatch> batch) {
+    connect(m_scan, &ScanController::rowsAppended, this, [this, ours](quint64 job, quint64, quint64) {
         if (ours(job))
-            onBatch(std::move(batch));
+            onRowsAppended();
     });
     connect(m_scan, &ScanController::progress, this, [this, ours](quint64 job, const ScanProgress& p) {
         if (ours(job))
@@ -156,20 +156,22 @@ void CorpusSession::onStarted(std::shared_ptr<const ScanStart> info)
 {
     const SlowHandlerLog slow("onStarted");
     m_start = std::move(info);
-    m_corpus = std::make_shared<CorpusData>();
-    m_corpus->setColumns(m_start->columns);
-    m_corpus->shards = m_start->shards;
-    m_corpus->fields = m_start->fields;
+    if (m_start->corpus) {
+        m_corpus = m_start->corpus; // the scan's table, which the controller fills
+    } else {
+        m_corpus = std::make_shared<CorpusData>();
+        m_corpus->setColumns(m_start->columns);
+        m_corpus->shards = m_start->shards;
+        m_corpus->fields = m_start->fields;
+    }
     m_source = std::make_shared<DocumentSource>(m_start->shards, m_start->seekCacheDir, m_start->fields);
     Q_EMIT started();
 }
 
-void CorpusSession::onBatch(std::shared_ptr<DocBatch> batch)
+void CorpusSession::onRowsAppended()
 {
-    const SlowHandlerLog slow("onBatch");
     if (!m_corpus)
         return;
-    m_corpus->append(std::move(*batch));
     m_statsDirty = true;
     if (!m_grewTimer.isActive())
         m_grewTimer.start();

@@ -99,7 +99,7 @@ private:
     void start(const OpenRequest& request);
     void drop();
     void onStarted(std::shared_ptr<const ScanStart> info);
-    void onBatch(std::shared_ptr<DocBatch> batch);
+    void onRowsAppended();
     void onFinished(std::shared_ptr<ScanOutcome> outcome);
     void onFailed(const QString& message);
     void scheduleStats();

@@ -5,6 +5,8 @@
 
 #include <QMetaObject>
 
+#include <future>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -170,20 +172,23 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         start->columns = columns;
         start->cacheDir = cache.dir;
         start->seekCacheDir = request.useCache ? cache.seekDir : std::string();
+        // The one table of this scan: the scan indexes each batch once and the GUI thread appends it here,
+        // so what the window shows is what is saved to the cache.
+        auto table = std::make_shared<CorpusData>();
+        table->setColumns(columns);
+        table->shards = start->shards;
+        table->fields = fields;
+        start->corpus = table;
         post(job, [this, id = job->id, start]() { Q_EMIT started(id, start); });
 
-        Scan scan(so);
-        // Every committed batch goes to the GUI thread as plain values.
-        struct Forwarder : ScanSink {
-            std::function<void(std::shared_ptr<DocBatch>)> deliver;
-            GroupNumbering groups;
-            void onBatch(const CommittedBatch& batch) override { deliver(makeDocBatch(batch, groups)); }
-            bool needsLineBytes() const override { return false; }
-        } collector;
-        collector.deliver = [this, job](std::shared_ptr<DocBatch> b) {
-            post(job, [this, id = job->id, b = std::move(b)]() mutable { Q_EMIT batchReady(id, std::move(b)); });
+        so.indexBatches = [this, job, table](std::shared_ptr<DocBatch> b) {
+            post(job, [this, id = job->id, table, b = std::move(b)]() mutable {
+                const quint64 first = table->size(), rows = b->size();
+                table->append(std::move(*b));
+                Q_EMIT rowsAppended(id, first, rows);
+            });
         };
-        scan.addSink(&collector);
+        Scan scan(so);
         scan.setProgressCallback(
             [this, job](const ScanProgress& p) {
                 post(job, [this, id = job->id, p]() { Q_EMIT progress(id, p); });
@@ -203,8 +208,6 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         auto outcome = std::make_shared<ScanOutcome>();
         if (!unusableCache.empty())
             outcome->cacheNote = "cached scores were not usable and were rescored: " + unusableCache;
-        if (request.useCache && !job->stop)
-            outcome->cacheWarning = storeScores(cache, result, scorers);
         outcome->shards = result.shards;
         outcome->errors = result.errors();
         outcome->records = result.records;
@@ -212,6 +215,20 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         outcome->rejects = result.rejects;
         outcome->cancelled = result.cancelled || job->stop;
         outcome->seconds = result.seconds;
+        // The last rows reach the table on the GUI thread, queued before this: once the counts are in too,
+        // nothing changes the table any more and it is saved from here while the GUI reads it. A job stopped
+        // meanwhile is dropped (its queued calls never run).
+        auto inPlace = std::make_shared<std::promise<void>>();
+        std::future<void> complete = inPlace->get_future();
+        post(job, [table, inPlace, counts = std::make_shared<ScanResult>(std::move(result))]() {
+            table->takeCounts(std::move(*counts));
+            inPlace->set_value();
+        });
+        while (complete.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready)
+            if (job->stop)
+                return;
+        if (request.useCache)
+            outcome->cacheWarning = storeScores(cache, *table, scorers);
         post(job, [this, id = job->id, outcome]() {
             m_running = false;
             Q_EMIT finished(id, outcome);

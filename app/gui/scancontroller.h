@@ -34,6 +34,9 @@ struct ScanStart {
     std::string cacheDir;                 // corpus cache (scores file, seek caches)
     std::string seekCacheDir;
     bool fromCache = false;
+    // A scan's table: the controller appends each batch's rows to it on the GUI thread, then emits
+    // rowsAppended(). Null when the corpus comes from the cache (ScanOutcome::corpus).
+    std::shared_ptr<CorpusData> corpus;
 };
 
 struct ScanOutcome {
@@ -68,7 +71,8 @@ public:
 Q_SIGNALS:
     void fieldsUncertain(quint64 job, const QStringList& inputs, const shardscope::FieldMapping& detected);
     void started(quint64 job, std::shared_ptr<const shardscope::ScanStart> info);
-    void batchReady(quint64 job, std::shared_ptr<shardscope::DocBatch> batch);
+    // Rows [firstRow, firstRow + rows) of ScanStart::corpus are in.
+    void rowsAppended(quint64 job, quint64 firstRow, quint64 rows);
     void progress(quint64 job, const shardscope::ScanProgress& progress);
     void finished(quint64 job, std::shared_ptr<shardscope::ScanOutcome> outcome);
     void failed(quint64 job, const QString& message);
