@@ -4,10 +4,13 @@
 
 #include "testdata.h"
 
+#include <scorer.h>
+
 #include <QTest>
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -17,6 +20,16 @@
 #include <zstd.h>
 
 namespace testutil {
+
+// The scorers of a --scorers list, built-in scorers registered first.
+inline std::vector<std::shared_ptr<const shardscope::Scorer>> scorers(const std::string& list)
+{
+    shardscope::registerBuiltinScorers();
+    std::vector<std::shared_ptr<const shardscope::Scorer>> out;
+    for (auto& s : shardscope::ScorerRegistry::instance().resolveList(list))
+        out.push_back(std::move(s));
+    return out;
+}
 
 inline std::string readFile(const std::string& path)
 {

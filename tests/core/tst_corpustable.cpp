@@ -20,15 +20,6 @@ using namespace testutil;
 
 namespace {
 
-std::vector<std::shared_ptr<const Scorer>> scorers(const char* list)
-{
-    registerBuiltinScorers();
-    std::vector<std::shared_ptr<const Scorer>> out;
-    for (auto& s : ScorerRegistry::instance().resolveList(list))
-        out.push_back(std::move(s));
-    return out;
-}
-
 // The spam/ham mails and the informal sentences as two zstd shards, with a broken line in the second.
 std::vector<std::string> makeCorpus(const QTemporaryDir& dir)
 {

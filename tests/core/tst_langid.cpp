@@ -62,14 +62,6 @@ std::vector<std::string> jsonlTexts(const std::string& content, size_t limit = S
     return out;
 }
 
-std::vector<std::shared_ptr<const Scorer>> scorers(const std::string& list)
-{
-    std::vector<std::shared_ptr<const Scorer>> out;
-    for (auto& s : ScorerRegistry::instance().resolveList(list))
-        out.push_back(std::move(s));
-    return out;
-}
-
 // The model the product itself fetches at set-up (scripts/fetch-models.sh).
 const std::string kModel = testdata::model("lid176/lid.176.ftz");
 

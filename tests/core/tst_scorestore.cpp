@@ -15,16 +15,6 @@
 using namespace shardscope;
 using namespace testutil;
 
-namespace {
-std::vector<std::shared_ptr<const Scorer>> scorers(const char* list)
-{
-    registerBuiltinScorers();
-    std::vector<std::shared_ptr<const Scorer>> out;
-    for (auto& s : ScorerRegistry::instance().resolveList(list))
-        out.push_back(std::move(s));
-    return out;
-}
-} // namespace
 
 class TestScoreStore : public QObject {
     Q_OBJECT
