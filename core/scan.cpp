@@ -108,6 +108,9 @@ struct Scan::Impl {
     std::atomic<uint64_t> records { 0 }, docs { 0 }, rejected { 0 }, textBytes { 0 }, rawBytes { 0 };
     size_t nColumns = 0;
     std::vector<size_t> columnBase;   // first column of each scorer
+    // Per scorer: for a derived scorer (Scorer::inputColumns()), the columns its inputs are in; empty for
+    // a text scorer.
+    std::vector<std::vector<size_t>> derivedInputs;
     std::exception_ptr sinkError;     // the first exception a sink threw (under commitMutex)
 };
 
@@ -122,6 +125,16 @@ Scan::Scan(ScanOptions options)
             std::to_string(d->opt.shards.size()) + " shards in one scan, at most " + std::to_string(kMaxShards)
                 + " are supported: merge small shards, or scan the corpus in parts");
     for (const auto& s : d->opt.scorers) {
+        // A scorer over other score columns takes them from scorers before it in the list.
+        std::vector<size_t> inputs;
+        for (const auto& name : s->inputColumns()) {
+            const int at = d->result.scores.columnIndex(name);
+            if (at < 0)
+                throw std::invalid_argument("scorer '" + s->name() + "' needs the column '" + name
+                                            + "': list a scorer that makes it before it");
+            inputs.push_back(size_t(at));
+        }
+        d->derivedInputs.push_back(std::move(inputs));
         d->columnBase.push_back(d->nColumns);
         auto cols = s->columns();
         d->nColumns += cols.size();
@@ -395,9 +408,13 @@ ScanResult Scan::run()
         for (const auto& sc : s.opt.scorers)
             workers.push_back(sc->makeWorker());
         std::vector<size_t> batched; // workers that score a whole read batch at once
+        std::vector<size_t> derived; // workers over other columns, run on each row once the others are in
         for (size_t k = 0; k < workers.size(); ++k)
-            if (workers[k]->prefersBatches())
+            if (!s.derivedInputs[k].empty())
+                derived.push_back(k);
+            else if (workers[k]->prefersBatches())
                 batched.push_back(k);
+        std::vector<float> inputs;
         // Their texts, copied: the parser's unescaped text lives only until the next record. A text
         // unescaped in place lives in the batch's own buffer instead, as long as the batch: not copied.
         std::string arena;
@@ -444,7 +461,7 @@ ScanResult Scan::run()
                 float* out = r.scores.data() + row * s.nColumns;
                 const DocumentScope document(rec.text); // the workers below share per-text work
                 for (size_t k = 0; k < workers.size(); ++k)
-                    if (!workers[k]->prefersBatches())
+                    if (s.derivedInputs[k].empty() && !workers[k]->prefersBatches())
                         workers[k]->score(rec.text, out + s.columnBase[k]);
                 if (!batched.empty()) {
                     const auto at = reinterpret_cast<uintptr_t>(rec.text.data());
@@ -466,6 +483,15 @@ ScanResult Scan::run()
                 // A huge text copied here is not kept resident for the ordinary batches after it.
                 if (arena.capacity() > 4 * s.opt.batchBytes)
                     std::string().swap(arena);
+            }
+            for (size_t row = 0; !derived.empty() && row < r.ids.size(); ++row) {
+                float* out = r.scores.data() + row * s.nColumns;
+                for (size_t k : derived) {
+                    inputs.clear();
+                    for (size_t col : s.derivedInputs[k])
+                        inputs.push_back(out[col]);
+                    workers[k]->scoreRow(inputs.data(), out + s.columnBase[k]);
+                }
             }
             s.rawBytes.fetch_add(b.payload, std::memory_order_relaxed);
             if (cctx && s.seek[b.shard].data) {

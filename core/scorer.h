@@ -102,8 +102,10 @@ public:
     // recomputed. A stored file hash that is empty (the file was missing) never equals a present file.
     virtual ScorerIdentity identity() const { return { name(), version(), {}, {} }; }
     // Non-empty for a derived scorer: the score columns (by column name) its values are a function of,
-    // in the order ScorerWorker::scoreRow() receives them. Such a scorer reads no text: a scan does not
-    // run it over documents; computeDerived() adds its columns to scores that exist.
+    // in the order ScorerWorker::scoreRow() receives them. Such a scorer reads no text: in a scan it runs
+    // on each document's row once the scorers before it in the list have filled its inputs (the scan
+    // refuses one whose inputs no earlier scorer makes); computeDerived() adds its columns to scores
+    // that exist.
     virtual std::vector<std::string> inputColumns() const { return {}; }
     virtual bool needsModel() const { return false; }
     // Whether `--scorers all` includes this scorer: the model-free ones, and a model scorer whose

@@ -5,6 +5,7 @@
 // without a rescan of the others.
 
 #include "corpusdata.h"
+#include "linearscorer.h"
 #include "scorestore.h"
 #include "testutil.h"
 
@@ -275,6 +276,43 @@ private Q_SLOTS:
         StoredScorer withFile = info.scorers[0];
         withFile.identity.files.push_back({ "model", "/m", hashBytes("one") });
         QVERIFY(!withFile.matches(*o.scorers[0]));
+    }
+
+    // A scorer over other score columns runs in the scan on each row once its inputs are in, and gives what
+    // computeDerived gives over the finished columns; listed before the scorers of its inputs it is refused.
+    void derivedScorerRunsInTheScan()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        REQUIRE_FIXTURE("informal.jsonl");
+        QTemporaryDir dir;
+        const auto shards = makeCorpus(dir);
+        LinearModel m;
+        m.inputs = { "zlib6", "zstd3" };
+        m.mean = { 0.45, 0.5 };
+        m.scale = { 0.1, 0.1 };
+        m.missing = m.mean;
+        m.weights = { 1.5, -0.75 };
+        m.bias = -0.2;
+        const std::string model = dir.filePath(QStringLiteral("quality.json")).toStdString();
+        writeFile(model, m.toJson());
+        const std::string list = "zlib6,zstd3,linear:model=" + model;
+        for (int threads : { 1, 2 }) {
+            ScanOptions o = options(shards, list.c_str(), threads);
+            const ScanResult r = Scan(o).run();
+            QCOMPARE(r.scores.columns.size(), size_t(3));
+            QCOMPARE(r.scores.columns[2].name, std::string("quality"));
+            const auto expected
+                = computeDerived(*o.scorers[2], { r.scores.values[0].data(), r.scores.values[1].data() }, r.index.size(), 1);
+            QCOMPARE(expected[0].size(), r.index.size());
+            size_t inRange = 0;
+            for (size_t i = 0; i < r.index.size(); ++i) {
+                QCOMPARE(r.scores.values[2][i], expected[0][i]);
+                inRange += r.scores.values[2][i] > 0.0f && r.scores.values[2][i] < 1.0f;
+            }
+            QCOMPARE(inRange, r.index.size()); // a probability for every document, none left missing
+        }
+        const std::string before = "linear:model=" + model + ",zlib6,zstd3";
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Scan(options(shards, before.c_str(), 1)));
     }
 };
 
