@@ -38,7 +38,7 @@ std::shared_ptr<DocBatch> makeDocBatch(const CommittedBatch& cb, GroupNumbering&
             ++b.rejected;
             if (b.rejects.size() < 16 && rejectIdx < cb.rejectReasons.size())
                 b.rejects.push_back({ lines.shard, lines.firstLine + i, lines.startOffset + lines.lines[i].begin,
-                                      cb.rejectReasons[rejectIdx] });
+                    cb.rejectReasons[rejectIdx] });
             ++rejectIdx;
             continue;
         }
@@ -163,8 +163,8 @@ void CorpusData::reserve(size_t n)
         c.reserve(n);
 }
 
-void CorpusData::appendSynthetic(std::string_view id, uint32_t group, uint32_t textBytes,
-                                 const std::vector<float>& scores)
+void CorpusData::appendSynthetic(
+    std::string_view id, uint32_t group, uint32_t textBytes, const std::vector<float>& scores)
 {
     index.shard.push_back(0);
     index.offset.push_back(0);

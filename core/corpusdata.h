@@ -32,13 +32,13 @@ struct DocBatch {
     std::vector<uint32_t> line;
     std::vector<uint32_t> textBytes;
     std::vector<uint32_t> textChars;
-    std::vector<uint32_t> group;            // indices into the corpus group table
-    std::vector<std::string> newGroups;     // group names first seen in this batch, in index order
-    std::string idBytes;                    // ids back to back
-    std::vector<uint32_t> idEnds;           // end offset of each id in idBytes
+    std::vector<uint32_t> group; // indices into the corpus group table
+    std::vector<std::string> newGroups; // group names first seen in this batch, in index order
+    std::string idBytes; // ids back to back
+    std::vector<uint32_t> idEnds; // end offset of each id in idBytes
     std::vector<std::vector<float>> scores; // [column][doc in batch]
     uint64_t rejected = 0;
-    std::vector<RejectedRecord> rejects;    // the first few, for the status line
+    std::vector<RejectedRecord> rejects; // the first few, for the status line
     size_t size() const { return offset.size(); }
 };
 

@@ -130,12 +130,12 @@ std::vector<std::string> expandShardPaths(const std::vector<std::string>& inputs
 // temporary file the same reservation is anonymous memory. Ids of a loaded scores file are a
 // read-only mapping of that file's id block, so they never enter the heap either.
 struct IdStore::Impl {
-    int fd = -1;                  // the temporary file; -1 until the first flush, or in memory
-    const char* base = nullptr;   // the ids' first byte
-    uint64_t size = 0;            // bytes of ids readable at base
-    size_t reserved = 0;          // bytes of address space at base
-    bool anonymous = false;       // base is writable anonymous memory (no temporary file)
-    bool foreign = false;         // base maps another file's block (a scores file), read-only
+    int fd = -1; // the temporary file; -1 until the first flush, or in memory
+    const char* base = nullptr; // the ids' first byte
+    uint64_t size = 0; // bytes of ids readable at base
+    size_t reserved = 0; // bytes of address space at base
+    bool anonymous = false; // base is writable anonymous memory (no temporary file)
+    bool foreign = false; // base maps another file's block (a scores file), read-only
     std::vector<std::pair<void*, size_t>> mappings; // every mapping made, unmapped at destruction
 
     ~Impl()
@@ -156,8 +156,9 @@ struct IdStore::Impl {
                 want = std::max<size_t>(size_t(need) * 2, size_t(1) << 20);
             if (want < need)
                 continue;
-            void* p = anonymous ? ::mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-                                : ::mmap(nullptr, want, PROT_READ, MAP_SHARED, fd, 0);
+            void* p = anonymous
+                ? ::mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                : ::mmap(nullptr, want, PROT_READ, MAP_SHARED, fd, 0);
             if (p == MAP_FAILED)
                 continue;
             if (anonymous && base && size)

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -131,7 +131,7 @@ Scan::Scan(ScanOptions options)
             const int at = d->result.scores.columnIndex(name);
             if (at < 0)
                 throw std::invalid_argument("scorer '" + s->name() + "' needs the column '" + name
-                                            + "': list a scorer that makes it before it");
+                    + "': list a scorer that makes it before it");
             inputs.push_back(size_t(at));
         }
         d->derivedInputs.push_back(std::move(inputs));

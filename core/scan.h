@@ -131,9 +131,9 @@ struct ScanResult {
     DocIndex index;
     ScoreTable scores;
     std::vector<RejectedRecord> rejects;   // at most maxStoredRejects
-    uint64_t records = 0;                  // non-blank lines read: documents + rejected + skipped
-    uint64_t skipped = 0;                  // records the selector left out (neither parsed nor scored)
-    std::string selection;                 // the selector's describe(); empty: every record
+    uint64_t records = 0; // non-blank lines read: documents + rejected + skipped
+    uint64_t skipped = 0; // records the selector left out (neither parsed nor scored)
+    std::string selection; // the selector's describe(); empty: every record
     uint64_t rejected = 0;
     uint64_t blankLines = 0;
     bool cancelled = false;

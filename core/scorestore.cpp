@@ -299,7 +299,8 @@ static ScoresFileInfo infoFromHeader(const json& h)
             st.identity.version = sc.at("version").get<int>();
         }
         for (const auto& c : sc.at("columns"))
-            st.columns.push_back({ c.at("name"), c.at("definition"), c.at("categories").get<std::vector<std::string>>() });
+            st.columns.push_back(
+                { c.at("name"), c.at("definition"), c.at("categories").get<std::vector<std::string>>() });
         info.scorers.push_back(std::move(st));
     }
     return info;
@@ -382,7 +383,8 @@ static ScanResult loadBlocks(std::ifstream& in, int fd, const json& h, const std
             if (!ok)
                 throw InputError(path, off, "truncated block " + b.at("name").get<std::string>());
             if (hex64(sum) != b.at("xxh3").get<std::string>())
-                throw InputError(path, off, "block " + b.at("name").get<std::string>() + " fails its checksum (corrupt)");
+                throw InputError(
+                    path, off, "block " + b.at("name").get<std::string>() + " fails its checksum (corrupt)");
         };
         std::vector<uint64_t> idOffsets;
         uint64_t idBytes = 0, idBytesOffset = 0;
@@ -474,8 +476,8 @@ ScanResult loadScores(const std::string& path, ScoresFileInfo* infoOut)
 }
 
 // Whether a scores file's header describes these shards (unchanged on disk) and fields, complete.
-static bool shardsUpToDate(const ScoresFileInfo& info, const json& h, const std::vector<std::string>& shards,
-    const FieldMapping& fields)
+static bool shardsUpToDate(
+    const ScoresFileInfo& info, const json& h, const std::vector<std::string>& shards, const FieldMapping& fields)
 {
     // A sample's scores do not stand for the whole corpus.
     if (!h.value("complete", false) || !h.value("selection", std::string()).empty() || !sameFields(info.fields, fields)
@@ -497,7 +499,8 @@ static bool shardsUpToDate(const ScoresFileInfo& info, const json& h, const std:
 
 static bool stored(const ScoresFileInfo& info, const Scorer& scorer)
 {
-    return std::any_of(info.scorers.begin(), info.scorers.end(), [&](const StoredScorer& s) { return s.matches(scorer); });
+    return std::any_of(
+        info.scorers.begin(), info.scorers.end(), [&](const StoredScorer& s) { return s.matches(scorer); });
 }
 
 // ... and holds every requested scorer with the same identity.
@@ -535,7 +538,7 @@ CacheContents inspectScores(const std::string& path, const std::vector<std::stri
 }
 
 void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
-                        std::vector<std::vector<float>> values)
+    std::vector<std::vector<float>> values)
 {
     ScoresFileInfo info;
     ScanResult r = loadScores(path, &info);
@@ -557,7 +560,7 @@ void appendScoreColumns(const std::string& path, const std::vector<std::shared_p
         for (const auto& c : st.columns) {
             if (next >= values.size() || values[next].size() != r.index.size())
                 throw std::invalid_argument("appendScoreColumns: column " + c.name + " needs "
-                                            + std::to_string(r.index.size()) + " values, one per document");
+                    + std::to_string(r.index.size()) + " values, one per document");
             r.scores.columns.push_back(c);
             r.scores.values.push_back(std::move(values[next++]));
         }
@@ -625,8 +628,8 @@ std::optional<ScanResult> openCached(const CorpusCache& cache, const std::vector
     return loaded;
 }
 
-std::string storeScores(const CorpusCache& cache, const ScanResult& table,
-                        const std::vector<std::shared_ptr<const Scorer>>& scorers)
+std::string storeScores(
+    const CorpusCache& cache, const ScanResult& table, const std::vector<std::shared_ptr<const Scorer>>& scorers)
 {
     // Only whole corpora are cached: a sample would stand in for the corpus at the next open.
     if (!table.complete() || table.cancelled || !table.selection.empty())
@@ -642,7 +645,7 @@ std::string storeScores(const CorpusCache& cache, const ScanResult& table,
 }
 
 CorpusCache CorpusCache::of(const std::string& root, const std::vector<std::string>& shards, const FieldMapping& fields,
-                            const std::string& scoresFile)
+    const std::string& scoresFile)
 {
     CorpusCache c;
     c.dir = corpusCacheDir(root.empty() ? defaultCacheRoot() : root, shards, fields);

@@ -61,15 +61,15 @@ struct CacheContents {
     std::vector<std::shared_ptr<const Scorer>> present, missing;
     std::string unusable;
 };
-CacheContents inspectScores(const std::string& path, const std::vector<std::string>& shards,
-    const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers);
+CacheContents inspectScores(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
+    const std::vector<std::shared_ptr<const Scorer>>& scorers);
 
 // Adds the columns of `scorers` (values[column][document], columns in the scorers' order, one value per
 // document of the file) to a scores file, replacing the columns of a stored scorer of the same name. The
 // file is rewritten atomically; the index, ids and other columns are kept as they are. Throws InputError
 // for an unreadable file, std::invalid_argument when a column has the wrong length.
 void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
-                        std::vector<std::vector<float>> values);
+    std::vector<std::vector<float>> values);
 
 // The cache policy of `score`, `stats`, `suggest` and the GUI: the scores in `path` when they are up to
 // date (as scoresUpToDate) and load whole, else nullopt, and the scan runs. A file that is there but
@@ -88,25 +88,26 @@ std::string corpusCacheDir(const std::string& cacheRoot, const std::vector<std::
 // Where one corpus's cached scores and seek caches live (the CLI and the GUI share the layout, so a
 // corpus scored by one opens in the other without rescoring).
 struct CorpusCache {
-    std::string dir;          // corpusCacheDir(root, shards, fields)
-    std::string scoresPath;   // dir/scores.sscores, or the file the user named
-    std::string seekDir;      // dir/seek
+    std::string dir; // corpusCacheDir(root, shards, fields)
+    std::string scoresPath; // dir/scores.sscores, or the file the user named
+    std::string seekDir; // dir/seek
     bool userNamedScores = false;
     // root "": defaultCacheRoot().
     static CorpusCache of(const std::string& root, const std::vector<std::string>& shards, const FieldMapping& fields,
-                          const std::string& scoresFile = {});
+        const std::string& scoresFile = {});
 };
 
 // The "open or score" policy of every command and of the GUI, in one place. openCached gives the cached
 // table when the scores file is up to date (loadCachedScores), with its score columns narrowed to the
 // requested scorers' columns in their order; otherwise nullopt, and the caller scans (an unusable file's
 // reason in *unusable). storeScores then saves a scan's table when every shard was read to its end, the
-// scan was not cancelled and it scored every record (a sample is not cached); a failure to write is an error (rethrown) when the user named the file, else only
-// a warning, returned (the results are complete and the next open rescores).
+// scan was not cancelled and it scored every record (a sample is not cached); a failure to write is an error (rethrown)
+// when the user named the file, else only a warning, returned (the results are complete and the next open rescores).
 std::optional<ScanResult> openCached(const CorpusCache& cache, const std::vector<std::string>& shards,
-    const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers, std::string* unusable = nullptr);
-std::string storeScores(const CorpusCache& cache, const ScanResult& table,
-                        const std::vector<std::shared_ptr<const Scorer>>& scorers);
+    const FieldMapping& fields, const std::vector<std::shared_ptr<const Scorer>>& scorers,
+    std::string* unusable = nullptr);
+std::string storeScores(
+    const CorpusCache& cache, const ScanResult& table, const std::vector<std::shared_ptr<const Scorer>>& scorers);
 
 // TSV: id, group, bytes, then one column per score (header row first). Missing values are
 // written as empty cells ("" reads as NaN in pandas). Written atomically; path "-" writes to stdout.

@@ -204,7 +204,8 @@ private Q_SLOTS:
         const auto shards = makeCorpus(dir);
         ScanOptions o = options(shards, "zlib6", 2);
         const ScanResult first = Scan(o).run();
-        const CorpusCache cache = CorpusCache::of(dir.filePath(QStringLiteral("cache")).toStdString(), shards, o.fields);
+        const CorpusCache cache
+            = CorpusCache::of(dir.filePath(QStringLiteral("cache")).toStdString(), shards, o.fields);
         QCOMPARE(storeScores(cache, first, o.scorers), std::string());
 
         const auto wanted = scorers("zlib6,zstd3,gopher_repetition");
@@ -230,7 +231,8 @@ private Q_SLOTS:
         QCOMPARE(loaded->scores.columns.size(), all.scores.columns.size());
         for (size_t k = 0; k < all.scores.columns.size(); ++k) {
             QCOMPARE(loaded->scores.columns[k].name, all.scores.columns[k].name);
-            QVERIFY(std::memcmp(loaded->scores.values[k].data(), all.scores.values[k].data(), all.index.size() * 4) == 0);
+            QVERIFY(
+                std::memcmp(loaded->scores.values[k].data(), all.scores.values[k].data(), all.index.size() * 4) == 0);
         }
         // Narrowed and reordered to the request.
         auto narrow = openCached(cache, shards, o.fields, scorers("zstd3,zlib6"));
@@ -301,8 +303,8 @@ private Q_SLOTS:
             const ScanResult r = Scan(o).run();
             QCOMPARE(r.scores.columns.size(), size_t(3));
             QCOMPARE(r.scores.columns[2].name, std::string("quality"));
-            const auto expected
-                = computeDerived(*o.scorers[2], { r.scores.values[0].data(), r.scores.values[1].data() }, r.index.size(), 1);
+            const auto expected = computeDerived(
+                *o.scorers[2], { r.scores.values[0].data(), r.scores.values[1].data() }, r.index.size(), 1);
             QCOMPARE(expected[0].size(), r.index.size());
             size_t inRange = 0;
             for (size_t i = 0; i < r.index.size(); ++i) {

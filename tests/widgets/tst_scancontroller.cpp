@@ -32,7 +32,7 @@ private Q_SLOTS:
         quint64 expectedFirst = 0, batches = 0;
         bool inOrder = true;
         connect(&controller, &ScanController::started, this,
-                [&](quint64, std::shared_ptr<const ScanStart> s) { start = std::move(s); });
+            [&](quint64, std::shared_ptr<const ScanStart> s) { start = std::move(s); });
         connect(&controller, &ScanController::rowsAppended, this, [&](quint64, quint64 first, quint64 rows) {
             inOrder = inOrder && start && first == expectedFirst && start->corpus->size() == first + rows;
             expectedFirst = first + rows;
@@ -96,7 +96,7 @@ private Q_SLOTS:
         ScanController controller;
         std::shared_ptr<const ScanStart> start;
         connect(&controller, &ScanController::started, this,
-                [&](quint64, std::shared_ptr<const ScanStart> s) { start = std::move(s); });
+            [&](quint64, std::shared_ptr<const ScanStart> s) { start = std::move(s); });
         QSignalSpy finished(&controller, &ScanController::finished);
         OpenRequest req;
         req.inputs = { shard };
