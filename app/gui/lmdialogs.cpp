@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -217,7 +218,10 @@ TrainLmDialog::TrainLmDialog(const QStringList& inputs, const QString& textField
     auto* outRow = new QHBoxLayout;
     m_out = new QLineEdit(this);
     m_out->setObjectName(QStringLiteral("outputDirectory"));
-    m_out->setText(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/models/reference-")
+    // ~/.local/share/shardscope/models/...: AppDataLocation would add the organisation too, which is also
+    // "shardscope" (the name twice).
+    m_out->setText(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QLatin1Char('/')
+                   + QCoreApplication::applicationName() + QStringLiteral("/models/reference-")
                    + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
     auto* browse = new QPushButton(tr("Browse…"), this);
     outRow->addWidget(m_out, 1);

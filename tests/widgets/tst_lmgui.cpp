@@ -23,6 +23,8 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QLineEdit>
+#include <QStandardPaths>
 #include <QTest>
 
 #include <cmath>
@@ -151,6 +153,20 @@ private Q_SLOTS:
         const QString problem = LmScoreDialog::checkModelDirectory(m_tmp.path());
         QVERIFY2(problem.contains(QStringLiteral("config.json")), qPrintable(problem));
         QVERIFY(LmScoreDialog::checkModelDirectory(m_model).isEmpty());
+    }
+
+    // Issue 20, bug 8: the proposed directory named the application twice (organisation and application
+    // are both the application's name, and AppDataLocation joins them).
+    void trainingDialogProposesADataDirectoryNamedOnce()
+    {
+        TrainLmDialog dlg({ m_fixture }, QStringLiteral("/text"));
+        auto* out = dlg.findChild<QLineEdit*>(QStringLiteral("outputDirectory"));
+        QVERIFY(out);
+        const QString app = QCoreApplication::applicationName();
+        const QString expected = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QLatin1Char('/')
+            + app + QStringLiteral("/models/reference-");
+        QVERIFY2(out->text().startsWith(expected), qPrintable(out->text()));
+        QVERIFY2(!out->text().contains(app + QLatin1Char('/') + app), qPrintable(out->text()));
     }
 
     void trainingDialogTrainsAndCancels()
