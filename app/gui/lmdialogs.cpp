@@ -221,8 +221,8 @@ TrainLmDialog::TrainLmDialog(const QStringList& inputs, const QString& textField
     // ~/.local/share/shardscope/models/...: AppDataLocation would add the organisation too, which is also
     // "shardscope" (the name twice).
     m_out->setText(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QLatin1Char('/')
-                   + QCoreApplication::applicationName() + QStringLiteral("/models/reference-")
-                   + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+        + QCoreApplication::applicationName() + QStringLiteral("/models/reference-")
+        + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
     auto* browse = new QPushButton(tr("Browse…"), this);
     outRow->addWidget(m_out, 1);
     outRow->addWidget(browse);

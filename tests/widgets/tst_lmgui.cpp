@@ -16,15 +16,15 @@
 #include <lmdialogs.h>
 #endif
 
+#include <QCheckBox>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QCheckBox>
+#include <QLineEdit>
 #include <QScrollArea>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
-#include <QLineEdit>
-#include <QStandardPaths>
 #include <QTest>
 
 #include <cmath>
@@ -163,8 +163,8 @@ private Q_SLOTS:
         auto* out = dlg.findChild<QLineEdit*>(QStringLiteral("outputDirectory"));
         QVERIFY(out);
         const QString app = QCoreApplication::applicationName();
-        const QString expected = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QLatin1Char('/')
-            + app + QStringLiteral("/models/reference-");
+        const QString expected = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+            + QLatin1Char('/') + app + QStringLiteral("/models/reference-");
         QVERIFY2(out->text().startsWith(expected), qPrintable(out->text()));
         QVERIFY2(!out->text().contains(app + QLatin1Char('/') + app), qPrintable(out->text()));
     }
