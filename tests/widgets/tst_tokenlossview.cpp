@@ -14,6 +14,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextDocument>
 
 #include <cmath>
 
@@ -145,6 +146,10 @@ private Q_SLOTS:
         QVERIFY2(spaceTip.contains(QChar(0xB7)), qPrintable(spaceTip));
         const QString newlineTip = v.toolTipAt(int(v.result().text.indexOf(QLatin1Char('\n'))));
         QVERIFY2(newlineTip.contains(QStringLiteral("\\n")), qPrintable(newlineTip));
+        // Shown as rich text (QToolTip's own test), so its line break is a break, not a literal "<br>".
+        QVERIFY2(Qt::mightBeRichText(newlineTip), qPrintable(newlineTip));
+        QVERIFY(!newlineTip.contains(QLatin1Char('\n')));
+        QVERIFY(Qt::mightBeRichText(tip));
         QVERIFY(v.toolTipAt(int(v.result().text.size()) + 5).isEmpty());
     }
 
