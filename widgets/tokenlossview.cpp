@@ -329,7 +329,9 @@ QString TokenLossView::toolTipAt(int position) const
     // Line breaks and tabs shown as symbols: QToolTip decides rich text by the first line only, so a raw
     // newline here made the whole tip plain text with a literal "<br>" (issue 20, bug 6). <qt> marks it rich.
     QString shown = m_result.text.mid(s.start, s.length);
-    shown.replace(QLatin1Char('\n'), QChar(0x21B5)).replace(QLatin1Char('\r'), QChar(0x240D)).replace(QLatin1Char('\t'), QChar(0x2192));
+    shown.replace(QLatin1Char('\n'), QChar(0x21B5))
+        .replace(QLatin1Char('\r'), QChar(0x240D))
+        .replace(QLatin1Char('\t'), QChar(0x2192));
     QString head = QStringLiteral("<qt>") + tr("“%1”").arg(shown.toHtmlEscaped());
     if (s.tokenCount > 1)
         head += tr(" — %1 tokens: %2").arg(s.tokenCount).arg(s.tokens.toHtmlEscaped());
