@@ -247,6 +247,11 @@ void MainWindow::resetCorpusUi(const QStringList& inputs)
     m_page->setCorpus(nullptr);
     m_viewer->setCorpus(nullptr, nullptr);
     m_scatter->setCorpus(nullptr);
+    // The old corpus's cutoffs go with it (FilterState::clear() drops them without a change signal): the
+    // scatter drew their box over the next corpus (issue 20, bug 5).
+    m_rulesUiTimer.stop();
+    m_viewer->setRules({});
+    m_scatter->setRules({});
     m_panel->clear();
     m_histograms->clear();
     m_status->clearScan();

@@ -23,6 +23,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <scatterwidget.h>
+
 #include <set>
 
 #ifndef SHARDSCOPE_TEST_OUTPUT
@@ -88,6 +90,36 @@ private Q_SLOTS:
         QCOMPARE(w.counts().total.docs, uint64_t(docs));
         QCOMPARE(w.recentFiles().value(0), QFileInfo(m_fixture).absoluteFilePath());
         QVERIFY(w.lastError().isEmpty());
+    }
+
+    // Issue 20, bug 5: after another corpus is opened the scatter drew the previous corpus's cutoff box.
+    void scatterDropsThePreviousCorpusCutoffBox()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        // Copies of their own: the cutoffs set here are remembered per corpus and must not reach other tests.
+        QTemporaryDir own;
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(openAndWait(w, { testhelpers::gzipFixture(own, "spam_ham.jsonl") }));
+        auto* scatter = w.findChild<ScatterWidget*>();
+        QVERIFY(scatter);
+        scatter->setAxes(QStringLiteral("zlib6"), QStringLiteral("zstd3"));
+        auto box = [scatter]() -> QCPItemRect* {
+            for (int i = 0; i < scatter->plot()->itemCount(); ++i)
+                if (auto* r = qobject_cast<QCPItemRect*>(scatter->plot()->item(i)))
+                    return r;
+            return nullptr;
+        };
+        QVERIFY(box());
+        w.filterState()->setBounds("zlib6", 0.3, 0.9, nullptr);
+        w.filterState()->endDrag();
+        QTRY_VERIFY(box()->visible());
+        const QString other = testhelpers::gzipFixture(own, "informal.jsonl");
+        QVERIFY(openAndWait(w, { other }));
+        QVERIFY(w.filterState()->rules().empty()); // the new corpus has no cutoffs of its own
+        QTest::qWait(100);
+        QVERIFY(!box()->visible());
     }
 
     void dragCutoffInWindowUpdatesCounts()
