@@ -31,6 +31,7 @@ void FilterState::clear()
 {
     m_suggestJobs.invalidate();
     m_corpus.reset();
+    const bool hadRules = !m_rules.empty();
     m_rules.clear();
     m_keep.clear();
     m_counts = {};
@@ -41,6 +42,8 @@ void FilterState::clear()
     m_redo.clear();
     if (hadHistory)
         Q_EMIT undoStateChanged();
+    if (hadRules)
+        Q_EMIT rulesChanged(Change::Cleared);
 }
 
 void FilterState::pushUndo()

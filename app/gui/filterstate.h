@@ -31,6 +31,7 @@ public:
         Dragged, // a line on a plot: the plot is already there
         DraggedIncrementally, // the same, recounted only between the old and the new cutoff
         Restored, // the rules last used on this corpus: not an edit, not saved back
+        Cleared, // the corpus went, and its rules with it (clear()): not saved back
     };
     Q_ENUM(Change)
 
@@ -41,7 +42,8 @@ public:
     // a dragged line recounts only what it passes over.
     void setCorpus(std::shared_ptr<const CorpusData> corpus, bool growing);
     void setGrowing(bool growing) { m_growing = growing; }
-    // No corpus, no rules, no history (another corpus is being opened).
+    // No corpus, no rules, no history (another corpus is being opened); emits Change::Cleared when there were
+    // rules, so everything that draws them lets them go.
     void clear();
 
     const std::vector<FilterRule>& rules() const { return m_rules; }

@@ -247,11 +247,6 @@ void MainWindow::resetCorpusUi(const QStringList& inputs)
     m_page->setCorpus(nullptr);
     m_viewer->setCorpus(nullptr, nullptr);
     m_scatter->setCorpus(nullptr);
-    // The old corpus's cutoffs go with it (FilterState::clear() drops them without a change signal): the
-    // scatter drew their box over the next corpus (issue 20, bug 5).
-    m_rulesUiTimer.stop();
-    m_viewer->setRules({});
-    m_scatter->setRules({});
     m_panel->clear();
     m_histograms->clear();
     m_status->clearScan();
@@ -440,7 +435,7 @@ void MainWindow::onRulesChanged(FilterState::Change change)
     }
     if (change == Change::Edited && m_panel->view() != ThresholdPanel::View::All)
         applyView();
-    if (change != Change::Restored)
+    if (change != Change::Restored && change != Change::Cleared)
         m_saveTimer.start();
 }
 

@@ -230,9 +230,13 @@ private Q_SLOTS:
         QCOMPARE(restored.first().first().value<FilterState::Change>(), FilterState::Change::Restored);
         QVERIFY(!g.canUndo());
         QCOMPARE(g.counts().total.kept, keptB);
+        QSignalSpy cleared(&f, &FilterState::rulesChanged);
         f.clear();
         QVERIFY(!f.canUndo() && !f.canRedo());
         QVERIFY(f.rules().empty());
+        // Whoever draws the rules hears that they went (the scatter kept the old corpus's box; issue 20, bug 5).
+        QCOMPARE(cleared.count(), 1);
+        QCOMPARE(cleared.first().first().value<FilterState::Change>(), FilterState::Change::Cleared);
     }
 
     void configRoundTrip()
