@@ -6,8 +6,10 @@
 #include <scan.h>
 #include <scorer.h>
 
+#include <QAction>
 #include <QCoreApplication>
 #include <QDir>
+#include <QMenu>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QString>
@@ -49,6 +51,16 @@ inline QString gzipFixture(const QTemporaryDir& dir, const char* name)
 inline bool signalled(QSignalSpy& spy, int ms)
 {
     return spy.count() > 0 || spy.wait(ms);
+}
+
+// The texts of a menu's entries, separators left out.
+inline QStringList menuLabels(const QMenu& menu)
+{
+    QStringList out;
+    for (QAction* a : menu.actions())
+        if (!a->isSeparator())
+            out << a->text();
+    return out;
 }
 
 // Settings and score caches go to a temporary directory, so tests neither read the user's

@@ -15,15 +15,6 @@ using namespace shardscope;
 class TestPlotExportMenu : public QObject {
     Q_OBJECT
 
-    static QStringList labels(const QMenu& m)
-    {
-        QStringList out;
-        for (QAction* a : m.actions())
-            if (!a->isSeparator())
-                out << a->text();
-        return out;
-    }
-
 private Q_SLOTS:
     void initTestCase() { testhelpers::isolate(); }
 
@@ -39,15 +30,15 @@ private Q_SLOTS:
         QVERIFY(!menu.isEnabled());
         stack.setCorpus(corpus, { QStringLiteral("zstd3") });
         QVERIFY(menu.isEnabled());
-        QCOMPARE(
-            labels(menu), (QStringList { QStringLiteral("Histogram of zstd3…"), QStringLiteral("Scatter Plot…") }));
+        QCOMPARE(testhelpers::menuLabels(menu),
+            (QStringList { QStringLiteral("Histogram of zstd3…"), QStringLiteral("Scatter Plot…") }));
         stack.showColumn(QStringLiteral("zlib6"));
-        QCOMPARE(labels(menu),
+        QCOMPARE(testhelpers::menuLabels(menu),
             (QStringList { QStringLiteral("Histogram of zstd3…"), QStringLiteral("Histogram of zlib6…"),
                 QStringLiteral("Scatter Plot…") }));
         menu.rebuild(false);
         QVERIFY(!menu.isEnabled());
-        QVERIFY(labels(menu).isEmpty());
+        QVERIFY(testhelpers::menuLabels(menu).isEmpty());
     }
 };
 

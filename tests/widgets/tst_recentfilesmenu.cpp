@@ -14,15 +14,6 @@ using namespace shardscope;
 class TestRecentFilesMenu : public QObject {
     Q_OBJECT
 
-    static QStringList labels(const QMenu& m)
-    {
-        QStringList out;
-        for (QAction* a : m.actions())
-            if (!a->isSeparator())
-                out << a->text();
-        return out;
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
@@ -37,12 +28,12 @@ private Q_SLOTS:
         menu.add({ QStringLiteral("/data/web.jsonl.zst") });
         menu.add({ QStringLiteral("/data/books"), QStringLiteral("/data/code"), QStringLiteral("/data/mail.jsonl") });
         QVERIFY(menu.isEnabled());
-        QCOMPARE(labels(menu),
+        QCOMPARE(testhelpers::menuLabels(menu),
             (QStringList { QStringLiteral("/data/books (+2 more)"), QStringLiteral("/data/web.jsonl.zst"),
                 QStringLiteral("Clear List") }));
         // A second menu (the next run) reads the same list.
         RecentFilesMenu again(QStringLiteral("Open Recent"));
-        QCOMPARE(labels(again), labels(menu));
+        QCOMPARE(testhelpers::menuLabels(again), testhelpers::menuLabels(menu));
 
         QSignalSpy open(&menu, &RecentFilesMenu::openRequested);
         menu.actions().at(0)->trigger();
@@ -51,7 +42,7 @@ private Q_SLOTS:
             (QStringList {
                 QStringLiteral("/data/books"), QStringLiteral("/data/code"), QStringLiteral("/data/mail.jsonl") }));
         menu.actions().last()->trigger(); // Clear List
-        QVERIFY(labels(menu).isEmpty());
+        QVERIFY(testhelpers::menuLabels(menu).isEmpty());
         QVERIFY(!menu.isEnabled());
         QVERIFY(menu.entries().isEmpty());
     }
