@@ -407,13 +407,17 @@ ScanResult Scan::run()
         std::vector<std::unique_ptr<ScorerWorker>> workers;
         for (const auto& sc : s.opt.scorers)
             workers.push_back(sc->makeWorker());
+        std::vector<size_t> perText; // workers that score one text at a time
         std::vector<size_t> batched; // workers that score a whole read batch at once
         std::vector<size_t> derived; // workers over other columns, run on each row once the others are in
-        for (size_t k = 0; k < workers.size(); ++k)
+        for (size_t k = 0; k < workers.size(); ++k) {
             if (!s.derivedInputs[k].empty())
                 derived.push_back(k);
             else if (workers[k]->prefersBatches())
                 batched.push_back(k);
+            else
+                perText.push_back(k);
+        }
         std::vector<float> inputs;
         // Their texts, copied: the parser's unescaped text lives only until the next record. A text
         // unescaped in place lives in the batch's own buffer instead, as long as the batch: not copied.
@@ -460,9 +464,8 @@ ScanResult Scan::run()
                 r.scores.resize((row + 1) * s.nColumns);
                 float* out = r.scores.data() + row * s.nColumns;
                 const DocumentScope document(rec.text); // the workers below share per-text work
-                for (size_t k = 0; k < workers.size(); ++k)
-                    if (s.derivedInputs[k].empty() && !workers[k]->prefersBatches())
-                        workers[k]->score(rec.text, out + s.columnBase[k]);
+                for (size_t k : perText)
+                    workers[k]->score(rec.text, out + s.columnBase[k]);
                 if (!batched.empty()) {
                     const auto at = reinterpret_cast<uintptr_t>(rec.text.data());
                     const auto from = reinterpret_cast<uintptr_t>(b.data.data());

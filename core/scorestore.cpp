@@ -77,6 +77,7 @@ StoredScorer StoredScorer::of(const Scorer& scorer)
 
 bool StoredScorer::matches(const Scorer& scorer) const
 {
+    // By name first: identity() hashes the scorer's files (an lm's weights), worth it only for a candidate.
     if (identity.name != scorer.name())
         return false;
     return identity == scorer.identity();
@@ -306,7 +307,6 @@ static ScoresFileInfo infoFromHeader(const json& h)
     return info;
 }
 
-// The blocks of a scores file whose header `h` readHeader() has just read from `in`.
 // A scores file open twice: a stream for the header and the blocks, a descriptor for mapping the id block
 // (the mapping outlives it).
 struct ScoresFile {
@@ -325,6 +325,7 @@ struct ScoresFile {
     bool open() const { return in && fd >= 0; }
 };
 
+// The blocks of a scores file whose header `h` readHeader() has just read from `in` (`fd`: the same file).
 static ScanResult loadBlocks(std::ifstream& in, int fd, const json& h, const std::string& path, ScoresFileInfo* infoOut)
 {
     ScanResult r;
