@@ -25,8 +25,8 @@ std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConf
     for (const auto& col : config.columns()) {
         auto s = ScorerRegistry::instance().create(col);
         if (!s)
-            throw std::invalid_argument("filter rule names unknown scorer column '" + col
-                                        + "' (run `shardscope-cli scorers` for the list)");
+            throw std::invalid_argument(
+                "filter rule names unknown scorer column '" + col + "' (run `shardscope-cli scorers` for the list)");
         if (names.insert(s->name()).second)
             out.push_back(std::move(s));
     }
@@ -52,7 +52,7 @@ public:
     void end()
     {
         pump({}, ZSTD_e_end);
-        ZSTD_freeCCtx(m_cctx);   // a few MB each, not needed while the commit waits for the disk
+        ZSTD_freeCCtx(m_cctx); // a few MB each, not needed while the commit waits for the disk
         m_cctx = nullptr;
     }
     void commit() { m_file.commit(); }
@@ -91,12 +91,12 @@ public:
     {
         for (auto& f : m_pending)
             if (f.valid())
-                f.wait();   // only when an error stopped the run: that error is the one reported
+                f.wait(); // only when an error stopped the run: that error is the one reported
     }
     void submit(std::unique_ptr<ShardOutputs> out)
     {
         if (m_pending.size() >= kInFlight) {
-            m_pending.front().get();   // rethrows a failed commit
+            m_pending.front().get(); // rethrows a failed commit
             m_pending.erase(m_pending.begin());
         }
         m_pending.push_back(std::async(std::launch::async, [out = std::move(out)] {
@@ -127,7 +127,7 @@ private:
 class ApplySink final : public ScanSink {
 public:
     ApplySink(const FilterConfig& config, BoundRules rules, const ApplyOptions& opt,
-              const std::vector<std::string>& shards, std::vector<std::pair<int, const ColumnInfo*>> breakdowns)
+        const std::vector<std::string>& shards, std::vector<std::pair<int, const ColumnInfo*>> breakdowns)
         : m_config(config)
         , m_bound(std::move(rules))
         , m_opt(opt)
@@ -180,33 +180,34 @@ public:
                 m_summary.total.rejected++;
                 if (m_out.rejected) {
                     rejectedBuf.append(line).push_back('\n');
-                    rejectedTsv += std::to_string(lineNo) + "\t" + std::to_string(b.lines.startOffset + b.lines.lines[i].begin)
-                        + "\t" + tsvSafe(reason) + "\n";
+                    rejectedTsv += std::to_string(lineNo) + "\t"
+                        + std::to_string(b.lines.startOffset + b.lines.lines[i].begin) + "\t" + tsvSafe(reason) + "\n";
                 }
                 continue;
             }
             const float* row = b.scores.data() + doc * b.columns;
             const std::string& group = b.groups[doc];
             const std::string& id = b.ids[doc];
+            // Both sizes of ApplyGroupCounts: the text field's UTF-8 bytes and the JSON line's bytes.
+            const uint64_t textBytes = b.textBytes[doc], recordBytes = line.size();
             ++doc;
             int failed = m_bound.firstFailing(row, group);
-            // Byte count from the text is not in the batch; use the line length as the
-            // record's size on disk (what the output files will hold).
-            uint64_t bytes = line.size();
             m_targets.clear();
             m_targets.push_back(&m_summary.total);
             m_targets.push_back(&groupCounts(m_summary.groups, group));
             for (const auto& [col, info] : m_breakdowns)
-                m_targets.push_back(&groupCounts(m_summary.byLabel[info->name],
-                                                 std::string(categoryLabel(info->categories, row[col]))));
+                m_targets.push_back(&groupCounts(
+                    m_summary.byLabel[info->name], std::string(categoryLabel(info->categories, row[col]))));
             for (ApplyGroupCounts* c : m_targets) {
                 c->read++;
                 if (failed < 0) {
                     c->kept++;
-                    c->keptBytes += bytes;
+                    c->keptTextBytes += textBytes;
+                    c->keptRecordBytes += recordBytes;
                 } else {
                     c->dropped++;
-                    c->droppedBytes += bytes;
+                    c->droppedTextBytes += textBytes;
+                    c->droppedRecordBytes += recordBytes;
                     c->rules[size_t(failed)].droppedInOrder++;
                 }
             }
@@ -241,8 +242,7 @@ public:
                 droppedTsv += std::to_string(lineNo) + "\t" + tsvSafe(id) + "\t" + std::to_string(failed) + "\t"
                     + rule.column + "\t" + tsvSafe(val) + "\t" + tsvSafe(minText) + "\t"
                     + (bd.max ? std::to_string(*bd.max) : "") + "\t"
-                    + (overridden ? tsvSafe((rule.byGroup() ? std::string("group") : rule.by) + "=" + key) : "")
-                    + "\n";
+                    + (overridden ? tsvSafe((rule.byGroup() ? std::string("group") : rule.by) + "=" + key) : "") + "\n";
             }
         }
         m_out.kept->write(keptBuf);
@@ -343,26 +343,25 @@ private:
     BoundRules m_bound;
     ApplyOptions m_opt;
     std::vector<std::string> m_shards;
-    std::vector<std::pair<int, const ColumnInfo*>> m_breakdowns;   // column index, its info
+    std::vector<std::pair<int, const ColumnInfo*>> m_breakdowns; // column index, its info
     std::vector<ApplyGroupCounts*> m_targets;
     std::vector<std::string> m_stems;
     int m_current = -1;
     std::set<size_t> m_done;
     ShardOutputs m_out;
-    Committer m_committer;   // its destructor waits for the commits still running when an error stopped the scan
+    Committer m_committer; // its destructor waits for the commits still running when an error stopped the scan
     ApplySummary m_summary;
 };
 
 nlohmann::ordered_json countsJson(const ApplyGroupCounts& c, const FilterConfig& config)
 {
-    nlohmann::ordered_json j { { "read", c.read },           { "kept", c.kept },
-                               { "dropped", c.dropped },     { "rejected", c.rejected },
-                               { "kept_bytes", c.keptBytes }, { "dropped_bytes", c.droppedBytes } };
+    nlohmann::ordered_json j { { "read", c.read }, { "kept", c.kept }, { "dropped", c.dropped },
+        { "rejected", c.rejected }, { "kept_text_bytes", c.keptTextBytes },
+        { "dropped_text_bytes", c.droppedTextBytes }, { "kept_record_bytes", c.keptRecordBytes },
+        { "dropped_record_bytes", c.droppedRecordBytes } };
     for (size_t r = 0; r < c.rules.size(); ++r)
-        j["rules"].push_back({ { "rule", r },
-                               { "scorer", config.rules[r].column },
-                               { "dropped_in_order", c.rules[r].droppedInOrder },
-                               { "dropped_alone", c.rules[r].droppedAlone } });
+        j["rules"].push_back({ { "rule", r }, { "scorer", config.rules[r].column },
+            { "dropped_in_order", c.rules[r].droppedInOrder }, { "dropped_alone", c.rules[r].droppedAlone } });
     return j;
 }
 
@@ -388,13 +387,13 @@ std::string ApplySummary::toJson(const FilterConfig& config) const
 }
 
 ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyOptions& options,
-                      std::function<void(const ScanProgress&)> progress)
+    std::function<void(const ScanProgress&)> progress)
 {
     std::error_code ec;
     fs::create_directories(options.outDir, ec);
     if (!fs::is_directory(options.outDir))
-        throw std::runtime_error(options.outDir + ": cannot create output directory"
-                                 + (ec ? ": " + ec.message() : std::string()));
+        throw std::runtime_error(
+            options.outDir + ": cannot create output directory" + (ec ? ": " + ec.message() : std::string()));
     // Before the scan, not at its first output: a read-only directory should not cost a pass over the corpus.
     if (::access(options.outDir.c_str(), W_OK | X_OK) != 0)
         throw std::runtime_error(options.outDir + ": cannot write to the output directory: " + std::strerror(errno));

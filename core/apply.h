@@ -29,13 +29,19 @@ struct ApplyOptions {
 };
 
 struct RuleCounts {
-    uint64_t droppedInOrder = 0;   // documents this rule drops when rules apply in order
-    uint64_t droppedAlone = 0;     // documents this rule alone would drop
+    uint64_t droppedInOrder = 0; // documents this rule drops when rules apply in order
+    uint64_t droppedAlone = 0; // documents this rule alone would drop
 };
 
+// Sizes are counted two ways, and both are named for what they count (issue 20: one "bytes" was the text in the
+// GUI and the JSON lines here): text bytes are the UTF-8 bytes of the text field, as the GUI's threshold panel
+// counts them (CorpusData::textBytes); record bytes are the bytes of the whole JSON line without its newline,
+// what the output files hold (CorpusData::length). summary.json writes them as kept_text_bytes,
+// dropped_text_bytes, kept_record_bytes and dropped_record_bytes.
 struct ApplyGroupCounts {
     uint64_t read = 0, kept = 0, dropped = 0, rejected = 0;
-    uint64_t keptBytes = 0, droppedBytes = 0;   // text bytes
+    uint64_t keptTextBytes = 0, droppedTextBytes = 0;
+    uint64_t keptRecordBytes = 0, droppedRecordBytes = 0;
     std::vector<RuleCounts> rules;
 };
 
@@ -44,9 +50,9 @@ struct ApplySummary {
     std::map<std::string, ApplyGroupCounts> groups;
     // Per categorical column the rules use, per label ("" = missing value).
     std::map<std::string, std::map<std::string, ApplyGroupCounts>> byLabel;
-    std::vector<std::string> outputs;   // files written
-    std::vector<std::string> errors;    // stream errors (file, byte offset, what)
-    std::vector<std::string> warnings;  // labels in the config that no column has (BoundRules)
+    std::vector<std::string> outputs; // files written
+    std::vector<std::string> errors; // stream errors (file, byte offset, what)
+    std::vector<std::string> warnings; // labels in the config that no column has (BoundRules)
     bool cancelled = false;
     std::string toJson(const FilterConfig& config) const;
 };
@@ -54,7 +60,7 @@ struct ApplySummary {
 // Runs `apply`. `scan` must carry the scorers the config needs (resolveConfigScorers()).
 // Throws std::runtime_error for unusable output directories.
 ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyOptions& options,
-                      std::function<void(const ScanProgress&)> progress = {});
+    std::function<void(const ScanProgress&)> progress = {});
 
 // The scorers that produce the columns a config names. Throws std::invalid_argument for an
 // unknown column.

@@ -61,6 +61,15 @@ public:
                 std::printf("rule %zu %-24s dropped_in_order=%llu dropped_alone=%llu\n", i,
                     config.rules[i].column.c_str(), static_cast<unsigned long long>(sum.total.rules[i].droppedInOrder),
                     static_cast<unsigned long long>(sum.total.rules[i].droppedAlone));
+        // Named as in summary.json: the text field's UTF-8 bytes (what the GUI's threshold panel counts) and the JSON
+        // lines' bytes (what the outputs hold). Before the counts, which stay the last line for scripts.
+        if (!m_corpus.quiet)
+            std::printf(
+                "kept_text_bytes=%llu dropped_text_bytes=%llu kept_record_bytes=%llu dropped_record_bytes=%llu\n",
+                static_cast<unsigned long long>(sum.total.keptTextBytes),
+                static_cast<unsigned long long>(sum.total.droppedTextBytes),
+                static_cast<unsigned long long>(sum.total.keptRecordBytes),
+                static_cast<unsigned long long>(sum.total.droppedRecordBytes));
         std::printf("read=%llu kept=%llu dropped=%llu rejected=%llu\n", static_cast<unsigned long long>(sum.total.read),
             static_cast<unsigned long long>(sum.total.kept), static_cast<unsigned long long>(sum.total.dropped),
             static_cast<unsigned long long>(sum.total.rejected));

@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <set>
 
@@ -116,7 +118,7 @@ private Q_SLOTS:
         const int sc = r.scores.columnIndex("text_dominant_script"), zc = r.scores.columnIndex("zlib6");
         QVERIFY(sc >= 0 && zc >= 0);
         const std::vector<std::string>& scripts = r.scores.columns[size_t(sc)].categories;
-        std::map<std::string, std::pair<uint64_t, uint64_t>> perScript;   // kept, dropped
+        std::map<std::string, std::pair<uint64_t, uint64_t>> perScript; // kept, dropped
         uint64_t kept = 0, droppedByIn = 0, droppedByZlib = 0, zlibAlone = 0;
         for (size_t i = 0; i < r.index.size(); ++i) {
             const float sv = r.scores.values[size_t(sc)][i];
@@ -166,10 +168,67 @@ private Q_SLOTS:
         const std::string tsv = readFile(ao.outDir + "/langs.dropped.tsv");
         QVERIFY(tsv.starts_with("line\tid\trule\tscorer\tvalue\tmin\tmax\toverride\n"));
         QVERIFY2(tsv.find("\tzlib6\t") != std::string::npos
-                     && (tsv.find("text_dominant_script=Greek") != std::string::npos
-                         || tsv.find("text_dominant_script=Arabic") != std::string::npos),
-                 tsv.c_str());
+                && (tsv.find("text_dominant_script=Greek") != std::string::npos
+                    || tsv.find("text_dominant_script=Arabic") != std::string::npos),
+            tsv.c_str());
         QVERIFY(tsv.find("\tin:Latin,Cyrillic,Greek,Arabic\t") != std::string::npos);
+    }
+
+    // Issue 20, bug 9: the GUI's "Dropped text" counted text bytes while apply's dropped_bytes counted JSON lines
+    // under the same word. Both sizes are now reported and named: *_text_bytes are the UTF-8 bytes of the text
+    // field, *_record_bytes the bytes of the lines the outputs hold. The expected figures are read back from the
+    // outputs themselves, each kept and dropped line parsed here with another JSON library.
+    void sizesAreNamedForWhatTheyCount()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        QTemporaryDir dir;
+        const std::string shard = testdata::fixture("informal.jsonl");
+        FilterConfig c = FilterConfig::parse(
+            R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"zlib6","min":0.9}]})");
+        ScanOptions so;
+        so.shards = { shard };
+        so.fields = detectFields(shard, {}, false);
+        so.scorers = resolveConfigScorers(c);
+        so.threads = 2;
+        so.batchBytes = 8192;
+        ApplyOptions ao;
+        ao.outDir = dir.filePath(QStringLiteral("out")).toStdString();
+        ao.writeDropped = true;
+        ApplySummary s = runApply(c, so, ao);
+        QVERIFY(s.total.kept > 0 && s.total.dropped > 0);
+
+        struct Sizes {
+            uint64_t text = 0, record = 0;
+        };
+        auto sizesOf = [](const std::string& path) {
+            Sizes z;
+            for (const std::string& line : splitLines(zstdDecompressFile(path))) {
+                z.record += line.size();
+                z.text += nlohmann::json::parse(line).at("text").get<std::string>().size();
+            }
+            return z;
+        };
+        const Sizes kept = sizesOf(ao.outDir + "/informal.kept.jsonl.zst");
+        const Sizes dropped = sizesOf(ao.outDir + "/informal.dropped.jsonl.zst");
+        QCOMPARE(s.total.keptTextBytes, kept.text);
+        QCOMPARE(s.total.droppedTextBytes, dropped.text);
+        QCOMPARE(s.total.keptRecordBytes, kept.record);
+        QCOMPARE(s.total.droppedRecordBytes, dropped.record);
+        // Short texts: the records are far larger than their text, so mixing the two up is visible.
+        QVERIFY(dropped.record > dropped.text + 40 * s.total.dropped);
+
+        // summary.json names both, overall and per group, with the same values.
+        const auto j = nlohmann::json::parse(readFile(ao.outDir + "/summary.json"));
+        const auto& t = j.at("total");
+        QCOMPARE(t.at("kept_text_bytes").get<uint64_t>(), kept.text);
+        QCOMPARE(t.at("dropped_text_bytes").get<uint64_t>(), dropped.text);
+        QCOMPARE(t.at("kept_record_bytes").get<uint64_t>(), kept.record);
+        QCOMPARE(t.at("dropped_record_bytes").get<uint64_t>(), dropped.record);
+        QVERIFY(!t.contains("dropped_bytes") && !t.contains("kept_bytes")); // the ambiguous name is gone
+        uint64_t groupDroppedText = 0;
+        for (const auto& [g, gc] : j.at("groups").items())
+            groupDroppedText += gc.at("dropped_text_bytes").get<uint64_t>();
+        QCOMPARE(groupDroppedText, dropped.text);
     }
 
     void unknownScorerIsAnError()
