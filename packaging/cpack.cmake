@@ -57,5 +57,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # and Wayland, and the SVG icon engine for the window icon.
 if(TARGET shardscope)
     set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins, libqt6svg6")
+    # Corpora hold text in every script: without fonts for Tibetan/Dzongkha, Myanmar, Devanagari, CJK ... the viewer
+    # and the table show those documents as empty boxes (issue 20). Recommended, not required: the CLI needs none.
+    set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji")
 endif()
 include(CPack)

@@ -12,6 +12,9 @@ PACKAGES=(
     libtorch-dev libopenblas0-pthread libfasttext-dev
     python3 python3-zstandard python3-torch
     xvfb xauth x11-apps imagemagick fonts-dejavu-core
+    # Text in every script: Noto covers the scripts DejaVu lacks (Tibetan/Dzongkha, Myanmar, Devanagari and the other
+    # Indic scripts, Ethiopic, ...), CJK and emoji; without them such documents show as empty boxes (issue 20)
+    fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
     file dpkg-dev
 )
 missing=()
