@@ -177,6 +177,13 @@ static CutoffSuggestion suggestSorted(const std::vector<float>& sorted, const Su
         s.from.params.emplace_back(spec.method == SuggestMethod::MeanStd ? "mean" : "median", s.center);
         s.from.params.emplace_back(spec.method == SuggestMethod::MeanStd ? "sd" : "mad_scaled", s.spread);
     }
+    // A score without negative values (a ratio, a fraction, a count) gets no negative min: it
+    // would drop nothing anywhere. A min between 0 and the smallest value stays: suggestions are
+    // often computed on a sample, and the rest of the corpus may reach below it.
+    if (s.min && sorted.front() >= 0 && *s.min < 0) {
+        s.min.reset();
+        s.negativeMinLeftOut = true;
+    }
     // Same comparisons as FilterRule::passes (on doubles), found by binary search.
     if (s.min)
         s.droppedBelow = uint64_t(std::partition_point(sorted.begin(), sorted.end(),

@@ -14,6 +14,8 @@
 //                        (the mean and sd are dragged by the very outliers one wants to cut).
 // Either side can be left out: "percentile:1," suggests only a min, "percentile:,99" only a max,
 // "meanstd:,3" only a max.
+// Over values that are all >= 0, a negative min is left out (negativeMinLeftOut): no negative
+// minimum for a score that cannot be negative (issue 20).
 // A suggestion records its method, parameters and the number of values it was computed on
 // (SuggestedFrom), which acceptSuggestion() writes into the rule next to the cutoff.
 
@@ -51,6 +53,10 @@ struct CutoffSuggestion {
     uint64_t missing = 0;            // without a value (a rule drops them unless "missing": "keep")
     uint64_t droppedBelow = 0;       // values < min
     uint64_t droppedAbove = 0;       // values > max
+    // The method's min was negative over values that are all >= 0, and was left out: it
+    // would drop nothing, and a negative min for a score that cannot be negative (mean − 3·sd
+    // of a long-tailed fraction) reads as a mistake in the config.
+    bool negativeMinLeftOut = false;
     uint64_t dropped() const { return droppedBelow + droppedAbove; }
 };
 

@@ -156,8 +156,21 @@ private Q_SLOTS:
         CutoffSuggestion s = suggestCutoffs(values, SuggestSpec::parse(spec.toStdString()), column.toStdString());
         std::vector<double> ref = numpy(m_dir, values, script);
         QCOMPARE(ref.size(), size_t(4));
-        QVERIFY(s.min && s.max);
-        QVERIFY2(close(*s.min, ref[0]), qPrintable(QStringLiteral("%1 vs numpy %2").arg(*s.min, 0, 'g', 17).arg(ref[0], 0, 'g', 17)));
+        QVERIFY(s.max);
+        float dataMin = INFINITY;
+        for (float v : values)
+            if (!std::isnan(v))
+                dataMin = std::min(dataMin, v);
+        if (dataMin >= 0 && ref[0] < 0) {
+            // No negative min for a score without negative values (issue 20).
+            QVERIFY(!s.min);
+            QVERIFY(s.negativeMinLeftOut);
+        } else {
+            QVERIFY(s.min);
+            QVERIFY(!s.negativeMinLeftOut);
+            QVERIFY2(close(*s.min, ref[0]),
+                qPrintable(QStringLiteral("%1 vs numpy %2").arg(*s.min, 0, 'g', 17).arg(ref[0], 0, 'g', 17)));
+        }
         QVERIFY2(close(*s.max, ref[1]), qPrintable(QStringLiteral("%1 vs numpy %2").arg(*s.max, 0, 'g', 17).arg(ref[1], 0, 'g', 17)));
         QCOMPARE(double(s.droppedBelow), ref[2]);
         QCOMPARE(double(s.droppedAbove), ref[3]);
@@ -167,6 +180,35 @@ private Q_SLOTS:
         QCOMPARE(s.missing, missing);
         QCOMPARE(s.from.computedOn, uint64_t(values.size()) - missing);
         QCOMPARE(s.docs, uint64_t(values.size()));
+    }
+
+    // Issue 20: mean − 3·sd of text_punct_frac, a fraction (never negative) with a long tail, is
+    // below zero; the suggestion must not carry that negative min (the CLI's and the GUI's).
+    void noNegativeMinForANonNegativeScore()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        ScanResult r = scoreFixture({ "spam_ham.jsonl", "informal.jsonl", "udhr_sentences.jsonl" }, "text_punct_frac");
+        const std::vector<float>& values = r.scores.values[0];
+        std::vector<double> ref
+            = numpy(m_dir, values, QStringLiteral("print(repr(v.min())); print(repr(v.mean() - 3*v.std()))\n"));
+        QCOMPARE(ref.size(), size_t(2));
+        QVERIFY(ref[0] >= 0);
+        QVERIFY2(ref[1] < 0, "the fixture no longer gives a negative mean - 3 sd");
+        for (const char* spec : { "meanstd:3", "mad:3", "mad:3,", "percentile:0,100" }) {
+            const CutoffSuggestion s = suggestCutoffs(values, SuggestSpec::parse(spec), "text_punct_frac");
+            QVERIFY2(!s.min || *s.min >= 0, spec);
+            QCOMPARE(s.droppedBelow, uint64_t(0));
+            for (const auto& k : suggestCutoffsPerKey(values, std::vector<uint32_t>(values.size(), 0), { "all" },
+                     SuggestSpec::parse(spec), "text_punct_frac"))
+                QVERIFY2(!k.min || *k.min >= 0, spec);
+        }
+        // A column with negative values keeps a min below its data.
+        std::vector<float> signedValues;
+        for (int i = 0; i < 200; ++i)
+            signedValues.push_back(float(i % 20) - 1.0f);
+        const CutoffSuggestion s = suggestCutoffs(signedValues, SuggestSpec::parse("meanstd:3"));
+        QVERIFY(s.min && *s.min < -1);
+        QVERIFY(!s.negativeMinLeftOut);
     }
 
     // Per language-like label: text_dominant_script is a categorical column (index into its
