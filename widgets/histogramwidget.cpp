@@ -3,6 +3,7 @@
 #include "qcustomplot_include.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -10,6 +11,7 @@
 #include <QSignalBlocker>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QWheelEvent>
 
 #include <algorithm>
 #include <cmath>
@@ -22,9 +24,9 @@ const QColor kCutColor(0xd3, 0x2f, 0x2f);
 
 QColor groupColor(int i)
 {
-    static const QColor colors[] = { QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
-                                     QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2),
-                                     QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22) };
+    static const QColor colors[]
+        = { QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c), QColor(0x94, 0x67, 0xbd),
+              QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22) };
     return colors[i % 8];
 }
 
@@ -33,7 +35,35 @@ QString number(double v)
     return QString::number(v, 'g', 4);
 }
 
+constexpr size_t kMaxOverlayGroups = 8;
+
 } // namespace
+
+std::vector<GroupValues> splitByGroup(
+    const ColumnSummary& summary, const std::vector<uint32_t>& docGroups, size_t groupCount)
+{
+    if (summary.empty() || !summary.order)
+        return {};
+    const auto& order = *summary.order;
+    const auto& values = *summary.sortedValues;
+    const size_t n = std::min(order.size(), values.size());
+    std::vector<size_t> sizes(groupCount, 0);
+    for (size_t i = 0; i < n; ++i)
+        if (order[i] < docGroups.size() && docGroups[order[i]] < groupCount)
+            ++sizes[docGroups[order[i]]];
+    std::vector<std::vector<float>> per(groupCount);
+    for (size_t g = 0; g < groupCount; ++g)
+        per[g].reserve(sizes[g]);
+    // The summary's order is by value, so each group's share comes out sorted.
+    for (size_t i = 0; i < n; ++i)
+        if (order[i] < docGroups.size() && docGroups[order[i]] < groupCount)
+            per[docGroups[order[i]]].push_back(values[i]);
+    std::vector<GroupValues> out;
+    for (size_t g = 0; g < groupCount; ++g)
+        if (!per[g].empty())
+            out.push_back({ uint32_t(g), std::make_shared<const std::vector<float>>(std::move(per[g])) });
+    return out;
+}
 
 HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     : QWidget(parent)
@@ -59,6 +89,18 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     m_logBox->setToolTip(tr("Logarithmic counts"));
     m_overlayBox = new QCheckBox(tr("groups"), this);
     m_overlayBox->setToolTip(tr("Overlay the largest groups' histograms"));
+    m_groupBox = new QComboBox(this);
+    m_groupBox->setObjectName(QStringLiteral("groupBox"));
+    m_groupBox->setToolTip(tr("Show one group's histogram and edit that group's cutoffs (an override of the rule)"));
+    m_groupBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_groupBox->setMinimumContentsLength(10);
+    m_groupBox->setVisible(false);
+    m_rangeButton = new QToolButton(this);
+    m_rangeButton->setObjectName(QStringLiteral("rangeButton"));
+    m_rangeButton->setText(tr("p1–p99"));
+    m_rangeButton->setCheckable(true);
+    m_rangeButton->setAutoRaise(true);
+    m_rangeButton->setToolTip(tr("Zoom to the 1st–99th percentile (on) or show the whole data range (off)"));
     top->addWidget(m_logBox);
     top->addWidget(m_overlayBox);
     auto* close = new QToolButton(this);
@@ -93,13 +135,18 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     controls->addWidget(m_maxBox);
     controls->addWidget(m_maxSpin);
     controls->addStretch(1);
+    controls->addWidget(m_groupBox);
+    controls->addWidget(m_rangeButton);
     layout->addLayout(controls);
 
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(QStringLiteral("plot-") + column);
     m_plot->setMinimumHeight(150);
     m_plot->setNotAntialiasedElements(QCP::aeAll);
-    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    // Range dragging is switched on for a press with Ctrl only (onMousePress): plain presses
+    // place cutoffs. Zooming is filtered to Ctrl+wheel (eventFilter).
+    m_plot->setInteractions(QCP::iRangeZoom);
+    m_plot->installEventFilter(this);
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
     m_plot->xAxis->setLabel(column);
@@ -110,6 +157,8 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     m_bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
     m_bars->setWidthType(QCPBars::wtPlotCoords);
     m_bars->setName(tr("all"));
+    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_plot->legend->setWrap(4);
 
     // Cutoff items live on a buffered layer above the bars: moving them re-renders only
     // this layer.
@@ -146,12 +195,15 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     connect(m_plot, &QCustomPlot::mousePress, this, &HistogramWidget::onMousePress);
     connect(m_plot, &QCustomPlot::mouseMove, this, &HistogramWidget::onMouseMove);
     connect(m_plot, &QCustomPlot::mouseRelease, this, &HistogramWidget::onMouseRelease);
-    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) {
+    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent* event) {
+        // A plain double-click is two clicks placing a cutoff; with Ctrl it restores the view.
+        if (!(event->modifiers() & Qt::ControlModifier))
+            return;
         updateAxes();
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     });
     connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
-            [this](const QCPRange&) { updateCutoffItems(); });
+        [this](const QCPRange&) { updateCutoffItems(); });
 
     connect(m_minSpin, &QDoubleSpinBox::valueChanged, this, [this](double v) { setEdgeValue(Edge::Min, v, true); });
     connect(m_maxSpin, &QDoubleSpinBox::valueChanged, this, [this](double v) { setEdgeValue(Edge::Max, v, true); });
@@ -163,6 +215,9 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     });
     connect(m_logBox, &QCheckBox::toggled, this, &HistogramWidget::setLogScale);
     connect(m_overlayBox, &QCheckBox::toggled, this, &HistogramWidget::setGroupOverlay);
+    connect(m_rangeButton, &QToolButton::toggled, this, &HistogramWidget::setPercentileView);
+    connect(m_groupBox, &QComboBox::activated, this,
+        [this](int index) { setSelectedGroup(m_groupBox->itemData(index).toInt()); });
 
     applyPalette();
     updateCutoffItems();
@@ -187,7 +242,11 @@ void HistogramWidget::clear()
     m_summary = {};
     m_catBars.clear();
     m_groupNames.clear();
+    m_groupValues.clear();
+    m_group = -1;
     m_info->clear();
+    updateGroupBox();
+    rebin();
     rebuildPlottables();
     updateAxes();
     updateCutoffItems();
@@ -200,36 +259,16 @@ void HistogramWidget::setSummary(const ColumnSummary& summary, const std::vector
     m_groupNames = groupNames;
     m_hasData = !summary.empty();
     const auto& st = summary.stats;
-    const QLocale loc;
-    QString info;
     setCategorical(st.categorical());
-    if (m_hasData && m_categorical) {
+    if (m_hasData && m_categorical)
         m_catBars = st.topCategories(size_t(kMaxCategoryBars));
-        const size_t present = st.topCategories().size();
-        info = tr("n=%1").arg(loc.toString(qulonglong(st.count)));
-        if (st.missing)
-            info += tr(" · missing %1").arg(loc.toString(qulonglong(st.missing)));
-        info += tr(" · %1 of %2 categories present").arg(present).arg(st.categories.size());
-        if (present > m_catBars.size())
-            info += tr(" · top %1 shown").arg(m_catBars.size());
-    } else if (m_hasData) {
-        info = tr("n=%1").arg(loc.toString(qulonglong(st.count)));
-        if (st.missing)
-            info += tr(" · missing %1").arg(loc.toString(qulonglong(st.missing)));
-        if (st.percentiles.size() >= 4)
-            info += tr(" · median %1").arg(number(st.percentiles[3]));
-        info += tr(" · range %1 … %2").arg(number(st.min), number(st.max));
-        const auto& h = st.histogram;
-        if (h.below || h.above)
-            info += tr(" · %1 below / %2 above the plotted range")
-                        .arg(loc.toString(qulonglong(h.below)), loc.toString(qulonglong(h.above)));
-    } else {
-        info = tr("no values");
-    }
-    m_info->setText(info);
-    m_info->setToolTip(info);
+    // The lines reach every value: the data's extremes, not only the binned range.
     m_clampLo = std::min(summary.dataMin, st.histogram.lo);
     m_clampHi = std::max(summary.dataMax, st.histogram.hi);
+    if (m_hasData && !m_categorical) {
+        m_clampLo = summary.dataMin;
+        m_clampHi = summary.dataMax;
+    }
     if (!(m_clampHi > m_clampLo))
         m_clampHi = m_clampLo + 1;
     const double step = (m_clampHi - m_clampLo) / 200.0;
@@ -238,11 +277,118 @@ void HistogramWidget::setSummary(const ColumnSummary& summary, const std::vector
     m_maxSpin->setSingleStep(mag);
     if (m_categorical)
         updateCategoryTicks();
+    updateGroupBox();
+    rebin();
     rebuildPlottables();
     updateAxes();
+    updateInfo();
     updateCutoffItems();
     syncControls();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HistogramWidget::updateInfo()
+{
+    const auto& st = m_summary.stats;
+    const QLocale loc;
+    QString info;
+    if (m_hasData && m_categorical) {
+        const size_t present = st.topCategories().size();
+        info = tr("n=%1").arg(loc.toString(qulonglong(st.count)));
+        if (st.missing)
+            info += tr(" · missing %1").arg(loc.toString(qulonglong(st.missing)));
+        info += tr(" · %1 of %2 categories present").arg(present).arg(st.categories.size());
+        if (present > m_catBars.size())
+            info += tr(" · top %1 shown").arg(m_catBars.size());
+    } else if (m_hasData) {
+        const GroupValues* shown = nullptr;
+        for (const auto& g : m_groupValues)
+            if (int(g.group) == m_group)
+                shown = &g;
+        if (shown) {
+            const auto& v = *shown->sorted;
+            const std::string& name = shown->group < m_groupNames.size() ? m_groupNames[shown->group] : std::string();
+            info = tr("group %1: n=%2")
+                       .arg(name.empty() ? tr("(no group)") : QString::fromStdString(name),
+                           loc.toString(qulonglong(v.size())));
+            info += tr(" · median %1").arg(number(v[v.size() / 2]));
+            info += tr(" · range %1 … %2").arg(number(v.front()), number(v.back()));
+        } else {
+            info = tr("n=%1").arg(loc.toString(qulonglong(st.count)));
+            if (st.missing)
+                info += tr(" · missing %1").arg(loc.toString(qulonglong(st.missing)));
+            if (st.percentiles.size() >= 4)
+                info += tr(" · median %1").arg(number(st.percentiles[3]));
+            info += tr(" · range %1 … %2").arg(number(m_summary.dataMin), number(m_summary.dataMax));
+        }
+        if (m_bins.below || m_bins.above)
+            info += tr(" · %1 below / %2 above the view")
+                        .arg(loc.toString(qulonglong(m_bins.below)), loc.toString(qulonglong(m_bins.above)));
+        if (!m_groupNote.isEmpty() && shown)
+            info += QStringLiteral(" · ") + m_groupNote;
+    } else {
+        info = tr("no values");
+    }
+    m_info->setText(info);
+    m_info->setToolTip(info);
+}
+
+void HistogramWidget::rebin()
+{
+    m_bins = {};
+    m_overlayBins.clear();
+    const auto& st = m_summary.stats;
+    if (m_categorical || !m_hasData) {
+        m_bins = st.histogram;
+        return;
+    }
+    // The view: every value, or p1..p99 (percentiles are at 1, 5, 25, 50, 75, 95, 99).
+    double lo = m_summary.dataMin, hi = m_summary.dataMax;
+    const auto& p = st.percentiles;
+    if (m_percentileView && p.size() >= 7 && p[6] > p[0]) {
+        lo = p[0];
+        hi = p[6];
+    }
+    if (!(hi > lo)) {
+        lo -= 0.5;
+        hi += 0.5;
+    }
+    // Freedman-Diaconis on the whole column, as ColumnStats does, so a group's bars line up
+    // with the overlay's.
+    int bins = 10;
+    if (p.size() >= 7 && st.count > 0) {
+        const double width = 2 * (p[4] - p[2]) / std::cbrt(double(st.count));
+        bins = width > 0 ? int(std::min(1e6, std::ceil((hi - lo) / width))) : 10;
+        bins = std::clamp(bins, 10, 200);
+    }
+    auto build = [&](const std::vector<float>& v) { return Histogram::build(v.data(), v.size(), lo, hi, bins); };
+    const GroupValues* shown = nullptr;
+    for (const auto& g : m_groupValues)
+        if (int(g.group) == m_group)
+            shown = &g;
+    m_bins = build(shown ? *shown->sorted : *m_summary.sortedValues);
+    if (!m_overlay || shown)
+        return;
+    if (m_groupValues.size() > 1) {
+        std::vector<const GroupValues*> largest;
+        for (const auto& g : m_groupValues)
+            largest.push_back(&g);
+        std::stable_sort(largest.begin(), largest.end(),
+            [](const GroupValues* a, const GroupValues* b) { return a->sorted->size() > b->sorted->size(); });
+        largest.resize(std::min(largest.size(), kMaxOverlayGroups));
+        for (const GroupValues* g : largest)
+            m_overlayBins.emplace_back(g->group, build(*g->sorted));
+    } else {
+        // No per-group values yet: the summary's own overlay bins (drawn at their keys, scaled
+        // to the bars' bin width in rebuildPlottables).
+        for (const auto& g : m_summary.groups) {
+            Histogram h;
+            h.lo = st.histogram.lo;
+            h.hi = st.histogram.hi;
+            h.counts = g.counts;
+            m_overlayBins.emplace_back(g.group, std::move(h));
+        }
+    }
 }
 
 void HistogramWidget::rebuildPlottables()
@@ -250,9 +396,8 @@ void HistogramWidget::rebuildPlottables()
     // Overlay graphs are rebuilt from scratch; the bars stay.
     for (int i = m_plot->graphCount() - 1; i >= 0; --i)
         m_plot->removeGraph(i);
-    const auto& h = m_summary.stats.histogram;
     QVector<double> keys, values;
-    double w = h.binWidth();
+    double w = m_bins.binWidth();
     if (m_categorical) {
         // Bar i is the i-th most frequent category.
         w = 0.8;
@@ -261,57 +406,92 @@ void HistogramWidget::rebuildPlottables()
             values.push_back(double(m_catBars[i].second));
         }
     } else {
-        keys.reserve(int(h.counts.size()));
-        values.reserve(int(h.counts.size()));
-        for (size_t i = 0; i < h.counts.size(); ++i) {
-            keys.push_back(h.lo + (double(i) + 0.5) * w);
-            values.push_back(double(h.counts[i]));
+        keys.reserve(int(m_bins.counts.size()));
+        values.reserve(int(m_bins.counts.size()));
+        for (size_t i = 0; i < m_bins.counts.size(); ++i) {
+            keys.push_back(m_bins.lo + (double(i) + 0.5) * w);
+            values.push_back(double(m_bins.counts[i]));
         }
     }
     m_bars->setWidth(w > 0 ? w : 1);
     m_bars->setData(keys, values, true);
-    const QColor base = palette().color(QPalette::Highlight);
-    QColor fill = m_overlay ? base.lighter(170) : base;
-    fill.setAlpha(m_overlay ? 110 : 200);
+    const bool overlay = m_overlay && (m_categorical ? !m_summary.groups.empty() : !m_overlayBins.empty());
+    const QColor base = m_group >= 0 ? groupColor(m_group) : palette().color(QPalette::Highlight);
+    QColor fill = overlay ? base.lighter(170) : base;
+    fill.setAlpha(overlay ? 110 : 200);
     m_bars->setPen(Qt::NoPen);
     m_bars->setBrush(fill);
 
-    m_plot->legend->setVisible(false);
-    if (m_overlay && !m_summary.groups.empty()) {
-        int i = 0;
+    auto groupName = [this](uint32_t group) {
+        const std::string& name = group < m_groupNames.size() ? m_groupNames[group] : std::string();
+        return name.empty() ? tr("(no group)") : QString::fromStdString(name);
+    };
+    placeLegend(overlay);
+    if (!overlay)
+        return;
+    int i = 0;
+    if (m_categorical) {
         for (const auto& g : m_summary.groups) {
             auto* graph = m_plot->addGraph(m_plot->xAxis, m_plot->yAxis);
             graph->setLineStyle(QCPGraph::lsStepCenter);
             graph->setPen(QPen(groupColor(i++), 1.5));
-            const std::string& name = g.group < m_groupNames.size() ? m_groupNames[g.group] : std::string();
-            graph->setName(name.empty() ? tr("(no group)") : QString::fromStdString(name));
+            graph->setName(groupName(g.group));
             QVector<double> gv;
-            gv.reserve(int(g.counts.size()));
-            if (m_categorical) {
-                for (const auto& [cat, n] : m_catBars) {
-                    const uint64_t c = cat < g.counts.size() ? g.counts[cat] : 0;
-                    gv.push_back(m_log && c == 0 ? std::nan("") : double(c));
-                }
-            } else {
-                for (uint64_t c : g.counts)
-                    gv.push_back(m_log && c == 0 ? std::nan("") : double(c));
+            for (const auto& [cat, n] : m_catBars) {
+                const uint64_t c = cat < g.counts.size() ? g.counts[cat] : 0;
+                gv.push_back(m_log && c == 0 ? std::nan("") : double(c));
             }
             graph->setData(keys, gv, true);
         }
-        m_plot->legend->setVisible(true);
-        QFont lf = font();
-        lf.setPointSizeF(lf.pointSizeF() * 0.8);
-        m_plot->legend->setFont(lf);
-        m_plot->legend->setRowSpacing(-3);
-        m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-        m_bars->removeFromLegend();
+    } else {
+        for (const auto& [group, h] : m_overlayBins) {
+            auto* graph = m_plot->addGraph(m_plot->xAxis, m_plot->yAxis);
+            graph->setLineStyle(QCPGraph::lsStepCenter);
+            graph->setPen(QPen(groupColor(i++), 1.5));
+            graph->setName(groupName(group));
+            const double gw = h.binWidth();
+            const double scale = gw > 0 && w > 0 ? w / gw : 1;
+            QVector<double> gk, gv;
+            for (size_t b = 0; b < h.counts.size(); ++b) {
+                gk.push_back(h.lo + (double(b) + 0.5) * gw);
+                const double c = double(h.counts[b]) * scale;
+                gv.push_back(m_log && c == 0 ? std::nan("") : c);
+            }
+            graph->setData(gk, gv, true);
+        }
+    }
+    QFont lf = font();
+    lf.setPointSizeF(lf.pointSizeF() * 0.8);
+    m_plot->legend->setFont(lf);
+    m_plot->legend->setRowSpacing(-3);
+    m_bars->removeFromLegend();
+}
+
+void HistogramWidget::placeLegend(bool outside)
+{
+    // Shown, the legend is a row of its own above the axis rect, where it cannot cover a bar;
+    // hidden, it waits in the axis rect's inset layout (which owns it).
+    QCPLayoutGrid* grid = m_plot->plotLayout();
+    const bool isOutside = grid->hasElement(0, 0) && grid->element(0, 0) == m_plot->legend;
+    m_plot->legend->setVisible(outside);
+    if (outside == isOutside)
+        return;
+    if (outside) {
+        m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+        grid->insertRow(0);
+        grid->addElement(0, 0, m_plot->legend);
+        grid->setRowStretchFactor(0, 0.001);
+        m_plot->legend->setMargins(QMargins(4, 2, 4, 2));
+    } else {
+        grid->take(m_plot->legend);
+        grid->simplify();
+        m_plot->axisRect()->insetLayout()->addElement(m_plot->legend, Qt::AlignTop | Qt::AlignRight);
     }
 }
 
 void HistogramWidget::updateAxes()
 {
-    const auto& h = m_summary.stats.histogram;
-    double lo = h.lo, hi = h.hi;
+    double lo = m_bins.lo, hi = m_bins.hi;
     if (m_categorical) {
         lo = -0.5;
         hi = std::max<double>(1, double(m_catBars.size())) - 0.5;
@@ -319,7 +499,7 @@ void HistogramWidget::updateAxes()
         lo = m_hasData ? m_summary.dataMin - 0.5 : 0;
         hi = m_hasData ? m_summary.dataMax + 0.5 : 1;
     }
-    // Keep active cutoffs in view even when they lie in the clipped tails.
+    // Keep active cutoffs in view even when they lie outside the percentile view.
     if (m_min && !m_categorical)
         lo = std::min(lo, *m_min);
     if (m_max && !m_categorical)
@@ -327,8 +507,12 @@ void HistogramWidget::updateAxes()
     const double pad = m_categorical ? 0.1 : (hi - lo) * 0.03;
     m_plot->xAxis->setRange(lo - pad, hi + pad);
     double maxCount = 1;
-    for (uint64_t c : h.counts)
+    for (uint64_t c : m_bins.counts)
         maxCount = std::max(maxCount, double(c));
+    for (int i = 0; i < m_plot->graphCount(); ++i)
+        for (auto it = m_plot->graph(i)->data()->constBegin(); it != m_plot->graph(i)->data()->constEnd(); ++it)
+            if (!std::isnan(it->value))
+                maxCount = std::max(maxCount, it->value);
     if (m_log) {
         m_plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
         m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
@@ -340,10 +524,88 @@ void HistogramWidget::updateAxes()
     }
 }
 
+void HistogramWidget::setGroupValues(std::vector<GroupValues> groups)
+{
+    m_groupValues = std::move(groups);
+    updateGroupBox();
+    rebin();
+    rebuildPlottables();
+    updateAxes();
+    updateInfo();
+    updateCutoffItems();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HistogramWidget::updateGroupBox()
+{
+    bool known = m_group < 0;
+    {
+        const QSignalBlocker b(m_groupBox);
+        m_groupBox->clear();
+        m_groupBox->addItem(tr("All documents"), -1);
+        const QLocale loc;
+        for (const auto& g : m_groupValues) {
+            const std::string& name = g.group < m_groupNames.size() ? m_groupNames[g.group] : std::string();
+            const QString label = name.empty() ? tr("(no group)") : QString::fromStdString(name);
+            m_groupBox->addItem(label, int(g.group));
+            m_groupBox->setItemData(m_groupBox->count() - 1,
+                tr("%1: %2 documents").arg(label, loc.toString(qulonglong(g.sorted->size()))), Qt::ToolTipRole);
+            known = known || int(g.group) == m_group;
+        }
+        m_groupBox->setVisible(!m_categorical && m_groupValues.size() > 1);
+    }
+    if (!known) {
+        // The group shown has no values any more (another corpus): back to all documents.
+        m_group = -1;
+        emit selectedGroupChanged(m_group);
+    }
+    const QSignalBlocker b(m_groupBox);
+    m_groupBox->setCurrentIndex(std::max(0, m_groupBox->findData(m_group)));
+}
+
+void HistogramWidget::setSelectedGroup(int group)
+{
+    if (group == m_group)
+        return;
+    m_group = group;
+    updateGroupBox();
+    rebin();
+    rebuildPlottables();
+    updateAxes();
+    updateInfo();
+    updateCutoffItems();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    emit selectedGroupChanged(m_group);
+}
+
+void HistogramWidget::setGroupNote(const QString& note)
+{
+    m_groupNote = note;
+    updateInfo();
+}
+
+void HistogramWidget::setPercentileView(bool on)
+{
+    {
+        const QSignalBlocker b(m_rangeButton);
+        m_rangeButton->setChecked(on);
+    }
+    if (m_percentileView == on)
+        return;
+    m_percentileView = on;
+    rebin();
+    rebuildPlottables();
+    updateAxes();
+    updateInfo();
+    updateCutoffItems();
+    syncControls();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
 double HistogramWidget::lineValue(Edge edge) const
 {
-    // An unset line waits at the edge of what is visible (the histogram clips the outer
-    // 0.5% tails, so the data's extremes may lie outside the view), where it can be grabbed.
+    // An unset line waits at the edge of what is visible (in the percentile view the data's
+    // extremes lie outside it), where it can be grabbed.
     const QCPRange r = m_plot->xAxis->range();
     if (edge == Edge::Min)
         return m_min ? *m_min : std::clamp(r.lower, m_clampLo, m_clampHi);
@@ -405,6 +667,10 @@ void HistogramWidget::syncControls()
 
 void HistogramWidget::setBounds(std::optional<double> min, std::optional<double> max)
 {
+    // The same bounds back (the rules of a line being dragged): nothing moves, and the view
+    // under the pointer stays put.
+    if (min == m_min && max == m_max)
+        return;
     m_min = min;
     m_max = max;
     updateAxes();
@@ -451,25 +717,57 @@ std::optional<HistogramWidget::Edge> HistogramWidget::hitTest(double px) const
     return dMin <= dMax ? Edge::Min : Edge::Max;
 }
 
+HistogramWidget::Edge HistogramWidget::nearerSide(double x) const
+{
+    const auto& p = m_summary.stats.percentiles;
+    const double median = p.size() >= 4 ? p[3] : (m_summary.dataMin + m_summary.dataMax) / 2;
+    double pivot = median;
+    if (m_min && m_max)
+        pivot = (*m_min + *m_max) / 2;
+    else if (m_min)
+        pivot = std::max(*m_min, median);
+    else if (m_max)
+        pivot = std::min(*m_max, median);
+    return x < pivot ? Edge::Min : Edge::Max;
+}
+
 void HistogramWidget::onMousePress(QMouseEvent* event)
 {
     if (event->button() != Qt::LeftButton || !m_plot->axisRect()->rect().contains(event->position().toPoint()))
         return;
-    auto edge = hitTest(event->position().x());
-    if (!edge)
+    // QCustomPlot starts a range drag after this signal when the interaction is on: on for a
+    // press with Ctrl (panning), off for every other one.
+    const bool pan = event->modifiers().testFlag(Qt::ControlModifier) && !m_categorical;
+    m_plot->setInteraction(QCP::iRangeDrag, pan);
+    m_panning = pan;
+    if (pan || m_categorical || !m_hasData)
         return;
+    const double px = event->position().x();
+    std::optional<Edge> edge = hitTest(px);
     m_dragging = edge;
-    // QCustomPlot starts a range drag after this signal unless the interaction is off.
-    m_rangeDragWasOn = m_plot->interactions().testFlag(QCP::iRangeDrag);
-    m_plot->setInteraction(QCP::iRangeDrag, false);
+    if (!edge) {
+        // Away from the lines: a cutoff is placed here.
+        const double x = m_plot->xAxis->pixelToCoord(px);
+        Edge side = nearerSide(x);
+        if (event->modifiers().testFlag(Qt::ShiftModifier))
+            side = side == Edge::Min ? Edge::Max : Edge::Min;
+        m_dragging = side;
+        setEdgeValue(side, x, true);
+    }
+    m_plot->setCursor(Qt::SizeHorCursor);
     event->accept();
 }
 
 void HistogramWidget::onMouseMove(QMouseEvent* event)
 {
     const double px = event->position().x();
+    if (m_panning)
+        return;
     if (!m_dragging) {
-        m_plot->setCursor(hitTest(px) ? Qt::SizeHorCursor : Qt::ArrowCursor);
+        const bool inside = m_plot->axisRect()->rect().contains(event->position().toPoint());
+        m_plot->setCursor(hitTest(px)                   ? Qt::SizeHorCursor
+                : inside && m_hasData && !m_categorical ? Qt::CrossCursor
+                                                        : Qt::ArrowCursor);
         return;
     }
     setEdgeValue(*m_dragging, m_plot->xAxis->pixelToCoord(px), true);
@@ -477,13 +775,29 @@ void HistogramWidget::onMouseMove(QMouseEvent* event)
 
 void HistogramWidget::onMouseRelease(QMouseEvent* event)
 {
+    if (m_panning) {
+        m_panning = false;
+        m_plot->setInteraction(QCP::iRangeDrag, false);
+        return;
+    }
     if (!m_dragging)
         return;
     setEdgeValue(*m_dragging, m_plot->xAxis->pixelToCoord(event->position().x()), true);
     m_dragging.reset();
-    m_plot->setInteraction(QCP::iRangeDrag, m_rangeDragWasOn);
     m_plot->setCursor(Qt::ArrowCursor);
     emit dragFinished();
+}
+
+bool HistogramWidget::eventFilter(QObject* watched, QEvent* event)
+{
+    // QCustomPlot accepts every wheel event (and zooms): a wheel without Ctrl is ignored before
+    // it gets there, so it propagates to the scroll area around the plots.
+    if (watched == m_plot && event->type() == QEvent::Wheel
+        && !static_cast<QWheelEvent*>(event)->modifiers().testFlag(Qt::ControlModifier)) {
+        event->ignore();
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void HistogramWidget::setCategorical(bool on)
@@ -493,9 +807,10 @@ void HistogramWidget::setCategorical(bool on)
     m_categorical = on;
     if (!on)
         m_catBars.clear();
-    for (QWidget* w : std::initializer_list<QWidget*> { m_minBox, m_minSpin, m_maxBox, m_maxSpin })
+    for (QWidget* w : std::initializer_list<QWidget*> { m_minBox, m_minSpin, m_maxBox, m_maxSpin, m_rangeButton })
         w->setVisible(!on);
-    for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*> { m_minLine, m_maxLine, m_minShade, m_maxShade })
+    for (QCPAbstractItem* item :
+        std::initializer_list<QCPAbstractItem*> { m_minLine, m_maxLine, m_minShade, m_maxShade })
         item->setVisible(!on);
     m_plot->axisRect()->setRangeZoom(on ? Qt::Orientations() : Qt::Horizontal);
     m_plot->axisRect()->setRangeDrag(on ? Qt::Orientations() : Qt::Horizontal);
@@ -508,8 +823,8 @@ void HistogramWidget::updateCategoryTicks()
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     const auto& cats = m_summary.stats.categories;
     for (size_t i = 0; i < m_catBars.size(); ++i)
-        ticker->addTick(double(i), m_catBars[i].first < cats.size() ? QString::fromStdString(cats[m_catBars[i].first])
-                                                                     : QString());
+        ticker->addTick(
+            double(i), m_catBars[i].first < cats.size() ? QString::fromStdString(cats[m_catBars[i].first]) : QString());
     m_plot->xAxis->setTicker(ticker);
     m_plot->xAxis->setTickLabelRotation(m_catBars.size() > 12 ? 60 : 0);
     m_plot->xAxis->setSubTicks(false);
@@ -519,7 +834,8 @@ QStringList HistogramWidget::categoryLabels() const
 {
     QStringList out;
     for (const auto& [cat, n] : m_catBars)
-        out << (cat < m_summary.stats.categories.size() ? QString::fromStdString(m_summary.stats.categories[cat]) : QString());
+        out << (cat < m_summary.stats.categories.size() ? QString::fromStdString(m_summary.stats.categories[cat])
+                                                        : QString());
     return out;
 }
 
@@ -541,7 +857,9 @@ void HistogramWidget::setLogScale(bool on)
         m_logBox->setChecked(on);
     }
     rebuildPlottables();
+    const QCPRange view = m_plot->xAxis->range();
     updateAxes();
+    m_plot->xAxis->setRange(view);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -554,7 +872,11 @@ void HistogramWidget::setGroupOverlay(bool on)
         const QSignalBlocker b(m_overlayBox);
         m_overlayBox->setChecked(on);
     }
+    rebin();
     rebuildPlottables();
+    const QCPRange view = m_plot->xAxis->range();
+    updateAxes(); // the overlay may be taller than the bars
+    m_plot->xAxis->setRange(view);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -3,9 +3,29 @@
 //
 // The lines are QCPItemStraightLines on their own buffered layer, so dragging one re-renders
 // that layer only, not the bars (Graphia's graphsizeestimateplot does the same). A press
-// within kGrabPixels of a line grabs it, range dragging is off while it is held, the value is
-// clamped to the data range, and cutoffChanged() is emitted on every move. Regions the
-// cutoffs drop are shaded. The spin boxes above the plot follow the lines and vice versa.
+// within kGrabPixels of a line grabs it; a press anywhere else on the plot places a cutoff
+// there (issue 20), and the line follows the pointer until release. Which one: left of the
+// pivot the minimum, right of it the maximum, Shift the other one. The pivot is the median,
+// kept between the set lines: the midpoint of min and max when both are set, max(min, median)
+// with only a minimum, min(max, median) with only a maximum. So a click in a tail cuts that
+// tail, and a click next to a set line moves that line. The value is clamped to the data
+// range, cutoffChanged() and boundsChanged() are emitted on every move and dragFinished() at
+// release. Regions the cutoffs drop are shaded. The spin boxes follow the lines and vice versa.
+//
+// Plain clicks belong to the cutoffs, so panning is Ctrl+drag and zooming Ctrl+wheel (a
+// double-click with Ctrl, or the range button, restores the view); a wheel without Ctrl is
+// left to the enclosing scroll area, so scrolling a panel of plots does not zoom the one
+// under the pointer.
+//
+// The bars are binned here from the summary's sorted values over the view: the whole data
+// range [min, max] (every value in a bar), or with the range button p1..p99 (the values
+// outside are counted in the info line). The same bins serve the group overlay and the
+// group view, from each group's own sorted values (splitByGroup). The legend sits in a row
+// above the axis rect, so it never covers a bar.
+//
+// A group chosen in the group box (from setGroupValues) shows that group's histogram alone;
+// the owner then sets that group's bounds with setBounds() and reads edits as that group's
+// (HistogramStack turns them into overrides).
 //
 // A categorical column (e.g. lang) is drawn as counts per category instead: the kMaxCategoryBars
 // most frequent categories as labelled bars, most frequent first. A min/max cutoff over category
@@ -17,6 +37,7 @@
 #include <QStringList>
 #include <QWidget>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,11 +49,25 @@ class QCPItemStraightLine;
 class QCPItemText;
 class QCPLayer;
 class QCheckBox;
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QMouseEvent;
+class QToolButton;
 
 namespace shardscope {
+
+// One group's values of a column, ascending (missing values left out).
+struct GroupValues {
+    uint32_t group = 0;
+    std::shared_ptr<const std::vector<float>> sorted;
+};
+
+// Per group with values, its sorted values: the summary's sorted order split by each document's
+// group (no sort: the order is already by value). `docGroups[doc]` is the group of doc; groups
+// of `groupCount` or above are skipped. O(documents); safe on a worker thread.
+std::vector<GroupValues> splitByGroup(
+    const ColumnSummary& summary, const std::vector<uint32_t>& docGroups, size_t groupCount);
 
 class HistogramWidget : public QWidget {
     Q_OBJECT
@@ -63,6 +98,21 @@ public:
     bool logScale() const { return m_log; }
     void setGroupOverlay(bool on);
     bool groupOverlay() const { return m_overlay; }
+    // The per-group values behind the overlay and the group box (splitByGroup over this column).
+    void setGroupValues(std::vector<GroupValues> groups);
+    bool hasGroupValues() const { return !m_groupValues.empty(); }
+    // The group shown alone (-1: all documents). Emits selectedGroupChanged when it changes.
+    int selectedGroup() const { return m_group; }
+    void setSelectedGroup(int group);
+    QComboBox* groupBox() const { return m_groupBox; }
+    // A line under the info text when a group is shown (e.g. whether its bounds are an override).
+    void setGroupNote(const QString& note);
+    // p1..p99 instead of the whole data range.
+    void setPercentileView(bool on);
+    bool percentileView() const { return m_percentileView; }
+    QToolButton* rangeButton() const { return m_rangeButton; }
+    // The bars drawn: bins over the view (counts of the chosen group when one is).
+    const Histogram& bins() const { return m_bins; }
 
     QCustomPlot* plot() const { return m_plot; }
     QDoubleSpinBox* spinBox(Edge edge) const;
@@ -81,17 +131,25 @@ signals:
     // Either bound changed by the user; read minCutoff()/maxCutoff().
     void boundsChanged();
     void dragFinished();
+    void selectedGroupChanged(int group);
     // The close button in the title row was clicked.
     void closeRequested();
 
 protected:
     void changeEvent(QEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void onMousePress(QMouseEvent* event);
     void onMouseMove(QMouseEvent* event);
     void onMouseRelease(QMouseEvent* event);
     std::optional<Edge> hitTest(double px) const;
+    // Which line a click at x places (see the header comment), before Shift.
+    Edge nearerSide(double x) const;
+    void rebin();
+    void updateInfo();
+    void updateGroupBox();
+    void placeLegend(bool outside);
     void setEdgeValue(Edge edge, std::optional<double> value, bool fromUser);
     void updateCutoffItems();
     void updateAxes();
@@ -118,6 +176,8 @@ private:
     QDoubleSpinBox* m_maxSpin = nullptr;
     QCheckBox* m_logBox = nullptr;
     QCheckBox* m_overlayBox = nullptr;
+    QToolButton* m_rangeButton = nullptr;
+    QComboBox* m_groupBox = nullptr;
 
     ColumnSummary m_summary;
     std::vector<std::string> m_groupNames;
@@ -129,7 +189,13 @@ private:
     bool m_log = false;
     bool m_overlay = false;
     std::optional<Edge> m_dragging;
-    bool m_rangeDragWasOn = true;
+    bool m_panning = false;
+    bool m_percentileView = false;
+    std::vector<GroupValues> m_groupValues;
+    int m_group = -1;
+    QString m_groupNote;
+    Histogram m_bins; // bars over the view
+    std::vector<std::pair<uint32_t, Histogram>> m_overlayBins; // the largest groups, same bins
 };
 
 } // namespace shardscope

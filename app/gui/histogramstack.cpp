@@ -3,9 +3,12 @@
 #include <histogramwidget.h>
 
 #include <QComboBox>
+#include <QFuture>
 #include <QLabel>
 #include <QScrollArea>
+#include <QTimer>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace shardscope {
 
@@ -19,14 +22,15 @@ HistogramStack::HistogramStack(QWidget* parent)
     m_add->setObjectName(QStringLiteral("addHistogram"));
     m_add->setToolTip(tr("Add the histogram of another score"));
     layout->addWidget(m_add);
-    auto* scroll = new QScrollArea(this);
+    auto* scroll = m_scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     m_container = new QWidget(scroll);
     m_layout = new QVBoxLayout(m_container);
     m_layout->setContentsMargins(0, 0, 0, 0);
     m_placeholder = new QLabel(tr("Histograms appear here while the corpus is scanned.\n\n"
-                                  "Drag the red lines to set cutoffs; the table, counts and viewer follow."),
+                                  "Click or drag on a histogram to set a cutoff (Shift: the other side); "
+                                  "the table, counts and viewer follow. Ctrl+drag pans, Ctrl+wheel zooms."),
         m_container);
     m_placeholder->setAlignment(Qt::AlignCenter);
     m_placeholder->setWordWrap(true);
@@ -39,6 +43,12 @@ HistogramStack::HistogramStack(QWidget* parent)
         if (!column.isEmpty()) {
             showColumn(column);
             Q_EMIT shownColumnsChanged(m_shown);
+            // The new plot is last: bring it into view once the layout has placed it.
+            if (HistogramWidget* h = histogram(column))
+                QTimer::singleShot(0, h, [this, h]() {
+                    m_layout->activate();
+                    m_scroll->ensureWidgetVisible(h, 0, 0);
+                });
         }
         m_add->setCurrentIndex(0);
     });
@@ -118,15 +128,98 @@ void HistogramStack::setRules(const std::vector<FilterRule>& rules, bool moveLin
     if (!moveLines)
         return;
     ensure();
-    for (auto& [name, h] : m_histograms) {
-        std::optional<double> min, max;
-        for (const auto& r : m_rules)
-            if (r.column == name.toStdString()) {
-                min = r.bounds.min;
-                max = r.bounds.max;
-            }
-        h->setBounds(min, max);
+    for (auto& [name, h] : m_histograms)
+        applyBounds(name, h);
+}
+
+const FilterRule* HistogramStack::ruleFor(const QString& column) const
+{
+    const FilterRule* rule = nullptr;
+    for (const auto& r : m_rules)
+        if (r.column == column.toStdString())
+            rule = &r;
+    return rule;
+}
+
+void HistogramStack::applyBounds(const QString& column, HistogramWidget* h)
+{
+    const FilterRule* rule = ruleFor(column);
+    const int group = h->selectedGroup();
+    if (group < 0 || !m_corpus || size_t(group) >= m_corpus->groupNames().size()) {
+        h->setGroupNote({});
+        h->setBounds(rule ? rule->bounds.min : std::nullopt, rule ? rule->bounds.max : std::nullopt);
+        return;
     }
+    if (!rule) {
+        h->setGroupNote(tr("no rule: a cutoff set here applies to this group only"));
+        h->setBounds(std::nullopt, std::nullopt);
+        return;
+    }
+    if (!rule->byGroup()) {
+        h->setGroupNote(
+            tr("the rule's overrides are by %1 (edit them in the panel)").arg(QString::fromStdString(rule->by)));
+        h->setBounds(rule->bounds.min, rule->bounds.max);
+        return;
+    }
+    const auto it = rule->overrides.find(m_corpus->groupNames()[size_t(group)]);
+    if (it == rule->overrides.end()) {
+        h->setGroupNote(tr("the rule's bounds (no override yet)"));
+        h->setBounds(rule->bounds.min, rule->bounds.max);
+    } else if (it->second.disabled) {
+        h->setGroupNote(tr("the rule is off for this group"));
+        h->setBounds(std::nullopt, std::nullopt);
+    } else {
+        h->setGroupNote(tr("this group's override"));
+        h->setBounds(it->second.min, it->second.max);
+    }
+}
+
+void HistogramStack::onUserBounds(const QString& column, HistogramWidget* h)
+{
+    const int group = h->selectedGroup();
+    if (group < 0 || !m_corpus || size_t(group) >= m_corpus->groupNames().size()) {
+        Q_EMIT boundsChanged(column, h->minCutoff(), h->maxCutoff());
+        return;
+    }
+    const FilterRule* rule = ruleFor(column);
+    if (rule && !rule->byGroup()) {
+        Q_EMIT message(tr("The rule on %1 has overrides by %2, not by group: edit them in the Thresholds panel")
+                           .arg(column, QString::fromStdString(rule->by)));
+        applyBounds(column, h);
+        return;
+    }
+    Q_EMIT groupBoundsChanged(
+        column, QString::fromStdString(m_corpus->groupNames()[size_t(group)]), h->minCutoff(), h->maxCutoff());
+}
+
+void HistogramStack::requestGroupValues()
+{
+    if (!m_corpus || !m_summary || m_corpus->groupNames().size() < 2)
+        return;
+    std::vector<std::string> columns;
+    for (const auto& [name, h] : m_histograms)
+        if (m_summary->column(name.toStdString()))
+            columns.push_back(name.toStdString());
+    if (columns.empty())
+        return;
+    const uint64_t job = ++m_groupJob;
+    // Copied here: the corpus grows on this thread while a scan runs.
+    auto groups = std::make_shared<const std::vector<uint32_t>>(m_corpus->groups());
+    const size_t groupCount = m_corpus->groupNames().size();
+    using Result = std::vector<std::pair<std::string, std::vector<GroupValues>>>;
+    QtConcurrent::run([summary = m_summary, groups, groupCount, columns]() {
+        Result out;
+        for (const auto& c : columns)
+            if (const ColumnSummary* cs = summary->column(c); cs && !cs->stats.categorical())
+                out.emplace_back(c, splitByGroup(*cs, *groups, groupCount));
+        return out;
+    }).then(this, [this, job](Result out) {
+        if (job != m_groupJob)
+            return;
+        for (auto& [name, values] : out)
+            if (HistogramWidget* h = histogram(QString::fromStdString(name)))
+                h->setGroupValues(std::move(values));
+    });
 }
 
 void HistogramStack::setSummary(std::shared_ptr<const CorpusSummary> summary)
@@ -138,6 +231,7 @@ void HistogramStack::setSummary(std::shared_ptr<const CorpusSummary> summary)
     for (const auto& cs : m_summary->columns)
         if (HistogramWidget* h = histogram(QString::fromStdString(cs.name)))
             h->setSummary(cs, m_corpus->groupNames());
+    requestGroupValues();
 }
 
 void HistogramStack::toggleLogScale()
@@ -172,6 +266,7 @@ void HistogramStack::ensure()
         }
     }
     int position = 0;
+    bool split = false;
     for (const QString& name : std::as_const(m_shown)) {
         const int col = m_corpus->columnIndex(name.toStdString());
         if (col < 0)
@@ -182,16 +277,17 @@ void HistogramStack::ensure()
             h->setToolTip(QString::fromStdString(m_corpus->columns()[size_t(col)].definition));
             h->setMinimumHeight(250);
             m_histograms[name] = h;
-            connect(h, &HistogramWidget::boundsChanged, this,
-                [this, h, name]() { Q_EMIT boundsChanged(name, h->minCutoff(), h->maxCutoff()); });
+            connect(h, &HistogramWidget::boundsChanged, this, [this, h, name]() { onUserBounds(name, h); });
+            connect(h, &HistogramWidget::selectedGroupChanged, this, [this, h, name]() { applyBounds(name, h); });
             connect(h, &HistogramWidget::dragFinished, this, &HistogramStack::dragFinished);
             connect(h, &HistogramWidget::closeRequested, this, [this, name]() { hideColumn(name); });
-            for (const auto& r : m_rules)
-                if (r.column == name.toStdString())
-                    h->setBounds(r.bounds.min, r.bounds.max);
+            applyBounds(name, h);
             if (m_summary)
-                if (const ColumnSummary* cs = m_summary->column(name.toStdString()))
+                if (const ColumnSummary* cs = m_summary->column(name.toStdString())) {
                     h->setSummary(*cs, m_corpus->groupNames());
+                    split = true;
+                }
+            h->show();
         }
         // Placeholder first, then the histograms in display order, then the stretch.
         m_layout->insertWidget(1 + position++, h);
@@ -209,6 +305,8 @@ void HistogramStack::ensure()
         }
     }
     Q_EMIT plotsChanged();
+    if (split)
+        requestGroupValues();
 }
 
 } // namespace shardscope

@@ -3,6 +3,11 @@
 // dozens of columns; the stack shows the chosen ones and every column with a rule, so each
 // cutoff can be seen and dragged. It owns the plots and which columns are on display; the
 // rules and statistics come from outside.
+//
+// Each plot can show one group alone (its group box): the lines are then that group's bounds
+// (its override of the column's rule, else the rule's own), and a line set there is reported
+// as groupBoundsChanged() instead of boundsChanged(). The groups' values are split from the
+// summary on a worker thread. A histogram added from the chooser is scrolled into view.
 
 #include <columnsummary.h>
 #include <corpusdata.h>
@@ -18,6 +23,7 @@
 
 class QComboBox;
 class QLabel;
+class QScrollArea;
 class QVBoxLayout;
 
 namespace shardscope {
@@ -54,6 +60,11 @@ public:
 
 Q_SIGNALS:
     void boundsChanged(const QString& column, std::optional<double> min, std::optional<double> max);
+    // A line moved while the plot of `column` shows group `group` alone: both bounds of that
+    // group's override (an override replaces the rule's bounds as a whole). The rule is keyed
+    // by group (FilterRule::by empty); a rule keyed by a label column is not edited this way.
+    void groupBoundsChanged(
+        const QString& column, const QString& group, std::optional<double> min, std::optional<double> max);
     void dragFinished();
     // The user added or closed a histogram.
     void shownColumnsChanged(const QStringList& columns);
@@ -65,6 +76,12 @@ Q_SIGNALS:
 
 private:
     void ensure();
+    const FilterRule* ruleFor(const QString& column) const;
+    // The lines of a plot from the rules: the group's bounds when it shows one group.
+    void applyBounds(const QString& column, HistogramWidget* h);
+    void onUserBounds(const QString& column, HistogramWidget* h);
+    // Splits the summary of every plotted column by group on a worker; the plots get them after.
+    void requestGroupValues();
 
     std::shared_ptr<const CorpusData> m_corpus;
     std::shared_ptr<const CorpusSummary> m_summary;
@@ -72,6 +89,8 @@ private:
     QStringList m_shown;
     std::map<QString, HistogramWidget*> m_histograms;
     QComboBox* m_add = nullptr;
+    QScrollArea* m_scroll = nullptr;
+    uint64_t m_groupJob = 0; // results of an older split are dropped
     QWidget* m_container = nullptr;
     QVBoxLayout* m_layout = nullptr;
     QLabel* m_placeholder = nullptr;

@@ -1,7 +1,9 @@
 // The histogram stack (issue 19) on a real scored corpus (the 80 e-mails): the columns chosen
 // last time, else the first two; the chooser offers the rest; a rule's column joins the display
 // with its lines at the rule's bounds and cannot be closed while the rule exists; statistics
-// reach the plots; a line set by the user is reported with its column.
+// reach the plots; a line set by the user is reported with its column. Issue 20: a histogram
+// added from the chooser is scrolled into view; a group chosen on a plot shows that group's
+// lines, and a cutoff placed there is reported as that group's override.
 
 #include "testhelpers.h"
 
@@ -11,8 +13,11 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTest>
+#include <qcustomplot_include.h>
 
 using namespace shardscope;
 
@@ -135,6 +140,101 @@ private Q_SLOTS:
         QCOMPARE(bounds.last().at(0).toString(), QStringLiteral("zlib6"));
         QCOMPARE(bounds.last().at(2).value<std::optional<double>>(), std::optional<double>(0.5));
         QVERIFY(!bounds.last().at(1).value<std::optional<double>>());
+    }
+
+    // Issue 20: the plot added from the chooser lands below the others, out of a short dock:
+    // the stack scrolls to it.
+    void addedHistogramIsScrolledIntoView()
+    {
+        HistogramStack stack;
+        stack.resize(420, 600);
+        stack.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&stack));
+        stack.setCorpus(m_corpus, { m_names[0], m_names[1], m_names[2] });
+        auto* scroll = stack.findChild<QScrollArea*>();
+        QVERIFY(scroll);
+        QTRY_VERIFY(scroll->verticalScrollBar()->maximum() > 0);
+        QCOMPARE(scroll->verticalScrollBar()->value(), 0);
+        auto* add = stack.findChild<QComboBox*>(QStringLiteral("addHistogram"));
+        const int index = add->findData(m_names[4]);
+        QVERIFY(index > 0);
+        Q_EMIT add->activated(index);
+        HistogramWidget* h = stack.histogram(m_names[4]);
+        QVERIFY(h);
+        QTRY_VERIFY(scroll->verticalScrollBar()->value() > 0);
+        // Wholly inside the viewport.
+        const QRect inViewport(h->mapTo(scroll->viewport(), QPoint(0, 0)), h->size());
+        QVERIFY2(scroll->viewport()->rect().contains(inViewport),
+            qPrintable(QStringLiteral("%1 %2").arg(inViewport.top()).arg(inViewport.bottom())));
+    }
+
+    // Issue 20: per-group overrides are drawn and edited on the plot. Group "books" has an
+    // override, "web" has not (the rule's own bounds apply); a click in the books view reports
+    // books' new bounds, not the rule's.
+    void groupChoiceDrawsAndEditsOverrides()
+    {
+        auto corpus = testhelpers::syntheticCorpus(20000, 5);
+        HistogramStack stack;
+        stack.resize(500, 700);
+        stack.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&stack));
+        stack.setCorpus(corpus, { QStringLiteral("a") });
+        SummaryInput in;
+        in.names = { "a" };
+        in.columns = { corpus->scores(0) };
+        in.groups = corpus->groups();
+        in.groupCount = corpus->groupNames().size();
+        stack.setSummary(std::make_shared<CorpusSummary>(summarize(in)));
+        FilterRule r;
+        r.column = "a";
+        r.bounds.min = 0.1;
+        r.bounds.max = 0.95;
+        r.overrides["books"].min = 0.3;
+        r.overrides["books"].max = 0.6;
+        stack.setRules({ r }, true);
+        HistogramWidget* h = stack.histogram(QStringLiteral("a"));
+        QVERIFY(h);
+        QTRY_VERIFY(h->hasGroupValues()); // split on a worker
+        QCOMPARE(*h->minCutoff(), 0.1);
+
+        auto choose = [h](const QString& name) {
+            const int i = h->groupBox()->findText(name);
+            QVERIFY(i >= 0);
+            h->groupBox()->setCurrentIndex(i);
+            Q_EMIT h->groupBox()->activated(i);
+        };
+        choose(QStringLiteral("books"));
+        h->plot()->replot();
+        QCOMPARE(h->minCutoff(), std::optional<double>(0.3));
+        QCOMPARE(h->maxCutoff(), std::optional<double>(0.6));
+        QCOMPARE(h->linePixel(HistogramWidget::Edge::Max), h->plot()->xAxis->coordToPixel(0.6));
+
+        QSignalSpy all(&stack, &HistogramStack::boundsChanged);
+        QSignalSpy group(&stack, &HistogramStack::groupBoundsChanged);
+        QSignalSpy finished(&stack, &HistogramStack::dragFinished);
+        const double px = h->plot()->xAxis->coordToPixel(0.85);
+        QTest::mouseClick(h->plot(), Qt::LeftButton, {}, QPoint(int(px), h->plot()->axisRect()->rect().center().y()));
+        QCOMPARE(all.count(), 0);
+        QVERIFY(group.count() > 0);
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(group.last().at(0).toString(), QStringLiteral("a"));
+        QCOMPARE(group.last().at(1).toString(), QStringLiteral("books"));
+        QCOMPARE(group.last().at(2).value<std::optional<double>>(), std::optional<double>(0.3));
+        const auto max = group.last().at(3).value<std::optional<double>>();
+        QVERIFY(max && std::abs(*max - 0.85) < 0.01);
+
+        // web has no override: the rule's bounds, and the note says so.
+        choose(QStringLiteral("web"));
+        QCOMPARE(h->minCutoff(), std::optional<double>(0.1));
+        QCOMPARE(h->maxCutoff(), std::optional<double>(0.95));
+        // Back to all documents: the rule's lines, edits reported for the column.
+        choose(QStringLiteral("All documents"));
+        QCOMPARE(h->selectedGroup(), -1);
+        QCOMPARE(h->minCutoff(), std::optional<double>(0.1));
+        QTest::mouseClick(h->plot(), Qt::LeftButton, {},
+            QPoint(int(h->plot()->xAxis->coordToPixel(0.2)), h->plot()->axisRect()->rect().center().y()));
+        QCOMPARE(all.count(), 1);
+        QCOMPARE(all.last().at(1).value<std::optional<double>>().has_value(), true);
     }
 };
 
