@@ -5,8 +5,10 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeySequence>
 #include <QLabel>
 #include <QLocale>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSpinBox>
@@ -19,13 +21,24 @@
 namespace shardscope {
 
 namespace {
+// What the panel's byte figures count (issue 20, bug 9: "Dropped text" here and apply's dropped_bytes were two
+// different sizes under one word). The panel has the corpus table's text sizes, the same figure as apply's
+// *_text_bytes; apply's *_record_bytes count the whole JSON lines.
+QString textBytesExplanation()
+{
+    return ThresholdPanel::tr("Sizes are the UTF-8 bytes of the documents' text field: shardscope-cli apply "
+                              "reports the same figures as kept_text_bytes and dropped_text_bytes. Its "
+                              "kept_record_bytes and dropped_record_bytes count the whole JSON lines, field names, "
+                              "escapes and other fields included, so they are larger.");
+}
+
 QString percent(uint64_t part, uint64_t whole)
 {
     if (!whole)
         return QStringLiteral("–");
     return QString::number(100.0 * double(part) / double(whole), 'f', 1) + QLatin1Char('%');
 }
-}
+} // namespace
 
 QString ThresholdPanel::formatBytes(uint64_t bytes)
 {
@@ -124,15 +137,17 @@ QVariant GroupCountsModel::data(const QModelIndex& index, int role) const
     } else if (role == Qt::TextAlignmentRole && index.column() != GroupColumn) {
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     } else if (role == Qt::ToolTipRole) {
-        return tr("%1: %2 of %3 documents dropped, %4 of %5 text")
+        return tr("%1: %2 of %3 documents dropped, %4 of %5 text (UTF-8 bytes of the text field)")
             .arg(m_names[size_t(index.row())], loc.toString(qulonglong(c.dropped())), loc.toString(qulonglong(c.docs)),
-                 ThresholdPanel::formatBytes(c.droppedBytes()), ThresholdPanel::formatBytes(c.bytes));
+                ThresholdPanel::formatBytes(c.droppedBytes()), ThresholdPanel::formatBytes(c.bytes));
     }
     return {};
 }
 
 QVariant GroupCountsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == DroppedBytesColumn)
+        return textBytesExplanation();
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
@@ -171,6 +186,8 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     m_dropped->setFont(big);
     m_kept->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_dropped->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_kept->setToolTip(textBytesExplanation());
+    m_dropped->setToolTip(textBytesExplanation());
     layout->addWidget(m_kept);
     layout->addWidget(m_dropped);
 
@@ -194,6 +211,7 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     auto* ruleButtons = new QHBoxLayout;
     auto* remove = new QPushButton(tr("Remove rule"), rulesBox);
     auto* clearAll = new QPushButton(tr("Clear all"), rulesBox);
+    clearAll->setObjectName(QStringLiteral("clearAllButton"));
     m_suggest = new QPushButton(tr("Suggest cutoffs…"), rulesBox);
     m_suggest->setObjectName(QStringLiteral("suggestButton"));
     m_suggest->setToolTip(tr("Cutoffs for the selected rule from the data: percentiles, mean ± k·sd and "
@@ -209,11 +227,12 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
         if (row >= 0 && row < int(m_ruleList.size()))
             emit removeRuleRequested(QString::fromStdString(m_ruleList[size_t(row)].column));
     });
-    connect(clearAll, &QPushButton::clicked, this, &ThresholdPanel::clearRulesRequested);
+    connect(clearAll, &QPushButton::clicked, this, &ThresholdPanel::confirmClearAll);
     connect(m_suggest, &QPushButton::clicked, this, [this]() {
         const int row = currentRule();
         if (row >= 0) {
-            m_suggestLabel->setText(tr("Computing suggestions for %1…").arg(QString::fromStdString(m_ruleList[size_t(row)].column)));
+            m_suggestLabel->setText(
+                tr("Computing suggestions for %1…").arg(QString::fromStdString(m_ruleList[size_t(row)].column)));
             m_tabs->setCurrentIndex(2);
             emit suggestRequested(row);
         }
@@ -257,8 +276,8 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     m_breakdownBox->addItem(tr("group"), QString());
     breakdownRow->addWidget(m_breakdownBox, 1);
     groupsLayout->addLayout(breakdownRow);
-    connect(m_breakdownBox, &QComboBox::currentIndexChanged, this,
-            [this]() { emit breakdownChanged(breakdownColumn()); });
+    connect(
+        m_breakdownBox, &QComboBox::currentIndexChanged, this, [this]() { emit breakdownChanged(breakdownColumn()); });
     m_groupModel = new GroupCountsModel(this);
     m_groups = new QTableView(countsPage);
     m_groups->setObjectName(QStringLiteral("groupTable"));
@@ -350,7 +369,8 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     m_suggestTable = new QTableWidget(suggestPage);
     m_suggestTable->setObjectName(QStringLiteral("suggestionsTable"));
     m_suggestTable->setColumnCount(6);
-    m_suggestTable->setHorizontalHeaderLabels({ tr("Key"), tr("Min"), tr("Max"), tr("Would drop"), tr("%"), tr("Method") });
+    m_suggestTable->setHorizontalHeaderLabels(
+        { tr("Key"), tr("Min"), tr("Max"), tr("Would drop"), tr("%"), tr("Method") });
     m_suggestTable->horizontalHeaderItem(3)->setToolTip(
         tr("Documents with a value outside the suggested bounds (documents without a value are dropped anyway "
            "unless the rule keeps them)"));
@@ -376,6 +396,29 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     layout->addWidget(m_tabs, 1);
 
     clear();
+}
+
+// Asks before clearing (issue 20): every rule and its overrides go at once. The box is opened with open(), not
+// exec(): no nested event loop, and a test answers it by clicking its button.
+void ThresholdPanel::confirmClearAll()
+{
+    if (m_ruleList.empty())
+        return;
+    const QString question = m_ruleList.size() == 1
+        ? tr("Remove the rule on %1 and its overrides?").arg(QString::fromStdString(m_ruleList.front().column))
+        : tr("Remove all %1 rules and their overrides?").arg(m_ruleList.size());
+    auto* box = new QMessageBox(
+        QMessageBox::Question, tr("Clear all rules"), question, QMessageBox::Yes | QMessageBox::No, this);
+    box->setObjectName(QStringLiteral("clearAllConfirmation"));
+    box->setInformativeText(tr("Edit > Undo (%1) brings them back.")
+                                .arg(QKeySequence(QKeySequence::Undo).toString(QKeySequence::NativeText)));
+    box->setDefaultButton(QMessageBox::No);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::buttonClicked, this, [this, box](QAbstractButton* button) {
+        if (box->standardButton(button) == QMessageBox::Yes)
+            emit clearRulesRequested();
+    });
+    box->open();
 }
 
 void ThresholdPanel::clear()
@@ -424,7 +467,7 @@ void ThresholdPanel::setRules(const std::vector<FilterRule>& rules)
 {
     const bool sameRules = rules.size() == m_ruleList.size()
         && std::equal(rules.begin(), rules.end(), m_ruleList.begin(),
-                      [](const FilterRule& a, const FilterRule& b) { return a.column == b.column; });
+            [](const FilterRule& a, const FilterRule& b) { return a.column == b.column; });
     m_ruleList = rules;
     updateRulesTable();
     if (!sameRules) {
@@ -443,11 +486,11 @@ void ThresholdPanel::setCounts(const FilterCounts& counts, const std::vector<std
     m_counts = counts;
     const QLocale loc;
     const KeepCounts& t = counts.total;
-    m_kept->setText(tr("<b>Kept</b> %1 docs (%2) · %3")
+    m_kept->setText(tr("<b>Kept</b> %1 docs (%2) · %3 text (UTF-8)")
                         .arg(loc.toString(qulonglong(t.kept)), percent(t.kept, t.docs), formatBytes(t.keptBytes)));
-    m_dropped->setText(tr("<b style='color:#c62828'>Dropped</b> %1 docs (%2) · %3")
-                           .arg(loc.toString(qulonglong(t.dropped())), percent(t.dropped(), t.docs),
-                                formatBytes(t.droppedBytes())));
+    m_dropped->setText(
+        tr("<b style='color:#c62828'>Dropped</b> %1 docs (%2) · %3 text (UTF-8)")
+            .arg(loc.toString(qulonglong(t.dropped())), percent(t.dropped(), t.docs), formatBytes(t.droppedBytes())));
     if (!breakdownColumn().isEmpty() && !counts.perLabel.empty()
         && counts.breakdownColumn == breakdownColumn().toStdString()) {
         std::vector<std::string> labels = counts.labelNames;
@@ -507,7 +550,7 @@ void ThresholdPanel::setKeyChoices(const std::vector<std::string>& groups, const
             cats.push_back(c);
     const bool sameCats = cats.size() == m_categorical.size()
         && std::equal(cats.begin(), cats.end(), m_categorical.begin(),
-                      [](const ColumnInfo& a, const ColumnInfo& b) { return a.name == b.name && a.categories == b.categories; });
+            [](const ColumnInfo& a, const ColumnInfo& b) { return a.name == b.name && a.categories == b.categories; });
     if (groups == m_groupChoices && sameCats)
         return;
     m_groupChoices = groups;
@@ -581,7 +624,9 @@ void ThresholdPanel::updateOverridesEditor()
         auto* k = new QTableWidgetItem(QString::fromStdString(key));
         k->setFlags(k->flags() & ~Qt::ItemIsEditable);
         if (b.suggested)
-            k->setToolTip(tr("Suggested: %1 on %2 values").arg(QString::fromStdString(b.suggested->method)).arg(b.suggested->computedOn));
+            k->setToolTip(tr("Suggested: %1 on %2 values")
+                              .arg(QString::fromStdString(b.suggested->method))
+                              .arg(b.suggested->computedOn));
         m_overrides->setItem(row, 0, k);
         if (b.in) {
             QString set;
@@ -696,19 +741,17 @@ void ThresholdPanel::setSuggestions(int rule, const std::string& column, std::ve
         }
         const uint64_t values = s.docs - s.missing;
         // Drop counts before the method, so a narrow dock still shows them.
-        const QString cells[] = { s.key.empty() ? tr("(all)") : QString::fromStdString(s.key),
-                                  number(s.min),
-                                  number(s.max),
-                                  loc.toString(qulonglong(s.dropped())),
-                                  percent(s.dropped(), values),
-                                  QString::fromStdString(spec.describe()) };
+        const QString cells[] = { s.key.empty() ? tr("(all)") : QString::fromStdString(s.key), number(s.min),
+            number(s.max), loc.toString(qulonglong(s.dropped())), percent(s.dropped(), values),
+            QString::fromStdString(spec.describe()) };
         for (int c = 0; c < 6; ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             if (c >= 1 && c <= 4)
                 item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            item->setToolTip(tr("%1 of %2 values below the min, %3 above the max; computed on %2 values (%4 without a value)")
-                                 .arg(loc.toString(qulonglong(s.droppedBelow)), loc.toString(qulonglong(values)),
-                                      loc.toString(qulonglong(s.droppedAbove)), loc.toString(qulonglong(s.missing))));
+            item->setToolTip(
+                tr("%1 of %2 values below the min, %3 above the max; computed on %2 values (%4 without a value)")
+                    .arg(loc.toString(qulonglong(s.droppedBelow)), loc.toString(qulonglong(values)),
+                        loc.toString(qulonglong(s.droppedAbove)), loc.toString(qulonglong(s.missing))));
             m_suggestTable->setItem(row, c, item);
         }
     }
@@ -750,20 +793,20 @@ void ThresholdPanel::updateRulesTable()
         const FilterRule& rule = m_ruleList[r];
         const int row = int(r);
         auto* name = set(row, 0,
-                         QString::fromStdString(rule.column)
-                             + (rule.overrides.empty() ? QString()
-                                                        : QStringLiteral(" (+%1 %2)")
-                                                              .arg(rule.overrides.size())
-                                                              .arg(rule.byGroup() ? tr("groups")
-                                                                                  : QString::fromStdString(rule.by))));
+            QString::fromStdString(rule.column)
+                + (rule.overrides.empty() ? QString()
+                                          : QStringLiteral(" (+%1 %2)")
+                                                .arg(rule.overrides.size())
+                                                .arg(rule.byGroup() ? tr("groups") : QString::fromStdString(rule.by))));
         QString tip;
         if (!rule.overrides.empty())
-            tip = rule.byGroup() ? tr("%n per-group override(s)", nullptr, int(rule.overrides.size()))
-                                 : tr("%n override(s) by %1", nullptr, int(rule.overrides.size()))
-                                       .arg(QString::fromStdString(rule.by));
+            tip = rule.byGroup()
+                ? tr("%n per-group override(s)", nullptr, int(rule.overrides.size()))
+                : tr("%n override(s) by %1", nullptr, int(rule.overrides.size())).arg(QString::fromStdString(rule.by));
         if (rule.bounds.suggested)
             tip += (tip.isEmpty() ? QString() : QStringLiteral("\n"))
-                + tr("Suggested: %1 on %2 values").arg(QString::fromStdString(rule.bounds.suggested->method))
+                + tr("Suggested: %1 on %2 values")
+                      .arg(QString::fromStdString(rule.bounds.suggested->method))
                       .arg(rule.bounds.suggested->computedOn);
         const bool evaluated = r < m_counts.ruleEvaluated.size() && m_counts.ruleEvaluated[r];
         if (!evaluated && !m_counts.ruleEvaluated.empty())

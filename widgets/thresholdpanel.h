@@ -32,7 +32,15 @@ namespace shardscope {
 class GroupCountsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { GroupColumn, DocsColumn, KeptColumn, DroppedColumn, DroppedPercentColumn, DroppedBytesColumn, ColumnCount };
+    enum Column {
+        GroupColumn,
+        DocsColumn,
+        KeptColumn,
+        DroppedColumn,
+        DroppedPercentColumn,
+        DroppedBytesColumn,
+        ColumnCount
+    };
     using QAbstractTableModel::QAbstractTableModel;
 
     void setCounts(const std::vector<KeepCounts>& perGroup, const std::vector<std::string>& names);
@@ -102,6 +110,7 @@ signals:
     void breakdownChanged(const QString& column);
 
 private:
+    void confirmClearAll();
     void updateRulesTable();
     void updateOverridesEditor();
     void updateKeyChoices();

@@ -5,6 +5,7 @@
 
 #include "testhelpers.h"
 
+#include <apply.h>
 #include <filterconfig.h>
 #include <mainwindow.h>
 #include <suggest.h>
@@ -13,6 +14,8 @@
 #include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QDir>
+#include <QLabel>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -91,7 +94,7 @@ private Q_SLOTS:
         panel->byBox()->setCurrentIndex(byIndex);
         emit panel->byBox()->activated(byIndex);
         QCOMPARE(w.rules()[0].by, std::string("text_dominant_script"));
-        QVERIFY(panel->addKeyBox()->findText(QStringLiteral("Cyrillic")) >= 0);   // labels offered, not groups
+        QVERIFY(panel->addKeyBox()->findText(QStringLiteral("Cyrillic")) >= 0); // labels offered, not groups
         QVERIFY(panel->addOverride(QStringLiteral("Cyrillic")));
         QVERIFY(panel->addOverride(QStringLiteral("Greek")));
         QCOMPARE(w.rules()[0].overrides.size(), size_t(2));
@@ -107,7 +110,9 @@ private Q_SLOTS:
         panel->overridesTable()->item(gr, 2)->setText(QStringLiteral("0.6"));
         QCOMPARE(*w.rules()[0].overrides.at("Greek").max, 0.6);
         // Not a number: refused, the rule keeps its value.
-        panel->overridesTable()->item(rowOf(panel->overridesTable(), QStringLiteral("Greek")), 2)->setText(QStringLiteral("abc"));
+        panel->overridesTable()
+            ->item(rowOf(panel->overridesTable(), QStringLiteral("Greek")), 2)
+            ->setText(QStringLiteral("abc"));
         QCOMPARE(*w.rules()[0].overrides.at("Greek").max, 0.6);
         QCOMPARE(w.counts().total.kept, engineKept(*corpus, w.rules()));
         QVERIFY(w.counts().total.kept != keptBefore);
@@ -118,11 +123,12 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(panel->groupModel());
         bool sawCyrillic = false;
         for (int r = 0; r < panel->groupModel()->rowCount(); ++r) {
-            if (panel->groupModel()->index(r, GroupCountsModel::GroupColumn).data().toString() != QStringLiteral("Cyrillic"))
+            if (panel->groupModel()->index(r, GroupCountsModel::GroupColumn).data().toString()
+                != QStringLiteral("Cyrillic"))
                 continue;
             sawCyrillic = true;
-            QCOMPARE(panel->groupModel()->index(r, GroupCountsModel::DroppedColumn).data(Qt::UserRole).toULongLong(),
-                     0ull);
+            QCOMPARE(
+                panel->groupModel()->index(r, GroupCountsModel::DroppedColumn).data(Qt::UserRole).toULongLong(), 0ull);
             QVERIFY(panel->groupModel()->index(r, GroupCountsModel::DocsColumn).data(Qt::UserRole).toULongLong() >= 50);
         }
         QVERIFY(sawCyrillic);
@@ -147,11 +153,11 @@ private Q_SLOTS:
         // Row 0 is "(all)", percentile 1..99: the numbers match the engine's own suggestion.
         QCOMPARE(panel->suggestionsTable()->item(0, 0)->text(), QStringLiteral("(all)"));
         QCOMPARE(panel->suggestionsTable()->item(0, 5)->text(), QStringLiteral("p1 .. p99"));
-        const CutoffSuggestion expected
-            = suggestCutoffs(corpus->scores(size_t(corpus->columnIndex("zlib6"))), SuggestSpec::parse("percentile:1,99"));
+        const CutoffSuggestion expected = suggestCutoffs(
+            corpus->scores(size_t(corpus->columnIndex("zlib6"))), SuggestSpec::parse("percentile:1,99"));
         QCOMPARE(*sugg[0].min, *expected.min);
         QCOMPARE(panel->suggestionsTable()->item(0, 3)->text().remove(QLocale().groupSeparator()).toULongLong(),
-                 qulonglong(expected.dropped()));
+            qulonglong(expected.dropped()));
         QVERIFY(panel->acceptSuggestion(0));
         QCOMPARE(w.rules()[0].bounds.min, expected.min);
         QCOMPARE(w.rules()[0].bounds.max, expected.max);
@@ -200,6 +206,114 @@ private Q_SLOTS:
         }
     }
 
+    // Issue 20, bug 9: "Dropped text" in the panel was text bytes while apply's dropped_bytes was JSON-line bytes.
+    // On real short texts (each record carries some 75 bytes besides its text), the panel's figures are apply's
+    // *_text_bytes for the same rules, and the labels say what they count.
+    void panelBytesAreApplysTextBytes()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        const std::string shard = testdata::fixture("informal.jsonl");
+        MainWindow w;
+        w.showCorpus(testhelpers::scanCorpus({ shard }, "zlib6"));
+        const FilterConfig cfg = FilterConfig::parse(
+            R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"zlib6","min":0.9}]})");
+        const QString cfgPath = m_tmp.filePath(QStringLiteral("bytes.json"));
+        cfg.save(cfgPath.toStdString());
+        QVERIFY(w.loadFilterConfig(cfgPath));
+
+        ScanOptions so;
+        so.shards = { shard };
+        so.fields = detectFields(shard, {}, false);
+        so.scorers = resolveConfigScorers(cfg);
+        so.threads = 2;
+        ApplyOptions ao;
+        ao.outDir = m_tmp.filePath(QStringLiteral("bytes-out")).toStdString();
+        const ApplySummary sum = runApply(cfg, so, ao);
+        const KeepCounts& gui = w.counts().total;
+        QCOMPARE(gui.kept, sum.total.kept);
+        QCOMPARE(gui.dropped(), sum.total.dropped);
+        QVERIFY(sum.total.dropped > 0);
+        QCOMPARE(gui.keptBytes, sum.total.keptTextBytes);
+        QCOMPARE(gui.droppedBytes(), sum.total.droppedTextBytes);
+        QVERIFY(sum.total.droppedRecordBytes > sum.total.droppedTextBytes + 40 * sum.total.dropped);
+
+        // The labels show apply's text figures and name them; the record figure is not passed off as text.
+        ThresholdPanel* panel = w.thresholdPanel();
+        const QString dropped = panel->droppedText(), kept = panel->keptText();
+        QVERIFY2(
+            dropped.contains(ThresholdPanel::formatBytes(sum.total.droppedTextBytes) + QStringLiteral(" text (UTF-8)")),
+            qPrintable(dropped));
+        QVERIFY2(kept.contains(ThresholdPanel::formatBytes(sum.total.keptTextBytes) + QStringLiteral(" text (UTF-8)")),
+            qPrintable(kept));
+        QVERIFY(!dropped.contains(ThresholdPanel::formatBytes(sum.total.droppedRecordBytes)));
+        for (const char* name : { "keptLabel", "droppedLabel" }) {
+            const QString tip = panel->findChild<QLabel*>(QLatin1String(name))->toolTip();
+            QVERIFY2(tip.contains(QStringLiteral("dropped_text_bytes"))
+                    && tip.contains(QStringLiteral("dropped_record_bytes")),
+                qPrintable(tip));
+        }
+        // The per-group table: the same figure, its header explained the same way.
+        QAbstractItemModel* groups = panel->groupModel();
+        qulonglong groupDropped = 0;
+        for (int r = 0; r < groups->rowCount(); ++r)
+            groupDropped += groups->index(r, GroupCountsModel::DroppedBytesColumn).data(Qt::UserRole).toULongLong();
+        QCOMPARE(groupDropped, qulonglong(sum.total.droppedTextBytes));
+        QVERIFY(groups->headerData(GroupCountsModel::DroppedBytesColumn, Qt::Horizontal, Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("dropped_text_bytes")));
+    }
+
+    // Issue 20: "Clear all" asks first. Answering No keeps every rule; Yes clears them.
+    void clearAllAsksFirst()
+    {
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.showCorpus(langCorpus());
+        const FilterConfig cfg = FilterConfig::parse(R"({"format":"shardscope-filter","version":2,"rules":[
+            {"scorer":"zlib6","min":0.4},{"scorer":"text_dominant_script","in":["Latin"]}]})");
+        const QString cfgPath = m_tmp.filePath(QStringLiteral("clear.json"));
+        cfg.save(cfgPath.toStdString());
+        QVERIFY(w.loadFilterConfig(cfgPath));
+        QCOMPARE(w.rules().size(), size_t(2));
+        ThresholdPanel* panel = w.thresholdPanel();
+        auto* clearAll = panel->findChild<QPushButton*>(QStringLiteral("clearAllButton"));
+        QVERIFY(clearAll);
+        const uint64_t keptWithRules = w.counts().total.kept;
+        QVERIFY(keptWithRules < 550);
+
+        for (const QMessageBox::StandardButton answer : { QMessageBox::No, QMessageBox::Yes }) {
+            QTRY_VERIFY(!panel->findChild<QMessageBox*>(QStringLiteral("clearAllConfirmation"))); // the last one went
+            QTest::mouseClick(clearAll, Qt::LeftButton);
+            QMessageBox* box = nullptr;
+            QTRY_VERIFY(
+                (box = panel->findChild<QMessageBox*>(QStringLiteral("clearAllConfirmation"))) && box->isVisible());
+            // Nothing is cleared while the question is open.
+            QCOMPARE(w.rules().size(), size_t(2));
+            QVERIFY2(box->text().contains(QStringLiteral("2 rules")), qPrintable(box->text()));
+            QCOMPARE(box->defaultButton(), box->button(QMessageBox::No));
+            if (answer == QMessageBox::No)
+                QVERIFY(box->grab().save(QDir(QStringLiteral(SHARDSCOPE_TEST_OUTPUT))
+                                             .filePath(QStringLiteral("clear-all-confirmation.png"))));
+            QTest::mouseClick(box->button(answer), Qt::LeftButton);
+            QTRY_VERIFY(!box->isVisible());
+            if (answer == QMessageBox::No) {
+                QCOMPARE(w.rules().size(), size_t(2));
+                QCOMPARE(panel->rulesTable()->rowCount(), 2);
+                QCOMPARE(w.counts().total.kept, keptWithRules);
+            } else {
+                QVERIFY(w.rules().empty());
+                QCOMPARE(panel->rulesTable()->rowCount(), 0);
+                QCOMPARE(w.counts().total.kept, uint64_t(550));
+            }
+        }
+        // With no rules there is nothing to ask about.
+        QTest::mouseClick(clearAll, Qt::LeftButton);
+        QTest::qWait(50);
+        QTRY_VERIFY(!panel->findChild<QMessageBox*>(QStringLiteral("clearAllConfirmation")));
+    }
+
     // Suggestions of an old corpus never land in the new one.
     void staleSuggestionsAreDropped()
     {
@@ -207,7 +321,8 @@ private Q_SLOTS:
         REQUIRE_FIXTURE("udhr_sentences.jsonl");
         auto corpus = langCorpus();
         w.showCorpus(corpus);
-        FilterConfig cfg = FilterConfig::parse(R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"zlib6","min":0.4}]})");
+        FilterConfig cfg = FilterConfig::parse(
+            R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"zlib6","min":0.4}]})");
         const QString cfgPath = m_tmp.filePath(QStringLiteral("stale.json"));
         cfg.save(cfgPath.toStdString());
         QVERIFY(w.loadFilterConfig(cfgPath));
@@ -218,7 +333,7 @@ private Q_SLOTS:
         // A job that finished before its continuation was attached is delivered at once (and
         // is not stale yet); anything later must be dropped.
         const int before = ready.count();
-        w.showCorpus(next);   // supersedes the job
+        w.showCorpus(next); // supersedes the job
         QTest::qWait(500);
         QCOMPARE(ready.count(), before);
         QVERIFY(w.thresholdPanel()->suggestions().empty());
