@@ -4,6 +4,7 @@
 #include "documenttablepage.h"
 #include "fieldmappingdialog.h"
 #include "filteractions.h"
+#include "helpdialog.h"
 #include "histogramstack.h"
 #include "languagemodelcontroller.h"
 #include "plotexportmenu.h"
@@ -234,6 +235,7 @@ void MainWindow::setupMenus()
     });
 
     auto* help = menuBar()->addMenu(tr("&Help"));
+    HelpDialog::addToMenu(help, this);   // Keyboard Shortcuts, What the Scores Mean (issue 20)
     help->addAction(tr("&About Shardscope"), this, [this]() {
         QMessageBox::about(this, tr("About Shardscope"),
                            tr("<b>Shardscope %1</b><p>Inspect LLM pretraining corpora: score documents, find cutoffs on "
