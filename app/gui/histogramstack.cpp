@@ -10,6 +10,8 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 namespace shardscope {
 
 HistogramStack::HistogramStack(QWidget* parent)
@@ -232,6 +234,24 @@ void HistogramStack::setSummary(std::shared_ptr<const CorpusSummary> summary)
         if (HistogramWidget* h = histogram(QString::fromStdString(cs.name)))
             h->setSummary(cs, m_corpus->groupNames());
     requestGroupValues();
+}
+
+std::vector<FilterRule> HistogramStack::withOverrideBounds(std::vector<FilterRule> rules, const QString& column,
+    const QString& key, std::optional<double> min, std::optional<double> max)
+{
+    const std::string name = column.toStdString();
+    auto it = std::find_if(rules.begin(), rules.end(), [&](const FilterRule& r) { return r.column == name; });
+    if (it == rules.end()) {
+        rules.emplace_back().column = name;
+        it = rules.end() - 1;
+    }
+    Bounds& b = it->overrides[key.toStdString()];
+    b.min = min;
+    b.max = max;
+    b.disabled = false;
+    b.in.reset();
+    b.suggested.reset(); // placed by hand now
+    return rules;
 }
 
 void HistogramStack::toggleLogScale()

@@ -55,6 +55,11 @@ public:
     // (a line being dragged is already where it belongs).
     void setRules(const std::vector<FilterRule>& rules, bool moveLines);
     void setSummary(std::shared_ptr<const CorpusSummary> summary);
+    // `rules` with the override of `column`'s rule for `key` (a group, or a label of the rule's
+    // `by` column) set to [min, max], the rule created when there is none: what a
+    // groupBoundsChanged() asks of the filter.
+    static std::vector<FilterRule> withOverrideBounds(std::vector<FilterRule> rules, const QString& column,
+        const QString& key, std::optional<double> min, std::optional<double> max);
     void toggleLogScale();
     void toggleGroupOverlay();
 

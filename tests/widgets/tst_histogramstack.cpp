@@ -223,6 +223,24 @@ private Q_SLOTS:
         const auto max = group.last().at(3).value<std::optional<double>>();
         QVERIFY(max && std::abs(*max - 0.85) < 0.01);
 
+        // What the window does with it: books' override moves, the rule and web stay.
+        const auto edited = HistogramStack::withOverrideBounds({ r }, QStringLiteral("a"), QStringLiteral("books"),
+            group.last().at(2).value<std::optional<double>>(), max);
+        QCOMPARE(edited.size(), size_t(1));
+        QCOMPARE(edited[0].bounds, r.bounds);
+        QCOMPARE(edited[0].overrides.at("books").min, std::optional<double>(0.3));
+        QCOMPARE(edited[0].overrides.at("books").max, max);
+        QCOMPARE(edited[0].overrides.count("web"), size_t(0));
+        stack.setRules(edited, true);
+        QCOMPARE(h->maxCutoff(), max);
+        // A group override on a column without a rule makes the rule.
+        const auto made
+            = HistogramStack::withOverrideBounds({}, QStringLiteral("b"), QStringLiteral("web"), std::nullopt, 0.5);
+        QCOMPARE(made.size(), size_t(1));
+        QCOMPARE(made[0].column, std::string("b"));
+        QVERIFY(!made[0].bounds.min && !made[0].bounds.max);
+        QCOMPARE(made[0].overrides.at("web").max, std::optional<double>(0.5));
+
         // web has no override: the rule's bounds, and the note says so.
         choose(QStringLiteral("web"));
         QCOMPARE(h->minCutoff(), std::optional<double>(0.1));
