@@ -2,15 +2,21 @@
 
 #include "qcustomplot_include.h"
 
+#include <filterevaluator.h>
+
+#include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
 #include <QSignalBlocker>
+#include <QToolTip>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <random>
 
 namespace shardscope {
@@ -40,6 +46,20 @@ std::pair<double, double> robustRange(const std::vector<float>& v)
     return { lo, hi };
 }
 
+// Labels of a log10 axis: the value, not its logarithm.
+class PowerTicker : public QCPAxisTicker {
+protected:
+    QString getTickLabel(double tick, const QLocale& locale, QChar, int) override
+    {
+        return locale.toString(std::pow(10.0, tick), 'g', 3);
+    }
+};
+
+QString number(double v)
+{
+    return QString::number(v, 'g', 6);
+}
+
 } // namespace
 
 ScatterWidget::ScatterWidget(QWidget* parent)
@@ -54,11 +74,20 @@ ScatterWidget::ScatterWidget(QWidget* parent)
     m_modeBox = new QComboBox(this);
     m_modeBox->addItem(tr("density"));
     m_modeBox->addItem(tr("points"));
+    m_logXBox = new QCheckBox(tr("log"), this);
+    m_logXBox->setObjectName(QStringLiteral("logX"));
+    m_logXBox->setToolTip(tr("Logarithmic x axis (documents with x <= 0 are left out)"));
+    m_logYBox = new QCheckBox(tr("log"), this);
+    m_logYBox->setObjectName(QStringLiteral("logY"));
+    m_logYBox->setToolTip(tr("Logarithmic y axis (documents with y <= 0 are left out)"));
     m_info = new QLabel(this);
+    m_info->setWordWrap(true);
     top->addWidget(new QLabel(tr("x"), this));
     top->addWidget(m_x, 1);
+    top->addWidget(m_logXBox);
     top->addWidget(new QLabel(tr("y"), this));
     top->addWidget(m_y, 1);
+    top->addWidget(m_logYBox);
     top->addWidget(m_modeBox);
     layout->addLayout(top);
     layout->addWidget(m_info);
@@ -66,6 +95,8 @@ ScatterWidget::ScatterWidget(QWidget* parent)
     m_plot = new QCustomPlot(this);
     m_plot->setMinimumHeight(200);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    // Hover needs move events without a button pressed.
+    m_plot->setMouseTracking(true);
     layout->addWidget(m_plot, 1);
 
     m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
@@ -91,12 +122,20 @@ ScatterWidget::ScatterWidget(QWidget* parent)
     m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
 
+    // Kept points in the highlight colour, dropped ones in orange-red on top (they are fewer).
     m_points = m_plot->addGraph();
+    m_points->setName(tr("kept"));
     m_points->setLineStyle(QCPGraph::lsNone);
-    QColor pc = palette().color(QPalette::Highlight);
-    pc.setAlpha(90);
+    // Fixed colours (the info line names them), told apart with red-green colour blindness too.
+    const QColor pc(0x1f, 0x77, 0xb4, 150);
     m_points->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, pc, pc, 2.5));
     m_points->setAdaptiveSampling(true);
+    m_dropped = m_plot->addGraph();
+    m_dropped->setName(tr("dropped"));
+    m_dropped->setLineStyle(QCPGraph::lsNone);
+    const QColor dc(0xe6, 0x55, 0x0d, 150);
+    m_dropped->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, dc, dc, 3));
+    m_dropped->setAdaptiveSampling(true);
 
     m_box = new QCPItemRect(m_plot);
     m_box->setPen(QPen(QColor(0xd3, 0x2f, 0x2f), 2));
@@ -105,9 +144,16 @@ ScatterWidget::ScatterWidget(QWidget* parent)
 
     connect(m_x, &QComboBox::currentTextChanged, this, &ScatterWidget::rebuild);
     connect(m_y, &QComboBox::currentTextChanged, this, &ScatterWidget::rebuild);
+    connect(m_logXBox, &QCheckBox::toggled, this, &ScatterWidget::rebuild);
+    connect(m_logYBox, &QCheckBox::toggled, this, &ScatterWidget::rebuild);
     connect(m_modeBox, &QComboBox::currentIndexChanged, this,
             [this](int i) { setMode(i == 0 ? Mode::Density : Mode::Points); });
+    connect(m_plot, &QCustomPlot::mousePress, this, &ScatterWidget::onMousePress);
+    connect(m_plot, &QCustomPlot::mouseMove, this, &ScatterWidget::onMouseMove);
+    connect(m_plot, &QCustomPlot::mouseRelease, this, &ScatterWidget::onMouseRelease);
 }
+
+ScatterWidget::~ScatterWidget() = default;
 
 void ScatterWidget::setColumns(const QStringList& names)
 {
@@ -153,6 +199,36 @@ void ScatterWidget::setMode(Mode mode)
     rebuild();
 }
 
+void ScatterWidget::setLogX(bool on)
+{
+    m_logXBox->setChecked(on);
+}
+
+void ScatterWidget::setLogY(bool on)
+{
+    m_logYBox->setChecked(on);
+}
+
+bool ScatterWidget::logX() const
+{
+    return m_logXBox->isChecked();
+}
+
+bool ScatterWidget::logY() const
+{
+    return m_logYBox->isChecked();
+}
+
+double ScatterWidget::tx(double v) const
+{
+    return logX() ? std::log10(v) : v;
+}
+
+double ScatterWidget::ty(double v) const
+{
+    return logY() ? std::log10(v) : v;
+}
+
 void ScatterWidget::setCorpus(const CorpusData* corpus)
 {
     m_corpus = corpus;
@@ -168,44 +244,95 @@ void ScatterWidget::setRules(const std::vector<FilterRule>& rules)
 {
     m_rules = rules;
     updateBox();
+    recolour();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString ScatterWidget::infoText() const
+{
+    return m_info->text();
+}
+
+size_t ScatterWidget::keptPoints() const
+{
+    return size_t(std::count(m_keep.begin(), m_keep.end(), uint8_t(1)));
+}
+
+size_t ScatterWidget::droppedPoints() const
+{
+    return m_keep.size() - keptPoints();
+}
+
+QPointF ScatterWidget::pixelOf(double x, double y) const
+{
+    return { m_plot->xAxis->coordToPixel(tx(x)), m_plot->yAxis->coordToPixel(ty(y)) };
 }
 
 void ScatterWidget::rebuild()
 {
+    ++m_colourJob; // colours of the previous points are of no use
     m_map->data()->clear();
     m_points->data()->clear();
+    m_dropped->data()->clear();
+    m_docs.clear();
+    m_px.clear();
+    m_py.clear();
+    m_keep.clear();
+    m_cellStart.clear();
+    m_cellItems.clear();
+    m_leftOut = 0;
+    m_hoverText.clear();
     const int xi = m_corpus ? m_corpus->columnIndex(xColumn().toStdString()) : -1;
     const int yi = m_corpus ? m_corpus->columnIndex(yColumn().toStdString()) : -1;
     if (xi < 0 || yi < 0 || m_corpus->size() == 0) {
         m_info->setText(m_corpus ? tr("choose two score columns") : QString());
         m_map->setVisible(false);
         m_scale->setVisible(false);
+        m_box->setVisible(false);
         m_plot->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
     const auto& xv = m_corpus->scores(size_t(xi));
     const auto& yv = m_corpus->scores(size_t(yi));
     const size_t n = std::min(xv.size(), yv.size());
-    auto [xlo, xhi] = robustRange(xv);
-    auto [ylo, yhi] = robustRange(yv);
-    m_plot->xAxis->setLabel(xColumn());
-    m_plot->yAxis->setLabel(yColumn());
+    const bool lx = logX(), ly = logY();
+    // Every document with both values (positive ones on a log axis), in axis coordinates.
+    std::vector<uint32_t> docs;
+    std::vector<float> px, py;
+    docs.reserve(n);
+    px.reserve(n);
+    py.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        const float x = xv[i], y = yv[i];
+        if (std::isnan(x) || std::isnan(y))
+            continue;
+        if ((lx && !(x > 0)) || (ly && !(y > 0))) {
+            ++m_leftOut;
+            continue;
+        }
+        docs.push_back(uint32_t(i));
+        px.push_back(float(tx(x)));
+        py.push_back(float(ty(y)));
+    }
+    const uint64_t both = docs.size();
+    auto [xlo, xhi] = robustRange(px);
+    auto [ylo, yhi] = robustRange(py);
+    m_plot->xAxis->setLabel(lx ? tr("%1 (log)").arg(xColumn()) : xColumn());
+    m_plot->yAxis->setLabel(ly ? tr("%1 (log)").arg(yColumn()) : yColumn());
+    m_plot->xAxis->setTicker(
+        lx ? QSharedPointer<QCPAxisTicker>(new PowerTicker) : QSharedPointer<QCPAxisTicker>::create());
+    m_plot->yAxis->setTicker(
+        ly ? QSharedPointer<QCPAxisTicker>(new PowerTicker) : QSharedPointer<QCPAxisTicker>::create());
     m_plot->xAxis->setRange(xlo - (xhi - xlo) * 0.03, xhi + (xhi - xlo) * 0.03);
     m_plot->yAxis->setRange(ylo - (yhi - ylo) * 0.03, yhi + (yhi - ylo) * 0.03);
-    uint64_t both = 0;
     if (m_mode == Mode::Density) {
         const int nx = 120, ny = 90;
         m_map->data()->setSize(nx, ny);
         m_map->data()->setRange(QCPRange(xlo, xhi), QCPRange(ylo, yhi));
         std::vector<double> cells(size_t(nx) * ny, 0);
-        for (size_t i = 0; i < n; ++i) {
-            const double x = xv[i], y = yv[i];
-            if (x != x || y != y)
-                continue;
-            ++both;
-            int cx = int((x - xlo) / (xhi - xlo) * nx);
-            int cy = int((y - ylo) / (yhi - ylo) * ny);
+        for (size_t k = 0; k < docs.size(); ++k) {
+            const int cx = int((px[k] - xlo) / (xhi - xlo) * nx);
+            const int cy = int((py[k] - ylo) / (yhi - ylo) * ny);
             if (cx < 0 || cy < 0 || cx >= nx || cy >= ny)
                 continue;
             cells[size_t(cy) * nx + size_t(cx)] += 1;
@@ -221,63 +348,364 @@ void ScatterWidget::rebuild()
         m_map->setVisible(true);
         m_scale->setVisible(true);
         m_points->setVisible(false);
+        m_dropped->setVisible(false);
+        // Hover finds any document of the map.
+        m_docs = std::move(docs);
+        m_px = std::move(px);
+        m_py = std::move(py);
     } else {
         // A random sample keeps the cloud readable and the replot fast.
-        std::vector<uint32_t> idx;
-        for (size_t i = 0; i < n; ++i)
-            if (!std::isnan(xv[i]) && !std::isnan(yv[i]))
-                idx.push_back(uint32_t(i));
-        both = idx.size();
-        if (idx.size() > size_t(kMaxPoints)) {
+        std::vector<uint32_t> pick(docs.size());
+        for (size_t k = 0; k < pick.size(); ++k)
+            pick[k] = uint32_t(k);
+        if (pick.size() > size_t(kMaxPoints)) {
             std::mt19937 rng(42);
-            std::shuffle(idx.begin(), idx.end(), rng);
-            idx.resize(size_t(kMaxPoints));
+            std::shuffle(pick.begin(), pick.end(), rng);
+            pick.resize(size_t(kMaxPoints));
+            std::sort(pick.begin(), pick.end());
         }
-        QVector<QCPGraphData> pts;
-        pts.reserve(int(idx.size()));
-        for (uint32_t i : idx)
-            pts.push_back(QCPGraphData(xv[i], yv[i]));
-        // Points are not sorted by key: a scatter, not a function.
-        m_points->data()->set(pts, false);
+        m_docs.reserve(pick.size());
+        m_px.reserve(pick.size());
+        m_py.reserve(pick.size());
+        for (uint32_t k : pick) {
+            m_docs.push_back(docs[k]);
+            m_px.push_back(px[k]);
+            m_py.push_back(py[k]);
+        }
         m_map->setVisible(false);
         m_scale->setVisible(false);
         m_points->setVisible(true);
+        m_dropped->setVisible(true);
     }
+    buildGrid();
     const QLocale loc;
-    m_info->setText(tr("%1 documents with both scores%2")
-                        .arg(loc.toString(qulonglong(both)),
-                             m_mode == Mode::Points && both > uint64_t(kMaxPoints)
-                                 ? tr(" (showing a random %1)").arg(loc.toString(kMaxPoints))
-                                 : QString()));
+    QString text = tr("%1 documents with both scores%2")
+                       .arg(loc.toString(qulonglong(both)),
+                           m_mode == Mode::Points && both > uint64_t(kMaxPoints)
+                               ? tr(" (showing a random %1)").arg(loc.toString(kMaxPoints))
+                               : QString());
+    if (m_leftOut)
+        text += tr("; %1 left out (value <= 0 on a log axis)").arg(loc.toString(qulonglong(m_leftOut)));
+    m_baseInfo = text;
+    m_info->setText(text);
     updateBox();
+    recolour();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ScatterWidget::buildGrid()
+{
+    // A counting sort of the points into gridN x gridN cells over their full extent: about
+    // four points per cell on average, at most 512 per side.
+    m_cellStart.clear();
+    m_cellItems.clear();
+    const size_t n = m_docs.size();
+    if (!n) {
+        m_gridN = 0;
+        return;
+    }
+    const auto [xmin, xmax] = std::minmax_element(m_px.begin(), m_px.end());
+    const auto [ymin, ymax] = std::minmax_element(m_py.begin(), m_py.end());
+    m_gridN = std::clamp(int(std::sqrt(double(n) / 4)), 1, 512);
+    m_gx0 = *xmin;
+    m_gy0 = *ymin;
+    m_gdx = std::max(double(*xmax - *xmin), 1e-12) / m_gridN * (1 + 1e-9);
+    m_gdy = std::max(double(*ymax - *ymin), 1e-12) / m_gridN * (1 + 1e-9);
+    const size_t cells = size_t(m_gridN) * size_t(m_gridN);
+    auto cellOf = [&](size_t k) {
+        const int cx = std::clamp(int((m_px[k] - m_gx0) / m_gdx), 0, m_gridN - 1);
+        const int cy = std::clamp(int((m_py[k] - m_gy0) / m_gdy), 0, m_gridN - 1);
+        return size_t(cy) * size_t(m_gridN) + size_t(cx);
+    };
+    m_cellStart.assign(cells + 1, 0);
+    for (size_t k = 0; k < n; ++k)
+        ++m_cellStart[cellOf(k) + 1];
+    for (size_t c = 0; c < cells; ++c)
+        m_cellStart[c + 1] += m_cellStart[c];
+    m_cellItems.resize(n);
+    std::vector<uint32_t> fill(m_cellStart.begin(), m_cellStart.end() - 1);
+    for (size_t k = 0; k < n; ++k)
+        m_cellItems[fill[cellOf(k)]++] = uint32_t(k);
+}
+
+std::optional<uint32_t> ScatterWidget::documentAt(const QPointF& pos) const
+{
+    if (m_docs.empty() || !m_gridN || !m_plot->axisRect()->rect().contains(pos.toPoint()))
+        return std::nullopt;
+    const double r = kHoverPixels;
+    double x0 = m_plot->xAxis->pixelToCoord(pos.x() - r), x1 = m_plot->xAxis->pixelToCoord(pos.x() + r);
+    double y0 = m_plot->yAxis->pixelToCoord(pos.y() + r), y1 = m_plot->yAxis->pixelToCoord(pos.y() - r);
+    if (x0 > x1)
+        std::swap(x0, x1);
+    if (y0 > y1)
+        std::swap(y0, y1);
+    const double gx1 = m_gx0 + m_gdx * m_gridN, gy1 = m_gy0 + m_gdy * m_gridN;
+    if (x1 < m_gx0 || x0 > gx1 || y1 < m_gy0 || y0 > gy1)
+        return std::nullopt;
+    const int cx0 = std::clamp(int(std::floor((x0 - m_gx0) / m_gdx)), 0, m_gridN - 1);
+    const int cx1 = std::clamp(int(std::floor((x1 - m_gx0) / m_gdx)), 0, m_gridN - 1);
+    const int cy0 = std::clamp(int(std::floor((y0 - m_gy0) / m_gdy)), 0, m_gridN - 1);
+    const int cy1 = std::clamp(int(std::floor((y1 - m_gy0) / m_gdy)), 0, m_gridN - 1);
+    double best = r * r;
+    std::optional<uint32_t> found;
+    for (int cy = cy0; cy <= cy1; ++cy)
+        for (int cx = cx0; cx <= cx1; ++cx) {
+            const size_t c = size_t(cy) * size_t(m_gridN) + size_t(cx);
+            for (uint32_t j = m_cellStart[c]; j < m_cellStart[c + 1]; ++j) {
+                const uint32_t k = m_cellItems[j];
+                const double dx = m_plot->xAxis->coordToPixel(m_px[k]) - pos.x();
+                const double dy = m_plot->yAxis->coordToPixel(m_py[k]) - pos.y();
+                const double d = dx * dx + dy * dy;
+                if (d <= best) {
+                    best = d;
+                    found = m_docs[k];
+                }
+            }
+        }
+    return found;
+}
+
+void ScatterWidget::recolour()
+{
+    const uint64_t job = ++m_colourJob;
+    m_keep.clear();
+    auto show = [this]() {
+        QVector<QCPGraphData> kept, dropped;
+        kept.reserve(int(m_docs.size()));
+        for (size_t k = 0; k < m_docs.size(); ++k)
+            (m_keep.empty() || m_keep[k] ? kept : dropped).push_back(QCPGraphData(m_px[k], m_py[k]));
+        // Points are not sorted by key: a scatter, not a function.
+        m_points->data()->set(kept, false);
+        m_dropped->data()->set(dropped, false);
+        const QLocale loc;
+        m_info->setText(m_keep.empty() ? m_baseInfo
+                                       : m_baseInfo
+                    + tr("; of the points shown %1 kept (blue), %2 dropped (orange) by the rules")
+                          .arg(loc.toString(qulonglong(kept.size())), loc.toString(qulonglong(dropped.size()))));
+    };
+    if (m_mode != Mode::Points || !m_corpus || m_docs.empty()) {
+        m_points->data()->clear();
+        m_dropped->data()->clear();
+        return;
+    }
+    // The rules as the table's evaluator binds them (a broken rule is skipped alone), over a
+    // copy of the points' rows: the worker reads nothing the scan may still append to.
+    auto bound = std::make_shared<std::vector<std::unique_ptr<BoundRules>>>(
+        FilterEvaluator::bindEach(m_rules, m_corpus->columns()));
+    const bool anyRule = std::any_of(bound->begin(), bound->end(), [](const auto& b) { return b != nullptr; });
+    if (!anyRule) {
+        m_keep.assign(m_docs.size(), 1);
+        show();
+        Q_EMIT coloursUpdated();
+        return;
+    }
+    const size_t cols = m_corpus->columnCount(), n = m_docs.size();
+    std::vector<float> rows(n * cols);
+    std::vector<uint32_t> groups(n);
+    for (size_t c = 0; c < cols; ++c) {
+        const auto& col = m_corpus->scores(c);
+        for (size_t k = 0; k < n; ++k)
+            rows[k * cols + c] = m_docs[k] < col.size() ? col[m_docs[k]] : std::nanf("");
+    }
+    for (size_t k = 0; k < n; ++k)
+        groups[k] = m_corpus->group(m_docs[k]);
+    auto evaluate
+        = [bound, rows = std::move(rows), groups = std::move(groups), cols, n, names = m_corpus->groupNames()]() {
+              std::vector<uint8_t> keep(n, 1);
+              for (size_t k = 0; k < n; ++k) {
+                  const std::string_view group
+                      = groups[k] < names.size() ? std::string_view(names[groups[k]]) : std::string_view();
+                  for (const auto& b : *bound)
+                      if (b && !b->passes(0, rows.data() + k * cols, group)) {
+                          keep[k] = 0;
+                          break;
+                      }
+              }
+              return keep;
+          };
+    if (n <= size_t(kSyncColourPoints)) {
+        m_keep = evaluate();
+        show();
+        Q_EMIT coloursUpdated();
+        return;
+    }
+    // Meanwhile the points keep their old colours.
+    QtConcurrent::run(std::move(evaluate)).then(this, [this, job, show](std::vector<uint8_t> keep) {
+        if (job != m_colourJob)
+            return;
+        m_keep = std::move(keep);
+        show();
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        Q_EMIT coloursUpdated();
+    });
+    if (m_points->data()->isEmpty() && m_dropped->data()->isEmpty())
+        show();
 }
 
 void ScatterWidget::updateBox()
 {
     std::optional<double> x0, x1, y0, y1;
     const std::string xc = xColumn().toStdString(), yc = yColumn().toStdString();
-    for (const auto& r : m_rules) {
-        if (r.bounds.disabled)
+    m_xRule = m_yRule = -1;
+    for (size_t i = 0; i < m_rules.size(); ++i) {
+        const auto& r = m_rules[i];
+        if (r.bounds.disabled || r.bounds.in)
             continue;
-        if (r.column == xc) {
+        // The first rule of a column, as FilterState::setBounds moves it.
+        if (r.column == xc && m_xRule < 0) {
             x0 = r.bounds.min;
             x1 = r.bounds.max;
+            m_xRule = int(i);
         }
-        if (r.column == yc) {
+        if (r.column == yc && m_yRule < 0) {
             y0 = r.bounds.min;
             y1 = r.bounds.max;
+            m_yRule = int(i);
         }
     }
     const bool any = x0 || x1 || y0 || y1;
-    m_box->setVisible(any);
+    m_box->setVisible(any && (m_corpus != nullptr));
     if (!any)
         return;
-    // Open sides extend far past the view so the box reads as a half-plane there.
+    // Open sides extend far past the view so the box reads as a half-plane there. On a log
+    // axis a bound <= 0 is off the axis: an open side.
     const QCPRange xr = m_plot->xAxis->range(), yr = m_plot->yAxis->range();
     const double bigX = xr.size() * 100, bigY = yr.size() * 100;
-    m_box->topLeft->setCoords(x0 ? *x0 : xr.lower - bigX, y1 ? *y1 : yr.upper + bigY);
-    m_box->bottomRight->setCoords(x1 ? *x1 : xr.upper + bigX, y0 ? *y0 : yr.lower - bigY);
+    auto onX = [&](const std::optional<double>& v) { return v && (!logX() || *v > 0); };
+    auto onY = [&](const std::optional<double>& v) { return v && (!logY() || *v > 0); };
+    m_box->topLeft->setCoords(onX(x0) ? tx(*x0) : xr.lower - bigX, onY(y1) ? ty(*y1) : yr.upper + bigY);
+    m_box->bottomRight->setCoords(onX(x1) ? tx(*x1) : xr.upper + bigX, onY(y0) ? ty(*y0) : yr.lower - bigY);
+}
+
+std::optional<ScatterWidget::Edge> ScatterWidget::hitTest(const QPointF& pos) const
+{
+    if (!m_box->visible() || !m_plot->axisRect()->rect().contains(pos.toPoint()))
+        return std::nullopt;
+    std::optional<Edge> best;
+    double bestD = kGrabPixels;
+    auto consider = [&](Edge e, const std::optional<double>& v, bool isX) {
+        if (!v || ((isX ? logX() : logY()) && *v <= 0))
+            return;
+        const double d = isX ? std::abs(m_plot->xAxis->coordToPixel(tx(*v)) - pos.x())
+                             : std::abs(m_plot->yAxis->coordToPixel(ty(*v)) - pos.y());
+        if (d <= bestD) {
+            bestD = d;
+            best = e;
+        }
+    };
+    if (m_xRule >= 0) {
+        consider(Edge::XMin, m_rules[size_t(m_xRule)].bounds.min, true);
+        consider(Edge::XMax, m_rules[size_t(m_xRule)].bounds.max, true);
+    }
+    if (m_yRule >= 0) {
+        consider(Edge::YMin, m_rules[size_t(m_yRule)].bounds.min, false);
+        consider(Edge::YMax, m_rules[size_t(m_yRule)].bounds.max, false);
+    }
+    return best;
+}
+
+void ScatterWidget::moveEdge(Edge edge, const QPointF& pos)
+{
+    const bool isX = edge == Edge::XMin || edge == Edge::XMax;
+    const int ri = isX ? m_xRule : m_yRule;
+    if (ri < 0 || size_t(ri) >= m_rules.size())
+        return;
+    FilterRule& rule = m_rules[size_t(ri)];
+    double v = isX ? m_plot->xAxis->pixelToCoord(pos.x()) : m_plot->yAxis->pixelToCoord(pos.y());
+    if (isX ? logX() : logY())
+        v = std::pow(10.0, v);
+    // min never passes max, as on a histogram.
+    if ((edge == Edge::XMin || edge == Edge::YMin) && rule.bounds.max)
+        v = std::min(v, *rule.bounds.max);
+    if ((edge == Edge::XMax || edge == Edge::YMax) && rule.bounds.min)
+        v = std::max(v, *rule.bounds.min);
+    if (edge == Edge::XMin || edge == Edge::YMin)
+        rule.bounds.min = v;
+    else
+        rule.bounds.max = v;
+    rule.bounds.suggested.reset();
+    updateBox();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    Q_EMIT boundsChanged(QString::fromStdString(rule.column), rule.bounds.min, rule.bounds.max);
+}
+
+void ScatterWidget::onMousePress(QMouseEvent* event)
+{
+    if (event->button() != Qt::LeftButton)
+        return;
+    const QPointF pos = event->position();
+    m_pressPos = pos;
+    m_pressed = true;
+    if (auto edge = hitTest(pos)) {
+        m_dragging = edge;
+        // QCustomPlot starts a range drag after this signal unless the interaction is off.
+        m_rangeDragWasOn = m_plot->interactions().testFlag(QCP::iRangeDrag);
+        m_plot->setInteraction(QCP::iRangeDrag, false);
+        QToolTip::hideText();
+        event->accept();
+    }
+}
+
+void ScatterWidget::onMouseMove(QMouseEvent* event)
+{
+    const QPointF pos = event->position();
+    if (m_dragging) {
+        moveEdge(*m_dragging, pos);
+        return;
+    }
+    if (event->buttons() != Qt::NoButton)
+        return; // panning
+    if (auto edge = hitTest(pos)) {
+        m_plot->setCursor(edge == Edge::XMin || edge == Edge::XMax ? Qt::SizeHorCursor : Qt::SizeVerCursor);
+    } else {
+        m_plot->setCursor(Qt::ArrowCursor);
+    }
+    const auto doc = documentAt(pos);
+    if (!doc || !m_corpus) {
+        if (!m_hoverText.isEmpty())
+            QToolTip::hideText();
+        m_hoverText.clear();
+        return;
+    }
+    const int xi = m_corpus->columnIndex(xColumn().toStdString());
+    const int yi = m_corpus->columnIndex(yColumn().toStdString());
+    QString text = QString::fromStdString(m_corpus->idOf(*doc));
+    if (xi >= 0)
+        text += QStringLiteral("\n") + xColumn() + QStringLiteral(" = ") + number(m_corpus->scores(size_t(xi))[*doc]);
+    if (yi >= 0)
+        text += QStringLiteral("\n") + yColumn() + QStringLiteral(" = ") + number(m_corpus->scores(size_t(yi))[*doc]);
+    if (m_mode == Mode::Points && !m_keep.empty()) {
+        const auto it = std::lower_bound(m_docs.begin(), m_docs.end(), *doc);
+        if (it != m_docs.end() && *it == *doc)
+            text += QStringLiteral("\n") + (m_keep[size_t(it - m_docs.begin())] ? tr("kept") : tr("dropped"));
+    }
+    text += QStringLiteral("\n") + tr("click to show it in the viewer");
+    m_hoverText = text;
+    QToolTip::showText(m_plot->mapToGlobal(pos.toPoint()), text, m_plot);
+}
+
+void ScatterWidget::onMouseRelease(QMouseEvent* event)
+{
+    const QPointF pos = event->position();
+    if (m_dragging) {
+        moveEdge(*m_dragging, pos);
+        m_dragging.reset();
+        m_pressed = false;
+        m_plot->setInteraction(QCP::iRangeDrag, m_rangeDragWasOn);
+        m_plot->setCursor(Qt::ArrowCursor);
+        recolour();
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        Q_EMIT dragFinished();
+        return;
+    }
+    if (!m_pressed || event->button() != Qt::LeftButton)
+        return;
+    m_pressed = false;
+    // A click, not a pan: the pointer stayed put.
+    if ((pos - m_pressPos).manhattanLength() > 3)
+        return;
+    if (const auto doc = documentAt(pos))
+        Q_EMIT documentActivated(quint64(*doc));
 }
 
 } // namespace shardscope

@@ -1,7 +1,12 @@
 #pragma once
 // Two score columns against each other: a density map (2-D histogram, log colour scale) or
-// a point cloud (a random sample of up to kMaxPoints documents), with the box the active
-// cutoffs keep drawn on top.
+// a point cloud (a random sample of up to kMaxPoints documents, coloured kept or dropped by
+// the rules), with the box the active cutoffs keep drawn on top.
+//
+// Interaction (issue 20): hovering shows the document nearest the pointer (within
+// kHoverPixels) in a tooltip, a click on it emits documentActivated(); each axis can be
+// logarithmic (values <= 0 are left out and counted in the note); an edge of the cutoff box
+// is dragged like a histogram's cutoff line and emits boundsChanged() and dragFinished().
 
 #include "corpusdata.h"
 
@@ -9,8 +14,11 @@
 
 #include <QWidget>
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QCustomPlot;
 class QCPColorMap;
@@ -18,6 +26,7 @@ class QCPColorScale;
 class QCPGraph;
 class QCPItemRect;
 class QLabel;
+class QMouseEvent;
 
 namespace shardscope {
 
@@ -25,9 +34,15 @@ class ScatterWidget : public QWidget {
     Q_OBJECT
 public:
     static constexpr int kMaxPoints = 50000;
+    // Above this many points the kept/dropped colours are computed on a worker.
+    static constexpr int kSyncColourPoints = 5000;
+    static constexpr double kHoverPixels = 6;
+    static constexpr double kGrabPixels = 5;
     enum class Mode { Density, Points };
+    enum class Edge { XMin, XMax, YMin, YMax };
 
     explicit ScatterWidget(QWidget* parent = nullptr);
+    ~ScatterWidget() override;
 
     // Column names offered in the axis choosers; keeps the current choice when possible.
     void setColumns(const QStringList& names);
@@ -36,31 +51,90 @@ public:
     QString yColumn() const;
     void setMode(Mode mode);
     Mode mode() const { return m_mode; }
+    void setLogX(bool on);
+    void setLogY(bool on);
+    bool logX() const;
+    bool logY() const;
 
     // Recomputes the plot from the corpus (cheap: one pass over two columns).
     void setCorpus(const CorpusData* corpus);
     void refresh();
-    // Draws the box of the rules on the two chosen columns.
+    // Draws the box of the rules on the two chosen columns and colours the points by them.
     void setRules(const std::vector<FilterRule>& rules);
 
     QCustomPlot* plot() const { return m_plot; }
+    QString infoText() const;
+    // Points drawn (after a log axis left out values <= 0) and how many were left out.
+    size_t pointCount() const { return m_docs.size(); }
+    uint64_t leftOutNonPositive() const { return m_leftOut; }
+    // Points drawn as kept and as dropped (points mode, once the colours are computed).
+    size_t keptPoints() const;
+    size_t droppedPoints() const;
+    // The document within kHoverPixels of a widget position of the plot, nearest first.
+    std::optional<uint32_t> documentAt(const QPointF& plotPos) const;
+    // The tooltip text of the last hover ("" when the pointer is over no point).
+    QString hoverText() const { return m_hoverText; }
+    // The plot pixel of a data point (raw values, before a log transform): for tests.
+    QPointF pixelOf(double x, double y) const;
+
+Q_SIGNALS:
+    // A click on a point.
+    void documentActivated(quint64 doc);
+    // A box edge was dragged: the new bounds of `column` (as HistogramStack::boundsChanged).
+    void boundsChanged(const QString& column, std::optional<double> min, std::optional<double> max);
+    void dragFinished();
+    // The kept/dropped colours of the points are up to date.
+    void coloursUpdated();
 
 private:
     void rebuild();
     void updateBox();
+    void recolour();
+    void buildGrid();
+    double tx(double v) const;
+    double ty(double v) const;
+    std::optional<Edge> hitTest(const QPointF& pos) const;
+    void moveEdge(Edge edge, const QPointF& pos);
+    void onMousePress(QMouseEvent* event);
+    void onMouseMove(QMouseEvent* event);
+    void onMouseRelease(QMouseEvent* event);
 
     const CorpusData* m_corpus = nullptr;
     std::vector<FilterRule> m_rules;
     QComboBox* m_x = nullptr;
     QComboBox* m_y = nullptr;
     QComboBox* m_modeBox = nullptr;
+    QCheckBox* m_logXBox = nullptr;
+    QCheckBox* m_logYBox = nullptr;
     QLabel* m_info = nullptr;
     QCustomPlot* m_plot = nullptr;
     QCPColorMap* m_map = nullptr;
     QCPColorScale* m_scale = nullptr;
-    QCPGraph* m_points = nullptr;
+    QCPGraph* m_points = nullptr; // kept (or all, before the colours are known)
+    QCPGraph* m_dropped = nullptr; // dropped by the rules
     QCPItemRect* m_box = nullptr;
     Mode m_mode = Mode::Density;
+
+    // The documents under hover: every document drawn (the sample in points mode), their
+    // axis coordinates (log10 on a log axis), and a coarse grid of them built once per axes
+    // change, so a hover looks at a few cells rather than a million points.
+    std::vector<uint32_t> m_docs;
+    std::vector<float> m_px, m_py;
+    uint64_t m_leftOut = 0;
+    int m_gridN = 0;
+    double m_gx0 = 0, m_gy0 = 0, m_gdx = 1, m_gdy = 1;
+    std::vector<uint32_t> m_cellStart, m_cellItems;
+    std::vector<uint8_t> m_keep; // per m_docs entry, once recolour() has run
+    uint64_t m_colourJob = 0;
+    QString m_hoverText;
+    QString m_baseInfo; // the info line without the kept/dropped counts
+
+    // The box: the rule index per axis, and the edge under drag.
+    int m_xRule = -1, m_yRule = -1;
+    std::optional<Edge> m_dragging;
+    bool m_rangeDragWasOn = true;
+    QPointF m_pressPos;
+    bool m_pressed = false;
 };
 
 } // namespace shardscope

@@ -114,6 +114,8 @@ void MainWindow::setupUi()
 
     connect(
         m_page, &DocumentTablePage::documentSelected, m_viewer, [this](uint32_t doc) { m_viewer->showDocument(doc); });
+    connect(m_scatter, &ScatterWidget::documentActivated, this,
+        [this](quint64 doc) { m_page->reselect(uint32_t(doc)); m_viewer->showDocument(uint32_t(doc)); });
     // Keep the document under view selected across re-sorts and filters.
     connect(m_page->model(), &DocumentTableModel::rowsRecomputed, this,
         [this]() { m_page->reselect(m_viewer->document()); });
@@ -144,6 +146,9 @@ void MainWindow::setupUi()
     connect(m_panel, &ThresholdPanel::clearRulesRequested, m_filter, [this]() { m_filter->setRules({}); });
     connect(m_panel, &ThresholdPanel::ruleEdited, m_filter, &FilterState::editRule);
     connect(m_panel, &ThresholdPanel::suggestRequested, m_filter, &FilterState::requestSuggestions);
+    // The scatter's box edges move cutoffs as the histograms' lines do (issue 20): the same path to the filter.
+    connect(m_scatter, &ScatterWidget::boundsChanged, m_histograms, &HistogramStack::boundsChanged);
+    connect(m_scatter, &ScatterWidget::dragFinished, m_histograms, &HistogramStack::dragFinished);
     connect(m_panel, &ThresholdPanel::breakdownChanged, m_filter,
         [this](const QString& column) { m_filter->setBreakdownColumn(column.toStdString()); });
 
