@@ -243,6 +243,8 @@ void HistogramWidget::clear()
     m_catBars.clear();
     m_groupNames.clear();
     m_groupValues.clear();
+    m_keyNames.clear();
+    m_keyColumn.clear();
     m_group = -1;
     m_info->clear();
     updateGroupBox();
@@ -307,10 +309,9 @@ void HistogramWidget::updateInfo()
                 shown = &g;
         if (shown) {
             const auto& v = *shown->sorted;
-            const std::string& name = shown->group < m_groupNames.size() ? m_groupNames[shown->group] : std::string();
-            info = tr("group %1: n=%2")
-                       .arg(name.empty() ? tr("(no group)") : QString::fromStdString(name),
-                           loc.toString(qulonglong(v.size())));
+            info = (m_keyColumn.isEmpty() ? tr("group %1").arg(keyLabel(shown->group))
+                                          : QStringLiteral("%1 = %2").arg(m_keyColumn, keyLabel(shown->group)))
+                + tr(": n=%1").arg(loc.toString(qulonglong(v.size())));
             info += tr(" · median %1").arg(number(v[v.size() / 2]));
             info += tr(" · range %1 … %2").arg(number(v.front()), number(v.back()));
         } else {
@@ -426,6 +427,7 @@ void HistogramWidget::rebuildPlottables()
         const std::string& name = group < m_groupNames.size() ? m_groupNames[group] : std::string();
         return name.empty() ? tr("(no group)") : QString::fromStdString(name);
     };
+    auto overlayName = [&](uint32_t key) { return m_groupValues.empty() ? groupName(key) : keyLabel(key); };
     placeLegend(overlay);
     if (!overlay)
         return;
@@ -448,7 +450,7 @@ void HistogramWidget::rebuildPlottables()
             auto* graph = m_plot->addGraph(m_plot->xAxis, m_plot->yAxis);
             graph->setLineStyle(QCPGraph::lsStepCenter);
             graph->setPen(QPen(groupColor(i++), 1.5));
-            graph->setName(groupName(group));
+            graph->setName(overlayName(group));
             const double gw = h.binWidth();
             const double scale = gw > 0 && w > 0 ? w / gw : 1;
             QVector<double> gk, gv;
@@ -524,8 +526,27 @@ void HistogramWidget::updateAxes()
     }
 }
 
-void HistogramWidget::setGroupValues(std::vector<GroupValues> groups)
+QString HistogramWidget::keyLabel(uint32_t key) const
 {
+    const bool labels = !m_keyColumn.isEmpty() && !m_groupValues.empty();
+    const auto& names = labels ? m_keyNames : m_groupNames;
+    const std::string& name = key < names.size() ? names[key] : std::string();
+    if (name.empty())
+        return labels ? tr("(none)") : tr("(no group)");
+    return QString::fromStdString(name);
+}
+
+void HistogramWidget::setGroupValues(
+    std::vector<GroupValues> groups, std::vector<std::string> keyNames, const QString& keyColumn)
+{
+    if (keyColumn != m_keyColumn && m_group >= 0) {
+        // Another kind of key: the index shown means something else now.
+        m_group = -1;
+        m_groupValues.clear();
+        emit selectedGroupChanged(m_group);
+    }
+    m_keyColumn = keyColumn;
+    m_keyNames = std::move(keyNames);
     m_groupValues = std::move(groups);
     updateGroupBox();
     rebin();
@@ -545,14 +566,15 @@ void HistogramWidget::updateGroupBox()
         m_groupBox->addItem(tr("All documents"), -1);
         const QLocale loc;
         for (const auto& g : m_groupValues) {
-            const std::string& name = g.group < m_groupNames.size() ? m_groupNames[g.group] : std::string();
-            const QString label = name.empty() ? tr("(no group)") : QString::fromStdString(name);
+            const QString label = keyLabel(g.group);
             m_groupBox->addItem(label, int(g.group));
+            const QString what = m_keyColumn.isEmpty() ? label : QStringLiteral("%1 = %2").arg(m_keyColumn, label);
             m_groupBox->setItemData(m_groupBox->count() - 1,
-                tr("%1: %2 documents").arg(label, loc.toString(qulonglong(g.sorted->size()))), Qt::ToolTipRole);
+                tr("%1: %2 documents").arg(what, loc.toString(qulonglong(g.sorted->size()))), Qt::ToolTipRole);
             known = known || int(g.group) == m_group;
         }
-        m_groupBox->setVisible(!m_categorical && m_groupValues.size() > 1);
+        // Labels of a `by` column are worth choosing even when there is one; one group is not.
+        m_groupBox->setVisible(!m_categorical && m_groupValues.size() > (m_keyColumn.isEmpty() ? 1u : 0u));
     }
     if (!known) {
         // The group shown has no values any more (another corpus): back to all documents.

@@ -25,7 +25,8 @@
 //
 // A group chosen in the group box (from setGroupValues) shows that group's histogram alone;
 // the owner then sets that group's bounds with setBounds() and reads edits as that group's
-// (HistogramStack turns them into overrides).
+// (HistogramStack turns them into overrides). The keys may be labels of a categorical column
+// instead of groups (a rule with "by": "lang" has per-label overrides).
 //
 // A categorical column (e.g. lang) is drawn as counts per category instead: the kMaxCategoryBars
 // most frequent categories as labelled bars, most frequent first. A min/max cutoff over category
@@ -99,7 +100,11 @@ public:
     void setGroupOverlay(bool on);
     bool groupOverlay() const { return m_overlay; }
     // The per-group values behind the overlay and the group box (splitByGroup over this column).
-    void setGroupValues(std::vector<GroupValues> groups);
+    // With a `keyColumn`, the keys are not groups but labels of that categorical column, named
+    // by `keyNames` (a rule's `by` overrides are per label).
+    void setGroupValues(
+        std::vector<GroupValues> groups, std::vector<std::string> keyNames = {}, const QString& keyColumn = {});
+    QString keyColumn() const { return m_keyColumn; }
     bool hasGroupValues() const { return !m_groupValues.empty(); }
     // The group shown alone (-1: all documents). Emits selectedGroupChanged when it changes.
     int selectedGroup() const { return m_group; }
@@ -150,6 +155,7 @@ private:
     void updateInfo();
     void updateGroupBox();
     void placeLegend(bool outside);
+    QString keyLabel(uint32_t key) const;
     void setEdgeValue(Edge edge, std::optional<double> value, bool fromUser);
     void updateCutoffItems();
     void updateAxes();
@@ -193,6 +199,8 @@ private:
     bool m_percentileView = false;
     std::vector<GroupValues> m_groupValues;
     int m_group = -1;
+    std::vector<std::string> m_keyNames; // names of the keys when they are labels
+    QString m_keyColumn; // the categorical column they are labels of
     QString m_groupNote;
     Histogram m_bins; // bars over the view
     std::vector<std::pair<uint32_t, Histogram>> m_overlayBins; // the largest groups, same bins

@@ -11,6 +11,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <cmath>
 
 namespace shardscope {
 
@@ -64,6 +65,7 @@ bool HistogramStack::setCorpus(std::shared_ptr<const CorpusData> corpus, const Q
     m_shown.clear();
     m_summary.reset();
     m_rules.clear();
+    m_splitBy.clear();
     m_corpus = std::move(corpus);
     if (!m_corpus) {
         m_placeholder->show();
@@ -127,6 +129,12 @@ void HistogramStack::hideColumn(const QString& column)
 void HistogramStack::setRules(const std::vector<FilterRule>& rules, bool moveLines)
 {
     m_rules = rules;
+    // A rule that gained or lost per-label overrides: its plot is split by the other key.
+    for (const auto& [name, h] : m_histograms)
+        if (const auto it = m_splitBy.find(name); it != m_splitBy.end() && it->second != splitKeyFor(name)) {
+            requestGroupValues();
+            break;
+        }
     if (!moveLines)
         return;
     ensure();
@@ -143,84 +151,149 @@ const FilterRule* HistogramStack::ruleFor(const QString& column) const
     return rule;
 }
 
+std::string HistogramStack::splitKeyFor(const QString& column) const
+{
+    // A rule with per-label overrides splits its plot by that label; else by group.
+    const FilterRule* rule = ruleFor(column);
+    if (!rule || rule->byGroup() || !m_corpus)
+        return {};
+    const int by = m_corpus->columnIndex(rule->by);
+    return by >= 0 && m_corpus->columns()[size_t(by)].categorical() ? rule->by : std::string();
+}
+
+QString HistogramStack::keyName(const QString& column, int key) const
+{
+    if (key < 0 || !m_corpus)
+        return {};
+    const auto it = m_splitBy.find(column);
+    const std::string by = it == m_splitBy.end() ? std::string() : it->second;
+    if (by.empty())
+        return size_t(key) < m_corpus->groupNames().size() ? QString::fromStdString(m_corpus->groupNames()[size_t(key)])
+                                                           : QString();
+    const int col = m_corpus->columnIndex(by);
+    if (col < 0)
+        return {};
+    const auto& labels = m_corpus->columns()[size_t(col)].categories;
+    return size_t(key) < labels.size() ? QString::fromStdString(labels[size_t(key)]) : QString();
+}
+
 void HistogramStack::applyBounds(const QString& column, HistogramWidget* h)
 {
     const FilterRule* rule = ruleFor(column);
-    const int group = h->selectedGroup();
-    if (group < 0 || !m_corpus || size_t(group) >= m_corpus->groupNames().size()) {
+    const int key = h->selectedGroup();
+    if (key < 0 || !m_corpus) {
         h->setGroupNote({});
         h->setBounds(rule ? rule->bounds.min : std::nullopt, rule ? rule->bounds.max : std::nullopt);
         return;
     }
+    const auto split = m_splitBy.find(column);
+    const std::string by = split == m_splitBy.end() ? std::string() : split->second;
     if (!rule) {
-        h->setGroupNote(tr("no rule: a cutoff set here applies to this group only"));
+        h->setGroupNote(tr("no rule: a cutoff set here applies to these documents only"));
         h->setBounds(std::nullopt, std::nullopt);
         return;
     }
-    if (!rule->byGroup()) {
+    if (rule->by != by) {
         h->setGroupNote(
             tr("the rule's overrides are by %1 (edit them in the panel)").arg(QString::fromStdString(rule->by)));
         h->setBounds(rule->bounds.min, rule->bounds.max);
         return;
     }
-    const auto it = rule->overrides.find(m_corpus->groupNames()[size_t(group)]);
+    const auto it = rule->overrides.find(keyName(column, key).toStdString());
     if (it == rule->overrides.end()) {
         h->setGroupNote(tr("the rule's bounds (no override yet)"));
         h->setBounds(rule->bounds.min, rule->bounds.max);
     } else if (it->second.disabled) {
-        h->setGroupNote(tr("the rule is off for this group"));
+        h->setGroupNote(tr("the rule is off here"));
         h->setBounds(std::nullopt, std::nullopt);
     } else {
-        h->setGroupNote(tr("this group's override"));
+        h->setGroupNote(tr("an override"));
         h->setBounds(it->second.min, it->second.max);
     }
 }
 
 void HistogramStack::onUserBounds(const QString& column, HistogramWidget* h)
 {
-    const int group = h->selectedGroup();
-    if (group < 0 || !m_corpus || size_t(group) >= m_corpus->groupNames().size()) {
+    const int key = h->selectedGroup();
+    if (key < 0 || !m_corpus) {
         Q_EMIT boundsChanged(column, h->minCutoff(), h->maxCutoff());
         return;
     }
+    const auto split = m_splitBy.find(column);
+    const std::string by = split == m_splitBy.end() ? std::string() : split->second;
     const FilterRule* rule = ruleFor(column);
-    if (rule && !rule->byGroup()) {
-        Q_EMIT message(tr("The rule on %1 has overrides by %2, not by group: edit them in the Thresholds panel")
+    if (rule && rule->by != by) {
+        Q_EMIT message(tr("The rule on %1 has overrides by %2: edit them in the Thresholds panel")
                            .arg(column, QString::fromStdString(rule->by)));
         applyBounds(column, h);
         return;
     }
-    Q_EMIT groupBoundsChanged(
-        column, QString::fromStdString(m_corpus->groupNames()[size_t(group)]), h->minCutoff(), h->maxCutoff());
+    Q_EMIT groupBoundsChanged(column, keyName(column, key), h->minCutoff(), h->maxCutoff());
 }
 
 void HistogramStack::requestGroupValues()
 {
-    if (!m_corpus || !m_summary || m_corpus->groupNames().size() < 2)
+    if (!m_corpus || !m_summary)
         return;
-    std::vector<std::string> columns;
-    for (const auto& [name, h] : m_histograms)
-        if (m_summary->column(name.toStdString()))
-            columns.push_back(name.toStdString());
-    if (columns.empty())
+    struct Task {
+        std::string column, by;
+        std::shared_ptr<const std::vector<uint32_t>> keys;
+        std::vector<std::string> names;
+    };
+    std::vector<Task> tasks;
+    // Copied here: the corpus grows on this thread while a scan runs.
+    std::shared_ptr<const std::vector<uint32_t>> groups;
+    std::map<std::string, std::shared_ptr<const std::vector<uint32_t>>> labels;
+    for (const auto& [name, h] : m_histograms) {
+        const ColumnSummary* cs = m_summary->column(name.toStdString());
+        if (!cs || cs->stats.categorical())
+            continue;
+        Task t { name.toStdString(), splitKeyFor(name), nullptr, {} };
+        if (const auto it = m_splitBy.find(name); it != m_splitBy.end() && it->second != t.by)
+            h->setSelectedGroup(-1); // its key means something else in the new split
+        m_splitBy[name] = t.by;
+        if (t.by.empty()) {
+            if (m_corpus->groupNames().size() < 2)
+                continue;
+            if (!groups)
+                groups = std::make_shared<const std::vector<uint32_t>>(m_corpus->groups());
+            t.keys = groups;
+            t.names = m_corpus->groupNames();
+        } else {
+            const size_t by = size_t(m_corpus->columnIndex(t.by));
+            auto& keys = labels[t.by];
+            if (!keys) {
+                const auto& v = m_corpus->scores(by);
+                auto k = std::make_shared<std::vector<uint32_t>>(v.size());
+                for (size_t i = 0; i < v.size(); ++i)
+                    (*k)[i] = std::isnan(v[i]) || v[i] < 0 ? UINT32_MAX : uint32_t(v[i]);
+                keys = std::move(k);
+            }
+            t.keys = keys;
+            t.names = m_corpus->columns()[by].categories;
+        }
+        tasks.push_back(std::move(t));
+    }
+    if (tasks.empty())
         return;
     const uint64_t job = ++m_groupJob;
-    // Copied here: the corpus grows on this thread while a scan runs.
-    auto groups = std::make_shared<const std::vector<uint32_t>>(m_corpus->groups());
-    const size_t groupCount = m_corpus->groupNames().size();
-    using Result = std::vector<std::pair<std::string, std::vector<GroupValues>>>;
-    QtConcurrent::run([summary = m_summary, groups, groupCount, columns]() {
-        Result out;
-        for (const auto& c : columns)
-            if (const ColumnSummary* cs = summary->column(c); cs && !cs->stats.categorical())
-                out.emplace_back(c, splitByGroup(*cs, *groups, groupCount));
+    struct Split {
+        std::string column, by;
+        std::vector<GroupValues> values;
+        std::vector<std::string> names;
+    };
+    QtConcurrent::run([summary = m_summary, tasks = std::move(tasks)]() {
+        std::vector<Split> out;
+        for (const auto& t : tasks)
+            if (const ColumnSummary* cs = summary->column(t.column))
+                out.push_back({ t.column, t.by, splitByGroup(*cs, *t.keys, t.names.size()), t.names });
         return out;
-    }).then(this, [this, job](Result out) {
+    }).then(this, [this, job](std::vector<Split> out) {
         if (job != m_groupJob)
             return;
-        for (auto& [name, values] : out)
-            if (HistogramWidget* h = histogram(QString::fromStdString(name)))
-                h->setGroupValues(std::move(values));
+        for (auto& s : out)
+            if (HistogramWidget* h = histogram(QString::fromStdString(s.column)))
+                h->setGroupValues(std::move(s.values), std::move(s.names), QString::fromStdString(s.by));
     });
 }
 

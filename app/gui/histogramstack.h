@@ -6,8 +6,10 @@
 //
 // Each plot can show one group alone (its group box): the lines are then that group's bounds
 // (its override of the column's rule, else the rule's own), and a line set there is reported
-// as groupBoundsChanged() instead of boundsChanged(). The groups' values are split from the
-// summary on a worker thread. A histogram added from the chooser is scrolled into view.
+// as groupBoundsChanged() instead of boundsChanged(). When the column's rule has per-label
+// overrides ("by": a categorical column such as lang), the box lists that column's labels
+// instead. The values are split from the summary on a worker thread. A histogram added from the chooser is scrolled
+// into view.
 
 #include <columnsummary.h>
 #include <corpusdata.h>
@@ -65,11 +67,11 @@ public:
 
 Q_SIGNALS:
     void boundsChanged(const QString& column, std::optional<double> min, std::optional<double> max);
-    // A line moved while the plot of `column` shows group `group` alone: both bounds of that
-    // group's override (an override replaces the rule's bounds as a whole). The rule is keyed
-    // by group (FilterRule::by empty); a rule keyed by a label column is not edited this way.
+    // A line moved while the plot of `column` shows one group alone, or one label of the
+    // rule's `by` column when its overrides are per label: both bounds of that key's override
+    // (an override replaces the rule's bounds as a whole). withOverrideBounds() applies it.
     void groupBoundsChanged(
-        const QString& column, const QString& group, std::optional<double> min, std::optional<double> max);
+        const QString& column, const QString& key, std::optional<double> min, std::optional<double> max);
     void dragFinished();
     // The user added or closed a histogram.
     void shownColumnsChanged(const QStringList& columns);
@@ -82,6 +84,10 @@ Q_SIGNALS:
 private:
     void ensure();
     const FilterRule* ruleFor(const QString& column) const;
+    // What the plot of `column` is split by: a rule's `by` column (its overrides are per
+    // label), else "" (per group). keyName: the group or label of a key of that split.
+    std::string splitKeyFor(const QString& column) const;
+    QString keyName(const QString& column, int key) const;
     // The lines of a plot from the rules: the group's bounds when it shows one group.
     void applyBounds(const QString& column, HistogramWidget* h);
     void onUserBounds(const QString& column, HistogramWidget* h);
@@ -96,6 +102,7 @@ private:
     QComboBox* m_add = nullptr;
     QScrollArea* m_scroll = nullptr;
     uint64_t m_groupJob = 0; // results of an older split are dropped
+    std::map<QString, std::string> m_splitBy; // per plot, what its group values are split by
     QWidget* m_container = nullptr;
     QVBoxLayout* m_layout = nullptr;
     QLabel* m_placeholder = nullptr;

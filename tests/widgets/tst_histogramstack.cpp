@@ -19,6 +19,8 @@
 #include <QTest>
 #include <qcustomplot_include.h>
 
+#include <random>
+
 using namespace shardscope;
 
 class TestHistogramStack : public QObject {
@@ -253,6 +255,68 @@ private Q_SLOTS:
             QPoint(int(h->plot()->xAxis->coordToPixel(0.2)), h->plot()->axisRect()->rect().center().y()));
         QCOMPARE(all.count(), 1);
         QCOMPARE(all.last().at(1).value<std::optional<double>>().has_value(), true);
+    }
+
+    // Issue 20: a rule whose overrides are per label of a categorical column ("by": "lang")
+    // offers those labels in the box; a label shows its documents with its override's lines,
+    // and a cutoff placed there is that label's override. Without the `by` the plot is split by
+    // group again.
+    void labelOverridesAreDrawnAndEdited()
+    {
+        auto corpus = std::make_shared<CorpusData>();
+        corpus->setColumns({ ColumnInfo { "a", "uniform", {} }, ColumnInfo { "lang", "label", { "de", "en", "fr" } } });
+        corpus->setGroupNames({ "", "web" });
+        std::mt19937 rng(3);
+        std::uniform_real_distribution<float> uni(0, 1);
+        for (int i = 0; i < 6000; ++i)
+            corpus->appendSynthetic("doc-" + std::to_string(i), 1, 100, { uni(rng), float(i % 3) });
+        HistogramStack stack;
+        stack.resize(500, 700);
+        stack.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&stack));
+        stack.setCorpus(corpus, { QStringLiteral("a") });
+        FilterRule r;
+        r.column = "a";
+        r.by = "lang";
+        r.bounds.min = 0.1;
+        r.overrides["fr"].min = 0.4;
+        stack.setRules({ r }, true);
+        SummaryInput in;
+        in.names = { "a" };
+        in.columns = { corpus->scores(0) };
+        in.groups = corpus->groups();
+        in.groupCount = corpus->groupNames().size();
+        stack.setSummary(std::make_shared<CorpusSummary>(summarize(in)));
+        HistogramWidget* h = stack.histogram(QStringLiteral("a"));
+        QVERIFY(h);
+        QTRY_COMPARE(h->keyColumn(), QStringLiteral("lang"));
+        QVERIFY(h->groupBox()->isVisible());
+        QCOMPARE(h->groupBox()->count(), 4); // all documents, de, en, fr
+
+        const int fr = h->groupBox()->findText(QStringLiteral("fr"));
+        QVERIFY(fr > 0);
+        h->groupBox()->setCurrentIndex(fr);
+        Q_EMIT h->groupBox()->activated(fr);
+        QCOMPARE(h->minCutoff(), std::optional<double>(0.4));
+        QVERIFY(!h->maxCutoff());
+        uint64_t drawn = 0;
+        for (uint64_t c : h->bins().counts)
+            drawn += c;
+        QCOMPARE(drawn, uint64_t(2000));
+        h->plot()->replot();
+        QSignalSpy group(&stack, &HistogramStack::groupBoundsChanged);
+        QTest::mouseClick(h->plot(), Qt::LeftButton, {},
+            QPoint(int(h->plot()->xAxis->coordToPixel(0.9)), h->plot()->axisRect()->rect().center().y()));
+        QVERIFY(group.count() > 0);
+        QCOMPARE(group.last().at(1).toString(), QStringLiteral("fr"));
+        QCOMPARE(group.last().at(2).value<std::optional<double>>(), std::optional<double>(0.4));
+        QVERIFY(group.last().at(3).value<std::optional<double>>().has_value());
+
+        // The rule without `by`: split by group again (one group here, so no box).
+        stack.setRules({}, true);
+        QTRY_VERIFY(h->keyColumn().isEmpty());
+        QCOMPARE(h->selectedGroup(), -1);
+        QVERIFY(!h->groupBox()->isVisible());
     }
 };
 
