@@ -9,6 +9,7 @@
 #include "languagemodelcontroller.h"
 #include "plotexportmenu.h"
 #include "recentfilesmenu.h"
+#include "suggestdialog.h"
 
 #include <documenttablemodel.h>
 #include <documentviewer.h>
@@ -146,6 +147,8 @@ void MainWindow::setupUi()
     connect(m_panel, &ThresholdPanel::clearRulesRequested, m_filter, [this]() { m_filter->setRules({}); });
     connect(m_panel, &ThresholdPanel::ruleEdited, m_filter, &FilterState::editRule);
     connect(m_panel, &ThresholdPanel::suggestRequested, m_filter, &FilterState::requestSuggestions);
+    connect(m_panel, &ThresholdPanel::suggestRequested, this,
+        [this](int rule) { SuggestDialog::openFor(m_filter, m_session->corpus(), rule, this); });
     // The scatter's box edges move cutoffs as the histograms' lines do (issue 20): the same path to the filter.
     connect(m_scatter, &ScatterWidget::boundsChanged, m_histograms, &HistogramStack::boundsChanged);
     connect(m_scatter, &ScatterWidget::dragFinished, m_histograms, &HistogramStack::dragFinished);
