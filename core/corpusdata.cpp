@@ -1,5 +1,7 @@
 #include "corpusdata.h"
 
+#include <algorithm>
+
 namespace shardscope {
 
 GroupNumbering::GroupNumbering()
@@ -114,6 +116,34 @@ void CorpusData::setColumns(std::vector<ColumnInfo> columns)
     ScanResult::scores.values.assign(ScanResult::scores.columns.size(), {});
     for (auto& c : ScanResult::scores.values)
         c.reserve(index.shard.capacity());
+}
+
+std::vector<size_t> CorpusData::addColumns(const std::vector<ColumnInfo>& columns)
+{
+    std::vector<size_t> out;
+    for (const auto& c : columns) {
+        int at = columnIndex(c.name);
+        if (at < 0) {
+            ScanResult::scores.columns.push_back(c);
+            ScanResult::scores.values.emplace_back();
+            at = int(ScanResult::scores.columns.size() - 1);
+        } else {
+            ScanResult::scores.columns[size_t(at)] = c;
+        }
+        ScanResult::scores.values[size_t(at)].assign(size(), kMissing);
+        out.push_back(size_t(at));
+    }
+    return out;
+}
+
+void CorpusData::fillColumns(
+    const std::vector<size_t>& indices, uint64_t firstRow, const std::vector<std::vector<float>>& values)
+{
+    for (size_t k = 0; k < indices.size() && k < values.size(); ++k) {
+        auto& column = ScanResult::scores.values[indices[k]];
+        const size_t n = std::min<size_t>(values[k].size(), firstRow < column.size() ? column.size() - firstRow : 0);
+        std::copy_n(values[k].begin(), n, column.begin() + long(firstRow));
+    }
 }
 
 void CorpusData::append(DocBatch&& b)

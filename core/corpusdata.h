@@ -71,6 +71,12 @@ public:
 
     // Score columns are fixed when the scan starts.
     void setColumns(std::vector<ColumnInfo> columns);
+    // Columns scored after the table was built (ColumnScan): each is added with every value missing, or,
+    // when a column of that name exists (a language model scored again with another model), reset to
+    // missing in place. Returns the index of each, in order. Not while rows are being appended.
+    std::vector<size_t> addColumns(const std::vector<ColumnInfo>& columns);
+    // Writes a ColumnFill's values (values[k] is column `indices[k]`) into rows firstRow...
+    void fillColumns(const std::vector<size_t>& indices, uint64_t firstRow, const std::vector<std::vector<float>>& values);
     // appendRows, plus the batch's rejected records for the live status while the scan runs.
     void append(DocBatch&& batch);
     // Takes what the scan counted (shards with their state, records, rejected records, skipped, timings)

@@ -141,8 +141,10 @@ bool LineReader::nextBatch(LineBatch& batch)
             break;
         if (m_eof)
             break;
-        // Need more bytes: grow by a chunk (a 100 MB record grows the buffer as needed).
-        size_t want = std::max(m_batchBytes - std::min(buf.size(), m_batchBytes), size_t(1) << 20);
+        // Need more bytes: grow by a chunk (a 100 MB record grows the buffer as needed). The chunk is at most
+        // the batch size, so small batches (a language model's, 64 KiB) stay small: every line read joins the batch.
+        const size_t chunk = std::min(m_batchBytes, size_t(1) << 20);
+        size_t want = std::max(m_batchBytes - std::min(buf.size(), m_batchBytes), chunk);
         size_t n = 0;
         try {
             n = fill(buf, want);

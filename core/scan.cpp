@@ -106,6 +106,7 @@ struct Scan::Impl {
     std::atomic<uint64_t> compressedDone { 0 };
     std::atomic<uint64_t> compressedTotal { 0 };
     std::atomic<uint64_t> records { 0 }, docs { 0 }, rejected { 0 }, textBytes { 0 }, rawBytes { 0 };
+    std::atomic<uint64_t> modelTokens { 0 }, modelBytes { 0 }; // lent to the workers (ScoringControl)
     size_t nColumns = 0;
     std::vector<size_t> columnBase;   // first column of each scorer
     // Per scorer: for a derived scorer (Scorer::inputColumns()), the columns its inputs are in; empty for
@@ -179,6 +180,8 @@ ScanProgress Scan::progress() const
     p.docs = d->docs.load(std::memory_order_relaxed);
     p.rejected = d->rejected.load(std::memory_order_relaxed);
     p.textBytes = d->textBytes.load(std::memory_order_relaxed);
+    p.modelTokens = d->modelTokens.load(std::memory_order_relaxed);
+    p.modelBytes = d->modelBytes.load(std::memory_order_relaxed);
     p.elapsedSeconds = std::chrono::duration<double>(Clock::now() - d->start).count();
     if (p.elapsedSeconds > 0) {
         p.docsPerSecond = double(p.records) / p.elapsedSeconds;
@@ -405,8 +408,10 @@ ScanResult Scan::run()
     auto worker = [&]() {
         RecordParser parser(s.opt.fields);
         std::vector<std::unique_ptr<ScorerWorker>> workers;
-        for (const auto& sc : s.opt.scorers)
+        for (const auto& sc : s.opt.scorers) {
             workers.push_back(sc->makeWorker());
+            workers.back()->setControl({ &m_cancel, &s.modelTokens, &s.modelBytes });
+        }
         std::vector<size_t> perText; // workers that score one text at a time
         std::vector<size_t> batched; // workers that score a whole read batch at once
         std::vector<size_t> derived; // workers over other columns, run on each row once the others are in
@@ -483,6 +488,10 @@ ScanResult Scan::run()
                     views.emplace_back(sp.inBatch ? sp.inBatch : arena.data() + sp.offset, sp.size);
                 for (size_t k : batched)
                     workers[k]->scoreBatch(views, r.scores.data() + s.columnBase[k], s.nColumns);
+                // A batched scorer stops within its batch when the scan is cancelled (a language model's
+                // batch takes minutes): its rows are not all scored, so the batch is not committed.
+                if (isCancelled())
+                    break;
                 // A huge text copied here is not kept resident for the ordinary batches after it.
                 if (arena.capacity() > 4 * s.opt.batchBytes)
                     std::string().swap(arena);

@@ -8,6 +8,7 @@
 
 #include "scorerspec.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -53,9 +54,23 @@ private:
     DocumentScope* m_outer;
 };
 
+// What a scan lends its scorers' workers: its stop flag, which a slow scorer (a language model's forward
+// passes over a batch take minutes on a CPU) checks between units of work so a cancel is honoured within
+// about a second, and counters of the model work done, for a progress display between batch commits.
+// Null pointers: not lent (a worker outside a scan).
+struct ScoringControl {
+    const std::atomic<bool>* stop = nullptr;
+    std::atomic<uint64_t>* modelTokens = nullptr; // tokens whose loss a model has computed
+    std::atomic<uint64_t>* modelBytes = nullptr; // UTF-8 bytes of text a model has finished
+    bool stopRequested() const { return stop && stop->load(std::memory_order_relaxed); }
+};
+
 class ScorerWorker {
 public:
     virtual ~ScorerWorker() = default;
+    // Set by the scan once, before the first score call.
+    void setControl(const ScoringControl& control) { m_control = control; }
+    const ScoringControl& control() const { return m_control; }
     // Writes exactly columns().size() values to out. `text` is valid UTF-8 (the reader
     // rejects anything else before a scorer sees it). Must not throw for any input.
     virtual void score(std::string_view text, float* out) = 0;
@@ -80,6 +95,9 @@ public:
         (void)inputs;
         (void)out;
     }
+
+private:
+    ScoringControl m_control;
 };
 
 class Scorer {
@@ -108,6 +126,11 @@ public:
     // that exist.
     virtual std::vector<std::string> inputColumns() const { return {}; }
     virtual bool needsModel() const { return false; }
+    // Whether scoring costs far more than reading the text (a neural language model: thousands of tokens
+    // per second per core, against tens of megabytes for the heuristics). Front ends score such a scorer
+    // after the others, as a column added to a table that is already shown, in small batches with its
+    // own progress, and only when asked to (scorecolumns.h).
+    virtual bool isSlow() const { return false; }
     // Whether `--scorers all` includes this scorer: the model-free ones, and a model scorer whose
     // model is installed with the product when it is found (langid with lid.176.ftz).
     virtual bool includedInAll() const { return !needsModel(); }

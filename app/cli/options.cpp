@@ -94,7 +94,7 @@ void ModelOptions::add(CLI::App* cmd)
     cmd->add_option("--lm-window", lm.window, "lm scorer window in tokens (default: the model's context)");
     cmd->add_option("--lm-stride", lm.stride, "lm scorer stride in tokens (default: window/2)");
     cmd->add_option(
-        "--lm-batch-tokens", lm.batchTokens, "tokens per forward batch (default: 8192 on the CPU, 65536 on a GPU)");
+        "--lm-batch-tokens", lm.batchTokens, "tokens per forward batch (default: 4096 on the CPU, 65536 on a GPU)");
     cmd->add_option("--lm-threads", lm.torchThreads, "torch threads per scan worker (default: 1)");
 }
 

@@ -19,33 +19,74 @@ CorpusSession::CorpusSession(QObject* parent)
     , m_scan(new ScanController(this))
 {
     // Each handler drops what belongs to a scan other than ours (a cancelled or superseded one).
-    auto ours = [this](quint64 job) { return m_scanJob && *m_scanJob == job; };
     connect(m_scan, &ScanController::fieldsUncertain, this,
-        [this, ours](quint64 job, const QStringList& inputs, const FieldMapping& detected) {
+        [this](quint64 job, const QStringList& inputs, const FieldMapping& detected) {
             if (ours(job)) {
                 m_scanJob.reset();
                 Q_EMIT fieldsUncertain(inputs, detected);
             }
         });
-    connect(m_scan, &ScanController::started, this, [this, ours](quint64 job, std::shared_ptr<const ScanStart> info) {
+    connect(m_scan, &ScanController::started, this, [this](quint64 job, std::shared_ptr<const ScanStart> info) {
         if (ours(job))
             onStarted(std::move(info));
     });
-    connect(m_scan, &ScanController::rowsAppended, this, [this, ours](quint64 job, quint64, quint64) {
+    connect(m_scan, &ScanController::rowsAppended, this, [this](quint64 job, quint64, quint64) {
         if (ours(job))
             onRowsAppended();
     });
-    connect(m_scan, &ScanController::progress, this, [this, ours](quint64 job, const ScanProgress& p) {
+    connect(m_scan, &ScanController::progress, this, [this](quint64 job, const ScanProgress& p) {
         if (ours(job))
             Q_EMIT progress(p);
     });
-    connect(m_scan, &ScanController::finished, this, [this, ours](quint64 job, std::shared_ptr<ScanOutcome> outcome) {
+    connect(m_scan, &ScanController::finished, this, [this](quint64 job, std::shared_ptr<ScanOutcome> outcome) {
         if (ours(job))
             onFinished(std::move(outcome));
     });
-    connect(m_scan, &ScanController::failed, this, [this, ours](quint64 job, const QString& message) {
+    connect(m_scan, &ScanController::failed, this, [this](quint64 job, const QString& message) {
         if (ours(job))
             onFailed(message);
+    });
+    connect(m_scan, &ScanController::columnsStarted, this, [this](quint64 job, const QStringList& columns) {
+        if (!ours(job) || !m_corpus)
+            return;
+        m_scoringColumns = columns;
+        m_columnRows = 0;
+        m_statsDirty = true;
+        Q_EMIT columnsStarted(columns);
+    });
+    connect(m_scan, &ScanController::columnsFilled, this, [this](quint64 job, quint64 first, quint64 rows) {
+        if (!ours(job) || !m_corpus)
+            return;
+        m_columnRows = first + rows;
+        m_statsDirty = true;
+        if (!m_filledTimer.isActive())
+            m_filledTimer.start();
+    });
+    connect(m_scan, &ScanController::columnsProgress, this, [this](quint64 job, const ColumnProgress& p) {
+        if (ours(job))
+            Q_EMIT columnsProgress(p);
+    });
+    connect(m_scan, &ScanController::columnsFinished, this, [this](quint64 job, const ColumnOutcome& outcome) {
+        if (!ours(job))
+            return;
+        m_scanJob.reset();
+        m_scoringColumns.clear();
+        if (m_filledTimer.isActive()) {
+            m_filledTimer.stop();
+            Q_EMIT columnsFilled();
+        }
+        m_statsDirty = true;
+        startStats();
+        Q_EMIT columnsFinished(outcome);
+    });
+    m_filledTimer.setSingleShot(true);
+    m_filledTimer.setInterval(kGrewMs);
+    connect(&m_filledTimer, &QTimer::timeout, this, [this]() {
+        if (!m_corpus)
+            return;
+        Q_EMIT columnsFilled();
+        if (m_statsDirty)
+            scheduleStats();
     });
     m_grewTimer.setSingleShot(true);
     m_grewTimer.setInterval(kGrewMs);
@@ -79,6 +120,8 @@ void CorpusSession::drop()
     m_statsRunning = false;
     m_statsDirty = false;
     m_grewTimer.stop();
+    m_filledTimer.stop();
+    m_scoringColumns.clear();
     m_corpus.reset();
     m_source.reset();
     m_summary.reset();
@@ -125,6 +168,31 @@ void CorpusSession::start(const OpenRequest& request)
     req.threads = m_threads;
     req.scorers = m_scorers;
     m_scanJob = m_scan->start(req);
+}
+
+bool CorpusSession::scoreColumns(const std::string& scorers)
+{
+    if (m_inputs.isEmpty() || !m_start)
+        return false;
+    if (running() || !m_corpus) {
+        // Still reading: open again with them, scored once the table is in.
+        OpenRequest req;
+        req.inputs = m_inputs;
+        req.fields = fields();
+        req.useCache = m_useCache;
+        req.scoreSlow = true;
+        start(req);
+        return true;
+    }
+    ColumnRequest req;
+    for (const auto& shard : m_start->shards)
+        req.shards.push_back(shard.path);
+    req.fields = m_start->fields;
+    req.scorers = scorers;
+    req.threads = m_threads;
+    req.useCache = m_useCache;
+    m_scanJob = m_scan->scoreColumns(m_corpus, req);
+    return true;
 }
 
 void CorpusSession::showLoaded(std::shared_ptr<CorpusData> corpus)
@@ -179,6 +247,22 @@ void CorpusSession::onRowsAppended()
 
 void CorpusSession::cancel()
 {
+    if (m_scan->scoringColumns()) {
+        // The columns keep what was filled in; everything else of the corpus stays as it is.
+        const QStringList columns = m_scoringColumns;
+        const uint64_t rows = m_columnRows;
+        m_scan->cancel();
+        m_scanJob.reset();
+        m_scoringColumns.clear();
+        if (m_filledTimer.isActive()) {
+            m_filledTimer.stop();
+            Q_EMIT columnsFilled();
+        }
+        m_statsDirty = true;
+        startStats();
+        Q_EMIT columnsCancelled(columns, rows, documents());
+        return;
+    }
     if (!m_scan->running())
         return;
     m_scan->cancel();
@@ -199,12 +283,14 @@ void CorpusSession::shutdown()
     m_scanJob.reset();
     m_statsJobs.invalidate();
     m_grewTimer.stop();
+    m_filledTimer.stop();
 }
 
 void CorpusSession::onFinished(std::shared_ptr<ScanOutcome> outcome)
 {
     const SlowHandlerLog slow("onFinished");
-    m_scanJob.reset();
+    if (!m_scan->scoringColumns())
+        m_scanJob.reset(); // else the same job goes on to score the columns the table lacks
     m_grewTimer.stop();
     bool replaced = false;
     if (outcome->corpus) {
@@ -293,7 +379,7 @@ void CorpusSession::startStats()
         m_summary = std::move(s);
         Q_EMIT statsUpdated();
         if (m_statsDirty) {
-            if (m_scan->running())
+            if (m_scan->running() || m_scan->scoringColumns())
                 scheduleStats();
             else
                 startStats();

@@ -44,6 +44,11 @@ public:
     void reopen(std::optional<FieldMapping> fields = std::nullopt);
     // The open inputs again, rescoring every document (cached scores ignored).
     void rescan();
+    // Scores `scorers` (--scorers syntax, e.g. "lm") for the open corpus and adds their columns, filled in as
+    // batches finish, keeping every score and view there is (columnsStarted, columnsFilled, columnsFinished).
+    // While the corpus is still being read, it is opened again with them instead. Returns false when no
+    // corpus is open.
+    bool scoreColumns(const std::string& scorers);
     // Takes a corpus that is already built (tests, the GUI benchmark: sizes no fixture has).
     // No scan runs: started() and finished() report it as a corpus loaded from the cache.
     void showLoaded(std::shared_ptr<CorpusData> corpus);
@@ -53,6 +58,7 @@ public:
     void shutdown();
 
     bool running() const { return m_scan->running(); }
+    bool scoringColumns() const { return m_scan->scoringColumns(); }
     const QStringList& inputs() const { return m_inputs; }
     // Names the inputs in settings; "" for a corpus shown with showLoaded().
     const QString& corpusKey() const { return m_corpusKey; }
@@ -93,10 +99,19 @@ Q_SIGNALS:
     void finished(std::shared_ptr<const shardscope::ScanOutcome> outcome, bool replaced);
     void cancelled();
     void failed(const QString& message);
+    // Columns being scored for the open corpus (scoreColumns, or scorers its cache lacked).
+    void columnsStarted(const QStringList& columns);
+    // More of their values are in (at most one signal per 40 ms).
+    void columnsFilled();
+    void columnsProgress(const shardscope::ColumnProgress& progress);
+    void columnsFinished(const shardscope::ColumnOutcome& outcome);
+    // Cancelled: the values filled in so far stay, the rest are missing.
+    void columnsCancelled(const QStringList& columns, quint64 rowsFilled, quint64 rowsTotal);
     void statsUpdated();
 
 private:
     void start(const OpenRequest& request);
+    bool ours(quint64 job) const { return m_scanJob && *m_scanJob == job; }
     void drop();
     void onStarted(std::shared_ptr<const ScanStart> info);
     void onRowsAppended();
@@ -118,6 +133,9 @@ private:
     std::shared_ptr<const ScanOutcome> m_outcome;
     QString m_lastError;
     QTimer m_grewTimer;
+    QTimer m_filledTimer;
+    QStringList m_scoringColumns; // of the running column job
+    uint64_t m_columnRows = 0; // rows it has filled
 
     std::function<bool(const std::string&)> m_wanted;
     std::shared_ptr<const CorpusSummary> m_summary;

@@ -7,6 +7,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 
+#include <algorithm>
 #include <cmath>
 
 namespace shardscope {
@@ -119,6 +120,49 @@ void CorpusStatusBar::showFinished(const ScanOutcome& outcome, uint64_t document
         showMessage(tr("Scores were not cached: %1").arg(QString::fromStdString(outcome.cacheWarning)), 8000);
     else if (!outcome.cacheNote.empty())
         showMessage(QString::fromStdString(outcome.cacheNote), 8000);
+}
+
+void CorpusStatusBar::showColumnProgress(const ColumnProgress& p)
+{
+    showRunning(true);
+    const double fraction = p.bytesTotal ? std::min(1.0, double(p.bytesDone) / double(p.bytesTotal)) : 0.0;
+    m_progress->setValue(int(std::lround(fraction * 1000)));
+    m_progress->setFormat(QStringLiteral("%1%").arg(int(fraction * 100)));
+    const QLocale loc;
+    QString text = tr("Scoring %1: %2 of %3 documents")
+                       .arg(p.columns.join(QStringLiteral(", ")), loc.toString(qulonglong(p.rowsDone)),
+                           loc.toString(qulonglong(p.rowsTotal)));
+    if (p.modelTokens > 0)
+        text += tr(" · %1 tokens/s").arg(loc.toString(qlonglong(std::llround(p.tokensPerSecond))));
+    text += tr(" · ETA %1").arg(p.etaSeconds < 0 ? tr("estimating…") : humanSeconds(p.etaSeconds));
+    showNote(text);
+}
+
+void CorpusStatusBar::showColumnsFinished(const ColumnOutcome& outcome)
+{
+    showRunning(false);
+    const QLocale loc;
+    if (!outcome.error.isEmpty()) {
+        showNote(tr("Scoring %1 stopped: %2 of %3 documents scored")
+                     .arg(outcome.columns.join(QStringLiteral(", ")), loc.toString(qulonglong(outcome.rowsFilled)),
+                         loc.toString(qulonglong(outcome.rowsTotal))));
+        m_note->setToolTip(outcome.error);
+        return;
+    }
+    showNote(tr("%1 scored for %2 documents in %3")
+                 .arg(outcome.columns.join(QStringLiteral(", ")), loc.toString(qulonglong(outcome.rowsFilled)),
+                     humanSeconds(outcome.seconds)));
+    if (!outcome.cacheWarning.isEmpty())
+        showMessage(outcome.cacheWarning, 8000);
+}
+
+void CorpusStatusBar::showColumnsCancelled(const QStringList& columns, uint64_t rowsFilled, uint64_t rowsTotal)
+{
+    showRunning(false);
+    const QLocale loc;
+    showNote(tr("Cancelled — %1 scored for %2 of %3 documents (the rest are missing); the other scores are kept")
+                 .arg(columns.join(QStringLiteral(", ")), loc.toString(qulonglong(rowsFilled)),
+                     loc.toString(qulonglong(rowsTotal))));
 }
 
 void CorpusStatusBar::showNote(const QString& text)

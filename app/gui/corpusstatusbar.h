@@ -12,6 +12,8 @@ class QPushButton;
 
 namespace shardscope {
 
+struct ColumnOutcome;
+struct ColumnProgress;
 struct ScanOutcome;
 struct ScanProgress;
 
@@ -33,6 +35,11 @@ public:
     // The summary of a complete scan (documents, time, rejected records with the first few
     // reasons as a tooltip) and, for a while, what the scores cache had to say.
     void showFinished(const ScanOutcome& outcome, uint64_t documents);
+    // Columns being scored for the shown table (the language model): documents done, tokens/s, ETA,
+    // with the Cancel button; then what came of it.
+    void showColumnProgress(const ColumnProgress& progress);
+    void showColumnsFinished(const ColumnOutcome& outcome);
+    void showColumnsCancelled(const QStringList& columns, uint64_t rowsFilled, uint64_t rowsTotal);
     // A note where the scan's summary goes ("Could not open", the language model loading).
     void showNote(const QString& text);
 

@@ -231,9 +231,9 @@ void MainWindow::setupMenus()
     connect(m_lm, &LanguageModelController::loading, this,
         [this]() { m_status->showNote(tr("Loading the language model…")); });
     connect(m_lm, &LanguageModelController::loaded, this, [this]() {
+        // The lm columns are added to what is shown (issue 20): no rescan, nothing discarded.
         setScorers(LanguageModelController::withLanguageModel(scorers()));
-        if (!m_session->inputs().isEmpty())
-            m_session->reopen();
+        m_session->scoreColumns("lm");
     });
     connect(m_lm, &LanguageModelController::failed, this, [this](const QString& error) {
         m_status->showNote(tr("The language model did not load"));
@@ -327,6 +327,33 @@ void MainWindow::connectSession()
         showMessage(tr("Could not open the corpus"), message, true);
         Q_EMIT scanFinished();
     });
+    connect(m_session, &CorpusSession::columnsStarted, this, &MainWindow::onColumnsStarted);
+    connect(m_session, &CorpusSession::columnsFilled, this, [this]() {
+        m_filter->reevaluate();
+        m_page->table()->viewport()->update();
+    });
+    connect(m_session, &CorpusSession::columnsProgress, m_status, &CorpusStatusBar::showColumnProgress);
+    connect(m_session, &CorpusSession::columnsFinished, this, [this](const ColumnOutcome& outcome) {
+        m_status->showColumnsFinished(outcome);
+        m_page->model()->refresh();
+        if (!outcome.error.isEmpty()) {
+            m_lastError = outcome.error;
+            showMessage(tr("Scoring stopped"),
+                tr("Scoring %1 stopped after %L2 of %L3 documents:\n\n%4")
+                    .arg(outcome.columns.join(QStringLiteral(", ")))
+                    .arg(qulonglong(outcome.rowsFilled))
+                    .arg(qulonglong(outcome.rowsTotal))
+                    .arg(outcome.error),
+                true);
+        }
+        Q_EMIT columnsFinished();
+    });
+    connect(m_session, &CorpusSession::columnsCancelled, this,
+        [this](const QStringList& columns, quint64 rowsFilled, quint64 rowsTotal) {
+            m_status->showColumnsCancelled(columns, rowsFilled, rowsTotal);
+            m_page->model()->refresh();
+            Q_EMIT columnsFinished();
+        });
     connect(m_session, &CorpusSession::statsUpdated, this, [this]() {
         m_histograms->setSummary(m_session->summary());
         m_viewer->setSummary(m_session->summary());
@@ -399,6 +426,36 @@ void MainWindow::onFinished(const ScanOutcome& outcome, bool replaced)
             true);
     }
     Q_EMIT scanFinished();
+}
+
+void MainWindow::onColumnsStarted(const QStringList& columns)
+{
+    const auto corpus = m_session->corpus();
+    m_page->setCorpus(corpus);
+    m_page->setKeepMask(&m_filter->keepMask());
+    QStringList names;
+    for (const auto& c : corpus->columns())
+        names << QString::fromStdString(c.name);
+    m_scatter->setColumns(names);
+    m_scatter->setCorpus(corpus.get());
+    m_histograms->replaceCorpus(corpus);
+    // Columns the user asked for (Score with Language Model) go on display at once and fill in as they
+    // are scored; columns the cache lacked appear where they were before.
+    if (m_promoteLmColumns)
+        for (const QString& c : columns)
+            m_histograms->showColumn(c);
+    if (m_promoteLmColumns && names.contains(QStringLiteral("zlib6")) && columns.contains(QStringLiteral("lm_bpb")))
+        m_scatter->setAxes(QStringLiteral("zlib6"), QStringLiteral("lm_bpb"));
+    m_promoteLmColumns = false;
+    m_settings.setShownHistograms(m_histograms->shownColumns());
+    const auto shownDoc = m_viewer->document();
+    m_viewer->setCorpus(corpus, m_session->source());
+    m_viewer->setCorpusComplete(true);
+    m_viewer->setRules(m_filter->rules());
+    if (shownDoc)
+        m_viewer->showDocument(shownDoc);
+    m_filter->setCorpus(corpus, false);
+    m_session->requestStats();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -61,8 +61,9 @@ public:
     // The language model the `lm` scorer and the token-loss view use (issue 4): an empty directory
     // is the built-in model; device "auto", "cpu" or "cuda:N". Takes effect for the next scan.
     void setLanguageModel(const QString& modelDir, const QString& device) { m_lm->setLanguageModel(modelDir, device); }
-    // Loads the model in the background, then rescans the open corpus with the current scorers
-    // plus `lm`; a model that does not load is reported and changes nothing.
+    // Loads the model in the background, then scores the open corpus with it: the lm columns are added
+    // and filled in as batches finish, every other score and view stays (columnsFinished() at the end).
+    // A model that does not load is reported and changes nothing.
     void scoreWithLanguageModel(const QString& modelDir, const QString& device) { m_lm->load(modelDir, device); }
     QString languageModelStatus() const;
     void scoreWithLanguageModelDialog() { m_lm->openScoreDialog(this); }
@@ -83,6 +84,7 @@ public:
     HistogramStack* histogramStack() const { return m_histograms; }
     LanguageModelController* languageModel() const { return m_lm; }
     bool scanRunning() const { return m_session->running(); }
+    bool scoringColumns() const { return m_session->scoringColumns(); }
     const CorpusData* corpus() const { return m_session->corpus().get(); }
     const std::vector<FilterRule>& rules() const { return m_filter->rules(); }
     const FilterCounts& counts() const { return m_filter->counts(); }
@@ -97,6 +99,8 @@ public:
 
 Q_SIGNALS:
     void scanFinished();
+    // Columns added to the open corpus (the language model's) are complete, cancelled or stopped.
+    void columnsFinished();
     void statsUpdated();
     void countsUpdated();
     void suggestionsReady();
@@ -118,6 +122,8 @@ private:
     void resetCorpusUi(const QStringList& inputs);
     void onStarted();
     void onFinished(const ScanOutcome& outcome, bool replaced);
+    // The open corpus gained columns: every view learns them, nothing else of it changes.
+    void onColumnsStarted(const QStringList& columns);
     void onRulesChanged(FilterState::Change change);
     void applyView();
     void saveCutoffs();

@@ -5,7 +5,11 @@
 
 #include <QMetaObject>
 
+#include <columnscan.h>
+
+#include <algorithm>
 #include <future>
+#include <numeric>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -17,6 +21,24 @@ struct ScanController::Job {
     std::atomic<bool> stop { false };
     std::mutex mutex;
     Scan* scan = nullptr;   // guarded by mutex, set while the scan runs
+    ColumnScan* columnScan = nullptr; // the same, for the column phase
+
+    // Registers a running scan so cancel() reaches it; false when the job was stopped already.
+    template<typename S>
+    bool attach(S* running, S*& slot)
+    {
+        std::lock_guard lock(mutex);
+        if (stop)
+            return false;
+        slot = running;
+        return true;
+    }
+    template<typename S>
+    void detach(S*& slot)
+    {
+        std::lock_guard lock(mutex);
+        slot = nullptr;
+    }
 };
 
 ScanController::ScanController(QObject* parent)
@@ -45,6 +67,35 @@ void ScanController::post(const std::shared_ptr<Job>& job, F&& f)
         Qt::QueuedConnection);
 }
 
+quint64 ScanController::scoreColumns(std::shared_ptr<CorpusData> table, const ColumnRequest& request)
+{
+    cancel();
+    auto job = std::make_shared<Job>();
+    job->id = ++m_counter;
+    m_job = job;
+    m_current = job->id;
+    m_scoringColumns = true;
+    m_pool.start([this, job, table, request]() {
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
+        try {
+            std::vector<std::shared_ptr<const Scorer>> scorers;
+            for (auto& s : ScorerRegistry::instance().resolveList(request.scorers))
+                scorers.push_back(std::move(s));
+            const CorpusCache cache = CorpusCache::of({}, request.shards, request.fields);
+            runColumns(job, table, request.shards, request.fields, scorers, request.threads,
+                request.useCache ? &cache : nullptr);
+        } catch (const std::exception& e) {
+            ColumnOutcome outcome;
+            outcome.error = QString::fromStdString(e.what());
+            post(job, [this, id = job->id, outcome]() {
+                m_scoringColumns = false;
+                Q_EMIT columnsFinished(id, outcome);
+            });
+        }
+    });
+    return job->id;
+}
+
 quint64 ScanController::start(const OpenRequest& request)
 {
     cancel();
@@ -64,10 +115,13 @@ void ScanController::cancel()
         std::lock_guard lock(m_job->mutex);
         if (m_job->scan)
             m_job->scan->cancel();
+        if (m_job->columnScan)
+            m_job->columnScan->cancel();
     }
     m_job.reset();
     m_current = 0;
     m_running = false;
+    m_scoringColumns = false;
 }
 
 void ScanController::shutdown()
@@ -110,43 +164,69 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         if (job->stop)
             return;
 
-        std::vector<std::shared_ptr<const Scorer>> scorers;
+        std::vector<std::shared_ptr<const Scorer>> requested;
         for (auto& s : ScorerRegistry::instance().resolveList(request.scorers))
-            scorers.push_back(std::move(s));
+            requested.push_back(std::move(s));
+
+        // The same cache layout and policy as shardscope-cli, so a corpus scored on the command line
+        // opens here without rescoring and vice versa. A torn or corrupt scores file is rescored, not an error.
+        // When the file holds some of the scorers up to date, those load and only the others are scored,
+        // as columns added to the loaded table. Slow scorers that are not cached wait for scoreSlow.
+        const CorpusCache cache = CorpusCache::of({}, shards, fields);
+        CacheContents cached;
+        if (request.useCache)
+            cached = inspectScores(cache.scoresPath, shards, fields, requested);
+        std::vector<std::shared_ptr<const Scorer>> scorers; // the table's, loaded or scanned
+        std::vector<std::shared_ptr<const Scorer>> later; // scored as added columns afterwards
+        // A derived scorer reads the columns of the scorers before it in one scan (ColumnScan does not run it).
+        const bool anyDerived = std::any_of(
+            requested.begin(), requested.end(), [](const auto& s) { return !s->inputColumns().empty(); });
+        if (anyDerived) {
+            scorers = requested;
+        } else if (cached.usable && !cached.present.empty()) {
+            scorers = cached.present;
+            later = cached.missing;
+        } else {
+            for (const auto& s : requested)
+                (s->isSlow() ? later : scorers).push_back(s);
+        }
+        if (!request.scoreSlow)
+            later.erase(std::remove_if(later.begin(), later.end(), [](const auto& s) { return s->isSlow(); }),
+                later.end());
         std::vector<ColumnInfo> columns;
         for (const auto& s : scorers)
             for (auto& c : s->columns())
                 columns.push_back(std::move(c));
 
-        // The same cache layout and policy as shardscope-cli, so a corpus scored on the command line
-        // opens here without rescoring and vice versa. A torn or corrupt scores file is rescored, not an error.
-        const CorpusCache cache = CorpusCache::of({}, shards, fields);
-        std::string unusableCache;
+        std::string unusableCache = cached.unusable;
         std::optional<ScanResult> loaded;
-        if (request.useCache)
+        if (cached.usable && !scorers.empty())
             loaded = openCached(cache, shards, fields, scorers, &unusableCache);
         if (loaded) {
-            ScanResult cached = std::move(*loaded);
+            ScanResult fromFile = std::move(*loaded);
             auto start = std::make_shared<ScanStart>();
-            start->shards = cached.shards;
-            start->fields = cached.fields;
-            start->columns = cached.scores.columns;
+            start->shards = fromFile.shards;
+            start->fields = fromFile.fields;
+            start->columns = fromFile.scores.columns;
             start->cacheDir = cache.dir;
             start->seekCacheDir = cache.seekDir;
             start->fromCache = true;
             auto outcome = std::make_shared<ScanOutcome>();
-            outcome->shards = cached.shards;
-            outcome->errors = cached.errors();
-            outcome->records = cached.records;
-            outcome->rejected = cached.rejected;
-            outcome->rejects = cached.rejects;
+            outcome->shards = fromFile.shards;
+            outcome->errors = fromFile.errors();
+            outcome->records = fromFile.records;
+            outcome->rejected = fromFile.rejected;
+            outcome->rejects = fromFile.rejects;
             outcome->fromCache = true;
-            outcome->corpus = CorpusData::fromScanResult(cached);
-            post(job, [this, id = job->id, start, outcome]() {
+            outcome->corpus = CorpusData::fromScanResult(fromFile);
+            post(job, [this, id = job->id, start, outcome, more = !later.empty()]() {
                 m_running = false;
+                m_scoringColumns = more;
                 Q_EMIT started(id, start);
                 Q_EMIT finished(id, outcome);
             });
+            if (!later.empty())
+                runColumns(job, outcome->corpus, shards, fields, later, request.threads, &cache);
             return;
         }
 
@@ -194,17 +274,10 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
                 post(job, [this, id = job->id, p]() { Q_EMIT progress(id, p); });
             },
             100);
-        {
-            std::lock_guard lock(job->mutex);
-            if (job->stop)
-                return;
-            job->scan = &scan;
-        }
+        if (!job->attach(&scan, job->scan))
+            return;
         ScanResult result = scan.run();
-        {
-            std::lock_guard lock(job->mutex);
-            job->scan = nullptr;
-        }
+        job->detach(job->scan);
         auto outcome = std::make_shared<ScanOutcome>();
         if (!unusableCache.empty())
             outcome->cacheNote = "cached scores were not usable and were rescored: " + unusableCache;
@@ -229,10 +302,14 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
                 return;
         if (request.useCache)
             outcome->cacheWarning = storeScores(cache, *table, scorers);
-        post(job, [this, id = job->id, outcome]() {
+        const bool more = !later.empty() && !outcome->cancelled;
+        post(job, [this, id = job->id, outcome, more]() {
             m_running = false;
+            m_scoringColumns = more;
             Q_EMIT finished(id, outcome);
         });
+        if (more)
+            runColumns(job, table, shards, fields, later, request.threads, request.useCache ? &cache : nullptr);
     } catch (const InputError& e) {
         post(job, [this, id = job->id, msg = QString::fromStdString(e.what())]() {
             m_running = false;
@@ -244,6 +321,125 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
             Q_EMIT failed(id, msg);
         });
     }
+}
+
+void ScanController::runColumns(const std::shared_ptr<Job>& job, const std::shared_ptr<CorpusData>& table,
+    const std::vector<std::string>& shards, const FieldMapping& fields,
+    const std::vector<std::shared_ptr<const Scorer>>& scorers, int threads, const CorpusCache* cache)
+{
+    ColumnOutcome outcome;
+    try {
+        ColumnScanOptions options;
+        options.shards = shards;
+        options.fields = fields;
+        options.scorers = scorers;
+        options.threads = threads;
+        ColumnScan scan(*table, options);
+        const std::vector<ColumnInfo> columns = scan.columns();
+        for (const auto& c : columns)
+            outcome.columns << QString::fromStdString(c.name);
+        const uint64_t rowsTotal = table->size();
+        outcome.rowsTotal = rowsTotal;
+        // The text to score, for the ETA (the table does not change while its columns are scored).
+        const auto& textBytes = table->textBytesColumn();
+        const uint64_t bytesTotal = std::accumulate(textBytes.begin(), textBytes.end(), uint64_t(0));
+
+        // The columns are added on the GUI thread, which owns the table; the scan waits for them.
+        auto added = std::make_shared<std::promise<std::vector<size_t>>>();
+        std::future<std::vector<size_t>> indicesReady = added->get_future();
+        post(job, [this, id = job->id, table, columns, added, names = outcome.columns]() {
+            added->set_value(table->addColumns(columns));
+            Q_EMIT columnsStarted(id, names);
+        });
+        while (indicesReady.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready)
+            if (job->stop)
+                return;
+        const std::vector<size_t> indices = indicesReady.get();
+
+        auto rowsDone = std::make_shared<std::atomic<uint64_t>>(0);
+        const bool slow = std::any_of(scorers.begin(), scorers.end(), [](const auto& s) { return s->isSlow(); });
+        scan.setFillCallback([this, job, table, indices, rowsDone](ColumnFill&& fill) {
+            rowsDone->store(fill.firstRow + fill.rows(), std::memory_order_relaxed);
+            post(job, [this, id = job->id, table, indices, fill = std::move(fill)]() {
+                table->fillColumns(indices, fill.firstRow, fill.values);
+                Q_EMIT columnsFilled(id, fill.firstRow, fill.rows());
+            });
+        });
+        auto report = [&](const ScanProgress& p) {
+            ColumnProgress cp;
+            cp.columns = outcome.columns;
+            cp.rowsDone = rowsDone->load(std::memory_order_relaxed);
+            cp.rowsTotal = rowsTotal;
+            // A model's own count of the text it finished moves between commits; other scorers' only at commits.
+            cp.bytesDone = slow ? p.modelBytes : p.textBytes;
+            cp.bytesTotal = bytesTotal;
+            cp.modelTokens = p.modelTokens;
+            cp.elapsedSeconds = p.elapsedSeconds;
+            if (p.elapsedSeconds > 0) {
+                cp.tokensPerSecond = double(p.modelTokens) / p.elapsedSeconds;
+                if (cp.bytesDone > 0 && bytesTotal >= cp.bytesDone)
+                    cp.etaSeconds = p.elapsedSeconds * double(bytesTotal - cp.bytesDone) / double(cp.bytesDone);
+            }
+            post(job, [this, id = job->id, cp]() { Q_EMIT columnsProgress(id, cp); });
+        };
+        if (!job->attach(&scan, job->columnScan))
+            return;
+        // The scan blocks this thread; progress is read from here twice a second, so it moves while a slow
+        // scorer works through a batch.
+        std::future<ColumnScanResult> done = std::async(std::launch::async, [&scan]() {
+            ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
+            return scan.run();
+        });
+        while (done.wait_for(std::chrono::milliseconds(500)) != std::future_status::ready)
+            report(scan.progress());
+        ColumnScanResult result;
+        try {
+            result = done.get();
+        } catch (...) {
+            job->detach(job->columnScan);
+            throw;
+        }
+        job->detach(job->columnScan);
+        if (job->stop)
+            return; // cancelled: the values filled in so far stay in the table, none are cached
+        report(scan.progress());
+        outcome.rowsFilled = result.rowsFilled;
+        outcome.complete = result.complete;
+        outcome.cancelled = result.cancelled;
+        outcome.seconds = result.seconds;
+        if (!result.errors.empty())
+            outcome.error = QString::fromStdString(result.errors.front());
+
+        // Complete columns go into the scores file beside the others. Their values are copied on the GUI thread
+        // once the last fill is in, so nothing here reads the table while it might change.
+        if (outcome.complete && cache) {
+            auto copied = std::make_shared<std::promise<std::vector<std::vector<float>>>>();
+            std::future<std::vector<std::vector<float>>> values = copied->get_future();
+            post(job, [table, indices, copied]() {
+                std::vector<std::vector<float>> v;
+                for (size_t i : indices)
+                    v.push_back(table->scores(i));
+                copied->set_value(std::move(v));
+            });
+            while (values.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready)
+                if (job->stop)
+                    return;
+            const CacheContents file = inspectScores(cache->scoresPath, shards, fields, {});
+            if (file.usable) {
+                try {
+                    appendScoreColumns(cache->scoresPath, scorers, values.get());
+                } catch (const std::exception& e) {
+                    outcome.cacheWarning = tr("The new scores were not cached: %1").arg(QString::fromStdString(e.what()));
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        outcome.error = QString::fromStdString(e.what());
+    }
+    post(job, [this, id = job->id, outcome]() {
+        m_scoringColumns = false;
+        Q_EMIT columnsFinished(id, outcome);
+    });
 }
 
 } // namespace shardscope

@@ -1,10 +1,13 @@
 #pragma once
 // Runs one corpus job at a time in the background: expand the inputs, detect the field
-// mapping, then load the cached scores or scan. Every job has an id and a stop flag; results
-// of a superseded job are dropped before they reach a signal (hotspot's job tracker), so
-// nothing from one corpus leaks into the next.
+// mapping, then load the cached scores or scan, then score the columns the table still lacks
+// (ColumnScan): scorers the cache does not hold up to date, and slow ones (the language model)
+// when asked. Every job has an id and a stop flag; results of a superseded job are dropped
+// before they reach a signal (hotspot's job tracker), so nothing from one corpus leaks into
+// the next.
 
 #include <corpusdata.h>
+#include <scorestore.h>
 
 #include <QObject>
 #include <QString>
@@ -25,6 +28,39 @@ struct OpenRequest {
     bool useCache = true;
     int threads = 0;
     std::string scorers = "all";
+    // Slow scorers (Scorer::isSlow(): the language model) whose scores are not cached are scored after the
+    // table is shown, as added columns, only when this is set (Score with Language Model); otherwise they
+    // are left out, so opening a corpus never starts hours of model scoring unasked.
+    bool scoreSlow = false;
+};
+
+// Scoring columns for a table that is shown already.
+struct ColumnRequest {
+    std::vector<std::string> shards; // the table's, in order
+    FieldMapping fields;
+    std::string scorers; // --scorers syntax; each is scored again even when the table has its columns
+    int threads = 0;
+    bool useCache = true; // add the columns to the corpus's scores file when they are complete
+};
+
+struct ColumnProgress {
+    QStringList columns;
+    uint64_t rowsDone = 0, rowsTotal = 0;
+    uint64_t bytesDone = 0, bytesTotal = 0; // UTF-8 text scored / in the table
+    uint64_t modelTokens = 0; // tokens a model has scored (0 without a model scorer)
+    double elapsedSeconds = 0;
+    double tokensPerSecond = 0;
+    double etaSeconds = -1; // -1: unknown yet
+};
+
+struct ColumnOutcome {
+    QStringList columns;
+    uint64_t rowsFilled = 0, rowsTotal = 0;
+    bool complete = false;
+    bool cancelled = false;
+    double seconds = 0;
+    QString error; // the job stopped: a shard changed, a model failed to load
+    QString cacheWarning;
 };
 
 struct ScanStart {
@@ -61,11 +97,18 @@ public:
 
     // Starts a job, cancelling the running one. Returns the new job's id.
     quint64 start(const OpenRequest& request);
-    // Stops the current job; its remaining results are dropped.
+    // Scores `request.scorers` for the rows of `table` (which must not grow meanwhile) and fills their
+    // columns in as batches finish, cancelling the running job. Returns the new job's id.
+    quint64 scoreColumns(std::shared_ptr<CorpusData> table, const ColumnRequest& request);
+    // Stops the current job; its remaining results are dropped (values filled in so far stay).
     void cancel();
-    // Stops every job and waits for the workers (window closing).
+    // Stops every job and waits for the workers (window closing): within about a second, since a slow
+    // scorer checks the stop flag between forward passes.
     void shutdown();
+    // The table is being read or scanned (it grows).
     bool running() const { return m_running; }
+    // Columns are being scored for a table that is complete otherwise.
+    bool scoringColumns() const { return m_scoringColumns; }
     quint64 currentJob() const { return m_current; }
 
 Q_SIGNALS:
@@ -76,10 +119,20 @@ Q_SIGNALS:
     void progress(quint64 job, const shardscope::ScanProgress& progress);
     void finished(quint64 job, std::shared_ptr<shardscope::ScanOutcome> outcome);
     void failed(quint64 job, const QString& message);
+    // Columns were added to the table (all values missing, or reset to missing when they existed).
+    void columnsStarted(quint64 job, const QStringList& columns);
+    // Rows [firstRow, firstRow + rows) of the added columns have their values.
+    void columnsFilled(quint64 job, quint64 firstRow, quint64 rows);
+    void columnsProgress(quint64 job, const shardscope::ColumnProgress& progress);
+    void columnsFinished(quint64 job, const shardscope::ColumnOutcome& outcome);
 
 private:
     struct Job;
     void run(std::shared_ptr<Job> job, OpenRequest request);
+    // The column phase of a job; `scorers` are scored and their columns added to `table`.
+    void runColumns(const std::shared_ptr<Job>& job, const std::shared_ptr<CorpusData>& table,
+        const std::vector<std::string>& shards, const FieldMapping& fields,
+        const std::vector<std::shared_ptr<const Scorer>>& scorers, int threads, const CorpusCache* cache);
     template<typename F>
     void post(const std::shared_ptr<Job>& job, F&& f);
 
@@ -88,6 +141,7 @@ private:
     quint64 m_current = 0;
     quint64 m_counter = 0;
     bool m_running = false;
+    bool m_scoringColumns = false;
 };
 
 } // namespace shardscope

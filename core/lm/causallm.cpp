@@ -508,7 +508,7 @@ torch::Tensor CausalLm::nll(const torch::Tensor& h, const torch::Tensor& targets
 
 int defaultBatchTokens(const CausalLm& model)
 {
-    return model.device().is_cuda() ? 65536 : 8192;
+    return model.device().is_cuda() ? 65536 : 4096;
 }
 
 std::vector<TextLoss> scoreTexts(const CausalLm& model, const std::vector<std::string_view>& texts,
@@ -557,6 +557,8 @@ std::vector<TextLoss> scoreTexts(const CausalLm& model, const std::vector<std::s
             ++j1;
         const int64_t T = std::max(maxLen, jobs[j1 - 1].len);
         const int64_t B = int64_t(j1 - j0);
+        if (opt.stop && opt.stop->load(std::memory_order_relaxed))
+            throw Interrupted();
         auto ids = torch::zeros({ B, T }, torch::kLong);
         auto acc = ids.accessor<int64_t, 2>();
         for (int64_t r = 0; r < B; ++r) {
@@ -582,6 +584,12 @@ std::vector<TextLoss> scoreTexts(const CausalLm& model, const std::vector<std::s
                 if (perToken)
                     tl.perToken[size_t(g - firstTokenOffset)] = v;
             }
+        }
+        if (opt.tokensDone) {
+            int64_t scored = 0;
+            for (size_t j = j0; j < j1; ++j)
+                scored += jobs[j].begin + jobs[j].len - std::max(jobs[j].firstScored, jobs[j].begin + 1);
+            opt.tokensDone->fetch_add(uint64_t(std::max<int64_t>(scored, 0)), std::memory_order_relaxed);
         }
         j0 = j1;
     }

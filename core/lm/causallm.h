@@ -13,9 +13,11 @@
 
 #include <torch/types.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +104,16 @@ struct WindowOptions {
     int window = 0;          // 0: the model's maximum positions
     int stride = 0;          // 0: window / 2
     int batchTokens = 0;     // 0: defaultBatchTokens(the model's device)
+    // Checked before each forward pass: when set, scoreTexts throws Interrupted (a cancel is honoured
+    // within one pass, about a second on a CPU, not after the whole group of texts).
+    const std::atomic<bool>* stop = nullptr;
+    // Incremented by the tokens each forward pass scored (progress between commits).
+    std::atomic<uint64_t>* tokensDone = nullptr;
+};
+
+// Thrown by scoreTexts when WindowOptions::stop was set: the texts' losses are incomplete.
+struct Interrupted : std::runtime_error {
+    Interrupted() : std::runtime_error("scoring interrupted") { }
 };
 
 struct TextLoss {

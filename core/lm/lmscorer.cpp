@@ -73,14 +73,21 @@ public:
         std::vector<size_t> owner;
         size_t groupBytes = 0;
         const bool noModel = !m_model;
+        bool interrupted = false;
         auto flush = [&] {
-            if (!group.empty() && !noModel) try {
-                lm::WindowOptions wo { m_opt.window, m_opt.stride, m_opt.batchTokens };
+            if (!group.empty() && !noModel && !interrupted) try {
+                lm::WindowOptions wo { m_opt.window, m_opt.stride, m_opt.batchTokens, control().stop,
+                    control().modelTokens };
                 auto losses = lm::scoreTexts(*m_model, group, wo);
                 for (size_t i = 0; i < group.size(); ++i) {
                     acc[owner[i]].nats += losses[i].sumNats;
                     acc[owner[i]].tokens += losses[i].tokens;
                 }
+                if (control().modelBytes)
+                    control().modelBytes->fetch_add(groupBytes, std::memory_order_relaxed);
+            } catch (const lm::Interrupted&) {
+                // The scan was cancelled: it drops this batch, so what is left is not scored.
+                interrupted = true;
             } catch (const std::exception& e) {
                 for (size_t i : owner)
                     acc[i].failed = true;
@@ -104,7 +111,7 @@ public:
         for (size_t r = 0; r < texts.size(); ++r) {
             float* o = out + r * rowStride;
             o[0] = o[1] = kMissing;
-            if (noModel || acc[r].failed || texts[r].empty() || acc[r].tokens == 0)
+            if (noModel || interrupted || acc[r].failed || texts[r].empty() || acc[r].tokens == 0)
                 continue;
             o[0] = float(acc[r].nats / double(acc[r].tokens));
             o[1] = float(acc[r].nats / std::log(2.0) / double(texts[r].size()));
@@ -145,6 +152,7 @@ public:
         return m_identity;
     }
     bool needsModel() const override { return true; }
+    bool isSlow() const override { return true; }
     std::unique_ptr<ScorerWorker> makeWorker() const override
     {
         std::shared_ptr<const lm::CausalLm> model;

@@ -16,7 +16,12 @@
 #include <lmdialogs.h>
 #endif
 
+#include <corpussession.h>
+
 #include <QCheckBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QStatusBar>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLineEdit>
@@ -27,6 +32,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 #ifndef SHARDSCOPE_TEST_OUTPUT
@@ -41,6 +47,14 @@ class TestLmGui : public QObject {
     QTemporaryDir m_tmp;
     QString m_fixture;
     QString m_model;
+
+    static bool notesContain(MainWindow& w, const QString& text)
+    {
+        for (auto* label : w.statusBar()->findChildren<QLabel*>())
+            if (label->isVisible() && label->text().contains(text))
+                return true;
+        return false;
+    }
 
     static bool waitStats(MainWindow& w, int timeoutMs = 120000)
     {
@@ -88,9 +102,11 @@ private Q_SLOTS:
         QCOMPARE(w.corpus()->columnIndex("lm_bpb"), -1);
 
         QSignalSpy changed(&w, &MainWindow::languageModelChanged);
+        QSignalSpy columnsDone(&w, &MainWindow::columnsFinished);
         finished.clear();
         w.scoreWithLanguageModel(m_model, QStringLiteral("cpu"));
-        QVERIFY(testhelpers::signalled(finished, 180000)); // the rescan with lm
+        QVERIFY(testhelpers::signalled(columnsDone, 180000)); // the lm columns added, no rescan
+        QCOMPARE(finished.count(), 0);
         QVERIFY(waitStats(w));
         QVERIFY(w.scorers().find("lm") != std::string::npos);
         const CorpusData* c = w.corpus();
@@ -130,6 +146,117 @@ private Q_SLOTS:
         const QString png = QStringLiteral(SHARDSCOPE_TEST_OUTPUT) + QStringLiteral("/tst_lmgui.png");
         QVERIFY(w.grab().save(png));
         qInfo("screenshot: %s", qPrintable(png));
+    }
+
+    // Issue 20, bugs 1 to 3: Language Model > Score emptied the table and histograms, rescanned everything
+    // with "Opening… 100%" and no rate for half an hour, ignored Cancel for minutes (discarding the whole
+    // corpus and its cached scores), made Open Recent score again, and Quit waited for it. Now the lm
+    // columns are added to the table on display and fill in with progress, Cancel stops within about a
+    // second keeping everything, and reopening does not start the model unasked.
+    void lmScoringKeepsTheCorpusShowsProgressAndCancels()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        // The built-in byte model over 80 mails (~400 kB): about half a minute of forward passes on two cores.
+        const QString corpus = testhelpers::fixture("spam_ham.jsonl");
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        w.setScorers("zlib6,zstd3");
+        QSignalSpy finished(&w, &MainWindow::scanFinished);
+        w.openInputs({ corpus });
+        QVERIFY(testhelpers::signalled(finished, 120000));
+        QVERIFY(waitStats(w));
+        const size_t n = w.corpus()->size();
+        QVERIFY(n >= 50);
+        const std::vector<float> zlib = w.corpus()->scores(size_t(w.corpus()->columnIndex("zlib6")));
+        QVERIFY(w.histogram(QStringLiteral("zlib6")) && w.histogram(QStringLiteral("zlib6"))->hasData());
+
+        QSignalSpy progress(w.session(), &CorpusSession::columnsProgress);
+        QSignalSpy filled(w.session(), &CorpusSession::columnsFilled);
+        QSignalSpy columnsDone(&w, &MainWindow::columnsFinished);
+        finished.clear();
+        w.scoreWithLanguageModel(QString(), QStringLiteral("cpu"));
+        QVERIFY(testhelpers::signalled(filled, 180000));
+        QVERIFY(w.scoringColumns());
+        QCOMPARE(finished.count(), 0); // no rescan
+
+        // Bug 1: the corpus, its scores and views stay while the model runs; its column fills in.
+        const CorpusData* c = w.corpus();
+        QCOMPARE(c->size(), n);
+        QCOMPARE(size_t(w.tableModel()->rowCount()), n);
+        QCOMPARE(c->scores(size_t(c->columnIndex("zlib6"))), zlib);
+        QVERIFY(w.histogram(QStringLiteral("zlib6"))->hasData());
+        const int bpb = c->columnIndex("lm_bpb");
+        QVERIFY(bpb >= 0);
+        QVERIFY(w.histogram(QStringLiteral("lm_bpb"))); // on display at once
+        auto scored = [&]() {
+            const auto& v = w.corpus()->scores(size_t(bpb));
+            return size_t(std::count_if(v.begin(), v.end(), [](float x) { return std::isfinite(x); }));
+        };
+        const size_t early = scored();
+        QVERIFY2(early > 0 && early < n, qPrintable(QStringLiteral("%1 of %2").arg(early).arg(n)));
+        // Progress in documents and tokens, with a rate, not a byte count stuck at 100%.
+        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().first().value<ColumnProgress>().modelTokens > 0,
+            30000);
+        const auto p = progress.last().first().value<ColumnProgress>();
+        QCOMPARE(p.rowsTotal, uint64_t(n));
+        QVERIFY(p.tokensPerSecond > 0);
+        QVERIFY(p.columns.contains(QStringLiteral("lm_bpb")));
+        QStringList notes;
+        for (auto* label : w.statusBar()->findChildren<QLabel*>())
+            notes << label->text();
+        QVERIFY2(notes.join(QLatin1Char('|')).contains(QStringLiteral("tokens/s")), qPrintable(notes.join(QLatin1Char('|'))));
+
+        // Bug 2: Cancel stops the work within about a second (the workers are idle once shutdown() returns)
+        // and keeps every row, every other score and the lm values computed so far.
+        auto* cancel = w.statusBar()->findChild<QPushButton*>(QStringLiteral("cancelScan"));
+        QVERIFY(cancel && cancel->isVisible());
+        QElapsedTimer t;
+        t.start();
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        w.session()->shutdown();
+        const qint64 stopMs = t.elapsed();
+        qInfo("the language model stopped %lld ms after Cancel", stopMs);
+        QVERIFY2(stopMs < 2000, qPrintable(QString::number(stopMs)));
+        QCOMPARE(columnsDone.count(), 1);
+        QVERIFY(!w.scoringColumns());
+        QCOMPARE(w.corpus()->size(), n);
+        QCOMPARE(w.corpus()->scores(size_t(w.corpus()->columnIndex("zlib6"))), zlib);
+        QVERIFY(scored() >= early);
+        QVERIFY(notesContain(w, QStringLiteral("Cancelled")));
+
+        // Reopening (Open Recent) loads the cached scores and does not start the model again.
+        finished.clear();
+        QVERIFY(w.openMostRecent());
+        QVERIFY(testhelpers::signalled(finished, 120000));
+        QVERIFY(!w.scoringColumns());
+        QCOMPARE(w.corpus()->size(), n);
+        QCOMPARE(w.corpus()->columnIndex("lm_bpb"), -1);
+        QCOMPARE(w.corpus()->scores(size_t(w.corpus()->columnIndex("zlib6"))), zlib);
+        QVERIFY(notesContain(w, QStringLiteral("from the cache")));
+    }
+
+    // Issue 20, bug 3: closing the window while the model scores returns within 2 seconds.
+    void closingWhileTheModelScoresReturnsQuickly()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        auto* w = new MainWindow;
+        w->show();
+        w->setScorers("zlib6");
+        QSignalSpy finished(w, &MainWindow::scanFinished);
+        w->openInputs({ testhelpers::fixture("spam_ham.jsonl") });
+        QVERIFY(testhelpers::signalled(finished, 120000));
+        QSignalSpy progress(w->session(), &CorpusSession::columnsProgress);
+        w->scoreWithLanguageModel(QString(), QStringLiteral("cpu"));
+        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().first().value<ColumnProgress>().modelTokens > 0,
+            120000);
+        QVERIFY(w->scoringColumns());
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(w->close());
+        delete w;
+        qInfo("the window closed %lld ms after close() while the model scored", t.elapsed());
+        QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
     }
 
     void badModelIsReportedWithoutRescan()
