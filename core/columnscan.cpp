@@ -124,7 +124,8 @@ ColumnScanResult ColumnScan::run()
         try {
             now = fingerprintShard(d->opt.shards[i]);
         } catch (const InputError& e) {
-            throw InputError(d->opt.shards[i], 0, std::string("cannot be read any more: ") + e.what() + ": rescan the corpus");
+            throw InputError(
+                d->opt.shards[i], 0, std::string("cannot be read any more: ") + e.what() + ": rescan the corpus");
         }
         if (now.fingerprint != was.fingerprint)
             throw InputError(d->opt.shards[i], 0,

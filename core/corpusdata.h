@@ -76,7 +76,8 @@ public:
     // missing in place. Returns the index of each, in order. Not while rows are being appended.
     std::vector<size_t> addColumns(const std::vector<ColumnInfo>& columns);
     // Writes a ColumnFill's values (values[k] is column `indices[k]`) into rows firstRow...
-    void fillColumns(const std::vector<size_t>& indices, uint64_t firstRow, const std::vector<std::vector<float>>& values);
+    void fillColumns(
+        const std::vector<size_t>& indices, uint64_t firstRow, const std::vector<std::vector<float>>& values);
     // appendRows, plus the batch's rejected records for the live status while the scan runs.
     void append(DocBatch&& batch);
     // Takes what the scan counted (shards with their state, records, rejected records, skipped, timings)

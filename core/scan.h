@@ -118,8 +118,9 @@ struct ScanProgress {
     uint64_t docs = 0;
     uint64_t rejected = 0;
     uint64_t textBytes = 0;
-    uint64_t modelTokens = 0;     // tokens a model scorer has scored so far (ScoringControl), batches not yet committed included
-    uint64_t modelBytes = 0;      // text bytes a model scorer has finished
+    uint64_t modelTokens
+        = 0; // tokens a model scorer has scored so far (ScoringControl), batches not yet committed included
+    uint64_t modelBytes = 0; // text bytes a model scorer has finished
     double elapsedSeconds = 0;
     double docsPerSecond = 0;
     double mbPerSecond = 0;       // decompressed MB/s

@@ -24,8 +24,7 @@ struct ScanController::Job {
     ColumnScan* columnScan = nullptr; // the same, for the column phase
 
     // Registers a running scan so cancel() reaches it; false when the job was stopped already.
-    template<typename S>
-    bool attach(S* running, S*& slot)
+    template <typename S> bool attach(S* running, S*& slot)
     {
         std::lock_guard lock(mutex);
         if (stop)
@@ -33,8 +32,7 @@ struct ScanController::Job {
         slot = running;
         return true;
     }
-    template<typename S>
-    void detach(S*& slot)
+    template <typename S> void detach(S*& slot)
     {
         std::lock_guard lock(mutex);
         slot = nullptr;
@@ -179,8 +177,8 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         std::vector<std::shared_ptr<const Scorer>> scorers; // the table's, loaded or scanned
         std::vector<std::shared_ptr<const Scorer>> later; // scored as added columns afterwards
         // A derived scorer reads the columns of the scorers before it in one scan (ColumnScan does not run it).
-        const bool anyDerived = std::any_of(
-            requested.begin(), requested.end(), [](const auto& s) { return !s->inputColumns().empty(); });
+        const bool anyDerived
+            = std::any_of(requested.begin(), requested.end(), [](const auto& s) { return !s->inputColumns().empty(); });
         if (anyDerived) {
             scorers = requested;
         } else if (cached.usable && !cached.present.empty()) {
@@ -191,8 +189,8 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
                 (s->isSlow() ? later : scorers).push_back(s);
         }
         if (!request.scoreSlow)
-            later.erase(std::remove_if(later.begin(), later.end(), [](const auto& s) { return s->isSlow(); }),
-                later.end());
+            later.erase(
+                std::remove_if(later.begin(), later.end(), [](const auto& s) { return s->isSlow(); }), later.end());
         std::vector<ColumnInfo> columns;
         for (const auto& s : scorers)
             for (auto& c : s->columns())
@@ -429,7 +427,8 @@ void ScanController::runColumns(const std::shared_ptr<Job>& job, const std::shar
                 try {
                     appendScoreColumns(cache->scoresPath, scorers, values.get());
                 } catch (const std::exception& e) {
-                    outcome.cacheWarning = tr("The new scores were not cached: %1").arg(QString::fromStdString(e.what()));
+                    outcome.cacheWarning
+                        = tr("The new scores were not cached: %1").arg(QString::fromStdString(e.what()));
                 }
             }
         }

@@ -113,7 +113,10 @@ struct WindowOptions {
 
 // Thrown by scoreTexts when WindowOptions::stop was set: the texts' losses are incomplete.
 struct Interrupted : std::runtime_error {
-    Interrupted() : std::runtime_error("scoring interrupted") { }
+    Interrupted()
+        : std::runtime_error("scoring interrupted")
+    {
+    }
 };
 
 struct TextLoss {

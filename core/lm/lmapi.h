@@ -21,7 +21,8 @@ struct LmOptions {
     std::string device = "cpu";
     int window = 0;            // 0: the model's context
     int stride = 0;            // 0: window / 2
-    int batchTokens = 0; // 0: 4096 on the CPU (a pass of the built-in model takes about half a second on one core, so a cancel is prompt), 65536 on a GPU (lm::defaultBatchTokens)
+    int batchTokens = 0; // 0: 4096 on the CPU (a pass of the built-in model takes about half a second on one core, so a
+                         // cancel is prompt), 65536 on a GPU (lm::defaultBatchTokens)
     int torchThreads = 1;      // intra-op threads per scan worker (the scan runs one worker per core)
 };
 

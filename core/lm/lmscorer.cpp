@@ -75,25 +75,26 @@ public:
         const bool noModel = !m_model;
         bool interrupted = false;
         auto flush = [&] {
-            if (!group.empty() && !noModel && !interrupted) try {
-                lm::WindowOptions wo { m_opt.window, m_opt.stride, m_opt.batchTokens, control().stop,
-                    control().modelTokens };
-                auto losses = lm::scoreTexts(*m_model, group, wo);
-                for (size_t i = 0; i < group.size(); ++i) {
-                    acc[owner[i]].nats += losses[i].sumNats;
-                    acc[owner[i]].tokens += losses[i].tokens;
+            if (!group.empty() && !noModel && !interrupted)
+                try {
+                    lm::WindowOptions wo { m_opt.window, m_opt.stride, m_opt.batchTokens, control().stop,
+                        control().modelTokens };
+                    auto losses = lm::scoreTexts(*m_model, group, wo);
+                    for (size_t i = 0; i < group.size(); ++i) {
+                        acc[owner[i]].nats += losses[i].sumNats;
+                        acc[owner[i]].tokens += losses[i].tokens;
+                    }
+                    if (control().modelBytes)
+                        control().modelBytes->fetch_add(groupBytes, std::memory_order_relaxed);
+                } catch (const lm::Interrupted&) {
+                    // The scan was cancelled: it drops this batch, so what is left is not scored.
+                    interrupted = true;
+                } catch (const std::exception& e) {
+                    for (size_t i : owner)
+                        acc[i].failed = true;
+                    static std::once_flag once;
+                    std::call_once(once, [&] { std::fprintf(stderr, "warning: lm scorer: %s\n", e.what()); });
                 }
-                if (control().modelBytes)
-                    control().modelBytes->fetch_add(groupBytes, std::memory_order_relaxed);
-            } catch (const lm::Interrupted&) {
-                // The scan was cancelled: it drops this batch, so what is left is not scored.
-                interrupted = true;
-            } catch (const std::exception& e) {
-                for (size_t i : owner)
-                    acc[i].failed = true;
-                static std::once_flag once;
-                std::call_once(once, [&] { std::fprintf(stderr, "warning: lm scorer: %s\n", e.what()); });
-            }
             group.clear();
             owner.clear();
             groupBytes = 0;

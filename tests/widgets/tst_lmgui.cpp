@@ -19,15 +19,15 @@
 #include <corpussession.h>
 
 #include <QCheckBox>
-#include <QLabel>
-#include <QPushButton>
-#include <QStatusBar>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -196,8 +196,8 @@ private Q_SLOTS:
         const size_t early = scored();
         QVERIFY2(early > 0 && early < n, qPrintable(QStringLiteral("%1 of %2").arg(early).arg(n)));
         // Progress in documents and tokens, with a rate, not a byte count stuck at 100%.
-        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().first().value<ColumnProgress>().modelTokens > 0,
-            30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !progress.isEmpty() && progress.last().first().value<ColumnProgress>().modelTokens > 0, 30000);
         const auto p = progress.last().first().value<ColumnProgress>();
         QCOMPARE(p.rowsTotal, uint64_t(n));
         QVERIFY(p.tokensPerSecond > 0);
@@ -205,7 +205,8 @@ private Q_SLOTS:
         QStringList notes;
         for (auto* label : w.statusBar()->findChildren<QLabel*>())
             notes << label->text();
-        QVERIFY2(notes.join(QLatin1Char('|')).contains(QStringLiteral("tokens/s")), qPrintable(notes.join(QLatin1Char('|'))));
+        QVERIFY2(notes.join(QLatin1Char('|')).contains(QStringLiteral("tokens/s")),
+            qPrintable(notes.join(QLatin1Char('|'))));
 
         // Bug 2: Cancel stops the work within about a second (the workers are idle once shutdown() returns)
         // and keeps every row, every other score and the lm values computed so far.
@@ -248,8 +249,8 @@ private Q_SLOTS:
         QVERIFY(testhelpers::signalled(finished, 120000));
         QSignalSpy progress(w->session(), &CorpusSession::columnsProgress);
         w->scoreWithLanguageModel(QString(), QStringLiteral("cpu"));
-        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().first().value<ColumnProgress>().modelTokens > 0,
-            120000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !progress.isEmpty() && progress.last().first().value<ColumnProgress>().modelTokens > 0, 120000);
         QVERIFY(w->scoringColumns());
         QElapsedTimer t;
         t.start();
