@@ -93,7 +93,10 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     m_groupBox->setObjectName(QStringLiteral("groupBox"));
     m_groupBox->setToolTip(tr("Show one group's histogram and edit that group's cutoffs (an override of the rule)"));
     m_groupBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_groupBox->setMinimumContentsLength(10);
+    m_groupBox->setMinimumContentsLength(5);
+    // It takes the room the spin boxes leave and no more, so the dock never scrolls sideways.
+    m_groupBox->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    m_groupBox->setMinimumWidth(56);
     m_groupBox->setVisible(false);
     m_rangeButton = new QToolButton(this);
     m_rangeButton->setObjectName(QStringLiteral("rangeButton"));
@@ -101,6 +104,7 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     m_rangeButton->setCheckable(true);
     m_rangeButton->setAutoRaise(true);
     m_rangeButton->setToolTip(tr("Zoom to the 1st–99th percentile (on) or show the whole data range (off)"));
+    top->addWidget(m_rangeButton);
     top->addWidget(m_logBox);
     top->addWidget(m_overlayBox);
     auto* close = new QToolButton(this);
@@ -118,7 +122,7 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
         s->setRange(-1e12, 1e12);
         s->setKeyboardTracking(false);
         s->setAccelerated(true);
-        s->setMinimumWidth(90);
+        s->setMinimumWidth(64);
         return s;
     };
     m_minBox = new QCheckBox(tr("min"), this);
@@ -131,12 +135,11 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     m_maxSpin->setObjectName(QStringLiteral("maxSpin"));
     controls->addWidget(m_minBox);
     controls->addWidget(m_minSpin);
-    controls->addSpacing(8);
+    controls->addSpacing(4);
     controls->addWidget(m_maxBox);
     controls->addWidget(m_maxSpin);
     controls->addStretch(1);
-    controls->addWidget(m_groupBox);
-    controls->addWidget(m_rangeButton);
+    controls->addWidget(m_groupBox, 3);
     layout->addLayout(controls);
 
     m_plot = new QCustomPlot(this);
