@@ -149,6 +149,11 @@ void ColumnScan::cancel()
     d->scan->cancel();
 }
 
+Scan& ColumnScan::scan()
+{
+    return *d->scan;
+}
+
 ScanProgress ColumnScan::progress() const
 {
     return d->scan->progress();

@@ -58,6 +58,8 @@ public:
     ColumnScanResult run();
     void cancel(); // thread-safe; a slow scorer stops within its current forward pass
     ScanProgress progress() const;
+    // The scan underneath (a signal handler cancels it, as it does a plain scan).
+    Scan& scan();
 
 private:
     struct Impl;

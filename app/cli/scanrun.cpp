@@ -1,8 +1,10 @@
 #include "scanrun.h"
 
+#include "columnscan.h"
 #include "interrupt.h"
 #include "scorestore.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -63,6 +65,82 @@ bool reportProblems(const ScanResult& r, size_t maxErrors)
     return bad || r.rejected > 0;
 }
 
+namespace {
+
+// The names of the scorers in a list, comma-separated, for messages.
+std::string names(const ScorerList& list)
+{
+    std::string out;
+    for (const auto& s : list)
+        out += (out.empty() ? "" : ",") + s->name();
+    return out;
+}
+
+// Issue 21: the scores file holds some of the requested scorers up to date: those load, and only `missing`
+// are scored (ColumnScan), their columns appended to the table and to the scores file. The result's columns
+// are in the requested order, as a full scan's would be.
+ScanResult loadAndAddColumns(const CorpusOptions& o, const CorpusCache& cache, ScanResult table,
+    const ScorerList& scorers, const ScorerList& missing)
+{
+    ColumnScanOptions options;
+    options.shards = o.input.shards();
+    options.fields = table.fields;
+    options.scorers = missing;
+    options.threads = o.threads.threads;
+    ColumnScan scan(table, options);
+    const std::vector<ColumnInfo> added = scan.columns();
+    std::vector<std::vector<float>> values(added.size(), std::vector<float>(table.index.size(), kMissing));
+    scan.setFillCallback([&values](ColumnFill&& fill) {
+        for (size_t c = 0; c < fill.values.size(); ++c)
+            std::copy(fill.values[c].begin(), fill.values[c].end(), values[c].begin() + long(fill.firstRow));
+    });
+    scan.setProgressCallback(progressPrinter(o.quiet), 200);
+    if (!o.quiet)
+        std::fprintf(stderr, "scores of %zu scorer(s) loaded from %s; scoring %s\n", scorers.size() - missing.size(),
+            cache.scoresPath.c_str(), names(missing).c_str());
+    const ColumnScanResult r = [&scan] {
+        CancelOnSignal cancelOnSignal(scan.scan());
+        return scan.run();
+    }();
+    endProgressLine(o.quiet);
+    // A stream that broke while the new columns were scored is reported (and sets the exit status) as the
+    // corpus's; rows it did not reach keep missing values.
+    for (const auto& e : r.errors) {
+        ShardInfo& first = table.shards.front();
+        first.error += (first.error.empty() ? "" : "; ") + e;
+        first.complete = false;
+    }
+    table.cancelled = r.cancelled;
+    if (r.complete) {
+        // A --scores-file the user named is an output: not writing it is an error; the default cache only warns.
+        try {
+            appendScoreColumns(cache.scoresPath, missing, values);
+        } catch (const std::exception& e) {
+            if (cache.userNamedScores)
+                throw;
+            std::fprintf(stderr, "warning: could not write the scores cache: %s\n", e.what());
+        }
+    }
+    for (size_t c = 0; c < added.size(); ++c) {
+        table.scores.columns.push_back(added[c]);
+        table.scores.values.push_back(std::move(values[c]));
+    }
+    ScoreTable ordered;
+    for (const auto& s : scorers)
+        for (const auto& c : s->columns()) {
+            const int at = table.scores.columnIndex(c.name);
+            if (at >= 0) {
+                ordered.columns.push_back(table.scores.columns[size_t(at)]);
+                ordered.values.push_back(std::move(table.scores.values[size_t(at)]));
+            }
+        }
+    table.scores = std::move(ordered);
+    table.seconds = r.seconds;
+    return table;
+}
+
+} // namespace
+
 ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const std::string& scoresFileOverride,
     bool seekCache, bool* fromCache)
 {
@@ -82,6 +160,15 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
         if (!o.quiet)
             std::fprintf(stderr, "scores loaded from %s (shards unchanged, no rescoring)\n", cache.scoresPath.c_str());
         return std::move(*loaded);
+    }
+    if (!o.noCache && unusable.empty()) {
+        // Some scorers cached, others not: score only those (a derived scorer needs one scan of them all).
+        const CacheContents held = inspectScores(cache.scoresPath, shards, fields, scorers);
+        const bool derived = std::any_of(
+            scorers.begin(), scorers.end(), [](const auto& s) { return !s->inputColumns().empty(); });
+        if (held.usable && !held.present.empty() && !held.missing.empty() && !derived)
+            if (std::optional<ScanResult> part = openCached(cache, shards, fields, held.present, &unusable))
+                return loadAndAddColumns(o, cache, std::move(*part), scorers, held.missing);
     }
     ScanOptions so;
     so.shards = shards;

@@ -92,6 +92,34 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("-"))));
     }
 
+    // Issue 21, part 3: a scorer added to a corpus with cached scores is the only one scored; the others are
+    // loaded, and the TSV equals a full scan's.
+    void onlyTheScorersTheCacheLacksAreScored()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        QTemporaryDir own;
+        const QString shard = own.filePath(QStringLiteral("informal.jsonl"));
+        writeFile(shard.toStdString(), readFile(testdata::fixture("informal.jsonl")));
+        const QString cacheDir = own.filePath(QStringLiteral("cache"));
+        Run first = cli(argList({ "score", "--scorers", "zlib6" }) << shard, cacheDir);
+        QCOMPARE(first.code, 0);
+        const QString tsv = own.filePath(QStringLiteral("added.tsv"));
+        Run added = cli(argList({ "score", "--scorers", "zstd3,zlib6", "--tsv" }) << tsv << shard, cacheDir);
+        QCOMPARE(added.code, 0);
+        QVERIFY2(added.err.contains(QStringLiteral("scores of 1 scorer(s) loaded from"))
+                && added.err.contains(QStringLiteral("scoring zstd3")),
+            qPrintable(added.err));
+        const QString full = own.filePath(QStringLiteral("full.tsv"));
+        QCOMPARE(cli(argList({ "score", "--no-cache", "--scorers", "zstd3,zlib6", "--tsv" }) << full << shard, cacheDir)
+                     .code,
+            0);
+        QCOMPARE(readFile(tsv.toStdString()), readFile(full.toStdString()));
+        // Both are cached now: nothing is scored.
+        Run again = cli(argList({ "score", "--scorers", "zlib6,zstd3" }) << shard, cacheDir);
+        QCOMPARE(again.code, 0);
+        QVERIFY2(again.err.contains(QStringLiteral("no rescoring")), qPrintable(again.err));
+    }
+
     void exitStatuses()
     {
         REQUIRE_FIXTURE("spam_ham.jsonl");
