@@ -164,8 +164,8 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
     if (!o.noCache && unusable.empty()) {
         // Some scorers cached, others not: score only those (a derived scorer needs one scan of them all).
         const CacheContents held = inspectScores(cache.scoresPath, shards, fields, scorers);
-        const bool derived = std::any_of(
-            scorers.begin(), scorers.end(), [](const auto& s) { return !s->inputColumns().empty(); });
+        const bool derived
+            = std::any_of(scorers.begin(), scorers.end(), [](const auto& s) { return !s->inputColumns().empty(); });
         if (held.usable && !held.present.empty() && !held.missing.empty() && !derived)
             if (std::optional<ScanResult> part = openCached(cache, shards, fields, held.present, &unusable))
                 return loadAndAddColumns(o, cache, std::move(*part), scorers, held.missing);
