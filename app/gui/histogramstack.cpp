@@ -66,6 +66,7 @@ bool HistogramStack::setCorpus(std::shared_ptr<const CorpusData> corpus, const Q
     m_summary.reset();
     m_rules.clear();
     m_splitBy.clear();
+    ++m_groupJob; // a split of the previous corpus is not for these plots
     m_corpus = std::move(corpus);
     if (!m_corpus) {
         m_placeholder->show();

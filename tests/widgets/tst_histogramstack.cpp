@@ -257,6 +257,31 @@ private Q_SLOTS:
         QCOMPARE(all.last().at(1).value<std::optional<double>>().has_value(), true);
     }
 
+    // The groups of a corpus being closed never reach the plots of the next one, even when its
+    // columns have the same names (the split runs on a worker; issue 20).
+    void splitOfThePreviousCorpusIsDropped()
+    {
+        auto first = testhelpers::syntheticCorpus(5000, 1);
+        auto second = testhelpers::syntheticCorpus(5000, 2);
+        HistogramStack stack;
+        stack.resize(500, 700);
+        stack.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&stack));
+        stack.setCorpus(first, { QStringLiteral("a") });
+        SummaryInput in;
+        in.names = { "a" };
+        in.columns = { first->scores(0) };
+        in.groups = first->groups();
+        in.groupCount = first->groupNames().size();
+        stack.setSummary(std::make_shared<CorpusSummary>(summarize(in)));
+        // No event loop in between: the first split's result is still to be delivered.
+        stack.setCorpus(second, { QStringLiteral("a") });
+        HistogramWidget* h = stack.histogram(QStringLiteral("a"));
+        QVERIFY(h);
+        QTest::qWait(300);
+        QVERIFY(!h->hasGroupValues());
+    }
+
     // Issue 20: a rule whose overrides are per label of a categorical column ("by": "lang")
     // offers those labels in the box; a label shows its documents with its override's lines,
     // and a cutoff placed there is that label's override. Without the `by` the plot is split by
