@@ -210,6 +210,8 @@ private Q_SLOTS:
         QCOMPARE(h->minCutoff(), std::optional<double>(0.3));
         QCOMPARE(h->maxCutoff(), std::optional<double>(0.6));
         QCOMPARE(h->linePixel(HistogramWidget::Edge::Max), h->plot()->xAxis->coordToPixel(0.6));
+        if (const QString dir = qEnvironmentVariable("SHARDSCOPE_SCREENSHOT_DIR"); !dir.isEmpty())
+            QVERIFY(h->grab().save(dir + QStringLiteral("/histogram-group.png")));
 
         QSignalSpy all(&stack, &HistogramStack::boundsChanged);
         QSignalSpy group(&stack, &HistogramStack::groupBoundsChanged);
