@@ -110,7 +110,7 @@ public:
     int selectedGroup() const { return m_group; }
     void setSelectedGroup(int group);
     QComboBox* groupBox() const { return m_groupBox; }
-    // A line under the info text when a group is shown (e.g. whether its bounds are an override).
+    // Added to the info line while a group is shown (e.g. whether its bounds are an override).
     void setGroupNote(const QString& note);
     // p1..p99 instead of the whole data range.
     void setPercentileView(bool on);
