@@ -147,7 +147,7 @@ ScatterWidget::ScatterWidget(QWidget* parent)
     connect(m_logXBox, &QCheckBox::toggled, this, &ScatterWidget::rebuild);
     connect(m_logYBox, &QCheckBox::toggled, this, &ScatterWidget::rebuild);
     connect(m_modeBox, &QComboBox::currentIndexChanged, this,
-            [this](int i) { setMode(i == 0 ? Mode::Density : Mode::Points); });
+        [this](int i) { setMode(i == 0 ? Mode::Density : Mode::Points); });
     connect(m_plot, &QCustomPlot::mousePress, this, &ScatterWidget::onMousePress);
     connect(m_plot, &QCustomPlot::mouseMove, this, &ScatterWidget::onMouseMove);
     connect(m_plot, &QCustomPlot::mouseRelease, this, &ScatterWidget::onMouseRelease);
@@ -285,7 +285,8 @@ void ScatterWidget::rebuild()
     const int xi = m_corpus ? m_corpus->columnIndex(xColumn().toStdString()) : -1;
     const int yi = m_corpus ? m_corpus->columnIndex(yColumn().toStdString()) : -1;
     if (xi < 0 || yi < 0 || m_corpus->size() == 0) {
-        m_info->setText(m_corpus ? tr("choose two score columns") : QString());
+        m_baseInfo = m_corpus ? tr("choose two score columns") : QString();
+        m_info->setText(m_baseInfo);
         m_map->setVisible(false);
         m_scale->setVisible(false);
         m_box->setVisible(false);
@@ -486,6 +487,10 @@ void ScatterWidget::recolour()
     if (m_mode != Mode::Points || !m_corpus || m_docs.empty()) {
         m_points->data()->clear();
         m_dropped->data()->clear();
+        // The density map counts documents, kept or not: say where the colours are.
+        m_info->setText(m_mode == Mode::Density && !m_rules.empty() && !m_docs.empty()
+                ? m_baseInfo + tr("; choose points to see them kept (blue) or dropped (orange)")
+                : m_baseInfo);
         return;
     }
     // The rules as the table's evaluator binds them (a broken rule is skipped alone), over a
