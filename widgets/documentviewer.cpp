@@ -3,13 +3,18 @@
 #include "filterevaluator.h"
 #include "tokenlossview.h"
 
+#include <QAction>
+#include <QApplication>
 #include <QCheckBox>
+#include <QEvent>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPointer>
@@ -18,10 +23,14 @@
 #include <QSyntaxHighlighter>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QTextCursor>
+#include <QTextDocument>
 #include <QTextDocumentFragment>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -61,11 +70,26 @@ protected:
                 }
             }
             if (isMarker(c.unicode()))
-                setFormat(int(i), 1, c.unicode() >= 0x2400 && c.unicode() <= 0x2421 && c.unicode() != 0x240D ? special
-                                                                                                             : marker);
+                setFormat(int(i), 1,
+                    c.unicode() >= 0x2400 && c.unicode() <= 0x2421 && c.unicode() != 0x240D ? special : marker);
         }
     }
 };
+
+// Highlights beyond this many are counted but not painted: a 2 MB text of one repeated word
+// would otherwise make every repaint walk a hundred thousand selections.
+constexpr int kMaxPaintedMatches = 20000;
+
+// Start positions of `needle` in `text`, without overlaps.
+std::vector<int> matchesOf(const QString& text, const QString& needle, Qt::CaseSensitivity cs)
+{
+    std::vector<int> out;
+    if (needle.isEmpty())
+        return out;
+    for (qsizetype i = text.indexOf(needle, 0, cs); i >= 0; i = text.indexOf(needle, i + needle.size(), cs))
+        out.push_back(int(i));
+    return out;
+}
 
 QString percentText(double p)
 {
@@ -109,7 +133,8 @@ QString DocumentViewer::markWhitespace(const QString& text)
         case 0x2060:
         case 0xFEFF:
         case 0xAD:
-            out += QChar(0x27E8) + QStringLiteral("U+%1").arg(uint(c), 4, 16, QLatin1Char('0')).toUpper() + QChar(0x27E9);
+            out += QChar(0x27E8) + QStringLiteral("U+%1").arg(uint(c), 4, 16, QLatin1Char('0')).toUpper()
+                + QChar(0x27E9);
             // Line and paragraph separators still break the displayed line.
             if (c == 0x2028 || c == 0x2029 || c == 0x85)
                 out += QLatin1Char('\n');
@@ -189,6 +214,65 @@ DocumentViewer::DocumentViewer(QWidget* parent)
     m_tabs->addTab(m_tokens, tr("Token losses"));
     leftLayout->addWidget(m_tabs, 1);
 
+    // Find bar under the text, as in a browser: Enter / F3 next, Shift+Enter / Shift+F3 previous,
+    // Escape closes it.
+    m_findBar = new QWidget(left);
+    m_findBar->setObjectName(QStringLiteral("findBar"));
+    auto* findLayout = new QHBoxLayout(m_findBar);
+    findLayout->setContentsMargins(0, 0, 0, 0);
+    m_findEdit = new QLineEdit(m_findBar);
+    m_findEdit->setObjectName(QStringLiteral("findText"));
+    m_findEdit->setPlaceholderText(tr("Find in document…"));
+    m_findEdit->setClearButtonEnabled(true);
+    m_findEdit->installEventFilter(this);
+    auto* prev = new QToolButton(m_findBar);
+    prev->setObjectName(QStringLiteral("findPrevious"));
+    prev->setArrowType(Qt::UpArrow);
+    prev->setToolTip(tr("Previous match (Shift+Enter, Shift+F3)"));
+    auto* next = new QToolButton(m_findBar);
+    next->setObjectName(QStringLiteral("findNext"));
+    next->setArrowType(Qt::DownArrow);
+    next->setToolTip(tr("Next match (Enter, F3)"));
+    m_findCase = new QCheckBox(tr("Aa"), m_findBar);
+    m_findCase->setObjectName(QStringLiteral("findCase"));
+    m_findCase->setToolTip(tr("Match case"));
+    m_findStatus = new QLabel(m_findBar);
+    m_findStatus->setObjectName(QStringLiteral("findStatus"));
+    m_findStatus->setMinimumWidth(m_findStatus->fontMetrics().horizontalAdvance(QStringLiteral("00000 of 00000")));
+    auto* close = new QToolButton(m_findBar);
+    close->setObjectName(QStringLiteral("findClose"));
+    close->setText(QStringLiteral("✕"));
+    close->setAutoRaise(true);
+    close->setToolTip(tr("Close the find bar (Escape)"));
+    findLayout->addWidget(m_findEdit, 1);
+    findLayout->addWidget(prev);
+    findLayout->addWidget(next);
+    findLayout->addWidget(m_findCase);
+    findLayout->addWidget(m_findStatus);
+    findLayout->addWidget(close);
+    m_findBar->hide();
+    leftLayout->addWidget(m_findBar);
+    connect(m_findEdit, &QLineEdit::textChanged, this, &DocumentViewer::runFind);
+    connect(m_findCase, &QCheckBox::toggled, this, &DocumentViewer::runFind);
+    connect(prev, &QToolButton::clicked, this, &DocumentViewer::findPrevious);
+    connect(next, &QToolButton::clicked, this, &DocumentViewer::findNext);
+    connect(close, &QToolButton::clicked, this, &DocumentViewer::closeFind);
+    auto* findAction = new QAction(tr("Find in Document"), this);
+    findAction->setShortcut(QKeySequence::Find);
+    findAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(findAction, &QAction::triggered, this, [this]() { openFind(); });
+    addAction(findAction);
+    auto* nextAction = new QAction(tr("Find Next"), this);
+    nextAction->setShortcut(QKeySequence::FindNext);
+    nextAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(nextAction, &QAction::triggered, this, &DocumentViewer::findNext);
+    addAction(nextAction);
+    auto* prevAction = new QAction(tr("Find Previous"), this);
+    prevAction->setShortcut(QKeySequence::FindPrevious);
+    prevAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(prevAction, &QAction::triggered, this, &DocumentViewer::findPrevious);
+    addAction(prevAction);
+
     auto* right = new QWidget(splitter);
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
@@ -206,6 +290,13 @@ DocumentViewer::DocumentViewer(QWidget* parent)
     };
     m_meta = makeTable({ tr("Field"), tr("Value") });
     m_meta->setObjectName(QStringLiteral("metadata"));
+    // Values (ids above all) are shown whole: the value column is as wide as its longest value,
+    // or the rest of the table when that is wider; a horizontal scroll bar, the middle-elided
+    // text and the tooltip take over only when a value is wider than the table.
+    m_meta->horizontalHeader()->setStretchLastSection(false);
+    m_meta->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    m_meta->setTextElideMode(Qt::ElideMiddle);
+    m_meta->installEventFilter(this);
     m_scores = makeTable({ tr("Score"), tr("Value"), tr("Percentile"), tr("Rule") });
     m_scores->setObjectName(QStringLiteral("scores"));
     rightLayout->addWidget(m_meta, 1);
@@ -221,9 +312,8 @@ DocumentViewer::DocumentViewer(QWidget* parent)
         m_showRaw = on;
         updateText();
     });
-    connect(m_wrapBox, &QCheckBox::toggled, this, [this](bool on) {
-        m_edit->setLineWrapMode(on ? QPlainTextEdit::WidgetWidth : QPlainTextEdit::NoWrap);
-    });
+    connect(m_wrapBox, &QCheckBox::toggled, this,
+        [this](bool on) { m_edit->setLineWrapMode(on ? QPlainTextEdit::WidgetWidth : QPlainTextEdit::NoWrap); });
 }
 
 DocumentViewer::~DocumentViewer() = default;
@@ -260,12 +350,15 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
     m_changedBar->hide();
     m_percentiles.clear();
     updateMetadata();
+    m_edit->setPlaceholderText(tr("Select a document in the table to read it."));
     if (!doc || !m_corpus || !m_source || *doc >= m_corpus->size()) {
         m_edit->clear();
         m_tokens->clear();
+        runFind();
         return;
     }
     m_edit->setPlainText(tr("Reading…"));
+    runFind();
     const uint32_t shard = m_corpus->shard(*doc);
     const uint64_t offset = m_corpus->offset(*doc);
     const uint32_t length = m_corpus->length(*doc);
@@ -364,10 +457,12 @@ void DocumentViewer::updateText()
     if (!m_shardChanged.isEmpty()) {
         m_edit->setPlainText(
             QTextDocumentFragment::fromHtml(m_shardChanged).toPlainText() + QStringLiteral("\n\n") + m_error);
+        runFind();
         return;
     }
     if (!m_error.isEmpty()) {
         m_edit->setPlainText(tr("Could not read this document:\n%1").arg(m_error));
+        runFind();
         return;
     }
     QString t = m_showRaw ? m_raw : m_text;
@@ -383,6 +478,189 @@ void DocumentViewer::updateText()
     if (auto* mh = static_cast<MarkerHighlighter*>(hl))
         mh->enabled = m_showWhitespace;
     m_edit->setPlainText(t + note);
+    runFind();
+}
+
+void DocumentViewer::showFilteredOut()
+{
+    if (!m_doc)
+        return;
+    const QString id
+        = m_corpus && *m_doc < m_corpus->size() ? QString::fromStdString(m_corpus->idOf(*m_doc)) : QString();
+    showDocument(std::nullopt);
+    m_verdict->setText(
+        tr("Document %1 is not in the table's current rows (a filter removed it).").arg(id.toHtmlEscaped()));
+    m_verdict->setStyleSheet(QStringLiteral("QLabel { color: palette(mid); font-style: italic; }"));
+    m_edit->setPlaceholderText(tr("The document shown before is not among the table's rows. Select one in the table."));
+}
+
+void DocumentViewer::setHighlightTerm(const QString& needle, bool caseSensitive)
+{
+    if (needle == m_highlight && caseSensitive == m_highlightCase)
+        return;
+    m_highlight = needle;
+    m_highlightCase = caseSensitive;
+    updateHighlights();
+}
+
+void DocumentViewer::openFind(const QString& needle)
+{
+    m_tabs->setCurrentWidget(m_edit);
+    m_findBar->show();
+    // Opened with nothing typed, it starts from the table's search: that is what the user sought.
+    if (!needle.isEmpty())
+        m_findEdit->setText(needle);
+    else if (m_findEdit->text().isEmpty() && !m_highlight.isEmpty()) {
+        const QSignalBlocker b(m_findCase);
+        m_findCase->setChecked(m_highlightCase);
+        m_findEdit->setText(m_highlight);
+    }
+    m_findEdit->setFocus(Qt::ShortcutFocusReason);
+    m_findEdit->selectAll();
+    runFind();
+}
+
+void DocumentViewer::closeFind()
+{
+    const bool hadFocus = m_findBar->isAncestorOf(QApplication::focusWidget());
+    m_findBar->hide();
+    m_findMatches.clear();
+    m_findCurrent = -1;
+    updateHighlights();
+    if (hadFocus)
+        m_edit->setFocus();
+}
+
+bool DocumentViewer::findOpen() const
+{
+    return !m_findBar->isHidden();
+}
+
+void DocumentViewer::runFind()
+{
+    m_findMatches.clear();
+    m_findCurrent = -1;
+    if (findOpen() && !m_findEdit->text().isEmpty()) {
+        m_findMatches = matchesOf(m_edit->toPlainText(), m_findEdit->text(),
+            m_findCase->isChecked() ? Qt::CaseSensitive : Qt::CaseInsensitive);
+        if (!m_findMatches.empty()) {
+            // The first match at or after the caret, so typing refines the search where one reads.
+            const int from = m_edit->textCursor().selectionStart();
+            const auto it = std::lower_bound(m_findMatches.begin(), m_findMatches.end(), from);
+            m_findCurrent = it == m_findMatches.end() ? 0 : int(it - m_findMatches.begin());
+        }
+    }
+    updateHighlights();
+}
+
+void DocumentViewer::findNext()
+{
+    if (!findOpen()) {
+        openFind();
+        return;
+    }
+    if (m_findMatches.empty())
+        return;
+    m_findCurrent = (m_findCurrent + 1) % int(m_findMatches.size());
+    updateHighlights();
+}
+
+void DocumentViewer::findPrevious()
+{
+    if (!findOpen()) {
+        openFind();
+        return;
+    }
+    if (m_findMatches.empty())
+        return;
+    m_findCurrent = (m_findCurrent - 1 + int(m_findMatches.size())) % int(m_findMatches.size());
+    updateHighlights();
+}
+
+QString DocumentViewer::findStatusText() const
+{
+    return m_findStatus->text();
+}
+
+void DocumentViewer::updateHighlights()
+{
+    QList<QTextEdit::ExtraSelection> selections;
+    QTextDocument* doc = m_edit->document();
+    const int end = doc->characterCount() - 1;
+    auto add = [&](int pos, int length, const QColor& background) {
+        if (pos + length > end)
+            return;
+        QTextEdit::ExtraSelection sel;
+        sel.cursor = QTextCursor(doc);
+        sel.cursor.setPosition(pos);
+        sel.cursor.setPosition(pos + length, QTextCursor::KeepAnchor);
+        sel.format.setBackground(background);
+        sel.format.setForeground(QColor(Qt::black));
+        selections.append(sel);
+    };
+    // The table's search: a light yellow under every match.
+    m_highlightCount = 0;
+    if (!m_highlight.isEmpty() && m_doc) {
+        const auto hits
+            = matchesOf(m_edit->toPlainText(), m_highlight, m_highlightCase ? Qt::CaseSensitive : Qt::CaseInsensitive);
+        m_highlightCount = int(hits.size());
+        for (size_t i = 0; i < hits.size() && i < size_t(kMaxPaintedMatches); ++i)
+            add(hits[i], int(m_highlight.size()), QColor(0xff, 0xf5, 0x9d));
+    }
+    // The find bar's matches on top: orange, the current one stronger, and scrolled to.
+    const int length = int(m_findEdit->text().size());
+    for (size_t i = 0; i < m_findMatches.size() && i < size_t(kMaxPaintedMatches); ++i)
+        if (int(i) != m_findCurrent)
+            add(m_findMatches[i], length, QColor(0xff, 0xcc, 0x80));
+    if (m_findCurrent >= 0) {
+        add(m_findMatches[size_t(m_findCurrent)], length, QColor(0xff, 0x8f, 0x00));
+        QTextCursor c(doc);
+        c.setPosition(m_findMatches[size_t(m_findCurrent)]);
+        m_edit->setTextCursor(c);
+        m_edit->ensureCursorVisible();
+    }
+    m_edit->setExtraSelections(selections);
+    if (m_findEdit->text().isEmpty())
+        m_findStatus->clear();
+    else if (m_findMatches.empty())
+        m_findStatus->setText(tr("No matches"));
+    else
+        m_findStatus->setText(tr("%L1 of %L2").arg(m_findCurrent + 1).arg(qulonglong(m_findMatches.size())));
+    m_findEdit->setStyleSheet(!m_findEdit->text().isEmpty() && m_findMatches.empty() && m_doc
+            ? QStringLiteral("QLineEdit { background: #ffcdd2; }")
+            : QString());
+}
+
+bool DocumentViewer::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_findEdit && event->type() == QEvent::KeyPress) {
+        const auto* key = static_cast<QKeyEvent*>(event);
+        if (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) {
+            if (key->modifiers() & Qt::ShiftModifier)
+                findPrevious();
+            else
+                findNext();
+            return true;
+        }
+        if (key->key() == Qt::Key_Escape) {
+            closeFind();
+            return true;
+        }
+    }
+    if (watched == m_meta && event->type() == QEvent::Resize)
+        fitMetadataColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void DocumentViewer::fitMetadataColumns()
+{
+    if (m_meta->columnCount() < 2)
+        return;
+    m_meta->resizeColumnToContents(0);
+    m_meta->resizeColumnToContents(1);
+    const int rest = m_meta->viewport()->width() - m_meta->columnWidth(0);
+    if (m_meta->columnWidth(1) < rest)
+        m_meta->setColumnWidth(1, rest);
 }
 
 void DocumentViewer::updateMetadata()
@@ -417,11 +695,11 @@ void DocumentViewer::updateMetadata()
     for (const auto& [k, v] : meta) {
         m_meta->setItem(row, 0, new QTableWidgetItem(k));
         auto* item = new QTableWidgetItem(v);
-        if (k == tr("Shard"))
-            item->setToolTip(shardPath);
+        item->setToolTip(k == tr("Shard") ? shardPath : v);
         m_meta->setItem(row, 1, item);
         ++row;
     }
+    fitMetadataColumns();
 
     // Each rule bound to the corpus's columns, so `by` overrides (per language label) and "in" sets
     // are judged as the filter itself judges them; a rule that cannot bind shows nothing.
@@ -467,7 +745,8 @@ void DocumentViewer::updateMetadata()
         m_scores->setItem(int(col), 1, new QTableWidgetItem(value));
         QString pct;
         if (col < m_percentiles.size() && !std::isnan(m_percentiles[col]))
-            pct = categorical ? tr("%1% of documents").arg(m_percentiles[col], 0, 'f', 1) : percentText(m_percentiles[col]);
+            pct = categorical ? tr("%1% of documents").arg(m_percentiles[col], 0, 'f', 1)
+                              : percentText(m_percentiles[col]);
         else if (categorical)
             pct.clear(); // the share arrives with the counting pass
         else if (m_summary && !std::isnan(v))
@@ -485,21 +764,20 @@ void DocumentViewer::updateMetadata()
         m_scores->setItem(int(col), 3, ruleItem);
     }
     m_scores->resizeColumnsToContents();
-    m_meta->resizeColumnToContents(0);
 
     FilterEvaluator ev;
     ev.setRules(m_rules);
     const auto reasons = ev.reasons(c, d);
     if (reasons.empty()) {
-        m_verdict->setText(m_rules.empty() ? tr("<b>Kept</b> — no rules are active.")
-                                           : tr("<b>Kept</b> — passes every rule."));
+        m_verdict->setText(
+            m_rules.empty() ? tr("<b>Kept</b> — no rules are active.") : tr("<b>Kept</b> — passes every rule."));
         m_verdict->setStyleSheet(QStringLiteral("QLabel { color: #2e7d32; }"));
     } else {
         QStringList lines;
         for (const auto& r : reasons)
             lines << QString::fromStdString(r).toHtmlEscaped();
-        m_verdict->setText(tr("<b>Dropped</b> by %n rule(s): ", nullptr, int(reasons.size()))
-                           + lines.join(QStringLiteral("; ")));
+        m_verdict->setText(
+            tr("<b>Dropped</b> by %n rule(s): ", nullptr, int(reasons.size())) + lines.join(QStringLiteral("; ")));
         m_verdict->setStyleSheet(QStringLiteral("QLabel { color: #c62828; }"));
     }
 }

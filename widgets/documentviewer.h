@@ -1,6 +1,7 @@
 #pragma once
 // The selected document: its text (read on demand off the GUI thread), its metadata, each
-// score with its percentile in the corpus, and which rules drop it and why.
+// score with its percentile in the corpus, and which rules drop it and why. Ctrl+F opens a find
+// bar over the text (next/previous, a match count); the table's text search is highlighted too.
 
 #include "columnsummary.h"
 #include "corpusdata.h"
@@ -15,6 +16,7 @@
 
 class QCheckBox;
 class QLabel;
+class QLineEdit;
 class QPlainTextEdit;
 class QTabWidget;
 class QTableWidget;
@@ -38,6 +40,25 @@ public:
     void setRules(const std::vector<FilterRule>& rules);
     void showDocument(std::optional<uint32_t> doc);
     std::optional<uint32_t> document() const { return m_doc; }
+    // The shown document left the table's rows (a filter removed it): the viewer lets it go and
+    // says so, rather than go on showing a document the table no longer lists.
+    void showFilteredOut();
+
+    // Matches of the table's text search, highlighted in the text (empty: none).
+    void setHighlightTerm(const QString& needle, bool caseSensitive);
+    QString highlightTerm() const { return m_highlight; }
+    int highlightCount() const { return m_highlightCount; }
+
+    // The find bar (Ctrl+F): opens it with `needle` (empty: keeps its text), or closes it.
+    void openFind(const QString& needle = {});
+    void closeFind();
+    bool findOpen() const;
+    void findNext();
+    void findPrevious();
+    int findMatchCount() const { return int(m_findMatches.size()); }
+    int findCurrent() const { return m_findCurrent; } // -1: none
+    QString findStatusText() const;
+    QPlainTextEdit* textEdit() const { return m_edit; }
 
     void setShowWhitespace(bool on);
     bool showWhitespace() const { return m_showWhitespace; }
@@ -63,9 +84,15 @@ signals:
     // The user asked to rescan after the viewer found a shard changed or deleted on disk.
     void rescanRequested();
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void updateText();
     void updateMetadata();
+    void fitMetadataColumns();
+    void runFind();
+    void updateHighlights();
 
     std::shared_ptr<const CorpusData> m_corpus;
     std::shared_ptr<DocumentSource> m_source;
@@ -73,7 +100,7 @@ private:
     std::vector<FilterRule> m_rules;
     std::optional<uint32_t> m_doc;
     bool m_complete = false;
-    std::vector<double> m_percentiles;   // per column, NaN: not counted
+    std::vector<double> m_percentiles; // per column, NaN: not counted
     quint64 m_request = 0;
     QString m_text;
     QString m_raw;
@@ -94,6 +121,16 @@ private:
     QCheckBox* m_wrapBox = nullptr;
     QTableWidget* m_meta = nullptr;
     QTableWidget* m_scores = nullptr;
+
+    QString m_highlight;
+    bool m_highlightCase = false;
+    int m_highlightCount = 0;
+    QWidget* m_findBar = nullptr;
+    QLineEdit* m_findEdit = nullptr;
+    QCheckBox* m_findCase = nullptr;
+    QLabel* m_findStatus = nullptr;
+    std::vector<int> m_findMatches; // start positions in the displayed text
+    int m_findCurrent = -1;
 };
 
 } // namespace shardscope

@@ -1,16 +1,23 @@
 // DocumentViewer: text read on demand off the GUI thread from real shards (plain and gzip),
 // whitespace and control characters made visible, percentiles and the reasons a document is
-// dropped. Issue #3 item 3.
+// dropped. Issue #3 item 3. Issue 20: ids shown whole in the field table, the find bar (Ctrl+F)
+// and the table search's matches highlighted in the text.
 
 #include "testhelpers.h"
 
 #include <columnsummary.h>
 #include <documentviewer.h>
 
+#include <QCheckBox>
 #include <QFile>
+#include <QHeaderView>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
+#include <QStyle>
 #include <QTableWidget>
 #include <QTest>
 
@@ -127,7 +134,8 @@ private Q_SLOTS:
         QCOMPARE(viewer.scoreTable()->item(0, 0)->text(), QStringLiteral("zlib6"));
         QCOMPARE(viewer.scoreTable()->item(0, 2)->text(), QStringLiteral("100.00%"));
         QVERIFY(viewer.verdictText().contains(QStringLiteral("Dropped")));
-        QVERIFY(viewer.verdictText().contains(QStringLiteral("&gt; max")) || viewer.verdictText().contains(QStringLiteral("> max")));
+        QVERIFY(viewer.verdictText().contains(QStringLiteral("&gt; max"))
+            || viewer.verdictText().contains(QStringLiteral("> max")));
         viewer.setRules({});
         QVERIFY(viewer.verdictText().contains(QStringLiteral("Kept")));
     }
@@ -147,7 +155,8 @@ private Q_SLOTS:
         const auto& script = corpus->scores(size_t(sc));
         const std::string first = std::string(categoryLabel(labels, script[0]));
         uint32_t other = 0;
-        while (other < corpus->size() && (isMissing(script[other]) || std::string(categoryLabel(labels, script[other])) == first))
+        while (other < corpus->size()
+            && (isMissing(script[other]) || std::string(categoryLabel(labels, script[other])) == first))
             ++other;
         QVERIFY2(other < corpus->size(), "the fixture has more than one script");
         const std::string otherLabel(categoryLabel(labels, script[other]));
@@ -167,15 +176,157 @@ private Q_SLOTS:
         viewer.showDocument(other);
         const QString zRule = viewer.scoreTable()->item(zc, 3)->text();
         const QString sRule = viewer.scoreTable()->item(sc, 3)->text();
-        QVERIFY2(zRule.endsWith(QChar(0x2717)) && zRule.contains(QString::fromStdString(otherLabel)), qPrintable(zRule));
-        QVERIFY2(sRule.contains(QStringLiteral("in {") + QString::fromStdString(first)) && sRule.endsWith(QChar(0x2717)),
-                 qPrintable(sRule));
+        QVERIFY2(
+            zRule.endsWith(QChar(0x2717)) && zRule.contains(QString::fromStdString(otherLabel)), qPrintable(zRule));
+        QVERIFY2(
+            sRule.contains(QStringLiteral("in {") + QString::fromStdString(first)) && sRule.endsWith(QChar(0x2717)),
+            qPrintable(sRule));
         QVERIFY2(viewer.verdictText().contains(QStringLiteral("2 rule")), qPrintable(viewer.verdictText()));
 
         viewer.showDocument(0); // the first script: base bounds of the zlib6 rule, and in the set
-        QVERIFY2(viewer.scoreTable()->item(zc, 3)->text().endsWith(QChar(0x2713)), qPrintable(viewer.scoreTable()->item(zc, 3)->text()));
+        QVERIFY2(viewer.scoreTable()->item(zc, 3)->text().endsWith(QChar(0x2713)),
+            qPrintable(viewer.scoreTable()->item(zc, 3)->text()));
         QVERIFY(viewer.scoreTable()->item(sc, 3)->text().endsWith(QChar(0x2713)));
         QVERIFY(viewer.verdictText().contains(QStringLiteral("Kept")));
+    }
+
+    // Issue 20, bug 7: the field table elided ids that fit ("spam-assassin:easy-h…"): the value
+    // column stretched to what was left and no further. Ids of the demo corpus's shape, in a viewer
+    // of the bottom dock's size; each value must be shown whole (its column at least as wide as the
+    // text), and carry its full text as a tooltip.
+    void metadataShowsIdsWhole()
+    {
+        auto corpus = std::make_shared<CorpusData>();
+        corpus->setColumns({ ColumnInfo { "zlib6", "ratio", {} } });
+        corpus->setGroupNames({ "", "email/spam-assassin" });
+        const std::vector<float> score { 0.5f };
+        corpus->appendSynthetic("spam-assassin:easy-ham-2/00439", 1, 2000, score);
+        corpus->appendSynthetic("nlp-corpus:doc-83/593-a-rather-longer-identifier-of-a-document", 1, 500, score);
+        DocumentViewer viewer;
+        viewer.resize(1400, 290);
+        viewer.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&viewer));
+        viewer.setCorpus(corpus, nullptr);
+        auto* meta = viewer.findChild<QTableWidget*>(QStringLiteral("metadata"));
+        QVERIFY(meta);
+        for (uint32_t doc : { 0u, 1u }) {
+            viewer.showDocument(doc);
+            const QString id = QString::fromStdString(corpus->idOf(doc));
+            QCOMPARE(meta->item(0, 1)->text(), id);
+            const int needed = meta->fontMetrics().horizontalAdvance(id)
+                + 2 * meta->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, meta) + 2;
+            QVERIFY2(meta->columnWidth(1) >= needed,
+                qPrintable(
+                    QStringLiteral("value column %1 px, the id needs %2 px").arg(meta->columnWidth(1)).arg(needed)));
+            QCOMPARE(meta->item(0, 1)->toolTip(), id);
+        }
+        // Short values still fill the table: no empty strip on the right.
+        viewer.showDocument(0);
+        QVERIFY(meta->columnWidth(0) + meta->columnWidth(1) >= meta->viewport()->width());
+    }
+
+    // Issue 20: Ctrl+F on the viewer opens a find bar; typing counts the matches in the text (a
+    // real e-mail), Enter and Shift+Enter step through them, Escape closes the bar.
+    void ctrlFFindsMatches()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        const QString path = testhelpers::fixture("spam_ham.jsonl");
+        auto corpus = testhelpers::scanCorpus({ path.toStdString() });
+        DocumentViewer viewer;
+        viewer.resize(1000, 500);
+        viewer.show();
+        viewer.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&viewer));
+        viewer.setCorpus(corpus, std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields));
+        QSignalSpy loaded(&viewer, &DocumentViewer::documentLoaded);
+        viewer.showDocument(0);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        const QString text = textOfLine(path, int(corpus->line(0)));
+        const QString word = QStringLiteral("localhost");
+        const int expected = int(text.count(word, Qt::CaseInsensitive));
+        QVERIFY2(expected >= 3, "the first e-mail names localhost several times");
+
+        auto* edit = viewer.findChild<QPlainTextEdit*>(QStringLiteral("documentText"));
+        auto* find = viewer.findChild<QLineEdit*>(QStringLiteral("findText"));
+        QVERIFY(edit && find);
+        QVERIFY(!viewer.findOpen());
+        edit->setFocus();
+        QTest::keyClick(edit, Qt::Key_F, Qt::ControlModifier);
+        QVERIFY(viewer.findOpen());
+        QVERIFY(find->hasFocus());
+        QTest::keyClicks(find, word);
+        QCOMPARE(viewer.findMatchCount(), expected);
+        QCOMPARE(viewer.findStatusText(), QStringLiteral("1 of %1").arg(expected));
+        QCOMPARE(edit->extraSelections().size(), expected);
+        // The current match is where the caret went.
+        const int first = edit->textCursor().position();
+        QCOMPARE(edit->toPlainText().mid(first, word.size()).toLower(), word);
+        QTest::keyClick(find, Qt::Key_Return);
+        QCOMPARE(viewer.findCurrent(), 1);
+        QCOMPARE(viewer.findStatusText(), QStringLiteral("2 of %1").arg(expected));
+        QVERIFY(edit->textCursor().position() > first);
+        QTest::keyClick(find, Qt::Key_Return, Qt::ShiftModifier);
+        QTest::keyClick(find, Qt::Key_Return, Qt::ShiftModifier);
+        QCOMPARE(viewer.findCurrent(), expected - 1); // wraps around
+        // Match case: the word never appears capitalised as "LOCALHOST".
+        viewer.findChild<QCheckBox*>(QStringLiteral("findCase"))->setChecked(true);
+        find->setText(word.toUpper());
+        QCOMPARE(viewer.findMatchCount(), 0);
+        QCOMPARE(viewer.findStatusText(), QStringLiteral("No matches"));
+        QTest::keyClick(find, Qt::Key_Escape);
+        QVERIFY(!viewer.findOpen());
+        QVERIFY(edit->extraSelections().isEmpty());
+    }
+
+    // Issue 20: the table's text search is highlighted in the document that is opened, and Ctrl+F
+    // starts from it.
+    void highlightsTheTableSearch()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        const QString path = testhelpers::fixture("spam_ham.jsonl");
+        auto corpus = testhelpers::scanCorpus({ path.toStdString() });
+        DocumentViewer viewer;
+        viewer.resize(1000, 500);
+        viewer.show();
+        viewer.setCorpus(corpus, std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields));
+        viewer.setHighlightTerm(QStringLiteral("received"), false);
+        QSignalSpy loaded(&viewer, &DocumentViewer::documentLoaded);
+        viewer.showDocument(0);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        const QString text = textOfLine(path, int(corpus->line(0)));
+        const int expected = int(text.count(QStringLiteral("received"), Qt::CaseInsensitive));
+        QVERIFY(expected >= 2);
+        QCOMPARE(viewer.highlightCount(), expected);
+        auto* edit = viewer.findChild<QPlainTextEdit*>(QStringLiteral("documentText"));
+        QCOMPARE(edit->extraSelections().size(), expected);
+        for (const auto& sel : edit->extraSelections())
+            QCOMPARE(sel.cursor.selectedText().toLower(), QStringLiteral("received"));
+        viewer.openFind();
+        QCOMPARE(viewer.findChild<QLineEdit*>(QStringLiteral("findText"))->text(), QStringLiteral("received"));
+        QCOMPARE(viewer.findMatchCount(), expected);
+        viewer.closeFind();
+        viewer.setHighlightTerm({}, false);
+        QCOMPARE(viewer.highlightCount(), 0);
+        QVERIFY(edit->extraSelections().isEmpty());
+    }
+
+    // Issue 20, bug 7: a document a filter removed from the table is let go, with a note.
+    void filteredOutClearsTheDocument()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        const QString path = testhelpers::fixture("spam_ham.jsonl");
+        auto corpus = testhelpers::scanCorpus({ path.toStdString() });
+        DocumentViewer viewer;
+        viewer.setCorpus(corpus, std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields));
+        QSignalSpy loaded(&viewer, &DocumentViewer::documentLoaded);
+        viewer.showDocument(3);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        viewer.showFilteredOut();
+        QVERIFY(!viewer.document());
+        QVERIFY(viewer.displayedText().isEmpty());
+        QVERIFY2(
+            viewer.verdictText().contains(QString::fromStdString(corpus->idOf(3))), qPrintable(viewer.verdictText()));
+        QVERIFY(viewer.verdictText().contains(QStringLiteral("not in the table")));
     }
 };
 
