@@ -71,6 +71,11 @@ ScatterWidget::ScatterWidget(QWidget* parent)
     auto* top = new QHBoxLayout;
     m_x = new QComboBox(this);
     m_y = new QComboBox(this);
+    // Long column names must not widen the dock the scatter shares with the histograms.
+    for (QComboBox* axis : { m_x, m_y }) {
+        axis->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        axis->setMinimumContentsLength(8);
+    }
     m_modeBox = new QComboBox(this);
     m_modeBox->addItem(tr("density"));
     m_modeBox->addItem(tr("points"));
@@ -88,9 +93,12 @@ ScatterWidget::ScatterWidget(QWidget* parent)
     top->addWidget(new QLabel(tr("y"), this));
     top->addWidget(m_y, 1);
     top->addWidget(m_logYBox);
-    top->addWidget(m_modeBox);
     layout->addLayout(top);
-    layout->addWidget(m_info);
+    // The mode goes beside the note, so the axis row stays as narrow as the histograms' dock.
+    auto* second = new QHBoxLayout;
+    second->addWidget(m_modeBox);
+    second->addWidget(m_info, 1);
+    layout->addLayout(second);
 
     m_plot = new QCustomPlot(this);
     m_plot->setMinimumHeight(200);

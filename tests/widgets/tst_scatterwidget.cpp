@@ -218,6 +218,17 @@ private Q_SLOTS:
         QVERIFY2(dropped > 0.22 && dropped < 0.28, qPrintable(QString::number(dropped)));
     }
 
+    // The scatter shares its dock with the histograms: long column names and the log boxes
+    // must not make it (and so the window) wider than the histograms need.
+    void longColumnNamesDoNotWidenTheDock()
+    {
+        ScatterWidget w;
+        w.setColumns({ QStringLiteral("text_non_dominant_script_frac"),
+            QStringLiteral("gopher_fraction_of_duplicate_line_chars") });
+        qInfo("minimum width %d", w.minimumSizeHint().width());
+        QVERIFY2(w.minimumSizeHint().width() <= 400, qPrintable(QString::number(w.minimumSizeHint().width())));
+    }
+
     void hoverOnAMillionPoints()
     {
         // Density mode indexes every document: the hover looks at a few grid cells. A figure,
