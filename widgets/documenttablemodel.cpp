@@ -31,7 +31,7 @@ inline uint32_t floatKey(float f)
 // number: one 64-bit key per row (missing bit, key, row), sorted with an LSD radix sort,
 // about 10x faster than std::sort with a comparator at a million rows.
 void sortByKeys(std::vector<uint32_t>& rows, const std::function<uint32_t(uint32_t)>& key,
-                const std::function<bool(uint32_t)>& missing, bool descending)
+    const std::function<bool(uint32_t)>& missing, bool descending)
 {
     const size_t n = rows.size();
     std::vector<uint64_t> keys(n), tmp(n);
@@ -102,7 +102,8 @@ void DocumentTableModel::setCorpus(std::shared_ptr<const CorpusData> corpus)
     m_keep = nullptr;
     m_rows.clear();
     m_docsSeen = 0;
-    m_group = -1;
+    m_groupShown.clear();
+    m_groupOthers = true;
     m_idFilter.clear();
     m_rowSet.reset();
     m_rowSetMask.reset();
@@ -123,7 +124,7 @@ void DocumentTableModel::setCorpus(std::shared_ptr<const CorpusData> corpus)
 
 bool DocumentTableModel::passesCheap(uint32_t doc) const
 {
-    if (m_group >= 0 && m_corpus->group(doc) != uint32_t(m_group))
+    if (hasGroupFilter() && !groupShown(m_corpus->group(doc)))
         return false;
     if (m_rowSetMask && (doc >= m_rowSetMask->size() || !(*m_rowSetMask)[doc]))
         return false;
@@ -161,16 +162,49 @@ void DocumentTableModel::setKeepMask(const std::vector<uint8_t>* keep)
     // Only the Filter column shows the verdict: the view repaints that column alone.
     if (!m_rows.empty()) {
         emit dataChanged(index(0, FilterColumn), index(int(m_rows.size()) - 1, FilterColumn),
-                         { Qt::DisplayRole, Qt::ForegroundRole, SortRole });
+            { Qt::DisplayRole, Qt::ForegroundRole, SortRole });
     }
 }
 
 void DocumentTableModel::setGroupFilter(int group)
 {
-    if (group == m_group)
+    if (group < 0) {
+        setGroupFilter({}, true);
         return;
-    m_group = group;
+    }
+    std::vector<uint8_t> shown(size_t(group) + 1, 0);
+    shown[size_t(group)] = 1;
+    setGroupFilter(std::move(shown), false);
+}
+
+void DocumentTableModel::setGroupFilter(std::vector<uint8_t> shown, bool othersShown)
+{
+    // Trailing entries equal to the default say nothing: "all" is then always the empty mask.
+    while (!shown.empty() && (shown.back() != 0) == othersShown)
+        shown.pop_back();
+    for (auto& s : shown)
+        s = s ? 1 : 0;
+    if (shown == m_groupShown && othersShown == m_groupOthers)
+        return;
+    m_groupShown = std::move(shown);
+    m_groupOthers = othersShown;
     refresh();
+}
+
+int DocumentTableModel::groupFilter() const
+{
+    if (!hasGroupFilter())
+        return -1;
+    if (m_groupOthers)
+        return -2;
+    int one = -1;
+    for (size_t g = 0; g < m_groupShown.size(); ++g)
+        if (m_groupShown[g]) {
+            if (one >= 0)
+                return -2;
+            one = int(g);
+        }
+    return one >= 0 ? one : -2;
 }
 
 void DocumentTableModel::setIdFilter(const QString& substring)
@@ -206,11 +240,12 @@ std::unique_ptr<DocumentTableModel::RowQuery> DocumentTableModel::makeQuery() co
     q->rowSet = m_rowSet;
     if (m_searchMask)
         q->searchMask = *m_searchMask;
-    q->group = m_group;
+    q->groupShown = m_groupShown;
+    q->groupOthers = m_groupOthers;
     q->idFilter = m_idFilter;
     q->sortColumn = m_sortColumn;
     q->order = m_sortOrder;
-    if (m_group >= 0 || m_sortColumn == GroupColumn)
+    if (hasGroupFilter() || m_sortColumn == GroupColumn)
         q->groups = c.groups();
     if (!m_idFilter.empty() || m_sortColumn == IdColumn)
         q->ids = c.idViews();
@@ -244,10 +279,12 @@ std::unique_ptr<DocumentTableModel::RowQuery> DocumentTableModel::makeQuery() co
 std::vector<uint32_t> DocumentTableModel::computeRows(const RowQuery& q)
 {
     std::vector<uint32_t> rows;
+    const bool byGroup = q.groupFilter();
+    auto groupShown = [&](uint32_t g) { return g < q.groupShown.size() ? q.groupShown[g] != 0 : q.groupOthers; };
     auto keep = [&](uint32_t d) {
         if (d >= q.docs)
             return false;
-        if (q.group >= 0 && q.groups[d] != uint32_t(q.group))
+        if (byGroup && !groupShown(q.groups[d]))
             return false;
         if (!q.searchMask.empty() && (d >= q.searchMask.size() || !q.searchMask[d]))
             return false;
@@ -255,7 +292,7 @@ std::vector<uint32_t> DocumentTableModel::computeRows(const RowQuery& q)
             return false;
         return true;
     };
-    const bool anyFilter = q.group >= 0 || !q.searchMask.empty() || !q.idFilter.empty();
+    const bool anyFilter = byGroup || !q.searchMask.empty() || !q.idFilter.empty();
     if (q.rowSet) {
         rows.reserve(q.rowSet->size());
         for (uint32_t d : *q.rowSet)
@@ -272,16 +309,16 @@ std::vector<uint32_t> DocumentTableModel::computeRows(const RowQuery& q)
     const bool desc = q.order == Qt::DescendingOrder;
     if (q.sortColumn == IdColumn) {
         // Ids compare as strings; an empty id (record number instead) sorts first.
-        std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
-            return desc ? q.ids[b] < q.ids[a] : q.ids[a] < q.ids[b];
-        });
+        std::stable_sort(rows.begin(), rows.end(),
+            [&](uint32_t a, uint32_t b) { return desc ? q.ids[b] < q.ids[a] : q.ids[a] < q.ids[b]; });
     } else if (!q.floatKeys.empty()) {
         const float* k = q.floatKeys.data();
-        sortByKeys(rows, [k](uint32_t d) { return floatKey(k[d]); }, [k](uint32_t d) { return std::isnan(k[d]); },
-                   desc);
+        sortByKeys(
+            rows, [k](uint32_t d) { return floatKey(k[d]); }, [k](uint32_t d) { return std::isnan(k[d]); }, desc);
     } else if (!q.uintKeys.empty()) {
         const uint32_t* k = q.uintKeys.data();
-        sortByKeys(rows, [k](uint32_t d) { return k[d]; }, [](uint32_t) { return false; }, desc);
+        sortByKeys(
+            rows, [k](uint32_t d) { return k[d]; }, [](uint32_t) { return false; }, desc);
     } else if (q.sortColumn < 0 && q.rowSet) {
         // No sort: the row set's own order (borderline lists are ordered by distance).
     }
@@ -387,6 +424,7 @@ void DocumentTableModel::startTextSearch(const QString& needle, bool caseSensiti
     }).then(this, [this, job](TextSearchResult r) {
         if (job != m_searchJob)
             return;
+        m_searchJob = 0; // progress still queued from the worker is stale now
         m_searchRunning = false;
         m_searchStop.reset();
         m_searchMask = std::move(r.mask);
@@ -487,8 +525,11 @@ QVariant DocumentTableModel::data(const QModelIndex& index, int role) const
             return QBrush(kept ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
         return {};
     case Qt::ToolTipRole:
+        // The view elides long ids and group names in the middle; the tip has them whole.
         if (col == IdColumn)
             return QString::fromStdString(c.idOf(doc));
+        if (col == GroupColumn)
+            return QString::fromStdString(c.groupNames()[c.group(doc)]);
         return {};
     default:
         return {};

@@ -22,8 +22,8 @@ class DocumentTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Roles {
-        SortRole = Qt::UserRole,   // raw number (or string for Id/Group)
-        DocumentRole,              // document number (qulonglong)
+        SortRole = Qt::UserRole, // raw number (or string for Id/Group)
+        DocumentRole, // document number (qulonglong)
     };
     enum FixedColumn { FilterColumn, IdColumn, GroupColumn, BytesColumn, CharsColumn, FirstScoreColumn };
     static constexpr size_t kAsyncRows = 100000;
@@ -43,8 +43,19 @@ public:
     // Keep mask from the filter rules (1 = kept), or null; owned by the caller.
     void setKeepMask(const std::vector<uint8_t>* keep);
 
-    void setGroupFilter(int group);            // -1: all groups
-    int groupFilter() const { return m_group; }
+    // Rows of one group (-1: all groups).
+    void setGroupFilter(int group);
+    // Rows of several groups: shown[g] != 0 for each group shown; groups at or past shown.size()
+    // (a scan still finding new ones) are shown when `othersShown`, so "all but one" stays true.
+    // An empty `shown` with `othersShown` is no group filter.
+    void setGroupFilter(std::vector<uint8_t> shown, bool othersShown);
+    // -1: no group filter; the group when exactly one is shown; -2: several.
+    int groupFilter() const;
+    bool hasGroupFilter() const { return !m_groupShown.empty() || !m_groupOthers; }
+    bool groupShown(uint32_t group) const
+    {
+        return group < m_groupShown.size() ? m_groupShown[group] != 0 : m_groupOthers;
+    }
     void setIdFilter(const QString& substring);
     // Restrict to these documents (their order is kept while no sort is set), or all.
     void setRowSet(std::optional<std::vector<uint32_t>> docs);
@@ -87,12 +98,13 @@ private:
     std::shared_ptr<const CorpusData> m_corpus;
     const std::vector<uint8_t>* m_keep = nullptr;
     std::vector<uint32_t> m_rows;
-    size_t m_docsSeen = 0;                // documents of the corpus considered so far
-    int m_group = -1;
+    size_t m_docsSeen = 0; // documents of the corpus considered so far
+    std::vector<uint8_t> m_groupShown; // empty with m_groupOthers: no group filter
+    bool m_groupOthers = true;
     std::string m_idFilter;
     std::optional<std::vector<uint32_t>> m_rowSet;
-    std::optional<std::vector<uint8_t>> m_rowSetMask;  // membership of m_rowSet, for appends
-    std::optional<std::vector<uint8_t>> m_searchMask;  // 1 = text matches
+    std::optional<std::vector<uint8_t>> m_rowSetMask; // membership of m_rowSet, for appends
+    std::optional<std::vector<uint8_t>> m_searchMask; // 1 = text matches
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     quint64 m_jobCounter = 0;
@@ -107,15 +119,17 @@ private:
 struct DocumentTableModel::RowQuery {
     size_t docs = 0;
     std::optional<std::vector<uint32_t>> rowSet;
-    std::vector<uint8_t> searchMask;            // empty: no text search
-    int group = -1;
-    std::vector<uint32_t> groups;               // filled when group >= 0 or sorting by group
+    std::vector<uint8_t> searchMask; // empty: no text search
+    std::vector<uint8_t> groupShown; // per group; with groupOthers for the rest
+    bool groupOthers = true;
+    bool groupFilter() const { return !groupShown.empty() || !groupOthers; }
+    std::vector<uint32_t> groups; // filled when filtering or sorting by group
     std::string idFilter;
-    std::vector<std::string_view> ids;          // filled when filtering or sorting by id
+    std::vector<std::string_view> ids; // filled when filtering or sorting by id
     int sortColumn = -1;
     Qt::SortOrder order = Qt::AscendingOrder;
-    std::vector<float> floatKeys;               // score column
-    std::vector<uint32_t> uintKeys;             // bytes, chars, group rank, filter verdict
+    std::vector<float> floatKeys; // score column
+    std::vector<uint32_t> uintKeys; // bytes, chars, group rank, filter verdict
 };
 
 } // namespace shardscope

@@ -116,7 +116,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         // Click the "Bytes" header: the view calls sort() on the model.
         auto* header = view.horizontalHeader();
-        const int x = header->sectionViewportPosition(DocumentTableModel::BytesColumn) + header->sectionSize(DocumentTableModel::BytesColumn) / 2;
+        const int x = header->sectionViewportPosition(DocumentTableModel::BytesColumn)
+            + header->sectionSize(DocumentTableModel::BytesColumn) / 2;
         QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, QPoint(x, header->height() / 2));
         QCOMPARE(model.sortColumn(), int(DocumentTableModel::BytesColumn));
         auto bytes = columnValues(model, DocumentTableModel::BytesColumn);
@@ -124,7 +125,8 @@ private Q_SLOTS:
         const bool firstAscending = std::is_sorted(bytes.begin(), bytes.end());
         QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, QPoint(x, header->height() / 2));
         bytes = columnValues(model, DocumentTableModel::BytesColumn);
-        QVERIFY(firstAscending ? std::is_sorted(bytes.rbegin(), bytes.rend()) : std::is_sorted(bytes.begin(), bytes.end()));
+        QVERIFY(
+            firstAscending ? std::is_sorted(bytes.rbegin(), bytes.rend()) : std::is_sorted(bytes.begin(), bytes.end()));
 
         // Keyboard: navigate to the first row with the arrow keys and the current index moves.
         view.setFocus();
@@ -209,6 +211,70 @@ private Q_SLOTS:
         QCOMPARE(model.docAt(0), 5u);
         QCOMPARE(model.docAt(1), 3u);
         QCOMPARE(model.rowOfDoc(700), 2);
+    }
+
+    // Issue 20: several groups at once, or every group but one, on the synchronous path and on the
+    // worker (above kAsyncRows); the rows equal a direct count, and a group the mask does not
+    // name (found later in a scan) follows `othersShown`.
+    void filtersBySeveralGroups_data()
+    {
+        QTest::addColumn<int>("docs");
+        QTest::newRow("sync") << 5000;
+        QTest::newRow("worker") << int(DocumentTableModel::kAsyncRows) + 5000;
+    }
+
+    void filtersBySeveralGroups()
+    {
+        QFETCH(int, docs);
+        auto corpus = testhelpers::syntheticCorpus(size_t(docs));
+        DocumentTableModel model;
+        model.setCorpus(corpus);
+        auto count = [&](auto pred) {
+            size_t n = 0;
+            for (size_t i = 0; i < corpus->size(); ++i)
+                n += pred(corpus->group(i));
+            return n;
+        };
+        auto check = [&](auto pred) {
+            for (int r = 0; r < model.rowCount(); r += 101)
+                if (!pred(corpus->group(model.docAt(r))))
+                    return false;
+            return true;
+        };
+        // web and code (groups 1 and 3).
+        model.setGroupFilter({ 0, 1, 0, 1 }, false);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), 20000);
+        auto webOrCode = [](uint32_t g) { return g == 1 || g == 3; };
+        QCOMPARE(size_t(model.rowCount()), count(webOrCode));
+        QVERIFY(check(webOrCode));
+        QCOMPARE(model.groupFilter(), -2);
+        // All but books: a short mask, the rest shown.
+        model.setGroupFilter({ 1, 1, 0 }, true);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), 20000);
+        auto notBooks = [](uint32_t g) { return g != 2; };
+        QCOMPARE(size_t(model.rowCount()), count(notBooks));
+        QVERIFY(check(notBooks));
+        // Only code, then sorted: the filter holds across the sort.
+        model.setGroupFilter({ 0, 0, 0, 1 }, false);
+        model.sort(DocumentTableModel::FirstScoreColumn, Qt::DescendingOrder);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), 20000);
+        auto code = [](uint32_t g) { return g == 3; };
+        QCOMPARE(size_t(model.rowCount()), count(code));
+        QVERIFY(check(code));
+        QCOMPARE(model.groupFilter(), 3);
+        model.setGroupFilter(-1);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), 20000);
+        QCOMPARE(size_t(model.rowCount()), corpus->size());
+        model.setGroupFilter(3);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), 20000);
+        QCOMPARE(model.groupFilter(), 3);
+        QCOMPARE(size_t(model.rowCount()), count(code));
+        // Everything shown is no filter at all.
+        model.setGroupFilter({ 1, 1, 1, 1 }, true);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), 20000);
+        QVERIFY(!model.hasGroupFilter());
+        QCOMPARE(model.groupFilter(), -1);
+        QCOMPARE(size_t(model.rowCount()), corpus->size());
     }
 
     void textSearchInBackground()
