@@ -115,11 +115,15 @@ void MainWindow::setupUi()
 
     connect(
         m_page, &DocumentTablePage::documentSelected, m_viewer, [this](uint32_t doc) { m_viewer->showDocument(doc); });
+    connect(m_page, &DocumentTablePage::searchHighlightChanged, m_viewer, &DocumentViewer::setHighlightTerm);
     connect(m_scatter, &ScatterWidget::documentActivated, this,
         [this](quint64 doc) { m_page->reselect(uint32_t(doc)); m_viewer->showDocument(uint32_t(doc)); });
     // Keep the document under view selected across re-sorts and filters.
-    connect(m_page->model(), &DocumentTableModel::rowsRecomputed, this,
-        [this]() { m_page->reselect(m_viewer->document()); });
+    // A document the new rows no longer hold (a filter removed it) is let go by the viewer too.
+    connect(m_page->model(), &DocumentTableModel::rowsRecomputed, this, [this]() {
+        if (!m_page->reselect(m_viewer->document()))
+            m_viewer->showFilteredOut();
+    });
     connect(m_page, &DocumentTablePage::statusMessage, m_status, &QStatusBar::showMessage);
     connect(m_page, &DocumentTablePage::errorMessage, this,
         [this](const QString& title, const QString& text) { showMessage(title, text, true); });
