@@ -71,10 +71,11 @@ ScatterWidget::ScatterWidget(QWidget* parent)
     auto* top = new QHBoxLayout;
     m_x = new QComboBox(this);
     m_y = new QComboBox(this);
-    // Long column names must not widen the dock the scatter shares with the histograms.
+    // Long column names must not widen the dock the scatter shares with the histograms (the
+    // choosers stretch to the dock; four characters is their least).
     for (QComboBox* axis : { m_x, m_y }) {
         axis->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-        axis->setMinimumContentsLength(8);
+        axis->setMinimumContentsLength(4);
     }
     m_modeBox = new QComboBox(this);
     m_modeBox->addItem(tr("density"));

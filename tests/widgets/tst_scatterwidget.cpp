@@ -226,7 +226,7 @@ private Q_SLOTS:
         w.setColumns({ QStringLiteral("text_non_dominant_script_frac"),
             QStringLiteral("gopher_fraction_of_duplicate_line_chars") });
         qInfo("minimum width %d", w.minimumSizeHint().width());
-        QVERIFY2(w.minimumSizeHint().width() <= 400, qPrintable(QString::number(w.minimumSizeHint().width())));
+        QVERIFY2(w.minimumSizeHint().width() <= 300, qPrintable(QString::number(w.minimumSizeHint().width())));
     }
 
     void hoverOnAMillionPoints()
