@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QTableView>
@@ -194,6 +195,7 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
     connect(m_model, &QAbstractItemModel::modelReset, this, &DocumentTablePage::updateFrozenColumn);
     connect(m_model, &QAbstractItemModel::columnsInserted, this, &DocumentTablePage::updateFrozenColumn);
     m_table->installEventFilter(this);
+    m_frozen->viewport()->installEventFilter(this);
 
     // Keyboard sorting: S sorts by the current column, again to reverse.
     auto* sortAction = new QAction(tr("Sort by Current Column"), m_table);
@@ -300,6 +302,7 @@ void DocumentTablePage::setCorpus(std::shared_ptr<const CorpusData> corpus)
     }
     syncGroups();
     updateGroupButton();
+    updateRowsLabel();
     if (!another)
         return;
     auto* header = m_table->horizontalHeader();
@@ -559,6 +562,24 @@ bool DocumentTablePage::eventFilter(QObject* watched, QEvent* event)
 {
     if (watched == m_table && event->type() == QEvent::Resize)
         QTimer::singleShot(0, this, &DocumentTablePage::updateFrozenColumn); // after the viewport's new size
+    if (watched == m_frozen->viewport()) {
+        // A click on a frozen id selects its row at a column already in view: made current in the id
+        // column itself, the table would scroll back to the left, away from the scores being read.
+        if (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::MouseButtonDblClick) {
+            const auto* mouse = static_cast<QMouseEvent*>(event);
+            const int row = m_frozen->rowAt(mouse->position().toPoint().y());
+            if (row >= 0 && mouse->button() == Qt::LeftButton) {
+                int column = m_table->columnAt(m_frozen->width() + 1);
+                if (column < 0)
+                    column = DocumentTableModel::IdColumn;
+                m_table->setCurrentIndex(m_model->index(row, column));
+                m_table->setFocus(Qt::MouseFocusReason);
+            }
+            return true;
+        }
+        if (event->type() == QEvent::MouseButtonRelease || event->type() == QEvent::MouseMove)
+            return true;
+    }
     return QWidget::eventFilter(watched, event);
 }
 

@@ -456,6 +456,11 @@ private Q_SLOTS:
         QTest::mouseClick(frozen->viewport(), Qt::LeftButton, {}, at);
         QCOMPARE(selected.count(), 1);
         QCOMPARE(selected.first().first().toUInt(), page.model()->docAt(25));
+        // ... and the table stays scrolled to the scores the user was reading.
+        QVERIFY(page.table()->horizontalScrollBar()->value() > 0);
+        QVERIFY(frozen->isVisible());
+        QCOMPARE(page.table()->currentIndex().row(), 25);
+        QVERIFY(page.grab().save(QDir(QStringLiteral(SHARDSCOPE_TEST_OUTPUT)).filePath(QStringLiteral("frozen.png"))));
         page.table()->horizontalScrollBar()->setValue(0);
         QTRY_VERIFY(!frozen->isVisible());
 
