@@ -5,7 +5,9 @@
 #include "testhelpers.h"
 
 #include <filterstate.h>
+#include <mainwindow.h>
 #include <suggestdialog.h>
+#include <thresholdpanel.h>
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -223,6 +225,36 @@ private Q_SLOTS:
         for (const auto& k : keys)
             QVERIFY(r.overrides.count(k));
         QVERIFY(!r.bounds.min && !r.bounds.max);
+    }
+
+    // The panel's "Suggest cutoffs…" button opens the dialog for the selected rule; Apply
+    // changes the window's rules, and Undo takes them back.
+    void panelButtonOpensTheDialog()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        auto c = corpus();
+        MainWindow w;
+        w.showCorpus(c);
+        QTRY_VERIFY(w.corpus() == c.get());
+        FilterRule punct;
+        punct.column = "text_punct_frac";
+        punct.bounds.max = 0.5;
+        w.filterState()->setRules({ punct });
+        const auto before = w.rules();
+        w.thresholdPanel()->setCurrentRule(0);
+        w.thresholdPanel()->findChild<QPushButton*>(QStringLiteral("suggestButton"))->click();
+        SuggestDialog* d = nullptr;
+        QTRY_VERIFY((d = w.findChild<SuggestDialog*>()) != nullptr);
+        QVERIFY(d->isVisible());
+        QCOMPARE(d->checkedColumns(), QStringList { QStringLiteral("text_punct_frac") });
+        QTRY_VERIFY(!d->busy() && !d->suggestions().empty());
+        const CutoffSuggestion s = d->suggestions()[0];
+        QTest::mouseClick(applyButton(*d), Qt::LeftButton);
+        QCOMPARE(w.rules().size(), size_t(1));
+        QCOMPARE(w.rules()[0].bounds.min, s.min);
+        QCOMPARE(w.rules()[0].bounds.max, s.max);
+        w.filterState()->undo();
+        QCOMPARE(w.rules(), before);
     }
 
     void screenshot()
