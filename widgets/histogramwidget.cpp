@@ -144,7 +144,7 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
 
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(QStringLiteral("plot-") + column);
-    m_plot->setMinimumHeight(150);
+    m_plot->setMinimumHeight(100);
     m_plot->setNotAntialiasedElements(QCP::aeAll);
     // Range dragging is switched on for a press with Ctrl only (onMousePress): plain presses
     // place cutoffs. Zooming is filtered to Ctrl+wheel (eventFilter).

@@ -150,6 +150,15 @@ void FilterState::setBounds(
     apply(std::move(rules), Change::Dragged);
 }
 
+void FilterState::dragRules(std::vector<FilterRule> rules, const std::string& dragTag)
+{
+    if (m_dragColumn != dragTag) {
+        pushUndo();
+        m_dragColumn = dragTag;
+    }
+    apply(std::move(rules), Change::Dragged);
+}
+
 void FilterState::apply(std::vector<FilterRule> rules, Change change)
 {
     m_rules = std::move(rules);

@@ -60,6 +60,9 @@ public:
     // incremental recount.
     void setBounds(
         const std::string& column, std::optional<double> min, std::optional<double> max, const ColumnSummary* summary);
+    // Rules changed by moving one override's cutoff (a group's or label's line on its own histogram):
+    // moves with the same `dragTag` up to endDrag() are one undo step, as setBounds' are.
+    void dragRules(std::vector<FilterRule> rules, const std::string& dragTag);
     void endDrag() { m_dragColumn.reset(); }
     // The rules remembered for this corpus; not an undo step.
     void restoreRules(std::vector<FilterRule> rules);
@@ -111,7 +114,7 @@ private:
     FilterCounts m_counts;
     FilterEvaluator m_evaluator;
     std::vector<std::vector<FilterRule>> m_undo, m_redo;
-    std::optional<std::string> m_dragColumn; // the column whose moves merge into one undo step
+    std::optional<std::string> m_dragColumn; // the column (or override tag) whose moves merge into one undo step
     JobTracker m_suggestJobs;
 };
 

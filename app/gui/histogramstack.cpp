@@ -369,7 +369,9 @@ void HistogramStack::ensure()
         if (!h) {
             h = new HistogramWidget(name, m_container);
             h->setToolTip(QString::fromStdString(m_corpus->columns()[size_t(col)].definition));
-            h->setMinimumHeight(250);
+            // Small enough that four histograms fit the dock's height at 1600x1000 beside a usable table;
+            // they share whatever height there is beyond that (issue 20).
+            h->setMinimumHeight(170);
             m_histograms[name] = h;
             connect(h, &HistogramWidget::boundsChanged, this, [this, h, name]() { onUserBounds(name, h); });
             connect(h, &HistogramWidget::selectedGroupChanged, this, [this, h, name]() { applyBounds(name, h); });
@@ -383,9 +385,11 @@ void HistogramStack::ensure()
                 }
             h->show();
         }
-        // Placeholder first, then the histograms in display order, then the stretch.
-        m_layout->insertWidget(1 + position++, h);
+        // Placeholder first, then the histograms in display order, then the stretch, which takes no height
+        // from the histograms (they grow to fill the dock instead).
+        m_layout->insertWidget(1 + position++, h, 1);
     }
+    m_layout->setStretch(m_layout->count() - 1, 0);
 
     // The chooser offers the columns not on display.
     const QSignalBlocker b(m_add);

@@ -67,7 +67,7 @@ MainWindow::MainWindow(QWidget* parent)
     connectFilter();
     resetCorpusUi({});
     if (!restoreGeometry(m_settings.windowGeometry()))
-        resize(1400, 900);
+        resize(1600, 1000);
     restoreState(m_settings.windowState());
 }
 
@@ -86,9 +86,11 @@ void MainWindow::setupUi()
 
     // Docks: threshold panel left, histograms and scatter right, document viewer bottom.
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
-    // The viewer spans the full width at the bottom: text lines are long.
+    // The viewer spans the bottom under the panel and the table (text lines are long); the histograms take the
+    // whole height on the right, so the ones a user added are in view together (issue 20: at 1600x1000 four
+    // or more, with the table and viewer still usable).
     setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
-    setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     auto addDock = [this](const QString& title, const char* name, QWidget* widget, Qt::DockWidgetArea area) {
         auto* dock = new QDockWidget(title, this);
         dock->setObjectName(QLatin1String(name));
@@ -133,6 +135,12 @@ void MainWindow::setupUi()
             const auto summary = m_session->summary();
             m_filter->setBounds(
                 column.toStdString(), min, max, summary ? summary->column(column.toStdString()) : nullptr);
+        });
+    connect(m_histograms, &HistogramStack::groupBoundsChanged, m_filter,
+        [this](const QString& column, const QString& key, std::optional<double> min, std::optional<double> max) {
+            // One drag of a group's (or label's) line is one undo step, as a drag of the rule's own line.
+            m_filter->dragRules(HistogramStack::withOverrideBounds(m_filter->rules(), column, key, min, max),
+                QString(column + QLatin1Char('\x1f') + key).toStdString());
         });
     connect(m_histograms, &HistogramStack::dragFinished, this, [this]() {
         m_filter->endDrag();

@@ -211,6 +211,16 @@ private Q_SLOTS:
         QCOMPARE(*f.rules()[0].bounds.min, quantile("zlib6", 0.65));
         f.undo();
         QCOMPARE(json(f.rules()), json(a));
+        // So is a drag of a group's override line (issue 20: its moves reach FilterState as whole rule lists).
+        for (double q : { 0.3, 0.35, 0.45 }) {
+            auto moved = f.rules();
+            moved[0].overrides["books"].min = quantile("zlib6", q);
+            f.dragRules(moved, "zlib6\x1f" "books");
+        }
+        f.endDrag();
+        QCOMPARE(*f.rules()[0].overrides.at("books").min, quantile("zlib6", 0.45));
+        f.undo();
+        QCOMPARE(json(f.rules()), json(a));
         // Removing and editing a rule are steps too.
         f.removeRule("zlib6");
         QVERIFY(f.rules().empty());
