@@ -215,7 +215,9 @@ private Q_SLOTS:
         for (double q : { 0.3, 0.35, 0.45 }) {
             auto moved = f.rules();
             moved[0].overrides["books"].min = quantile("zlib6", q);
-            f.dragRules(moved, "zlib6\x1f" "books");
+            f.dragRules(moved,
+                "zlib6\x1f"
+                "books");
         }
         f.endDrag();
         QCOMPARE(*f.rules()[0].overrides.at("books").min, quantile("zlib6", 0.45));
