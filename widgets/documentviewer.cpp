@@ -257,7 +257,7 @@ DocumentViewer::DocumentViewer(QWidget* parent)
     connect(prev, &QToolButton::clicked, this, &DocumentViewer::findPrevious);
     connect(next, &QToolButton::clicked, this, &DocumentViewer::findNext);
     connect(close, &QToolButton::clicked, this, &DocumentViewer::closeFind);
-    auto* findAction = new QAction(tr("Find in Document"), this);
+    auto* findAction = m_findAction = new QAction(tr("&Find in Document…"), this);
     findAction->setShortcut(QKeySequence::Find);
     findAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(findAction, &QAction::triggered, this, [this]() { openFind(); });

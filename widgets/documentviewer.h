@@ -51,6 +51,9 @@ public:
 
     // The find bar (Ctrl+F): opens it with `needle` (empty: keeps its text), or closes it.
     void openFind(const QString& needle = {});
+    // Ctrl+F: opens the find bar. Its shortcut works while the focus is in the viewer; a window that puts it in
+    // a menu can widen that (Qt::WindowShortcut).
+    QAction* findAction() const { return m_findAction; }
     void closeFind();
     bool findOpen() const;
     void findNext();
@@ -131,6 +134,7 @@ private:
     QLabel* m_findStatus = nullptr;
     std::vector<int> m_findMatches; // start positions in the displayed text
     int m_findCurrent = -1;
+    QAction* m_findAction = nullptr;
 };
 
 } // namespace shardscope

@@ -213,6 +213,10 @@ void MainWindow::setupMenus()
 
     auto* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addActions({ m_filterActions->undoAction(), m_filterActions->redoAction() });
+    edit->addSeparator();
+    // Ctrl+F finds in the document on display wherever the focus is (issue 20), not only inside the viewer.
+    m_viewer->findAction()->setShortcutContext(Qt::WindowShortcut);
+    edit->addAction(m_viewer->findAction());
 
     auto* view = menuBar()->addMenu(tr("&View"));
     for (auto* dock : findChildren<QDockWidget*>())

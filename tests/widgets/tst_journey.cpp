@@ -7,6 +7,7 @@
 #include "testhelpers.h"
 
 #include <apply.h>
+#include <documenttablemodel.h>
 #include <documentviewer.h>
 #include <filterconfig.h>
 #include <histogramstack.h>
@@ -16,6 +17,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QLineEdit>
 #include <QScrollArea>
 #include <QSignalSpy>
 #include <QTableView>
@@ -185,6 +187,17 @@ private Q_SLOTS:
             QCOMPARE(it->second.kept, panel.perGroup[g].kept);
             QCOMPARE(it->second.dropped, panel.perGroup[g].dropped());
         }
+
+        // Reading a dropped document: chosen in the table, then Ctrl+F with the focus still in the table
+        // opens the viewer's find bar (the shortcut is the window's, not only the viewer's).
+        w.tableView()->setFocus();
+        w.tableView()->setCurrentIndex(w.tableModel()->index(0, 1));
+        QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->document().has_value(), 10000);
+        auto* findBar = w.viewer()->findChild<QWidget*>(QStringLiteral("findBar"));
+        QVERIFY(findBar && !findBar->isVisible());
+        QTest::keySequence(w.tableView(), QKeySequence::Find);
+        QTRY_VERIFY(findBar->isVisible());
+        QTest::keyClicks(w.viewer()->findChild<QLineEdit*>(QStringLiteral("findText")), QStringLiteral("the"));
 
         QTest::qWait(200);
         const QString png = QStringLiteral(SHARDSCOPE_TEST_OUTPUT) + QStringLiteral("/tst_journey.png");
