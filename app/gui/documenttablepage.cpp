@@ -40,7 +40,7 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
     m_groupFilter->setObjectName(QStringLiteral("groupFilter"));
     m_groupFilter->setToolButtonStyle(Qt::ToolButtonTextOnly);
     m_groupFilter->setToolTip(tr("Groups shown in the table"));
-    m_groupFilter->setMinimumWidth(120);
+    m_groupFilter->setMinimumWidth(90);
     m_groupPopup = new QFrame(this, Qt::Popup);
     m_groupPopup->setObjectName(QStringLiteral("groupPopup"));
     m_groupPopup->setFrameShape(QFrame::StyledPanel);
@@ -102,12 +102,12 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
     m_idFilter->setObjectName(QStringLiteral("idFilter"));
     m_idFilter->setPlaceholderText(tr("Filter ids…"));
     m_idFilter->setClearButtonEnabled(true);
-    m_idFilter->setMinimumWidth(120);
+    m_idFilter->setMinimumWidth(90);
     m_search = new QLineEdit(this);
     m_search->setObjectName(QStringLiteral("textSearch"));
     m_search->setPlaceholderText(tr("Search text (Enter)…"));
     m_search->setClearButtonEnabled(true);
-    m_search->setMinimumWidth(160);
+    m_search->setMinimumWidth(120);
     m_searchCase = new QCheckBox(tr("Aa"), this);
     m_searchCase->setToolTip(tr("Case-sensitive text search"));
     m_searchButton = new QPushButton(tr("Search"), this);

@@ -149,7 +149,7 @@ private Q_SLOTS:
     void addedHistogramIsScrolledIntoView()
     {
         HistogramStack stack;
-        stack.resize(420, 600);
+        stack.resize(420, 400);
         stack.show();
         QVERIFY(QTest::qWaitForWindowExposed(&stack));
         stack.setCorpus(m_corpus, { m_names[0], m_names[1], m_names[2] });
