@@ -251,11 +251,7 @@ void HistogramWidget::clear()
     m_group = -1;
     m_info->clear();
     updateGroupBox();
-    rebin();
-    rebuildPlottables();
-    updateAxes();
-    updateCutoffItems();
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    redraw();
 }
 
 void HistogramWidget::setSummary(const ColumnSummary& summary, const std::vector<std::string>& groupNames)
@@ -283,13 +279,8 @@ void HistogramWidget::setSummary(const ColumnSummary& summary, const std::vector
     if (m_categorical)
         updateCategoryTicks();
     updateGroupBox();
-    rebin();
-    rebuildPlottables();
-    updateAxes();
-    updateInfo();
-    updateCutoffItems();
-    syncControls();
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    redraw();
+    syncControls(); // the spin boxes follow the new clamp range
 }
 
 void HistogramWidget::updateInfo()
@@ -552,6 +543,11 @@ void HistogramWidget::setGroupValues(
     m_keyNames = std::move(keyNames);
     m_groupValues = std::move(groups);
     updateGroupBox();
+    redraw();
+}
+
+void HistogramWidget::redraw()
+{
     rebin();
     rebuildPlottables();
     updateAxes();
@@ -594,12 +590,7 @@ void HistogramWidget::setSelectedGroup(int group)
         return;
     m_group = group;
     updateGroupBox();
-    rebin();
-    rebuildPlottables();
-    updateAxes();
-    updateInfo();
-    updateCutoffItems();
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    redraw();
     emit selectedGroupChanged(m_group);
 }
 
@@ -618,13 +609,8 @@ void HistogramWidget::setPercentileView(bool on)
     if (m_percentileView == on)
         return;
     m_percentileView = on;
-    rebin();
-    rebuildPlottables();
-    updateAxes();
-    updateInfo();
-    updateCutoffItems();
-    syncControls();
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    redraw();
+    syncControls(); // the spin boxes follow the new clamp range
 }
 
 double HistogramWidget::lineValue(Edge edge) const

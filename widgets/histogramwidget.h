@@ -153,6 +153,8 @@ private:
     Edge nearerSide(double x) const;
     void rebin();
     void updateInfo();
+    // Bins, bars, axes, info line and cutoff items again from the values shown, then a queued replot.
+    void redraw();
     void updateGroupBox();
     void placeLegend(bool outside);
     QString keyLabel(uint32_t key) const;

@@ -69,14 +69,7 @@ CorpusSession::CorpusSession(QObject* parent)
     connect(m_scan, &ScanController::columnsFinished, this, [this](quint64 job, const ColumnOutcome& outcome) {
         if (!ours(job))
             return;
-        m_scanJob.reset();
-        m_scoringColumns.clear();
-        if (m_filledTimer.isActive()) {
-            m_filledTimer.stop();
-            Q_EMIT columnsFilled();
-        }
-        m_statsDirty = true;
-        startStats();
+        endColumns();
         Q_EMIT columnsFinished(outcome);
     });
     m_filledTimer.setSingleShot(true);
@@ -252,14 +245,7 @@ void CorpusSession::cancel()
         const QStringList columns = m_scoringColumns;
         const uint64_t rows = m_columnRows;
         m_scan->cancel();
-        m_scanJob.reset();
-        m_scoringColumns.clear();
-        if (m_filledTimer.isActive()) {
-            m_filledTimer.stop();
-            Q_EMIT columnsFilled();
-        }
-        m_statsDirty = true;
-        startStats();
+        endColumns();
         Q_EMIT columnsCancelled(columns, rows, documents());
         return;
     }
@@ -275,6 +261,19 @@ void CorpusSession::cancel()
     m_statsDirty = true;
     startStats();
     Q_EMIT cancelled();
+}
+
+void CorpusSession::endColumns()
+{
+    m_scanJob.reset();
+    m_scoringColumns.clear();
+    // What arrived in the last 40 ms is shown, and the statistics cover every value filled in.
+    if (m_filledTimer.isActive()) {
+        m_filledTimer.stop();
+        Q_EMIT columnsFilled();
+    }
+    m_statsDirty = true;
+    startStats();
 }
 
 void CorpusSession::shutdown()

@@ -117,6 +117,8 @@ private:
     void onRowsAppended();
     void onFinished(std::shared_ptr<ScanOutcome> outcome);
     void onFailed(const QString& message);
+    // The column job is over (finished or cancelled): its last values shown, statistics started.
+    void endColumns();
     void scheduleStats();
     void startStats();
 

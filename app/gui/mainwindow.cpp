@@ -419,12 +419,7 @@ void MainWindow::onFinished(const ScanOutcome& outcome, bool replaced)
         m_page->documentsAppended();
         m_filter->setGrowing(false);
     }
-    const auto shownDoc = m_viewer->document();
-    m_viewer->setCorpus(corpus, m_session->source());
-    m_viewer->setCorpusComplete(true);
-    m_viewer->setRules(m_filter->rules());
-    if (shownDoc)
-        m_viewer->showDocument(shownDoc);
+    showInViewerAgain(corpus);
     m_scatter->setCorpus(corpus.get());
     DocumentTableModel* model = m_page->model();
     if (model->sortColumn() >= 0 || model->groupFilter() >= 0 || model->hasRowSet())
@@ -464,14 +459,19 @@ void MainWindow::onColumnsStarted(const QStringList& columns)
         m_scatter->setAxes(QStringLiteral("zlib6"), QStringLiteral("lm_bpb"));
     m_promoteLmColumns = false;
     m_settings.setShownHistograms(m_histograms->shownColumns());
+    showInViewerAgain(corpus);
+    m_filter->setCorpus(corpus, false);
+    m_session->requestStats();
+}
+
+void MainWindow::showInViewerAgain(const std::shared_ptr<CorpusData>& corpus)
+{
     const auto shownDoc = m_viewer->document();
     m_viewer->setCorpus(corpus, m_session->source());
     m_viewer->setCorpusComplete(true);
     m_viewer->setRules(m_filter->rules());
     if (shownDoc)
         m_viewer->showDocument(shownDoc);
-    m_filter->setCorpus(corpus, false);
-    m_session->requestStats();
 }
 
 // ---------------------------------------------------------------------------------------------

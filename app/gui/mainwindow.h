@@ -124,6 +124,8 @@ private:
     void onFinished(const ScanOutcome& outcome, bool replaced);
     // The open corpus gained columns: every view learns them, nothing else of it changes.
     void onColumnsStarted(const QStringList& columns);
+    // The viewer takes the (complete) corpus again and shows the document it showed, with its new scores.
+    void showInViewerAgain(const std::shared_ptr<CorpusData>& corpus);
     void onRulesChanged(FilterState::Change change);
     void applyView();
     void saveCutoffs();
