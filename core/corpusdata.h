@@ -111,6 +111,7 @@ public:
     uint32_t textChars(size_t doc) const { return index.textChars[doc]; }
     const std::vector<uint32_t>& textBytesColumn() const { return index.textBytes; }
     const std::vector<uint32_t>& textCharsColumn() const { return index.textChars; }
+    const std::vector<uint32_t>& lengthColumn() const { return index.length; }
     const std::vector<uint16_t>& shardColumn() const { return index.shard; }
     const std::vector<uint64_t>& offsetColumn() const { return index.offset; }
 

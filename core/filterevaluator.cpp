@@ -209,24 +209,28 @@ FilterCounts FilterEvaluator::evaluate(const CorpusData& corpus, std::vector<uin
 
     // Per group: documents and bytes (cached), and the kept ones (branch-free accumulation).
     const uint32_t* bytes = corpus.textBytesColumn().data();
+    const uint32_t* records = corpus.lengthColumn().data();
     if (m_totalsOf != &corpus || m_totalsSize != n || m_groupDocs.size() != nGroups) {
         m_groupDocs.assign(nGroups, 0);
         m_groupBytes.assign(nGroups, 0);
+        m_groupRecordBytes.assign(nGroups, 0);
         for (size_t i = 0; i < n; ++i) {
             ++m_groupDocs[groups[i]];
             m_groupBytes[groups[i]] += bytes[i];
+            m_groupRecordBytes[groups[i]] += records[i];
         }
         m_totalsOf = &corpus;
         m_totalsSize = n;
     }
     const std::vector<uint64_t>& docs = m_groupDocs;
     const std::vector<uint64_t>& allBytes = m_groupBytes;
-    std::vector<uint64_t> kept(nGroups, 0), keptBytes(nGroups, 0);
+    std::vector<uint64_t> kept(nGroups, 0), keptBytes(nGroups, 0), keptRecordBytes(nGroups, 0);
     for (size_t i = 0; i < n; ++i) {
         const uint32_t g = groups[i];
         const uint64_t k = keep[i];
         kept[g] += k;
         keptBytes[g] += uint64_t(bytes[i]) & (0 - k);
+        keptRecordBytes[g] += uint64_t(records[i]) & (0 - k);
     }
     // Per label of the breakdown column (e.g. per language), when there is one.
     if (const int bc = m_breakdown.empty() ? -1 : corpus.columnIndex(m_breakdown);
@@ -245,15 +249,14 @@ FilterCounts FilterEvaluator::evaluate(const CorpusData& corpus, std::vector<uin
             c.bytes += bytes[i];
             c.kept += k;
             c.keptBytes += uint64_t(bytes[i]) & (0 - k);
+            c.recordBytes += records[i];
+            c.keptRecordBytes += uint64_t(records[i]) & (0 - k);
         }
     }
     fc.perGroup.resize(nGroups);
     for (size_t g = 0; g < nGroups; ++g) {
-        fc.perGroup[g] = { docs[g], kept[g], allBytes[g], keptBytes[g] };
-        fc.total.docs += docs[g];
-        fc.total.kept += kept[g];
-        fc.total.bytes += allBytes[g];
-        fc.total.keptBytes += keptBytes[g];
+        fc.perGroup[g] = { docs[g], kept[g], allBytes[g], keptBytes[g], m_groupRecordBytes[g], keptRecordBytes[g] };
+        fc.total.add(fc.perGroup[g]);
     }
     // Report per rule of m_rules (unevaluated rules count zero).
     fc.failedByRule.assign(m_rules.size(), 0);
@@ -346,6 +349,7 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
     }
     const uint32_t* groups = corpus.groups().data();
     const uint32_t* bytes = corpus.textBytesColumn().data();
+    const uint32_t* records = corpus.lengthColumn().data();
     auto visit = [&](size_t from, size_t to) {
         for (size_t i = from; i < to; ++i) {
             const uint32_t doc = order[i];
@@ -376,9 +380,11 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
                     if (keptAfter) {
                         ++c->kept;
                         c->keptBytes += bytes[doc];
+                        c->keptRecordBytes += records[doc];
                     } else {
                         --c->kept;
                         c->keptBytes -= bytes[doc];
+                        c->keptRecordBytes -= records[doc];
                     }
                 }
             }
@@ -399,12 +405,8 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
     r.bounds.min = bounds.min;
     r.bounds.max = bounds.max;
     counts.total = {};
-    for (const auto& c : counts.perGroup) {
-        counts.total.docs += c.docs;
-        counts.total.kept += c.kept;
-        counts.total.bytes += c.bytes;
-        counts.total.keptBytes += c.keptBytes;
-    }
+    for (const auto& c : counts.perGroup)
+        counts.total.add(c);
     return true;
 }
 

@@ -22,13 +22,27 @@
 
 namespace shardscope {
 
+// Sizes two ways, as apply's summary.json names them (issue 20, bug 9): `bytes` are the UTF-8 bytes of the text
+// field (*_text_bytes), `recordBytes` the bytes of the whole JSON line without its newline (*_record_bytes).
 struct KeepCounts {
     uint64_t docs = 0;
     uint64_t kept = 0;
     uint64_t bytes = 0;
     uint64_t keptBytes = 0;
+    uint64_t recordBytes = 0;
+    uint64_t keptRecordBytes = 0;
     uint64_t dropped() const { return docs - kept; }
     uint64_t droppedBytes() const { return bytes - keptBytes; }
+    uint64_t droppedRecordBytes() const { return recordBytes - keptRecordBytes; }
+    void add(const KeepCounts& o)
+    {
+        docs += o.docs;
+        kept += o.kept;
+        bytes += o.bytes;
+        keptBytes += o.keptBytes;
+        recordBytes += o.recordBytes;
+        keptRecordBytes += o.keptRecordBytes;
+    }
 };
 
 struct FilterCounts {
@@ -96,7 +110,7 @@ private:
     // state and reused while a line is dragged.
     mutable const CorpusData* m_totalsOf = nullptr;
     mutable size_t m_totalsSize = 0;
-    mutable std::vector<uint64_t> m_groupDocs, m_groupBytes;
+    mutable std::vector<uint64_t> m_groupDocs, m_groupBytes, m_groupRecordBytes;
     // State of the last evaluateTracked().
     struct Tracked {
         const CorpusData* corpus = nullptr;

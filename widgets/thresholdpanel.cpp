@@ -26,10 +26,10 @@ namespace {
 // *_text_bytes; apply's *_record_bytes count the whole JSON lines.
 QString textBytesExplanation()
 {
-    return ThresholdPanel::tr("Sizes are the UTF-8 bytes of the documents' text field: shardscope-cli apply "
-                              "reports the same figures as kept_text_bytes and dropped_text_bytes. Its "
-                              "kept_record_bytes and dropped_record_bytes count the whole JSON lines, field names, "
-                              "escapes and other fields included, so they are larger.");
+    return ThresholdPanel::tr("Text: the UTF-8 bytes of the documents' text field, what shardscope-cli apply "
+                              "reports as kept_text_bytes and dropped_text_bytes. Records: the bytes of the whole "
+                              "JSON lines (field names, escapes and other fields included), apply's "
+                              "kept_record_bytes and dropped_record_bytes: what the output files hold.");
 }
 
 QString percent(uint64_t part, uint64_t whole)
@@ -486,11 +486,12 @@ void ThresholdPanel::setCounts(const FilterCounts& counts, const std::vector<std
     m_counts = counts;
     const QLocale loc;
     const KeepCounts& t = counts.total;
-    m_kept->setText(tr("<b>Kept</b> %1 docs (%2) · %3 text (UTF-8)")
-                        .arg(loc.toString(qulonglong(t.kept)), percent(t.kept, t.docs), formatBytes(t.keptBytes)));
-    m_dropped->setText(
-        tr("<b style='color:#c62828'>Dropped</b> %1 docs (%2) · %3 text (UTF-8)")
-            .arg(loc.toString(qulonglong(t.dropped())), percent(t.dropped(), t.docs), formatBytes(t.droppedBytes())));
+    m_kept->setText(tr("<b>Kept</b> %1 docs (%2) · %3 text (UTF-8) · %4 records")
+                        .arg(loc.toString(qulonglong(t.kept)), percent(t.kept, t.docs), formatBytes(t.keptBytes),
+                            formatBytes(t.keptRecordBytes)));
+    m_dropped->setText(tr("<b style='color:#c62828'>Dropped</b> %1 docs (%2) · %3 text (UTF-8) · %4 records")
+                           .arg(loc.toString(qulonglong(t.dropped())), percent(t.dropped(), t.docs),
+                               formatBytes(t.droppedBytes()), formatBytes(t.droppedRecordBytes())));
     if (!breakdownColumn().isEmpty() && !counts.perLabel.empty()
         && counts.breakdownColumn == breakdownColumn().toStdString()) {
         std::vector<std::string> labels = counts.labelNames;

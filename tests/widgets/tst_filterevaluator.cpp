@@ -108,15 +108,20 @@ private Q_SLOTS:
                 c->kept += pass;
                 c->bytes += corpus->textBytes(i);
                 c->keptBytes += pass ? corpus->textBytes(i) : 0;
+                c->recordBytes += corpus->length(i);
+                c->keptRecordBytes += pass ? corpus->length(i) : 0;
             }
         }
         QCOMPARE(fc.total.docs, expected.docs);
         QCOMPARE(fc.total.kept, expected.kept);
         QCOMPARE(fc.total.bytes, expected.bytes);
         QCOMPARE(fc.total.keptBytes, expected.keptBytes);
+        QCOMPARE(fc.total.recordBytes, expected.recordBytes);
+        QCOMPARE(fc.total.keptRecordBytes, expected.keptRecordBytes);
         for (size_t g = 0; g < perGroup.size(); ++g) {
             QCOMPARE(fc.perGroup[g].kept, perGroup[g].kept);
             QCOMPARE(fc.perGroup[g].keptBytes, perGroup[g].keptBytes);
+            QCOMPARE(fc.perGroup[g].keptRecordBytes, perGroup[g].keptRecordBytes);
         }
         if (variant == 5) {
             QCOMPARE(fc.ruleEvaluated, (std::vector<bool> { true, false }));
@@ -166,6 +171,7 @@ private Q_SLOTS:
             QCOMPARE(keep, fullKeep);
             QCOMPARE(counts.total.kept, expected.total.kept);
             QCOMPARE(counts.total.keptBytes, expected.total.keptBytes);
+            QCOMPARE(counts.total.keptRecordBytes, expected.total.keptRecordBytes);
             QCOMPARE(counts.failedByRule, expected.failedByRule);
             QCOMPARE(counts.onlyRule, expected.onlyRule);
             for (size_t g = 0; g < counts.perGroup.size(); ++g)

@@ -245,7 +245,13 @@ private Q_SLOTS:
             qPrintable(dropped));
         QVERIFY2(kept.contains(ThresholdPanel::formatBytes(sum.total.keptTextBytes) + QStringLiteral(" text (UTF-8)")),
             qPrintable(kept));
-        QVERIFY(!dropped.contains(ThresholdPanel::formatBytes(sum.total.droppedRecordBytes)));
+        // Both sizes, each named as apply names it (issue 20, bug 9): the records' figure equals apply's too.
+        QCOMPARE(gui.keptRecordBytes, sum.total.keptRecordBytes);
+        QCOMPARE(gui.droppedRecordBytes(), sum.total.droppedRecordBytes);
+        QVERIFY2(dropped.contains(ThresholdPanel::formatBytes(sum.total.droppedRecordBytes) + QStringLiteral(" records")),
+            qPrintable(dropped));
+        QVERIFY2(kept.contains(ThresholdPanel::formatBytes(sum.total.keptRecordBytes) + QStringLiteral(" records")),
+            qPrintable(kept));
         for (const char* name : { "keptLabel", "droppedLabel" }) {
             const QString tip = panel->findChild<QLabel*>(QLatin1String(name))->toolTip();
             QVERIFY2(tip.contains(QStringLiteral("dropped_text_bytes"))
