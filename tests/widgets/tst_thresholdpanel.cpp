@@ -248,7 +248,8 @@ private Q_SLOTS:
         // Both sizes, each named as apply names it (issue 20, bug 9): the records' figure equals apply's too.
         QCOMPARE(gui.keptRecordBytes, sum.total.keptRecordBytes);
         QCOMPARE(gui.droppedRecordBytes(), sum.total.droppedRecordBytes);
-        QVERIFY2(dropped.contains(ThresholdPanel::formatBytes(sum.total.droppedRecordBytes) + QStringLiteral(" records")),
+        QVERIFY2(
+            dropped.contains(ThresholdPanel::formatBytes(sum.total.droppedRecordBytes) + QStringLiteral(" records")),
             qPrintable(dropped));
         QVERIFY2(kept.contains(ThresholdPanel::formatBytes(sum.total.keptRecordBytes) + QStringLiteral(" records")),
             qPrintable(kept));
