@@ -34,6 +34,7 @@ public:
     void setUseCache(bool on) { m_useCache = on; }
     bool useCache() const { return m_useCache; }
     void setThreads(int n) { m_threads = n; }
+    int threads() const { return m_threads; }
     void setScorers(const std::string& list) { m_scorers = list; }
     const std::string& scorers() const { return m_scorers; }
 

@@ -2,6 +2,7 @@
 
 #include "corpusstatusbar.h"
 #include "documenttablepage.h"
+#include "addscorerdialog.h"
 #include "fieldmappingdialog.h"
 #include "filteractions.h"
 #include "helpdialog.h"
@@ -189,6 +190,8 @@ void MainWindow::setupMenus()
     connect(
         m_recentMenu, &RecentFilesMenu::openRequested, this, [this](const QStringList& inputs) { openInputs(inputs); });
     auto* mapping = file->addAction(tr("&Field Mapping…"), this, &MainWindow::editFieldMapping);
+    // Scorers the corpus has no columns for, with the time each would take; scored as added columns.
+    auto* addScorers = file->addAction(tr("&Add Scorers…"), this, &MainWindow::addScorersDialog);
     auto* rescan = file->addAction(tr("Re&scan (ignore cached scores)"), m_session, &CorpusSession::rescan);
     // The viewer found a shard changed or deleted on disk and offers this.
     connect(m_viewer, &DocumentViewer::rescanRequested, rescan, &QAction::trigger);
@@ -208,7 +211,7 @@ void MainWindow::setupMenus()
     file->addSeparator();
     file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), QKeySequence(QKeySequence::Quit),
                     this, &QWidget::close);
-    m_corpusActions = { mapping, rescan, m_filterActions->loadConfigAction(), m_filterActions->saveConfigAction(),
+    m_corpusActions = { mapping, addScorers, rescan, m_filterActions->loadConfigAction(), m_filterActions->saveConfigAction(),
         m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() };
 
     auto* edit = menuBar()->addMenu(tr("&Edit"));
@@ -619,6 +622,25 @@ void MainWindow::setScorers(const std::string& list)
 QString MainWindow::languageModelStatus() const
 {
     return m_status->languageModelStatus();
+}
+
+void MainWindow::addScorersDialog()
+{
+    if (!m_session->corpus() || m_session->running())
+        return;
+    auto* dlg = new AddScorerDialog(m_session->corpus(), m_session->source(), m_session->threads(), this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &QDialog::accepted, this, [this, dlg]() {
+        const std::string added = dlg->chosen();
+        if (added.empty())
+            return;
+        // Later opens of this corpus load them from the cache with the rest.
+        setScorers(scorers() + "," + added);
+        m_promoteLmColumns = true; // what the user asked for goes on display
+        m_session->scoreColumns(added);
+    });
+    dlg->open();
+    Q_EMIT addScorersOpened(dlg);
 }
 
 void MainWindow::trainLanguageModelDialog()

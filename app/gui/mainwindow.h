@@ -21,6 +21,7 @@
 #include <optional>
 
 class QAction;
+class QDialog;
 class QTableView;
 
 namespace shardscope {
@@ -68,6 +69,8 @@ public:
     QString languageModelStatus() const;
     void scoreWithLanguageModelDialog() { m_lm->openScoreDialog(this); }
     void trainLanguageModelDialog();
+    // File > Add Scorers…: the scorers the corpus lacks, with estimated times; the chosen are scored as columns.
+    void addScorersDialog();
 
     // Filter rules as a config in the engine's format, and back.
     bool loadFilterConfig(const QString& path, QString* error = nullptr)
@@ -108,6 +111,8 @@ Q_SIGNALS:
     void languageModelChanged();
     // scoreWithLanguageModel could not load the model.
     void languageModelFailed(const QString& message);
+    // The Add Scorers dialog is open (tests drive it).
+    void addScorersOpened(QDialog* dialog);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
