@@ -77,9 +77,9 @@ AddScorerDialog::AddScorerDialog(
     std::vector<std::shared_ptr<const Scorer>> candidates;
     for (auto& s : ScorerRegistry::instance().createAll()) {
         const auto columns = s->columns();
-        const bool have = corpus
-            && std::all_of(columns.begin(), columns.end(),
-                [&](const ColumnInfo& c) { return corpus->columnIndex(c.name) >= 0; });
+        const bool have = corpus && std::all_of(columns.begin(), columns.end(), [&](const ColumnInfo& c) {
+            return corpus->columnIndex(c.name) >= 0;
+        });
         if (have || !s->inputColumns().empty())
             continue; // computed already, or derived from other columns (it needs its parameters: a rescan)
         const int row = m_table->rowCount();

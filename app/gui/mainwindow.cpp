@@ -1,8 +1,8 @@
 #include "mainwindow.h"
 
+#include "addscorerdialog.h"
 #include "corpusstatusbar.h"
 #include "documenttablepage.h"
-#include "addscorerdialog.h"
 #include "fieldmappingdialog.h"
 #include "filteractions.h"
 #include "helpdialog.h"
@@ -211,8 +211,9 @@ void MainWindow::setupMenus()
     file->addSeparator();
     file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), QKeySequence(QKeySequence::Quit),
                     this, &QWidget::close);
-    m_corpusActions = { mapping, addScorers, rescan, m_filterActions->loadConfigAction(), m_filterActions->saveConfigAction(),
-        m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() };
+    m_corpusActions
+        = { mapping, addScorers, rescan, m_filterActions->loadConfigAction(), m_filterActions->saveConfigAction(),
+              m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() };
 
     auto* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addActions({ m_filterActions->undoAction(), m_filterActions->redoAction() });

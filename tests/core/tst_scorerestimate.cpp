@@ -2,9 +2,9 @@
 // the sample's bytes over the time they took, scaled to the corpus's bytes and the scan's threads; the
 // measurement stops after its budget; a scorer that cannot run says why instead of a figure.
 
-#include "scorerestimate.h"
 #include "recordparser.h"
 #include "scan.h"
+#include "scorerestimate.h"
 #include "testutil.h"
 
 #include <QTest>
@@ -63,7 +63,8 @@ private Q_SLOTS:
         const ScorerEstimate e = estimateScorer(*gopher.front(), many, m_bytes, 1, 0.1);
         const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         QVERIFY2(e.sampleTexts < many.size(), qPrintable(QString::number(e.sampleTexts)));
-        QVERIFY2(took < 5, qPrintable(QString::number(took))); // 0.1 s and one text past it, with room for a loaded machine
+        QVERIFY2(
+            took < 5, qPrintable(QString::number(took))); // 0.1 s and one text past it, with room for a loaded machine
     }
 
     void noTextsNoFigure()
