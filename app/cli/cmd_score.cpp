@@ -28,6 +28,7 @@ public:
         cmd.add_option("--scores-file", m_scoresFile, "Scores file to write/reuse (default: in the cache directory)");
         cmd.add_flag(
             "--seek-cache", m_seekCache, "Also write random-access caches for compressed shards (for the GUI)");
+        m_sample.add(&cmd);
         m_model.add(&cmd);
     }
 
@@ -36,11 +37,18 @@ public:
         m_model.apply();
         const ScorerList scorers = m_scorers.resolve(name());
         bool cached = false;
-        ScanResult r = scoreOrLoad(m_corpus, scorers, m_scoresFile, m_seekCache, &cached);
+        std::shared_ptr<const DocumentSelector> sample;
+        if (m_sample.enabled()) {
+            const auto shards = m_corpus.input.shards();
+            sample = m_sample.selector(shards, m_corpus.input.fields(shards), m_corpus.threads.threads, name());
+        }
+        ScanResult r = scoreOrLoad(m_corpus, scorers, m_scoresFile, m_seekCache, &cached, sample);
         if (!m_tsvPath.empty())
             writeTsv(m_tsvPath, r, m_corpus.threads.threads);
-        if (!m_corpus.quiet)
+        if (!m_corpus.quiet) {
+            printSample(r);
             printSummary(r, cached);
+        }
         const bool bad = reportProblems(r, m_corpus.maxErrors);
         throwIfCancelled(r.cancelled);
         return bad ? 1 : 0;
@@ -50,6 +58,7 @@ private:
     CorpusOptions m_corpus;
     ScorerOptions m_scorers;
     ModelOptions m_model;
+    SampleOptions m_sample;
     std::string m_tsvPath;
     std::string m_scoresFile;
     bool m_seekCache = false;

@@ -4,15 +4,105 @@
 #include "interrupt.h"
 #include "options.h"
 #include "scanrun.h"
+#include "sampling.h"
 #include "stats.h"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <numeric>
 
 namespace shardscope::cli {
 
 namespace {
+
+// Issue 21: what a sample says about the whole corpus. N is every record read (sampled or not); a column's
+// population is taken as N times the share of sampled documents that have a value in it.
+struct SampleEstimates {
+    std::string column;
+    uint64_t n = 0, population = 0;
+    double mean = 0;
+    Interval meanCi;
+    std::vector<std::pair<double, Interval>> percentiles; // level (0-100), interval
+};
+
+std::vector<SampleEstimates> sampleEstimates(const ScanResult& r)
+{
+    std::vector<SampleEstimates> out;
+    const uint64_t docs = r.index.size();
+    for (size_t c = 0; c < r.scores.columns.size(); ++c) {
+        if (r.scores.columns[c].categorical())
+            continue;
+        SampleEstimates e;
+        e.column = r.scores.columns[c].name;
+        std::vector<float> v;
+        for (float x : r.scores.values[c])
+            if (!std::isnan(x))
+                v.push_back(x);
+        std::sort(v.begin(), v.end());
+        e.n = v.size();
+        e.population = docs ? uint64_t(double(r.records) * double(v.size()) / double(docs)) : 0;
+        if (v.empty())
+            continue;
+        e.mean = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+        double ss = 0;
+        for (float x : v)
+            ss += (x - e.mean) * (x - e.mean);
+        const double sd = v.size() > 1 ? std::sqrt(ss / double(v.size() - 1)) : 0;
+        e.meanCi = meanInterval(e.mean, sd, e.n, e.population);
+        for (double level : ColumnStats::percentileLevels())
+            e.percentiles.emplace_back(level, quantileInterval(v, level / 100, e.population));
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::string sampleText(const ScanResult& r)
+{
+    std::string out = "\nsample: " + std::to_string(r.records - r.skipped) + " of " + std::to_string(r.records)
+        + " records scored (" + r.selection + "); 95% intervals for the whole corpus, finite-population corrected:\n";
+    char buf[256];
+    for (const auto& e : sampleEstimates(r)) {
+        std::snprintf(buf, sizeof buf, "%-28s mean %.6g [%.6g, %.6g]\n", e.column.c_str(), e.mean, e.meanCi.low,
+            e.meanCi.high);
+        out += buf;
+        for (const auto& [level, ci] : e.percentiles) {
+            std::snprintf(buf, sizeof buf, "%-28s   p%-3g in [%.6g, %.6g]\n", "", level, ci.low, ci.high);
+            out += buf;
+        }
+    }
+    return out;
+}
+
+std::string withSampleJson(const std::string& statsJson, const ScanResult& r)
+{
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(statsJson);
+    nlohmann::ordered_json s;
+    s["selection"] = r.selection;
+    s["records"] = r.records;
+    s["scored"] = r.records - r.skipped;
+    s["confidence"] = 0.95;
+    auto& cols = s["columns"] = nlohmann::ordered_json::array();
+    for (const auto& e : sampleEstimates(r)) {
+        nlohmann::ordered_json c;
+        c["name"] = e.column;
+        c["n"] = e.n;
+        c["population"] = e.population;
+        c["mean"] = { { "estimate", e.mean }, { "low", e.meanCi.low }, { "high", e.meanCi.high } };
+        auto& ps = c["percentiles"] = nlohmann::ordered_json::object();
+        for (const auto& [level, ci] : e.percentiles) {
+            char key[16];
+            std::snprintf(key, sizeof key, "p%g", level);
+            ps[key] = { { "low", ci.low }, { "high", ci.high } };
+        }
+        cols.push_back(std::move(c));
+    }
+    j["sample"] = std::move(s);
+    return j.dump(2) + "\n";
+}
 
 class StatsCommand : public Command {
 public:
@@ -25,6 +115,7 @@ public:
         m_scorers.add(&cmd, "Comma-separated scorers; 'all' = every model-free scorer");
         cmd.add_flag("--json", m_json, "JSON instead of text");
         cmd.add_option("--bins", m_bins, "Histogram bins (default: Freedman-Diaconis, 10..200)");
+        m_sample.add(&cmd);
         m_model.add(&cmd);
     }
 
@@ -33,7 +124,12 @@ public:
         m_model.apply();
         const ScorerList scorers = m_scorers.resolve(name());
         bool cached = false;
-        ScanResult r = scoreOrLoad(m_corpus, scorers, {}, false, &cached);
+        std::shared_ptr<const DocumentSelector> sample;
+        if (m_sample.enabled()) {
+            const auto shards = m_corpus.input.shards();
+            sample = m_sample.selector(shards, m_corpus.input.fields(shards), m_corpus.threads.threads, name());
+        }
+        ScanResult r = scoreOrLoad(m_corpus, scorers, {}, false, &cached, sample);
         std::vector<ColumnStats> st;
         st.push_back(ColumnStats::compute(
             "bytes",
@@ -44,8 +140,12 @@ public:
             m_bins));
         for (size_t c = 0; c < r.scores.columns.size(); ++c)
             st.push_back(ColumnStats::compute(r.scores.columns[c], r.scores.values[c], m_bins));
-        const std::string out = m_json ? statsToJson(st, r.index.size()) : statsToText(st, r.index.size());
+        std::string out = m_json ? statsToJson(st, r.index.size()) : statsToText(st, r.index.size());
+        if (!r.selection.empty())
+            out = m_json ? withSampleJson(out, r) : out + sampleText(r);
         std::fwrite(out.data(), 1, out.size(), stdout);
+        if (!m_corpus.quiet)
+            printSample(r);
         const bool bad = reportProblems(r, m_corpus.maxErrors);
         throwIfCancelled(r.cancelled);
         return bad ? 1 : 0;
@@ -55,6 +155,7 @@ private:
     CorpusOptions m_corpus;
     ScorerOptions m_scorers;
     ModelOptions m_model;
+    SampleOptions m_sample;
     bool m_json = false;
     int m_bins = 0;
 };

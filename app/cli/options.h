@@ -4,6 +4,7 @@
 // the engine takes. Help text lists options in the order they are added.
 
 #include "fieldmapping.h"
+#include "scan.h"
 #include "scorer.h"
 
 #ifdef SHARDSCOPE_HAVE_TORCH
@@ -63,6 +64,21 @@ struct CorpusOptions {
     size_t maxErrors = 20;
 
     void add(CLI::App* cmd);
+};
+
+// --sample and --seed (issue 21): score a uniform random sample of the records, never a prefix. Each record is
+// chosen independently (a seeded hash of its shard and line: the same seed picks the same records whatever the
+// thread count), so figures computed from it are estimates with intervals (sampling.h).
+struct SampleOptions {
+    std::string sample; // "2%", "0.02" (a fraction) or "5000" (records); empty: every record
+    uint64_t seed = 1;
+
+    void add(CLI::App* cmd);
+    bool enabled() const { return !sample.empty(); }
+    // Null without --sample. A number of records needs the corpus's record count first: one pass that reads and
+    // splits the lines without parsing them (about the speed of decompression). Throws UsageError for a bad value.
+    std::shared_ptr<const DocumentSelector> selector(
+        const std::vector<std::string>& shards, const FieldMapping& fields, int threads, const std::string& command) const;
 };
 
 // --scorers, -s: a comma-separated list of scorers or columns.

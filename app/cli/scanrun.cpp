@@ -142,7 +142,7 @@ ScanResult loadAndAddColumns(const CorpusOptions& o, const CorpusCache& cache, S
 } // namespace
 
 ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const std::string& scoresFileOverride,
-    bool seekCache, bool* fromCache)
+    bool seekCache, bool* fromCache, std::shared_ptr<const DocumentSelector> sample)
 {
     std::vector<std::string> shards = o.input.shards();
     FieldMapping fields = o.input.fields(shards);
@@ -151,7 +151,8 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
     *fromCache = false;
     std::string unusable;
     std::optional<ScanResult> loaded;
-    if (!o.noCache)
+    // A sample is always scanned: the cache holds whole corpora only, and its scores are not the sample's draw.
+    if (!o.noCache && !sample)
         loaded = openCached(cache, shards, fields, scorers, &unusable);
     if (!unusable.empty())
         std::fprintf(stderr, "warning: cached scores not usable, rescoring: %s\n", unusable.c_str());
@@ -161,7 +162,7 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
             std::fprintf(stderr, "scores loaded from %s (shards unchanged, no rescoring)\n", cache.scoresPath.c_str());
         return std::move(*loaded);
     }
-    if (!o.noCache && unusable.empty()) {
+    if (!o.noCache && unusable.empty() && !sample) {
         // Some scorers cached, others not: score only those (a derived scorer needs one scan of them all).
         const CacheContents held = inspectScores(cache.scoresPath, shards, fields, scorers);
         const bool derived
@@ -175,6 +176,7 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
     so.fields = fields;
     so.scorers = scorers;
     so.threads = o.threads.threads;
+    so.selector = std::move(sample);
     if (seekCache && !o.noCache)
         so.seekCacheDir = cache.seekDir;
     if (!o.quiet)
@@ -192,6 +194,15 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
         if (const std::string warning = storeScores(cache, r, scorers); !warning.empty())
             std::fprintf(stderr, "warning: could not write the scores cache: %s\n", warning.c_str());
     return r;
+}
+
+void printSample(const ScanResult& r)
+{
+    if (r.selection.empty())
+        return;
+    std::fprintf(stderr, "sample: %llu of %llu records scored (%s); figures are estimates with 95%% intervals\n",
+        static_cast<unsigned long long>(r.records - r.skipped), static_cast<unsigned long long>(r.records),
+        r.selection.c_str());
 }
 
 void printSummary(const ScanResult& r, bool fromCache)

@@ -6,6 +6,7 @@
 #include "scan.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace shardscope::cli {
@@ -14,8 +15,11 @@ namespace shardscope::cli {
 // in the requested order). `scoresFileOverride`: the scores file to read and write instead of the one in
 // the cache directory (an output: failing to write it throws). `seekCache`: also write random-access caches
 // for compressed shards. A signal cancels the scan (interrupt.h); the result then says cancelled.
+// `sample`: score only the records it selects (a sample is neither loaded from nor written to the cache).
 ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const std::string& scoresFileOverride,
-    bool seekCache, bool* fromCache);
+    bool seekCache, bool* fromCache, std::shared_ptr<const DocumentSelector> sample = nullptr);
+// "sample: 1,121 of 56,071 records scored (bernoulli p=0.02 seed=1)" on stderr for a sampled result.
+void printSample(const ScanResult& r);
 
 // A progress line on stderr, redrawn in place; none when quiet or when stderr is not a terminal.
 std::function<void(const ScanProgress&)> progressPrinter(bool quiet);

@@ -9,7 +9,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <nlohmann/json.hpp>
+
 #include <random>
+#include <set>
 
 #include <csignal>
 #include <sys/types.h>
@@ -118,6 +121,52 @@ private Q_SLOTS:
         Run again = cli(argList({ "score", "--scorers", "zlib6,zstd3" }) << shard, cacheDir);
         QCOMPARE(again.code, 0);
         QVERIFY2(again.err.contains(QStringLiteral("no rescoring")), qPrintable(again.err));
+    }
+
+    // Issue 21, part 1: --sample scores a seeded uniform sample (the same records for the same seed, never a
+    // prefix), is never cached, and stats print 95% intervals that here contain the full corpus's figures.
+    void sampleScoresAReproducibleSampleWithIntervals()
+    {
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        const QString shard = fixture("udhr_sentences.jsonl");
+        const QString a = m_dir.filePath(QStringLiteral("sample-a.tsv")), b = m_dir.filePath(QStringLiteral("sample-b.tsv")),
+                      c = m_dir.filePath(QStringLiteral("sample-c.tsv"));
+        Run ra = cli(argList({ "score", "--scorers", "zlib6", "--sample", "20%", "--seed", "7", "--tsv" }) << a << shard, cache());
+        QCOMPARE(ra.code, 0);
+        QVERIFY2(ra.err.contains(QStringLiteral("of 550 records scored (bernoulli p=0.2 seed=7)")), qPrintable(ra.err));
+        QCOMPARE(cli(argList({ "score", "--scorers", "zlib6", "--sample", "0.2", "--seed", "7", "--tsv" }) << b << shard, cache()).code, 0);
+        QCOMPARE(cli(argList({ "score", "--scorers", "zlib6", "--sample", "20%", "--seed", "8", "--tsv" }) << c << shard, cache()).code, 0);
+        const auto rowsA = splitLines(readFile(a.toStdString()));
+        QCOMPARE(readFile(b.toStdString()), readFile(a.toStdString())); // same seed, same records
+        QVERIFY(readFile(c.toStdString()) != readFile(a.toStdString()));
+        QVERIFY2(rowsA.size() > 70 && rowsA.size() < 160, qPrintable(QString::number(rowsA.size())));
+        // Not a prefix: the sample reaches the last quarter of the shard.
+        const auto all = splitLines(readFile(testdata::fixture("udhr_sentences.jsonl")));
+        std::set<std::string> lastQuarter;
+        for (size_t i = all.size() * 3 / 4; i < all.size(); ++i)
+            lastQuarter.insert(nlohmann::json::parse(all[i])["id"].get<std::string>());
+        bool late = false;
+        for (size_t i = 1; i < rowsA.size(); ++i)
+            late = late || lastQuarter.count(rowsA[i].substr(0, rowsA[i].find('\t')));
+        QVERIFY(late);
+
+        Run full = cli(argList({ "stats", "--scorers", "zlib6", "--json", "-q" }) << shard, cache());
+        Run sampled = cli(argList({ "stats", "--scorers", "zlib6", "--json", "-q", "--sample", "30%" }) << shard, cache());
+        QCOMPARE(full.code, 0);
+        QCOMPARE(sampled.code, 0);
+        const auto fj = nlohmann::json::parse(full.out.toStdString());
+        const auto sj = nlohmann::json::parse(sampled.out.toStdString());
+        QCOMPARE(sj["sample"]["records"].get<uint64_t>(), uint64_t(550));
+        QVERIFY(sj["sample"]["scored"].get<uint64_t>() < 550);
+        const auto& col = sj["sample"]["columns"][0];
+        QCOMPARE(col["name"].get<std::string>(), std::string("zlib6"));
+        double fullMedian = 0;
+        for (const auto& c : fj["columns"])
+            if (c["name"] == "zlib6")
+                fullMedian = c["percentiles"]["p50"].get<double>();
+        const double lo = col["percentiles"]["p50"]["low"].get<double>(), hi = col["percentiles"]["p50"]["high"].get<double>();
+        QVERIFY2(lo <= fullMedian && fullMedian <= hi, qPrintable(QStringLiteral("%1 [%2, %3]").arg(fullMedian).arg(lo).arg(hi)));
+        QCOMPARE(cli(argList({ "stats", "--sample", "2x" }) << shard, cache()).code, 2);
     }
 
     void exitStatuses()
