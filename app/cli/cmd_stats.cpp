@@ -3,8 +3,8 @@
 #include "command.h"
 #include "interrupt.h"
 #include "options.h"
-#include "scanrun.h"
 #include "sampling.h"
+#include "scanrun.h"
 #include "stats.h"
 
 #include <CLI/CLI.hpp>
@@ -66,8 +66,8 @@ std::string sampleText(const ScanResult& r)
         + " records scored (" + r.selection + "); 95% intervals for the whole corpus, finite-population corrected:\n";
     char buf[256];
     for (const auto& e : sampleEstimates(r)) {
-        std::snprintf(buf, sizeof buf, "%-28s mean %.6g [%.6g, %.6g]\n", e.column.c_str(), e.mean, e.meanCi.low,
-            e.meanCi.high);
+        std::snprintf(
+            buf, sizeof buf, "%-28s mean %.6g [%.6g, %.6g]\n", e.column.c_str(), e.mean, e.meanCi.low, e.meanCi.high);
         out += buf;
         for (const auto& [level, ci] : e.percentiles) {
             std::snprintf(buf, sizeof buf, "%-28s   p%-3g in [%.6g, %.6g]\n", "", level, ci.low, ci.high);

@@ -108,13 +108,14 @@ std::shared_ptr<const DocumentSelector> SampleOptions::selector(
         } else
             throw std::invalid_argument(sample);
     } catch (const std::invalid_argument&) {
-        throw UsageError(command, "--sample takes a percentage (2%), a fraction (0.02) or a number of records, not '"
-                + sample + "'");
+        throw UsageError(command,
+            "--sample takes a percentage (2%), a fraction (0.02) or a number of records, not '" + sample + "'");
     } catch (const std::out_of_range&) {
         throw UsageError(command, "--sample: '" + sample + "' is out of range");
     }
     if (!(p > 0 && p <= 1))
-        throw UsageError(command, "--sample must select more than nothing and at most everything, not '" + sample + "'");
+        throw UsageError(
+            command, "--sample must select more than nothing and at most everything, not '" + sample + "'");
     return std::make_shared<BernoulliSelector>(p, seed);
 }
 

@@ -129,13 +129,24 @@ private Q_SLOTS:
     {
         REQUIRE_FIXTURE("udhr_sentences.jsonl");
         const QString shard = fixture("udhr_sentences.jsonl");
-        const QString a = m_dir.filePath(QStringLiteral("sample-a.tsv")), b = m_dir.filePath(QStringLiteral("sample-b.tsv")),
+        const QString a = m_dir.filePath(QStringLiteral("sample-a.tsv")),
+                      b = m_dir.filePath(QStringLiteral("sample-b.tsv")),
                       c = m_dir.filePath(QStringLiteral("sample-c.tsv"));
-        Run ra = cli(argList({ "score", "--scorers", "zlib6", "--sample", "20%", "--seed", "7", "--tsv" }) << a << shard, cache());
+        Run ra
+            = cli(argList({ "score", "--scorers", "zlib6", "--sample", "20%", "--seed", "7", "--tsv" }) << a << shard,
+                cache());
         QCOMPARE(ra.code, 0);
         QVERIFY2(ra.err.contains(QStringLiteral("of 550 records scored (bernoulli p=0.2 seed=7)")), qPrintable(ra.err));
-        QCOMPARE(cli(argList({ "score", "--scorers", "zlib6", "--sample", "0.2", "--seed", "7", "--tsv" }) << b << shard, cache()).code, 0);
-        QCOMPARE(cli(argList({ "score", "--scorers", "zlib6", "--sample", "20%", "--seed", "8", "--tsv" }) << c << shard, cache()).code, 0);
+        QCOMPARE(
+            cli(argList({ "score", "--scorers", "zlib6", "--sample", "0.2", "--seed", "7", "--tsv" }) << b << shard,
+                cache())
+                .code,
+            0);
+        QCOMPARE(
+            cli(argList({ "score", "--scorers", "zlib6", "--sample", "20%", "--seed", "8", "--tsv" }) << c << shard,
+                cache())
+                .code,
+            0);
         const auto rowsA = splitLines(readFile(a.toStdString()));
         QCOMPARE(readFile(b.toStdString()), readFile(a.toStdString())); // same seed, same records
         QVERIFY(readFile(c.toStdString()) != readFile(a.toStdString()));
@@ -151,7 +162,8 @@ private Q_SLOTS:
         QVERIFY(late);
 
         Run full = cli(argList({ "stats", "--scorers", "zlib6", "--json", "-q" }) << shard, cache());
-        Run sampled = cli(argList({ "stats", "--scorers", "zlib6", "--json", "-q", "--sample", "30%" }) << shard, cache());
+        Run sampled
+            = cli(argList({ "stats", "--scorers", "zlib6", "--json", "-q", "--sample", "30%" }) << shard, cache());
         QCOMPARE(full.code, 0);
         QCOMPARE(sampled.code, 0);
         const auto fj = nlohmann::json::parse(full.out.toStdString());
@@ -164,8 +176,10 @@ private Q_SLOTS:
         for (const auto& c : fj["columns"])
             if (c["name"] == "zlib6")
                 fullMedian = c["percentiles"]["p50"].get<double>();
-        const double lo = col["percentiles"]["p50"]["low"].get<double>(), hi = col["percentiles"]["p50"]["high"].get<double>();
-        QVERIFY2(lo <= fullMedian && fullMedian <= hi, qPrintable(QStringLiteral("%1 [%2, %3]").arg(fullMedian).arg(lo).arg(hi)));
+        const double lo = col["percentiles"]["p50"]["low"].get<double>(),
+                     hi = col["percentiles"]["p50"]["high"].get<double>();
+        QVERIFY2(lo <= fullMedian && fullMedian <= hi,
+            qPrintable(QStringLiteral("%1 [%2, %3]").arg(fullMedian).arg(lo).arg(hi)));
         QCOMPARE(cli(argList({ "stats", "--sample", "2x" }) << shard, cache()).code, 2);
     }
 
