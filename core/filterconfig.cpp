@@ -101,6 +101,18 @@ static SuggestedFrom parseSuggested(const json& j, const std::string& where)
             s.computedOn = v.get<uint64_t>();
             continue;
         }
+        if (k == "sample") {
+            if (!v.is_string())
+                throw std::runtime_error(where + ": \"suggested\": \"sample\" must be a string (how it was drawn)");
+            s.sample = v.get<std::string>();
+            continue;
+        }
+        if (k == "sample_of") {
+            if (!v.is_number_unsigned())
+                throw std::runtime_error(where + ": \"suggested\": \"sample_of\" must be a record count");
+            s.sampleOf = v.get<uint64_t>();
+            continue;
+        }
         if (!v.is_number())
             throw std::runtime_error(where + ": \"suggested\": \"" + k + "\" must be a number");
         s.params.emplace_back(k, v.get<double>());
@@ -164,6 +176,10 @@ static void writeBounds(json& j, const Bounds& b)
         for (const auto& [k, v] : b.suggested->params)
             s[k] = v;
         s["computed_on"] = b.suggested->computedOn;
+        if (!b.suggested->sample.empty()) {
+            s["sample"] = b.suggested->sample;
+            s["sample_of"] = b.suggested->sampleOf;
+        }
         j["suggested"] = s;
     }
 }

@@ -53,11 +53,14 @@
 namespace shardscope {
 
 // Provenance of a suggested cutoff: {"method": "percentile", "low": 1, "high": 99,
-// "computed_on": N}. Parameters are numbers, kept in the order they were written.
+// "computed_on": N}. Parameters are numbers, kept in the order they were written. Cutoffs computed on a random
+// sample of the corpus (issue 21) say so: "sample": "bernoulli p=0.02 seed=1", "sample_of": records read.
 struct SuggestedFrom {
     std::string method;
     std::vector<std::pair<std::string, double>> params;
     uint64_t computedOn = 0;
+    std::string sample; // empty: computed on every record
+    uint64_t sampleOf = 0;
     bool operator==(const SuggestedFrom&) const = default;
 };
 

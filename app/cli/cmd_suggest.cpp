@@ -54,6 +54,7 @@ public:
     void setup(CLI::App& cmd) override
     {
         m_corpus.add(&cmd);
+        m_sample.add(&cmd);
         cmd.add_option("--columns", m_columns, "Comma-separated score columns to suggest cutoffs for")->required();
         cmd.add_option("--method,-m", m_method,
                "percentile:LOW,HIGH | meanstd:K[,K2] (mean ± K·sd, population sd) | mad:K[,K2] "
@@ -80,7 +81,19 @@ public:
             throw UsageError(name(), e.what());
         }
         bool cached = false;
-        ScanResult r = scoreOrLoad(m_corpus, list, {}, false, &cached);
+        std::shared_ptr<const DocumentSelector> sample;
+        if (m_sample.enabled()) {
+            const auto shards = m_corpus.input.shards();
+            sample = m_sample.selector(shards, m_corpus.input.fields(shards), m_corpus.threads.threads, name());
+        }
+        ScanResult r = scoreOrLoad(m_corpus, list, {}, false, &cached, sample);
+        // Cutoffs from a sample say so in their provenance (issue 21).
+        auto fromSample = [&r](CutoffSuggestion& s) {
+            if (!r.selection.empty()) {
+                s.from.sample = r.selection;
+                s.from.sampleOf = r.records;
+            }
+        };
         throwIfCancelled(r.cancelled);
         // Keys for per-group or per-label suggestions.
         std::vector<uint32_t> keys;
@@ -112,10 +125,12 @@ public:
             rule.column = col;
             rule.by = by;
             CutoffSuggestion s = suggestCutoffs(values, spec, col);
+            fromSample(s);
             acceptSuggestion(rule, s);
             all.push_back(s);
             if (!keyNames.empty())
-                for (const auto& p : suggestCutoffsPerKey(values, keys, keyNames, spec, col, m_minDocs)) {
+                for (auto& p : suggestCutoffsPerKey(values, keys, keyNames, spec, col, m_minDocs)) {
+                    fromSample(p);
                     acceptSuggestion(rule, p);
                     all.push_back(p);
                 }
@@ -153,6 +168,8 @@ public:
         std::printf("all rules (missing values dropped): read=%llu kept=%llu dropped=%llu\n",
             static_cast<unsigned long long>(docs), static_cast<unsigned long long>(kept),
             static_cast<unsigned long long>(docs - kept));
+        if (!m_corpus.quiet)
+            printSample(r);
         if (!m_out.empty()) {
             config.save(m_out);
             if (!m_corpus.quiet)
@@ -163,6 +180,7 @@ public:
 
 private:
     CorpusOptions m_corpus;
+    SampleOptions m_sample;
     std::string m_columns;
     std::string m_method = "percentile:1,99";
     std::string m_by;

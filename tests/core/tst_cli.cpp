@@ -1,6 +1,7 @@
 // The CLI contract of issue #2: TSV header, apply's closing counts line, exit statuses
 // (0 ok, 1 input error naming file and line/offset, 2 usage, 130 cancelled), --help on every command.
 
+#include "filterconfig.h"
 #include "testutil.h"
 
 #include <QDir>
@@ -181,6 +182,20 @@ private Q_SLOTS:
         QVERIFY2(lo <= fullMedian && fullMedian <= hi,
             qPrintable(QStringLiteral("%1 [%2, %3]").arg(fullMedian).arg(lo).arg(hi)));
         QCOMPARE(cli(argList({ "stats", "--sample", "2x" }) << shard, cache()).code, 2);
+
+        // suggest records in each cutoff's provenance that it came from a sample, and the config loads back.
+        const QString cfg = m_dir.filePath(QStringLiteral("sampled-filter.json"));
+        Run sug = cli(argList({ "suggest", "--columns", "zlib6", "--sample", "50%", "--seed", "3", "--out" }) << cfg << shard,
+            cache());
+        QCOMPARE(sug.code, 0);
+        const auto cj = nlohmann::json::parse(readFile(cfg.toStdString()));
+        const auto& from = cj["rules"][0]["suggested"];
+        QCOMPARE(from["sample"].get<std::string>(), std::string("bernoulli p=0.5 seed=3"));
+        QCOMPARE(from["sample_of"].get<uint64_t>(), uint64_t(550));
+        QVERIFY(from["computed_on"].get<uint64_t>() < 550);
+        const shardscope::FilterConfig back = shardscope::FilterConfig::load(cfg.toStdString());
+        QCOMPARE(back.rules[0].bounds.suggested->sample, std::string("bernoulli p=0.5 seed=3"));
+        QCOMPARE(back.rules[0].bounds.suggested->sampleOf, uint64_t(550));
     }
 
     void exitStatuses()

@@ -154,8 +154,10 @@ private Q_SLOTS:
     void byLanguageRoundTrip()
     {
         FilterConfig c = FilterConfig::parse(langConfig());
-        c.rules[1].bounds.suggested = SuggestedFrom { "percentile", { { "low", 1 }, { "high", 99 } }, 5361 };
-        c.rules[1].overrides["de"].suggested = SuggestedFrom { "mad", { { "k_low", 3 } }, 120 };
+        c.rules[1].bounds.suggested = SuggestedFrom { "percentile", { { "low", 1 }, { "high", 99 } }, 5361, {}, 0 };
+        // Computed on a sample (issue 21): said in the provenance, and read back.
+        c.rules[1].overrides["de"].suggested
+            = SuggestedFrom { "mad", { { "k_low", 3 } }, 120, "bernoulli p=0.1 seed=2", 1200 };
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("lang.json")).toStdString();
         c.save(path);
@@ -165,6 +167,8 @@ private Q_SLOTS:
         QVERIFY(text.find("\"overrides\"") != std::string::npos);
         QVERIFY(text.find("\"groups\"") == std::string::npos);
         QVERIFY(text.find("\"computed_on\": 5361") != std::string::npos);
+        QVERIFY(text.find("\"sample\": \"bernoulli p=0.1 seed=2\"") != std::string::npos);
+        QVERIFY(text.find("\"sample_of\": 1200") != std::string::npos);
         FilterConfig back = FilterConfig::load(path);
         QCOMPARE(back.rules.size(), size_t(2));
         QVERIFY(back.rules[0] == c.rules[0]);
