@@ -185,7 +185,8 @@ private Q_SLOTS:
 
         // suggest records in each cutoff's provenance that it came from a sample, and the config loads back.
         const QString cfg = m_dir.filePath(QStringLiteral("sampled-filter.json"));
-        Run sug = cli(argList({ "suggest", "--columns", "zlib6", "--sample", "50%", "--seed", "3", "--out" }) << cfg << shard,
+        Run sug = cli(
+            argList({ "suggest", "--columns", "zlib6", "--sample", "50%", "--seed", "3", "--out" }) << cfg << shard,
             cache());
         QCOMPARE(sug.code, 0);
         const auto cj = nlohmann::json::parse(readFile(cfg.toStdString()));
