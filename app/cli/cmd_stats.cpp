@@ -124,11 +124,7 @@ public:
         m_model.apply();
         const ScorerList scorers = m_scorers.resolve(name());
         bool cached = false;
-        std::shared_ptr<const DocumentSelector> sample;
-        if (m_sample.enabled()) {
-            const auto shards = m_corpus.input.shards();
-            sample = m_sample.selector(shards, m_corpus.input.fields(shards), m_corpus.threads.threads, name());
-        }
+        const std::shared_ptr<const DocumentSelector> sample = m_sample.selector(m_corpus, name());
         ScanResult r = scoreOrLoad(m_corpus, scorers, {}, false, &cached, sample);
         std::vector<ColumnStats> st;
         st.push_back(ColumnStats::compute(

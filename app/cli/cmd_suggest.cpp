@@ -81,11 +81,7 @@ public:
             throw UsageError(name(), e.what());
         }
         bool cached = false;
-        std::shared_ptr<const DocumentSelector> sample;
-        if (m_sample.enabled()) {
-            const auto shards = m_corpus.input.shards();
-            sample = m_sample.selector(shards, m_corpus.input.fields(shards), m_corpus.threads.threads, name());
-        }
+        const std::shared_ptr<const DocumentSelector> sample = m_sample.selector(m_corpus, name());
         ScanResult r = scoreOrLoad(m_corpus, list, {}, false, &cached, sample);
         // Cutoffs from a sample say so in their provenance (issue 21).
         auto fromSample = [&r](CutoffSuggestion& s) {

@@ -81,7 +81,7 @@ public:
 } // namespace
 
 std::shared_ptr<const DocumentSelector> SampleOptions::selector(
-    const std::vector<std::string>& shards, const FieldMapping& fields, int threads, const std::string& command) const
+    const CorpusOptions& corpus, const std::string& command) const
 {
     if (sample.empty())
         return nullptr;
@@ -98,9 +98,9 @@ std::shared_ptr<const DocumentSelector> SampleOptions::selector(
             p = v;
         else if (v >= 1 && v == std::floor(v)) {
             ScanOptions so;
-            so.shards = shards;
-            so.fields = fields;
-            so.threads = threads;
+            so.shards = corpus.input.shards();
+            so.fields = corpus.input.fields(so.shards);
+            so.threads = corpus.threads.threads;
             so.buildIndex = false;
             so.selector = std::make_shared<CountOnly>();
             const ScanResult counted = Scan(so).run();

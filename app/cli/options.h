@@ -77,8 +77,7 @@ struct SampleOptions {
     bool enabled() const { return !sample.empty(); }
     // Null without --sample. A number of records needs the corpus's record count first: one pass that reads and
     // splits the lines without parsing them (about the speed of decompression). Throws UsageError for a bad value.
-    std::shared_ptr<const DocumentSelector> selector(const std::vector<std::string>& shards, const FieldMapping& fields,
-        int threads, const std::string& command) const;
+    std::shared_ptr<const DocumentSelector> selector(const CorpusOptions& corpus, const std::string& command) const;
 };
 
 // --scorers, -s: a comma-separated list of scorers or columns.

@@ -65,13 +65,19 @@ void ScanController::post(const std::shared_ptr<Job>& job, F&& f)
         Qt::QueuedConnection);
 }
 
-quint64 ScanController::scoreColumns(std::shared_ptr<CorpusData> table, const ColumnRequest& request)
+std::shared_ptr<ScanController::Job> ScanController::newJob()
 {
     cancel();
     auto job = std::make_shared<Job>();
     job->id = ++m_counter;
     m_job = job;
     m_current = job->id;
+    return job;
+}
+
+quint64 ScanController::scoreColumns(std::shared_ptr<CorpusData> table, const ColumnRequest& request)
+{
+    auto job = newJob();
     m_scoringColumns = true;
     m_pool.start([this, job, table, request]() {
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
@@ -96,11 +102,7 @@ quint64 ScanController::scoreColumns(std::shared_ptr<CorpusData> table, const Co
 
 quint64 ScanController::start(const OpenRequest& request)
 {
-    cancel();
-    auto job = std::make_shared<Job>();
-    job->id = ++m_counter;
-    m_job = job;
-    m_current = job->id;
+    auto job = newJob();
     m_running = true;
     m_pool.start([this, job, request]() { run(job, request); });
     return job->id;

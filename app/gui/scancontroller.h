@@ -128,6 +128,8 @@ Q_SIGNALS:
 
 private:
     struct Job;
+    // Cancels the running job and makes the current one, with the next id.
+    std::shared_ptr<Job> newJob();
     void run(std::shared_ptr<Job> job, OpenRequest request);
     // The column phase of a job; `scorers` are scored and their columns added to `table`.
     void runColumns(const std::shared_ptr<Job>& job, const std::shared_ptr<CorpusData>& table,
