@@ -1,0 +1,95 @@
+#pragma once
+// A uniform sample of a corpus without reading all of it (issue 21, part 1). Plain JSON Lines can be read at any
+// byte offset, but picking random offsets and taking the record under each favours long records: a record is hit
+// with probability proportional to its length. Instead each shard is cut into blocks of B bytes and every block is
+// chosen independently with probability p (a seeded hash of shard and block, as BernoulliSelector does for
+// lines); a record belongs to the block its first byte lies in, and the sample is every record that starts in a
+// chosen block. Each record is therefore in the sample with probability exactly p, whatever its length (the
+// chi-square test in tst_blocksampler checks it against the length-biased way), and reading costs about
+// p * (shard bytes + the records that start in a chosen block).
+//
+// The records of one block are not independent draws: with B = 4 KiB and web documents of a few KiB, a chosen
+// block holds about one record, so the intervals of core/sampling.h (which assume independent draws) stay close.
+// The number of records in a sampled plain shard is not known; estimatePopulation() scales the records found
+// by the share of blocks read.
+//
+// Compressed shards cannot be read at an offset: there the scan reads every line and select() picks each record
+// with probability p by (shard, line), so a corpus of mixed shards is sampled at the same rate everywhere.
+
+#include "linereader.h"
+#include "scan.h"
+
+#include <cstdint>
+#include <string>
+
+namespace shardscope {
+
+class BlockSampler final : public DocumentSelector {
+public:
+    static constexpr uint64_t kDefaultBlockBytes = 4096;
+
+    BlockSampler(double p, uint64_t seed, uint64_t blockBytes = kDefaultBlockBytes);
+    // For shards read as a stream (compressed): each record with probability p.
+    bool select(uint32_t shard, uint64_t line) const override;
+    // "offset-blocks p=0.01 seed=7 block=4096"; estimatePopulation() reads it back.
+    std::string describe() const override;
+
+    double probability() const { return m_p; }
+    uint64_t seed() const { return m_seed; }
+    uint64_t blockBytes() const { return m_blockBytes; }
+    bool chooses(uint32_t shard, uint64_t block) const;
+    // Blocks of a shard of `fileBytes` bytes, and how many of them are chosen.
+    uint64_t blockCount(uint64_t fileBytes) const { return (fileBytes + m_blockBytes - 1) / m_blockBytes; }
+    uint64_t chosenCount(uint32_t shard, uint64_t fileBytes) const;
+
+private:
+    double m_p;
+    uint64_t m_seed;
+    uint64_t m_blockBytes;
+    BernoulliSelector m_lines;  // streamed shards
+    BernoulliSelector m_blocks; // plain shards, by block number (another seed, so the two choices are unrelated)
+};
+
+// The records of a plain shard that start in the sampler's chosen blocks, in file order, read with pread().
+// Batches are runs of adjacent chosen blocks (at most about `batchBytes`, a record that starts in the run is read
+// whole, however long). Line numbers are not known: batches have firstLine = 0 and the scan stores line 0
+// (a document without an id is then named by its byte offset, "@<offset>").
+class BlockLineReader {
+public:
+    // Throws InputError when the file cannot be opened.
+    BlockLineReader(const std::string& path, uint32_t shard, const BlockSampler& sampler, size_t batchBytes = 1 << 20);
+    ~BlockLineReader();
+    BlockLineReader(const BlockLineReader&) = delete;
+    BlockLineReader& operator=(const BlockLineReader&) = delete;
+
+    // The next batch of sampled records; false when the shard's chosen blocks are done. Throws InputError on a
+    // read error (the file, the offset).
+    bool nextBatch(LineBatch& batch);
+    // How far through the file the reader is (for progress): the end of the last run read.
+    uint64_t compressedPos() const { return m_pos; }
+    uint64_t bytesRead() const { return m_bytesRead; }
+
+private:
+    // Appends the bytes [from, to) of the file to buf; returns how many there were (fewer at the end of the file).
+    size_t readAt(ByteBuffer& buf, uint64_t from, uint64_t to);
+
+    std::string m_path;
+    uint32_t m_shard;
+    const BlockSampler& m_sampler;
+    size_t m_batchBytes;
+    int m_fd = -1;
+    uint64_t m_fileBytes = 0;
+    uint64_t m_nextBlock = 0;
+    uint64_t m_pos = 0;
+    uint64_t m_bytesRead = 0;
+};
+
+// The number of records in the corpus a sampled scan saw: exact (records read) unless plain shards were sampled
+// by block, whose records are then scaled by blocks / chosen blocks.
+struct PopulationEstimate {
+    double records = 0;
+    bool exact = true;
+};
+PopulationEstimate estimatePopulation(const ScanResult& result);
+
+} // namespace shardscope
