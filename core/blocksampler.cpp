@@ -53,14 +53,15 @@ std::string BlockSampler::describe() const
     return buf;
 }
 
-BlockLineReader::BlockLineReader(const std::string& path, uint32_t shard, const BlockSampler& sampler, size_t batchBytes)
+BlockLineReader::BlockLineReader(
+    const std::string& path, uint32_t shard, const BlockSampler& sampler, size_t batchBytes)
     : m_path(path)
     , m_shard(shard)
     , m_sampler(sampler)
     , m_batchBytes(std::max<size_t>(batchBytes, sampler.blockBytes()))
 {
     m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st {};
+    struct stat st { };
     if (m_fd < 0 || ::fstat(m_fd, &st) != 0) {
         const int err = errno;
         if (m_fd >= 0)
@@ -184,9 +185,8 @@ PopulationEstimate estimatePopulation(const ScanResult& result)
     PopulationEstimate e;
     unsigned long long seed = 0, block = 0;
     double p = 0;
-    const bool blocks = std::sscanf(result.selection.c_str(), "offset-blocks p=%lf seed=%llu block=%llu", &p, &seed,
-                            &block)
-        == 3;
+    const bool blocks
+        = std::sscanf(result.selection.c_str(), "offset-blocks p=%lf seed=%llu block=%llu", &p, &seed, &block) == 3;
     const BlockSampler sampler(p, seed, block);
     for (size_t s = 0; s < result.shards.size(); ++s) {
         const ShardInfo& info = result.shards[s];

@@ -46,7 +46,7 @@ private:
     double m_p;
     uint64_t m_seed;
     uint64_t m_blockBytes;
-    BernoulliSelector m_lines;  // streamed shards
+    BernoulliSelector m_lines; // streamed shards
     BernoulliSelector m_blocks; // plain shards, by block number (another seed, so the two choices are unrelated)
 };
 
