@@ -1,0 +1,234 @@
+// bench_10m: ten million documents (issue 21, part 2). Prints figures; asserts nothing.
+//
+//   bench_10m tile SRC BIG --scorers LIST [--threads N]
+//       SRC: the corpus BIG was replicated from (bench_scan --replicate, which copies SRC's records in order,
+//       cycling, with ids suffixed). Scores SRC (or loads its cached scores), runs the indexing pass over BIG
+//       with no scorer (timed: the scan's read, split and parse), checks that document d of BIG has the text
+//       size of document d mod n of SRC, and stores SRC's score columns tiled over BIG as BIG's cached scores.
+//       The texts are the same, so the stored values are those a full scan would compute, without the hours.
+//   bench_10m reopen BIG --scorers LIST
+//       Loads BIG's cached scores as the CLI and the GUI do (timed), then prints the memory that takes (anonymous
+//       and file-backed resident pages, peak) and the index bytes per document.
+//   bench_10m sample BIG --p P [--seed S]
+//       A sampled scan of BIG (plain shards by byte offset, others by line) with LIST's scorers: the time to the
+//       sample's table, the records read, the bytes read and the estimated corpus size.
+
+#include <blocksampler.h>
+#include <corpusdata.h>
+#include <docindex.h>
+#include <fieldmapping.h>
+#include <scan.h>
+#include <scorer.h>
+#include <scorestore.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace shardscope;
+
+namespace {
+
+double now()
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+long statusKb(const char* key)
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    const size_t n = std::strlen(key);
+    while (std::getline(in, line))
+        if (line.compare(0, n, key) == 0 && line.size() > n && line[n] == ':')
+            return std::atol(line.c_str() + n + 1);
+    return -1;
+}
+
+void printMemory(const char* when)
+{
+    std::printf("memory %s: RssAnon %.1f MB, RssFile %.1f MB, VmHWM (peak, all) %.1f MB\n", when,
+        double(statusKb("RssAnon")) / 1024, double(statusKb("RssFile")) / 1024, double(statusKb("VmHWM")) / 1024);
+}
+
+std::vector<std::shared_ptr<const Scorer>> scorers(const std::string& list)
+{
+    registerBuiltinScorers();
+    std::vector<std::shared_ptr<const Scorer>> out;
+    for (auto& s : ScorerRegistry::instance().resolveList(list))
+        out.push_back(std::move(s));
+    return out;
+}
+
+struct Corpus {
+    std::vector<std::string> shards;
+    FieldMapping fields;
+    CorpusCache cache;
+};
+
+Corpus corpus(const std::string& input)
+{
+    Corpus c;
+    c.shards = expandShardPaths({ input });
+    if (c.shards.empty())
+        throw std::runtime_error("no shards in " + input);
+    c.fields = detectFields(c.shards.front(), FieldMapping {}, false);
+    c.cache = CorpusCache::of("", c.shards, c.fields);
+    return c;
+}
+
+ScanResult scan(const Corpus& c, std::vector<std::shared_ptr<const Scorer>> list, int threads,
+    std::shared_ptr<const DocumentSelector> selector = {})
+{
+    ScanOptions o;
+    o.shards = c.shards;
+    o.fields = c.fields;
+    o.scorers = std::move(list);
+    o.threads = threads;
+    o.selector = std::move(selector);
+    Scan s(std::move(o));
+    return s.run();
+}
+
+uint64_t indexBytes(const DocIndex& ix)
+{
+    auto cap = [](const auto& v) { return uint64_t(v.capacity() * sizeof(v[0])); };
+    uint64_t groups = cap(ix.groups);
+    for (const auto& g : ix.groups)
+        groups += g.capacity() > 15 ? g.capacity() + 1 : 0;
+    return cap(ix.shard) + cap(ix.offset) + cap(ix.length) + cap(ix.line) + cap(ix.textBytes) + cap(ix.textChars)
+        + cap(ix.group) + cap(ix.ids.offsets()) + groups;
+}
+
+int tile(const std::string& srcDir, const std::string& bigDir, const std::string& list, int threads)
+{
+    const auto wanted = scorers(list);
+    const Corpus src = corpus(srcDir), big = corpus(bigDir);
+    double t = now();
+    std::optional<ScanResult> scored = openCached(src.cache, src.shards, src.fields, wanted);
+    if (!scored) {
+        scored = scan(src, wanted, threads);
+        storeScores(src.cache, *scored, wanted);
+        std::printf("scored %s: %zu docs in %.1f s\n", srcDir.c_str(), scored->index.size(), now() - t);
+    }
+    const size_t n = scored->index.size();
+
+    t = now();
+    ScanResult ix = scan(big, {}, threads);
+    const double indexSeconds = now() - t;
+    uint64_t compressed = 0, json = 0;
+    for (const auto& s : ix.shards) {
+        compressed += s.size;
+        json += s.decompressedBytes;
+    }
+    std::printf("indexing pass (read, split, parse; no scorer; %d threads): %llu docs, %.1f MB on disk, %.1f MB JSON "
+                "in %.1f s = %.0f MB/s of JSON\n",
+        resolveThreads(threads), static_cast<unsigned long long>(ix.index.size()), double(compressed) / 1e6,
+        double(json) / 1e6, indexSeconds, double(json) / 1e6 / indexSeconds);
+    if (!ix.complete() || n == 0)
+        throw std::runtime_error("the indexing pass did not complete");
+    for (size_t d = 0; d < ix.index.size(); ++d)
+        if (ix.index.textBytes[d] != scored->index.textBytes[d % n])
+            throw std::runtime_error("document " + std::to_string(d) + " of the big corpus is not document "
+                + std::to_string(d % n) + " of the source: not a replica in order");
+    ix.scores.columns = scored->scores.columns;
+    ix.scores.values.assign(scored->scores.values.size(), {});
+    for (size_t c = 0; c < ix.scores.values.size(); ++c) {
+        auto& out = ix.scores.values[c];
+        out.resize(ix.index.size());
+        for (size_t d = 0; d < out.size(); ++d)
+            out[d] = scored->scores.values[c][d % n];
+    }
+    t = now();
+    const std::string warning = storeScores(big.cache, ix, wanted);
+    if (!warning.empty())
+        throw std::runtime_error(warning);
+    std::printf("stored %zu columns x %zu docs in %s (%.1f MB) in %.1f s\n", ix.scores.values.size(), ix.index.size(),
+        big.cache.scoresPath.c_str(), double(std::filesystem::file_size(big.cache.scoresPath)) / 1e6, now() - t);
+    return 0;
+}
+
+int reopen(const std::string& bigDir, const std::string& list)
+{
+    const auto wanted = scorers(list);
+    const Corpus big = corpus(bigDir);
+    printMemory("before");
+    const double t = now();
+    std::string unusable;
+    std::optional<ScanResult> r = openCached(big.cache, big.shards, big.fields, wanted, &unusable);
+    const double seconds = now() - t;
+    if (!r) {
+        std::fprintf(stderr, "no usable cache for %s: %s\n", bigDir.c_str(), unusable.c_str());
+        return 1;
+    }
+    const double docs = double(r->index.size());
+    std::printf("reopen from cache: %zu docs, %zu columns in %.2f s (target < 3 s)\n", r->index.size(),
+        r->scores.values.size(), seconds);
+    std::printf("index on the heap: %.1f bytes/doc (target < 40); score columns %.1f MB\n",
+        double(indexBytes(r->index)) / docs, double(r->scores.values.size()) * docs * 4 / 1e6);
+    printMemory("after");
+    return 0;
+}
+
+int sample(const std::string& bigDir, const std::string& list, double p, uint64_t seed, int threads)
+{
+    const Corpus big = corpus(bigDir);
+    auto sampler = std::make_shared<BlockSampler>(p, seed);
+    const double t = now();
+    ScanResult r = scan(big, scorers(list), threads, sampler);
+    const double seconds = now() - t;
+    const PopulationEstimate est = estimatePopulation(r);
+    uint64_t total = 0;
+    for (const auto& s : r.shards)
+        total += s.size;
+    std::printf("sample (%s): %llu documents scored in %.2f s (%d threads); corpus %.1f GB on disk; estimated %.0f "
+                "records (%s)\n",
+        r.selection.c_str(), static_cast<unsigned long long>(r.index.size()), seconds, resolveThreads(threads),
+        double(total) / 1e9, est.records, est.exact ? "exact" : "estimated");
+    printMemory("after");
+    return r.complete() ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> pos;
+    std::string list = "zlib6";
+    int threads = 0;
+    double p = 0.002;
+    uint64_t seed = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--scorers" && i + 1 < argc)
+            list = argv[++i];
+        else if (a == "--threads" && i + 1 < argc)
+            threads = std::atoi(argv[++i]);
+        else if (a == "--p" && i + 1 < argc)
+            p = std::atof(argv[++i]);
+        else if (a == "--seed" && i + 1 < argc)
+            seed = std::strtoull(argv[++i], nullptr, 10);
+        else
+            pos.push_back(a);
+    }
+    try {
+        if (pos.size() == 3 && pos[0] == "tile")
+            return tile(pos[1], pos[2], list, threads);
+        if (pos.size() == 2 && pos[0] == "reopen")
+            return reopen(pos[1], list);
+        if (pos.size() == 2 && pos[0] == "sample")
+            return sample(pos[1], list, p, seed, threads);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_10m: %s\n", e.what());
+        return 1;
+    }
+    std::fprintf(stderr,
+        "usage: bench_10m tile SRC BIG --scorers LIST [--threads N]\n"
+        "       bench_10m reopen BIG --scorers LIST\n"
+        "       bench_10m sample BIG --p P [--seed S] [--scorers LIST] [--threads N]\n");
+    return 2;
+}
