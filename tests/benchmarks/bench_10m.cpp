@@ -9,6 +9,8 @@
 //   bench_10m reopen BIG --scorers LIST
 //       Loads BIG's cached scores as the CLI and the GUI do (timed), then prints the memory that takes (anonymous
 //       and file-backed resident pages, peak) and the index bytes per document.
+//   bench_10m index-speed SHARD...
+//       The indexing pass (no scorer, one thread) against `zstd -d` to /dev/null on the same shards.
 //   bench_10m sample BIG --p P [--seed S]
 //       A sampled scan of BIG (plain shards by byte offset, others by line) with LIST's scorers: the time to the
 //       sample's table, the records read, the bytes read and the estimated corpus size.
@@ -23,6 +25,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -193,6 +196,36 @@ int sample(const std::string& bigDir, const std::string& list, double p, uint64_
     return r.complete() ? 0 : 1;
 }
 
+// The indexing pass (a scan with no scorer: decompress, split lines, parse each record for its id, text size and
+// group) against `zstd -d` to /dev/null, one core each, rounds alternated, best of 3.
+int indexSpeed(const std::vector<std::string>& inputs)
+{
+    Corpus c = corpus(inputs.front());
+    c.shards = expandShardPaths(inputs);
+    std::string cmd = "zstd -q -d -c";
+    for (const auto& s : c.shards)
+        cmd += " '" + s + "'";
+    cmd += " > /dev/null";
+    double bestZstd = 1e30, bestScan = 1e30;
+    uint64_t json = 0;
+    for (int round = 0; round < 3; ++round) {
+        double t = now();
+        if (std::system(cmd.c_str()) != 0)
+            throw std::runtime_error("zstd -d failed (Debian: zstd)");
+        bestZstd = std::min(bestZstd, now() - t);
+        t = now();
+        const ScanResult r = scan(c, {}, 1);
+        bestScan = std::min(bestScan, now() - t);
+        json = 0;
+        for (const auto& s : r.shards)
+            json += s.decompressedBytes;
+    }
+    std::printf("zstd -d to /dev/null: %.2f s (%.0f MB/s); indexing pass, 1 thread: %.2f s (%.0f MB/s); "
+                "indexing / zstd speed %.2f (target >= 0.80)\n",
+        bestZstd, double(json) / 1e6 / bestZstd, bestScan, double(json) / 1e6 / bestScan, bestZstd / bestScan);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -220,6 +253,8 @@ int main(int argc, char** argv)
             return tile(pos[1], pos[2], list, threads);
         if (pos.size() == 2 && pos[0] == "reopen")
             return reopen(pos[1], list);
+        if (pos.size() >= 2 && pos[0] == "index-speed")
+            return indexSpeed({ pos.begin() + 1, pos.end() });
         if (pos.size() == 2 && pos[0] == "sample")
             return sample(pos[1], list, p, seed, threads);
     } catch (const std::exception& e) {
@@ -229,6 +264,7 @@ int main(int argc, char** argv)
     std::fprintf(stderr,
         "usage: bench_10m tile SRC BIG --scorers LIST [--threads N]\n"
         "       bench_10m reopen BIG --scorers LIST\n"
-        "       bench_10m sample BIG --p P [--seed S] [--scorers LIST] [--threads N]\n");
+        "       bench_10m sample BIG --p P [--seed S] [--scorers LIST] [--threads N]\n"
+        "       bench_10m index-speed SHARD...\n");
     return 2;
 }

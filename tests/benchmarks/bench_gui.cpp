@@ -10,6 +10,9 @@
 //                                                                              target <= 50 ms
 // 4. Start to first painted window of the shardscope binary (median of 5).   target <= 1 s
 //
+//   bench_gui --open DIR: the main window opening DIR from its cached scores (issue 21: ten million documents):
+//   time to table and histograms, timer lateness, anonymous and file-backed memory, sorts and a drag.
+//
 // Run with QT_QPA_PLATFORM=offscreen (or under Xvfb) on an otherwise idle machine.
 
 #include "testpaths.h"
@@ -27,6 +30,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QHBoxLayout>
 #include <QProcess>
 #include <QSignalSpy>
@@ -181,6 +185,8 @@ void benchCutoff(const std::shared_ptr<CorpusData>& corpus)
 // The main window's own path: a drag on its histogram -> incremental recount -> panel and
 // table. The first move creates the rule (a full pass); later moves visit only the documents
 // between the old and the new cutoff.
+void dragInWindow(MainWindow& w);
+
 void benchWindowDrag(const std::shared_ptr<CorpusData>& corpus)
 {
     MainWindow w;
@@ -193,6 +199,11 @@ void benchWindowDrag(const std::shared_ptr<CorpusData>& corpus)
     wait.start();
     while (!w.statsReady() && wait.elapsed() < 60000)
         QTest::qWait(20);
+    dragInWindow(w);
+}
+
+void dragInWindow(MainWindow& w)
+{
     HistogramWidget* h = w.histogram(QStringLiteral("zlib6"));
     if (!h)
         return;
@@ -268,6 +279,84 @@ void benchScanLateness(const QString& scorers)
                     sorted[sorted.size() * 99 / 100], sorted[sorted.size() / 2]);
 }
 
+long statusKb(const char* key)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray prefix = QByteArray(key) + ':';
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith(prefix))
+            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLong();
+    return -1;
+}
+
+void printMemory(const char* when)
+{
+    std::printf("memory %s: RssAnon %.1f MB (target < 1536), RssFile %.1f MB, VmHWM %.1f MB\n", when,
+        double(statusKb("RssAnon")) / 1024, double(statusKb("RssFile")) / 1024, double(statusKb("VmHWM")) / 1024);
+}
+
+// Issue 21, part 2: the main window opening a corpus with its cached scores (bench_10m tile), as a user does.
+void benchOpen(const QString& dir)
+{
+    std::printf("\n== open %s in the main window (cached scores)\n", qPrintable(dir));
+    printMemory("before");
+    MainWindow w;
+    w.resize(1600, 1000);
+    w.show();
+    if (!QTest::qWaitForWindowExposed(&w))
+        return;
+    QElapsedTimer clock, total;
+    std::vector<double> late;
+    QTimer timer;
+    timer.setTimerType(Qt::PreciseTimer);
+    timer.setInterval(10);
+    QObject::connect(&timer, &QTimer::timeout, [&]() {
+        late.push_back(std::max(0.0, clock.nsecsElapsed() / 1e6 - 10.0));
+        clock.restart();
+    });
+    bool finished = false;
+    QObject::connect(&w, &MainWindow::scanFinished, [&]() { finished = true; });
+    total.start();
+    clock.start();
+    timer.start();
+    w.openInputs({ dir });
+    double tableAt = -1;
+    QEventLoop loop;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, [&]() {
+        if (finished && tableAt < 0)
+            tableAt = total.elapsed() / 1000.0;
+        if (finished && w.statsReady())
+            loop.quit();
+    });
+    poll.start(20);
+    loop.exec();
+    timer.stop();
+    std::sort(late.begin(), late.end());
+    std::printf("open to table: %.2f s; to histograms and panel: %.2f s; %zu docs (reopen target < 3 s)\n", tableAt,
+        total.elapsed() / 1000.0, w.corpus() ? w.corpus()->size() : size_t(0));
+    if (!late.empty())
+        std::printf("10 ms timer lateness while opening: worst %.1f ms, p99 %.1f ms (target: no stall > 50 ms)\n",
+            late.back(), late[late.size() * 99 / 100]);
+    printMemory("after opening");
+    if (auto* model = w.findChild<DocumentTableModel*>()) {
+        for (int rep = 0; rep < 3; ++rep) {
+            QSignalSpy done(model, &DocumentTableModel::rowsRecomputed);
+            QElapsedTimer t;
+            t.start();
+            model->sort(DocumentTableModel::FirstScoreColumn + rep, rep % 2 ? Qt::AscendingOrder : Qt::DescendingOrder);
+            if (done.count() == 0)
+                done.wait(60000);
+            std::printf("sort the table by score column %d: %.0f ms to rows swapped in (target < 3 s)\n", rep,
+                t.nsecsElapsed() / 1e6);
+        }
+    }
+    dragInWindow(w);
+    printMemory("after sorting and dragging");
+}
+
 void benchFirstPaint()
 {
     std::printf("\n== 4. start to first painted window (target <= 1000 ms)\n");
@@ -311,8 +400,17 @@ int main(int argc, char** argv)
     QCommandLineOption scorers(QStringLiteral("scorers"), QStringLiteral("Scorers for the scan benchmark."),
                                QStringLiteral("list"), QStringLiteral("all"));
     QCommandLineOption skipScan(QStringLiteral("skip-scan"), QStringLiteral("Skip benchmark 3."));
-    parser.addOptions({ docs, scorers, skipScan });
+    QCommandLineOption open(QStringLiteral("open"),
+        QStringLiteral("Only open this corpus in the main window with its cached scores (default cache directory) and "
+                       "print time, memory, sort and drag figures."),
+        QStringLiteral("dir"));
+    parser.addOptions({ docs, scorers, skipScan, open });
     parser.process(app);
+    if (parser.isSet(open)) {
+        registerBuiltinScorers();
+        benchOpen(parser.value(open));
+        return 0;
+    }
     QTemporaryDir cache;
     qputenv("SHARDSCOPE_CACHE_DIR", cache.path().toLocal8Bit());
     registerBuiltinScorers();
