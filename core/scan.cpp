@@ -71,20 +71,41 @@ struct Scan::Impl {
     std::function<void(const ScanProgress&)> progressCb;
     int progressIntervalMs = 100;
 
-    // Reader state (under readerMutex)
-    std::mutex readerMutex;
-    size_t shardIdx = 0;
-    std::unique_ptr<LineReader> reader;
-    uint64_t nextSeq = 0;
-    uint64_t compressedBefore = 0;   // bytes of shards finished before the current one
-
-    // Commit state (under commitMutex)
-    std::mutex commitMutex;
-    std::condition_variable committed;   // signalled after each in-order commit
-    uint64_t nextCommit = 0;
-    uint64_t maxInFlight = 4;            // batches read but not yet committed
+    // Reading and committing (under `mutex`). Shards are read in parallel, one batch at a time per shard: a
+    // worker takes the lowest shard whose reader is free, marks it busy and reads one batch outside the lock.
+    // A batch is known by (shard, number within the shard); batches commit in that order, so results keep the
+    // input's order whatever the thread count. The front moves to the next shard once a shard's reader has
+    // ended (end of stream, a broken stream, or a shard that could not be opened) and its batches are in.
+    struct ShardRead {
+        std::unique_ptr<LineReader> reader; // only the worker holding `busy` uses it
+        bool opened = false;        // a reader was made (or tried)
+        bool ended = false;         // no more batches
+        bool busy = false;          // a worker opens it or reads a batch from it, outside the lock
+        uint64_t batches = 0;       // batches read; the next batch's number
+        uint64_t compressedPos = 0; // compressed bytes consumed so far, as counted in compressedDone
+        std::string error;          // copied to ShardInfo after the scan
+        bool complete = false;
+    };
+    using BatchKey = std::pair<uint32_t, uint64_t>; // (shard, batch number within the shard)
+    std::mutex mutex;
+    std::condition_variable changed; // a reader freed, a batch committed, the front moved, or cancel
+    std::vector<ShardRead> reading;
+    size_t openReaders = 0;
+    size_t maxOpenReaders = 1;
+    uint32_t frontShard = 0;         // the next batch to commit is (frontShard, frontBatch)
+    uint64_t frontBatch = 0;
+    // Memory bound. A batch is "heavy" while it holds its data buffer (~batchBytes): from the read until it is
+    // committed, or, when no sink reads the lines' bytes, until it is scored (and its seek-cache frame made):
+    // then only its results wait for the commit, a few kB per batch. Shards past the front wait while either
+    // budget is used; the front shard counts only its own batches, so it always proceeds and is never stalled
+    // by later shards that filled the budget (its batches commit as soon as they are scored).
+    uint64_t inFlight = 0, heavy = 0;
+    uint64_t maxHeavy = 3, maxInFlight = 3;
+    uint64_t peakHeavy = 0;
+    bool committing = false;         // one worker applies commits at a time, outside the lock
     struct Done {
         std::unique_ptr<LineBatch> batch;
+        bool heavy = true;                     // batch->data still holds the lines
         std::vector<int64_t> docOf;
         std::vector<float> scores;
         std::vector<std::string> reasons;
@@ -93,11 +114,12 @@ struct Scan::Impl {
         std::vector<uint32_t> textBytes, textChars;
         std::vector<std::string> frame;        // seek-cache frame (0 or 1 element)
     };
-    std::map<uint64_t, Done> pending;
+    std::map<BatchKey, Done> pending;
     // Committed batches go back here so their multi-megabyte buffers are reused rather than
     // freed and faulted in again for every batch.
     std::mutex poolMutex;
     std::vector<std::unique_ptr<LineBatch>> pool;
+    std::vector<ByteBuffer> buffers; // data buffers of batches that no longer needed them
     GroupNumbering groups;
     ScanResult result;
     std::vector<SeekCacheWriter> seek;
@@ -112,7 +134,7 @@ struct Scan::Impl {
     // Per scorer: for a derived scorer (Scorer::inputColumns()), the columns its inputs are in; empty for
     // a text scorer.
     std::vector<std::vector<size_t>> derivedInputs;
-    std::exception_ptr sinkError;     // the first exception a sink threw (under commitMutex)
+    std::exception_ptr sinkError;     // the first exception a sink threw (by the committing worker)
 };
 
 Scan::Scan(ScanOptions options)
@@ -164,11 +186,11 @@ void Scan::setProgressCallback(std::function<void(const ScanProgress&)> cb, int 
 
 void Scan::cancel()
 {
-    // No lock here: cancel() may be called from a progress callback, which runs inside a
-    // commit with commitMutex held. Waiters re-check the flag every 50 ms, so a wake-up
-    // that slips between their check and their wait is not lost for long.
+    // No lock here: cancel() may be called from a sink or a progress callback, on the committing
+    // worker. Waiters re-check the flag every 50 ms, so a wake-up that slips between their check
+    // and their wait is not lost for long.
     m_cancel.store(true, std::memory_order_relaxed);
-    d->committed.notify_all();
+    d->changed.notify_all();
 }
 
 ScanProgress Scan::progress() const
@@ -260,145 +282,257 @@ ScanResult Scan::run()
         }
     }
 
-    // Reads the next batch; returns nullptr when all shards are done or on cancel.
-    auto readBatch = [&]() -> std::unique_ptr<LineBatch> {
-        std::lock_guard lock(s.readerMutex);
+    const uint32_t nShards = uint32_t(s.opt.shards.size());
+    s.reading.resize(nShards);
+    for (uint32_t i = 0; i < nShards; ++i) {
+        const ShardInfo& info = s.result.shards[i];
+        if (info.error.empty())
+            continue;
+        // Not fingerprinted (gone, unreadable): nothing to read, but its place in the order stays.
+        s.reading[i].opened = s.reading[i].ended = true;
+        s.reading[i].error = info.error;
+        s.reading[i].compressedPos = info.size;
+        s.compressedDone += info.size;
+    }
+
+    // The one place a shard's reader is made.
+    auto openReader = [&](uint32_t shard) -> std::unique_ptr<LineReader> {
+        const ShardInfo& info = s.result.shards[shard];
+        return std::make_unique<LineReader>(ByteSource::open(info.path), info.path, s.opt.batchBytes);
+    };
+
+    auto takeBatch = [&]() {
+        std::unique_ptr<LineBatch> batch;
+        std::lock_guard poolLock(s.poolMutex);
+        if (!s.pool.empty()) {
+            batch = std::move(s.pool.back());
+            s.pool.pop_back();
+        } else {
+            batch = std::make_unique<LineBatch>();
+        }
+        if (batch->data.capacity() == 0 && !s.buffers.empty()) {
+            batch->data = std::move(s.buffers.back());
+            s.buffers.pop_back();
+        }
+        return batch;
+    };
+
+    auto applyCommit = [&](Impl::Done& r) {
+        LineBatch& b = *r.batch;
+        ShardInfo& info = s.result.shards[b.shard];
+        uint32_t nDocs = uint32_t(r.ids.size());
+        // Global doc numbers.
+        uint64_t docBase = s.docs.load(std::memory_order_relaxed);
+        int64_t k = 0;
+        size_t rej = 0;
+        for (size_t i = 0; i < b.lines.size(); ++i) {
+            if (r.docOf[i] >= 0) {
+                r.docOf[i] = int64_t(docBase) + k++;
+            } else if (r.docOf[i] == -3) {
+                ++s.result.skipped;
+            } else if (r.docOf[i] == -2) {
+                ++s.result.rejected;
+                ++info.rejected;
+                if (s.result.rejects.size() < s.opt.maxStoredRejects)
+                    s.result.rejects.push_back(
+                        { b.shard, b.firstLine + i, b.startOffset + b.lines[i].begin, r.reasons[rej] });
+                ++rej;
+            } else {
+                ++s.result.blankLines;
+                continue;
+            }
+            ++s.result.records;
+            ++info.records;
+        }
+        info.decompressedBytes = b.startOffset + b.payload;
+        for (uint32_t j = 0; j < nDocs; ++j)
+            s.result.textBytes += r.textBytes[j];
+        if (!s.seek.empty() && s.seek[b.shard].data && !r.frame.empty()) {
+            auto& w = s.seek[b.shard];
+            w.table.emplace_back(b.startOffset, w.filePos);
+            std::fwrite(r.frame[0].data(), 1, r.frame[0].size(), w.data);
+            w.filePos += r.frame[0].size();
+        }
+        CommittedBatch cb { b, r.docOf, docBase, nDocs, r.scores, r.reasons, s.nColumns, r.ids, r.groupNames, r.textBytes, r.textChars };
+        // A sink that fails (apply's writer on a full disk) stops the scan; run() rethrows its error once the
+        // workers are joined. Escaping here, on a worker thread, would terminate the process.
+        if (!s.sinkError) {
+            try {
+                // Each batch is indexed once: into the result's table, or handed to whoever keeps the table.
+                if (s.opt.indexBatches)
+                    s.opt.indexBatches(makeDocBatch(cb, s.groups));
+                else if (s.opt.buildIndex)
+                    appendRows(s.result, std::move(*makeDocBatch(cb, s.groups)));
+                for (auto* sink : s.sinks)
+                    sink->onBatch(cb);
+            } catch (...) {
+                s.sinkError = std::current_exception();
+                cancel();
+            }
+        }
+        s.docs.fetch_add(nDocs, std::memory_order_relaxed);
+        s.records.store(s.result.records, std::memory_order_relaxed);
+        s.rejected.store(s.result.rejected, std::memory_order_relaxed);
+        s.textBytes.store(s.result.textBytes, std::memory_order_relaxed);
+        {
+            std::lock_guard poolLock(s.poolMutex);
+            s.pool.push_back(std::move(r.batch));
+        }
+    };
+
+    // Commits the batches that are next in order, with `lock` held on entry and exit. One worker at a time does
+    // it (the others only queue their batch and go back to reading), outside the lock: sinks (apply's writer)
+    // may take a while, and they are called in order, one batch at a time.
+    auto drain = [&](std::unique_lock<std::mutex>& lock) {
+        if (s.committing)
+            return; // the committing worker sees what was queued before it lets go
+        s.committing = true;
+        bool reported = false; // progress at most once per commit (intervalMs may be 0)
+        for (;;) {
+            bool moved = false;
+            while (s.frontShard < nShards && s.reading[s.frontShard].ended
+                && s.frontBatch == s.reading[s.frontShard].batches) {
+                ++s.frontShard;
+                s.frontBatch = 0;
+                moved = true;
+            }
+            if (moved)
+                s.changed.notify_all();
+            if (!s.pending.empty() && s.pending.begin()->first == Impl::BatchKey(s.frontShard, s.frontBatch)) {
+                auto node = s.pending.extract(s.pending.begin());
+                lock.unlock();
+                const bool wasHeavy = node.mapped().heavy;
+                applyCommit(node.mapped());
+                lock.lock();
+                ++s.frontBatch;
+                --s.inFlight;
+                if (wasHeavy)
+                    --s.heavy;
+                s.changed.notify_all();
+                reported = false;
+                continue;
+            }
+            if (s.progressCb && !reported && Clock::now() - s.lastProgress >= std::chrono::milliseconds(s.progressIntervalMs)) {
+                s.lastProgress = Clock::now();
+                reported = true;
+                lock.unlock();
+                s.progressCb(progress());
+                lock.lock();
+                continue;
+            }
+            break;
+        }
+        s.committing = false;
+    };
+
+    auto commit = [&](Impl::BatchKey key, Impl::Done&& done) {
+        std::unique_lock lock(s.mutex);
+        if (!done.heavy)
+            --s.heavy; // counted as heavy from its read until its buffer was given back
+        s.pending.emplace(key, std::move(done));
+        drain(lock);
+    };
+
+    // Reads the next batch of some shard: the lowest one whose reader is free and that the memory budget lets
+    // run. Returns a null batch when every shard has ended, or on cancel.
+    auto readBatch = [&]() -> std::pair<Impl::BatchKey, std::unique_ptr<LineBatch>> {
+        std::unique_lock lock(s.mutex);
         while (!isCancelled()) {
-            if (!s.reader) {
-                if (s.shardIdx >= s.opt.shards.size())
-                    return nullptr;
-                ShardInfo& info = s.result.shards[s.shardIdx];
-                if (!info.error.empty()) {
-                    s.compressedBefore += info.size;
-                    ++s.shardIdx;
+            uint32_t pick = nShards;
+            bool allEnded = true;
+            for (uint32_t i = s.frontShard; i < nShards; ++i) {
+                const Impl::ShardRead& r = s.reading[i];
+                if (r.ended)
+                    continue;
+                allEnded = false;
+                if (r.busy)
+                    continue;
+                if (i == s.frontShard) {
+                    if (r.batches - s.frontBatch < s.maxHeavy) {
+                        pick = i;
+                        break;
+                    }
                     continue;
                 }
+                // Shards open in order, so the front's is never among those left waiting here.
+                if (s.heavy >= s.maxHeavy || s.inFlight >= s.maxInFlight
+                    || (!r.opened && s.openReaders >= s.maxOpenReaders))
+                    break;
+                pick = i;
+                break;
+            }
+            if (allEnded)
+                return {};
+            if (pick == nShards) {
+                s.changed.wait_for(lock, std::chrono::milliseconds(50));
+                continue;
+            }
+            Impl::ShardRead& r = s.reading[pick];
+            r.busy = true;
+            const uint64_t k = r.batches++;
+            ++s.inFlight;
+            ++s.heavy;
+            s.peakHeavy = std::max(s.peakHeavy, s.heavy);
+            const bool open = !r.opened;
+            if (open) {
+                r.opened = true;
+                ++s.openReaders;
+            }
+            lock.unlock();
+
+            std::string error;
+            if (open) {
                 try {
-                    s.reader = std::make_unique<LineReader>(ByteSource::open(info.path), info.path, s.opt.batchBytes);
+                    r.reader = openReader(pick);
                 } catch (const InputError& e) {
-                    info.error = e.what();
-                    s.compressedBefore += info.size;
-                    ++s.shardIdx;
-                    continue;
+                    error = e.what();
                 }
             }
             std::unique_ptr<LineBatch> batch;
-            {
-                std::lock_guard poolLock(s.poolMutex);
-                if (!s.pool.empty()) {
-                    batch = std::move(s.pool.back());
-                    s.pool.pop_back();
-                }
-            }
-            if (!batch)
-                batch = std::make_unique<LineBatch>();
-            batch->shard = uint32_t(s.shardIdx);
             bool got = false;
-            try {
-                got = s.reader->nextBatch(*batch);
-            } catch (const InputError& e) {
-                s.result.shards[s.shardIdx].error = e.what();
-                got = false;
-            }
-            if (got) {
-                // Bound the batches waiting behind a slow one (a 100 MB record, say), so
-                // memory stays a few batches per thread whatever the input.
-                {
-                    std::unique_lock wait(s.commitMutex);
-                    while (!(s.nextSeq - s.nextCommit < s.maxInFlight || isCancelled()))
-                        s.committed.wait_for(wait, std::chrono::milliseconds(50));
-                }
-                batch->seq = s.nextSeq++;
-                s.compressedDone.store(s.compressedBefore + s.reader->compressedPos(), std::memory_order_relaxed);
-                return batch;
-            }
-            ShardInfo& info = s.result.shards[s.shardIdx];
-            info.complete = info.error.empty();
-            info.decompressedBytes = 0; // filled at commit from line offsets
-            s.compressedBefore += info.size;
-            s.compressedDone.store(s.compressedBefore, std::memory_order_relaxed);
-            s.reader.reset();
-            ++s.shardIdx;
-        }
-        return nullptr;
-    };
-
-    auto commit = [&](uint64_t seq, Impl::Done&& done) {
-        std::lock_guard lock(s.commitMutex);
-        s.pending.emplace(seq, std::move(done));
-        while (!s.pending.empty() && s.pending.begin()->first == s.nextCommit) {
-            Impl::Done& r = s.pending.begin()->second;
-            LineBatch& b = *r.batch;
-            ShardInfo& info = s.result.shards[b.shard];
-            uint32_t nDocs = uint32_t(r.ids.size());
-            // Global doc numbers.
-            uint64_t docBase = s.docs.load(std::memory_order_relaxed);
-            int64_t k = 0;
-            size_t rej = 0;
-            for (size_t i = 0; i < b.lines.size(); ++i) {
-                if (r.docOf[i] >= 0) {
-                    r.docOf[i] = int64_t(docBase) + k++;
-                } else if (r.docOf[i] == -3) {
-                    ++s.result.skipped;
-                } else if (r.docOf[i] == -2) {
-                    ++s.result.rejected;
-                    ++info.rejected;
-                    if (s.result.rejects.size() < s.opt.maxStoredRejects)
-                        s.result.rejects.push_back(
-                            { b.shard, b.firstLine + i, b.startOffset + b.lines[i].begin, r.reasons[rej] });
-                    ++rej;
-                } else {
-                    ++s.result.blankLines;
-                    continue;
-                }
-                ++s.result.records;
-                ++info.records;
-            }
-            info.decompressedBytes = b.startOffset + b.payload;
-            for (uint32_t j = 0; j < nDocs; ++j)
-                s.result.textBytes += r.textBytes[j];
-            if (!s.seek.empty() && s.seek[b.shard].data && !r.frame.empty()) {
-                auto& w = s.seek[b.shard];
-                w.table.emplace_back(b.startOffset, w.filePos);
-                std::fwrite(r.frame[0].data(), 1, r.frame[0].size(), w.data);
-                w.filePos += r.frame[0].size();
-            }
-            CommittedBatch cb { b, r.docOf, docBase, nDocs, r.scores, r.reasons, s.nColumns, r.ids, r.groupNames, r.textBytes, r.textChars };
-            // A sink that fails (apply's writer on a full disk) stops the scan; run() rethrows its error once the
-            // workers are joined. Escaping here, on a worker thread, would terminate the process.
-            if (!s.sinkError) {
+            if (r.reader) {
+                batch = takeBatch();
+                batch->shard = pick;
                 try {
-                    // Each batch is indexed once: into the result's table, or handed to whoever keeps the table.
-                    if (s.opt.indexBatches)
-                        s.opt.indexBatches(makeDocBatch(cb, s.groups));
-                    else if (s.opt.buildIndex)
-                        appendRows(s.result, std::move(*makeDocBatch(cb, s.groups)));
-                    for (auto* sink : s.sinks)
-                        sink->onBatch(cb);
-                } catch (...) {
-                    s.sinkError = std::current_exception();
-                    cancel();
+                    got = r.reader->nextBatch(*batch);
+                } catch (const InputError& e) {
+                    error = e.what();
                 }
             }
-            s.docs.fetch_add(nDocs, std::memory_order_relaxed);
-            s.records.store(s.result.records, std::memory_order_relaxed);
-            s.rejected.store(s.result.rejected, std::memory_order_relaxed);
-            s.textBytes.store(s.result.textBytes, std::memory_order_relaxed);
-            {
-                std::lock_guard poolLock(s.poolMutex);
-                s.pool.push_back(std::move(r.batch));
+            // At the end the whole shard counts, also when the stream broke early.
+            const uint64_t pos = got ? r.reader->compressedPos() : s.result.shards[pick].size;
+            std::unique_ptr<LineReader> finished;
+            if (!got) {
+                finished = std::move(r.reader);
+                if (batch) {
+                    std::lock_guard poolLock(s.poolMutex);
+                    s.pool.push_back(std::move(batch));
+                }
             }
-            s.pending.erase(s.pending.begin());
-            ++s.nextCommit;
-            s.committed.notify_all();
-        }
-        if (s.progressCb) {
-            auto now = Clock::now();
-            if (now - s.lastProgress >= std::chrono::milliseconds(s.progressIntervalMs)) {
-                s.lastProgress = now;
-                s.progressCb(progress());
+
+            lock.lock();
+            r.busy = false;
+            if (pos > r.compressedPos) {
+                s.compressedDone.fetch_add(pos - r.compressedPos, std::memory_order_relaxed);
+                r.compressedPos = pos;
             }
+            s.changed.notify_all();
+            if (got)
+                return { Impl::BatchKey(pick, k), std::move(batch) };
+            // The stream ended (or broke, or never opened): the batch reserved above was not read.
+            r.ended = true;
+            r.complete = error.empty();
+            r.error = std::move(error);
+            --r.batches;
+            --s.inFlight;
+            --s.heavy;
+            --s.openReaders;
+            drain(lock); // the front may move past this shard now
+            lock.unlock();
+            finished.reset();
+            lock.lock();
         }
+        return {};
     };
 
     // Sinks that write lines out (apply) and the seek cache (of a compressed shard) need each line's
@@ -435,7 +569,10 @@ ScanResult Scan::run()
         std::vector<Span> spans;
         std::vector<std::string_view> views;
         ZSTD_CCtx* cctx = s.seek.empty() ? nullptr : ZSTD_createCCtx();
-        while (auto batch = readBatch()) {
+        for (;;) {
+            auto [key, batch] = readBatch();
+            if (!batch)
+                break;
             Impl::Done r;
             arena.clear();
             spans.clear();
@@ -514,16 +651,26 @@ ScanResult Scan::run()
                     r.frame.push_back(std::move(frame));
                 }
             }
-            uint64_t seq = b.seq;
+            // Nothing reads the lines' bytes from here on: the buffer goes back for the next read, so that a batch
+            // waiting for its turn to commit holds only its results.
+            if (!sinksNeedBytes) {
+                std::lock_guard poolLock(s.poolMutex);
+                s.buffers.push_back(std::move(batch->data));
+                r.heavy = false;
+            }
             r.batch = std::move(batch);
-            commit(seq, std::move(r));
+            commit(key, std::move(r));
         }
         if (cctx)
             ZSTD_freeCCtx(cctx);
     };
 
     const int threads = resolveThreads(s.opt.threads);
-    s.maxInFlight = uint64_t(threads) * 2 + 1;
+    // A few batch buffers per thread, as with one reader; results alone may run further ahead, so that a shard
+    // read beside the front is not stopped after a few batches (16 per thread: a few MB).
+    s.maxHeavy = uint64_t(threads) * 2 + 1;
+    s.maxInFlight = s.maxHeavy + uint64_t(threads) * 16;
+    s.maxOpenReaders = size_t(threads);
     if (threads == 1) {
         worker();
     } else {
@@ -533,6 +680,12 @@ ScanResult Scan::run()
         for (auto& t : pool)
             t.join();
     }
+    for (uint32_t i = 0; i < nShards; ++i) {
+        s.result.shards[i].error = s.reading[i].error;
+        s.result.shards[i].complete = s.reading[i].complete;
+        s.reading[i].reader.reset();
+    }
+    s.result.peakBatchBuffers = s.peakHeavy;
     s.result.index.ids.flush();
     // Columns grew by doubling; give back the slack so the index costs what it holds.
     s.result.index.shrinkToFit();

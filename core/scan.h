@@ -1,11 +1,12 @@
 #pragma once
 // The scan: reads shards, parses records and runs scorers on a pool of worker threads.
 //
-// Each worker takes the reader lock, reads the next batch of whole lines (~4 MB), releases
-// it, parses and scores the batch, and commits it. Commits happen strictly in batch order
-// (a finished batch waits in a small map until its predecessors are in), so results, the
-// TSV and `apply` output keep the input's order whatever the thread count. With one thread
-// the same loop runs on the calling thread only.
+// Each worker reads the next batch of whole lines (~4 MB) from the lowest shard whose reader
+// is free, so different shards are decompressed in parallel (up to one per thread), then
+// parses and scores the batch, and commits it. Commits happen strictly in input order, by
+// (shard, batch within the shard): a finished batch waits in a small map until its
+// predecessors are in, so results, the TSV and `apply` output keep the input's order
+// whatever the thread count. With one thread the same loop runs on the calling thread only.
 //
 // Progress is measured in compressed bytes consumed, so it moves steadily on .zst shards.
 
@@ -62,7 +63,8 @@ public:
     // Called on a worker thread, serialized and in input order.
     virtual void onBatch(const CommittedBatch& batch) = 0;
     // Whether onBatch() reads the bytes of batch.lines (apply writes them out). When no sink does,
-    // the scan unescapes huge texts over their JSON, and those lines' bytes are left altered.
+    // the scan unescapes huge texts over their JSON, and gives a batch's buffer back once it is
+    // scored: batch.lines.data is then empty (the line offsets and lengths stay).
     virtual bool needsLineBytes() const { return true; }
 };
 
@@ -142,6 +144,7 @@ struct ScanResult {
     bool cancelled = false;
     double seconds = 0;
     uint64_t textBytes = 0;
+    uint64_t peakBatchBuffers = 0; // most batch buffers (~batchBytes each) read and not yet given back at once
     bool complete() const;                 // every shard read to its end without error
     std::vector<std::string> errors() const; // stream errors, "file: byte N: what"
 };
