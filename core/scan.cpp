@@ -78,12 +78,12 @@ struct Scan::Impl {
     // ended (end of stream, a broken stream, or a shard that could not be opened) and its batches are in.
     struct ShardRead {
         std::unique_ptr<LineReader> reader; // only the worker holding `busy` uses it
-        bool opened = false;        // a reader was made (or tried)
-        bool ended = false;         // no more batches
-        bool busy = false;          // a worker opens it or reads a batch from it, outside the lock
-        uint64_t batches = 0;       // batches read; the next batch's number
+        bool opened = false; // a reader was made (or tried)
+        bool ended = false; // no more batches
+        bool busy = false; // a worker opens it or reads a batch from it, outside the lock
+        uint64_t batches = 0; // batches read; the next batch's number
         uint64_t compressedPos = 0; // compressed bytes consumed so far, as counted in compressedDone
-        std::string error;          // copied to ShardInfo after the scan
+        std::string error; // copied to ShardInfo after the scan
         bool complete = false;
     };
     using BatchKey = std::pair<uint32_t, uint64_t>; // (shard, batch number within the shard)
@@ -92,7 +92,7 @@ struct Scan::Impl {
     std::vector<ShardRead> reading;
     size_t openReaders = 0;
     size_t maxOpenReaders = 1;
-    uint32_t frontShard = 0;         // the next batch to commit is (frontShard, frontBatch)
+    uint32_t frontShard = 0; // the next batch to commit is (frontShard, frontBatch)
     uint64_t frontBatch = 0;
     // Memory bound. A batch is "heavy" while it holds its data buffer (~batchBytes): from the read until it is
     // committed, or, when no sink reads the lines' bytes, until it is scored (and its seek-cache frame made):
@@ -102,10 +102,10 @@ struct Scan::Impl {
     uint64_t inFlight = 0, heavy = 0;
     uint64_t maxHeavy = 3, maxInFlight = 3;
     uint64_t peakHeavy = 0;
-    bool committing = false;         // one worker applies commits at a time, outside the lock
+    bool committing = false; // one worker applies commits at a time, outside the lock
     struct Done {
         std::unique_ptr<LineBatch> batch;
-        bool heavy = true;                     // batch->data still holds the lines
+        bool heavy = true; // batch->data still holds the lines
         std::vector<int64_t> docOf;
         std::vector<float> scores;
         std::vector<std::string> reasons;
@@ -134,7 +134,7 @@ struct Scan::Impl {
     // Per scorer: for a derived scorer (Scorer::inputColumns()), the columns its inputs are in; empty for
     // a text scorer.
     std::vector<std::vector<size_t>> derivedInputs;
-    std::exception_ptr sinkError;     // the first exception a sink threw (by the committing worker)
+    std::exception_ptr sinkError; // the first exception a sink threw (by the committing worker)
 };
 
 Scan::Scan(ScanOptions options)
@@ -353,7 +353,8 @@ ScanResult Scan::run()
             std::fwrite(r.frame[0].data(), 1, r.frame[0].size(), w.data);
             w.filePos += r.frame[0].size();
         }
-        CommittedBatch cb { b, r.docOf, docBase, nDocs, r.scores, r.reasons, s.nColumns, r.ids, r.groupNames, r.textBytes, r.textChars };
+        CommittedBatch cb { b, r.docOf, docBase, nDocs, r.scores, r.reasons, s.nColumns, r.ids, r.groupNames,
+            r.textBytes, r.textChars };
         // A sink that fails (apply's writer on a full disk) stops the scan; run() rethrows its error once the
         // workers are joined. Escaping here, on a worker thread, would terminate the process.
         if (!s.sinkError) {
@@ -412,7 +413,8 @@ ScanResult Scan::run()
                 reported = false;
                 continue;
             }
-            if (s.progressCb && !reported && Clock::now() - s.lastProgress >= std::chrono::milliseconds(s.progressIntervalMs)) {
+            if (s.progressCb && !reported
+                && Clock::now() - s.lastProgress >= std::chrono::milliseconds(s.progressIntervalMs)) {
                 s.lastProgress = Clock::now();
                 reported = true;
                 lock.unlock();

@@ -315,7 +315,19 @@ int throughput(std::vector<std::string> inputs, int repeat, const std::string& p
     rows.push_back({ "scan zlib6" + allTag, [&] { return scan(c, zlib6, all); }, c.docs, {} });
     rows.push_back({ "scan zstd3 --threads 1", [&] { return scan(c, zstd3, 1); }, c.docs, {} });
     rows.push_back({ "scan zstd3" + allTag, [&] { return scan(c, zstd3, all); }, c.docs, {} });
-    enum { Decompress, Split, Parse, ZlibOnly, ZstdOnly, ScanNone1, ScanNoneAll, ScanZlib1, ScanZlibAll, ScanZstd1, ScanZstdAll };
+    enum {
+        Decompress,
+        Split,
+        Parse,
+        ZlibOnly,
+        ZstdOnly,
+        ScanNone1,
+        ScanNoneAll,
+        ScanZlib1,
+        ScanZlibAll,
+        ScanZstd1,
+        ScanZstdAll
+    };
 
     for (int round = 0; round < repeat; ++round) {
         for (auto& row : rows) {
@@ -395,10 +407,9 @@ int throughput(std::vector<std::string> inputs, int repeat, const std::string& p
     char scalingText[16];
     std::snprintf(scalingText, sizeof scalingText, ">= %.2f", scalingTarget);
     line("  (issue 21: same, target by core count)", w(ScanZlib1) / w(ScanZlibAll), all >= 2 ? scalingText : "(1 core)",
-         w(ScanZlib1) / w(ScanZlibAll) >= scalingTarget);
+        w(ScanZlib1) / w(ScanZlibAll) >= scalingTarget);
     std::printf("  %-56s %7.2f   (reading alone: decompress, split, parse)\n",
-                ("scan none -t" + std::to_string(all) + " speed-up over scan none -t1").c_str(),
-                w(ScanNone1) / w(ScanNoneAll));
+        ("scan none -t" + std::to_string(all) + " speed-up over scan none -t1").c_str(), w(ScanNone1) / w(ScanNoneAll));
     {
         // Wall times above need the cores to be free. CPU time does not: it shows how much work
         // a second thread adds (locks, cache sharing), hence the best speed-up idle cores allow.

@@ -40,8 +40,8 @@ std::string joinLines(const std::vector<std::string>& lines, size_t from, size_t
 }
 
 // The e-mail fixture (twice) cut into eight shards, in this order: plain, empty, gzip, missing, zstd of two
-// frames truncated halfway through the second (keeps the records before the break), zstd of three frames with two broken records and blank lines, plain
-// again, gzip again.
+// frames truncated halfway through the second (keeps the records before the break), zstd of three frames with two
+// broken records and blank lines, plain again, gzip again.
 Corpus makeCorpus(const QTemporaryDir& dir)
 {
     std::vector<std::string> lines = splitLines(readFile(testdata::fixture("spam_ham.jsonl")));
