@@ -160,6 +160,13 @@ HistogramWidget::HistogramWidget(const QString& column, QWidget* parent)
     m_bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
     m_bars->setWidthType(QCPBars::wtPlotCoords);
     m_bars->setName(tr("all"));
+    m_errors = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
+    m_errors->setDataPlottable(m_bars);
+    m_errors->setErrorType(QCPErrorBars::etValueError);
+    m_errors->setSymbolGap(0);
+    m_errors->setWhiskerWidth(5);
+    m_errors->removeFromLegend();
+    m_errors->setVisible(false);
     m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     m_plot->legend->setWrap(4);
 
@@ -312,8 +319,14 @@ void HistogramWidget::updateInfo()
             info = tr("n=%1").arg(loc.toString(qulonglong(st.count)));
             if (st.missing)
                 info += tr(" · missing %1").arg(loc.toString(qulonglong(st.missing)));
-            if (st.percentiles.size() >= 4)
+            if (st.percentiles.size() >= 4) {
                 info += tr(" · median %1").arg(number(st.percentiles[3]));
+                if (m_sample.active() && m_summary.sortedValues && !m_summary.sortedValues->empty()) {
+                    const Interval ci = quantileInterval(
+                        *m_summary.sortedValues, 0.5, uint64_t(std::llround(m_sample.populationDocuments())));
+                    info += QStringLiteral(" (%1–%2)").arg(number(ci.low), number(ci.high));
+                }
+            }
             info += tr(" · range %1 … %2").arg(number(m_summary.dataMin), number(m_summary.dataMax));
         }
         if (m_bins.below || m_bins.above)
@@ -324,6 +337,8 @@ void HistogramWidget::updateInfo()
     } else {
         info = tr("no values");
     }
+    if (m_hasData && m_sample.active())
+        info += tr(" · sample ×%1").arg(number(m_sample.scale()));
     m_info->setText(info);
     m_info->setToolTip(info);
 }
@@ -408,8 +423,27 @@ void HistogramWidget::rebuildPlottables()
             values.push_back(double(m_bins.counts[i]));
         }
     }
+    // A sample's counts stand for the corpus's: scaled, with each bin's interval.
+    QVector<double> below, above;
+    if (m_sample.active()) {
+        for (double& v : values) {
+            const Interval ci = m_sample.count(uint64_t(v));
+            const double scaled = v * m_sample.scale();
+            double low = ci.low;
+            if (m_log) // the log axis starts at 0.8: a whisker to 0 would run off it
+                low = scaled > 0 ? std::max(low, 0.9) : scaled;
+            below.push_back(std::max(0.0, scaled - low));
+            above.push_back(std::max(0.0, ci.high - scaled));
+            v = scaled;
+        }
+    }
     m_bars->setWidth(w > 0 ? w : 1);
     m_bars->setData(keys, values, true);
+    m_errors->setVisible(m_sample.active());
+    if (m_sample.active())
+        m_errors->setData(below, above);
+    else
+        m_errors->data()->clear();
     const bool overlay = m_overlay && (m_categorical ? !m_summary.groups.empty() : !m_overlayBins.empty());
     const QColor base = m_group >= 0 ? groupColor(m_group) : palette().color(QPalette::Highlight);
     QColor fill = overlay ? base.lighter(170) : base;
@@ -435,7 +469,8 @@ void HistogramWidget::rebuildPlottables()
             QVector<double> gv;
             for (const auto& [cat, n] : m_catBars) {
                 const uint64_t c = cat < g.counts.size() ? g.counts[cat] : 0;
-                gv.push_back(m_log && c == 0 ? std::nan("") : double(c));
+                const double scaled = double(c) * (m_sample.active() ? m_sample.scale() : 1.0);
+                gv.push_back(m_log && c == 0 ? std::nan("") : scaled);
             }
             graph->setData(keys, gv, true);
         }
@@ -446,7 +481,7 @@ void HistogramWidget::rebuildPlottables()
             graph->setPen(QPen(groupColor(i++), 1.5));
             graph->setName(overlayName(group));
             const double gw = h.binWidth();
-            const double scale = gw > 0 && w > 0 ? w / gw : 1;
+            const double scale = (gw > 0 && w > 0 ? w / gw : 1) * (m_sample.active() ? m_sample.scale() : 1.0);
             QVector<double> gk, gv;
             for (size_t b = 0; b < h.counts.size(); ++b) {
                 gk.push_back(h.lo + (double(b) + 0.5) * gw);
@@ -504,7 +539,7 @@ void HistogramWidget::updateAxes()
     m_plot->xAxis->setRange(lo - pad, hi + pad);
     double maxCount = 1;
     for (uint64_t c : m_bins.counts)
-        maxCount = std::max(maxCount, double(c));
+        maxCount = std::max(maxCount, m_sample.active() ? m_sample.count(c).high : double(c));
     for (int i = 0; i < m_plot->graphCount(); ++i)
         for (auto it = m_plot->graph(i)->data()->constBegin(); it != m_plot->graph(i)->data()->constEnd(); ++it)
             if (!std::isnan(it->value))
@@ -543,6 +578,21 @@ void HistogramWidget::setGroupValues(
     m_keyNames = std::move(keyNames);
     m_groupValues = std::move(groups);
     updateGroupBox();
+    redraw();
+}
+
+void HistogramWidget::setSample(const SampleScope& sample)
+{
+    if (!sample.active() && !m_sample.active())
+        return;
+    m_sample = sample;
+    m_plot->yAxis->setLabel(sample.active() ? tr("documents (estimated)") : tr("documents"));
+    m_plot->setToolTip(sample.active()
+            ? tr("Estimated from a sample of %L1 of %L2 documents: each bar is its bin's sample count scaled to the "
+                 "corpus, its whisker the range the corpus's count lies in with 95% confidence.")
+                  .arg(qulonglong(sample.documents))
+                  .arg(qulonglong(std::llround(sample.populationDocuments())))
+            : QString());
     redraw();
 }
 

@@ -34,6 +34,7 @@
 // set from a config are kept but not drawn).
 
 #include "columnsummary.h"
+#include "samplescope.h"
 
 #include <QStringList>
 #include <QWidget>
@@ -45,6 +46,7 @@
 
 class QCustomPlot;
 class QCPBars;
+class QCPErrorBars;
 class QCPItemRect;
 class QCPItemStraightLine;
 class QCPItemText;
@@ -118,6 +120,12 @@ public:
     QToolButton* rangeButton() const { return m_rangeButton; }
     // The bars drawn: bins over the view (counts of the chosen group when one is).
     const Histogram& bins() const { return m_bins; }
+    // The values are a sample's (issue 21): each bar is its bin's count scaled to the corpus (count / n × N) with
+    // the bin's 95% interval (Wilson, finite-population corrected) as an error bar; an inactive scope: exact
+    // counts, no error bars.
+    void setSample(const SampleScope& sample);
+    bool sampled() const { return m_sample.active(); }
+    QCPErrorBars* errorBars() const { return m_errors; }
 
     QCustomPlot* plot() const { return m_plot; }
     QDoubleSpinBox* spinBox(Edge edge) const;
@@ -172,6 +180,8 @@ private:
     QCustomPlot* m_plot = nullptr;
     QCPLayer* m_cutoffLayer = nullptr;
     QCPBars* m_bars = nullptr;
+    QCPErrorBars* m_errors = nullptr;
+    SampleScope m_sample;
     QCPItemStraightLine* m_minLine = nullptr;
     QCPItemStraightLine* m_maxLine = nullptr;
     QCPItemRect* m_minShade = nullptr;

@@ -18,6 +18,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace shardscope {
 
 namespace {
@@ -37,6 +39,30 @@ QString percent(uint64_t part, uint64_t whole)
     if (!whole)
         return QStringLiteral("–");
     return QString::number(100.0 * double(part) / double(whole), 'f', 1) + QLatin1Char('%');
+}
+
+// "≈ 61.8% (60.9–62.7%)": k of m sampled documents, with the 95% interval of the corpus's share.
+QString estimatedPercent(const SampleScope& sample, uint64_t k, uint64_t m)
+{
+    if (!m)
+        return QStringLiteral("–");
+    const Interval ci = sample.fraction(k, m);
+    return QStringLiteral("≈ %1% (%2–%3%)")
+        .arg(QString::number(100.0 * double(k) / double(m), 'f', 1), QString::number(100.0 * ci.low, 'f', 1),
+            QString::number(100.0 * ci.high, 'f', 1));
+}
+
+QString estimatedCount(const SampleScope& sample, uint64_t k)
+{
+    return QString(QStringLiteral("≈ ") + QLocale().toString(qulonglong(std::llround(double(k) * sample.scale()))));
+}
+
+QString intervalExplanation()
+{
+    return ThresholdPanel::tr("Estimated from a uniform random sample: the true share of the whole corpus lies in the "
+                              "range in brackets with 95% confidence (Wilson interval, corrected for the part of "
+                              "the corpus the sample covers). Counts and bytes are the sample's scaled to the "
+                              "corpus.");
 }
 } // namespace
 
@@ -72,6 +98,16 @@ void GroupCountsModel::setCounts(const std::vector<KeepCounts>& perGroup, const 
     endResetModel();
 }
 
+void GroupCountsModel::setSample(const SampleScope& sample)
+{
+    const bool changed = sample.active() != m_sample.active();
+    m_sample = sample;
+    if (changed)
+        emit headerDataChanged(Qt::Horizontal, DocsColumn, ColumnCount - 1);
+    if (!m_counts.empty())
+        emit dataChanged(index(0, DocsColumn), index(int(m_counts.size()) - 1, ColumnCount - 1));
+}
+
 void GroupCountsModel::setKeyTitle(const QString& title)
 {
     if (title == m_keyTitle)
@@ -104,6 +140,34 @@ QVariant GroupCountsModel::data(const QModelIndex& index, int role) const
         return {};
     const KeepCounts& c = m_counts[size_t(index.row())];
     const QLocale loc;
+    if (role == Qt::DisplayRole && m_sample.active()) {
+        // Estimates (the note above the table and the tooltips say so), as narrow as exact counts so the group
+        // names keep their room.
+        auto scaled = [this](uint64_t n) { return uint64_t(std::llround(double(n) * m_sample.scale())); };
+        switch (index.column()) {
+        case DocsColumn:
+            return loc.toString(qulonglong(scaled(c.docs)));
+        case KeptColumn:
+            return loc.toString(qulonglong(scaled(c.kept)));
+        case DroppedColumn:
+            return loc.toString(qulonglong(scaled(c.dropped())));
+        case DroppedPercentColumn: {
+            if (!c.docs)
+                return QStringLiteral("–");
+            const Interval ci = m_sample.fraction(c.dropped(), c.docs);
+            return QStringLiteral("%1 (%2–%3)")
+                .arg(QString::number(100.0 * double(c.dropped()) / double(c.docs), 'f', 1),
+                    QString::number(100.0 * ci.low, 'f', 1), QString::number(100.0 * ci.high, 'f', 1));
+        }
+        case DroppedBytesColumn:
+            return ThresholdPanel::formatBytes(scaled(c.droppedBytes()));
+        }
+    }
+    if (role == Qt::ToolTipRole && m_sample.active()) {
+        return tr("%1: %2 of the %3 sampled documents dropped, %4 of the corpus's documents.\n%5")
+            .arg(m_names[size_t(index.row())], loc.toString(qulonglong(c.dropped())), loc.toString(qulonglong(c.docs)),
+                estimatedPercent(m_sample, c.dropped(), c.docs), intervalExplanation());
+    }
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case GroupColumn:
@@ -148,8 +212,12 @@ QVariant GroupCountsModel::headerData(int section, Qt::Orientation orientation, 
 {
     if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == DroppedBytesColumn)
         return textBytesExplanation();
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && m_sample.active() && section != GroupColumn)
+        return intervalExplanation();
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
+    if (m_sample.active() && section == DroppedPercentColumn)
+        return tr("% (95%)"); // the share with its interval; every count is the sample's scaled to the corpus
     switch (section) {
     case GroupColumn:
         return m_keyTitle.isEmpty() ? tr("Group") : m_keyTitle;
@@ -190,6 +258,21 @@ ThresholdPanel::ThresholdPanel(QWidget* parent)
     m_dropped->setToolTip(textBytesExplanation());
     layout->addWidget(m_kept);
     layout->addWidget(m_dropped);
+    // Shown while the counts come from a sample (issue 21).
+    m_sampleRow = new QWidget(this);
+    auto* sampleLayout = new QHBoxLayout(m_sampleRow);
+    sampleLayout->setContentsMargins(0, 0, 0, 0);
+    m_sampleNote = new QLabel(m_sampleRow);
+    m_sampleNote->setObjectName(QStringLiteral("sampleNote"));
+    m_sampleNote->setToolTip(intervalExplanation());
+    m_stopAtSample = new QPushButton(tr("Stop at sample"), m_sampleRow);
+    m_stopAtSample->setObjectName(QStringLiteral("panelStopAtSample"));
+    m_stopAtSample->setToolTip(tr("Keep the sample on display and do not score the rest of the corpus"));
+    sampleLayout->addWidget(m_sampleNote, 1);
+    sampleLayout->addWidget(m_stopAtSample);
+    layout->addWidget(m_sampleRow);
+    m_sampleRow->hide();
+    connect(m_stopAtSample, &QPushButton::clicked, this, &ThresholdPanel::stopAtSampleRequested);
 
     auto* rulesBox = new QGroupBox(tr("Active rules (all must pass)"), this);
     auto* rulesLayout = new QVBoxLayout(rulesBox);
@@ -425,6 +508,7 @@ void ThresholdPanel::clear()
 {
     m_ruleList.clear();
     m_counts = {};
+    setSample({}, false);
     m_kept->setText(tr("No corpus open."));
     m_dropped->clear();
     m_rules->setRowCount(0);
@@ -481,17 +565,70 @@ void ThresholdPanel::setRules(const std::vector<FilterRule>& rules)
     updateOverridesEditor();
 }
 
-void ThresholdPanel::setCounts(const FilterCounts& counts, const std::vector<std::string>& groupNames)
+QString ThresholdPanel::sampleText() const
 {
-    m_counts = counts;
+    return m_sampleRow->isHidden() ? QString() : m_sampleNote->text();
+}
+
+void ThresholdPanel::setSample(const SampleScope& sample, bool fullPassFollows)
+{
+    const bool wasSample = m_sampleScope.active();
+    m_sampleScope = sample;
+    m_groupModel->setSample(sample);
+    m_sampleRow->setVisible(sample.active());
+    m_stopAtSample->setVisible(sample.active() && fullPassFollows);
+    if (sample.active()) {
+        const QLocale loc;
+        m_sampleNote->setText(tr("Estimated from %1 of %2 documents (%3% sample, seed %4)")
+                                  .arg(loc.toString(qulonglong(sample.documents)),
+                                      loc.toString(qulonglong(std::llround(sample.populationDocuments()))),
+                                      loc.toString(sample.probability * 100, 'g', 3))
+                                  .arg(qulonglong(sample.seed)));
+        m_sampleNote->setToolTip((fullPassFollows ? tr("The full pass over the whole corpus is running; its exact "
+                                                       "figures replace these when it ends.\n")
+                                                  : QString())
+            + intervalExplanation());
+    }
+    if (wasSample || sample.active()) {
+        showTotals();
+        updateRulesTable();
+    }
+}
+
+void ThresholdPanel::showTotals()
+{
     const QLocale loc;
-    const KeepCounts& t = counts.total;
+    const KeepCounts& t = m_counts.total;
+    if (m_sampleScope.active()) {
+        // The share with its interval is the figure to read; the counts and bytes (the sample's scaled to the
+        // corpus) go on a line of their own, so a narrow panel does not cut them off.
+        const double k = m_sampleScope.scale();
+        auto scaled = [k](uint64_t n) { return uint64_t(std::llround(double(n) * k)); };
+        m_kept->setText(tr("<b>Kept</b> %1<br>&nbsp;&nbsp;%2 docs · %3 text · %4 records")
+                            .arg(estimatedPercent(m_sampleScope, t.kept, t.docs), loc.toString(qulonglong(scaled(t.kept))),
+                                formatBytes(scaled(t.keptBytes)), formatBytes(scaled(t.keptRecordBytes))));
+        m_dropped->setText(tr("<b style='color:#c62828'>Dropped</b> %1<br>&nbsp;&nbsp;%2 docs · %3 text · %4 records")
+                               .arg(estimatedPercent(m_sampleScope, t.dropped(), t.docs),
+                                   loc.toString(qulonglong(scaled(t.dropped()))), formatBytes(scaled(t.droppedBytes())),
+                                   formatBytes(scaled(t.droppedRecordBytes()))));
+        m_kept->setToolTip(intervalExplanation() + QLatin1Char('\n') + textBytesExplanation());
+        m_dropped->setToolTip(m_kept->toolTip());
+        return;
+    }
+    m_kept->setToolTip(textBytesExplanation());
+    m_dropped->setToolTip(textBytesExplanation());
     m_kept->setText(tr("<b>Kept</b> %1 docs (%2) · %3 text (UTF-8) · %4 records")
                         .arg(loc.toString(qulonglong(t.kept)), percent(t.kept, t.docs), formatBytes(t.keptBytes),
                             formatBytes(t.keptRecordBytes)));
     m_dropped->setText(tr("<b style='color:#c62828'>Dropped</b> %1 docs (%2) · %3 text (UTF-8) · %4 records")
                            .arg(loc.toString(qulonglong(t.dropped())), percent(t.dropped(), t.docs),
                                formatBytes(t.droppedBytes()), formatBytes(t.droppedRecordBytes())));
+}
+
+void ThresholdPanel::setCounts(const FilterCounts& counts, const std::vector<std::string>& groupNames)
+{
+    m_counts = counts;
+    showTotals();
     if (!breakdownColumn().isEmpty() && !counts.perLabel.empty()
         && counts.breakdownColumn == breakdownColumn().toStdString()) {
         std::vector<std::string> labels = counts.labelNames;
@@ -825,8 +962,11 @@ void ThresholdPanel::updateRulesTable()
             set(row, 2, rule.bounds.max ? QString::number(*rule.bounds.max, 'g', 5) : QStringLiteral("–"));
         }
         const bool have = r < m_counts.failedByRule.size();
-        set(row, 3, have && evaluated ? loc.toString(qulonglong(m_counts.failedByRule[r])) : QStringLiteral("n/a"));
-        set(row, 4, have && evaluated ? loc.toString(qulonglong(m_counts.onlyRule[r])) : QStringLiteral("n/a"));
+        auto count = [&](uint64_t n) {
+            return m_sampleScope.active() ? estimatedCount(m_sampleScope, n) : loc.toString(qulonglong(n));
+        };
+        set(row, 3, have && evaluated ? count(m_counts.failedByRule[r]) : QStringLiteral("n/a"));
+        set(row, 4, have && evaluated ? count(m_counts.onlyRule[r]) : QStringLiteral("n/a"));
     }
 }
 

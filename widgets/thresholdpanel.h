@@ -9,6 +9,7 @@
 // computes nothing itself: suggestions are computed off the GUI thread by its owner.
 
 #include "filterevaluator.h"
+#include "samplescope.h"
 
 #include <suggest.h>
 
@@ -44,6 +45,8 @@ public:
     using QAbstractTableModel::QAbstractTableModel;
 
     void setCounts(const std::vector<KeepCounts>& perGroup, const std::vector<std::string>& names);
+    // Counts of a sample (active): rows show estimates for the corpus and the dropped share's 95% interval.
+    void setSample(const SampleScope& sample);
     void clear();
     // The first column's title: "Group", or the categorical column of a per-label breakdown.
     void setKeyTitle(const QString& title);
@@ -57,6 +60,7 @@ private:
     std::vector<KeepCounts> m_counts;
     std::vector<QString> m_names;
     QString m_keyTitle;
+    SampleScope m_sample;
 };
 
 class ThresholdPanel : public QWidget {
@@ -67,6 +71,13 @@ public:
 
     void setRules(const std::vector<FilterRule>& rules);
     void setCounts(const FilterCounts& counts, const std::vector<std::string>& groupNames);
+    // The counts come from a sample of the corpus (issue 21): kept and dropped are shown as estimates with their
+    // 95% intervals, "estimated from n of N documents", until an inactive scope makes them exact again.
+    // `fullPassFollows`: the whole corpus is being scanned, and Stop at sample is offered.
+    void setSample(const SampleScope& sample, bool fullPassFollows);
+    const SampleScope& sample() const { return m_sampleScope; }
+    QString sampleText() const;
+    QPushButton* stopAtSampleButton() const { return m_stopAtSample; }
     void clear();
     // What overrides can be keyed by: the corpus's groups and its categorical columns.
     void setKeyChoices(const std::vector<std::string>& groups, const std::vector<ColumnInfo>& categorical);
@@ -108,9 +119,11 @@ signals:
     void ruleEdited(int index, const shardscope::FilterRule& rule);
     void suggestRequested(int index);
     void breakdownChanged(const QString& column);
+    void stopAtSampleRequested();
 
 private:
     void confirmClearAll();
+    void showTotals();
     void updateRulesTable();
     void updateOverridesEditor();
     void updateKeyChoices();
@@ -121,6 +134,10 @@ private:
     FilterCounts m_counts;
     QLabel* m_kept = nullptr;
     QLabel* m_dropped = nullptr;
+    QWidget* m_sampleRow = nullptr;
+    QLabel* m_sampleNote = nullptr;
+    QPushButton* m_stopAtSample = nullptr;
+    SampleScope m_sampleScope;
     QTableWidget* m_rules = nullptr;
     QTableView* m_groups = nullptr;
     GroupCountsModel* m_groupModel = nullptr;

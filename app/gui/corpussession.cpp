@@ -3,7 +3,11 @@
 #include "appsettings.h"
 #include "slowhandlerlog.h"
 
+#include <scorerestimate.h>
+
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <numeric>
 
 Q_LOGGING_CATEGORY(lcTiming, "shardscope.gui.timing", QtWarningMsg)
 
@@ -12,6 +16,24 @@ namespace shardscope {
 namespace {
 constexpr int kGrewMs = 40; // coalesce batch arrivals into one redraw per frame or two
 constexpr int kStatsIntervalMs = 400;
+constexpr size_t kEstimateTexts = 120; // as Add Scorers times them
+
+// SHARDSCOPE_SAMPLE_FIRST, so tests (and a user) can force sample-first on a corpus of any size.
+void sampleFromEnvironment(OpenRequest& req)
+{
+    const QString v = qEnvironmentVariable("SHARDSCOPE_SAMPLE_FIRST").trimmed();
+    if (v.isEmpty())
+        return;
+    if (v == QLatin1String("0") || v == QLatin1String("never")) {
+        req.sampling = OpenRequest::Sampling::Never;
+        return;
+    }
+    req.sampling = OpenRequest::Sampling::Always;
+    bool ok = false;
+    double f = v.endsWith(QLatin1Char('%')) ? v.chopped(1).toDouble(&ok) / 100 : v.toDouble(&ok);
+    if (ok && f > 0 && f < 1)
+        req.sampleFraction = f;
+}
 } // namespace
 
 CorpusSession::CorpusSession(QObject* parent)
@@ -35,9 +57,24 @@ CorpusSession::CorpusSession(QObject* parent)
             onRowsAppended();
     });
     connect(m_scan, &ScanController::progress, this, [this](quint64 job, const ScanProgress& p) {
-        if (ours(job))
+        if (!ours(job))
+            return;
+        if (m_scan->fullPassRunning())
+            Q_EMIT fullPassProgress(p);
+        else
             Q_EMIT progress(p);
     });
+    connect(m_scan, &ScanController::sampleFinished, this,
+        [this](quint64 job, std::shared_ptr<ScanOutcome> outcome, bool fullPassFollows) {
+            if (!ours(job))
+                return;
+            if (fullPassFollows && m_stopAtSample) {
+                // Asked while the sample was being drawn, after the worker decided to go on.
+                m_scan->cancel();
+                fullPassFollows = false;
+            }
+            onSampleFinished(std::move(outcome), fullPassFollows);
+        });
     connect(m_scan, &ScanController::finished, this, [this](quint64 job, std::shared_ptr<ScanOutcome> outcome) {
         if (ours(job))
             onFinished(std::move(outcome));
@@ -121,6 +158,9 @@ void CorpusSession::drop()
     m_start.reset();
     m_outcome.reset();
     m_lastError.clear();
+    m_sample = {};
+    m_stopAtSample = false;
+    m_estimateJobs.invalidate();
 }
 
 void CorpusSession::open(const QStringList& inputs, std::optional<FieldMapping> fields)
@@ -131,7 +171,35 @@ void CorpusSession::open(const QStringList& inputs, std::optional<FieldMapping> 
     req.inputs = inputs;
     req.fields = std::move(fields);
     req.useCache = m_useCache;
+    req.sampling = m_sampling;
+    sampleFromEnvironment(req);
     start(req);
+}
+
+void CorpusSession::openSample(const QStringList& inputs, double fraction, uint64_t seed)
+{
+    if (inputs.isEmpty() || !(fraction > 0))
+        return;
+    OpenRequest req;
+    req.inputs = inputs;
+    req.useCache = m_useCache;
+    req.sampling = OpenRequest::Sampling::Always;
+    req.sampleFraction = std::min(1.0, fraction);
+    req.sampleSeed = seed;
+    req.stopAtSample = true;
+    start(req);
+}
+
+void CorpusSession::stopAtSample()
+{
+    if (m_scan->fullPassRunning()) {
+        m_scan->cancel();
+        m_scanJob.reset();
+        Q_EMIT stoppedAtSample();
+    } else if (m_scan->running() && m_start && m_start->sample) {
+        m_stopAtSample = true;
+        m_scan->setStopAtSample();
+    }
 }
 
 void CorpusSession::reopen(std::optional<FieldMapping> fields)
@@ -176,6 +244,12 @@ bool CorpusSession::scoreColumns(const std::string& scorers)
         req.scoreSlow = true;
         start(req);
         return true;
+    }
+    if (fullPassRunning()) {
+        // The columns are scored for the sample on display; the full pass behind it stops.
+        m_scan->cancel();
+        m_scanJob.reset();
+        Q_EMIT stoppedAtSample();
     }
     ColumnRequest req;
     for (const auto& shard : m_start->shards)
@@ -240,6 +314,10 @@ void CorpusSession::onRowsAppended()
 
 void CorpusSession::cancel()
 {
+    if (m_scan->fullPassRunning()) {
+        stopAtSample(); // the sample on display is complete: it stays
+        return;
+    }
     if (m_scan->scoringColumns()) {
         // The columns keep what was filled in; everything else of the corpus stays as it is.
         const QStringList columns = m_scoringColumns;
@@ -293,9 +371,18 @@ void CorpusSession::onFinished(std::shared_ptr<ScanOutcome> outcome)
     m_grewTimer.stop();
     bool replaced = false;
     if (outcome->corpus) {
-        // Loaded from the scores cache: the whole corpus arrives at once.
+        // Loaded from the scores cache, or the full pass behind a sample: the whole corpus arrives at once.
         m_corpus = outcome->corpus;
         replaced = true;
+        if (m_sample.active() && m_start) {
+            auto start = std::make_shared<ScanStart>(*m_start);
+            start->sample = false;
+            start->corpus = m_corpus;
+            start->columns = m_corpus->columns();
+            m_start = std::move(start);
+        }
+        m_sample = {};
+        m_estimateJobs.invalidate();
     }
     if (!m_corpus)
         return;
@@ -312,6 +399,97 @@ void CorpusSession::onFinished(std::shared_ptr<ScanOutcome> outcome)
     m_statsDirty = true;
     startStats();
     Q_EMIT finished(std::move(outcome), replaced);
+}
+
+void CorpusSession::onSampleFinished(std::shared_ptr<ScanOutcome> outcome, bool fullPassFollows)
+{
+    const SlowHandlerLog slow("onSampleFinished");
+    if (!fullPassFollows)
+        m_scanJob.reset();
+    m_grewTimer.stop();
+    if (!m_corpus)
+        return;
+    m_corpus->shards = outcome->shards;
+    m_source = std::make_shared<DocumentSource>(
+        outcome->shards, m_start ? m_start->seekCacheDir : std::string(), m_corpus->fields);
+    m_sample = outcome->sample;
+    m_outcome = outcome;
+    QStringList problems;
+    for (const auto& e : outcome->errors)
+        problems << QString::fromStdString(e);
+    m_lastError = problems.join(QLatin1Char('\n'));
+    m_statsDirty = true;
+    startStats();
+    Q_EMIT sampleReady(std::move(outcome), fullPassFollows);
+    estimateFullPass();
+}
+
+void CorpusSession::estimateFullPass()
+{
+    if (!m_corpus || !m_source || !m_sample.active())
+        return;
+    // The table's scorers (those with a column in it) and the language model, timed on texts spread over the
+    // sample (a random sample already, so every kEstimateTexts-th row will do).
+    std::vector<std::shared_ptr<const Scorer>> scorers;
+    std::shared_ptr<const Scorer> languageModel;
+    try {
+        for (auto& s : ScorerRegistry::instance().resolveList(m_scorers)) {
+            const auto columns = s->columns();
+            const bool inTable = std::any_of(columns.begin(), columns.end(),
+                [&](const ColumnInfo& c) { return m_corpus->columnIndex(c.name) >= 0; });
+            if (inTable && s->inputColumns().empty())
+                scorers.push_back(std::move(s));
+        }
+        if (std::none_of(scorers.begin(), scorers.end(), [](const auto& s) { return s->isSlow(); })) {
+            auto lm = ScorerRegistry::instance().resolveList("lm");
+            if (!lm.empty() && lm.front()->unavailableReason().empty())
+                languageModel = std::move(lm.front());
+        }
+    } catch (const std::exception&) {
+        // No language model in this build (or an unknown name): estimated without it.
+    }
+    struct Where {
+        uint32_t shard;
+        uint64_t offset;
+        uint32_t length;
+    };
+    std::vector<Where> where;
+    const size_t n = m_corpus->size();
+    const size_t step = std::max<size_t>(1, n / kEstimateTexts);
+    for (size_t d = 0; d < n && where.size() < kEstimateTexts; d += step)
+        where.push_back({ m_corpus->shard(d), m_corpus->offset(d), m_corpus->length(d) });
+    const auto& bytes = m_corpus->textBytesColumn();
+    const uint64_t totalBytes = uint64_t(
+        double(std::accumulate(bytes.begin(), bytes.end(), uint64_t(0))) * m_sample.scale());
+    FullPassEstimate base;
+    base.readSeconds = m_outcome ? m_outcome->seconds : -1;
+    const int threads = resolveThreads(m_threads);
+    const JobTracker::Token job = m_estimateJobs.start();
+    QtConcurrent::run([source = m_source, where, scorers, languageModel, totalBytes, threads, base]() {
+        std::vector<std::string> texts;
+        for (const Where& w : where) {
+            DocumentSource::Document doc = source->read(w.shard, w.offset, w.length);
+            if (doc.error.empty())
+                texts.push_back(std::move(doc.text));
+        }
+        FullPassEstimate e = base;
+        e.scoreSeconds = 0;
+        for (const auto& s : scorers) {
+            const ScorerEstimate one = estimateScorer(*s, texts, totalBytes, threads, 0.25);
+            e.scorers << QString::fromStdString(s->name());
+            if (one.seconds > 0)
+                e.scoreSeconds += one.seconds;
+        }
+        if (languageModel) {
+            const ScorerEstimate lm = estimateScorer(*languageModel, texts, totalBytes, threads, 1.0);
+            if (lm.error.empty() && lm.seconds >= 0)
+                e.languageModelSeconds = std::max(e.readSeconds, e.scoreSeconds + lm.seconds);
+        }
+        return e;
+    }).then(this, [this, job](const FullPassEstimate& e) {
+        if (m_estimateJobs.isCurrent(job))
+            Q_EMIT fullPassEstimated(e);
+    });
 }
 
 void CorpusSession::onFailed(const QString& message)

@@ -17,12 +17,25 @@
 #include <QStringList>
 #include <QTimer>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 namespace shardscope {
+
+// How long a full pass over a sampled corpus would take (issue 21): reading it (the sample's scan read all of it)
+// and scoring it with the table's scorers, each timed on texts of the sample as Add Scorers does
+// (core/scorerestimate.h), and with the language model as well where this build has one.
+struct FullPassEstimate {
+    double readSeconds = -1;
+    double scoreSeconds = -1; // the table's scorers, over the corpus's estimated text, on the scan's threads
+    QStringList scorers;
+    double languageModelSeconds = -1; // -1: no language model here, or it is among the table's scorers
+    // Reading and scoring overlap (one reader feeds the scoring threads): the slower of the two.
+    double seconds() const { return std::max(readSeconds, scoreSeconds); }
+};
 
 class CorpusSession : public QObject {
     Q_OBJECT
@@ -37,10 +50,19 @@ public:
     int threads() const { return m_threads; }
     void setScorers(const std::string& list) { m_scorers = list; }
     const std::string& scorers() const { return m_scorers; }
+    // Whether open() draws a sample first (issue 21): Auto (the default) for a large corpus. The environment
+    // variable SHARDSCOPE_SAMPLE_FIRST overrides it: "0" never, "1" always, a fraction ("0.3", "30%") always,
+    // with that chance per record.
+    void setSampling(OpenRequest::Sampling mode) { m_sampling = mode; }
 
     // Opens files and/or directories as one corpus; fields unset: detect them, and emit
     // fieldsUncertain when unsure.
     void open(const QStringList& inputs, std::optional<FieldMapping> fields = std::nullopt);
+    // Opens a seeded uniform sample of the inputs, each record with chance `fraction`, and stops there.
+    void openSample(const QStringList& inputs, double fraction, uint64_t seed);
+    // The sample on display stays and the full pass is not made (stopped, or not started when the sample is
+    // still being drawn).
+    void stopAtSample();
     // The open inputs again with their field mapping (after the scorers or the mapping changed).
     void reopen(std::optional<FieldMapping> fields = std::nullopt);
     // The open inputs again, rescoring every document (cached scores ignored).
@@ -60,6 +82,11 @@ public:
 
     bool running() const { return m_scan->running(); }
     bool scoringColumns() const { return m_scan->scoringColumns(); }
+    // The corpus on display is a complete sample (active()), its figures estimates; inactive once exact.
+    const SampleScope& sample() const { return m_sample; }
+    // A sample is drawn (running()) or on display with the full pass going on behind it.
+    bool samplingFirst() const { return m_start && m_start->sample && (running() || fullPassRunning()); }
+    bool fullPassRunning() const { return m_scan->fullPassRunning(); }
     const QStringList& inputs() const { return m_inputs; }
     // Names the inputs in settings; "" for a corpus shown with showLoaded().
     const QString& corpusKey() const { return m_corpusKey; }
@@ -99,6 +126,14 @@ Q_SIGNALS:
     // scores came from the cache all at once).
     void finished(std::shared_ptr<const shardscope::ScanOutcome> outcome, bool replaced);
     void cancelled();
+    // The sample is complete and on display (sample() is active); `fullPassFollows`: the whole corpus is being
+    // scanned (fullPassProgress, then finished() with the exact table), else the sample is what stays.
+    void sampleReady(std::shared_ptr<const shardscope::ScanOutcome> outcome, bool fullPassFollows);
+    void fullPassProgress(const shardscope::ScanProgress& progress);
+    // The full pass was stopped: the sample stays.
+    void stoppedAtSample();
+    // What a full pass would take, measured on the sample (after sampleReady).
+    void fullPassEstimated(const shardscope::FullPassEstimate& estimate);
     void failed(const QString& message);
     // Columns being scored for the open corpus (scoreColumns, or scorers its cache lacked).
     void columnsStarted(const QStringList& columns);
@@ -117,6 +152,8 @@ private:
     void onStarted(std::shared_ptr<const ScanStart> info);
     void onRowsAppended();
     void onFinished(std::shared_ptr<ScanOutcome> outcome);
+    void onSampleFinished(std::shared_ptr<ScanOutcome> outcome, bool fullPassFollows);
+    void estimateFullPass();
     void onFailed(const QString& message);
     // The column job is over (finished or cancelled): its last values shown, statistics started.
     void endColumns();
@@ -128,6 +165,10 @@ private:
     bool m_useCache = true;
     int m_threads = 0;
     std::string m_scorers = "all";
+    OpenRequest::Sampling m_sampling = OpenRequest::Sampling::Auto;
+    SampleScope m_sample;
+    bool m_stopAtSample = false; // asked while the sample was being drawn
+    JobTracker m_estimateJobs;
     QStringList m_inputs;
     QString m_corpusKey;
     std::shared_ptr<const ScanStart> m_start;

@@ -1,5 +1,7 @@
 #include "corpusstatusbar.h"
 
+#include "addscorerdialog.h"
+#include "corpussession.h"
 #include "scancontroller.h"
 
 #include <QLabel>
@@ -26,7 +28,15 @@ CorpusStatusBar::CorpusStatusBar(QWidget* parent)
     connect(m_cancel, &QPushButton::clicked, this, &CorpusStatusBar::cancelRequested);
     m_lm = new QLabel(this);
     m_lm->setObjectName(QStringLiteral("languageModelStatus"));
+    m_sample = new QLabel(this);
+    m_sample->setObjectName(QStringLiteral("sampleStatus"));
+    m_stopAtSample = new QPushButton(tr("Stop at sample"), this);
+    m_stopAtSample->setObjectName(QStringLiteral("stopAtSample"));
+    m_stopAtSample->setToolTip(tr("Keep the sample on display and do not score the rest of the corpus"));
+    connect(m_stopAtSample, &QPushButton::clicked, this, &CorpusStatusBar::stopAtSampleRequested);
     addWidget(m_corpus, 1);
+    addPermanentWidget(m_sample);
+    addPermanentWidget(m_stopAtSample);
     addPermanentWidget(m_lm);
     addPermanentWidget(m_note);
     addPermanentWidget(m_progress);
@@ -64,12 +74,101 @@ void CorpusStatusBar::showRunning(bool running)
 {
     m_progress->setVisible(running);
     m_cancel->setVisible(running);
+    if (!running)
+        m_stopAtSample->hide();
 }
 
 void CorpusStatusBar::clearScan()
 {
     showRunning(false);
     m_note->hide();
+    clearSample();
+}
+
+void CorpusStatusBar::clearSample()
+{
+    m_sampleText.clear();
+    m_estimateText.clear();
+    m_sample->clear();
+    m_sample->hide();
+    m_stopAtSample->hide();
+}
+
+QString CorpusStatusBar::sampleText() const
+{
+    return m_sample->isHidden() ? QString() : m_sample->text();
+}
+
+void CorpusStatusBar::showDrawingSample(double probability, uint64_t seed)
+{
+    m_sampleText = tr("Drawing a sample: %1% of the records (seed %2)")
+                       .arg(QLocale().toString(probability * 100, 'g', 3))
+                       .arg(qulonglong(seed));
+    m_sample->setText(m_sampleText);
+    m_sample->setToolTip(tr("Each record is chosen independently at random, the same ones for the same seed: the "
+                            "sample is spread over the whole corpus, never its first part."));
+    m_sample->show();
+    m_stopAtSample->show();
+}
+
+void CorpusStatusBar::showSample(const SampleScope& s, bool fullPassFollows)
+{
+    const QLocale loc;
+    m_sampleText = tr("Sample: %1 of %2 documents (%3%, seed %4)")
+                       .arg(loc.toString(qulonglong(s.documents)),
+                           loc.toString(qulonglong(std::llround(s.populationDocuments()))),
+                           loc.toString(s.probability * 100, 'g', 3))
+                       .arg(qulonglong(s.seed));
+    m_sample->setText(m_estimateText.isEmpty() ? m_sampleText : m_sampleText + QStringLiteral(" · ") + m_estimateText);
+    m_sample->setToolTip(tr("Figures are estimated from a uniform random sample of the corpus (%1 of %2 records "
+                            "read); each shows its 95% interval until the full pass makes them exact.")
+                             .arg(loc.toString(qulonglong(s.sampled)), loc.toString(qulonglong(s.population))));
+    m_sample->show();
+    m_stopAtSample->setVisible(fullPassFollows);
+    if (!fullPassFollows) {
+        showRunning(false);
+        showNote(tr("Stopped at the sample"));
+    }
+}
+
+void CorpusStatusBar::showFullPassProgress(const ScanProgress& p)
+{
+    showRunning(true);
+    m_cancel->hide(); // the full pass is stopped with Stop at sample, which keeps the sample
+    m_stopAtSample->show();
+    m_progress->setValue(int(std::lround(p.fraction() * 1000)));
+    m_progress->setFormat(QStringLiteral("%1%").arg(int(p.fraction() * 100)));
+    showNote(tr("Full pass: %1 docs · ETA %2")
+                 .arg(QLocale().toString(qulonglong(p.docs)), humanSeconds(p.etaSeconds)));
+}
+
+QString CorpusStatusBar::fullPassText(const FullPassEstimate& e)
+{
+    const QString scorers = e.scorers.size() <= 3 ? e.scorers.join(QStringLiteral(", "))
+                                                  : tr("%n scorers", nullptr, int(e.scorers.size()));
+    QString text = tr("Full pass: %1 (%2)").arg(AddScorerDialog::humanDuration(e.seconds()), scorers);
+    if (e.languageModelSeconds >= 0)
+        text += tr(" · %1 with the language model").arg(AddScorerDialog::humanDuration(e.languageModelSeconds));
+    return text;
+}
+
+void CorpusStatusBar::setFullPassEstimate(const FullPassEstimate& e)
+{
+    m_estimateText = fullPassText(e);
+    if (!m_sampleText.isEmpty())
+        m_sample->setText(m_sampleText + QStringLiteral(" · ") + m_estimateText);
+    m_stopAtSample->setToolTip(tr("Keep the sample on display and do not score the rest of the corpus.\n%1\n"
+                                  "Reading the corpus took %2 when the sample was drawn; each scorer was timed on "
+                                  "texts of the sample: %3.")
+                                   .arg(m_estimateText, AddScorerDialog::humanDuration(e.readSeconds),
+                                       e.scorers.join(QStringLiteral(", "))));
+}
+
+void CorpusStatusBar::showStoppedAtSample()
+{
+    showRunning(false);
+    m_stopAtSample->hide();
+    showNote(tr("Stopped at the sample: figures stay estimates"));
 }
 
 void CorpusStatusBar::showOpening()

@@ -13,6 +13,8 @@ class QPushButton;
 namespace shardscope {
 
 struct ColumnOutcome;
+struct FullPassEstimate;
+struct SampleScope;
 struct ColumnProgress;
 struct ScanOutcome;
 struct ScanProgress;
@@ -40,6 +42,20 @@ public:
     void showColumnProgress(const ColumnProgress& progress);
     void showColumnsFinished(const ColumnOutcome& outcome);
     void showColumnsCancelled(const QStringList& columns, uint64_t rowsFilled, uint64_t rowsTotal);
+    // Sample first (issue 21): while a sample is drawn, and while it is on display, "Sample: n of N documents
+    // (p%, seed S)" with, as long as the full pass can still be stopped, the Stop at sample button; the full
+    // pass's progress takes the progress bar.
+    void showDrawingSample(double probability, uint64_t seed);
+    void showSample(const SampleScope& sample, bool fullPassFollows);
+    void showFullPassProgress(const ScanProgress& progress);
+    void setFullPassEstimate(const FullPassEstimate& estimate);
+    void showStoppedAtSample();
+    void clearSample();
+    QString sampleText() const;
+    QPushButton* stopAtSampleButton() const { return m_stopAtSample; }
+    // "Full pass: about 3 min (zlib6, zstd3) · about 2 h 10 min with the language model".
+    static QString fullPassText(const FullPassEstimate& estimate);
+
     // A note where the scan's summary goes ("Could not open", the language model loading).
     void showNote(const QString& text);
 
@@ -47,6 +63,7 @@ public:
 
 Q_SIGNALS:
     void cancelRequested();
+    void stopAtSampleRequested();
 
 private:
     void showRunning(bool running);
@@ -56,6 +73,10 @@ private:
     QLabel* m_note = nullptr;
     QProgressBar* m_progress = nullptr;
     QPushButton* m_cancel = nullptr;
+    QLabel* m_sample = nullptr;
+    QPushButton* m_stopAtSample = nullptr;
+    QString m_sampleText;
+    QString m_estimateText;
 };
 
 } // namespace shardscope

@@ -22,24 +22,80 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDialogButtonBox>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QIcon>
 #include <QKeySequence>
+#include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QSpinBox>
 #include <QTableView>
+
+#include <limits>
 
 namespace shardscope {
 
 namespace {
 
 constexpr int kRulesUiMs = 40;
+
+// File > Open Sample…: the share of records and the seed (issue 21). False when cancelled.
+bool askSample(QWidget* parent, double* fraction, uint64_t* seed)
+{
+    QDialog dlg(parent);
+    dlg.setWindowTitle(MainWindow::tr("Open a Sample"));
+    auto* form = new QFormLayout(&dlg);
+    auto* intro = new QLabel(MainWindow::tr("Each record is drawn independently with this chance, the same records for "
+                                            "the same seed: a uniform sample of the whole corpus, never its first part. "
+                                            "Every figure shown is an estimate with its 95% interval."),
+        &dlg);
+    intro->setWordWrap(true);
+    form->addRow(intro);
+    auto* percent = new QDoubleSpinBox(&dlg);
+    percent->setObjectName(QStringLiteral("samplePercent"));
+    percent->setRange(0.001, 100);
+    percent->setDecimals(3);
+    percent->setValue(1);
+    percent->setSuffix(QStringLiteral(" %"));
+    form->addRow(MainWindow::tr("Sample size:"), percent);
+    auto* seedBox = new QSpinBox(&dlg);
+    seedBox->setObjectName(QStringLiteral("sampleSeed"));
+    seedBox->setRange(0, std::numeric_limits<int>::max());
+    seedBox->setValue(1);
+    form->addRow(MainWindow::tr("Seed:"), seedBox);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dlg);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &dlg, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dlg, &QDialog::reject);
+    form->addRow(buttons);
+    if (dlg.exec() != QDialog::Accepted)
+        return false;
+    *fraction = percent->value() / 100;
+    *seed = uint64_t(seedBox->value());
+    return true;
+}
+
+// The figures on display are a sample's (active) or exact: the panel, every plot and the status bar say which.
+void showSampleIn(ThresholdPanel* panel, HistogramStack* histograms, CorpusStatusBar* status,
+    const SampleScope& sample, bool fullPassFollows)
+{
+    panel->setSample(sample, fullPassFollows);
+    for (const QString& c : histograms->shownColumns())
+        if (HistogramWidget* h = histograms->histogram(c))
+            h->setSample(sample);
+    if (sample.active())
+        status->showSample(sample, fullPassFollows);
+    else
+        status->clearSample();
+}
 
 } // namespace
 
@@ -84,6 +140,7 @@ void MainWindow::setupUi()
     m_status = new CorpusStatusBar(this);
     setStatusBar(m_status);
     connect(m_status, &CorpusStatusBar::cancelRequested, m_session, &CorpusSession::cancel);
+    connect(m_status, &CorpusStatusBar::stopAtSampleRequested, m_session, &CorpusSession::stopAtSample);
 
     // Docks: threshold panel left, histograms and scatter right, document viewer bottom.
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
@@ -155,6 +212,7 @@ void MainWindow::setupUi()
         [this](const QString& text) { m_status->showMessage(text, 5000); });
 
     connect(m_panel, &ThresholdPanel::viewRequested, this, &MainWindow::applyView);
+    connect(m_panel, &ThresholdPanel::stopAtSampleRequested, m_session, &CorpusSession::stopAtSample);
     connect(m_panel, &ThresholdPanel::removeRuleRequested, m_filter,
         [this](const QString& column) { m_filter->removeRule(column.toStdString()); });
     connect(m_panel, &ThresholdPanel::clearRulesRequested, m_filter, [this]() { m_filter->setRules({}); });
@@ -185,6 +243,20 @@ void MainWindow::setupMenus()
     open->setShortcut(QKeySequence::Open);
     file->addAction(QIcon::fromTheme(QStringLiteral("folder-open")), tr("Open &Directory…"),
                     QKeySequence(tr("Ctrl+Shift+O")), this, [this]() { openDialog(true); });
+    // A uniform random sample of any corpus, and no full pass (issue 21).
+    auto* openSample = file->addAction(tr("Open &Sample…"), this, [this]() {
+        const QStringList inputs = QFileDialog::getOpenFileNames(this, tr("Open a Sample of Shards"),
+            m_settings.lastDirectory(),
+            tr("JSON Lines shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd);;All "
+               "files (*)"));
+        double fraction = 0;
+        uint64_t seed = 1;
+        if (inputs.isEmpty() || !askSample(this, &fraction, &seed))
+            return;
+        m_settings.setLastDirectory(QFileInfo(inputs.first()).absolutePath());
+        m_session->openSample(inputs, fraction, seed);
+    });
+    openSample->setObjectName(QStringLiteral("openSampleAction"));
     m_recentMenu = new RecentFilesMenu(tr("Open &Recent"), file);
     file->addMenu(m_recentMenu);
     connect(
@@ -332,7 +404,30 @@ void MainWindow::connectSession()
     });
     connect(m_session, &CorpusSession::progress, m_status, &CorpusStatusBar::showProgress);
     connect(m_session, &CorpusSession::finished, this,
-        [this](std::shared_ptr<const ScanOutcome> outcome, bool replaced) { onFinished(*outcome, replaced); });
+        [this](std::shared_ptr<const ScanOutcome> outcome, bool replaced) {
+            onFinished(*outcome, replaced);
+            if (replaced) // the full pass behind a sample: the figures are exact now
+                showSampleIn(m_panel, m_histograms, m_status, m_session->sample(), false);
+        });
+    // Sample first (issue 21): the complete sample is shown as a finished table with its intervals, the full pass
+    // goes on behind it.
+    connect(m_session, &CorpusSession::sampleReady, this,
+        [this](std::shared_ptr<const ScanOutcome> outcome, bool fullPassFollows) {
+            onFinished(*outcome, false);
+            showSampleIn(m_panel, m_histograms, m_status, m_session->sample(), fullPassFollows);
+        });
+    connect(m_session, &CorpusSession::fullPassProgress, m_status, &CorpusStatusBar::showFullPassProgress);
+    connect(m_session, &CorpusSession::fullPassEstimated, m_status, &CorpusStatusBar::setFullPassEstimate);
+    connect(m_session, &CorpusSession::stoppedAtSample, this, [this]() {
+        m_panel->setSample(m_session->sample(), false);
+        m_status->showStoppedAtSample();
+        Q_EMIT scanFinished();
+    });
+    connect(m_histograms, &HistogramStack::plotsChanged, this, [this]() {
+        for (const QString& c : m_histograms->shownColumns())
+            if (HistogramWidget* h = m_histograms->histogram(c))
+                h->setSample(m_session->sample());
+    });
     connect(m_session, &CorpusSession::cancelled, this, [this]() {
         m_filter->setGrowing(false);
         m_status->showCancelled(m_session->documents());
@@ -408,6 +503,8 @@ void MainWindow::onStarted()
     const auto start = m_session->scanStart();
     m_status->setCorpusText(tr("%n shard(s) · fields: %1", nullptr, int(start->shards.size()))
                                 .arg(QString::fromStdString(start->fields.describe())));
+    if (start->sample)
+        m_status->showDrawingSample(start->sampleProbability, start->sampleSeed);
     restoreCutoffs();
 }
 
@@ -440,7 +537,9 @@ void MainWindow::onFinished(const ScanOutcome& outcome, bool replaced)
                 .arg(m_lastError, QLocale().toString(qulonglong(corpus->size()))),
             true);
     }
-    Q_EMIT scanFinished();
+    // A sample with the full pass behind it: the scan is not over yet.
+    if (!m_session->fullPassRunning())
+        Q_EMIT scanFinished();
 }
 
 void MainWindow::onColumnsStarted(const QStringList& columns)

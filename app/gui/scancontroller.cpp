@@ -1,6 +1,7 @@
 #include "scancontroller.h"
 
 #include <bytesource.h>
+#include <linereader.h>
 #include <scorestore.h>
 
 #include <QMetaObject>
@@ -19,6 +20,7 @@ namespace shardscope {
 struct ScanController::Job {
     quint64 id = 0;
     std::atomic<bool> stop { false };
+    std::atomic<bool> stopAtSample { false };
     std::mutex mutex;
     Scan* scan = nullptr;   // guarded by mutex, set while the scan runs
     ColumnScan* columnScan = nullptr; // the same, for the column phase
@@ -38,6 +40,72 @@ struct ScanController::Job {
         slot = nullptr;
     }
 };
+
+CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards)
+{
+    CorpusSize size;
+    for (const auto& s : shards)
+        size.bytesOnDisk += s.size;
+    // Records per byte on disk from the first shard that opens: a few megabytes of its decompressed lines.
+    constexpr uint64_t kProbeBytes = 4 << 20;
+    for (const auto& s : shards) {
+        if (!s.error.empty() || s.size == 0)
+            continue;
+        try {
+            LineReader reader(ByteSource::open(s.path), s.path);
+            LineReader::Line line;
+            uint64_t records = 0, bytes = 0;
+            bool ended = true;
+            while (reader.next(line)) {
+                records += line.text.empty() ? 0 : 1;
+                bytes += line.text.size() + 1;
+                if (bytes >= kProbeBytes) {
+                    ended = false;
+                    break;
+                }
+            }
+            const uint64_t onDisk = ended ? s.size : std::max<uint64_t>(1, reader.compressedPos());
+            size.estimatedRecords
+                = uint64_t(std::llround(double(records) / double(onDisk) * double(size.bytesOnDisk)));
+            return size;
+        } catch (const std::exception&) {
+            continue; // the scan reports an unreadable shard
+        }
+    }
+    return size;
+}
+
+double sampleFractionFor(const OpenRequest& request, const CorpusSize& size)
+{
+    using Sampling = OpenRequest::Sampling;
+    if (request.sampling == Sampling::Never || request.scoreSlow)
+        return 0;
+    if (request.sampling == Sampling::Auto && size.bytesOnDisk <= kLargeCorpusBytes
+        && size.estimatedRecords <= kLargeCorpusRecords)
+        return 0;
+    if (request.sampleFraction > 0)
+        return std::min(1.0, request.sampleFraction);
+    if (size.estimatedRecords == 0)
+        return 0.01;
+    return std::clamp(double(request.sampleDocuments) / double(size.estimatedRecords), 0.01, 1.0);
+}
+
+uint64_t populationOf(const ScanResult& result)
+{
+    return result.records;
+}
+
+SampleScope sampleScopeOf(const ScanResult& result, double probability, uint64_t seed)
+{
+    SampleScope scope;
+    scope.population = populationOf(result);
+    scope.sampled = result.records - std::min(result.records, result.skipped);
+    scope.documents = scope.sampled - std::min(scope.sampled, result.rejected);
+    scope.probability = probability;
+    scope.seed = seed;
+    scope.selection = result.selection;
+    return scope;
+}
 
 ScanController::ScanController(QObject* parent)
     : QObject(parent)
@@ -108,6 +176,12 @@ quint64 ScanController::start(const OpenRequest& request)
     return job->id;
 }
 
+void ScanController::setStopAtSample()
+{
+    if (m_job)
+        m_job->stopAtSample.store(true);
+}
+
 void ScanController::cancel()
 {
     if (m_job) {
@@ -122,6 +196,7 @@ void ScanController::cancel()
     m_current = 0;
     m_running = false;
     m_scoringColumns = false;
+    m_fullPass = false;
 }
 
 void ScanController::shutdown()
@@ -252,6 +327,21 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         start->columns = columns;
         start->cacheDir = cache.dir;
         start->seekCacheDir = request.useCache ? cache.seekDir : std::string();
+        // A sample first when the corpus is large (or asked for): reading all of it to draw the sample costs
+        // about a decompression of the corpus, scoring it a few percent of a full pass.
+        const double sampleFraction = later.empty() && request.sampling != OpenRequest::Sampling::Never
+            ? sampleFractionFor(request, estimateCorpusSize(start->shards))
+            : 0.0;
+        const bool sampling = sampleFraction > 0 && sampleFraction < 1;
+        const ScanOptions fullOptions = so;
+        if (sampling) {
+            so.selector = std::make_shared<BernoulliSelector>(sampleFraction, request.sampleSeed);
+            start->sample = true;
+            start->sampleProbability = sampleFraction;
+            start->sampleSeed = request.sampleSeed;
+        }
+        if (job->stop)
+            return;
         // The one table of this scan: the scan indexes each batch once and the GUI thread appends it here,
         // so what the window shows is what is saved to the cache.
         auto table = std::make_shared<CorpusData>();
@@ -288,6 +378,8 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         outcome->rejects = result.rejects;
         outcome->cancelled = result.cancelled || job->stop;
         outcome->seconds = result.seconds;
+        if (sampling)
+            outcome->sample = sampleScopeOf(result, sampleFraction, request.sampleSeed);
         // The last rows reach the table on the GUI thread, queued before this: once the counts are in too,
         // nothing changes the table any more and it is saved from here while the GUI reads it. A job stopped
         // meanwhile is dropped (its queued calls never run).
@@ -300,6 +392,18 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         while (complete.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready)
             if (job->stop)
                 return;
+        if (sampling) {
+            // Never cached: the scores file holds whole corpora. The full pass writes it.
+            const bool fullPass = !request.stopAtSample && !job->stopAtSample && !outcome->cancelled;
+            post(job, [this, id = job->id, outcome, fullPass]() {
+                m_running = false;
+                m_fullPass = fullPass;
+                Q_EMIT sampleFinished(id, outcome, fullPass);
+            });
+            if (fullPass)
+                runFullPass(job, fullOptions, request.useCache ? &cache : nullptr, scorers, unusableCache);
+            return;
+        }
         if (request.useCache)
             outcome->cacheWarning = storeScores(cache, *table, scorers);
         const bool more = !later.empty() && !outcome->cancelled;
@@ -321,6 +425,41 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
             Q_EMIT failed(id, msg);
         });
     }
+}
+
+void ScanController::runFullPass(const std::shared_ptr<Job>& job, ScanOptions options, const CorpusCache* cache,
+    const std::vector<std::shared_ptr<const Scorer>>& scorers, const std::string& unusableCache)
+{
+    // The sample stays on display meanwhile, so this table is built here, not on the GUI thread, and is handed
+    // over whole when complete (as a table loaded from the cache is).
+    options.indexBatches = nullptr;
+    options.selector.reset();
+    Scan scan(options);
+    scan.setProgressCallback(
+        [this, job](const ScanProgress& p) { post(job, [this, id = job->id, p]() { Q_EMIT progress(id, p); }); },
+        100);
+    if (!job->attach(&scan, job->scan))
+        return;
+    ScanResult result = scan.run();
+    job->detach(job->scan);
+    if (job->stop || result.cancelled)
+        return; // stopped at the sample (cancel()): the sample is what stays
+    auto outcome = std::make_shared<ScanOutcome>();
+    if (!unusableCache.empty())
+        outcome->cacheNote = "cached scores were not usable and were rescored: " + unusableCache;
+    outcome->shards = result.shards;
+    outcome->errors = result.errors();
+    outcome->records = result.records;
+    outcome->rejected = result.rejected;
+    outcome->rejects = result.rejects;
+    outcome->seconds = result.seconds;
+    outcome->corpus = CorpusData::fromScanResult(result);
+    if (cache)
+        outcome->cacheWarning = storeScores(*cache, *outcome->corpus, scorers);
+    post(job, [this, id = job->id, outcome]() {
+        m_fullPass = false;
+        Q_EMIT finished(id, outcome);
+    });
 }
 
 void ScanController::runColumns(const std::shared_ptr<Job>& job, const std::shared_ptr<CorpusData>& table,

@@ -7,6 +7,7 @@
 // the next.
 
 #include <corpusdata.h>
+#include <samplescope.h>
 #include <scorestore.h>
 
 #include <QObject>
@@ -32,7 +33,36 @@ struct OpenRequest {
     // table is shown, as added columns, only when this is set (Score with Language Model); otherwise they
     // are left out, so opening a corpus never starts hours of model scoring unasked.
     bool scoreSlow = false;
+
+    // Sample first (issue 21, part 1): a large corpus is scanned first as a seeded uniform random sample (never a
+    // prefix), which is shown at once, then in full; the full table replaces the sample when it is complete.
+    // Auto samples when the corpus is large (kLargeCorpusBytes on disk or kLargeCorpusRecords estimated), Always
+    // samples any corpus. A corpus whose scores are cached opens whole, as does a request with scoreSlow.
+    enum class Sampling { Never, Auto, Always };
+    Sampling sampling = Sampling::Never;
+    double sampleFraction = 0; // each record's chance; 0: sized for sampleDocuments, at least 1%
+    uint64_t sampleDocuments = 20000;
+    uint64_t sampleSeed = 1;
+    bool stopAtSample = false; // no full pass after the sample (File > Open Sample…)
 };
+
+inline constexpr uint64_t kLargeCorpusBytes = 200ull << 20;
+inline constexpr uint64_t kLargeCorpusRecords = 200000;
+
+// The records of a corpus before it is read: the shards' sizes on disk scaled by the records per on-disk byte
+// in the first few megabytes of the first shard (exact for a corpus that small).
+struct CorpusSize {
+    uint64_t bytesOnDisk = 0;
+    uint64_t estimatedRecords = 0;
+};
+CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards);
+// The sample fraction a request asks for on a corpus of this size; 0: no sample.
+double sampleFractionFor(const OpenRequest& request, const CorpusSize& size);
+// N, the records a sampled scan's figures are estimates for: the one place that says how many there are (a
+// selector that samples by byte offset knows only an estimate).
+uint64_t populationOf(const ScanResult& result);
+// What a finished sample scan stands for.
+SampleScope sampleScopeOf(const ScanResult& result, double probability, uint64_t seed);
 
 // Scoring columns for a table that is shown already.
 struct ColumnRequest {
@@ -70,6 +100,9 @@ struct ScanStart {
     std::string cacheDir;                 // corpus cache (scores file, seek caches)
     std::string seekCacheDir;
     bool fromCache = false;
+    bool sample = false;                  // the table is a sample being drawn (a full pass may follow)
+    double sampleProbability = 0;
+    uint64_t sampleSeed = 0;
     // A scan's table: the controller appends each batch's rows to it on the GUI thread, then emits
     // rowsAppended(). Null when the corpus comes from the cache (ScanOutcome::corpus).
     std::shared_ptr<CorpusData> corpus;
@@ -87,6 +120,7 @@ struct ScanOutcome {
     std::shared_ptr<CorpusData> corpus;   // set when loaded from the cache
     std::string cacheWarning;
     std::string cacheNote;   // why a cached scores file was rescored (torn, corrupt, older format)
+    SampleScope sample;      // active(): the table is a sample of the corpus
 };
 
 class ScanController : public QObject {
@@ -109,6 +143,11 @@ public:
     bool running() const { return m_running; }
     // Columns are being scored for a table that is complete otherwise.
     bool scoringColumns() const { return m_scoringColumns; }
+    // A sample is on display and the whole corpus is being scanned behind it (its table replaces the sample).
+    bool fullPassRunning() const { return m_fullPass; }
+    // The current job ends with its sample: no full pass is started after it (one running is not stopped here:
+    // cancel() does that and keeps the sample).
+    void setStopAtSample();
     quint64 currentJob() const { return m_current; }
 
 Q_SIGNALS:
@@ -118,6 +157,9 @@ Q_SIGNALS:
     void rowsAppended(quint64 job, quint64 firstRow, quint64 rows);
     void progress(quint64 job, const shardscope::ScanProgress& progress);
     void finished(quint64 job, std::shared_ptr<shardscope::ScanOutcome> outcome);
+    // The sample is complete (outcome->sample); `fullPassFollows`: the whole corpus is scanned next (progress(),
+    // then finished() with the full table in outcome->corpus), else the job is over.
+    void sampleFinished(quint64 job, std::shared_ptr<shardscope::ScanOutcome> outcome, bool fullPassFollows);
     void failed(quint64 job, const QString& message);
     // Columns were added to the table (all values missing, or reset to missing when they existed).
     void columnsStarted(quint64 job, const QStringList& columns);
@@ -135,6 +177,9 @@ private:
     void runColumns(const std::shared_ptr<Job>& job, const std::shared_ptr<CorpusData>& table,
         const std::vector<std::string>& shards, const FieldMapping& fields,
         const std::vector<std::shared_ptr<const Scorer>>& scorers, int threads, const CorpusCache* cache);
+    // The whole corpus after its sample, into a table of its own that finished() hands over.
+    void runFullPass(const std::shared_ptr<Job>& job, ScanOptions options, const CorpusCache* cache,
+        const std::vector<std::shared_ptr<const Scorer>>& scorers, const std::string& unusableCache);
     template<typename F>
     void post(const std::shared_ptr<Job>& job, F&& f);
 
@@ -144,6 +189,7 @@ private:
     quint64 m_counter = 0;
     bool m_running = false;
     bool m_scoringColumns = false;
+    bool m_fullPass = false;
 };
 
 } // namespace shardscope

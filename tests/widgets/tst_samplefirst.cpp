@@ -1,0 +1,351 @@
+// Sample first, then the whole (issue 21, part 1, GUI side): a large corpus is shown first from a seeded uniform
+// random sample, every figure with its 95% interval, then replaced by the exact table of the full pass unless the
+// user stops at the sample. Small real fixtures are forced to sample through SHARDSCOPE_SAMPLE_FIRST.
+
+#include "testhelpers.h"
+
+#include <corpusstatusbar.h>
+#include <histogramstack.h>
+#include <mainwindow.h>
+#include <qcustomplot_include.h>
+
+#include <histogramwidget.h>
+#include <scorestore.h>
+#include <thresholdpanel.h>
+
+#include <QElapsedTimer>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+using namespace shardscope;
+using namespace testhelpers;
+
+namespace {
+
+constexpr const char* kScorers = "zlib6,zstd3";
+
+bool waitForStats(MainWindow& w, int ms = 60000)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!(w.statsReady() && w.histogram(QStringLiteral("zlib6")) && w.histogram(QStringLiteral("zlib6"))->hasData())
+        && t.elapsed() < ms)
+        QTest::qWait(20);
+    return w.statsReady();
+}
+
+// The zlib6 value below which about 30% of the table's documents lie.
+double lowerCut(const CorpusData& c)
+{
+    std::vector<float> v = c.scores(size_t(c.columnIndex("zlib6")));
+    std::sort(v.begin(), v.end());
+    return v[v.size() * 3 / 10];
+}
+
+uint64_t keptBelow(const CorpusData& c, double cut)
+{
+    const auto& v = c.scores(size_t(c.columnIndex("zlib6")));
+    return uint64_t(std::count_if(v.begin(), v.end(), [&](float x) { return x >= cut; }));
+}
+
+QString intervalText(const SampleScope& s, uint64_t k, uint64_t m)
+{
+    const Interval ci = s.fraction(k, m);
+    return QStringLiteral("(%1–%2%)").arg(QString::number(100 * ci.low, 'f', 1), QString::number(100 * ci.high, 'f', 1));
+}
+
+} // namespace
+
+class TestSampleFirst : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+
+    // Two shards (udhr_sentences 550 documents, informal 300), gzipped into a folder of their own so each test has
+    // its own cache.
+    QStringList shards(const QString& name)
+    {
+        QDir(m_tmp.path()).mkpath(name);
+        QTemporaryDir* dir = new QTemporaryDir(QDir(m_tmp.path()).filePath(name + QStringLiteral("/XXXXXX")));
+        dir->setAutoRemove(false);
+        return { gzipFixture(*dir, "udhr_sentences.jsonl"), gzipFixture(*dir, "informal.jsonl") };
+    }
+
+private Q_SLOTS:
+    void initTestCase() { isolate(); }
+    void cleanup() { qunsetenv("SHARDSCOPE_SAMPLE_FIRST"); }
+
+    void sizeDecidesWhetherToSample()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        const ShardInfo shard = fingerprintShard(fixture("informal.jsonl").toStdString());
+        const CorpusSize size = estimateCorpusSize({ shard });
+        QCOMPARE(size.estimatedRecords, uint64_t(300)); // read to its end: exact
+        QCOMPARE(size.bytesOnDisk, shard.size);
+        OpenRequest req;
+        req.sampling = OpenRequest::Sampling::Auto;
+        QCOMPARE(sampleFractionFor(req, size), 0.0); // small: opened whole
+        QCOMPARE(sampleFractionFor(req, { 10ull << 30, 1000000 }), 0.02); // sized for 20,000 documents
+        QCOMPARE(sampleFractionFor(req, { 300ull << 20, 900000000 }), 0.01); // at least 1%
+        req.sampling = OpenRequest::Sampling::Always;
+        QCOMPARE(sampleFractionFor(req, size), 1.0); // 20,000 of 300: everything, no sample
+        req.sampleFraction = 0.3;
+        QCOMPARE(sampleFractionFor(req, size), 0.3);
+        req.scoreSlow = true; // the language model asked for: the whole corpus
+        QCOMPARE(sampleFractionFor(req, size), 0.0);
+    }
+
+    // The sample is uniform over the corpus, shown at once with intervals, and stays when the user stops there;
+    // its intervals contain the exact figures a full open gives afterwards.
+    void stopAtSampleKeepsTheSampleWithIntervals()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        const QStringList inputs = shards(QStringLiteral("stop"));
+        qputenv("SHARDSCOPE_SAMPLE_FIRST", "0.3");
+        MainWindow w;
+        w.resize(1600, 1000);
+        w.show();
+        w.setScorers(kScorers);
+        auto* status = qobject_cast<CorpusStatusBar*>(w.statusBar());
+        QVERIFY(status);
+        QSignalSpy ready(w.session(), &CorpusSession::sampleReady);
+        QSignalSpy stopped(w.session(), &CorpusSession::stoppedAtSample);
+        QSignalSpy finished(w.session(), &CorpusSession::finished);
+        bool followed = false, buttonShown = false;
+        // Stopped as soon as the sample is on display, before the full pass (queued behind it) can end.
+        connect(w.session(), &CorpusSession::sampleReady, this,
+            [&](std::shared_ptr<const ScanOutcome>, bool fullPassFollows) {
+                followed = fullPassFollows;
+                buttonShown = !w.thresholdPanel()->stopAtSampleButton()->isHidden();
+                w.thresholdPanel()->stopAtSampleButton()->click();
+            });
+        w.openInputs(inputs);
+        QVERIFY(signalled(ready, 60000));
+        QVERIFY(followed);
+        QVERIFY(buttonShown);
+        QVERIFY(signalled(stopped, 10000));
+        QVERIFY(!w.session()->fullPassRunning());
+        QVERIFY(waitForStats(w));
+        QTest::qWait(300); // a full pass that was not stopped would end meanwhile
+        QCOMPARE(finished.count(), 0);
+
+        // A uniform sample: about 30% of the 850 records, from both shards and from their ends, not a prefix.
+        const auto sampleTable = w.session()->corpus();
+        const SampleScope sample = w.session()->sample();
+        QVERIFY(sample.active());
+        QCOMPARE(sample.population, uint64_t(850));
+        QCOMPARE(sample.documents, uint64_t(sampleTable->size()));
+        QVERIFY2(sampleTable->size() > 200 && sampleTable->size() < 320, qPrintable(QString::number(sampleTable->size())));
+        std::set<uint16_t> shardsSeen;
+        uint32_t lastLineOfFirst = 0;
+        for (size_t d = 0; d < sampleTable->size(); ++d) {
+            shardsSeen.insert(sampleTable->shard(d));
+            if (sampleTable->shard(d) == 0)
+                lastLineOfFirst = std::max(lastLineOfFirst, sampleTable->line(d));
+        }
+        QCOMPARE(shardsSeen.size(), size_t(2));
+        QVERIFY(lastLineOfFirst > 500);
+        QVERIFY(sampleTable->line(0) > 1 || sampleTable->line(1) > 2 || sampleTable->line(2) > 3);
+
+        // The status bar and the panel say where the figures come from.
+        QVERIFY2(status->sampleText().startsWith(QStringLiteral("Sample: %1 of 850 documents (30%, seed 1)")
+                                                      .arg(sampleTable->size())),
+            qPrintable(status->sampleText()));
+        QVERIFY(status->stopAtSampleButton()->isHidden());
+        QVERIFY2(w.thresholdPanel()->sampleText().contains(
+                     QStringLiteral("Estimated from %1 of 850 documents").arg(sampleTable->size())),
+            qPrintable(w.thresholdPanel()->sampleText()));
+        QVERIFY(w.thresholdPanel()->stopAtSampleButton()->isHidden());
+
+        // A cutoff: kept shown as an estimate with its interval.
+        const double cut = lowerCut(*sampleTable);
+        w.filterState()->setBounds("zlib6", cut, std::nullopt, nullptr);
+        const uint64_t keptInSample = keptBelow(*sampleTable, cut);
+        QCOMPARE(w.counts().total.kept, keptInSample);
+        const QString kept = w.thresholdPanel()->keptText();
+        QVERIFY2(kept.contains(QStringLiteral("≈ ")) && kept.contains(intervalText(sample, keptInSample, sample.documents)),
+            qPrintable(kept));
+        const QString groupPercent = w.thresholdPanel()
+                                         ->groupModel()
+                                         ->index(0, GroupCountsModel::DroppedPercentColumn)
+                                         .data()
+                                         .toString();
+        QVERIFY2(groupPercent.contains(QLatin1Char('(')) && groupPercent.contains(QChar(0x2013)), qPrintable(groupPercent));
+        QCOMPARE(
+            w.thresholdPanel()->groupModel()->headerData(GroupCountsModel::DroppedPercentColumn, Qt::Horizontal).toString(),
+            QStringLiteral("% (95%)"));
+
+        // Histograms: bars scaled to the corpus, each with its interval.
+        HistogramWidget* h = w.histogram(QStringLiteral("zlib6"));
+        QVERIFY(h && h->sampled());
+        QVERIFY(h->errorBars()->visible());
+        QCOMPARE(h->errorBars()->dataCount(), int(h->bins().counts.size()));
+        auto* bars = qobject_cast<QCPBars*>(h->plot()->plottable(0));
+        QVERIFY(bars);
+        double total = 0;
+        for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it)
+            total += it->value;
+        QVERIFY2(std::abs(total - sample.populationDocuments()) < 1.0, qPrintable(QString::number(total)));
+
+        w.grab().save(QStringLiteral("/tmp/samplefirst.png"));
+
+        // What is cached is never the sample (a full pass that ended before the click may have cached the corpus).
+        std::vector<std::string> paths;
+        for (const auto& s : sampleTable->shards)
+            paths.push_back(s.path);
+        const CorpusCache cache = CorpusCache::of({}, paths, sampleTable->fields);
+        if (std::filesystem::exists(cache.scoresPath)) {
+            std::vector<std::shared_ptr<const Scorer>> scorers;
+            for (auto& s : ScorerRegistry::instance().resolveList(kScorers))
+                scorers.push_back(std::move(s));
+            const auto cached = openCached(cache, paths, sampleTable->fields, scorers);
+            QVERIFY(cached && cached->index.size() == 850 && cached->skipped == 0);
+        }
+
+        // The exact figures of a whole open lie in the sample's intervals.
+        qputenv("SHARDSCOPE_SAMPLE_FIRST", "0");
+        QSignalSpy done(&w, &MainWindow::scanFinished);
+        w.openInputs(inputs);
+        QVERIFY(signalled(done, 60000));
+        const auto whole = w.session()->corpus();
+        QCOMPARE(whole->size(), size_t(850));
+        QVERIFY(!w.session()->sample().active());
+        const double exact = double(keptBelow(*whole, cut)) / double(whole->size());
+        const Interval ci = sample.fraction(keptInSample, sample.documents);
+        QVERIFY2(ci.contains(exact),
+            qPrintable(QStringLiteral("%1 not in [%2, %3]").arg(exact).arg(ci.low).arg(ci.high)));
+    }
+
+    // File > Open Sample…: any corpus, with its size and seed, and no full pass; nothing is cached.
+    void openSampleStopsThere()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        const QStringList inputs = shards(QStringLiteral("open"));
+        MainWindow w;
+        w.setScorers(kScorers);
+        QSignalSpy ready(w.session(), &CorpusSession::sampleReady);
+        QSignalSpy done(&w, &MainWindow::scanFinished);
+        w.session()->openSample(inputs, 0.5, 7);
+        QVERIFY(signalled(done, 60000));
+        QCOMPARE(ready.count(), 1);
+        QCOMPARE(ready.first().at(1).toBool(), false);
+        QVERIFY(!w.session()->fullPassRunning());
+        const SampleScope sample = w.session()->sample();
+        QVERIFY(sample.active());
+        QCOMPARE(sample.seed, uint64_t(7));
+        QCOMPARE(sample.selection, std::string("bernoulli p=0.5 seed=7"));
+        QVERIFY(sample.documents > 340 && sample.documents < 510);
+        auto* status = qobject_cast<CorpusStatusBar*>(w.statusBar());
+        QVERIFY2(status->sampleText().contains(QStringLiteral("(50%, seed 7)")), qPrintable(status->sampleText()));
+        QVERIFY(status->stopAtSampleButton()->isHidden());
+        QTest::qWait(300);
+        QVERIFY(w.session()->sample().active()); // no full pass replaced it
+        std::vector<std::string> paths;
+        for (const auto& s : w.session()->corpus()->shards)
+            paths.push_back(s.path);
+        QVERIFY(!std::filesystem::exists(CorpusCache::of({}, paths, w.session()->corpus()->fields).scoresPath));
+    }
+
+    // The full pass replaces the sample with the exact table a normal open gives, and caches it.
+    void fullPassMakesTheFiguresExact()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        const QStringList inputs = shards(QStringLiteral("full"));
+        qputenv("SHARDSCOPE_SAMPLE_FIRST", "0.3");
+        MainWindow w;
+        w.setScorers(kScorers);
+        QSignalSpy ready(w.session(), &CorpusSession::sampleReady);
+        QSignalSpy done(&w, &MainWindow::scanFinished);
+        size_t sampleRows = 0;
+        bool sampledOnScreen = false, barsWhileSampled = false;
+        connect(w.session(), &CorpusSession::sampleReady, this, [&]() {
+            sampleRows = w.session()->corpus()->size();
+            sampledOnScreen = w.thresholdPanel()->sampleText().contains(QStringLiteral("Estimated from"));
+            HistogramWidget* h = w.histogram(QStringLiteral("zlib6"));
+            barsWhileSampled = h && h->sampled();
+        });
+        w.openInputs(inputs);
+        QVERIFY(signalled(ready, 60000));
+        QCOMPARE(done.count(), 0); // the sample is not the end of the scan
+        QVERIFY(signalled(done, 60000));
+        QVERIFY(sampleRows > 200 && sampleRows < 320);
+        QVERIFY(sampledOnScreen);
+        QVERIFY(barsWhileSampled);
+        QVERIFY(waitForStats(w));
+
+        // Exact now: no sample, no interval, no error bars, the same table as the engine's own scan.
+        QVERIFY(!w.session()->sample().active());
+        QVERIFY(w.thresholdPanel()->sampleText().isEmpty());
+        QVERIFY(!w.thresholdPanel()->keptText().contains(QStringLiteral("≈")));
+        HistogramWidget* h = w.histogram(QStringLiteral("zlib6"));
+        QVERIFY(h && !h->sampled() && !h->errorBars()->visible());
+        auto* status = qobject_cast<CorpusStatusBar*>(w.statusBar());
+        QVERIFY(status->sampleText().isEmpty());
+        const auto table = w.session()->corpus();
+        std::vector<std::string> paths;
+        for (const auto& s : inputs)
+            paths.push_back(s.toStdString());
+        const auto engine = scanCorpus(paths, kScorers);
+        QCOMPARE(table->size(), engine->size());
+        QCOMPARE(table->offsetColumn(), engine->offsetColumn());
+        QCOMPARE(table->scores(0), engine->scores(0));
+        QCOMPARE(table->skipped, uint64_t(0));
+        w.filterState()->setBounds("zlib6", lowerCut(*engine), std::nullopt, nullptr);
+        QCOMPARE(w.counts().total.kept, keptBelow(*engine, lowerCut(*engine)));
+
+        // Cached: the next open loads the whole corpus, no sample.
+        QSignalSpy again(&w, &MainWindow::scanFinished);
+        QSignalSpy readyAgain(w.session(), &CorpusSession::sampleReady);
+        w.openInputs(inputs);
+        QVERIFY(signalled(again, 60000));
+        QCOMPARE(readyAgain.count(), 0);
+        QVERIFY(w.session()->outcome()->fromCache);
+        QCOMPARE(w.session()->corpus()->size(), size_t(850));
+    }
+
+    // On the bench corpus (10 shards): the full pass stops within a second when asked, and the time a full pass
+    // would take is shown where that choice is made.
+    void stopDuringTheFullPassOnTheBenchCorpus()
+    {
+        REQUIRE_SHARED("bench/bench-0000.jsonl.zst");
+        qputenv("SHARDSCOPE_SAMPLE_FIRST", "0.02");
+        MainWindow w;
+        w.setScorers(kScorers);
+        w.setThreads(2);
+        QSignalSpy ready(w.session(), &CorpusSession::sampleReady);
+        QSignalSpy estimated(w.session(), &CorpusSession::fullPassEstimated);
+        QSignalSpy stopped(w.session(), &CorpusSession::stoppedAtSample);
+        w.openInputs({ sharedData(QStringLiteral("bench")) });
+        QVERIFY(signalled(ready, 120000));
+        QVERIFY(w.session()->fullPassRunning());
+        const auto sampleTable = w.session()->corpus();
+        std::set<uint16_t> shardsSeen;
+        for (size_t d = 0; d < sampleTable->size(); ++d)
+            shardsSeen.insert(sampleTable->shard(d));
+        QCOMPARE(shardsSeen.size(), size_t(10));
+        QVERIFY(signalled(estimated, 30000));
+        auto* status = qobject_cast<CorpusStatusBar*>(w.statusBar());
+        QVERIFY2(status->sampleText().contains(QStringLiteral("Full pass: about")), qPrintable(status->sampleText()));
+        QVERIFY(!status->stopAtSampleButton()->isHidden());
+        QElapsedTimer t;
+        t.start();
+        status->stopAtSampleButton()->click();
+        QVERIFY(signalled(stopped, 1000));
+        QVERIFY(!w.session()->fullPassRunning());
+        QCOMPARE(w.session()->corpus(), sampleTable);
+        QVERIFY(w.session()->sample().active());
+        w.session()->shutdown(); // the workers are gone within a second
+        QVERIFY2(t.elapsed() < 3000, qPrintable(QString::number(t.elapsed())));
+    }
+};
+
+QTEST_MAIN(TestSampleFirst)
+#include "tst_samplefirst.moc"
