@@ -604,9 +604,10 @@ void ThresholdPanel::showTotals()
         // corpus) go on a line of their own, so a narrow panel does not cut them off.
         const double k = m_sampleScope.scale();
         auto scaled = [k](uint64_t n) { return uint64_t(std::llround(double(n) * k)); };
-        m_kept->setText(tr("<b>Kept</b> %1<br>&nbsp;&nbsp;%2 docs · %3 text · %4 records")
-                            .arg(estimatedPercent(m_sampleScope, t.kept, t.docs), loc.toString(qulonglong(scaled(t.kept))),
-                                formatBytes(scaled(t.keptBytes)), formatBytes(scaled(t.keptRecordBytes))));
+        m_kept->setText(
+            tr("<b>Kept</b> %1<br>&nbsp;&nbsp;%2 docs · %3 text · %4 records")
+                .arg(estimatedPercent(m_sampleScope, t.kept, t.docs), loc.toString(qulonglong(scaled(t.kept))),
+                    formatBytes(scaled(t.keptBytes)), formatBytes(scaled(t.keptRecordBytes))));
         m_dropped->setText(tr("<b style='color:#c62828'>Dropped</b> %1<br>&nbsp;&nbsp;%2 docs · %3 text · %4 records")
                                .arg(estimatedPercent(m_sampleScope, t.dropped(), t.docs),
                                    loc.toString(qulonglong(scaled(t.dropped()))), formatBytes(scaled(t.droppedBytes())),

@@ -459,8 +459,8 @@ void CorpusSession::estimateFullPass()
     for (size_t d = 0; d < n && where.size() < kEstimateTexts; d += step)
         where.push_back({ m_corpus->shard(d), m_corpus->offset(d), m_corpus->length(d) });
     const auto& bytes = m_corpus->textBytesColumn();
-    const uint64_t totalBytes = uint64_t(
-        double(std::accumulate(bytes.begin(), bytes.end(), uint64_t(0))) * m_sample.scale());
+    const uint64_t totalBytes
+        = uint64_t(double(std::accumulate(bytes.begin(), bytes.end(), uint64_t(0))) * m_sample.scale());
     FullPassEstimate base;
     base.readSeconds = m_outcome ? m_outcome->seconds : -1;
     const int threads = resolveThreads(m_threads);

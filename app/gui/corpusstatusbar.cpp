@@ -138,8 +138,7 @@ void CorpusStatusBar::showFullPassProgress(const ScanProgress& p)
     m_stopAtSample->show();
     m_progress->setValue(int(std::lround(p.fraction() * 1000)));
     m_progress->setFormat(QStringLiteral("%1%").arg(int(p.fraction() * 100)));
-    showNote(tr("Full pass: %1 docs · ETA %2")
-                 .arg(QLocale().toString(qulonglong(p.docs)), humanSeconds(p.etaSeconds)));
+    showNote(tr("Full pass: %1 docs · ETA %2").arg(QLocale().toString(qulonglong(p.docs)), humanSeconds(p.etaSeconds)));
 }
 
 QString CorpusStatusBar::fullPassText(const FullPassEstimate& e)
@@ -157,11 +156,11 @@ void CorpusStatusBar::setFullPassEstimate(const FullPassEstimate& e)
     m_estimateText = fullPassText(e);
     if (!m_sampleText.isEmpty())
         m_sample->setText(m_sampleText + QStringLiteral(" · ") + m_estimateText);
-    m_stopAtSample->setToolTip(tr("Keep the sample on display and do not score the rest of the corpus.\n%1\n"
-                                  "Reading the corpus took %2 when the sample was drawn; each scorer was timed on "
-                                  "texts of the sample: %3.")
-                                   .arg(m_estimateText, AddScorerDialog::humanDuration(e.readSeconds),
-                                       e.scorers.join(QStringLiteral(", "))));
+    m_stopAtSample->setToolTip(
+        tr("Keep the sample on display and do not score the rest of the corpus.\n%1\n"
+           "Reading the corpus took %2 when the sample was drawn; each scorer was timed on "
+           "texts of the sample: %3.")
+            .arg(m_estimateText, AddScorerDialog::humanDuration(e.readSeconds), e.scorers.join(QStringLiteral(", "))));
 }
 
 void CorpusStatusBar::showStoppedAtSample()

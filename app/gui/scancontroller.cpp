@@ -65,8 +65,7 @@ CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards)
                 }
             }
             const uint64_t onDisk = ended ? s.size : std::max<uint64_t>(1, reader.compressedPos());
-            size.estimatedRecords
-                = uint64_t(std::llround(double(records) / double(onDisk) * double(size.bytesOnDisk)));
+            size.estimatedRecords = uint64_t(std::llround(double(records) / double(onDisk) * double(size.bytesOnDisk)));
             return size;
         } catch (const std::exception&) {
             continue; // the scan reports an unreadable shard
@@ -436,8 +435,7 @@ void ScanController::runFullPass(const std::shared_ptr<Job>& job, ScanOptions op
     options.selector.reset();
     Scan scan(options);
     scan.setProgressCallback(
-        [this, job](const ScanProgress& p) { post(job, [this, id = job->id, p]() { Q_EMIT progress(id, p); }); },
-        100);
+        [this, job](const ScanProgress& p) { post(job, [this, id = job->id, p]() { Q_EMIT progress(id, p); }); }, 100);
     if (!job->attach(&scan, job->scan))
         return;
     ScanResult result = scan.run();

@@ -100,7 +100,7 @@ struct ScanStart {
     std::string cacheDir;                 // corpus cache (scores file, seek caches)
     std::string seekCacheDir;
     bool fromCache = false;
-    bool sample = false;                  // the table is a sample being drawn (a full pass may follow)
+    bool sample = false; // the table is a sample being drawn (a full pass may follow)
     double sampleProbability = 0;
     uint64_t sampleSeed = 0;
     // A scan's table: the controller appends each batch's rows to it on the GUI thread, then emits
@@ -120,7 +120,7 @@ struct ScanOutcome {
     std::shared_ptr<CorpusData> corpus;   // set when loaded from the cache
     std::string cacheWarning;
     std::string cacheNote;   // why a cached scores file was rescored (torn, corrupt, older format)
-    SampleScope sample;      // active(): the table is a sample of the corpus
+    SampleScope sample; // active(): the table is a sample of the corpus
 };
 
 class ScanController : public QObject {

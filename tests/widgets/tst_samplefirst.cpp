@@ -57,7 +57,8 @@ uint64_t keptBelow(const CorpusData& c, double cut)
 QString intervalText(const SampleScope& s, uint64_t k, uint64_t m)
 {
     const Interval ci = s.fraction(k, m);
-    return QStringLiteral("(%1–%2%)").arg(QString::number(100 * ci.low, 'f', 1), QString::number(100 * ci.high, 'f', 1));
+    return QStringLiteral("(%1–%2%)")
+        .arg(QString::number(100 * ci.low, 'f', 1), QString::number(100 * ci.high, 'f', 1));
 }
 
 } // namespace
@@ -141,7 +142,8 @@ private Q_SLOTS:
         QVERIFY(sample.active());
         QCOMPARE(sample.population, uint64_t(850));
         QCOMPARE(sample.documents, uint64_t(sampleTable->size()));
-        QVERIFY2(sampleTable->size() > 200 && sampleTable->size() < 320, qPrintable(QString::number(sampleTable->size())));
+        QVERIFY2(
+            sampleTable->size() > 200 && sampleTable->size() < 320, qPrintable(QString::number(sampleTable->size())));
         std::set<uint16_t> shardsSeen;
         uint32_t lastLineOfFirst = 0;
         for (size_t d = 0; d < sampleTable->size(); ++d) {
@@ -154,8 +156,8 @@ private Q_SLOTS:
         QVERIFY(sampleTable->line(0) > 1 || sampleTable->line(1) > 2 || sampleTable->line(2) > 3);
 
         // The status bar and the panel say where the figures come from.
-        QVERIFY2(status->sampleText().startsWith(QStringLiteral("Sample: %1 of 850 documents (30%, seed 1)")
-                                                      .arg(sampleTable->size())),
+        QVERIFY2(status->sampleText().startsWith(
+                     QStringLiteral("Sample: %1 of 850 documents (30%, seed 1)").arg(sampleTable->size())),
             qPrintable(status->sampleText()));
         QVERIFY(status->stopAtSampleButton()->isHidden());
         QVERIFY2(w.thresholdPanel()->sampleText().contains(
@@ -169,16 +171,17 @@ private Q_SLOTS:
         const uint64_t keptInSample = keptBelow(*sampleTable, cut);
         QCOMPARE(w.counts().total.kept, keptInSample);
         const QString kept = w.thresholdPanel()->keptText();
-        QVERIFY2(kept.contains(QStringLiteral("≈ ")) && kept.contains(intervalText(sample, keptInSample, sample.documents)),
+        QVERIFY2(
+            kept.contains(QStringLiteral("≈ ")) && kept.contains(intervalText(sample, keptInSample, sample.documents)),
             qPrintable(kept));
-        const QString groupPercent = w.thresholdPanel()
-                                         ->groupModel()
-                                         ->index(0, GroupCountsModel::DroppedPercentColumn)
-                                         .data()
-                                         .toString();
-        QVERIFY2(groupPercent.contains(QLatin1Char('(')) && groupPercent.contains(QChar(0x2013)), qPrintable(groupPercent));
-        QCOMPARE(
-            w.thresholdPanel()->groupModel()->headerData(GroupCountsModel::DroppedPercentColumn, Qt::Horizontal).toString(),
+        const QString groupPercent
+            = w.thresholdPanel()->groupModel()->index(0, GroupCountsModel::DroppedPercentColumn).data().toString();
+        QVERIFY2(
+            groupPercent.contains(QLatin1Char('(')) && groupPercent.contains(QChar(0x2013)), qPrintable(groupPercent));
+        QCOMPARE(w.thresholdPanel()
+                     ->groupModel()
+                     ->headerData(GroupCountsModel::DroppedPercentColumn, Qt::Horizontal)
+                     .toString(),
             QStringLiteral("% (95%)"));
 
         // Histograms: bars scaled to the corpus, each with its interval.
@@ -218,8 +221,8 @@ private Q_SLOTS:
         QVERIFY(!w.session()->sample().active());
         const double exact = double(keptBelow(*whole, cut)) / double(whole->size());
         const Interval ci = sample.fraction(keptInSample, sample.documents);
-        QVERIFY2(ci.contains(exact),
-            qPrintable(QStringLiteral("%1 not in [%2, %3]").arg(exact).arg(ci.low).arg(ci.high)));
+        QVERIFY2(
+            ci.contains(exact), qPrintable(QStringLiteral("%1 not in [%2, %3]").arg(exact).arg(ci.low).arg(ci.high)));
     }
 
     // File > Open Sample…: any corpus, with its size and seed, and no full pass; nothing is cached.
