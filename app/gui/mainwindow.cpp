@@ -25,11 +25,11 @@
 #include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
-#include <QFormLayout>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QIcon>
 #include <QKeySequence>
 #include <QLabel>
@@ -54,10 +54,11 @@ bool askSample(QWidget* parent, double* fraction, uint64_t* seed)
     QDialog dlg(parent);
     dlg.setWindowTitle(MainWindow::tr("Open a Sample"));
     auto* form = new QFormLayout(&dlg);
-    auto* intro = new QLabel(MainWindow::tr("Each record is drawn independently with this chance, the same records for "
-                                            "the same seed: a uniform sample of the whole corpus, never its first part. "
-                                            "Every figure shown is an estimate with its 95% interval."),
-        &dlg);
+    auto* intro
+        = new QLabel(MainWindow::tr("Each record is drawn independently with this chance, the same records for "
+                                    "the same seed: a uniform sample of the whole corpus, never its first part. "
+                                    "Every figure shown is an estimate with its 95% interval."),
+            &dlg);
     intro->setWordWrap(true);
     form->addRow(intro);
     auto* percent = new QDoubleSpinBox(&dlg);
@@ -84,8 +85,8 @@ bool askSample(QWidget* parent, double* fraction, uint64_t* seed)
 }
 
 // The figures on display are a sample's (active) or exact: the panel, every plot and the status bar say which.
-void showSampleIn(ThresholdPanel* panel, HistogramStack* histograms, CorpusStatusBar* status,
-    const SampleScope& sample, bool fullPassFollows)
+void showSampleIn(ThresholdPanel* panel, HistogramStack* histograms, CorpusStatusBar* status, const SampleScope& sample,
+    bool fullPassFollows)
 {
     panel->setSample(sample, fullPassFollows);
     for (const QString& c : histograms->shownColumns())
@@ -245,10 +246,10 @@ void MainWindow::setupMenus()
                     QKeySequence(tr("Ctrl+Shift+O")), this, [this]() { openDialog(true); });
     // A uniform random sample of any corpus, and no full pass (issue 21).
     auto* openSample = file->addAction(tr("Open &Sample…"), this, [this]() {
-        const QStringList inputs = QFileDialog::getOpenFileNames(this, tr("Open a Sample of Shards"),
-            m_settings.lastDirectory(),
-            tr("JSON Lines shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd);;All "
-               "files (*)"));
+        const QStringList inputs
+            = QFileDialog::getOpenFileNames(this, tr("Open a Sample of Shards"), m_settings.lastDirectory(),
+                tr("JSON Lines shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd);;All "
+                   "files (*)"));
         double fraction = 0;
         uint64_t seed = 1;
         if (inputs.isEmpty() || !askSample(this, &fraction, &seed))
@@ -403,8 +404,8 @@ void MainWindow::connectSession()
         m_filter->reevaluate();
     });
     connect(m_session, &CorpusSession::progress, m_status, &CorpusStatusBar::showProgress);
-    connect(m_session, &CorpusSession::finished, this,
-        [this](std::shared_ptr<const ScanOutcome> outcome, bool replaced) {
+    connect(
+        m_session, &CorpusSession::finished, this, [this](std::shared_ptr<const ScanOutcome> outcome, bool replaced) {
             onFinished(*outcome, replaced);
             if (replaced) // the full pass behind a sample: the figures are exact now
                 showSampleIn(m_panel, m_histograms, m_status, m_session->sample(), false);
