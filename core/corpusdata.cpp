@@ -39,7 +39,7 @@ std::shared_ptr<DocBatch> makeDocBatch(const CommittedBatch& cb, GroupNumbering&
         if (doc == -2) {
             ++b.rejected;
             if (b.rejects.size() < 16 && rejectIdx < cb.rejectReasons.size())
-                b.rejects.push_back({ lines.shard, lines.firstLine + i, lines.startOffset + lines.lines[i].begin,
+                b.rejects.push_back({ lines.shard, lines.firstLine ? lines.firstLine + i : 0, lines.startOffset + lines.lines[i].begin,
                     cb.rejectReasons[rejectIdx] });
             ++rejectIdx;
             continue;
@@ -49,7 +49,8 @@ std::shared_ptr<DocBatch> makeDocBatch(const CommittedBatch& cb, GroupNumbering&
         b.shard.push_back(uint16_t(lines.shard));
         b.offset.push_back(lines.startOffset + lines.lines[i].begin);
         b.length.push_back(lines.lines[i].length);
-        b.line.push_back(uint32_t(lines.firstLine + i));
+        // firstLine 0: a batch read by byte offset (BlockLineReader), line numbers not known.
+        b.line.push_back(lines.firstLine ? uint32_t(lines.firstLine + i) : 0);
         b.textBytes.push_back(cb.textBytes[k]);
         b.textChars.push_back(cb.textChars[k]);
         b.group.push_back(groups.number(cb.groups[k], b.newGroups));

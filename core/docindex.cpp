@@ -322,7 +322,8 @@ std::string DocIndex::idOf(size_t i) const
     std::string_view id = ids.get(i);
     if (!id.empty())
         return std::string(id);
-    return "#" + std::to_string(line[i]);
+    // Line 0: read by byte offset (a sample of a plain shard), so named by that offset.
+    return line[i] ? "#" + std::to_string(line[i]) : "@" + std::to_string(offset[i]);
 }
 
 } // namespace shardscope

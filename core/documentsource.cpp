@@ -103,7 +103,7 @@ DocumentSource::Document DocumentSource::read(
         // text size, is a rewrite that kept the shard's size and time (copied back with -p, say).
         std::string id = rec.ok() ? std::string(rec.id) : std::string();
         if (rec.ok() && id.empty())
-            id = "#" + std::to_string(expected->line);
+            id = expected->line ? "#" + std::to_string(expected->line) : "@" + std::to_string(offset);
         const uint32_t textBytes = uint32_t(std::min<size_t>(rec.text.size(), UINT32_MAX));
         if (!rec.ok() || doc.line.find('\n') != std::string::npos || id != expected->id
             || textBytes != expected->textBytes) {

@@ -32,8 +32,8 @@ public:
     };
     // What the scan recorded for the record, to tell it from whatever else now lies at its offset.
     struct Expected {
-        std::string id; // as CorpusData::idOf: the id, or "#<line>" when the record had none
-        uint32_t line = 0; // 1-based line number in the shard
+        std::string id; // as CorpusData::idOf: the id, or "#<line>" ("@<offset>" without a line) when it had none
+        uint32_t line = 0; // 1-based line number in the shard; 0 when not known (read by byte offset)
         uint32_t textBytes = 0; // UTF-8 bytes of the unescaped text
     };
     // Reads a record. A shard that is gone or differs from the scanned one (a stat() of size and

@@ -1,5 +1,6 @@
 #include "scan.h"
 
+#include "blocksampler.h"
 #include "bytesource.h"
 #include "corpusdata.h"
 #include "recordparser.h"
@@ -63,6 +64,26 @@ struct SeekCacheWriter {
     uint64_t filePos = 0;
 };
 
+// A shard's batches: every line of the stream, or, for a plain shard sampled by byte offset (BlockSampler), only
+// the records that start in the chosen blocks (batches with firstLine 0: line numbers unknown).
+class ShardReader {
+public:
+    explicit ShardReader(std::unique_ptr<LineReader> lines)
+        : m_lines(std::move(lines))
+    {
+    }
+    explicit ShardReader(std::unique_ptr<BlockLineReader> blocks)
+        : m_blocks(std::move(blocks))
+    {
+    }
+    bool nextBatch(LineBatch& b) { return m_lines ? m_lines->nextBatch(b) : m_blocks->nextBatch(b); }
+    uint64_t compressedPos() const { return m_lines ? m_lines->compressedPos() : m_blocks->compressedPos(); }
+
+private:
+    std::unique_ptr<LineReader> m_lines;
+    std::unique_ptr<BlockLineReader> m_blocks;
+};
+
 } // namespace
 
 struct Scan::Impl {
@@ -77,7 +98,7 @@ struct Scan::Impl {
     // input's order whatever the thread count. The front moves to the next shard once a shard's reader has
     // ended (end of stream, a broken stream, or a shard that could not be opened) and its batches are in.
     struct ShardRead {
-        std::unique_ptr<LineReader> reader; // only the worker holding `busy` uses it
+        std::unique_ptr<ShardReader> reader; // only the worker holding `busy` uses it
         bool opened = false; // a reader was made (or tried)
         bool ended = false; // no more batches
         bool busy = false; // a worker opens it or reads a batch from it, outside the lock
@@ -296,9 +317,14 @@ ScanResult Scan::run()
     }
 
     // The one place a shard's reader is made.
-    auto openReader = [&](uint32_t shard) -> std::unique_ptr<LineReader> {
+    const auto* blockSampler = dynamic_cast<const BlockSampler*>(s.opt.selector.get());
+    auto openReader = [&](uint32_t shard) -> std::unique_ptr<ShardReader> {
         const ShardInfo& info = s.result.shards[shard];
-        return std::make_unique<LineReader>(ByteSource::open(info.path), info.path, s.opt.batchBytes);
+        if (blockSampler && info.compression == "plain")
+            return std::make_unique<ShardReader>(
+                std::make_unique<BlockLineReader>(info.path, shard, *blockSampler, s.opt.batchBytes));
+        return std::make_unique<ShardReader>(
+            std::make_unique<LineReader>(ByteSource::open(info.path), info.path, s.opt.batchBytes));
     };
 
     auto takeBatch = [&]() {
@@ -335,7 +361,7 @@ ScanResult Scan::run()
                 ++info.rejected;
                 if (s.result.rejects.size() < s.opt.maxStoredRejects)
                     s.result.rejects.push_back(
-                        { b.shard, b.firstLine + i, b.startOffset + b.lines[i].begin, r.reasons[rej] });
+                        { b.shard, b.firstLine ? b.firstLine + i : 0, b.startOffset + b.lines[i].begin, r.reasons[rej] });
                 ++rej;
             } else {
                 ++s.result.blankLines;
@@ -503,7 +529,7 @@ ScanResult Scan::run()
             }
             // At the end the whole shard counts, also when the stream broke early.
             const uint64_t pos = got ? r.reader->compressedPos() : s.result.shards[pick].size;
-            std::unique_ptr<LineReader> finished;
+            std::unique_ptr<ShardReader> finished;
             if (!got) {
                 finished = std::move(r.reader);
                 if (batch) {
@@ -585,7 +611,8 @@ ScanResult Scan::run()
                 std::string_view line = b.line(i);
                 if (line.find_first_not_of(" \t\r") == std::string_view::npos)
                     continue;   // blank line: not a record
-                if (s.opt.selector && !s.opt.selector->select(b.shard, b.firstLine + i)) {
+                // A batch read by byte offset (firstLine 0) holds only the sampled records.
+                if (s.opt.selector && b.firstLine && !s.opt.selector->select(b.shard, b.firstLine + i)) {
                     r.docOf[i] = -3; // left out of the sample: not parsed, not scored
                     continue;
                 }

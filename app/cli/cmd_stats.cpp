@@ -33,6 +33,7 @@ std::vector<SampleEstimates> sampleEstimates(const ScanResult& r)
 {
     std::vector<SampleEstimates> out;
     const uint64_t docs = r.index.size();
+    const double population = sampleSize(r).population;
     for (size_t c = 0; c < r.scores.columns.size(); ++c) {
         if (r.scores.columns[c].categorical())
             continue;
@@ -44,7 +45,7 @@ std::vector<SampleEstimates> sampleEstimates(const ScanResult& r)
                 v.push_back(x);
         std::sort(v.begin(), v.end());
         e.n = v.size();
-        e.population = docs ? uint64_t(double(r.records) * double(v.size()) / double(docs)) : 0;
+        e.population = docs ? uint64_t(population * double(v.size()) / double(docs) + 0.5) : 0;
         if (v.empty())
             continue;
         e.mean = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
@@ -62,9 +63,11 @@ std::vector<SampleEstimates> sampleEstimates(const ScanResult& r)
 
 std::string sampleText(const ScanResult& r)
 {
-    std::string out = "\nsample: " + std::to_string(r.records - r.skipped) + " of " + std::to_string(r.records)
-        + " records scored (" + r.selection + "); 95% intervals for the whole corpus, finite-population corrected:\n";
+    const SampleSize size = sampleSize(r);
     char buf[256];
+    std::snprintf(buf, sizeof buf, "\nsample: %llu of %s%.0f records scored (", static_cast<unsigned long long>(size.scored),
+        size.exact ? "" : "about ", size.population);
+    std::string out = buf + r.selection + "); 95% intervals for the whole corpus, finite-population corrected:\n";
     for (const auto& e : sampleEstimates(r)) {
         std::snprintf(
             buf, sizeof buf, "%-28s mean %.6g [%.6g, %.6g]\n", e.column.c_str(), e.mean, e.meanCi.low, e.meanCi.high);
@@ -82,8 +85,11 @@ std::string withSampleJson(const std::string& statsJson, const ScanResult& r)
     nlohmann::ordered_json j = nlohmann::ordered_json::parse(statsJson);
     nlohmann::ordered_json s;
     s["selection"] = r.selection;
-    s["records"] = r.records;
-    s["scored"] = r.records - r.skipped;
+    const SampleSize size = sampleSize(r);
+    // Plain shards sampled by byte offset are not read whole: their records are estimated.
+    s["records"] = uint64_t(size.population + 0.5);
+    s["records_exact"] = size.exact;
+    s["scored"] = size.scored;
     s["confidence"] = 0.95;
     auto& cols = s["columns"] = nlohmann::ordered_json::array();
     for (const auto& e : sampleEstimates(r)) {

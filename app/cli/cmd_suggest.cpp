@@ -87,7 +87,7 @@ public:
         auto fromSample = [&r](CutoffSuggestion& s) {
             if (!r.selection.empty()) {
                 s.from.sample = r.selection;
-                s.from.sampleOf = r.records;
+                s.from.sampleOf = uint64_t(sampleSize(r).population + 0.5);
             }
         };
         throwIfCancelled(r.cancelled);

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include "blocksampler.h"
 #include "command.h"
 #include "docindex.h"
 
@@ -11,6 +12,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 namespace shardscope::cli {
@@ -78,6 +81,58 @@ public:
     std::string describe() const override { return "none"; }
 };
 
+// What the first MiB of up to 8 plain shards spread over the corpus tell about all plain shards: the mean record
+// length (with its newline) and so the number of records. Counting them would read the whole corpus, which
+// sampling by byte offset is there to avoid.
+struct PlainProbe {
+    std::vector<std::string> shards; // the plain ones
+    double meanRecordBytes = 0;
+    double records = 0;
+};
+
+PlainProbe probePlain(const std::vector<std::string>& shards)
+{
+    PlainProbe probe;
+    uint64_t total = 0, seenBytes = 0, seenLines = 0;
+    for (const auto& path : shards) {
+        const ShardInfo info = fingerprintShard(path);
+        if (info.compression == "plain") {
+            probe.shards.push_back(path);
+            total += info.size;
+        }
+    }
+    const size_t probes = std::min<size_t>(8, probe.shards.size());
+    std::vector<char> buf(1 << 20);
+    for (size_t k = 0; k < probes; ++k) {
+        std::FILE* f = std::fopen(probe.shards[k * probe.shards.size() / probes].c_str(), "rb");
+        if (!f)
+            continue;
+        const size_t n = std::fread(buf.data(), 1, buf.size(), f);
+        std::fclose(f);
+        // Up to the last newline: a partial line would make records look shorter.
+        size_t upTo = n;
+        while (upTo > 0 && buf[upTo - 1] != '\n')
+            --upTo;
+        seenLines += size_t(std::count(buf.begin(), buf.begin() + long(upTo), '\n'));
+        seenBytes += upTo;
+    }
+    if (seenLines) {
+        probe.meanRecordBytes = double(seenBytes) / double(seenLines);
+        probe.records = double(total) / probe.meanRecordBytes;
+    }
+    return probe;
+}
+
+// Blocks about one record long (a power of two from 256 B to 64 KiB): a chosen block then holds about one record,
+// so the sample is close to independent draws, which the intervals assume, and few blocks are read for nothing.
+uint64_t blockBytesFor(double meanRecordBytes)
+{
+    uint64_t b = 256;
+    while (b < 65536 && double(b) < meanRecordBytes)
+        b *= 2;
+    return b;
+}
+
 } // namespace
 
 std::shared_ptr<const DocumentSelector> SampleOptions::selector(
@@ -85,6 +140,8 @@ std::shared_ptr<const DocumentSelector> SampleOptions::selector(
 {
     if (sample.empty())
         return nullptr;
+    const std::vector<std::string> shards = corpus.input.shards();
+    const PlainProbe probe = probePlain(shards);
     double p = 0;
     try {
         size_t used = 0;
@@ -97,8 +154,12 @@ std::shared_ptr<const DocumentSelector> SampleOptions::selector(
         else if (v > 0 && v < 1)
             p = v;
         else if (v >= 1 && v == std::floor(v)) {
+            if (probe.records > 0 && probe.shards.size() == shards.size()) {
+                p = std::min(1.0, v / probe.records);
+                return std::make_shared<BlockSampler>(p, seed, blockBytesFor(probe.meanRecordBytes));
+            }
             ScanOptions so;
-            so.shards = corpus.input.shards();
+            so.shards = shards;
             so.fields = corpus.input.fields(so.shards);
             so.threads = corpus.threads.threads;
             so.buildIndex = false;
@@ -116,7 +177,11 @@ std::shared_ptr<const DocumentSelector> SampleOptions::selector(
     if (!(p > 0 && p <= 1))
         throw UsageError(
             command, "--sample must select more than nothing and at most everything, not '" + sample + "'");
-    return std::make_shared<BernoulliSelector>(p, seed);
+    // Plain shards are sampled by byte offset (only the chosen blocks are read); a corpus of compressed shards
+    // line by line (BlockSampler does the same on its compressed shards).
+    if (probe.shards.empty())
+        return std::make_shared<BernoulliSelector>(p, seed);
+    return std::make_shared<BlockSampler>(p, seed, blockBytesFor(probe.meanRecordBytes));
 }
 
 void ScorerOptions::add(CLI::App* cmd, const std::string& description)

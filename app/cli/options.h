@@ -75,8 +75,11 @@ struct SampleOptions {
 
     void add(CLI::App* cmd);
     bool enabled() const { return !sample.empty(); }
-    // Null without --sample. A number of records needs the corpus's record count first: one pass that reads and
-    // splits the lines without parsing them (about the speed of decompression). Throws UsageError for a bad value.
+    // Null without --sample. Plain JSON Lines shards are sampled by byte offset (BlockSampler: only the chosen
+    // blocks are read, and their record count is estimated); compressed shards are read whole and sampled line by
+    // line. A number of records needs the corpus's record count first: estimated from the first MiB of a few
+    // shards when all are plain, else one pass that reads and splits the lines without parsing them (about the
+    // speed of decompression). Throws UsageError for a bad value.
     std::shared_ptr<const DocumentSelector> selector(const CorpusOptions& corpus, const std::string& command) const;
 };
 

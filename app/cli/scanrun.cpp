@@ -1,5 +1,6 @@
 #include "scanrun.h"
 
+#include "blocksampler.h"
 #include "columnscan.h"
 #include "interrupt.h"
 #include "scorestore.h"
@@ -196,13 +197,19 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
     return r;
 }
 
+SampleSize sampleSize(const ScanResult& r)
+{
+    const PopulationEstimate e = estimatePopulation(r);
+    return { r.records - r.skipped, e.records, e.exact };
+}
+
 void printSample(const ScanResult& r)
 {
     if (r.selection.empty())
         return;
-    std::fprintf(stderr, "sample: %llu of %llu records scored (%s); figures are estimates with 95%% intervals\n",
-        static_cast<unsigned long long>(r.records - r.skipped), static_cast<unsigned long long>(r.records),
-        r.selection.c_str());
+    const SampleSize s = sampleSize(r);
+    std::fprintf(stderr, "sample: %llu of %s%.0f records scored (%s); figures are estimates with 95%% intervals\n",
+        static_cast<unsigned long long>(s.scored), s.exact ? "" : "about ", s.population, r.selection.c_str());
 }
 
 void printSummary(const ScanResult& r, bool fromCache)

@@ -19,6 +19,14 @@ namespace shardscope::cli {
 ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const std::string& scoresFileOverride,
     bool seekCache, bool* fromCache, std::shared_ptr<const DocumentSelector> sample = nullptr);
 // "sample: 1,121 of 56,071 records scored (bernoulli p=0.02 seed=1)" on stderr for a sampled result.
+// How many records a sampled scan scored, of how many in the corpus: exact when every shard was read (the
+// records skipped are counted), estimated when plain shards were sampled by byte offset (BlockSampler).
+struct SampleSize {
+    uint64_t scored = 0;
+    double population = 0;
+    bool exact = true;
+};
+SampleSize sampleSize(const ScanResult& r);
 void printSample(const ScanResult& r);
 
 // A progress line on stderr, redrawn in place; none when quiet or when stderr is not a terminal.

@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <blocksampler.h>
+#include <documentsource.h>
 #include <linereader.h>
 #include <scan.h>
 
@@ -212,6 +213,88 @@ private Q_SLOTS:
         const double xBiased = chiSquare(biased, seeds, p);
         qInfo("offsets, record under the byte: chi-square %.1f", xBiased);
         QVERIFY2(xBiased > 10 * critical, "the control (length-biased sampling) should fail the test by far");
+    }
+
+    // A scan with the sampler: plain shards give exactly the records that start in chosen blocks (ids of records
+    // without one are their byte offsets, which the document viewer's check accepts), a compressed shard gives the
+    // line-by-line Bernoulli sample of the same seed, and the corpus size is estimated near the truth.
+    void scanSamplesPlainShardsByOffsetAndOthersByLine()
+    {
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        REQUIRE_FIXTURE("informal.jsonl");
+        QTemporaryDir dir;
+        const std::string uneven = dir.filePath("a-uneven.jsonl").toStdString();
+        const std::string zst = dir.filePath("b-informal.jsonl.zst").toStdString();
+        const std::string noIds = dir.filePath("c-no-ids.jsonl").toStdString();
+        testutil::writeFile(uneven, unevenCorpus());
+        testutil::writeFile(zst, testutil::zstdCompress(testutil::readFile(testdata::fixture("informal.jsonl"))));
+        std::string plain;
+        for (const auto& line : testutil::splitLines(testutil::readFile(testdata::fixture("udhr_sentences.jsonl")))) {
+            const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(line)).object();
+            QJsonObject o;
+            o["text"] = doc.value("text");
+            plain += QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString() + "\n";
+        }
+        testutil::writeFile(noIds, plain);
+
+        const double p = 0.3;
+        auto sampler = std::make_shared<BlockSampler>(p, 11, 256);
+        ScanOptions o;
+        o.shards = { uneven, zst, noIds };
+        o.scorers = testutil::scorers("zlib6");
+        o.threads = 2;
+        o.selector = sampler;
+        const ScanResult r = Scan(o).run();
+        QVERIFY(r.complete());
+        QCOMPARE(r.selection, std::string("offset-blocks p=0.3 seed=11 block=256"));
+
+        // Expected, shard by shard: offsets of plain records in chosen blocks; zst lines by BernoulliSelector.
+        const BernoulliSelector lines(p, 11);
+        std::vector<std::pair<uint32_t, uint64_t>> expected;
+        uint64_t trueRecords = 0;
+        for (uint32_t shard = 0; shard < 3; ++shard) {
+            LineReader reader(ByteSource::open(o.shards[shard]), o.shards[shard]);
+            LineReader::Line l;
+            while (reader.next(l)) {
+                if (l.text.empty())
+                    continue;
+                ++trueRecords;
+                const bool chosen = shard == 1 ? lines.select(shard, l.number)
+                                               : sampler->chooses(shard, l.offset / sampler->blockBytes());
+                if (chosen)
+                    expected.emplace_back(shard, l.offset);
+            }
+        }
+        QCOMPARE(r.index.size(), expected.size());
+        for (size_t d = 0; d < expected.size(); ++d) {
+            QCOMPARE(uint32_t(r.index.shard[d]), expected[d].first);
+            QCOMPARE(r.index.offset[d], expected[d].second);
+            // Line numbers are known for the streamed shard only.
+            QCOMPARE(r.index.line[d] != 0, expected[d].first == 1);
+        }
+        // Records = documents + rejected + skipped still adds up; only the streamed shard has skipped records.
+        QCOMPARE(r.records, uint64_t(r.index.size()) + r.rejected + r.skipped);
+        QVERIFY(r.skipped > 0 && r.skipped < 300);
+
+        const PopulationEstimate est = estimatePopulation(r);
+        QVERIFY(!est.exact);
+        qInfo("records: %llu, estimated %.0f from %zu sampled", static_cast<unsigned long long>(trueRecords),
+            est.records, r.index.size());
+        QVERIFY2(std::abs(est.records - double(trueRecords)) < 0.15 * double(trueRecords),
+            qPrintable(QString("estimated %1 of %2").arg(est.records).arg(trueRecords)));
+
+        // A record without an id is named by its offset, and reads back through the viewer's check.
+        size_t d = 0;
+        while (d < r.index.size() && r.index.shard[d] != 2)
+            ++d;
+        QVERIFY(d < r.index.size());
+        const std::string id = r.index.idOf(d);
+        QCOMPARE(id, "@" + std::to_string(r.index.offset[d]));
+        DocumentSource source(r.shards, {}, r.fields);
+        DocumentSource::Expected want { id, r.index.line[d], r.index.textBytes[d] };
+        const auto doc = source.read(r.index.shard[d], r.index.offset[d], r.index.length[d], &want);
+        QVERIFY2(doc.error.empty(), doc.error.c_str());
+        QCOMPARE(uint32_t(doc.text.size()), r.index.textBytes[d]);
     }
 };
 

@@ -126,10 +126,12 @@ private Q_SLOTS:
 
     // Issue 21, part 1: --sample scores a seeded uniform sample (the same records for the same seed, never a
     // prefix), is never cached, and stats print 95% intervals that here contain the full corpus's figures.
+    // A compressed shard is read whole and sampled line by line, so the record count is exact.
     void sampleScoresAReproducibleSampleWithIntervals()
     {
         REQUIRE_FIXTURE("udhr_sentences.jsonl");
-        const QString shard = fixture("udhr_sentences.jsonl");
+        const QString shard = m_dir.filePath(QStringLiteral("udhr.jsonl.zst"));
+        writeFile(shard.toStdString(), zstdCompress(readFile(testdata::fixture("udhr_sentences.jsonl"))));
         const QString a = m_dir.filePath(QStringLiteral("sample-a.tsv")),
                       b = m_dir.filePath(QStringLiteral("sample-b.tsv")),
                       c = m_dir.filePath(QStringLiteral("sample-c.tsv"));
@@ -197,6 +199,63 @@ private Q_SLOTS:
         const shardscope::FilterConfig back = shardscope::FilterConfig::load(cfg.toStdString());
         QCOMPARE(back.rules[0].bounds.suggested->sample, std::string("bernoulli p=0.5 seed=3"));
         QCOMPARE(back.rules[0].bounds.suggested->sampleOf, uint64_t(550));
+    }
+
+    // Plain JSON Lines are sampled by byte offset (BlockSampler): only the chosen blocks are read, the record count
+    // is estimated and said to be ("about"), and the intervals still contain the full corpus's figures.
+    void sampleOfPlainShardsReadsByOffset()
+    {
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        REQUIRE_FIXTURE("informal.jsonl");
+        const QStringList shards { fixture("udhr_sentences.jsonl"), fixture("informal.jsonl") };
+        Run full = cli(argList({ "stats", "--scorers", "zlib6", "--json", "-q" }) << shards, cache());
+        QCOMPARE(full.code, 0);
+        const auto fj = nlohmann::json::parse(full.out.toStdString());
+        double fullMedian = 0;
+        for (const auto& c : fj["columns"])
+            if (c["name"] == "zlib6")
+                fullMedian = c["percentiles"]["p50"].get<double>();
+        const double records = 850; // 550 + 300
+
+        Run sampled = cli(argList({ "stats", "--scorers", "zlib6", "--json", "--sample", "40%", "--seed", "5" }) << shards,
+            cache());
+        QCOMPARE(sampled.code, 0);
+        QVERIFY2(sampled.err.contains(QStringLiteral("records scored (offset-blocks p=0.4 seed=5 block=")),
+            qPrintable(sampled.err));
+        QVERIFY2(sampled.err.contains(QStringLiteral(" of about ")), qPrintable(sampled.err));
+        const auto sj = nlohmann::json::parse(sampled.out.toStdString());
+        QCOMPARE(sj["sample"]["records_exact"].get<bool>(), false);
+        const double estimate = double(sj["sample"]["records"].get<uint64_t>());
+        const double scored = double(sj["sample"]["scored"].get<uint64_t>());
+        QVERIFY2(std::abs(estimate - records) < 0.25 * records, qPrintable(QString::number(estimate)));
+        QVERIFY2(scored > 0.25 * records && scored < 0.55 * records, qPrintable(QString::number(scored)));
+        const auto& col = sj["sample"]["columns"][0];
+        const double lo = col["percentiles"]["p50"]["low"].get<double>(),
+                     hi = col["percentiles"]["p50"]["high"].get<double>();
+        QVERIFY2(lo <= fullMedian && fullMedian <= hi,
+            qPrintable(QStringLiteral("%1 [%2, %3]").arg(fullMedian).arg(lo).arg(hi)));
+
+        // A number of records: the count is estimated from the first MiB of the shards, not read.
+        Run counted = cli(argList({ "score", "--scorers", "zlib6", "--sample", "200", "--tsv", "-" }) << shards, cache());
+        QCOMPARE(counted.code, 0);
+        const auto rows = splitLines(counted.out.toStdString());
+        QVERIFY2(rows.size() > 120 && rows.size() < 300, qPrintable(QString::number(rows.size())));
+        // Documents without an id are named by their byte offset, as they have no known line number.
+        const QString noIds = m_dir.filePath(QStringLiteral("no-ids.jsonl"));
+        std::string text;
+        for (const auto& line : splitLines(readFile(testdata::fixture("informal.jsonl"))))
+            text += "{\"text\": " + nlohmann::json::parse(line)["text"].dump() + "}\n";
+        writeFile(noIds.toStdString(), text);
+        Run named = cli(argList({ "score", "--scorers", "zlib6", "--sample", "50%", "--tsv", "-" }) << noIds, cache());
+        QCOMPARE(named.code, 0);
+        const auto named_rows = splitLines(named.out.toStdString());
+        QVERIFY(named_rows.size() > 100);
+        for (size_t i = 1; i < named_rows.size(); ++i) {
+            const std::string id = named_rows[i].substr(0, named_rows[i].find('\t'));
+            QVERIFY2(id.size() > 1 && id[0] == '@', id.c_str());
+            const uint64_t offset = std::stoull(id.substr(1));
+            QVERIFY2(offset == 0 || text[offset - 1] == '\n', id.c_str());
+        }
     }
 
     void exitStatuses()
