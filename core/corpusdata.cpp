@@ -39,8 +39,8 @@ std::shared_ptr<DocBatch> makeDocBatch(const CommittedBatch& cb, GroupNumbering&
         if (doc == -2) {
             ++b.rejected;
             if (b.rejects.size() < 16 && rejectIdx < cb.rejectReasons.size())
-                b.rejects.push_back({ lines.shard, lines.firstLine ? lines.firstLine + i : 0, lines.startOffset + lines.lines[i].begin,
-                    cb.rejectReasons[rejectIdx] });
+                b.rejects.push_back({ lines.shard, lines.firstLine ? lines.firstLine + i : 0,
+                    lines.startOffset + lines.lines[i].begin, cb.rejectReasons[rejectIdx] });
             ++rejectIdx;
             continue;
         }

@@ -360,8 +360,8 @@ ScanResult Scan::run()
                 ++s.result.rejected;
                 ++info.rejected;
                 if (s.result.rejects.size() < s.opt.maxStoredRejects)
-                    s.result.rejects.push_back(
-                        { b.shard, b.firstLine ? b.firstLine + i : 0, b.startOffset + b.lines[i].begin, r.reasons[rej] });
+                    s.result.rejects.push_back({ b.shard, b.firstLine ? b.firstLine + i : 0,
+                        b.startOffset + b.lines[i].begin, r.reasons[rej] });
                 ++rej;
             } else {
                 ++s.result.blankLines;

@@ -65,8 +65,8 @@ std::string sampleText(const ScanResult& r)
 {
     const SampleSize size = sampleSize(r);
     char buf[256];
-    std::snprintf(buf, sizeof buf, "\nsample: %llu of %s%.0f records scored (", static_cast<unsigned long long>(size.scored),
-        size.exact ? "" : "about ", size.population);
+    std::snprintf(buf, sizeof buf, "\nsample: %llu of %s%.0f records scored (",
+        static_cast<unsigned long long>(size.scored), size.exact ? "" : "about ", size.population);
     std::string out = buf + r.selection + "); 95% intervals for the whole corpus, finite-population corrected:\n";
     for (const auto& e : sampleEstimates(r)) {
         std::snprintf(

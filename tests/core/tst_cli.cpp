@@ -217,8 +217,8 @@ private Q_SLOTS:
                 fullMedian = c["percentiles"]["p50"].get<double>();
         const double records = 850; // 550 + 300
 
-        Run sampled = cli(argList({ "stats", "--scorers", "zlib6", "--json", "--sample", "40%", "--seed", "5" }) << shards,
-            cache());
+        Run sampled = cli(
+            argList({ "stats", "--scorers", "zlib6", "--json", "--sample", "40%", "--seed", "5" }) << shards, cache());
         QCOMPARE(sampled.code, 0);
         QVERIFY2(sampled.err.contains(QStringLiteral("records scored (offset-blocks p=0.4 seed=5 block=")),
             qPrintable(sampled.err));
@@ -236,7 +236,8 @@ private Q_SLOTS:
             qPrintable(QStringLiteral("%1 [%2, %3]").arg(fullMedian).arg(lo).arg(hi)));
 
         // A number of records: the count is estimated from the first MiB of the shards, not read.
-        Run counted = cli(argList({ "score", "--scorers", "zlib6", "--sample", "200", "--tsv", "-" }) << shards, cache());
+        Run counted
+            = cli(argList({ "score", "--scorers", "zlib6", "--sample", "200", "--tsv", "-" }) << shards, cache());
         QCOMPARE(counted.code, 0);
         const auto rows = splitLines(counted.out.toStdString());
         QVERIFY2(rows.size() > 120 && rows.size() < 300, qPrintable(QString::number(rows.size())));
