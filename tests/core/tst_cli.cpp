@@ -122,6 +122,17 @@ private Q_SLOTS:
         Run again = cli(argList({ "score", "--scorers", "zlib6,zstd3" }) << shard, cacheDir);
         QCOMPARE(again.code, 0);
         QVERIFY2(again.err.contains(QStringLiteral("no rescoring")), qPrintable(again.err));
+        // Removing one keeps the rest: asking for zlib6 alone loads it (its column only), and zstd3 is still
+        // there for the next run that asks for both.
+        const QString one = own.filePath(QStringLiteral("one.tsv"));
+        Run removed = cli(argList({ "score", "--scorers", "zlib6", "--tsv" }) << one << shard, cacheDir);
+        QCOMPARE(removed.code, 0);
+        QVERIFY2(removed.err.contains(QStringLiteral("no rescoring")), qPrintable(removed.err));
+        QCOMPARE(QString::fromStdString(splitLines(readFile(one.toStdString())).front()).split(QLatin1Char('\t')).last(),
+            QStringLiteral("zlib6"));
+        Run both = cli(argList({ "score", "--scorers", "zstd3,zlib6" }) << shard, cacheDir);
+        QCOMPARE(both.code, 0);
+        QVERIFY2(both.err.contains(QStringLiteral("no rescoring")), qPrintable(both.err));
     }
 
     // Issue 21, part 1: --sample scores a seeded uniform sample (the same records for the same seed, never a
