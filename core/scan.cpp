@@ -144,7 +144,9 @@ struct Scan::Impl {
     GroupNumbering groups;
     ScanResult result;
     std::vector<SeekCacheWriter> seek;
-    Clock::time_point start;
+    // When run() started; atomic because progress() may be called from another thread at any time.
+    std::atomic<Clock::rep> startTicks { 0 };
+    Clock::time_point start() const { return Clock::time_point(Clock::duration(startTicks.load())); }
     Clock::time_point lastProgress;
     std::atomic<uint64_t> compressedDone { 0 };
     std::atomic<uint64_t> compressedTotal { 0 };
@@ -225,7 +227,7 @@ ScanProgress Scan::progress() const
     p.textBytes = d->textBytes.load(std::memory_order_relaxed);
     p.modelTokens = d->modelTokens.load(std::memory_order_relaxed);
     p.modelBytes = d->modelBytes.load(std::memory_order_relaxed);
-    p.elapsedSeconds = std::chrono::duration<double>(Clock::now() - d->start).count();
+    p.elapsedSeconds = std::chrono::duration<double>(Clock::now() - d->start()).count();
     if (p.elapsedSeconds > 0) {
         p.docsPerSecond = double(p.records) / p.elapsedSeconds;
         p.mbPerSecond = double(d->rawBytes.load(std::memory_order_relaxed)) / 1e6 / p.elapsedSeconds;
@@ -276,7 +278,8 @@ int resolveThreads(int requested)
 ScanResult Scan::run()
 {
     Impl& s = *d;
-    s.start = s.lastProgress = Clock::now();
+    s.lastProgress = Clock::now();
+    s.startTicks = s.lastProgress.time_since_epoch().count();
     for (const auto& path : s.opt.shards) {
         ShardInfo info;
         try {
@@ -721,7 +724,7 @@ ScanResult Scan::run()
     for (auto& col : s.result.scores.values)
         col.shrink_to_fit();
     s.result.cancelled = isCancelled();
-    s.result.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
+    s.result.seconds = std::chrono::duration<double>(Clock::now() - s.start()).count();
 
     for (size_t i = 0; i < s.seek.size(); ++i) {
         auto& w = s.seek[i];
