@@ -1,5 +1,7 @@
 #include "bytesource.h"
 
+#include "warcsource.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -240,9 +242,9 @@ Compression ByteSource::detect(const std::string& path)
     return Compression::None;
 }
 
-std::unique_ptr<ByteSource> ByteSource::open(const std::string& path)
+static std::unique_ptr<ByteSource> openStream(const std::string& path)
 {
-    switch (detect(path)) {
+    switch (ByteSource::detect(path)) {
     case Compression::Gzip:
         return std::make_unique<GzipSource>(path);
     case Compression::Zstd:
@@ -251,6 +253,44 @@ std::unique_ptr<ByteSource> ByteSource::open(const std::string& path)
         break;
     }
     return std::make_unique<PlainSource>(path);
+}
+
+bool ByteSource::isWarc(const std::string& path)
+{
+    try {
+        auto s = openStream(path);
+        char head[5];
+        size_t n = 0;
+        while (n < sizeof head) {
+            const size_t k = s->read(head + n, sizeof head - n);
+            if (k == 0)
+                break;
+            n += k;
+        }
+        return startsWarc(std::string_view(head, n));
+    } catch (const InputError&) {
+        return false; // the reader reports it, with its offset
+    }
+}
+
+std::string ByteSource::formatName(const std::string& path)
+{
+    const Compression c = detect(path);
+    if (!isWarc(path))
+        return compressionName(c);
+    std::string name = "warc";
+    if (c != Compression::None)
+        name.append("+").append(compressionName(c));
+    return name;
+}
+
+std::unique_ptr<ByteSource> ByteSource::open(const std::string& path)
+{
+    auto stream = openStream(path);
+    // Peeking at the decompressed start costs a second open of the file; the stream itself starts clean.
+    if (isWarc(path))
+        return std::make_unique<WarcSource>(std::move(stream), path);
+    return stream;
 }
 
 } // namespace shardscope

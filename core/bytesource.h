@@ -2,6 +2,8 @@
 // Streaming decompression of one shard. The format is chosen by magic bytes, not by the file
 // name, so a mislabelled file still reads: gzip (1f 8b, concatenated members are read in turn,
 // as `zcat` does), zstd (28 b5 2f fd, every frame of a multi-frame file), anything else plain.
+// A decompressed stream that starts with "WARC/" is a WARC or WET file: open() returns it as the
+// JSON Lines of its documents (warcsource.h).
 
 #include <cstdint>
 #include <memory>
@@ -41,7 +43,13 @@ public:
     virtual Compression compression() const = 0;
 
     static std::unique_ptr<ByteSource> open(const std::string& path);
+    // The transport compression, by magic bytes.
     static Compression detect(const std::string& path);
+    // True when the decompressed stream starts with "WARC/" (false when it cannot be read).
+    static bool isWarc(const std::string& path);
+    // What a shard is recorded as (ShardInfo::compression): "plain", "gzip", "zstd", or for a WARC
+    // "warc", "warc+gzip", "warc+zstd". Only "plain" offsets are file offsets.
+    static std::string formatName(const std::string& path);
 };
 
 } // namespace shardscope

@@ -28,13 +28,17 @@ ShardInfo fingerprintShard(const std::string& path)
         throw InputError(path, 0, std::string("cannot stat: ") + std::strerror(errno));
     info.size = uint64_t(st.st_size);
     info.mtimeNs = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    info.compression = compressionName(ByteSource::detect(path));
+    info.compression = ByteSource::formatName(path);
 
     // Head and tail: enough to notice a rewritten or appended shard without reading it all.
     constexpr size_t kPart = 64 * 1024;
     XXH3_state_t* state = XXH3_createState();
     XXH3_64bits_reset(state);
     XXH3_64bits_update(state, &info.size, sizeof info.size);
+    // A WARC shard's offsets are those of its synthesized JSON Lines: scores and seek caches made before
+    // WARC was read as such (when its lines were all rejected) must not match it.
+    if (info.compression.rfind("warc", 0) == 0)
+        XXH3_64bits_update(state, "warc", 4);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         std::vector<char> buf(kPart);
@@ -58,7 +62,9 @@ ShardInfo fingerprintShard(const std::string& path)
 static bool looksLikeShard(const fs::path& p)
 {
     static const char* suffixes[] = { ".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".json.gz", ".json.zst",
-                                      ".ndjson", ".ndjson.gz", ".ndjson.zst", ".json" };
+                                      ".ndjson", ".ndjson.gz", ".ndjson.zst", ".json",
+                                      // Common Crawl: .warc.gz, .warc.wet.gz, .wet.gz (issue 21)
+                                      ".warc", ".warc.gz", ".warc.zst", ".wet", ".wet.gz", ".wet.zst" };
     std::string name = p.filename().string();
     for (const char* s : suffixes) {
         size_t n = std::strlen(s);

@@ -18,7 +18,7 @@ struct ShardInfo {
     uint64_t size = 0;       // bytes on disk
     int64_t mtimeNs = 0;
     std::string fingerprint; // hex: size, mtime and XXH3-64 of the first and last 64 KiB
-    std::string compression; // "plain", "gzip", "zstd"
+    std::string compression; // "plain", "gzip", "zstd"; a WARC: "warc", "warc+gzip", "warc+zstd"
     // Filled by the scan:
     uint64_t records = 0;    // non-blank lines
     uint64_t rejected = 0;
@@ -30,8 +30,8 @@ struct ShardInfo {
 // Fingerprint of a shard as it is on disk now (cheap: reads at most 128 KiB).
 ShardInfo fingerprintShard(const std::string& path);
 // Expands files and directories (recursively: *.jsonl, *.jsonl.gz, *.jsonl.zst, *.json.gz,
-// *.json.zst, *.ndjson...) into a sorted list of absolute paths. Symbolic links to files are
-// followed, links to directories are not (so a link loop cannot recurse). Throws InputError,
+// *.json.zst, *.ndjson..., and Common Crawl's *.warc.gz, *.warc.wet.gz, *.wet.gz, *.warc, *.wet)
+// into a sorted list of absolute paths. Symbolic links to files are followed, links to directories are not (so a link loop cannot recurse). Throws InputError,
 // before any work is done, for a path that does not exist, a shard that cannot be opened
 // (permission denied, a dangling or looping link named like a shard) and a directory that
 // cannot be listed: a corpus read with parts silently missing would give wrong counts.

@@ -6,6 +6,7 @@
 //   The Pile   {"text", "meta": {"pile_set_name"}}
 //   RedPajama  {"text", "meta": {"redpajama_set_name"}}   (also "metadata.source" variants)
 //   C4         {"text", "timestamp", "url"}  -> no group, id = record number
+//   WARC, WET  {"id", "url", "date", "host", "tld", "text"} (warcsource.h) -> group /tld
 
 #include <string>
 #include <string_view>

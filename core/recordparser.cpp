@@ -363,6 +363,14 @@ FieldMapping detectFields(const std::string& shardPath, FieldMapping given, bool
 {
     if (groupGiven)
         return given;
+    // WARC and WET documents (warcsource.h) all have a URL: group by its top-level domain, a few dozen
+    // groups (the host, `--group host`, gives one per site).
+    if (ByteSource::isWarc(shardPath)) {
+        given.group = "/tld";
+        given.groupDetected = true;
+        given.confident = true;
+        return given;
+    }
     std::map<std::string, int> hits;
     int seen = 0;
     try {

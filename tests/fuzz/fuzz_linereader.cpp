@@ -8,6 +8,7 @@
 #include "bytesource.h"
 #include "linereader.h"
 #include "recordparser.h"
+#include "warcsource.h"
 
 #include <cstring>
 
@@ -36,10 +37,12 @@ static void readBatches(const std::string& path, std::string_view input)
             expectLine += batch.lines.size();
             expectOffset += batch.payload;
         }
-        if (reader.compression() == Compression::None)
+        // A plain WARC file is read as the JSON Lines of its documents (fuzz_warc checks it).
+        if (reader.compression() == Compression::None && !startsWarc(input))
             fuzz::check(expectOffset == input.size(), "plain file not read to its end");
     } catch (const InputError&) {
-        fuzz::check(reader.compression() != Compression::None, "InputError on a plain in-memory file");
+        fuzz::check(reader.compression() != Compression::None || startsWarc(input),
+                    "InputError on a plain in-memory file");
     }
 }
 

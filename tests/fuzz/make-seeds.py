@@ -55,6 +55,42 @@ put("recordparser", "pointers", "/meta/a~1b|/id|/metadata/source\n"
 put("recordparser", "detect", "\n" + "\n".join(json.dumps({"text": f"t{i}", "source": "a" if i % 3 else "b"})
                                               for i in range(8)))
 
+# --- WARC / WET (issue 21, part 5): records as Common Crawl writes them, and as cc_net's test file has them
+def warc_record(fields, block, eol="\r\n"):
+    head = "WARC/1.0" + eol + "".join(f"{k}: {v}{eol}" for k, v in fields)
+    head += f"Content-Length: {len(block)}{eol}{eol}"
+    return head.encode() + block + (eol + eol).encode()
+
+
+wet_texts = ["Shardscope fuzz seed.\nA second line with a tab\tand \"quotes\".",
+             "Zweite Seite: Grüße aus Köln, \u4e2d\u6587 und \U0001F600.\n\n"]
+wet = [warc_record([("WARC-Type", "warcinfo"), ("WARC-Date", "2019-03-27T06:10:48Z"),
+                    ("WARC-Record-ID", "<urn:uuid:00000000-0000-0000-0000-000000000000>"),
+                    ("Content-Type", "application/warc-fields")], b"isPartOf: CC-MAIN-2019-13\r\n")]
+for i, t in enumerate(wet_texts):
+    wet.append(warc_record([("WARC-Type", "conversion"), ("WARC-Target-URI", f"http://www.example{i}.co.uk:80/p?q#f"),
+                            ("WARC-Date", "2019-03-18T00:00:0%dZ" % i),
+                            ("WARC-Record-ID", f"<urn:uuid:00000000-0000-0000-0000-00000000000{i + 1}>"),
+                            ("Content-Type", "text/plain")], t.encode()))
+put("warc", "wet.warc.wet", b"".join(wet))
+put("warc", "wet-per-record.warc.wet.gz", b"".join(gzip.compress(r, mtime=0) for r in wet))
+# cc_net's layout: LF line ends, Content-Length not the body's size, a record runs to the next "WARC/1.0" line.
+put("warc", "lf.wet", b"".join(r.replace(b"\r\n", b"\n").replace(b"Content-Length: 6", b"Content-Length: 9")
+                               for r in wet) + b"\n")
+http = "application/http; msgtype=response"
+put("warc", "responses.warc", b"".join([
+    warc_record([("WARC-Type", "request"), ("WARC-Target-URI", "<https://a.example.org/>"),
+                 ("Content-Type", "application/http; msgtype=request")], b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+    warc_record([("WARC-Type", "response"), ("WARC-Target-URI", "<https://a.example.org/>"), ("Content-Type", http)],
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain\r\ntext"),
+    warc_record([("WARC-Type", "response"), ("WARC-Target-URI", "https://[::1]:8080/"), ("Content-Type", http)],
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b"),
+    warc_record([("WARC-Type", "resource"), ("WARC-Target-URI", "metadata://gnu.org/wget.log"),
+                 ("Content-Type", "text/plain")], b"bad \xff byte\n"),
+    warc_record([("WARC-Type", "metadata"), ("Content-Type", "text/plain")], b"via: x"),
+]))
+put("warc", "wrong-length.warc.wet", wet[0] + wet[1].replace(b"Content-Length: ", b"Content-Length: 1") + wet[2])
+
 # --- filter configs ---------------------------------------------------------------------------------
 put("filterconfig", "v2.json", json.dumps({
     "format": "shardscope-filter", "version": 2,

@@ -20,14 +20,14 @@ SECONDS_PER_TARGET=${1:-60}
 BUILD_DIR=${2:-$SRC/build/fuzz}
 SHARED=${SHARDSCOPE_SHARED_DATA:-$SRC/../shared/data}
 WORK=${FUZZ_WORK:-$(mktemp -d /tmp/shardscope-fuzz.XXXXXX)}
-ALL_TARGETS="linereader recordparser filterconfig scorestore tokenizer_json tokenizer_gpt2 safetensors_header"
+ALL_TARGETS="linereader warc recordparser filterconfig scorestore tokenizer_json tokenizer_gpt2 safetensors_header"
 TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 
 # Largest input per target: big enough for several records, a config or a small vocabulary, small
 # enough that each execution stays fast.
-declare -A MAX_LEN=([linereader]=65536 [recordparser]=16384 [filterconfig]=8192 [scorestore]=16384
+declare -A MAX_LEN=([linereader]=65536 [warc]=65536 [recordparser]=16384 [filterconfig]=8192 [scorestore]=16384
                     [tokenizer_json]=16384 [tokenizer_gpt2]=16384 [safetensors_header]=4096)
-declare -A DICTS=([linereader]="linereader" [recordparser]="json recordparser" [filterconfig]="json filterconfig"
+declare -A DICTS=([linereader]="linereader" [warc]="warc" [recordparser]="json recordparser" [filterconfig]="json filterconfig"
                   [scorestore]="json scorestore" [tokenizer_json]="json tokenizer"
                   [tokenizer_gpt2]="json tokenizer" [safetensors_header]="json safetensors_header")
 
@@ -62,6 +62,15 @@ make_seeds() {
             done
             # Compressed fixtures as they are, when small enough to fit max_len whole.
             for f in "$fixtures"/*.gz "$fixtures"/*.zst; do
+                [ -f "$f" ] && [ "$(stat -c %s "$f")" -le "${MAX_LEN[$t]}" ] && cp "$f" "$d/"
+            done
+        fi
+        ;;
+    warc)
+        # The WET and WARC fixtures (cc_net's LF WET; warcio's example), and a gzip of the committed WET seed.
+        gzip -9 -n -c "$FUZZ_DIR/seeds/warc/wet.warc.wet" >"$d/wet.warc.wet.gz-9"
+        if [ -d "$fixtures" ]; then
+            for f in "$fixtures"/*.wet.txt "$fixtures"/*.warc.gz; do
                 [ -f "$f" ] && [ "$(stat -c %s "$f")" -le "${MAX_LEN[$t]}" ] && cp "$f" "$d/"
             done
         fi
