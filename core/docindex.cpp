@@ -62,9 +62,9 @@ ShardInfo fingerprintShard(const std::string& path)
 static bool looksLikeShard(const fs::path& p)
 {
     static const char* suffixes[] = { ".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".json.gz", ".json.zst",
-                                      ".ndjson", ".ndjson.gz", ".ndjson.zst", ".json",
-                                      // Common Crawl: .warc.gz, .warc.wet.gz, .wet.gz (issue 21)
-                                      ".warc", ".warc.gz", ".warc.zst", ".wet", ".wet.gz", ".wet.zst" };
+        ".ndjson", ".ndjson.gz", ".ndjson.zst", ".json",
+        // Common Crawl: .warc.gz, .warc.wet.gz, .wet.gz (issue 21)
+        ".warc", ".warc.gz", ".warc.zst", ".wet", ".wet.gz", ".wet.zst" };
     std::string name = p.filename().string();
     for (const char* s : suffixes) {
         size_t n = std::strlen(s);

@@ -31,10 +31,10 @@ struct ShardInfo {
 ShardInfo fingerprintShard(const std::string& path);
 // Expands files and directories (recursively: *.jsonl, *.jsonl.gz, *.jsonl.zst, *.json.gz,
 // *.json.zst, *.ndjson..., and Common Crawl's *.warc.gz, *.warc.wet.gz, *.wet.gz, *.warc, *.wet)
-// into a sorted list of absolute paths. Symbolic links to files are followed, links to directories are not (so a link loop cannot recurse). Throws InputError,
-// before any work is done, for a path that does not exist, a shard that cannot be opened
-// (permission denied, a dangling or looping link named like a shard) and a directory that
-// cannot be listed: a corpus read with parts silently missing would give wrong counts.
+// into a sorted list of absolute paths. Symbolic links to files are followed, links to directories are not (so a link
+// loop cannot recurse). Throws InputError, before any work is done, for a path that does not exist, a shard that cannot
+// be opened (permission denied, a dangling or looping link named like a shard) and a directory that cannot be listed: a
+// corpus read with parts silently missing would give wrong counts.
 std::vector<std::string> expandShardPaths(const std::vector<std::string>& inputs);
 
 // Ids, appended in document order, stored in a file so they stay out of the heap.

@@ -41,8 +41,8 @@ static void readBatches(const std::string& path, std::string_view input)
         if (reader.compression() == Compression::None && !startsWarc(input))
             fuzz::check(expectOffset == input.size(), "plain file not read to its end");
     } catch (const InputError&) {
-        fuzz::check(reader.compression() != Compression::None || startsWarc(input),
-                    "InputError on a plain in-memory file");
+        fuzz::check(
+            reader.compression() != Compression::None || startsWarc(input), "InputError on a plain in-memory file");
     }
 }
 
