@@ -182,7 +182,15 @@ private Q_SLOTS:
         QVERIFY(std::is_sorted(one.index.shard.begin(), one.index.shard.end()));
 
         for (int round = 0; round < 3; ++round) { // the interleaving differs from run to run
-            const ScanResult many = run(threads);
+            ScanOptions o = options(c, threads);
+            if (sample)
+                o.selector = std::make_shared<BernoulliSelector>(0.5, 7);
+            Scan scan(o);
+            const ScanResult many = scan.run();
+            // Progress is the sum over shards: every byte on disk once, the broken and missing shards included.
+            const ScanProgress p = scan.progress();
+            QVERIFY(p.compressedTotal > 0);
+            QCOMPARE(p.compressedDone, p.compressedTotal);
             compareResults(one, many);
             if (QTest::currentTestFailed())
                 return;
