@@ -90,6 +90,7 @@ void CorpusStatusBar::clearSample()
     m_sampleText.clear();
     m_estimateText.clear();
     m_sample->clear();
+    m_sample->setMinimumWidth(0);
     m_sample->hide();
     m_stopAtSample->hide();
 }
@@ -99,12 +100,20 @@ QString CorpusStatusBar::sampleText() const
     return m_sample->isHidden() ? QString() : m_sample->text();
 }
 
+// The sample's line takes its full width: where the figures come from, and what a full pass costs, is the point
+// of it (the corpus text on the left gives way instead).
+static void fitText(QLabel* label, const QString& text)
+{
+    label->setText(text);
+    label->setMinimumWidth(label->sizeHint().width());
+}
+
 void CorpusStatusBar::showDrawingSample(double probability, uint64_t seed)
 {
     m_sampleText = tr("Drawing a sample: %1% of the records (seed %2)")
                        .arg(QLocale().toString(probability * 100, 'g', 3))
                        .arg(qulonglong(seed));
-    m_sample->setText(m_sampleText);
+    fitText(m_sample, m_sampleText);
     m_sample->setToolTip(tr("Each record is chosen independently at random, the same ones for the same seed: the "
                             "sample is spread over the whole corpus, never its first part."));
     m_sample->show();
@@ -119,13 +128,20 @@ void CorpusStatusBar::showSample(const SampleScope& s, bool fullPassFollows)
                            loc.toString(qulonglong(std::llround(s.populationDocuments()))),
                            loc.toString(s.probability * 100, 'g', 3))
                        .arg(qulonglong(s.seed));
-    m_sample->setText(m_estimateText.isEmpty() ? m_sampleText : m_sampleText + QStringLiteral(" · ") + m_estimateText);
+    fitText(m_sample, m_estimateText.isEmpty() ? m_sampleText : m_sampleText + QStringLiteral(" · ") + m_estimateText);
     m_sample->setToolTip(tr("Figures are estimated from a uniform random sample of the corpus (%1 of %2 records "
                             "read); each shows its 95% interval until the full pass makes them exact.")
                              .arg(loc.toString(qulonglong(s.sampled)), loc.toString(qulonglong(s.population))));
     m_sample->show();
     m_stopAtSample->setVisible(fullPassFollows);
-    if (!fullPassFollows) {
+    if (fullPassFollows) {
+        showRunning(true);
+        m_cancel->hide(); // Stop at sample ends the full pass and keeps the sample
+        m_stopAtSample->show();
+        m_progress->setValue(0);
+        m_progress->setFormat(QStringLiteral("0%"));
+        showNote(tr("Full pass: starting…"));
+    } else {
         showRunning(false);
         showNote(tr("Stopped at the sample"));
     }
@@ -138,7 +154,7 @@ void CorpusStatusBar::showFullPassProgress(const ScanProgress& p)
     m_stopAtSample->show();
     m_progress->setValue(int(std::lround(p.fraction() * 1000)));
     m_progress->setFormat(QStringLiteral("%1%").arg(int(p.fraction() * 100)));
-    showNote(tr("Full pass: %1 docs · ETA %2").arg(QLocale().toString(qulonglong(p.docs)), humanSeconds(p.etaSeconds)));
+    showNote(tr("Full pass · ETA %1").arg(humanSeconds(p.etaSeconds))); // the bar shows how far it is
 }
 
 QString CorpusStatusBar::fullPassText(const FullPassEstimate& e)
@@ -155,7 +171,7 @@ void CorpusStatusBar::setFullPassEstimate(const FullPassEstimate& e)
 {
     m_estimateText = fullPassText(e);
     if (!m_sampleText.isEmpty())
-        m_sample->setText(m_sampleText + QStringLiteral(" · ") + m_estimateText);
+        fitText(m_sample, m_sampleText + QStringLiteral(" · ") + m_estimateText);
     m_stopAtSample->setToolTip(
         tr("Keep the sample on display and do not score the rest of the corpus.\n%1\n"
            "Reading the corpus took %2 when the sample was drawn; each scorer was timed on "

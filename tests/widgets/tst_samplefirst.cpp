@@ -14,6 +14,7 @@
 #include <thresholdpanel.h>
 
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -321,11 +322,14 @@ private Q_SLOTS:
         REQUIRE_SHARED("bench/bench-0000.jsonl.zst");
         qputenv("SHARDSCOPE_SAMPLE_FIRST", "0.02");
         MainWindow w;
+        w.resize(1600, 1000);
+        w.show();
         w.setScorers(kScorers);
         w.setThreads(2);
         QSignalSpy ready(w.session(), &CorpusSession::sampleReady);
         QSignalSpy estimated(w.session(), &CorpusSession::fullPassEstimated);
         QSignalSpy stopped(w.session(), &CorpusSession::stoppedAtSample);
+        QSignalSpy fullPassProgress(w.session(), &CorpusSession::fullPassProgress);
         w.openInputs({ sharedData(QStringLiteral("bench")) });
         QVERIFY(signalled(ready, 120000));
         QVERIFY(w.session()->fullPassRunning());
@@ -335,9 +339,17 @@ private Q_SLOTS:
             shardsSeen.insert(sampleTable->shard(d));
         QCOMPARE(shardsSeen.size(), size_t(10));
         QVERIFY(signalled(estimated, 30000));
+        QVERIFY(signalled(fullPassProgress, 30000)); // the full pass reports its progress behind the sample
         auto* status = qobject_cast<CorpusStatusBar*>(w.statusBar());
         QVERIFY2(status->sampleText().contains(QStringLiteral("Full pass: about")), qPrintable(status->sampleText()));
         QVERIFY(!status->stopAtSampleButton()->isHidden());
+        QVERIFY(!w.thresholdPanel()->stopAtSampleButton()->isHidden());
+        QVERIFY(waitForStats(w, 10000));
+        QVERIFY(w.histogram(QStringLiteral("zlib6"))->errorBars()->visible());
+        QVERIFY(w.session()->fullPassRunning());
+        QLabel* sampleLabel = status->findChild<QLabel*>(QStringLiteral("sampleStatus"));
+        QVERIFY(sampleLabel->width() >= sampleLabel->sizeHint().width()); // not cut off
+        w.grab().save(QStringLiteral("/tmp/samplefirst-fullpass.png"));
         QElapsedTimer t;
         t.start();
         status->stopAtSampleButton()->click();
@@ -347,6 +359,29 @@ private Q_SLOTS:
         QVERIFY(w.session()->sample().active());
         w.session()->shutdown(); // the workers are gone within a second
         QVERIFY2(t.elapsed() < 3000, qPrintable(QString::number(t.elapsed())));
+    }
+
+    // Closing the window while the sample is being drawn stops the scan at once (hotspot #92: no worker outlives
+    // the window it posts to).
+    void closeWhileDrawingTheSample()
+    {
+        REQUIRE_SHARED("bench/bench-0000.jsonl.zst");
+        qputenv("SHARDSCOPE_SAMPLE_FIRST", "0.02");
+        auto* w = new MainWindow;
+        w->setUseCache(false);
+        w->setScorers(kScorers);
+        w->show();
+        QSignalSpy ready(w->session(), &CorpusSession::sampleReady);
+        w->openInputs({ sharedData(QStringLiteral("bench")) });
+        QTRY_VERIFY_WITH_TIMEOUT(w->corpus() && w->corpus()->size() > 0, 60000);
+        QVERIFY(w->session()->samplingFirst());
+        QCOMPARE(ready.count(), 0);
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(w->close());
+        delete w;
+        qInfo("closed while drawing the sample in %lld ms", static_cast<long long>(t.elapsed()));
+        QVERIFY(t.elapsed() < 3000);
     }
 };
 
