@@ -59,10 +59,9 @@ QString estimatedCount(const SampleScope& sample, uint64_t k)
 
 QString intervalExplanation()
 {
-    return ThresholdPanel::tr("Estimated from a uniform random sample: the true share of the whole corpus lies in the "
-                              "range in brackets with 95% confidence (Wilson interval, corrected for the part of "
-                              "the corpus the sample covers). Counts and bytes are the sample's scaled to the "
-                              "corpus.");
+    return ThresholdPanel::tr("Estimated from a uniform random sample: the whole corpus's share lies in the bracketed "
+                              "range with 95% confidence (Wilson interval, corrected for the part of the corpus "
+                              "sampled), and counts and bytes are the sample's scaled to the corpus.");
 }
 } // namespace
 
