@@ -248,8 +248,8 @@ void MainWindow::setupMenus()
     auto* openSample = file->addAction(tr("Open &Sample…"), this, [this]() {
         const QStringList inputs
             = QFileDialog::getOpenFileNames(this, tr("Open a Sample of Shards"), m_settings.lastDirectory(),
-                tr("JSON Lines shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd);;All "
-                   "files (*)"));
+                tr("Shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd *.warc.wet.gz "
+                   "*.wet.gz *.warc.gz *.warc.wet *.wet *.warc);;All files (*)"));
         double fraction = 0;
         uint64_t seed = 1;
         if (inputs.isEmpty() || !askSample(this, &fraction, &seed))
@@ -682,9 +682,11 @@ void MainWindow::openDialog(bool directory)
         if (!d.isEmpty())
             inputs << d;
     } else {
-        inputs = QFileDialog::getOpenFileNames(
-            this, tr("Open Shards"), dir,
-            tr("JSON Lines shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd);;All files (*)"));
+        inputs = QFileDialog::getOpenFileNames(this, tr("Open Shards"), dir,
+            tr("Shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd *.warc.wet.gz *.wet.gz "
+               "*.warc.gz *.warc.wet *.wet *.warc);;JSON Lines shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz "
+               "*.json.zst *.ndjson *.jsonl.zstd);;Common Crawl WET and WARC (*.warc.wet.gz *.wet.gz *.warc.gz "
+               "*.warc.wet *.wet *.warc);;All files (*)"));
     }
     if (inputs.isEmpty())
         return;
