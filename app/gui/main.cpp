@@ -68,8 +68,9 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("paths"),
-                                 QStringLiteral("Shards (.jsonl, .jsonl.gz, .jsonl.zst, Common Crawl .warc.wet.gz, .warc.gz) or directories, opened as one corpus."),
-                                 QStringLiteral("[paths...]"));
+        QStringLiteral("Shards (.jsonl, .jsonl.gz, .jsonl.zst, Common Crawl .warc.wet.gz, .warc.gz) or directories, "
+                       "opened as one corpus."),
+        QStringLiteral("[paths...]"));
     QCommandLineOption demo(QStringLiteral("demo"),
                             QStringLiteral("Open this corpus when no path is given (default: $SHARDSCOPE_DEMO_CORPUS, "
                                            "used when there is no recent corpus either)."),

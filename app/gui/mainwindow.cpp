@@ -683,10 +683,11 @@ void MainWindow::openDialog(bool directory)
             inputs << d;
     } else {
         inputs = QFileDialog::getOpenFileNames(this, tr("Open Shards"), dir,
-            tr("Shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd *.warc.wet.gz *.wet.gz "
-               "*.warc.gz *.warc.wet *.wet *.warc);;JSON Lines shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz "
-               "*.json.zst *.ndjson *.jsonl.zstd);;Common Crawl WET and WARC (*.warc.wet.gz *.wet.gz *.warc.gz "
-               "*.warc.wet *.wet *.warc);;All files (*)"));
+            tr("Shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd "
+               "*.warc.wet.gz *.wet.gz *.warc.gz *.warc.wet *.wet *.warc);;"
+               "JSON Lines shards (*.jsonl *.jsonl.gz *.jsonl.zst *.json.gz *.json.zst *.ndjson *.jsonl.zstd);;"
+               "Common Crawl WET and WARC (*.warc.wet.gz *.wet.gz *.warc.gz *.warc.wet *.wet *.warc);;"
+               "All files (*)"));
     }
     if (inputs.isEmpty())
         return;
