@@ -95,8 +95,9 @@ CorpusSummary summarize(const SummaryInput& in)
         }
     }
 
-    for (size_t c = 0; c < in.columns.size(); ++c) {
-        const auto& values = in.columns[c];
+    const size_t columns = in.views.empty() ? in.columns.size() : in.views.size();
+    for (size_t c = 0; c < columns; ++c) {
+        const std::span<const float> values = in.views.empty() ? std::span<const float>(in.columns[c]) : in.views[c];
         ColumnSummary s;
         s.name = c < in.names.size() ? in.names[c] : std::string();
         auto order = std::make_shared<std::vector<uint32_t>>();

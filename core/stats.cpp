@@ -42,7 +42,7 @@ const std::vector<double>& ColumnStats::percentileLevels()
     return l;
 }
 
-SortedColumn SortedColumn::build(const std::vector<float>& values)
+SortedColumn SortedColumn::build(std::span<const float> values)
 {
     SortedColumn s;
     s.sorted.reserve(values.size());
@@ -86,7 +86,7 @@ double SortedColumn::valueAtPercentile(double p) const
     return double(sorted[lo]) + (double(sorted[hi]) - double(sorted[lo])) * frac;
 }
 
-ColumnStats ColumnStats::compute(const std::string& name, const std::vector<float>& values, int bins, bool clipTails)
+ColumnStats ColumnStats::compute(const std::string& name, std::span<const float> values, int bins, bool clipTails)
 {
     ColumnStats st;
     st.name = name;
@@ -123,7 +123,7 @@ ColumnStats ColumnStats::compute(const std::string& name, const std::vector<floa
     return st;
 }
 
-ColumnStats ColumnStats::computeCategorical(const std::string& name, const std::vector<float>& values,
+ColumnStats ColumnStats::computeCategorical(const std::string& name, std::span<const float> values,
                                             const std::vector<std::string>& categories)
 {
     ColumnStats st;
@@ -156,7 +156,7 @@ ColumnStats ColumnStats::computeCategorical(const std::string& name, const std::
     return st;
 }
 
-ColumnStats ColumnStats::compute(const ColumnInfo& column, const std::vector<float>& values, int bins, bool clipTails)
+ColumnStats ColumnStats::compute(const ColumnInfo& column, std::span<const float> values, int bins, bool clipTails)
 {
     if (column.categorical())
         return computeCategorical(column.name, values, column.categories);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,12 +41,12 @@ struct ColumnStats {
     // bins <= 0: Freedman-Diaconis rule clamped to [10, 200]. The histogram spans
     // [min, max] unless clipTails, which spans [p0.5, p99.5] so a few outliers do not
     // squeeze the body into one bar (outliers counted in below/above).
-    static ColumnStats compute(const std::string& name, const std::vector<float>& values, int bins = 0,
+    static ColumnStats compute(const std::string& name, std::span<const float> values, int bins = 0,
                                bool clipTails = false);
-    static ColumnStats computeCategorical(const std::string& name, const std::vector<float>& values,
+    static ColumnStats computeCategorical(const std::string& name, std::span<const float> values,
                                           const std::vector<std::string>& categories);
     // computeCategorical() for a categorical column, else compute().
-    static ColumnStats compute(const ColumnInfo& column, const std::vector<float>& values, int bins = 0,
+    static ColumnStats compute(const ColumnInfo& column, std::span<const float> values, int bins = 0,
                                bool clipTails = false);
 };
 
@@ -53,7 +54,7 @@ struct ColumnStats {
 struct SortedColumn {
     std::vector<float> sorted;
     uint64_t missing = 0;
-    static SortedColumn build(const std::vector<float>& values);
+    static SortedColumn build(std::span<const float> values);
     uint64_t countBelow(double x) const;       // values < x
     uint64_t countAbove(double x) const;       // values > x
     double percentileOf(double x) const;       // fraction of values <= x, in [0, 100]

@@ -306,25 +306,45 @@ void ScatterWidget::rebuild()
     const auto& yv = m_corpus->scores(size_t(yi));
     const size_t n = std::min(xv.size(), yv.size());
     const bool lx = logX(), ly = logY();
-    // Every document with both values (positive ones on a log axis), in axis coordinates.
+    auto usable = [&](float x, float y) { return !std::isnan(x) && !std::isnan(y); };
+    auto positive = [&](float x, float y) { return (!lx || x > 0) && (!ly || y > 0); };
+    // A big corpus is drawn from every step-th document (a systematic sample of about kDrawnDocuments): the map
+    // and the cloud look the same, and this runs on the GUI thread (every document of 10 million took seconds).
+    // The counts in the note are of all documents.
+    const size_t step = n > size_t(kDrawnDocuments) ? (n + kDrawnDocuments - 1) / kDrawnDocuments : 1;
+    uint64_t both = 0;
+    if (step > 1) {
+        for (size_t i = 0; i < n; ++i) {
+            const float x = xv[i], y = yv[i];
+            if (!usable(x, y))
+                continue;
+            if (positive(x, y))
+                ++both;
+            else
+                ++m_leftOut;
+        }
+    }
+    // The documents drawn with both values (positive ones on a log axis), in axis coordinates.
     std::vector<uint32_t> docs;
     std::vector<float> px, py;
-    docs.reserve(n);
-    px.reserve(n);
-    py.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
+    docs.reserve(n / step + 1);
+    px.reserve(n / step + 1);
+    py.reserve(n / step + 1);
+    for (size_t i = step / 2; i < n; i += step) {
         const float x = xv[i], y = yv[i];
-        if (std::isnan(x) || std::isnan(y))
+        if (!usable(x, y))
             continue;
-        if ((lx && !(x > 0)) || (ly && !(y > 0))) {
-            ++m_leftOut;
+        if (!positive(x, y)) {
+            if (step == 1)
+                ++m_leftOut;
             continue;
         }
         docs.push_back(uint32_t(i));
         px.push_back(float(tx(x)));
         py.push_back(float(ty(y)));
     }
-    const uint64_t both = docs.size();
+    if (step == 1)
+        both = docs.size();
     auto [xlo, xhi] = robustRange(px);
     auto [ylo, yhi] = robustRange(py);
     m_plot->xAxis->setLabel(lx ? tr("%1 (log)").arg(xColumn()) : xColumn());
@@ -391,9 +411,12 @@ void ScatterWidget::rebuild()
     const QLocale loc;
     QString text = tr("%1 documents with both scores%2")
                        .arg(loc.toString(qulonglong(both)),
-                           m_mode == Mode::Points && both > uint64_t(kMaxPoints)
-                               ? tr(" (showing a random %1)").arg(loc.toString(kMaxPoints))
-                               : QString());
+                           m_mode == Mode::Points && m_docs.size() < both
+                               ? tr(" (showing a random %1)").arg(loc.toString(qulonglong(m_docs.size())))
+                           : step > 1 ? tr(" (drawn from 1 in %1: %2)")
+                                            .arg(qulonglong(step))
+                                            .arg(loc.toString(qulonglong(m_docs.size())))
+                                      : QString());
     if (m_leftOut)
         text += tr("; %1 left out (value <= 0 on a log axis)").arg(loc.toString(qulonglong(m_leftOut)));
     m_baseInfo = text;

@@ -34,6 +34,9 @@ class ScatterWidget : public QWidget {
     Q_OBJECT
 public:
     static constexpr int kMaxPoints = 50000;
+    // Above this many documents the plot is drawn from a systematic sample of about this many (the counts stay
+    // exact), so a rebuild stays within a frame or two on the GUI thread.
+    static constexpr int kDrawnDocuments = 1000000;
     // Above this many points the kept/dropped colours are computed on a worker.
     static constexpr int kSyncColourPoints = 5000;
     static constexpr double kHoverPixels = 6;

@@ -160,6 +160,36 @@ private Q_SLOTS:
         QVERIFY(!w.infoText().contains(QStringLiteral("left out")));
     }
 
+    // Issue 21 (ten million documents): a big corpus is drawn from a systematic sample, so a rebuild on the GUI
+    // thread does not walk every document several times; the note still counts every document.
+    void bigCorporaAreDrawnFromASample()
+    {
+        CorpusData c;
+        c.setColumns({ ColumnInfo { "x", "", {} }, ColumnInfo { "y", "", {} } });
+        c.setGroupNames({ "" });
+        const size_t n = 3 * size_t(ScatterWidget::kDrawnDocuments) + 7;
+        c.reserve(n);
+        uint64_t nonPositive = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const float x = float(i % 1000) - 10; // 10 in 1000 are <= 0
+            nonPositive += x <= 0;
+            c.appendSynthetic({}, 0, 100, { x, float(i % 97) });
+        }
+        ScatterWidget w;
+        w.setCorpus(&c);
+        w.setColumns({ QStringLiteral("x"), QStringLiteral("y") });
+        w.setMode(ScatterWidget::Mode::Density);
+        QVERIFY2(w.pointCount() <= size_t(ScatterWidget::kDrawnDocuments) + 1
+                && w.pointCount() > size_t(ScatterWidget::kDrawnDocuments) / 2,
+            qPrintable(QString::number(w.pointCount())));
+        QVERIFY2(w.infoText().startsWith(QLocale().toString(qulonglong(n)) + QStringLiteral(" documents with both")),
+            qPrintable(w.infoText()));
+        QVERIFY2(w.infoText().contains(QStringLiteral("drawn from 1 in 4")), qPrintable(w.infoText()));
+        w.setLogX(true);
+        QCOMPARE(w.leftOutNonPositive(), nonPositive);
+        QVERIFY2(w.infoText().startsWith(QLocale().toString(qulonglong(n - nonPositive))), qPrintable(w.infoText()));
+    }
+
     void coloursFollowTheRules()
     {
         REQUIRE_FIXTURE("udhr_sentences.jsonl");
