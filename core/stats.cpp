@@ -123,8 +123,8 @@ ColumnStats ColumnStats::compute(const std::string& name, std::span<const float>
     return st;
 }
 
-ColumnStats ColumnStats::computeCategorical(const std::string& name, std::span<const float> values,
-                                            const std::vector<std::string>& categories)
+ColumnStats ColumnStats::computeCategorical(
+    const std::string& name, std::span<const float> values, const std::vector<std::string>& categories)
 {
     ColumnStats st;
     st.name = name;

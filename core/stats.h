@@ -3,8 +3,8 @@
 // min/max, percentiles and a histogram. Percentiles use linear interpolation between closest
 // ranks (numpy.percentile's default, "linear"), over non-missing values.
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,13 +41,13 @@ struct ColumnStats {
     // bins <= 0: Freedman-Diaconis rule clamped to [10, 200]. The histogram spans
     // [min, max] unless clipTails, which spans [p0.5, p99.5] so a few outliers do not
     // squeeze the body into one bar (outliers counted in below/above).
-    static ColumnStats compute(const std::string& name, std::span<const float> values, int bins = 0,
-                               bool clipTails = false);
-    static ColumnStats computeCategorical(const std::string& name, std::span<const float> values,
-                                          const std::vector<std::string>& categories);
+    static ColumnStats compute(
+        const std::string& name, std::span<const float> values, int bins = 0, bool clipTails = false);
+    static ColumnStats computeCategorical(
+        const std::string& name, std::span<const float> values, const std::vector<std::string>& categories);
     // computeCategorical() for a categorical column, else compute().
-    static ColumnStats compute(const ColumnInfo& column, std::span<const float> values, int bins = 0,
-                               bool clipTails = false);
+    static ColumnStats compute(
+        const ColumnInfo& column, std::span<const float> values, int bins = 0, bool clipTails = false);
 };
 
 // Sorted non-missing copy of a column, for percentiles of a cutoff and fast counting.

@@ -413,10 +413,10 @@ void ScatterWidget::rebuild()
                        .arg(loc.toString(qulonglong(both)),
                            m_mode == Mode::Points && m_docs.size() < both
                                ? tr(" (showing a random %1)").arg(loc.toString(qulonglong(m_docs.size())))
-                           : step > 1 ? tr(" (drawn from 1 in %1: %2)")
-                                            .arg(qulonglong(step))
-                                            .arg(loc.toString(qulonglong(m_docs.size())))
-                                      : QString());
+                               : step > 1 ? tr(" (drawn from 1 in %1: %2)")
+                                                .arg(qulonglong(step))
+                                                .arg(loc.toString(qulonglong(m_docs.size())))
+                                          : QString());
     if (m_leftOut)
         text += tr("; %1 left out (value <= 0 on a log axis)").arg(loc.toString(qulonglong(m_leftOut)));
     m_baseInfo = text;
