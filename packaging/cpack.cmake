@@ -2,6 +2,10 @@
 #   cmake --build build && (cd build && cpack)      ->  build/shardscope_<version>_<arch>.deb
 # Runtime dependencies come from dpkg-shlibdeps, so the package names exactly the libraries
 # the binaries link (Qt 6, QCustomPlot, zstd, zlib, simdjson ...) on the build's Debian.
+# With SHARDSCOPE_WITH_TORCH the language-model plugin goes to <libdir>/shardscope/libshardscope_lm.so
+# (core/lm/CMakeLists.txt), where the executables look for it relative to themselves (core/lmplugin.h);
+# dpkg-shlibdeps reads it like the executables, so libtorch stays a dependency of the package, though
+# only the plugin links it and only a language model loads it.
 
 set(SHARDSCOPE_PACKAGING_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(SHARDSCOPE_RESOURCES_DIR ${CMAKE_CURRENT_LIST_DIR}/../resources)

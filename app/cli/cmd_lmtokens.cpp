@@ -3,7 +3,7 @@
 #ifdef SHARDSCOPE_HAVE_TORCH
 
 #include "command.h"
-#include "lmscorer.h"
+#include "lmplugin.h"
 #include "options.h"
 
 #include <CLI/CLI.hpp>
@@ -57,7 +57,7 @@ public:
         if (m_text == "-")
             m_text.assign(std::istreambuf_iterator<char>(std::cin), {});
         const auto model = m_model.load();
-        for (const auto& tl : tokenLosses(*model, m_text)) {
+        for (const auto& tl : model->tokenLosses(m_text)) {
             if (m_ids)
                 std::printf("%d\t%.6f\t%s\n", tl.id, double(tl.nats), escapedToken(tl.bytes).c_str());
             else

@@ -3,7 +3,7 @@
 #ifdef SHARDSCOPE_HAVE_TORCH
 
 #include "command.h"
-#include "lmtrain.h"
+#include "lm/lmtrain.h"
 
 #include <CLI/CLI.hpp>
 

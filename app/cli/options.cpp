@@ -5,7 +5,7 @@
 #include "docindex.h"
 
 #ifdef SHARDSCOPE_HAVE_TORCH
-#include "lmscorer.h"
+#include "lm/lmscorer.h"
 #endif
 
 #include <CLI/CLI.hpp>
@@ -241,7 +241,7 @@ void ModelOptions::apply() const
         loadSelectedLm();
 }
 
-std::shared_ptr<const lm::CausalLm> ModelOptions::load() const
+std::shared_ptr<const lm::LoadedLm> ModelOptions::load() const
 {
     publish();
     return loadSelectedLm();

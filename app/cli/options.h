@@ -8,7 +8,7 @@
 #include "scorer.h"
 
 #ifdef SHARDSCOPE_HAVE_TORCH
-#include "lmapi.h"
+#include "lm/lmapi.h"
 #endif
 
 #include <cstddef>
@@ -23,7 +23,7 @@ class Option;
 
 namespace shardscope {
 namespace lm {
-class CausalLm;
+class LoadedLm;
 }
 } // namespace shardscope
 
@@ -116,8 +116,9 @@ struct ModelOptions {
     // Call before resolving scorers.
     void apply() const;
 #ifdef SHARDSCOPE_HAVE_TORCH
-    // Makes the settings the lm scorer's and loads the model (throws the loader's error naming the file).
-    std::shared_ptr<const lm::CausalLm> load() const;
+    // Makes the settings the lm scorer's and loads the model, and with it the language-model plugin
+    // (throws the loader's error naming the file).
+    std::shared_ptr<const lm::LoadedLm> load() const;
 #endif
 
 private:

@@ -3,6 +3,7 @@
 #ifdef SHARDSCOPE_HAVE_TORCH
 #include "lmdialogs.h"
 #include <lm/lmapi.h>
+#include <lmplugin.h>
 #endif
 
 #include <QtConcurrent/QtConcurrentRun>
@@ -55,13 +56,26 @@ void LanguageModelController::setLanguageModel(const QString& modelDir, const QS
     m_job = m_jobs.start();
     m_status = tr("LM: …");
     Q_EMIT statusChanged(m_status, QString());
-    // Resolving "auto" and describing the model ask torch about CUDA and read config files: not
-    // on the GUI thread.
-    QtConcurrent::run([o]() {
-        LmOptions r = o;
-        r.device = resolveLmDevice(o.device);
-        if (lmOptions().modelDir == o.modelDir && lmOptions().device == o.device)
-            setLmOptions(r);
+    describe();
+#else
+    m_status.clear();
+    Q_EMIT statusChanged(m_status, QString());
+#endif
+}
+
+void LanguageModelController::describe()
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    // Resolving "auto" asks torch about CUDA, and describing the model reads config files: not on the
+    // GUI thread. "auto" is resolved only once libtorch is loaded (by a model in use): choosing a model,
+    // or starting the window, loads nothing (issue 21, part 6).
+    QtConcurrent::run([o = lmOptions()]() {
+        if (lm::lmBackendLoaded()) {
+            LmOptions r = o;
+            r.device = resolveLmDevice(o.device);
+            if (lmOptions().modelDir == o.modelDir && lmOptions().device == o.device)
+                setLmOptions(r);
+        }
         return QString::fromStdString(selectedLmDescription());
     }).then(this, [this, job = m_job](const QString& text) {
         if (!m_jobs.isCurrent(job))
@@ -72,9 +86,6 @@ void LanguageModelController::setLanguageModel(const QString& modelDir, const QS
                "(Language Model > Score with Language Model)"));
         Q_EMIT changed();
     });
-#else
-    m_status.clear();
-    Q_EMIT statusChanged(m_status, QString());
 #endif
 }
 
@@ -85,6 +96,8 @@ void LanguageModelController::load(const QString& modelDir, const QString& devic
     const QString previousDir = m_modelDir, previousDevice = m_device;
     setLanguageModel(modelDir, device);
     Q_EMIT loading();
+    // The first model loaded loads the language-model plugin (libtorch, a third of a second): here, off the
+    // GUI thread.
     QtConcurrent::run([options = lmOptions()]() -> QString {
         LmOptions o = options;
         o.device = resolveLmDevice(o.device);
@@ -104,6 +117,7 @@ void LanguageModelController::load(const QString& modelDir, const QString& devic
             Q_EMIT failed(error);
             return;
         }
+        describe(); // the device is resolved now ("auto" -> cpu or cuda:0)
         Q_EMIT loaded();
     });
 #else

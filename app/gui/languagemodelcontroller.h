@@ -53,6 +53,9 @@ Q_SIGNALS:
     void failed(const QString& error);
 
 private:
+    // The status text of the current choice, made off the GUI thread (statusChanged(), changed()).
+    void describe();
+
     QString m_modelDir;
     QString m_device = QStringLiteral("auto");
     QString m_status;

@@ -28,6 +28,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -40,6 +41,27 @@ QStringList lmDeviceChoices()
         out << QString::fromStdString(d);
     return out;
 }
+
+namespace {
+
+// "auto" and "cpu" at once; the CUDA devices once torch has said which there are. Asking loads the
+// language-model plugin (libtorch, a third of a second the first time): off the GUI thread, so the
+// dialog opens at once. `wanted` is selected when it appears, unless the user chose meanwhile.
+void fillDeviceChoices(QComboBox* box, const QString& wanted)
+{
+    box->addItems({ QStringLiteral("auto"), QStringLiteral("cpu") });
+    box->setCurrentIndex(std::max(0, box->findText(wanted)));
+    const QString initial = box->currentText();
+    QtConcurrent::run(&lmDeviceChoices).then(box, [box, wanted, initial](const QStringList& all) {
+        for (const QString& d : all)
+            if (box->findText(d) < 0)
+                box->addItem(d);
+        if (box->currentText() == initial && box->findText(wanted) >= 0)
+            box->setCurrentIndex(box->findText(wanted));
+    });
+}
+
+} // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Choosing the model
@@ -82,7 +104,7 @@ LmScoreDialog::LmScoreDialog(const QString& modelDir, const QString& device, QWi
     auto* form = new QFormLayout;
     m_device = new QComboBox(this);
     m_device->setObjectName(QStringLiteral("device"));
-    m_device->addItems(lmDeviceChoices());
+    fillDeviceChoices(m_device, device);
     m_device->setToolTip(tr("auto: the first CUDA device when there is one, else the CPU. "
                             "Weights are float32 on the CPU and bfloat16 on CUDA."));
     form->addRow(tr("Device:"), m_device);
@@ -111,8 +133,6 @@ LmScoreDialog::LmScoreDialog(const QString& modelDir, const QString& device, QWi
     else
         m_builtin->setChecked(true);
     m_dir->setText(modelDir);
-    const int i = m_device->findText(device);
-    m_device->setCurrentIndex(i >= 0 ? i : 0);
     resize(620, sizeHint().height());
 }
 
@@ -214,7 +234,7 @@ TrainLmDialog::TrainLmDialog(const QStringList& inputs, const QString& textField
     m_context = spin(16, 4096, 256, "context");
     m_context->setSuffix(tr(" bytes"));
     m_device = new QComboBox(this);
-    m_device->addItems(lmDeviceChoices());
+    fillDeviceChoices(m_device, QStringLiteral("auto"));
     auto* outRow = new QHBoxLayout;
     m_out = new QLineEdit(this);
     m_out->setObjectName(QStringLiteral("outputDirectory"));
@@ -381,7 +401,7 @@ void TrainLmDialog::startTraining()
     o.hidden = m_hidden->value();
     o.heads = m_heads->value();
     o.context = m_context->value();
-    o.device = resolveLmDevice(device().toStdString());
+    o.device = device().toStdString(); // "auto" is resolved by the training, off the GUI thread
     if (o.minutes <= 0 && o.maxSteps <= 0) {
         appendLog(tr("Give a time budget or a number of steps."));
         return;

@@ -1,5 +1,4 @@
 #include "causallm.h"
-#include "lmapi.h"
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -172,7 +171,7 @@ std::shared_ptr<CausalLm> CausalLm::init(const LmConfig& config, uint64_t seed, 
     auto m = std::make_shared<CausalLm>();
     m->m_config = config;
     try {
-        m->m_device = torch::Device(resolveLmDevice(device));
+        m->m_device = torch::Device(resolveTorchDevice(device));
     } catch (const std::exception&) {
         throw ModelError("device '" + device + "': expected auto, cpu, cuda or cuda:N");
     }
@@ -221,8 +220,8 @@ std::shared_ptr<CausalLm> CausalLm::load(const std::string& dir, const std::stri
     const LmConfig& c = m->m_config;
 
     try {
-        // "auto": resolveLmDevice()'s rule (the first GPU when one is visible, else the CPU).
-        m->m_device = torch::Device(deviceName == "auto" ? resolveLmDevice(deviceName) : deviceName);
+        // "auto": the first GPU when one is visible, else the CPU.
+        m->m_device = torch::Device(resolveTorchDevice(deviceName));
     } catch (const std::exception&) {
         throw ModelError("device '" + deviceName + "': expected auto, cpu, cuda or cuda:N");
     }
@@ -504,6 +503,13 @@ torch::Tensor CausalLm::nll(const torch::Tensor& h, const torch::Tensor& targets
         parts.push_back(torch::logsumexp(lg, -1) - lg.gather(1, t).squeeze(1));
     }
     return torch::cat(parts).view(targets.sizes());
+}
+
+std::string resolveTorchDevice(const std::string& device)
+{
+    if (device != "auto" && !device.empty())
+        return device;
+    return torch::cuda::is_available() ? std::string("cuda:0") : std::string("cpu");
 }
 
 int defaultBatchTokens(const CausalLm& model)

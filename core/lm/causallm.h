@@ -10,6 +10,7 @@
 #include "safetensors.h"
 
 #include "lm/bpetokenizer.h"
+#include "lm/lmtrain.h"
 
 #include <torch/types.h>
 
@@ -127,5 +128,16 @@ struct TextLoss {
 
 std::vector<TextLoss> scoreTexts(const CausalLm& model, const std::vector<std::string_view>& texts,
                                  const WindowOptions& opt, bool perToken = false);
+
+// "auto": "cuda:0" when torch sees CUDA, else "cpu"; anything else unchanged.
+std::string resolveTorchDevice(const std::string& device);
+
+// Sets torch's intra-op threads and, where the BLAS is OpenBLAS's pthread build (which keeps its own
+// pool and ignores torch's setting), OpenBLAS's threads too. Process-wide, like both settings.
+void setComputeThreads(int threads);
+
+struct TrainTexts;
+// The training of trainByteLm() (lmtrain.h) on the text the engine read (bytelmtrainer.cpp).
+TrainResult trainOnTexts(const TrainOptions& options, TrainTexts texts);
 
 } // namespace shardscope::lm

@@ -1,10 +1,9 @@
-// The torch-free language-model API (lmapi.h). Kept apart from lmscorer.cpp so the GUI-facing
-// helpers can change without touching the scorer's hot path.
+// The language-model API (lmapi.h), in the engine: no libtorch here. What needs torch goes through the
+// plugin (lmplugin.h), loaded on first use; the options, parameters and model description do not load it.
 #include "lmapi.h"
 
+#include "lmplugin.h"
 #include "lmscorer.h"
-
-#include <torch/cuda.h>
 
 #include <nlohmann/json.hpp>
 
@@ -32,8 +31,7 @@ nlohmann::json readJson(const std::filesystem::path& path)
 
 std::vector<TokenLoss> tokenLossesOfSelected(std::string_view text)
 {
-    auto model = loadSelectedLm();
-    return tokenLosses(*model, text);
+    return loadSelectedLm()->tokenLosses(text);
 }
 
 void checkSelectedLm()
@@ -68,25 +66,30 @@ std::string selectedLmDescription()
         std::snprintf(buf, sizeof buf, " (%.2f bpb held-out)", training["heldout_bpb"].get<double>());
         what += buf;
     }
-    return what + " on " + resolveLmDevice(o.device);
+    // Which device "auto" is takes torch to say: until a model is used it stays "auto" rather than
+    // loading libtorch for a status line.
+    const bool unresolved = (o.device == "auto" || o.device.empty()) && !lm::lmBackendLoaded();
+    return what + " on " + (unresolved ? std::string("auto") : resolveLmDevice(o.device));
 }
 
 std::vector<std::string> availableLmDevices()
 {
-    std::vector<std::string> out { "cpu" };
-    if (torch::cuda::is_available()) {
-        const auto n = torch::cuda::device_count();
-        for (size_t i = 0; i < n; ++i)
-            out.push_back("cuda:" + std::to_string(i));
+    try {
+        return lm::lmBackend().devices();
+    } catch (const lm::LmPluginError&) {
+        return { "cpu" }; // the error comes, with its reasons, when a model is loaded
     }
-    return out;
 }
 
 std::string resolveLmDevice(const std::string& device)
 {
     if (device != "auto" && !device.empty())
         return device;
-    return torch::cuda::is_available() ? std::string("cuda:0") : std::string("cpu");
+    try {
+        return lm::lmBackend().resolveDevice("auto");
+    } catch (const lm::LmPluginError&) {
+        return "cpu";
+    }
 }
 
 } // namespace shardscope

@@ -1,8 +1,10 @@
 #pragma once
 // The language-model API for code that must not see libtorch's headers: the Qt GUI (torch's
 // headers break under Qt's `slots` macro and take seconds to compile per file) and the CLI.
-// Everything here is plain C++; the implementation lives in lmscorer.cpp (built only with
-// -DSHARDSCOPE_WITH_TORCH=ON, which defines SHARDSCOPE_HAVE_TORCH for every consumer).
+// Everything here is plain C++, implemented in the engine (lmapi.cpp, lmscorer.cpp; built only with
+// -DSHARDSCOPE_WITH_TORCH=ON, which defines SHARDSCOPE_HAVE_TORCH for every consumer). What runs a model
+// (tokenLossesOfSelected, checkSelectedLm, availableLmDevices, resolveLmDevice("auto")) loads the
+// libtorch plugin on first use (lmplugin.h); the options and selectedLmDescription() never do.
 //
 // The `lm` scorer is made from its parameters (lmOptionsFromParams()); tokenLossesOfSelected() and the
 // other *Selected* helpers use the options set by setLmOptions() (the CLI's and GUI's --model/--device),
@@ -62,13 +64,15 @@ std::vector<TokenLoss> tokenLossesOfSelected(std::string_view text);
 void checkSelectedLm();
 
 // One line for a status bar, e.g. "built-in byte model (2.10 bpb held-out) on cpu" or
-// "gpt2 (/models/gpt2) on cuda:0". Reads only config.json / training.json, never the weights.
+// "gpt2 (/models/gpt2) on cuda:0". Reads only config.json / training.json, never the weights; the device
+// "auto" is said as "auto" until the plugin is loaded.
 std::string selectedLmDescription();
 
-// Devices torch can run on here: "cpu", then "cuda:0".."cuda:N-1" when torch sees CUDA.
+// Devices torch can run on here: "cpu", then "cuda:0".."cuda:N-1" when torch sees CUDA ("cpu" alone
+// when the plugin cannot be loaded).
 std::vector<std::string> availableLmDevices();
 
-// "auto": cuda:0 when torch sees CUDA, else cpu; anything else unchanged.
+// "auto": cuda:0 when torch sees CUDA, else cpu; anything else unchanged (without loading anything).
 std::string resolveLmDevice(const std::string& device);
 
 } // namespace shardscope

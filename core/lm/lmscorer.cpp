@@ -1,18 +1,15 @@
 #include "lmscorer.h"
 
+#include "lmplugin.h"
+#include "safetensorsheader.h"
 #include "scorers/assets.h"
-
-#include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <mutex>
-
-#include <dlfcn.h>
 
 namespace shardscope {
 
@@ -20,7 +17,6 @@ namespace {
 
 std::mutex g_mutex;
 LmOptions g_options;
-std::map<std::string, std::shared_ptr<const lm::CausalLm>> g_models;
 
 constexpr size_t kPieceLimit = 4u << 20;
 constexpr size_t kPieceSize = 1u << 20;
@@ -53,7 +49,11 @@ std::vector<std::string_view> pieces(std::string_view text)
 
 class LmWorker final : public ScorerWorker {
 public:
-    LmWorker(std::shared_ptr<const lm::CausalLm> m, LmOptions o) : m_model(std::move(m)), m_opt(std::move(o)) { }
+    LmWorker(std::shared_ptr<const lm::LoadedLm> m, LmOptions o)
+        : m_model(std::move(m))
+        , m_opt(std::move(o))
+    {
+    }
     void score(std::string_view text, float* out) override { scoreBatch({ text }, out, 2); }
 
     bool prefersBatches() const override { return true; }
@@ -77,18 +77,20 @@ public:
         auto flush = [&] {
             if (!group.empty() && !noModel && !interrupted)
                 try {
-                    lm::WindowOptions wo { m_opt.window, m_opt.stride, m_opt.batchTokens, control().stop,
+                    const lm::LmScoreOptions so { m_opt.window, m_opt.stride, m_opt.batchTokens, control().stop,
                         control().modelTokens };
-                    auto losses = lm::scoreTexts(*m_model, group, wo);
-                    for (size_t i = 0; i < group.size(); ++i) {
-                        acc[owner[i]].nats += losses[i].sumNats;
-                        acc[owner[i]].tokens += losses[i].tokens;
+                    std::vector<lm::LmTextLoss> losses;
+                    if (!m_model->score(group, so, losses)) {
+                        // The scan was cancelled: it drops this batch, so what is left is not scored.
+                        interrupted = true;
+                    } else {
+                        for (size_t i = 0; i < group.size() && i < losses.size(); ++i) {
+                            acc[owner[i]].nats += losses[i].sumNats;
+                            acc[owner[i]].tokens += losses[i].tokens;
+                        }
+                        if (control().modelBytes)
+                            control().modelBytes->fetch_add(groupBytes, std::memory_order_relaxed);
                     }
-                    if (control().modelBytes)
-                        control().modelBytes->fetch_add(groupBytes, std::memory_order_relaxed);
-                } catch (const lm::Interrupted&) {
-                    // The scan was cancelled: it drops this batch, so what is left is not scored.
-                    interrupted = true;
                 } catch (const std::exception& e) {
                     for (size_t i : owner)
                         acc[i].failed = true;
@@ -120,7 +122,7 @@ public:
     }
 
 private:
-    std::shared_ptr<const lm::CausalLm> m_model;
+    std::shared_ptr<const lm::LoadedLm> m_model;
     LmOptions m_opt;
 };
 
@@ -154,17 +156,21 @@ public:
     }
     bool needsModel() const override { return true; }
     bool isSlow() const override { return true; }
+    // Only what is known without loading libtorch (this is asked on the GUI thread, and of every
+    // scorer a list names): no plugin file, or a load that failed.
+    std::string unavailableReason() const override { return lm::lmPluginProblem(); }
+    // The first worker made in the process loads the plugin (libtorch).
     std::unique_ptr<ScorerWorker> makeWorker() const override
     {
-        std::shared_ptr<const lm::CausalLm> model;
+        std::shared_ptr<const lm::LoadedLm> model;
         try {
             model = loadLm(m_opt);
+            if (m_opt.torchThreads > 0)
+                lm::lmBackend().setComputeThreads(m_opt.torchThreads);
         } catch (const std::exception& e) {
             static std::once_flag once;
             std::call_once(once, [&] { std::fprintf(stderr, "error: lm scorer: %s (lm columns left missing)\n", e.what()); });
         }
-        if (m_opt.torchThreads > 0)
-            setComputeThreads(m_opt.torchThreads);
         return std::make_unique<LmWorker>(std::move(model), m_opt);
     }
 
@@ -267,24 +273,18 @@ std::string builtinLmDirectory()
     return {};
 }
 
-std::shared_ptr<const lm::CausalLm> loadLm(const LmOptions& o)
+std::shared_ptr<const lm::LoadedLm> loadLm(const LmOptions& o)
 {
     std::string dir = o.modelDir.empty() ? builtinLmDirectory() : o.modelDir;
     if (dir.empty())
         throw lm::ModelError("the built-in model was not found (looked beside the executable in "
                              "../share/shardscope/models/byte-lm and in the source tree; set SHARDSCOPE_BUILTIN_MODEL "
                              "or pass --model DIR)");
-    std::lock_guard lock(g_mutex);
-    std::string key = dir + "|" + o.device;
-    auto it = g_models.find(key);
-    if (it != g_models.end())
-        return it->second;
-    auto m = lm::CausalLm::load(dir, o.device);
-    g_models[key] = m;
-    return m;
+    // The plugin keeps one copy per directory and device.
+    return lm::lmBackend().load(dir, o.device);
 }
 
-std::shared_ptr<const lm::CausalLm> loadSelectedLm()
+std::shared_ptr<const lm::LoadedLm> loadSelectedLm()
 {
     return loadLm(lmOptions());
 }
@@ -292,28 +292,6 @@ std::shared_ptr<const lm::CausalLm> loadSelectedLm()
 void registerLmScorers(ScorerRegistry& r)
 {
     r.addWithParams(&makeLmScorer, kLmParams, &globalLmParams);
-}
-
-void setComputeThreads(int threads)
-{
-    torch::set_num_threads(threads);
-    // Debian's libtorch multiplies matrices in the system BLAS; without this each scan worker's small
-    // matmuls would fan out over every core (N workers x N threads). The setter is looked up at run
-    // time: other BLAS builds have none.
-    using SetThreads = void (*)(int);
-    if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-        set(threads);
-}
-
-std::vector<TokenLoss> tokenLosses(const lm::CausalLm& model, std::string_view text)
-{
-    std::vector<TokenLoss> out;
-    auto ids = model.encode(text);
-    auto losses = lm::scoreTexts(model, { text }, {}, true);
-    const auto& per = losses.front().perToken;
-    for (size_t i = 0; i < ids.size(); ++i)
-        out.push_back({ model.tokenText(ids[i]), i < per.size() ? per[i] : kMissing, ids[i] });
-    return out;
 }
 
 } // namespace shardscope

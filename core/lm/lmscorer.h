@@ -18,8 +18,13 @@
 // from setLmOptions() (transitional, see lmapi.h).
 // Identity: version 1; parameters window and stride; files config.json, model.safetensors and the
 // tokenizer files, each by content hash.
+//
+// The scorer itself (name, columns, identity, parameters) needs no libtorch: making one, listing it or
+// resolving `--scorers all` loads nothing. Its workers run the model through the plugin (lmplugin.h),
+// which the first makeWorker() loads; a plugin that cannot be loaded is reported like a model that
+// cannot (missing values, one message on stderr), and unavailableReason() says so without loading it
+// when no plugin file is found.
 
-#include "causallm.h"
 #include "lmapi.h"
 #include "scorer.h"
 
@@ -29,19 +34,17 @@
 
 namespace shardscope {
 
+namespace lm {
+class LoadedLm;
+}
+
 // Loads (once per directory and device; shared by all workers and scorers) the model the options
-// select: o.modelDir, else the built-in model. Throws lm::ModelError with a message naming the file.
-std::shared_ptr<const lm::CausalLm> loadLm(const LmOptions& o);
+// select: o.modelDir, else the built-in model, loading the plugin first. Throws lm::LmPluginError when
+// the plugin cannot be loaded, lm::ModelError with a message naming the file when the model cannot.
+std::shared_ptr<const lm::LoadedLm> loadLm(const LmOptions& o);
 // loadLm(lmOptions()).
-std::shared_ptr<const lm::CausalLm> loadSelectedLm();
+std::shared_ptr<const lm::LoadedLm> loadSelectedLm();
 
 void registerLmScorers(ScorerRegistry& r);
-
-// Per-token losses of a text under `model` (see lmapi.h for TokenLoss).
-std::vector<TokenLoss> tokenLosses(const lm::CausalLm& model, std::string_view text);
-
-// Sets torch's intra-op threads and, where the BLAS is OpenBLAS's pthread build (which keeps its own
-// pool and ignores torch's setting), OpenBLAS's threads too. Process-wide, like both settings.
-void setComputeThreads(int threads);
 
 } // namespace shardscope

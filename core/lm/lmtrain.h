@@ -10,6 +10,8 @@
 // the same windowed scorer that `score --scorers lm_bpb` uses, so the figure is the column's value.
 //
 // No libtorch types here: the GUI includes this header (torch's headers break under Qt's `slots`).
+// trainByteLm() loads the language-model plugin (lmplugin.h) before it reads anything; readShardTexts()
+// needs no libtorch.
 
 #include <cstdint>
 #include <functional>

@@ -9,7 +9,7 @@
 #include "linearscorer.h"
 #include "scorer.h"
 #ifdef SHARDSCOPE_HAVE_TORCH
-#include "lmapi.h"
+#include "lm/lmapi.h"
 #endif
 
 #include <nlohmann/json.hpp>

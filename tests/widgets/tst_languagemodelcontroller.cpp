@@ -1,20 +1,35 @@
 // The language-model controller (issue 4, issue 19): scorer lists that name the model, the
 // choice of model and device resolved off the GUI thread into the status text, a model that
 // does not load reported with the previous choice restored, and a tiny trained model loaded.
+// Issue 21, part 6: the window and its model choice load no libtorch; the first model loaded does.
 
 #include "testhelpers.h"
 
 #include <languagemodelcontroller.h>
+#include <mainwindow.h>
 
 #ifdef SHARDSCOPE_HAVE_TORCH
 #include <lm/lmapi.h>
+#include <lmplugin.h>
 #endif
 
+#include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace shardscope;
+
+namespace {
+
+// Whether libtorch is mapped into this process.
+bool torchLoaded()
+{
+    QFile maps(QStringLiteral("/proc/self/maps"));
+    return maps.open(QIODevice::ReadOnly) && maps.readAll().contains("libtorch");
+}
+
+} // namespace
 
 class TestLanguageModelController : public QObject {
     Q_OBJECT
@@ -23,6 +38,24 @@ class TestLanguageModelController : public QObject {
 
 private Q_SLOTS:
     void initTestCase() { testhelpers::isolate(); }
+
+    // First, before any case loads a model: the window as main.cpp starts it (--device auto) paints and
+    // names its model without libtorch, which used to be linked into the executable.
+    void windowStartsWithoutTorch()
+    {
+        QVERIFY(!torchLoaded());
+        MainWindow w;
+        QSignalSpy changed(&w, &MainWindow::languageModelChanged);
+        w.setLanguageModel(QString(), QStringLiteral("auto"));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+#ifdef SHARDSCOPE_HAVE_TORCH
+        QVERIFY(testhelpers::signalled(changed, 60000));
+        QVERIFY2(w.languageModelStatus().endsWith(QStringLiteral(" on auto")), qPrintable(w.languageModelStatus()));
+        QVERIFY(!lm::lmBackendLoaded());
+#endif
+        QVERIFY(!torchLoaded());
+    }
 
     void scorerLists()
     {
@@ -91,6 +124,9 @@ private Q_SLOTS:
         QCOMPARE(lm.modelDir(), dir);
         QCOMPARE(QString::fromStdString(lmOptions().modelDir), dir);
         QTRY_VERIFY_WITH_TIMEOUT(lm.status().contains(QStringLiteral("tiny")), 30000);
+        // The model was loaded through the plugin, and with it libtorch.
+        QVERIFY(lm::lmBackendLoaded());
+        QVERIFY(torchLoaded());
     }
 #endif
 };
