@@ -26,6 +26,14 @@ BlockSampler::BlockSampler(double p, uint64_t seed, uint64_t blockBytes)
 {
 }
 
+uint64_t BlockSampler::blockBytesFor(double meanRecordBytes)
+{
+    uint64_t b = 256;
+    while (b < 65536 && double(b) < meanRecordBytes)
+        b *= 2;
+    return b;
+}
+
 bool BlockSampler::select(uint32_t shard, uint64_t line) const
 {
     return m_lines.select(shard, line);

@@ -29,6 +29,10 @@ public:
     static constexpr uint64_t kDefaultBlockBytes = 4096;
 
     BlockSampler(double p, uint64_t seed, uint64_t blockBytes = kDefaultBlockBytes);
+    // Blocks about one record long (a power of two from 256 B to 64 KiB): a chosen block then holds about one
+    // record, so the sample is close to the independent draws the intervals assume, and few blocks are read for
+    // nothing.
+    static uint64_t blockBytesFor(double meanRecordBytes);
     // For shards read as a stream (compressed): each record with probability p.
     bool select(uint32_t shard, uint64_t line) const override;
     // "offset-blocks p=0.01 seed=7 block=4096"; estimatePopulation() reads it back.

@@ -17,6 +17,7 @@ struct SampleScope {
     uint64_t documents = 0; // n: documents in the sample (its table's rows)
     uint64_t sampled = 0; // records the sample drew: its documents and its rejected records
     uint64_t population = 0; // N: records in the corpus (read by the sample's scan, or estimated)
+    bool populationExact = true; // false: plain shards sampled by byte offset, whose records were not all read
     double probability = 0; // each record's chance of being drawn
     uint64_t seed = 0;
     std::string selection; // the selector's description, "bernoulli p=0.02 seed=1"

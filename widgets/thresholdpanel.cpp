@@ -580,7 +580,8 @@ void ThresholdPanel::setSample(const SampleScope& sample, bool fullPassFollows)
         const QLocale loc;
         m_sampleNote->setText(tr("Estimated from %1 of %2 documents (%3% sample, seed %4)")
                                   .arg(loc.toString(qulonglong(sample.documents)),
-                                      loc.toString(qulonglong(std::llround(sample.populationDocuments()))),
+                                      (sample.populationExact ? QString() : tr("about "))
+                                          + loc.toString(qulonglong(std::llround(sample.populationDocuments()))),
                                       loc.toString(sample.probability * 100, 'g', 3))
                                   .arg(qulonglong(sample.seed)));
         m_sampleNote->setToolTip((fullPassFollows ? tr("The full pass over the whole corpus is running; its exact "

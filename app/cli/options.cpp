@@ -123,16 +123,6 @@ PlainProbe probePlain(const std::vector<std::string>& shards)
     return probe;
 }
 
-// Blocks about one record long (a power of two from 256 B to 64 KiB): a chosen block then holds about one record,
-// so the sample is close to independent draws, which the intervals assume, and few blocks are read for nothing.
-uint64_t blockBytesFor(double meanRecordBytes)
-{
-    uint64_t b = 256;
-    while (b < 65536 && double(b) < meanRecordBytes)
-        b *= 2;
-    return b;
-}
-
 } // namespace
 
 std::shared_ptr<const DocumentSelector> SampleOptions::selector(
@@ -156,7 +146,7 @@ std::shared_ptr<const DocumentSelector> SampleOptions::selector(
         else if (v >= 1 && v == std::floor(v)) {
             if (probe.records > 0 && probe.shards.size() == shards.size()) {
                 p = std::min(1.0, v / probe.records);
-                return std::make_shared<BlockSampler>(p, seed, blockBytesFor(probe.meanRecordBytes));
+                return std::make_shared<BlockSampler>(p, seed, BlockSampler::blockBytesFor(probe.meanRecordBytes));
             }
             ScanOptions so;
             so.shards = shards;
@@ -181,7 +171,7 @@ std::shared_ptr<const DocumentSelector> SampleOptions::selector(
     // line by line (BlockSampler does the same on its compressed shards).
     if (probe.shards.empty())
         return std::make_shared<BernoulliSelector>(p, seed);
-    return std::make_shared<BlockSampler>(p, seed, blockBytesFor(probe.meanRecordBytes));
+    return std::make_shared<BlockSampler>(p, seed, BlockSampler::blockBytesFor(probe.meanRecordBytes));
 }
 
 void ScorerOptions::add(CLI::App* cmd, const std::string& description)

@@ -125,7 +125,8 @@ void CorpusStatusBar::showSample(const SampleScope& s, bool fullPassFollows)
     const QLocale loc;
     m_sampleText = tr("Sample: %1 of %2 documents (%3%, seed %4)")
                        .arg(loc.toString(qulonglong(s.documents)),
-                           loc.toString(qulonglong(std::llround(s.populationDocuments()))),
+                           (s.populationExact ? QString() : tr("about "))
+                               + loc.toString(qulonglong(std::llround(s.populationDocuments()))),
                            loc.toString(s.probability * 100, 'g', 3))
                        .arg(qulonglong(s.seed));
     fitText(m_sample, m_estimateText.isEmpty() ? m_sampleText : m_sampleText + QStringLiteral(" · ") + m_estimateText);

@@ -1,5 +1,7 @@
 #include "scancontroller.h"
 
+#include <blocksampler.h>
+
 #include <bytesource.h>
 #include <linereader.h>
 #include <scorestore.h>
@@ -66,6 +68,7 @@ CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards)
             }
             const uint64_t onDisk = ended ? s.size : std::max<uint64_t>(1, reader.compressedPos());
             size.estimatedRecords = uint64_t(std::llround(double(records) / double(onDisk) * double(size.bytesOnDisk)));
+            size.meanRecordBytes = records ? double(bytes) / double(records) : 0;
             return size;
         } catch (const std::exception&) {
             continue; // the scan reports an unreadable shard
@@ -91,13 +94,15 @@ double sampleFractionFor(const OpenRequest& request, const CorpusSize& size)
 
 uint64_t populationOf(const ScanResult& result)
 {
-    return result.records;
+    // Exact when every shard was read; plain shards sampled by byte offset count only what the blocks held.
+    return uint64_t(std::llround(estimatePopulation(result).records));
 }
 
 SampleScope sampleScopeOf(const ScanResult& result, double probability, uint64_t seed)
 {
     SampleScope scope;
     scope.population = populationOf(result);
+    scope.populationExact = estimatePopulation(result).exact;
     scope.sampled = result.records - std::min(result.records, result.skipped);
     scope.documents = scope.sampled - std::min(scope.sampled, result.rejected);
     scope.probability = probability;
@@ -328,13 +333,22 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         start->seekCacheDir = request.useCache ? cache.seekDir : std::string();
         // A sample first when the corpus is large (or asked for): reading all of it to draw the sample costs
         // about a decompression of the corpus, scoring it a few percent of a full pass.
+        CorpusSize corpusSize;
         const double sampleFraction = later.empty() && request.sampling != OpenRequest::Sampling::Never
-            ? sampleFractionFor(request, estimateCorpusSize(start->shards))
+            ? sampleFractionFor(request, corpusSize = estimateCorpusSize(start->shards))
             : 0.0;
         const bool sampling = sampleFraction > 0 && sampleFraction < 1;
         const ScanOptions fullOptions = so;
         if (sampling) {
-            so.selector = std::make_shared<BernoulliSelector>(sampleFraction, request.sampleSeed);
+            // Plain shards are sampled by byte offset: only their chosen blocks are read (BlockSampler reads the
+            // others, compressed, line by line as BernoulliSelector would).
+            const bool anyPlain = std::any_of(start->shards.begin(), start->shards.end(),
+                [](const ShardInfo& s) { return s.error.empty() && s.compression == "plain"; });
+            if (anyPlain)
+                so.selector = std::make_shared<BlockSampler>(
+                    sampleFraction, request.sampleSeed, BlockSampler::blockBytesFor(corpusSize.meanRecordBytes));
+            else
+                so.selector = std::make_shared<BernoulliSelector>(sampleFraction, request.sampleSeed);
             start->sample = true;
             start->sampleProbability = sampleFraction;
             start->sampleSeed = request.sampleSeed;

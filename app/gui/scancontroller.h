@@ -54,6 +54,7 @@ inline constexpr uint64_t kLargeCorpusRecords = 200000;
 struct CorpusSize {
     uint64_t bytesOnDisk = 0;
     uint64_t estimatedRecords = 0;
+    double meanRecordBytes = 0; // decompressed, with the newline, in the probe
 };
 CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards);
 // The sample fraction a request asks for on a corpus of this size; 0: no sample.

@@ -14,6 +14,7 @@
 #include <thresholdpanel.h>
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -100,6 +101,52 @@ private Q_SLOTS:
         QCOMPARE(sampleFractionFor(req, size), 0.3);
         req.scoreSlow = true; // the language model asked for: the whole corpus
         QCOMPARE(sampleFractionFor(req, size), 0.0);
+    }
+
+    // Plain JSON Lines are sampled by byte offset (BlockSampler): only the chosen blocks are read, so the number of
+    // records is an estimate, said to be one; the sample still reaches the end of each shard.
+    void plainShardsAreSampledByOffset()
+    {
+        REQUIRE_FIXTURE("informal.jsonl");
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        QDir(m_tmp.path()).mkpath(QStringLiteral("plain"));
+        const QString dir = QDir(m_tmp.path()).filePath(QStringLiteral("plain"));
+        QStringList inputs;
+        for (const char* name : { "udhr_sentences.jsonl", "informal.jsonl" }) {
+            inputs << QDir(dir).filePath(QString::fromUtf8(name));
+            QVERIFY(QFile::copy(fixture(name), inputs.back()));
+        }
+        qputenv("SHARDSCOPE_SAMPLE_FIRST", "0.3");
+        MainWindow w;
+        w.resize(1600, 1000);
+        w.show();
+        w.setScorers(kScorers);
+        auto* status = qobject_cast<CorpusStatusBar*>(w.statusBar());
+        QVERIFY(status);
+        QSignalSpy ready(w.session(), &CorpusSession::sampleReady);
+        QSignalSpy stopped(w.session(), &CorpusSession::stoppedAtSample);
+        connect(w.session(), &CorpusSession::sampleReady, this,
+            [&](std::shared_ptr<const ScanOutcome>, bool) { w.thresholdPanel()->stopAtSampleButton()->click(); });
+        w.openInputs(inputs);
+        QVERIFY(signalled(ready, 60000));
+        QVERIFY(signalled(stopped, 10000));
+        QVERIFY(waitForStats(w));
+        const auto table = w.session()->corpus();
+        const SampleScope sample = w.session()->sample();
+        QVERIFY(sample.active());
+        QVERIFY(!sample.populationExact);
+        QVERIFY2(sample.population > 640 && sample.population < 1060, qPrintable(QString::number(sample.population)));
+        QVERIFY2(table->size() > 180 && table->size() < 340, qPrintable(QString::number(table->size())));
+        uint64_t lastOffsetOfFirst = 0;
+        for (size_t d = 0; d < table->size(); ++d) {
+            QCOMPARE(table->line(d), uint32_t(0)); // read by offset: no line number
+            if (table->shard(d) == 0)
+                lastOffsetOfFirst = std::max(lastOffsetOfFirst, table->offset(d));
+        }
+        QVERIFY(lastOffsetOfFirst > QFileInfo(inputs[0]).size() * 3 / 4);
+        QVERIFY2(status->sampleText().contains(QStringLiteral(" of about ")), qPrintable(status->sampleText()));
+        QVERIFY2(w.thresholdPanel()->sampleText().contains(QStringLiteral(" of about ")),
+            qPrintable(w.thresholdPanel()->sampleText()));
     }
 
     // The sample is uniform over the corpus, shown at once with intervals, and stays when the user stops there;
