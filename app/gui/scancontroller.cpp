@@ -54,7 +54,8 @@ CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards)
         if (!s.error.empty() || s.size == 0)
             continue;
         try {
-            LineReader reader(ByteSource::open(s.path), s.path);
+            // Small batches: the reader's position runs at most one batch ahead of the lines counted.
+            LineReader reader(ByteSource::open(s.path), s.path, 256 << 10);
             LineReader::Line line;
             uint64_t records = 0, bytes = 0;
             bool ended = true;
@@ -66,7 +67,9 @@ CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards)
                     break;
                 }
             }
-            const uint64_t onDisk = ended ? s.size : std::max<uint64_t>(1, reader.compressedPos());
+            const uint64_t onDisk = ended ? s.size
+                : s.compression == "plain"  ? bytes
+                                            : std::max<uint64_t>(1, reader.compressedPos());
             size.estimatedRecords = uint64_t(std::llround(double(records) / double(onDisk) * double(size.bytesOnDisk)));
             size.meanRecordBytes = records ? double(bytes) / double(records) : 0;
             return size;
@@ -89,7 +92,9 @@ double sampleFractionFor(const OpenRequest& request, const CorpusSize& size)
         return std::min(1.0, request.sampleFraction);
     if (size.estimatedRecords == 0)
         return 0.01;
-    return std::clamp(double(request.sampleDocuments) / double(size.estimatedRecords), 0.01, 1.0);
+    // About sampleDocuments whatever the corpus's size: the first histograms of 10 million plain JSON Lines records
+    // (a 0.2% sample read by byte offset) took 6-14 s here, a 1% sample 49 s. The intervals say how sure they are.
+    return std::clamp(double(request.sampleDocuments) / double(size.estimatedRecords), 1e-6, 1.0);
 }
 
 uint64_t populationOf(const ScanResult& result)

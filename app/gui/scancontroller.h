@@ -40,7 +40,7 @@ struct OpenRequest {
     // samples any corpus. A corpus whose scores are cached opens whole, as does a request with scoreSlow.
     enum class Sampling { Never, Auto, Always };
     Sampling sampling = Sampling::Never;
-    double sampleFraction = 0; // each record's chance; 0: sized for sampleDocuments, at least 1%
+    double sampleFraction = 0; // each record's chance; 0: sized for sampleDocuments
     uint64_t sampleDocuments = 20000;
     uint64_t sampleSeed = 1;
     bool stopAtSample = false; // no full pass after the sample (File > Open Sample…)
