@@ -67,9 +67,9 @@ CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards)
                     break;
                 }
             }
-            const uint64_t onDisk = ended ? s.size
-                : s.compression == "plain"  ? bytes
-                                            : std::max<uint64_t>(1, reader.compressedPos());
+            const uint64_t onDisk = ended  ? s.size
+                : s.compression == "plain" ? bytes
+                                           : std::max<uint64_t>(1, reader.compressedPos());
             size.estimatedRecords = uint64_t(std::llround(double(records) / double(onDisk) * double(size.bytesOnDisk)));
             size.meanRecordBytes = records ? double(bytes) / double(records) : 0;
             return size;
