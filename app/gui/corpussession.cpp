@@ -386,6 +386,13 @@ void CorpusSession::onFinished(std::shared_ptr<ScanOutcome> outcome)
     }
     if (!m_corpus)
         return;
+    // Before finished(): whoever waits for it then sees statistics of the whole corpus coming.
+    adoptOutcome(outcome);
+    Q_EMIT finished(std::move(outcome), replaced);
+}
+
+void CorpusSession::adoptOutcome(const std::shared_ptr<ScanOutcome>& outcome)
+{
     m_corpus->shards = outcome->shards;
     // Seek caches are complete now: a fresh reader picks them up.
     m_source = std::make_shared<DocumentSource>(
@@ -395,10 +402,8 @@ void CorpusSession::onFinished(std::shared_ptr<ScanOutcome> outcome)
     for (const auto& e : outcome->errors)
         problems << QString::fromStdString(e);
     m_lastError = problems.join(QLatin1Char('\n'));
-    // Before finished(): whoever waits for it then sees statistics of the whole corpus coming.
     m_statsDirty = true;
     startStats();
-    Q_EMIT finished(std::move(outcome), replaced);
 }
 
 void CorpusSession::onSampleFinished(std::shared_ptr<ScanOutcome> outcome, bool fullPassFollows)
@@ -409,17 +414,8 @@ void CorpusSession::onSampleFinished(std::shared_ptr<ScanOutcome> outcome, bool 
     m_grewTimer.stop();
     if (!m_corpus)
         return;
-    m_corpus->shards = outcome->shards;
-    m_source = std::make_shared<DocumentSource>(
-        outcome->shards, m_start ? m_start->seekCacheDir : std::string(), m_corpus->fields);
     m_sample = outcome->sample;
-    m_outcome = outcome;
-    QStringList problems;
-    for (const auto& e : outcome->errors)
-        problems << QString::fromStdString(e);
-    m_lastError = problems.join(QLatin1Char('\n'));
-    m_statsDirty = true;
-    startStats();
+    adoptOutcome(outcome);
     Q_EMIT sampleReady(std::move(outcome), fullPassFollows);
     estimateFullPass();
 }

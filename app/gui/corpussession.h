@@ -153,6 +153,8 @@ private:
     void onRowsAppended();
     void onFinished(std::shared_ptr<ScanOutcome> outcome);
     void onSampleFinished(std::shared_ptr<ScanOutcome> outcome, bool fullPassFollows);
+    // A finished scan's (or sample's) outcome becomes the session's: shards, reader, errors, statistics.
+    void adoptOutcome(const std::shared_ptr<ScanOutcome>& outcome);
     void estimateFullPass();
     void onFailed(const QString& message);
     // The column job is over (finished or cancelled): its last values shown, statistics started.

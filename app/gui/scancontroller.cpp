@@ -103,6 +103,25 @@ uint64_t populationOf(const ScanResult& result)
     return uint64_t(std::llround(estimatePopulation(result).records));
 }
 
+namespace {
+
+// What every way of finishing an open reports from its scan result (or the scores file's).
+std::shared_ptr<ScanOutcome> outcomeOf(const ScanResult& result, const std::string& unusableCache)
+{
+    auto outcome = std::make_shared<ScanOutcome>();
+    if (!unusableCache.empty())
+        outcome->cacheNote = "cached scores were not usable and were rescored: " + unusableCache;
+    outcome->shards = result.shards;
+    outcome->errors = result.errors();
+    outcome->records = result.records;
+    outcome->rejected = result.rejected;
+    outcome->rejects = result.rejects;
+    outcome->seconds = result.seconds;
+    return outcome;
+}
+
+} // namespace
+
 SampleScope sampleScopeOf(const ScanResult& result, double probability, uint64_t seed)
 {
     SampleScope scope;
@@ -295,12 +314,8 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
             start->cacheDir = cache.dir;
             start->seekCacheDir = cache.seekDir;
             start->fromCache = true;
-            auto outcome = std::make_shared<ScanOutcome>();
-            outcome->shards = fromFile.shards;
-            outcome->errors = fromFile.errors();
-            outcome->records = fromFile.records;
-            outcome->rejected = fromFile.rejected;
-            outcome->rejects = fromFile.rejects;
+            auto outcome = outcomeOf(fromFile, {});
+            outcome->seconds = 0;
             outcome->fromCache = true;
             outcome->corpus = CorpusData::fromScanResult(fromFile);
             post(job, [this, id = job->id, start, outcome, more = !later.empty()]() {
@@ -386,16 +401,8 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
             return;
         ScanResult result = scan.run();
         job->detach(job->scan);
-        auto outcome = std::make_shared<ScanOutcome>();
-        if (!unusableCache.empty())
-            outcome->cacheNote = "cached scores were not usable and were rescored: " + unusableCache;
-        outcome->shards = result.shards;
-        outcome->errors = result.errors();
-        outcome->records = result.records;
-        outcome->rejected = result.rejected;
-        outcome->rejects = result.rejects;
+        auto outcome = outcomeOf(result, unusableCache);
         outcome->cancelled = result.cancelled || job->stop;
-        outcome->seconds = result.seconds;
         if (sampling)
             outcome->sample = sampleScopeOf(result, sampleFraction, request.sampleSeed);
         // The last rows reach the table on the GUI thread, queued before this: once the counts are in too,
@@ -461,15 +468,7 @@ void ScanController::runFullPass(const std::shared_ptr<Job>& job, ScanOptions op
     job->detach(job->scan);
     if (job->stop || result.cancelled)
         return; // stopped at the sample (cancel()): the sample is what stays
-    auto outcome = std::make_shared<ScanOutcome>();
-    if (!unusableCache.empty())
-        outcome->cacheNote = "cached scores were not usable and were rescored: " + unusableCache;
-    outcome->shards = result.shards;
-    outcome->errors = result.errors();
-    outcome->records = result.records;
-    outcome->rejected = result.rejected;
-    outcome->rejects = result.rejects;
-    outcome->seconds = result.seconds;
+    auto outcome = outcomeOf(result, unusableCache);
     outcome->corpus = CorpusData::fromScanResult(result);
     if (cache)
         outcome->cacheWarning = storeScores(*cache, *outcome->corpus, scorers);

@@ -231,6 +231,40 @@ void dragInWindow(MainWindow& w)
                 static_cast<unsigned long long>(w.counts().total.kept));
 }
 
+// How late a 10 ms timer on the GUI thread fires: a stall of the event loop shows as lateness.
+class LatenessProbe {
+public:
+    LatenessProbe()
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(10);
+        QObject::connect(&m_timer, &QTimer::timeout, [this]() {
+            m_late.push_back(std::max(0.0, m_clock.nsecsElapsed() / 1e6 - 10.0));
+            m_clock.restart();
+        });
+    }
+    void start()
+    {
+        m_clock.start();
+        m_timer.start();
+    }
+    void stop() { m_timer.stop(); }
+    size_t ticks() const { return m_late.size(); }
+    void print(const char* when) const
+    {
+        std::vector<double> sorted = m_late;
+        std::sort(sorted.begin(), sorted.end());
+        if (!sorted.empty())
+            std::printf("10 ms timer lateness %s: worst %.1f ms, p99 %.1f ms, median %.2f ms (target: no stall > 50 ms)\n",
+                when, sorted.back(), sorted[sorted.size() * 99 / 100], sorted[sorted.size() / 2]);
+    }
+
+private:
+    QElapsedTimer m_clock;
+    QTimer m_timer;
+    std::vector<double> m_late;
+};
+
 void benchScanLateness(const QString& scorers)
 {
     const QString bench = QString::fromStdString(testdata::shared("bench"));
@@ -247,21 +281,12 @@ void benchScanLateness(const QString& scorers)
     w.show();
     if (!QTest::qWaitForWindowExposed(&w))
         return;
-    QElapsedTimer clock, total;
-    std::vector<double> late;
-    QTimer timer;
-    timer.setTimerType(Qt::PreciseTimer);
-    timer.setInterval(10);
-    QObject::connect(&timer, &QTimer::timeout, [&]() {
-        const double ms = clock.nsecsElapsed() / 1e6;
-        clock.restart();
-        late.push_back(std::max(0.0, ms - 10.0));
-    });
+    QElapsedTimer total;
+    LatenessProbe probe;
     bool finished = false;
     QObject::connect(&w, &MainWindow::scanFinished, [&]() { finished = true; });
     total.start();
-    clock.start();
-    timer.start();
+    probe.start();
     w.openInputs({ bench });
     QEventLoop loop;
     QTimer poll;
@@ -271,14 +296,10 @@ void benchScanLateness(const QString& scorers)
     });
     poll.start(50);
     loop.exec();
-    timer.stop();
-    std::vector<double> sorted = late;
-    std::sort(sorted.begin(), sorted.end());
+    probe.stop();
     std::printf("scan + statistics: %.1f s, %zu docs, %zu timer ticks\n", total.elapsed() / 1000.0,
-                w.corpus() ? w.corpus()->size() : size_t(0), late.size());
-    if (!sorted.empty())
-        std::printf("timer lateness: worst %.1f ms, p99 %.1f ms, median %.2f ms\n", sorted.back(),
-                    sorted[sorted.size() * 99 / 100], sorted[sorted.size() / 2]);
+                w.corpus() ? w.corpus()->size() : size_t(0), probe.ticks());
+    probe.print("while scanning");
 }
 
 long statusKb(const char* key)
@@ -309,20 +330,12 @@ void benchOpen(const QString& dir)
     w.show();
     if (!QTest::qWaitForWindowExposed(&w))
         return;
-    QElapsedTimer clock, total;
-    std::vector<double> late;
-    QTimer timer;
-    timer.setTimerType(Qt::PreciseTimer);
-    timer.setInterval(10);
-    QObject::connect(&timer, &QTimer::timeout, [&]() {
-        late.push_back(std::max(0.0, clock.nsecsElapsed() / 1e6 - 10.0));
-        clock.restart();
-    });
+    QElapsedTimer total;
+    LatenessProbe probe;
     bool finished = false;
     QObject::connect(&w, &MainWindow::scanFinished, [&]() { finished = true; });
     total.start();
-    clock.start();
-    timer.start();
+    probe.start();
     w.openInputs({ dir });
     double tableAt = -1;
     QEventLoop loop;
@@ -335,13 +348,10 @@ void benchOpen(const QString& dir)
     });
     poll.start(20);
     loop.exec();
-    timer.stop();
-    std::sort(late.begin(), late.end());
+    probe.stop();
     std::printf("open to table: %.2f s; to histograms and panel: %.2f s; %zu docs (reopen target < 3 s)\n", tableAt,
         total.elapsed() / 1000.0, w.corpus() ? w.corpus()->size() : size_t(0));
-    if (!late.empty())
-        std::printf("10 ms timer lateness while opening: worst %.1f ms, p99 %.1f ms (target: no stall > 50 ms)\n",
-            late.back(), late[late.size() * 99 / 100]);
+    probe.print("while opening");
     printMemory("after opening");
     if (auto* model = w.findChild<DocumentTableModel*>()) {
         for (int rep = 0; rep < 3; ++rep) {
@@ -369,15 +379,8 @@ void benchSampleOpen(const QString& dir)
     w.show();
     if (!QTest::qWaitForWindowExposed(&w))
         return;
-    QElapsedTimer clock, total;
-    std::vector<double> late;
-    QTimer timer;
-    timer.setTimerType(Qt::PreciseTimer);
-    timer.setInterval(10);
-    QObject::connect(&timer, &QTimer::timeout, [&]() {
-        late.push_back(std::max(0.0, clock.nsecsElapsed() / 1e6 - 10.0));
-        clock.restart();
-    });
+    QElapsedTimer total;
+    LatenessProbe probe;
     bool ready = false;
     double readyAt = -1;
     QObject::connect(w.session(), &CorpusSession::sampleReady, [&]() {
@@ -385,8 +388,7 @@ void benchSampleOpen(const QString& dir)
         readyAt = total.elapsed() / 1000.0;
     });
     total.start();
-    clock.start();
-    timer.start();
+    probe.start();
     w.openInputs({ dir });
     QEventLoop loop;
     QTimer poll;
@@ -396,17 +398,14 @@ void benchSampleOpen(const QString& dir)
     });
     poll.start(20);
     loop.exec();
-    timer.stop();
+    probe.stop();
     const double shownAt = total.elapsed() / 1000.0;
     w.session()->stopAtSample();
-    std::sort(late.begin(), late.end());
     const SampleScope s = w.session()->sample();
     std::printf("sample of %llu documents of %s%llu: table at %.2f s, histograms and panel at %.2f s (target < 15 s)\n",
         static_cast<unsigned long long>(s.documents), s.populationExact ? "" : "about ",
         static_cast<unsigned long long>(s.population), readyAt, shownAt);
-    if (!late.empty())
-        std::printf("10 ms timer lateness meanwhile: worst %.1f ms, p99 %.1f ms (target: no stall > 50 ms)\n",
-            late.back(), late[late.size() * 99 / 100]);
+    probe.print("meanwhile");
     printMemory("with the sample shown");
     QTest::qWait(500);
 }

@@ -144,7 +144,7 @@ private Q_SLOTS:
             if (table->shard(d) == 0)
                 lastOffsetOfFirst = std::max(lastOffsetOfFirst, table->offset(d));
         }
-        QVERIFY(lastOffsetOfFirst > QFileInfo(inputs[0]).size() * 3 / 4);
+        QVERIFY(lastOffsetOfFirst > uint64_t(QFileInfo(inputs[0]).size()) * 3 / 4);
         QVERIFY2(status->sampleText().contains(QStringLiteral(" of about ")), qPrintable(status->sampleText()));
         QVERIFY2(w.thresholdPanel()->sampleText().contains(QStringLiteral(" of about ")),
             qPrintable(w.thresholdPanel()->sampleText()));
