@@ -255,7 +255,8 @@ public:
         std::vector<double> sorted = m_late;
         std::sort(sorted.begin(), sorted.end());
         if (!sorted.empty())
-            std::printf("10 ms timer lateness %s: worst %.1f ms, p99 %.1f ms, median %.2f ms (target: no stall > 50 ms)\n",
+            std::printf(
+                "10 ms timer lateness %s: worst %.1f ms, p99 %.1f ms, median %.2f ms (target: no stall > 50 ms)\n",
                 when, sorted.back(), sorted[sorted.size() * 99 / 100], sorted[sorted.size() / 2]);
     }
 
@@ -298,7 +299,7 @@ void benchScanLateness(const QString& scorers)
     loop.exec();
     probe.stop();
     std::printf("scan + statistics: %.1f s, %zu docs, %zu timer ticks\n", total.elapsed() / 1000.0,
-                w.corpus() ? w.corpus()->size() : size_t(0), probe.ticks());
+        w.corpus() ? w.corpus()->size() : size_t(0), probe.ticks());
     probe.print("while scanning");
 }
 
