@@ -41,6 +41,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <random>
 
 using namespace shardscope;
@@ -231,6 +232,20 @@ void dragInWindow(MainWindow& w)
                 static_cast<unsigned long long>(w.counts().total.kept));
 }
 
+// Runs the event loop (not a busy loop, which would take a core from the workers) until done() says so,
+// asking every pollMs.
+void waitUntil(const std::function<bool()>& done, int pollMs)
+{
+    QEventLoop loop;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, [&]() {
+        if (done())
+            loop.quit();
+    });
+    poll.start(pollMs);
+    loop.exec();
+}
+
 // How late a 10 ms timer on the GUI thread fires: a stall of the event loop shows as lateness.
 class LatenessProbe {
 public:
@@ -289,14 +304,7 @@ void benchScanLateness(const QString& scorers)
     total.start();
     probe.start();
     w.openInputs({ bench });
-    QEventLoop loop;
-    QTimer poll;
-    QObject::connect(&poll, &QTimer::timeout, [&]() {
-        if (finished && w.statsReady())
-            loop.quit();
-    });
-    poll.start(50);
-    loop.exec();
+    waitUntil([&]() { return finished && w.statsReady(); }, 50);
     probe.stop();
     std::printf("scan + statistics: %.1f s, %zu docs, %zu timer ticks\n", total.elapsed() / 1000.0,
         w.corpus() ? w.corpus()->size() : size_t(0), probe.ticks());
@@ -339,16 +347,13 @@ void benchOpen(const QString& dir)
     probe.start();
     w.openInputs({ dir });
     double tableAt = -1;
-    QEventLoop loop;
-    QTimer poll;
-    QObject::connect(&poll, &QTimer::timeout, [&]() {
-        if (finished && tableAt < 0)
-            tableAt = total.elapsed() / 1000.0;
-        if (finished && w.statsReady())
-            loop.quit();
-    });
-    poll.start(20);
-    loop.exec();
+    waitUntil(
+        [&]() {
+            if (finished && tableAt < 0)
+                tableAt = total.elapsed() / 1000.0;
+            return finished && w.statsReady();
+        },
+        20);
     probe.stop();
     std::printf("open to table: %.2f s; to histograms and panel: %.2f s; %zu docs (reopen target < 3 s)\n", tableAt,
         total.elapsed() / 1000.0, w.corpus() ? w.corpus()->size() : size_t(0));
@@ -391,14 +396,7 @@ void benchSampleOpen(const QString& dir)
     total.start();
     probe.start();
     w.openInputs({ dir });
-    QEventLoop loop;
-    QTimer poll;
-    QObject::connect(&poll, &QTimer::timeout, [&]() {
-        if (ready && w.statsReady())
-            loop.quit();
-    });
-    poll.start(20);
-    loop.exec();
+    waitUntil([&]() { return ready && w.statsReady(); }, 20);
     probe.stop();
     const double shownAt = total.elapsed() / 1000.0;
     w.session()->stopAtSample();
