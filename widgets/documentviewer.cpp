@@ -12,6 +12,8 @@
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
@@ -333,6 +335,22 @@ void DocumentViewer::setSummary(std::shared_ptr<const CorpusSummary> summary)
     updateMetadata();
 }
 
+std::vector<std::pair<QString, QString>> DocumentViewer::recordFields(const std::string& line)
+{
+    // Where the document came from, when its record says: a WET/WARC document's url and date (issue 21), C4's
+    // url and timestamp. Read on the worker, with the line.
+    std::vector<std::pair<QString, QString>> out;
+    if (line.empty())
+        return out;
+    const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromRawData(line.data(), qsizetype(line.size()))).object();
+    const std::pair<const char*, QString> keys[] = { { "url", tr("URL") }, { "date", tr("Date") },
+        { "timestamp", tr("Timestamp") } };
+    for (const auto& [key, label] : keys)
+        if (const QJsonValue v = o.value(QLatin1String(key)); v.isString())
+            out.emplace_back(label, v.toString());
+    return out;
+}
+
 void DocumentViewer::setRules(const std::vector<FilterRule>& rules)
 {
     m_rules = rules;
@@ -345,6 +363,7 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
     const quint64 request = ++m_request;
     m_text.clear();
     m_raw.clear();
+    m_recordFields.clear();
     m_error.clear();
     m_shardChanged.clear();
     m_changedBar->hide();
@@ -397,10 +416,17 @@ void DocumentViewer::showDocument(std::optional<uint32_t> doc)
         });
     }
     QtConcurrent::run([source, shard, offset, length, expected]() {
-        return source->read(shard, offset, length, &expected);
-    }).then(this, [this, request, d, shard, source](DocumentSource::Document r) {
+        Loaded loaded;
+        loaded.doc = source->read(shard, offset, length, &expected);
+        loaded.fields = recordFields(loaded.doc.line);
+        return loaded;
+    }).then(this, [this, request, d, shard, source](Loaded loaded) {
         if (request != m_request)
             return; // another document was selected meanwhile
+        DocumentSource::Document& r = loaded.doc;
+        m_recordFields = std::move(loaded.fields);
+        if (!m_recordFields.empty())
+            updateMetadata();
         if (r.shard != DocumentSource::ShardState::Unchanged) {
             const QString name = QString::fromStdString(source->shardName(shard)).toHtmlEscaped();
             m_shardChanged = r.shard == DocumentSource::ShardState::Missing
@@ -685,14 +711,16 @@ void DocumentViewer::updateMetadata()
         { tr("Group"), group.empty() ? tr("(none)") : QString::fromStdString(group) },
         { tr("Document"), loc.toString(qulonglong(d)) },
         { tr("Shard"), QFileInfo(shardPath).fileName() },
-        { tr("Line"), loc.toString(qulonglong(c.line(d))) },
+        { tr("Line"), c.line(d) ? loc.toString(qulonglong(c.line(d))) : tr("not known (sampled by byte offset)") },
         { tr("Offset"), loc.toString(qulonglong(c.offset(d))) },
         { tr("Text bytes"), loc.toString(qulonglong(c.textBytes(d))) },
         { tr("Text characters"), loc.toString(qulonglong(c.textChars(d))) },
     };
-    m_meta->setRowCount(int(std::size(meta)));
+    std::vector<std::pair<QString, QString>> rows(std::begin(meta), std::end(meta));
+    rows.insert(rows.end(), m_recordFields.begin(), m_recordFields.end());
+    m_meta->setRowCount(int(rows.size()));
     int row = 0;
-    for (const auto& [k, v] : meta) {
+    for (const auto& [k, v] : rows) {
         m_meta->setItem(row, 0, new QTableWidgetItem(k));
         auto* item = new QTableWidgetItem(v);
         item->setToolTip(k == tr("Shard") ? shardPath : v);

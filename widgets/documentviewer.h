@@ -107,6 +107,13 @@ private:
     quint64 m_request = 0;
     QString m_text;
     QString m_raw;
+    // Fields of the record shown beside the index's (url, date), read with the document.
+    std::vector<std::pair<QString, QString>> m_recordFields;
+    struct Loaded {
+        DocumentSource::Document doc;
+        std::vector<std::pair<QString, QString>> fields;
+    };
+    static std::vector<std::pair<QString, QString>> recordFields(const std::string& line);
     QString m_error;
     bool m_showWhitespace = false;
     bool m_showRaw = false;

@@ -16,6 +16,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QMap>
 #include <QSignalSpy>
 #include <QStyle>
 #include <QTableWidget>
@@ -194,6 +195,38 @@ private Q_SLOTS:
     // column stretched to what was left and no further. Ids of the demo corpus's shape, in a viewer
     // of the bottom dock's size; each value must be shown whole (its column at least as wide as the
     // text), and carry its full text as a tooltip.
+    // Issue 21, part 5: a Common Crawl WET document shows its url and date among the metadata, read from the
+    // record with the text.
+    void wetDocumentsShowUrlAndDate()
+    {
+        REQUIRE_SHARED("fixtures/cc_net_sample.wet.txt");
+        auto corpus = testhelpers::scanCorpus({ testdata::shared("fixtures/cc_net_sample.wet.txt") });
+        QVERIFY(corpus->size() >= 2);
+        auto source = std::make_shared<DocumentSource>(corpus->shards, std::string(), corpus->fields);
+        DocumentViewer viewer;
+        viewer.resize(900, 500);
+        viewer.show();
+        viewer.setCorpus(corpus, source);
+        QSignalSpy loaded(&viewer, &DocumentViewer::documentLoaded);
+        viewer.showDocument(0);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        auto* meta = viewer.findChild<QTableWidget*>(QStringLiteral("metadata"));
+        QVERIFY(meta);
+        QMap<QString, QString> rows;
+        for (int r = 0; r < meta->rowCount(); ++r)
+            rows[meta->item(r, 0)->text()] = meta->item(r, 1)->text();
+        QCOMPARE(rows.value(QStringLiteral("URL")), QStringLiteral("http://sample_english.com"));
+        QCOMPARE(rows.value(QStringLiteral("Date")), QStringLiteral("2019-03-18T00:00:00Z"));
+        // A JSON Lines record without them shows none.
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        auto plain = testhelpers::scanCorpus({ testhelpers::fixture("spam_ham.jsonl").toStdString() });
+        viewer.setCorpus(plain, std::make_shared<DocumentSource>(plain->shards, std::string(), plain->fields));
+        viewer.showDocument(1);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 10000);
+        for (int r = 0; r < meta->rowCount(); ++r)
+            QVERIFY(meta->item(r, 0)->text() != QStringLiteral("URL"));
+    }
+
     void metadataShowsIdsWhole()
     {
         auto corpus = std::make_shared<CorpusData>();
