@@ -342,9 +342,10 @@ std::vector<std::pair<QString, QString>> DocumentViewer::recordFields(const std:
     std::vector<std::pair<QString, QString>> out;
     if (line.empty())
         return out;
-    const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromRawData(line.data(), qsizetype(line.size()))).object();
-    const std::pair<const char*, QString> keys[] = { { "url", tr("URL") }, { "date", tr("Date") },
-        { "timestamp", tr("Timestamp") } };
+    const QJsonObject o
+        = QJsonDocument::fromJson(QByteArray::fromRawData(line.data(), qsizetype(line.size()))).object();
+    const std::pair<const char*, QString> keys[]
+        = { { "url", tr("URL") }, { "date", tr("Date") }, { "timestamp", tr("Timestamp") } };
     for (const auto& [key, label] : keys)
         if (const QJsonValue v = o.value(QLatin1String(key)); v.isString())
             out.emplace_back(label, v.toString());

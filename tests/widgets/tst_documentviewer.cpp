@@ -15,8 +15,8 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
-#include <QPlainTextEdit>
 #include <QMap>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QStyle>
 #include <QTableWidget>
