@@ -20,7 +20,8 @@ namespace shardscope::cli {
 
 void InputOptions::add(CLI::App* cmd)
 {
-    cmd->add_option("shards", inputs, "Shards (.jsonl, .jsonl.gz, .jsonl.zst; Common Crawl .warc.wet.gz, .warc.gz) or directories of them")
+    cmd->add_option("shards", inputs,
+           "Shards (.jsonl, .jsonl.gz, .jsonl.zst; Common Crawl .warc.wet.gz, .warc.gz) or directories of them")
         ->required()
         ->check(CLI::ExistingPath);
     cmd->add_option("--text-field", textField, "Text field name or JSON pointer (default: text)");
