@@ -17,6 +17,8 @@ namespace {
 constexpr int kGrewMs = 40; // coalesce batch arrivals into one redraw per frame or two
 constexpr int kStatsIntervalMs = 400;
 constexpr size_t kEstimateTexts = 120; // as Add Scorers times them
+constexpr size_t kModelEstimateTexts = 8; // the language model: pieces of its first kModelEstimateBytes
+constexpr size_t kModelEstimateBytes = 2048;
 
 // SHARDSCOPE_SAMPLE_FIRST, so tests (and a user) can force sample-first on a corpus of any size.
 void sampleFromEnvironment(OpenRequest& req)
@@ -477,7 +479,16 @@ void CorpusSession::estimateFullPass()
                 e.scoreSeconds += one.seconds;
         }
         if (languageModel) {
-            const ScorerEstimate lm = estimateScorer(*languageModel, texts, totalBytes, threads, 1.0);
+            // The model is timed on a few short pieces: a whole batch of long documents would take it a minute on a
+            // CPU, beside the full pass. The rate in bytes per second is what scales.
+            std::vector<std::string> pieces;
+            for (size_t i = 0; i < texts.size() && pieces.size() < kModelEstimateTexts; i += 8) {
+                size_t cut = std::min(texts[i].size(), kModelEstimateBytes);
+                while (cut > 0 && cut < texts[i].size() && (static_cast<unsigned char>(texts[i][cut]) & 0xC0) == 0x80)
+                    --cut; // not inside a UTF-8 sequence
+                pieces.push_back(texts[i].substr(0, cut));
+            }
+            const ScorerEstimate lm = estimateScorer(*languageModel, pieces, totalBytes, threads, 1.0);
             if (lm.error.empty() && lm.seconds >= 0)
                 e.languageModelSeconds = std::max(e.readSeconds, e.scoreSeconds + lm.seconds);
         }
