@@ -6,6 +6,30 @@
 
 namespace shardscope {
 
+std::vector<DocumentLocation> spreadDocuments(const CorpusData& corpus, size_t count)
+{
+    std::vector<DocumentLocation> where;
+    const size_t n = corpus.size();
+    const size_t step = std::max<size_t>(1, n / std::max<size_t>(count, 1));
+    for (size_t d = 0; d < n && where.size() < count; d += step)
+        where.push_back({ corpus.shard(d), corpus.offset(d), corpus.length(d) });
+    return where;
+}
+
+std::vector<std::string> readTexts(
+    DocumentSource& source, const std::vector<DocumentLocation>& where, const std::atomic<bool>* stop)
+{
+    std::vector<std::string> texts;
+    for (const DocumentLocation& w : where) {
+        if (stop && stop->load())
+            break;
+        DocumentSource::Document doc = source.read(w.shard, w.offset, w.length);
+        if (doc.error.empty())
+            texts.push_back(std::move(doc.text));
+    }
+    return texts;
+}
+
 ScorerEstimate estimateScorer(const Scorer& scorer, const std::vector<std::string>& texts, uint64_t totalTextBytes,
     int threads, double budgetSeconds)
 {

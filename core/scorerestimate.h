@@ -4,12 +4,30 @@
 // bounded time, and the rate is scaled to the corpus's text bytes and the scan's threads. A language model
 // runs thousands of times slower than a compression ratio, so a user adds it to a big corpus knowingly.
 
+#include "corpusdata.h"
+#include "documentsource.h"
 #include "scorer.h"
 
+#include <atomic>
 #include <string>
 #include <vector>
 
 namespace shardscope {
+
+// How many texts a scorer is timed on (Add Scorers, the full-pass estimate of a sample).
+inline constexpr size_t kEstimateTexts = 120;
+
+// Where a document's line is, to read its text later off the GUI thread.
+struct DocumentLocation {
+    uint32_t shard = 0;
+    uint64_t offset = 0;
+    uint32_t length = 0;
+};
+// Up to `count` documents spread evenly over the table (every size/count-th), in table order.
+std::vector<DocumentLocation> spreadDocuments(const CorpusData& corpus, size_t count = kEstimateTexts);
+// Their texts, those that read without error. Stops early, with what it has, once *stop is set.
+std::vector<std::string> readTexts(
+    DocumentSource& source, const std::vector<DocumentLocation>& where, const std::atomic<bool>* stop = nullptr);
 
 struct ScorerEstimate {
     std::string scorer;

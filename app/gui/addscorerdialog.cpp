@@ -21,7 +21,6 @@
 namespace shardscope {
 
 namespace {
-constexpr int kSampleDocuments = 120;
 enum Column { Check, Name, Estimate, Summary };
 } // namespace
 
@@ -119,27 +118,13 @@ AddScorerDialog::AddScorerDialog(
     // Off the GUI thread: read a sample of documents spread over the corpus, then time each scorer on it.
     const auto& textBytes = corpus->textBytesColumn();
     const uint64_t total = std::accumulate(textBytes.begin(), textBytes.end(), uint64_t(0));
-    struct Where {
-        uint32_t shard;
-        uint64_t offset;
-        uint32_t length;
-    };
-    std::vector<Where> sample;
-    const size_t n = corpus->size();
-    const size_t step = std::max<size_t>(1, n / kSampleDocuments);
-    for (size_t d = 0; d < n && sample.size() < size_t(kSampleDocuments); d += step)
-        sample.push_back({ corpus->shard(d), corpus->offset(d), corpus->length(d) });
+    const std::vector<DocumentLocation> sample = spreadDocuments(*corpus);
     const int workers = resolveThreads(threads);
     QPointer<AddScorerDialog> self(this);
     m_job = QtConcurrent::run([self, stop = m_stop, source, sample, candidates, total, workers]() {
-        std::vector<std::string> texts;
-        for (const Where& w : sample) {
-            if (stop->load())
-                return;
-            DocumentSource::Document doc = source->read(w.shard, w.offset, w.length);
-            if (doc.error.empty())
-                texts.push_back(std::move(doc.text));
-        }
+        const std::vector<std::string> texts = readTexts(*source, sample, stop.get());
+        if (stop->load())
+            return;
         for (const auto& s : candidates) {
             if (stop->load())
                 return;

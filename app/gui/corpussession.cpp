@@ -16,7 +16,6 @@ namespace shardscope {
 namespace {
 constexpr int kGrewMs = 40; // coalesce batch arrivals into one redraw per frame or two
 constexpr int kStatsIntervalMs = 400;
-constexpr size_t kEstimateTexts = 120; // as Add Scorers times them
 constexpr size_t kModelEstimateTexts = 8; // the language model: pieces of its first kModelEstimateBytes
 constexpr size_t kModelEstimateBytes = 2048;
 
@@ -446,16 +445,7 @@ void CorpusSession::estimateFullPass()
     } catch (const std::exception&) {
         // No language model in this build (or an unknown name): estimated without it.
     }
-    struct Where {
-        uint32_t shard;
-        uint64_t offset;
-        uint32_t length;
-    };
-    std::vector<Where> where;
-    const size_t n = m_corpus->size();
-    const size_t step = std::max<size_t>(1, n / kEstimateTexts);
-    for (size_t d = 0; d < n && where.size() < kEstimateTexts; d += step)
-        where.push_back({ m_corpus->shard(d), m_corpus->offset(d), m_corpus->length(d) });
+    const std::vector<DocumentLocation> where = spreadDocuments(*m_corpus);
     const auto& bytes = m_corpus->textBytesColumn();
     const uint64_t totalBytes
         = uint64_t(double(std::accumulate(bytes.begin(), bytes.end(), uint64_t(0))) * m_sample.scale());
@@ -464,12 +454,7 @@ void CorpusSession::estimateFullPass()
     const int threads = resolveThreads(m_threads);
     const JobTracker::Token job = m_estimateJobs.start();
     QtConcurrent::run([source = m_source, where, scorers, languageModel, totalBytes, threads, base]() {
-        std::vector<std::string> texts;
-        for (const Where& w : where) {
-            DocumentSource::Document doc = source->read(w.shard, w.offset, w.length);
-            if (doc.error.empty())
-                texts.push_back(std::move(doc.text));
-        }
+        const std::vector<std::string> texts = readTexts(*source, where);
         FullPassEstimate e = base;
         e.scoreSeconds = 0;
         for (const auto& s : scorers) {
