@@ -97,12 +97,6 @@ double sampleFractionFor(const OpenRequest& request, const CorpusSize& size)
     return std::clamp(double(request.sampleDocuments) / double(size.estimatedRecords), 1e-6, 1.0);
 }
 
-uint64_t populationOf(const ScanResult& result)
-{
-    // Exact when every shard was read; plain shards sampled by byte offset count only what the blocks held.
-    return uint64_t(std::llround(estimatePopulation(result).records));
-}
-
 namespace {
 
 // What every way of finishing an open reports from its scan result (or the scores file's).
@@ -125,8 +119,9 @@ std::shared_ptr<ScanOutcome> outcomeOf(const ScanResult& result, const std::stri
 SampleScope sampleScopeOf(const ScanResult& result, double probability, uint64_t seed)
 {
     SampleScope scope;
-    scope.population = populationOf(result);
-    scope.populationExact = estimatePopulation(result).exact;
+    const PopulationEstimate population = estimatePopulation(result);
+    scope.population = uint64_t(std::llround(population.records));
+    scope.populationExact = population.exact;
     scope.sampled = result.records - std::min(result.records, result.skipped);
     scope.documents = scope.sampled - std::min(scope.sampled, result.rejected);
     scope.probability = probability;

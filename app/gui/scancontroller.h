@@ -59,10 +59,8 @@ struct CorpusSize {
 CorpusSize estimateCorpusSize(const std::vector<ShardInfo>& shards);
 // The sample fraction a request asks for on a corpus of this size; 0: no sample.
 double sampleFractionFor(const OpenRequest& request, const CorpusSize& size);
-// N, the records a sampled scan's figures are estimates for: the one place that says how many there are (a
-// selector that samples by byte offset knows only an estimate).
-uint64_t populationOf(const ScanResult& result);
-// What a finished sample scan stands for.
+// What a finished sample scan stands for, N included: the records its figures are estimates for (exact when
+// every shard was read; plain shards sampled by byte offset count only what their blocks held).
 SampleScope sampleScopeOf(const ScanResult& result, double probability, uint64_t seed);
 
 // Scoring columns for a table that is shown already.
