@@ -78,13 +78,22 @@ void LanguageModelController::describe()
         }
         return QString::fromStdString(selectedLmDescription());
     }).then(this, [this, job = m_job](const QString& text) {
-        if (!m_jobs.isCurrent(job))
-            return;
-        m_status = tr("LM: %1").arg(text);
-        Q_EMIT statusChanged(m_status,
-            tr("The language model used by the lm scorer and the token-loss view "
-               "(Language Model > Score with Language Model)"));
-        Q_EMIT changed();
+        // A continuation attached to a future that has already finished runs at once, inside describe():
+        // always deliver the result from the event loop, so that whoever called setLanguageModel() and then
+        // connected to changed() hears it (tst_languagemodelcontroller failed in CI when the description
+        // was ready before then() was attached).
+        QMetaObject::invokeMethod(
+            this,
+            [this, job, text] {
+                if (!m_jobs.isCurrent(job))
+                    return;
+                m_status = tr("LM: %1").arg(text);
+                Q_EMIT statusChanged(m_status,
+                    tr("The language model used by the lm scorer and the token-loss view "
+                       "(Language Model > Score with Language Model)"));
+                Q_EMIT changed();
+            },
+            Qt::QueuedConnection);
     });
 #endif
 }
