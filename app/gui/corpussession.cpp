@@ -61,7 +61,7 @@ CorpusSession::CorpusSession(QObject* parent)
         if (!ours(job))
             return;
         if (m_scan->fullPassRunning())
-            Q_EMIT fullPassProgress(p);
+            Q_EMIT fullPassProgress(p, m_scan->passFraction());
         else
             Q_EMIT progress(p);
     });
@@ -415,6 +415,17 @@ void CorpusSession::onSampleFinished(std::shared_ptr<ScanOutcome> outcome, bool 
     m_grewTimer.stop();
     if (!m_corpus)
         return;
+    if (outcome->corpus) {
+        // A grown sample from the full pass (issue 21): a table of its own, larger than the one on display.
+        m_corpus = outcome->corpus;
+        if (m_start) {
+            auto start = std::make_shared<ScanStart>(*m_start);
+            start->corpus = m_corpus;
+            start->columns = m_corpus->columns();
+            start->sampleProbability = outcome->sample.probability;
+            m_start = std::move(start);
+        }
+    }
     m_sample = outcome->sample;
     adoptOutcome(outcome);
     Q_EMIT sampleReady(std::move(outcome), fullPassFollows);

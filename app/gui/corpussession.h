@@ -129,7 +129,8 @@ Q_SIGNALS:
     // The sample is complete and on display (sample() is active); `fullPassFollows`: the whole corpus is being
     // scanned (fullPassProgress, then finished() with the exact table), else the sample is what stays.
     void sampleReady(std::shared_ptr<const shardscope::ScanOutcome> outcome, bool fullPassFollows);
-    void fullPassProgress(const shardscope::ScanProgress& progress);
+    // `passFraction`: the share of the corpus the pass reads, below 1 while a grown sample is drawn.
+    void fullPassProgress(const shardscope::ScanProgress& progress, double passFraction);
     // The full pass was stopped: the sample stays.
     void stoppedAtSample();
     // What a full pass would take, measured on the sample (after sampleReady).

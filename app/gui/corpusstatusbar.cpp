@@ -148,14 +148,19 @@ void CorpusStatusBar::showSample(const SampleScope& s, bool fullPassFollows)
     }
 }
 
-void CorpusStatusBar::showFullPassProgress(const ScanProgress& p)
+void CorpusStatusBar::showFullPassProgress(const ScanProgress& p, double passFraction)
 {
     showRunning(true);
     m_cancel->hide(); // the full pass is stopped with Stop at sample, which keeps the sample
     m_stopAtSample->show();
     m_progress->setValue(int(std::lround(p.fraction() * 1000)));
     m_progress->setFormat(QStringLiteral("%1%").arg(int(p.fraction() * 100)));
-    showNote(tr("Full pass · ETA %1").arg(humanSeconds(p.etaSeconds))); // the bar shows how far it is
+    // the bar shows how far it is
+    if (passFraction < 1.0)
+        showNote(tr("Growing the sample to %1% · ETA %2")
+                     .arg(QLocale().toString(passFraction * 100, 'g', 2), humanSeconds(p.etaSeconds)));
+    else
+        showNote(tr("Full pass · ETA %1").arg(humanSeconds(p.etaSeconds)));
 }
 
 QString CorpusStatusBar::fullPassText(const FullPassEstimate& e)

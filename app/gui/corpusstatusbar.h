@@ -47,7 +47,8 @@ public:
     // pass's progress takes the progress bar.
     void showDrawingSample(double probability, uint64_t seed);
     void showSample(const SampleScope& sample, bool fullPassFollows);
-    void showFullPassProgress(const ScanProgress& progress);
+    // `passFraction` < 1: the pass draws a larger sample (issue 21: the rest of the corpus in random order).
+    void showFullPassProgress(const ScanProgress& progress, double passFraction = 1.0);
     void setFullPassEstimate(const FullPassEstimate& estimate);
     void showStoppedAtSample();
     void clearSample();

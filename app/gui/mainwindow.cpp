@@ -177,8 +177,10 @@ void MainWindow::setupUi()
     connect(
         m_page, &DocumentTablePage::documentSelected, m_viewer, [this](uint32_t doc) { m_viewer->showDocument(doc); });
     connect(m_page, &DocumentTablePage::searchHighlightChanged, m_viewer, &DocumentViewer::setHighlightTerm);
-    connect(m_scatter, &ScatterWidget::documentActivated, this,
-        [this](quint64 doc) { m_page->reselect(uint32_t(doc)); m_viewer->showDocument(uint32_t(doc)); });
+    connect(m_scatter, &ScatterWidget::documentActivated, this, [this](quint64 doc) {
+        m_page->reselect(uint32_t(doc));
+        m_viewer->showDocument(uint32_t(doc));
+    });
     // Keep the document under view selected across re-sorts and filters.
     // A document the new rows no longer hold (a filter removed it) is let go by the viewer too.
     connect(m_page->model(), &DocumentTableModel::rowsRecomputed, this, [this]() {
@@ -239,11 +241,11 @@ void MainWindow::setupUi()
 void MainWindow::setupMenus()
 {
     auto* file = menuBar()->addMenu(tr("&File"));
-    auto* open = file->addAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open Shards…"), this,
-                                 [this]() { openDialog(false); });
+    auto* open = file->addAction(
+        QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open Shards…"), this, [this]() { openDialog(false); });
     open->setShortcut(QKeySequence::Open);
     file->addAction(QIcon::fromTheme(QStringLiteral("folder-open")), tr("Open &Directory…"),
-                    QKeySequence(tr("Ctrl+Shift+O")), this, [this]() { openDialog(true); });
+        QKeySequence(tr("Ctrl+Shift+O")), this, [this]() { openDialog(true); });
     // A uniform random sample of any corpus, and no full pass (issue 21).
     auto* openSample = file->addAction(tr("Open &Sample…"), this, [this]() {
         const QStringList inputs
@@ -283,7 +285,7 @@ void MainWindow::setupMenus()
         [this]() { m_plotMenu->rebuild(m_session->corpus() != nullptr); });
     file->addSeparator();
     file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), QKeySequence(QKeySequence::Quit),
-                    this, &QWidget::close);
+        this, &QWidget::close);
     m_corpusActions
         = { mapping, addScorers, rescan, m_filterActions->loadConfigAction(), m_filterActions->saveConfigAction(),
               m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() };
@@ -336,12 +338,12 @@ void MainWindow::setupMenus()
     });
 
     auto* help = menuBar()->addMenu(tr("&Help"));
-    HelpDialog::addToMenu(help, this);   // Keyboard Shortcuts, What the Scores Mean (issue 20)
+    HelpDialog::addToMenu(help, this); // Keyboard Shortcuts, What the Scores Mean (issue 20)
     help->addAction(tr("&About Shardscope"), this, [this]() {
         QMessageBox::about(this, tr("About Shardscope"),
-                           tr("<b>Shardscope %1</b><p>Inspect LLM pretraining corpora: score documents, find cutoffs on "
-                              "histograms, see what they drop, and export the filter for shardscope-cli apply.</p>")
-                               .arg(QStringLiteral(SHARDSCOPE_VERSION)));
+            tr("<b>Shardscope %1</b><p>Inspect LLM pretraining corpora: score documents, find cutoffs on "
+               "histograms, see what they drop, and export the filter for shardscope-cli apply.</p>")
+                .arg(QStringLiteral(SHARDSCOPE_VERSION)));
     });
 }
 
@@ -414,7 +416,7 @@ void MainWindow::connectSession()
     // goes on behind it.
     connect(m_session, &CorpusSession::sampleReady, this,
         [this](std::shared_ptr<const ScanOutcome> outcome, bool fullPassFollows) {
-            onFinished(*outcome, false);
+            onFinished(*outcome, outcome->corpus != nullptr); // a grown sample brings a table of its own
             showSampleIn(m_panel, m_histograms, m_status, m_session->sample(), fullPassFollows);
         });
     connect(m_session, &CorpusSession::fullPassProgress, m_status, &CorpusStatusBar::showFullPassProgress);
@@ -708,7 +710,8 @@ void MainWindow::editFieldMapping()
 void MainWindow::showMessage(const QString& title, const QString& text, bool error)
 {
     // Not modal: a message never blocks the event loop (or an unattended test run).
-    auto* box = new QMessageBox(error ? QMessageBox::Warning : QMessageBox::Information, title, text, QMessageBox::Ok, this);
+    auto* box
+        = new QMessageBox(error ? QMessageBox::Warning : QMessageBox::Information, title, text, QMessageBox::Ok, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setModal(false);
     box->show();

@@ -24,7 +24,7 @@ struct ScanController::Job {
     std::atomic<bool> stop { false };
     std::atomic<bool> stopAtSample { false };
     std::mutex mutex;
-    Scan* scan = nullptr;   // guarded by mutex, set while the scan runs
+    Scan* scan = nullptr; // guarded by mutex, set while the scan runs
     ColumnScan* columnScan = nullptr; // the same, for the column phase
 
     // Registers a running scan so cancel() reaches it; false when the job was stopped already.
@@ -142,8 +142,7 @@ ScanController::~ScanController()
     shutdown();
 }
 
-template<typename F>
-void ScanController::post(const std::shared_ptr<Job>& job, F&& f)
+template <typename F> void ScanController::post(const std::shared_ptr<Job>& job, F&& f)
 {
     // Queued to the GUI thread; dropped there when the job was superseded meanwhile, and by
     // Qt when the controller is gone.
@@ -241,8 +240,9 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         if (shards.empty()) {
             post(job, [this, id = job->id, inputs = request.inputs]() {
                 m_running = false;
-                Q_EMIT failed(id, tr("No shards found in %1 (looked for *.jsonl, *.jsonl.gz, *.jsonl.zst, ...).")
-                                      .arg(inputs.join(QStringLiteral(", "))));
+                Q_EMIT failed(id,
+                    tr("No shards found in %1 (looked for *.jsonl, *.jsonl.gz, *.jsonl.zst, ...).")
+                        .arg(inputs.join(QStringLiteral(", "))));
             });
             return;
         }
@@ -354,16 +354,20 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
             : 0.0;
         const bool sampling = sampleFraction > 0 && sampleFraction < 1;
         const ScanOptions fullOptions = so;
-        if (sampling) {
-            // Plain shards are sampled by byte offset: only their chosen blocks are read (BlockSampler reads the
-            // others, compressed, line by line as BernoulliSelector would).
-            const bool anyPlain = std::any_of(start->shards.begin(), start->shards.end(),
-                [](const ShardInfo& s) { return s.error.empty() && s.compression == "plain"; });
+        // Plain shards are sampled by byte offset: only their chosen blocks are read (BlockSampler reads the
+        // others, compressed, line by line as BernoulliSelector would). Every fraction uses the same seed and
+        // blocks, so the sample at a larger fraction contains the one at a smaller.
+        const bool anyPlain = std::any_of(start->shards.begin(), start->shards.end(),
+            [](const ShardInfo& s) { return s.error.empty() && s.compression == "plain"; });
+        const uint64_t blockBytes = BlockSampler::blockBytesFor(corpusSize.meanRecordBytes);
+        const SelectorFor selectorFor = [anyPlain, blockBytes, seed = request.sampleSeed](
+                                            double fraction) -> std::shared_ptr<const DocumentSelector> {
             if (anyPlain)
-                so.selector = std::make_shared<BlockSampler>(
-                    sampleFraction, request.sampleSeed, BlockSampler::blockBytesFor(corpusSize.meanRecordBytes));
-            else
-                so.selector = std::make_shared<BernoulliSelector>(sampleFraction, request.sampleSeed);
+                return std::make_shared<BlockSampler>(fraction, seed, blockBytes);
+            return std::make_shared<BernoulliSelector>(fraction, seed);
+        };
+        if (sampling) {
+            so.selector = selectorFor(sampleFraction);
             start->sample = true;
             start->sampleProbability = sampleFraction;
             start->sampleSeed = request.sampleSeed;
@@ -388,9 +392,7 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         };
         Scan scan(so);
         scan.setProgressCallback(
-            [this, job](const ScanProgress& p) {
-                post(job, [this, id = job->id, p]() { Q_EMIT progress(id, p); });
-            },
+            [this, job](const ScanProgress& p) { post(job, [this, id = job->id, p]() { Q_EMIT progress(id, p); }); },
             100);
         if (!job->attach(&scan, job->scan))
             return;
@@ -415,13 +417,16 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         if (sampling) {
             // Never cached: the scores file holds whole corpora. The full pass writes it.
             const bool fullPass = !request.stopAtSample && !job->stopAtSample && !outcome->cancelled;
-            post(job, [this, id = job->id, outcome, fullPass]() {
+            post(job, [this, id = job->id, outcome, fullPass, next = growingFractions(sampleFraction).front()]() {
                 m_running = false;
                 m_fullPass = fullPass;
+                m_passFraction = next;
                 Q_EMIT sampleFinished(id, outcome, fullPass);
             });
-            if (fullPass)
-                runFullPass(job, fullOptions, request.useCache ? &cache : nullptr, scorers, unusableCache);
+            if (fullPass) {
+                const SampleGrowth growth { sampleFraction, request.sampleSeed, selectorFor };
+                runFullPass(job, fullOptions, request.useCache ? &cache : nullptr, scorers, unusableCache, growth);
+            }
             return;
         }
         if (request.useCache)
@@ -447,24 +452,60 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
     }
 }
 
-void ScanController::runFullPass(const std::shared_ptr<Job>& job, ScanOptions options, const CorpusCache* cache,
-    const std::vector<std::shared_ptr<const Scorer>>& scorers, const std::string& unusableCache)
+std::vector<double> ScanController::growingFractions(double first)
 {
-    // The sample stays on display meanwhile, so this table is built here, not on the GUI thread, and is handed
+    std::vector<double> fractions;
+    for (double f = first * kSampleGrowth; f > 0 && f < kLastSampleFraction; f *= kSampleGrowth)
+        fractions.push_back(f);
+    fractions.push_back(1.0);
+    return fractions;
+}
+
+void ScanController::runFullPass(const std::shared_ptr<Job>& job, ScanOptions options, const CorpusCache* cache,
+    const std::vector<std::shared_ptr<const Scorer>>& scorers, const std::string& unusableCache,
+    const SampleGrowth& growth)
+{
+    // The rest of the corpus in random order (issue 21): not shard after shard, but as nested samples of growing
+    // size with the first sample's seed (each kSampleGrowth times the last), every one a uniform sample of the
+    // whole corpus that replaces the one on display with narrower intervals, so that stopping at any time
+    // leaves the largest complete sample so far. Each grown sample is scored whole (the documents of the last
+    // one again: at most 1/(kSampleGrowth-1) more scoring than one pass) and, for compressed shards, read
+    // whole; plain shards read only their chosen blocks. The last pass is the whole corpus.
+    // The sample stays on display meanwhile, so these tables are built here, not on the GUI thread, and handed
     // over whole when complete (as a table loaded from the cache is).
     options.indexBatches = nullptr;
-    options.selector.reset();
-    Scan scan(options);
-    scan.setProgressCallback(
-        [this, job](const ScanProgress& p) { post(job, [this, id = job->id, p]() { Q_EMIT progress(id, p); }); }, 100);
-    if (!job->attach(&scan, job->scan))
-        return;
-    ScanResult result = scan.run();
-    job->detach(job->scan);
-    if (job->stop || result.cancelled)
-        return; // stopped at the sample (cancel()): the sample is what stays
-    auto outcome = outcomeOf(result, unusableCache);
-    outcome->corpus = CorpusData::fromScanResult(result);
+    for (const double fraction : growingFractions(growth.first)) {
+        const bool whole = fraction >= 1.0;
+        options.selector = whole ? nullptr : growth.selectorFor(fraction);
+        Scan scan(options);
+        scan.setProgressCallback(
+            [this, job, fraction](const ScanProgress& p) {
+                post(job, [this, id = job->id, p, fraction]() {
+                    m_passFraction = fraction;
+                    Q_EMIT progress(id, p);
+                });
+            },
+            100);
+        if (!job->attach(&scan, job->scan))
+            return;
+        ScanResult result = scan.run();
+        job->detach(job->scan);
+        if (job->stop || result.cancelled)
+            return; // stopped at the sample (cancel()): the last complete sample is what stays
+        auto outcome = outcomeOf(result, unusableCache);
+        outcome->corpus = CorpusData::fromScanResult(result);
+        if (whole) {
+            finishFullPass(job, outcome, cache, scorers);
+            return;
+        }
+        outcome->sample = sampleScopeOf(result, fraction, growth.seed);
+        post(job, [this, id = job->id, outcome]() { Q_EMIT sampleFinished(id, outcome, true); });
+    }
+}
+
+void ScanController::finishFullPass(const std::shared_ptr<Job>& job, const std::shared_ptr<ScanOutcome>& outcome,
+    const CorpusCache* cache, const std::vector<std::shared_ptr<const Scorer>>& scorers)
+{
     if (cache)
         outcome->cacheWarning = storeScores(*cache, *outcome->corpus, scorers);
     post(job, [this, id = job->id, outcome]() {

@@ -16,6 +16,7 @@
 #include <QThreadPool>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,7 +26,7 @@ namespace shardscope {
 
 struct OpenRequest {
     QStringList inputs;
-    std::optional<FieldMapping> fields;   // unset: detect, and ask when unsure
+    std::optional<FieldMapping> fields; // unset: detect, and ask when unsure
     bool useCache = true;
     int threads = 0;
     std::string scorers = "all";
@@ -93,10 +94,10 @@ struct ColumnOutcome {
 };
 
 struct ScanStart {
-    std::vector<ShardInfo> shards;        // fingerprinted
+    std::vector<ShardInfo> shards; // fingerprinted
     FieldMapping fields;
     std::vector<ColumnInfo> columns;
-    std::string cacheDir;                 // corpus cache (scores file, seek caches)
+    std::string cacheDir; // corpus cache (scores file, seek caches)
     std::string seekCacheDir;
     bool fromCache = false;
     bool sample = false; // the table is a sample being drawn (a full pass may follow)
@@ -109,16 +110,16 @@ struct ScanStart {
 
 struct ScanOutcome {
     std::vector<ShardInfo> shards;
-    std::vector<std::string> errors;      // "file: byte N: what"
+    std::vector<std::string> errors; // "file: byte N: what"
     uint64_t records = 0;
     uint64_t rejected = 0;
     std::vector<RejectedRecord> rejects;
     bool cancelled = false;
     bool fromCache = false;
     double seconds = 0;
-    std::shared_ptr<CorpusData> corpus;   // set when loaded from the cache
+    std::shared_ptr<CorpusData> corpus; // set when loaded from the cache
     std::string cacheWarning;
-    std::string cacheNote;   // why a cached scores file was rescored (torn, corrupt, older format)
+    std::string cacheNote; // why a cached scores file was rescored (torn, corrupt, older format)
     SampleScope sample; // active(): the table is a sample of the corpus
 };
 
@@ -144,6 +145,14 @@ public:
     bool scoringColumns() const { return m_scoringColumns; }
     // A sample is on display and the whole corpus is being scanned behind it (its table replaces the sample).
     bool fullPassRunning() const { return m_fullPass; }
+    // While the full pass runs: the fraction of the corpus its current pass reads (a grown sample), 1 for the
+    // last pass over everything.
+    double passFraction() const { return m_passFraction; }
+    // Each grown sample behind the first is this many times larger, up to kLastSampleFraction; then the whole.
+    static constexpr double kSampleGrowth = 8.0;
+    static constexpr double kLastSampleFraction = 0.5;
+    // The fractions the full pass reads after a first sample of `first`: growing samples, then 1.
+    static std::vector<double> growingFractions(double first);
     // The current job ends with its sample: no full pass is started after it (one running is not stopped here:
     // cancel() does that and keeps the sample).
     void setStopAtSample();
@@ -176,11 +185,21 @@ private:
     void runColumns(const std::shared_ptr<Job>& job, const std::shared_ptr<CorpusData>& table,
         const std::vector<std::string>& shards, const FieldMapping& fields,
         const std::vector<std::shared_ptr<const Scorer>>& scorers, int threads, const CorpusCache* cache);
-    // The whole corpus after its sample, into a table of its own that finished() hands over.
+    // How the first sample was drawn, so that larger ones contain it.
+    using SelectorFor = std::function<std::shared_ptr<const DocumentSelector>(double fraction)>;
+    struct SampleGrowth {
+        double first = 0;
+        uint64_t seed = 0;
+        SelectorFor selectorFor;
+    };
+    // The whole corpus after its sample, through growing samples (sampleFinished() each), into a table of its
+    // own that finished() hands over.
     void runFullPass(const std::shared_ptr<Job>& job, ScanOptions options, const CorpusCache* cache,
-        const std::vector<std::shared_ptr<const Scorer>>& scorers, const std::string& unusableCache);
-    template<typename F>
-    void post(const std::shared_ptr<Job>& job, F&& f);
+        const std::vector<std::shared_ptr<const Scorer>>& scorers, const std::string& unusableCache,
+        const SampleGrowth& growth);
+    void finishFullPass(const std::shared_ptr<Job>& job, const std::shared_ptr<ScanOutcome>& outcome,
+        const CorpusCache* cache, const std::vector<std::shared_ptr<const Scorer>>& scorers);
+    template <typename F> void post(const std::shared_ptr<Job>& job, F&& f);
 
     QThreadPool m_pool;
     std::shared_ptr<Job> m_job;
@@ -189,6 +208,7 @@ private:
     bool m_running = false;
     bool m_scoringColumns = false;
     bool m_fullPass = false;
+    double m_passFraction = 1.0;
 };
 
 } // namespace shardscope
