@@ -335,6 +335,24 @@ void DocumentViewer::setSummary(std::shared_ptr<const CorpusSummary> summary)
     updateMetadata();
 }
 
+void DocumentViewer::setSample(const SampleScope& sample)
+{
+    m_sample = sample;
+    updateMetadata();
+}
+
+QString DocumentViewer::percentileText(double p) const
+{
+    if (!m_sample.active())
+        return percentText(p);
+    // The share of the sample's n documents at or below the value estimates the corpus's share: a proportion, with
+    // the same 95% interval as every other figure from the sample.
+    const uint64_t n = m_sample.documents;
+    const Interval ci = m_sample.fraction(uint64_t(std::llround(p / 100 * double(n))), n);
+    return QStringLiteral("≈%1 (%2–%3%)")
+        .arg(percentText(p), QString::number(100 * ci.low, 'f', 1), QString::number(100 * ci.high, 'f', 1));
+}
+
 std::vector<std::pair<QString, QString>> DocumentViewer::recordFields(const std::string& line)
 {
     // Where the document came from, when its record says: a WET/WARC document's url and date (issue 21), C4's
@@ -774,13 +792,13 @@ void DocumentViewer::updateMetadata()
         m_scores->setItem(int(col), 1, new QTableWidgetItem(value));
         QString pct;
         if (col < m_percentiles.size() && !std::isnan(m_percentiles[col]))
-            pct = categorical ? tr("%1% of documents").arg(m_percentiles[col], 0, 'f', 1)
-                              : percentText(m_percentiles[col]);
+            pct = categorical ? tr("%1 of documents").arg(percentileText(m_percentiles[col]))
+                              : percentileText(m_percentiles[col]);
         else if (categorical)
             pct.clear(); // the share arrives with the counting pass
         else if (m_summary && !std::isnan(v))
             if (const ColumnSummary* cs = m_summary->column(info.name); cs && !cs->empty())
-                pct = percentText(cs->percentileOf(v));
+                pct = percentileText(cs->percentileOf(v));
         m_scores->setItem(int(col), 2, new QTableWidgetItem(pct));
         QStringList ruleTexts;
         for (const auto& br : bound)

@@ -6,6 +6,7 @@
 #include "columnsummary.h"
 #include "corpusdata.h"
 #include "documentsource.h"
+#include "samplescope.h"
 
 #include <filterconfig.h>
 
@@ -35,6 +36,9 @@ public:
 
     void setCorpus(std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source);
     void setSummary(std::shared_ptr<const CorpusSummary> summary);
+    // The corpus on display is a sample (issue 21): percentiles are estimates and carry their 95% interval.
+    // An inactive scope: exact.
+    void setSample(const SampleScope& sample);
     // The corpus no longer grows: percentiles of every column can be counted off-thread.
     void setCorpusComplete(bool complete) { m_complete = complete; }
     void setRules(const std::vector<FilterRule>& rules);
@@ -100,6 +104,8 @@ private:
     std::shared_ptr<const CorpusData> m_corpus;
     std::shared_ptr<DocumentSource> m_source;
     std::shared_ptr<const CorpusSummary> m_summary;
+    SampleScope m_sample;
+    QString percentileText(double percent) const;
     std::vector<FilterRule> m_rules;
     std::optional<uint32_t> m_doc;
     bool m_complete = false;

@@ -85,10 +85,11 @@ bool askSample(QWidget* parent, double* fraction, uint64_t* seed)
 }
 
 // The figures on display are a sample's (active) or exact: the panel, every plot and the status bar say which.
-void showSampleIn(ThresholdPanel* panel, HistogramStack* histograms, CorpusStatusBar* status, const SampleScope& sample,
-    bool fullPassFollows)
+void showSampleIn(ThresholdPanel* panel, HistogramStack* histograms, CorpusStatusBar* status, DocumentViewer* viewer,
+    const SampleScope& sample, bool fullPassFollows)
 {
     panel->setSample(sample, fullPassFollows);
+    viewer->setSample(sample);
     for (const QString& c : histograms->shownColumns())
         if (HistogramWidget* h = histograms->histogram(c))
             h->setSample(sample);
@@ -222,7 +223,7 @@ void MainWindow::setupUi()
     connect(m_panel, &ThresholdPanel::ruleEdited, m_filter, &FilterState::editRule);
     connect(m_panel, &ThresholdPanel::suggestRequested, m_filter, &FilterState::requestSuggestions);
     connect(m_panel, &ThresholdPanel::suggestRequested, this,
-        [this](int rule) { SuggestDialog::openFor(m_filter, m_session->corpus(), rule, this); });
+        [this](int rule) { SuggestDialog::openFor(m_filter, m_session->corpus(), rule, this, m_session->sample()); });
     // The scatter's box edges move cutoffs as the histograms' lines do (issue 20): the same path to the filter.
     connect(m_scatter, &ScatterWidget::boundsChanged, m_histograms, &HistogramStack::boundsChanged);
     connect(m_scatter, &ScatterWidget::dragFinished, m_histograms, &HistogramStack::dragFinished);
@@ -409,15 +410,16 @@ void MainWindow::connectSession()
     connect(
         m_session, &CorpusSession::finished, this, [this](std::shared_ptr<const ScanOutcome> outcome, bool replaced) {
             onFinished(*outcome, replaced);
-            if (replaced) // the full pass behind a sample: the figures are exact now
-                showSampleIn(m_panel, m_histograms, m_status, m_session->sample(), false);
+            // Exact figures (the full pass behind a sample, or any other open): no intervals left from a sample
+            // opened before.
+            showSampleIn(m_panel, m_histograms, m_status, m_viewer, m_session->sample(), false);
         });
     // Sample first (issue 21): the complete sample is shown as a finished table with its intervals, the full pass
     // goes on behind it.
     connect(m_session, &CorpusSession::sampleReady, this,
         [this](std::shared_ptr<const ScanOutcome> outcome, bool fullPassFollows) {
             onFinished(*outcome, outcome->corpus != nullptr); // a grown sample brings a table of its own
-            showSampleIn(m_panel, m_histograms, m_status, m_session->sample(), fullPassFollows);
+            showSampleIn(m_panel, m_histograms, m_status, m_viewer, m_session->sample(), fullPassFollows);
         });
     connect(m_session, &CorpusSession::fullPassProgress, m_status, &CorpusStatusBar::showFullPassProgress);
     connect(m_session, &CorpusSession::fullPassEstimated, m_status, &CorpusStatusBar::setFullPassEstimate);

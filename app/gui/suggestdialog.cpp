@@ -166,14 +166,15 @@ SuggestDialog::SuggestDialog(
     schedule();
 }
 
-SuggestDialog* SuggestDialog::openFor(
-    FilterState* filter, std::shared_ptr<const CorpusData> corpus, int ruleIndex, QWidget* parent)
+SuggestDialog* SuggestDialog::openFor(FilterState* filter, std::shared_ptr<const CorpusData> corpus, int ruleIndex,
+    QWidget* parent, const SampleScope& sample)
 {
     const auto& rules = filter->rules();
     const std::string column
         = ruleIndex >= 0 && ruleIndex < int(rules.size()) ? rules[size_t(ruleIndex)].column : std::string();
     auto* d = new SuggestDialog(filter, std::move(corpus), column, parent);
     d->setAttribute(Qt::WA_DeleteOnClose);
+    d->setSample(sample);
     // Its preview is of a corpus that went: nothing of it may be applied to the next one.
     connect(filter, &FilterState::rulesChanged, d, [d](FilterState::Change change) {
         if (change == FilterState::Change::Cleared)
@@ -325,11 +326,22 @@ void SuggestDialog::compute()
             return;
         m_busy = false;
         m_suggestions = std::move(out);
+        if (m_sample.active())
+            for (CutoffSuggestion& s : m_suggestions) {
+                s.from.sample = m_sample.selection;
+                s.from.sampleOf = m_sample.population;
+            }
         m_previewSpec = spec;
         m_previewScope = scopeName;
         showPreview();
         Q_EMIT previewReady();
     });
+}
+
+void SuggestDialog::setSample(const SampleScope& sample)
+{
+    m_sample = sample;
+    schedule();
 }
 
 void SuggestDialog::showPreview()
@@ -346,10 +358,15 @@ void SuggestDialog::showPreview()
             minText = tr("none");
             ++belowData;
         }
-        const QStringList cells
-            = { QString::fromStdString(s.column), s.key.empty() ? tr("(all)") : QString::fromStdString(s.key), minText,
-                  cutoffText(s.max), loc.toString(qulonglong(s.dropped())),
-                  loc.toString(pct, 'f', 2) + QStringLiteral(" %"), loc.toString(qulonglong(s.missing)) };
+        QString pctText = loc.toString(pct, 'f', 2) + QStringLiteral(" %");
+        if (m_sample.active() && considered) {
+            const Interval ci = m_sample.fraction(s.dropped(), considered);
+            pctText = QStringLiteral("≈ %1 (%2–%3 %)")
+                          .arg(pctText, loc.toString(100 * ci.low, 'f', 1), loc.toString(100 * ci.high, 'f', 1));
+        }
+        const QStringList cells = { QString::fromStdString(s.column),
+            s.key.empty() ? tr("(all)") : QString::fromStdString(s.key), minText, cutoffText(s.max),
+            loc.toString(qulonglong(s.dropped())), pctText, loc.toString(qulonglong(s.missing)) };
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             if (c >= 2)
@@ -374,6 +391,13 @@ void SuggestDialog::showPreview()
     if (!m_previewScope.empty())
         text += QLatin1Char(' ')
             + tr("Keys with fewer than %1 values keep the rule's own cutoffs.").arg(kMinValuesPerKey);
+    if (m_sample.active())
+        text += QLatin1Char(' ')
+            + tr("Computed on a sample of %1 of %2 %3 documents: the shares are estimates with their 95% interval, "
+                 "and the cutoffs record the sample they came from.")
+                  .arg(loc.toString(qulonglong(m_sample.documents)), m_sample.populationExact ? QString() : tr("about"),
+                      loc.toString(qulonglong(m_sample.population)))
+                  .simplified();
     m_status->setText(text);
     m_buttons->button(QDialogButtonBox::Apply)->setEnabled(!m_suggestions.empty() && m_filter);
 }

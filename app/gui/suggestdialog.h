@@ -9,6 +9,7 @@
 #include "jobtracker.h"
 
 #include <corpusdata.h>
+#include <samplescope.h>
 #include <suggest.h>
 
 #include <QDialog>
@@ -40,8 +41,13 @@ public:
     SuggestDialog(FilterState* filter, std::shared_ptr<const CorpusData> corpus, const std::string& column,
         QWidget* parent = nullptr);
     // Opens a dialog (deleted on close) for rule `ruleIndex` of `filter`, window-modal.
-    static SuggestDialog* openFor(
-        FilterState* filter, std::shared_ptr<const CorpusData> corpus, int ruleIndex, QWidget* parent);
+    // `sample`: the corpus on display is a sample (issue 21); inactive when it is the whole corpus.
+    static SuggestDialog* openFor(FilterState* filter, std::shared_ptr<const CorpusData> corpus, int ruleIndex,
+        QWidget* parent, const SampleScope& sample = {});
+
+    // The documents are a sample of a larger corpus: the preview's shares carry their 95% interval, and the
+    // cutoffs applied record in their provenance that they came from this sample (as `suggest --sample` does).
+    void setSample(const SampleScope& sample);
 
     void setColumns(const QStringList& columns);
     QStringList checkedColumns() const;
@@ -90,6 +96,7 @@ private:
     std::vector<CutoffSuggestion> m_suggestions;
     SuggestSpec m_previewSpec; // the spec and scope the preview was computed with
     std::string m_previewScope;
+    SampleScope m_sample;
 };
 
 } // namespace shardscope

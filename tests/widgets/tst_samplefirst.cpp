@@ -9,6 +9,7 @@
 #include <mainwindow.h>
 #include <qcustomplot_include.h>
 
+#include <documentviewer.h>
 #include <histogramwidget.h>
 #include <scorestore.h>
 #include <thresholdpanel.h>
@@ -18,6 +19,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -223,6 +225,15 @@ private Q_SLOTS:
         QVERIFY2(
             kept.contains(QStringLiteral("≈ ")) && kept.contains(intervalText(sample, keptInSample, sample.documents)),
             qPrintable(kept));
+        // The viewer's percentile of a document is an estimate too, with its interval.
+        w.viewer()->showDocument(0);
+        const auto percentileCell = [&]() {
+            QTableWidgetItem* item = w.viewer()->scoreTable()->item(0, 2);
+            return item ? item->text() : QString();
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            percentileCell().startsWith(QStringLiteral("≈")) && percentileCell().contains(QChar(0x2013)),
+            qPrintable(percentileCell()), 10000);
         const QString groupPercent
             = w.thresholdPanel()->groupModel()->index(0, GroupCountsModel::DroppedPercentColumn).data().toString();
         QVERIFY2(

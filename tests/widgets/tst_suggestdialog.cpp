@@ -188,6 +188,44 @@ private Q_SLOTS:
         QCOMPARE(f.rules(), before);
     }
 
+    // On a sample (issue 21): the shares are estimates with their interval, and the cutoffs applied say which
+    // sample they came from, as `suggest --sample` writes them.
+    void sampleCutoffsSaySo()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        auto c = corpus();
+        FilterState f;
+        f.setCorpus(c, false);
+        SampleScope sample;
+        sample.documents = sample.sampled = c->size();
+        sample.population = c->size() * 10;
+        sample.probability = 0.1;
+        sample.seed = 7;
+        sample.selection = "bernoulli p=0.1 seed=7";
+        SuggestDialog d(&f, c, "zlib6");
+        d.setMethod(SuggestMethod::Percentile);
+        d.setParameters(5, 95);
+        d.setSample(sample);
+        QVERIFY(waitPreview(d));
+        const QString share = d.previewTable()->item(0, 5)->text();
+        QVERIFY2(share.startsWith(QStringLiteral("≈")) && share.contains(QChar(0x2013)), qPrintable(share));
+        QTest::mouseClick(applyButton(d), Qt::LeftButton);
+        QVERIFY(f.rules()[0].bounds.suggested);
+        QCOMPARE(f.rules()[0].bounds.suggested->sample, sample.selection);
+        QCOMPARE(f.rules()[0].bounds.suggested->sampleOf, sample.population);
+
+        // The whole corpus: exact shares, no sample in the provenance.
+        FilterState exact;
+        exact.setCorpus(c, false);
+        SuggestDialog e(&exact, c, "zlib6");
+        e.setMethod(SuggestMethod::Percentile);
+        e.setParameters(5, 95);
+        QVERIFY(waitPreview(e));
+        QVERIFY(!e.previewTable()->item(0, 5)->text().contains(QStringLiteral("≈")));
+        QTest::mouseClick(applyButton(e), Qt::LeftButton);
+        QVERIFY(exact.rules()[0].bounds.suggested->sample.empty());
+    }
+
     void perGroupWritesOverrides()
     {
         REQUIRE_FIXTURE("spam_ham.jsonl");
