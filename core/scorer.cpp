@@ -224,6 +224,7 @@ void registerLmScorers(ScorerRegistry& r); // core/lm (libtorch), built with SHA
 void registerLangIdScorers(ScorerRegistry& r); // core/scorers/langid.cpp (libfasttext)
 #endif
 void registerDerivedScorers(ScorerRegistry& r); // core/linearscorer.cpp
+void registerNgramScorers(ScorerRegistry& r); // core/ngramlm.cpp
 
 void registerBuiltinScorers()
 {
@@ -240,6 +241,7 @@ void registerBuiltinScorers()
 #ifdef SHARDSCOPE_HAVE_TORCH
         registerLmScorers(r);
 #endif
+        registerNgramScorers(r);
         registerDerivedScorers(r);
     });
 }

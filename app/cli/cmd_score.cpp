@@ -35,7 +35,7 @@ public:
     int run() override
     {
         m_model.apply();
-        const ScorerList scorers = m_scorers.resolve(name());
+        const ScorerList scorers = m_scorers.resolve(name(), m_model.sharedParams());
         bool cached = false;
         const std::shared_ptr<const DocumentSelector> sample = m_sample.selector(m_corpus, name());
         ScanResult r = scoreOrLoad(m_corpus, scorers, m_scoresFile, m_seekCache, &cached, sample);

@@ -30,6 +30,7 @@ std::vector<std::unique_ptr<Command>> makeCommands()
     commands.push_back(makeStatsCommand());
     commands.push_back(makeSuggestCommand());
     commands.push_back(makeScorersCommand());
+    commands.push_back(makeTrainNgramCommand()); // the n-gram reference model (issue 22)
     commands.push_back(makeSlurmCommand()); // Slurm array jobs of apply and score (issue 24)
 #ifdef SHARDSCOPE_HAVE_TORCH
     // The language-model commands (issue 4); --model, --device and --lm-* of score, stats and apply are

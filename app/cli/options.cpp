@@ -3,6 +3,7 @@
 #include "blocksampler.h"
 #include "command.h"
 #include "docindex.h"
+#include "ngramlm.h"
 
 #ifdef SHARDSCOPE_HAVE_TORCH
 #include "lm/lmscorer.h"
@@ -180,19 +181,19 @@ void ScorerOptions::add(CLI::App* cmd, const std::string& description)
     cmd->add_option("--scorers,-s", list, description)->capture_default_str();
 }
 
-ScorerList ScorerOptions::resolve(const std::string& command) const
+ScorerList ScorerOptions::resolve(const std::string& command, const ScorerParams& shared) const
 {
     try {
-        return resolveScorers(list);
+        return resolveScorers(list, shared);
     } catch (const std::invalid_argument& e) {
         throw UsageError(command, e.what());
     }
 }
 
-ScorerList resolveScorers(const std::string& list)
+ScorerList resolveScorers(const std::string& list, const ScorerParams& shared)
 {
     ScorerList out;
-    for (auto& s : ScorerRegistry::instance().resolveList(list))
+    for (auto& s : ScorerRegistry::instance().resolveList(list, shared))
         out.push_back(std::move(s));
     return out;
 }
@@ -222,14 +223,29 @@ void ModelOptions::addModelAndDevice(CLI::App* cmd)
 
 void ModelOptions::publish() const
 {
+    // An n-gram model directory given as --model is the ngram scorer's (sharedParams()), not the language model's.
+    if (isNgramModelDir(lm.modelDir)) {
+        LmOptions o = lm;
+        o.modelDir.clear();
+        setLmOptions(o);
+        return;
+    }
     setLmOptions(lm);
 }
 
 void ModelOptions::apply() const
 {
     publish();
-    if ((m_model && m_model->count()) || (m_device && m_device->count()))
+    const bool lmModel = m_model && m_model->count() && !isNgramModelDir(lm.modelDir);
+    if (lmModel || (m_device && m_device->count()))
         loadSelectedLm();
+}
+
+ScorerParams ModelOptions::sharedParams() const
+{
+    if (isNgramModelDir(lm.modelDir))
+        return { { "ngram.model", lm.modelDir } };
+    return {};
 }
 
 std::shared_ptr<const lm::LoadedLm> ModelOptions::load() const
@@ -240,9 +256,20 @@ std::shared_ptr<const lm::LoadedLm> ModelOptions::load() const
 
 #else
 
-void ModelOptions::add(CLI::App*) { }
+void ModelOptions::add(CLI::App* cmd)
+{
+    m_model = cmd->add_option("--model", m_ngramModel,
+        "Model directory of the ngram scorer (train-ngram --out DIR); this build has no language model (libtorch)");
+}
 
 void ModelOptions::addModelAndDevice(CLI::App*) { }
+
+ScorerParams ModelOptions::sharedParams() const
+{
+    if (m_ngramModel.empty())
+        return {};
+    return { { "ngram.model", m_ngramModel } };
+}
 
 void ModelOptions::publish() const { }
 

@@ -90,11 +90,12 @@ struct ScorerOptions {
     void add(CLI::App* cmd, const std::string& description);
     // The scorers of the list. Throws UsageError (prefixed with `command`) for an unknown name,
     // ScorerUnavailable (an input error) for a scorer whose model is missing.
-    ScorerList resolve(const std::string& command) const;
+    // `shared`: parameters for the scorers of the list that take them (ModelOptions::sharedParams()).
+    ScorerList resolve(const std::string& command, const ScorerParams& shared = {}) const;
 };
 
 // resolve()'s list without the error mapping: throws std::invalid_argument for an unknown name.
-ScorerList resolveScorers(const std::string& list);
+ScorerList resolveScorers(const std::string& list, const ScorerParams& shared = {});
 
 // The language model the lm scorer runs (--model, --device, --lm-*). Without libtorch the group adds no
 // options and apply() does nothing.
@@ -115,6 +116,10 @@ struct ModelOptions {
     // directory is one clear error before a scan starts (throws the loader's error naming the file).
     // Call before resolving scorers.
     void apply() const;
+    // --model DIR for the n-gram reference model (issue 22): {"ngram.model": DIR} when DIR holds one (ngram.bin, from
+    // train-ngram), and in a build without libtorch (where only ngram takes --model) whenever --model is given; the
+    // lm scorer then keeps its built-in model. Pass to ScorerOptions::resolve().
+    ScorerParams sharedParams() const;
 #ifdef SHARDSCOPE_HAVE_TORCH
     // Makes the settings the lm scorer's and loads the model, and with it the language-model plugin
     // (throws the loader's error naming the file).
@@ -123,6 +128,9 @@ struct ModelOptions {
 
 private:
     void publish() const;
+#ifndef SHARDSCOPE_HAVE_TORCH
+    std::string m_ngramModel;
+#endif
     CLI::Option* m_model = nullptr;
     CLI::Option* m_device = nullptr;
 };
