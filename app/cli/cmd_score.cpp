@@ -1,5 +1,6 @@
 // `score`: every document's scores, as a TSV and in the scores cache.
 
+#include "classifierrun.h"
 #include "command.h"
 #include "interrupt.h"
 #include "options.h"
@@ -30,15 +31,22 @@ public:
             "--seek-cache", m_seekCache, "Also write random-access caches for compressed shards (for the GUI)");
         m_sample.add(&cmd);
         m_model.add(&cmd);
+        cmd.add_option("--classifier", m_classifier,
+            "Add the quality column of a classifier directory (classifier train --out DIR): the linear scorer on "
+            "DIR/model.json, computed from cached columns without rescanning them");
     }
 
     int run() override
     {
         m_model.apply();
+        if (!m_classifier.empty())
+            m_scorers.list = withoutClassifierColumns(m_scorers.list, name());
         const ScorerList scorers = m_scorers.resolve(name(), m_model.sharedParams());
         bool cached = false;
         const std::shared_ptr<const DocumentSelector> sample = m_sample.selector(m_corpus, name());
-        ScanResult r = scoreOrLoad(m_corpus, scorers, m_scoresFile, m_seekCache, &cached, sample);
+        ScanResult r = m_classifier.empty()
+            ? scoreOrLoad(m_corpus, scorers, m_scoresFile, m_seekCache, &cached, sample)
+            : scoreWithClassifier(m_corpus, scorers, m_classifier, m_scoresFile, m_seekCache, &cached, sample);
         if (!m_tsvPath.empty())
             writeTsv(m_tsvPath, r, m_corpus.threads.threads);
         if (!m_corpus.quiet) {
@@ -57,6 +65,7 @@ private:
     SampleOptions m_sample;
     std::string m_tsvPath;
     std::string m_scoresFile;
+    std::string m_classifier;
     bool m_seekCache = false;
 };
 

@@ -57,6 +57,9 @@ std::unique_ptr<Command> makeApplyCommand();
 std::unique_ptr<Command> makeStatsCommand();
 std::unique_ptr<Command> makeSuggestCommand();
 std::unique_ptr<Command> makeScorersCommand();
+std::unique_ptr<Command> makeLabelsCommand();
+std::unique_ptr<Command> makeLabelCommand();
+std::unique_ptr<Command> makeClassifierCommand();
 std::unique_ptr<Command> makeTrainNgramCommand();
 std::unique_ptr<Command> makeSlurmCommand();
 #ifdef SHARDSCOPE_HAVE_TORCH

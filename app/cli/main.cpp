@@ -30,6 +30,10 @@ std::vector<std::unique_ptr<Command>> makeCommands()
     commands.push_back(makeStatsCommand());
     commands.push_back(makeSuggestCommand());
     commands.push_back(makeScorersCommand());
+    // Learning the filter from labels (issue 23): labels export|import, label next, classifier train.
+    commands.push_back(makeLabelsCommand());
+    commands.push_back(makeLabelCommand());
+    commands.push_back(makeClassifierCommand());
     commands.push_back(makeTrainNgramCommand()); // the n-gram reference model (issue 22)
     commands.push_back(makeSlurmCommand()); // Slurm array jobs of apply and score (issue 24)
 #ifdef SHARDSCOPE_HAVE_TORCH

@@ -1,0 +1,54 @@
+#pragma once
+// "Label next" (issue 23): which documents a user should label next so the quality classifier learns the most
+// per label, chosen from scores that exist (no text is read, nothing is rescored).
+//
+// Definition. Candidates: the documents without a label. Features: the classifier's (classifier.h), each
+// standardised over the corpus; the diversity test below compares documents in that space.
+// - No model yet (fewer than 2 labels of either class): the first selection comes from the tails of the score
+//   columns: round-robin over (column, low end) and (column, high end), the most extreme unlabelled document of
+//   each, so the first labels span what the scorers tell apart.
+// - With a model: uncertainty sampling, the documents whose predicted probability of good is closest to 0.5
+//   (smallest |logit|).
+// In both, a share `randomFraction` (default 20%, rounded, at least one when n >= 3) are drawn uniformly from the
+// candidates instead, so the labels stay partly a random sample and the cross-validated AUC of the classifier
+// keeps meaning something for the corpus as a whole. Diversity: a document whose standardised score vector lies
+// within `minDistance` (Euclidean, per feature on average: distance / sqrt(features)) of one already chosen is
+// passed over (near-duplicates teach the classifier nothing new).
+//
+// Cost: one pass over the feature columns to standardise (sampled, as the classifier does), one pass to score
+// every candidate (or to find the tails), and heaps of a few times n candidates: linear in documents x features,
+// no sort of the corpus. Plain value types, safe off the GUI thread.
+
+#include "linearscorer.h"
+#include "scan.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shardscope {
+
+struct LabelNextOptions {
+    size_t n = 10;
+    double randomFraction = 0.2;
+    double minDistance = 0.05; // RMS per-feature distance in standard deviations below which two are the same
+    uint64_t seed = 1;
+    std::vector<std::string> features; // empty: every numeric column of the table
+};
+
+struct LabelCandidate {
+    uint32_t row = 0;
+    enum class Why { Tail, Uncertain, Random } why = Why::Random;
+    float probability = kMissing; // the model's probability of good; missing in the first selection
+    std::string detail; // Tail: "column low" / "column high"
+};
+const char* whyName(LabelCandidate::Why w); // "tail", "uncertain", "random"
+
+// `labelled`: per document of the table, 1 when it has a label (LabelMatch::labelledMask; empty: none).
+// `model`: the classifier fitted on the labels so far (fitClassifier), or nullopt for the first selection.
+// Returns at most options.n candidates (fewer when fewer documents are unlabelled), uncertain or tail ones first.
+std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vector<uint8_t>& labelled,
+    const std::optional<LinearModel>& model, const LabelNextOptions& options = {});
+
+} // namespace shardscope
