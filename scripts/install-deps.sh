@@ -16,6 +16,8 @@ PACKAGES=(
     # Indic scripts, Ethiopic, ...), CJK and emoji; without them such documents show as empty boxes (issue 20)
     fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
     file dpkg-dev
+    # A single-node Slurm for the array-job tests (issue 24; scripts/slurm-test-cluster.sh starts it without systemd)
+    slurmctld slurmd slurm-client munge
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
