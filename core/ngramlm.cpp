@@ -162,9 +162,11 @@ std::array<double, 3> discountsFrom(const std::array<uint64_t, 5>& nk)
     if (n1 == 0 || n2 == 0 || n3 == 0 || n4 == 0)
         return { 0.5, 1.0, 1.5 };
     const double y = n1 / (n1 + 2 * n2);
-    std::array<double, 3> d { 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3 };
+    const std::array<double, 3> d { 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3 };
+    // A discount of 0 would leave no mass for unseen bytes (infinite bits); small samples give such estimates.
     for (int i = 0; i < 3; ++i)
-        d[size_t(i)] = std::clamp(d[size_t(i)], 0.0, double(i + 1));
+        if (!(d[size_t(i)] > 0 && d[size_t(i)] <= double(i + 1)))
+            return { 0.5, 1.0, 1.5 };
     return d;
 }
 

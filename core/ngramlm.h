@@ -15,7 +15,8 @@
 // begin with <s>, and otherwise the number of distinct symbols seen before the n-gram (the KN continuation
 // count); a(h.) sums a(hw) over w, Nk(h.) counts the w with a(hw) = k (3: k >= 3). Discounts, per order:
 //   Y = n1 / (n1 + 2 n2), D1 = 1 - 2Y n2/n1, D2 = 2 - 3Y n3/n2, D3 = 3 - 4Y n4/n3    (nk: n-grams with a = k)
-// each clamped to [0, k] (0.5, 1, 1.5 where a count-of-counts is 0). So P sums to 1 over the 256 bytes in
+// or 0.5, 1, 1.5 where a count-of-counts is 0 or an estimate falls outside (0, k] (small samples: a discount of 0
+// would give unseen bytes no probability). So P > 0 for every byte, and P sums to 1 over the 256 bytes in
 // every context. Empty text: missing. Every byte of the text is counted (also newlines and the bytes of
 // multi-byte characters); the text is taken as it is, without normalisation.
 //

@@ -1,0 +1,402 @@
+// The n-gram reference model (issue 22, part 2): Kneser-Ney probabilities against a direct implementation of the
+// formula in ngramlm.h, normalisation, what it learns from real text, its files (round trip, corrupt, truncated or
+// other-version files are InputErrors naming the file), and the ngram scorer's identity.
+
+#include "bytesource.h"
+#include "ngramlm.h"
+#include "scorer.h"
+#include "testutil.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <random>
+
+using namespace shardscope;
+using namespace testutil;
+
+namespace {
+
+// The "text" of every record of a JSON Lines file.
+std::vector<std::string> texts(const std::string& path)
+{
+    std::vector<std::string> out;
+    for (const auto& line : splitLines(readFile(path)))
+        if (!line.empty())
+            out.push_back(nlohmann::json::parse(line).at("text").get<std::string>());
+    return out;
+}
+
+std::vector<std::string_view> views(const std::vector<std::string>& docs, size_t from = 0, size_t step = 1)
+{
+    std::vector<std::string_view> out;
+    for (size_t i = from; i < docs.size(); i += step)
+        out.push_back(docs[i]);
+    return out;
+}
+
+double bpb(const NgramModel& m, const std::vector<std::string_view>& docs)
+{
+    double bits = 0, bytes = 0;
+    for (auto d : docs) {
+        bits += m.bits(d);
+        bytes += double(d.size());
+    }
+    return bits / bytes;
+}
+
+// Interpolated modified Kneser-Ney straight from its definition (ngramlm.h), with maps of symbol vectors (256 = <s>).
+class ReferenceKn {
+public:
+    using Gram = std::vector<int>;
+    ReferenceKn(const std::vector<std::string_view>& docs, int order)
+        : m_order(order)
+    {
+        std::map<Gram, uint64_t> raw;
+        for (auto doc : docs) {
+            Gram seq { 256 };
+            for (unsigned char c : doc)
+                seq.push_back(c);
+            for (size_t i = 1; i < seq.size(); ++i)
+                for (int m = 1; m <= order && size_t(m) <= i + 1; ++m)
+                    ++raw[Gram(seq.begin() + long(i) + 1 - m, seq.begin() + long(i) + 1)];
+        }
+        for (const auto& [g, c] : raw)
+            if (int(g.size()) == order || g[0] == 256)
+                m_adj[g] = c;
+            else
+                m_adj.emplace(g, 0);
+        for (const auto& [g, c] : raw)
+            if (g.size() >= 2)
+                if (!(int(g.size() - 1) == order || g[1] == 256))
+                    ++m_adj[Gram(g.begin() + 1, g.end())];
+        for (int m = 1; m <= order; ++m) {
+            double n[5] = {};
+            for (const auto& [g, a] : m_adj)
+                if (int(g.size()) == m && a <= 4)
+                    ++n[a];
+            std::array<double, 3> d { 0.5, 1.0, 1.5 };
+            if (n[1] && n[2] && n[3] && n[4]) {
+                const double y = n[1] / (n[1] + 2 * n[2]);
+                const std::array<double, 3> e { 1 - 2 * y * n[2] / n[1], 2 - 3 * y * n[3] / n[2],
+                    3 - 4 * y * n[4] / n[3] };
+                if (e[0] > 0 && e[0] <= 1 && e[1] > 0 && e[1] <= 2 && e[2] > 0 && e[2] <= 3)
+                    d = e;
+            }
+            m_d[size_t(m)] = d;
+        }
+        for (const auto& [g, a] : m_adj) {
+            auto& c = m_ctx[Gram(g.begin(), g.end() - 1)];
+            c[0] += double(a);
+            c[std::min<uint64_t>(a, 3)] += 1;
+        }
+    }
+    const std::array<double, 3>& discounts(int m) const { return m_d[size_t(m)]; }
+    // P(w | h), h at most order - 1 symbols.
+    double p(int w, const Gram& h) const
+    {
+        const double lower = h.empty() ? 1.0 / 256 : p(w, Gram(h.begin() + 1, h.end()));
+        auto c = m_ctx.find(h);
+        if (c == m_ctx.end() || c->second[0] == 0)
+            return lower;
+        const auto& d = m_d[h.size() + 1];
+        Gram g = h;
+        g.push_back(w);
+        auto a = m_adj.find(g);
+        const double count = a == m_adj.end() ? 0 : double(a->second);
+        const double disc = count == 0 ? 0 : d[size_t(std::min(count, 3.0)) - 1];
+        const double gamma = (d[0] * c->second[1] + d[1] * c->second[2] + d[2] * c->second[3]) / c->second[0];
+        return std::max(count - disc, 0.0) / c->second[0] + gamma * lower;
+    }
+    // The context of the next byte after <s> prefix.
+    Gram context(std::string_view prefix) const
+    {
+        Gram seq { 256 };
+        for (unsigned char c : prefix)
+            seq.push_back(c);
+        const size_t keep = std::min(seq.size(), size_t(m_order - 1));
+        return Gram(seq.end() - long(keep), seq.end());
+    }
+
+private:
+    int m_order;
+    std::map<Gram, uint64_t> m_adj;
+    std::map<Gram, std::array<double, 4>> m_ctx; // total, N1, N2, N3+
+    std::array<std::array<double, 3>, 8> m_d {};
+};
+
+std::string tempDir(QTemporaryDir& d, const char* name)
+{
+    return d.filePath(QString::fromLatin1(name)).toStdString();
+}
+
+} // namespace
+
+class TestNgram : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void matchesTheDefinition_data()
+    {
+        QTest::addColumn<int>("order");
+        QTest::newRow("order 1") << 1;
+        QTest::newRow("order 2") << 2;
+        QTest::newRow("order 3") << 3;
+        QTest::newRow("order 5") << 5;
+    }
+    // The stored backoff form gives the interpolated Kneser-Ney probabilities of the definition, and they sum to 1
+    // over the 256 bytes, in contexts seen in training, partly seen, at the start of a document and never seen.
+    void matchesTheDefinition()
+    {
+        QFETCH(int, order);
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        const auto all = texts(testdata::fixture("spam_ham.jsonl"));
+        std::vector<std::string> docs(all.begin(), all.begin() + std::min<size_t>(all.size(), 12));
+        const auto train = views(docs);
+        const NgramModel model = NgramModel::train(train, order);
+        const ReferenceKn ref(train, order);
+        for (int m = 1; m <= order; ++m)
+            for (int i = 0; i < 3; ++i)
+                QCOMPARE(model.discounts(m)[size_t(i)], ref.discounts(m)[size_t(i)]);
+        const std::string seen = docs[3].substr(0, 40);
+        const std::vector<std::string> prefixes { "", "S", seen, seen + "\x01\x02", docs[0].substr(0, 7) + "zq",
+            "\xff\xfe\xfd\xfc\xfb\xfa" };
+        for (const auto& prefix : prefixes) {
+            const auto dist = model.distribution(prefix);
+            double sum = 0;
+            for (int w = 0; w < 256; ++w) {
+                sum += dist[size_t(w)];
+                const double want = ref.p(w, ref.context(prefix));
+                if (std::abs(dist[size_t(w)] - want) > 1e-5 * std::max(want, 1e-3))
+                    QFAIL(qPrintable(QStringLiteral("order %1, prefix of %2 bytes, byte %3: model %4, definition %5")
+                                         .arg(order)
+                                         .arg(prefix.size())
+                                         .arg(w)
+                                         .arg(dist[size_t(w)])
+                                         .arg(want)));
+            }
+            QVERIFY2(std::abs(sum - 1) < 1e-4, qPrintable(QString::number(sum, 'g', 10)));
+        }
+    }
+
+    // What the model learns from real text: held-out documents of the same corpus cost fewer bits than the same
+    // bytes shuffled or random bytes, and a boilerplate document seen many times in training costs very few.
+    void learnsFromRealText()
+    {
+        REQUIRE_SHARED("fixtures/spamassassin_40spam_40ham.jsonl");
+        const auto docs = texts(testdata::shared("fixtures/spamassassin_40spam_40ham.jsonl"));
+        const std::string boilerplate
+            = "This website uses cookies to improve your experience. By continuing to browse the site you agree to "
+              "our use of cookies. Privacy policy | Terms of use | Contact us | Copyright 2002 All rights reserved.";
+        auto train = views(docs, 1, 4);
+        const auto trainHam = views(docs, 2, 4);
+        train.insert(train.end(), trainHam.begin(), trainHam.end());
+        const auto trainMore = views(docs, 3, 4);
+        train.insert(train.end(), trainMore.begin(), trainMore.end());
+        for (int i = 0; i < 30; ++i)
+            train.push_back(boilerplate);
+        const auto held = views(docs, 0, 4);
+        const NgramModel model = NgramModel::train(train, 5);
+
+        std::mt19937 rng(7);
+        std::vector<std::string> shuffled, random;
+        for (auto d : held) {
+            std::string s(d);
+            std::shuffle(s.begin(), s.end(), rng);
+            shuffled.push_back(s);
+            std::string r(d.size(), '\0');
+            for (char& c : r)
+                c = char(rng() & 0xff);
+            random.push_back(r);
+        }
+        const double heldBpb = bpb(model, held), shuffledBpb = bpb(model, views(shuffled)),
+                     randomBpb = bpb(model, views(random));
+        qInfo("held out %.3f, shuffled %.3f, random %.3f, boilerplate %.3f bits per byte", heldBpb, shuffledBpb,
+            randomBpb, double(model.bitsPerByte(boilerplate)));
+        QVERIFY(heldBpb < 4.0);
+        QVERIFY(heldBpb + 1 < shuffledBpb);
+        QVERIFY(shuffledBpb < randomBpb);
+        QVERIFY(randomBpb > 7.5);
+        QVERIFY(model.bitsPerByte(boilerplate) < 0.5);
+        QVERIFY(model.bitsPerByte(boilerplate) < heldBpb / 4);
+    }
+
+    void emptyTextIsMissing()
+    {
+        const std::vector<std::string_view> train { "abc abc abc" };
+        const NgramModel model = NgramModel::train(train, 3);
+        QVERIFY(isMissing(model.bitsPerByte("")));
+        QVERIFY(model.bitsPerByte("abc") > 0);
+        // A sample too small to estimate discounts from still leaves every byte some probability.
+        QVERIFY(std::isfinite(model.bitsPerByte("\x01zzq")));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, NgramModel::train(train, 0));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, NgramModel::train(train, NgramModel::kMaxOrder + 1));
+    }
+
+    // Saved and loaded, a model scores exactly as before, and training is deterministic: the same sample gives the
+    // same file (a filter config names the file by its SHA-256).
+    void roundTrip()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        const auto docs = texts(testdata::fixture("spam_ham.jsonl"));
+        NgramModel model = NgramModel::train(views(docs, 1, 2), 5);
+        model.provenance.sample = "bernoulli p=0.5 seed=3";
+        model.provenance.seed = 3;
+        model.provenance.heldOutBpb = 2.5;
+        QTemporaryDir dir;
+        const std::string path = tempDir(dir, "m");
+        model.save(path);
+        const NgramModel back = NgramModel::load(path);
+        QCOMPARE(back.order(), 5);
+        QCOMPARE(back.provenance.sample, model.provenance.sample);
+        QCOMPARE(back.provenance.seed, uint64_t(3));
+        for (auto d : views(docs, 0, 2))
+            QCOMPARE(back.bits(d), model.bits(d));
+        QCOMPARE(back.serialize(), model.serialize());
+        QCOMPARE(NgramModel::train(views(docs, 1, 2), 5).serialize(), model.serialize());
+        const auto meta = nlohmann::json::parse(readFile(path + "/ngram.json"));
+        QCOMPARE(meta.at("format").get<std::string>(), std::string("shardscope-ngram"));
+        QCOMPARE(meta.at("training").at("held_out_bpb").get<double>(), 2.5);
+        QVERIFY(isNgramModelDir(path));
+        QVERIFY(!isNgramModelDir(tempDir(dir, "nothing")));
+    }
+
+    void badFilesAreInputErrors_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("truncated") << "truncate"
+                                   << "ngram.bin"
+                                   << "checksum";
+        QTest::newRow("cut to the header") << "header"
+                                           << "ngram.bin"
+                                           << "truncated";
+        QTest::newRow("empty") << "empty"
+                               << "ngram.bin"
+                               << "truncated";
+        QTest::newRow("flipped byte") << "flip"
+                                      << "ngram.bin"
+                                      << "corrupt";
+        QTest::newRow("other version") << "version"
+                                       << "ngram.bin"
+                                       << "format version 2";
+        QTest::newRow("not a model") << "magic"
+                                     << "ngram.bin"
+                                     << "not a shardscope n-gram model";
+        QTest::newRow("no binary") << "nobin"
+                                   << "ngram.bin"
+                                   << "cannot open";
+        QTest::newRow("no metadata") << "nometa"
+                                     << "ngram.json"
+                                     << "cannot open";
+        QTest::newRow("metadata not JSON") << "metajunk"
+                                           << "ngram.json"
+                                           << "not valid JSON";
+        QTest::newRow("metadata other version") << "metaversion"
+                                                << "ngram.json"
+                                                << "version 9";
+        QTest::newRow("metadata other order") << "metaorder"
+                                              << "ngram.json"
+                                              << "'order' does not match";
+    }
+    void badFilesAreInputErrors()
+    {
+        QFETCH(QString, damage);
+        QFETCH(QString, file);
+        QFETCH(QString, says);
+        const std::vector<std::string_view> train { "the cat sat on the mat", "the dog sat on the log" };
+        QTemporaryDir dir;
+        const std::string path = tempDir(dir, "m");
+        NgramModel::train(train, 3).save(path);
+        const std::string bin = path + "/ngram.bin", meta = path + "/ngram.json";
+        std::string b = readFile(bin);
+        auto reseal = [&](std::string& s) {
+            const uint64_t sum = XXH3_64bits(s.data(), s.size() - 8);
+            std::memcpy(s.data() + s.size() - 8, &sum, 8);
+        };
+        if (damage == QLatin1String("truncate"))
+            writeFile(bin, b.substr(0, b.size() - 20));
+        else if (damage == QLatin1String("header"))
+            writeFile(bin, b.substr(0, 10));
+        else if (damage == QLatin1String("empty"))
+            writeFile(bin, std::string());
+        else if (damage == QLatin1String("flip")) {
+            b[b.size() / 2] ^= 0x10;
+            writeFile(bin, b);
+        } else if (damage == QLatin1String("version")) {
+            b[8] = 2;
+            reseal(b);
+            writeFile(bin, b);
+        } else if (damage == QLatin1String("magic")) {
+            b[0] = 'X';
+            writeFile(bin, b);
+        } else if (damage == QLatin1String("nobin"))
+            std::filesystem::remove(bin);
+        else if (damage == QLatin1String("nometa"))
+            std::filesystem::remove(meta);
+        else if (damage == QLatin1String("metajunk"))
+            writeFile(meta, "{\"format\": ");
+        else if (damage == QLatin1String("metaversion"))
+            writeFile(meta, R"({"format": "shardscope-ngram", "version": 9, "order": 3})");
+        else if (damage == QLatin1String("metaorder"))
+            writeFile(meta, R"({"format": "shardscope-ngram", "version": 1, "order": 4})");
+        try {
+            NgramModel::load(path);
+            QFAIL("loaded");
+        } catch (const InputError& e) {
+            QCOMPARE(QString::fromStdString(std::filesystem::path(e.file()).filename().string()), file);
+            QVERIFY2(QString::fromStdString(e.what()).contains(says), e.what());
+        }
+        // Through the registry too: the scorer cannot be made.
+        registerBuiltinScorers();
+        QVERIFY_THROWS_EXCEPTION(InputError, ScorerRegistry::instance().create("ngram:model=" + path));
+    }
+
+    // ngram:model=DIR: the ngram_bpb column, the model file's hash in the identity, and a model retrained in place
+    // after the scorer was made is refused rather than scored under the old identity.
+    void scorer()
+    {
+        registerBuiltinScorers();
+        auto bare = ScorerRegistry::instance().create("ngram_bpb");
+        QVERIFY(bare);
+        QCOMPARE(bare->name(), std::string("ngram"));
+        QVERIFY(!bare->unavailableReason().empty());
+        QVERIFY(!bare->includedInAll());
+
+        const std::vector<std::string_view> train { "the cat sat on the mat", "the dog sat on the log" };
+        QTemporaryDir dir;
+        const std::string path = tempDir(dir, "m");
+        NgramModel::train(train, 3).save(path);
+        auto s = ScorerRegistry::instance().create("ngram:model=" + path);
+        QVERIFY(s->unavailableReason().empty());
+        QCOMPARE(s->columns().size(), size_t(1));
+        QCOMPARE(s->columns()[0].name, std::string("ngram_bpb"));
+        const ScorerIdentity id = s->identity();
+        QCOMPARE(id.files.size(), size_t(1));
+        QCOMPARE(id.files[0].role, std::string("model"));
+        QCOMPARE(id.files[0].hash, hashFile(path + "/ngram.bin"));
+        QVERIFY(id.params.empty()); // where the model is does not change the scores
+        auto w = s->makeWorker();
+        float v[1];
+        w->score("the cat sat on the log", v);
+        QVERIFY(v[0] > 0 && v[0] < 8);
+        w->score("", v);
+        QVERIFY(isMissing(v[0]));
+        NgramModel::train(train, 2).save(path);
+        QVERIFY_THROWS_EXCEPTION(InputError, s->makeWorker());
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ScorerRegistry::instance().create("ngram:model=x,order=3"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestNgram)
+#include "tst_ngram.moc"
