@@ -160,8 +160,9 @@ std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vecto
     }
     Picker picker(table, columns, mean, scale, options.minDistance);
 
-    const size_t nRandom = n >= 3 ? std::max<size_t>(1, size_t(std::lround(options.randomFraction * double(n))))
-                                  : size_t(std::lround(options.randomFraction * double(n)));
+    const size_t nRandom = n >= 3 && options.randomFraction > 0
+        ? std::max<size_t>(1, size_t(std::lround(options.randomFraction * double(n))))
+        : size_t(std::lround(options.randomFraction * double(n)));
     const size_t nChosen = n - std::min(nRandom, n);
     std::mt19937_64 rng(options.seed);
 

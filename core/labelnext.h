@@ -9,10 +9,10 @@
 //   each, so the first labels span what the scorers tell apart.
 // - With a model: uncertainty sampling, the documents whose predicted probability of good is closest to 0.5
 //   (smallest |logit|).
-// In both, a share `randomFraction` (default 20%, rounded, at least one when n >= 3) are drawn uniformly from the
-// candidates instead, so the labels stay partly a random sample and the cross-validated AUC of the classifier
-// keeps meaning something for the corpus as a whole. Diversity: a document whose standardised score vector lies
-// within `minDistance` (Euclidean, per feature on average: distance / sqrt(features)) of one already chosen is
+// In both, a share `randomFraction` (default 20%, rounded, at least one when n >= 3 and the share is not 0) are drawn
+// uniformly from the candidates instead, so the labels stay partly a random sample and the cross-validated AUC of the
+// classifier keeps meaning something for the corpus as a whole. Diversity: a document whose standardised score vector
+// lies within `minDistance` (Euclidean, per feature on average: distance / sqrt(features)) of one already chosen is
 // passed over (near-duplicates teach the classifier nothing new).
 //
 // Cost: one pass over the feature columns to standardise (sampled, as the classifier does), one pass to score

@@ -242,3 +242,12 @@ put("safetensors_header", "two-tensors.safetensors", safetensors({
     "mask": ("BOOL", [0, 4], b""),
     "h.0.bias": ("BF16", [2], b"\0\0\0\0"),
 }, {"format": "pt", "vocab": "gpt2"}))
+
+
+# --- labels TSV (issue 23) ----------------------------------------------------------------------------
+put("labels", "labels.tsv", "id\tlabel\nspam-2/00658.2324b3351e766248275bace98fd3c7b3\tbad\neasy-ham-1/00247\tgood\n#17\tgood\n")
+put("labels", "escapes-bom-crlf.tsv", "\ufeffid\tlabel\r\nwith\\ttab\\nnewline\\\\\tgood\r\n\r\ncaf\u00e9 \u4e2d\u6587\tbad\r\n")
+put("labels", "repeated.tsv", "id\tlabel\na\tgood\nb\tbad\na\tgood\n")
+put("labels", "conflict.tsv", "id\tlabel\na\tgood\na\tbad\n")
+put("labels", "header-only.tsv", "id\tlabel\n")
+put("labels", "malformed.tsv", "id\tlabel\nno-tab\nx\tmaybe\ny\tgood\textra\n\\q\tbad\n")
