@@ -54,6 +54,7 @@ public:
 // The commands, in the order `shardscope-cli --help` lists them (main.cpp).
 std::unique_ptr<Command> makeScoreCommand();
 std::unique_ptr<Command> makeApplyCommand();
+std::unique_ptr<Command> makeExportCommand();
 std::unique_ptr<Command> makeStatsCommand();
 std::unique_ptr<Command> makeSuggestCommand();
 std::unique_ptr<Command> makeScorersCommand();

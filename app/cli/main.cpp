@@ -27,6 +27,7 @@ std::vector<std::unique_ptr<Command>> makeCommands()
     std::vector<std::unique_ptr<Command>> commands;
     commands.push_back(makeScoreCommand());
     commands.push_back(makeApplyCommand());
+    commands.push_back(makeExportCommand());
     commands.push_back(makeStatsCommand());
     commands.push_back(makeSuggestCommand());
     commands.push_back(makeScorersCommand());
