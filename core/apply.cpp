@@ -22,7 +22,23 @@ std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConf
     registerBuiltinScorers();
     std::vector<std::shared_ptr<const Scorer>> out;
     std::set<std::string> names;
+    // Scorers built from files come from the config's "scorers": their files are checked against the SHA-256 the
+    // config records, and the spec (not the column name, which names no model) makes them.
+    std::map<std::string, std::shared_ptr<const Scorer>> byColumn;
+    for (const auto& entry : config.scorers) {
+        verifyConfigScorer(entry);
+        std::shared_ptr<const Scorer> s = ScorerRegistry::instance().create(entry.spec);
+        if (!s)
+            throw std::invalid_argument("the config's scorer '" + entry.spec + "' is not a scorer of this build");
+        for (const auto& c : s->columns())
+            byColumn[c.name] = s;
+    }
     for (const auto& col : config.columns()) {
+        if (auto it = byColumn.find(col); it != byColumn.end()) {
+            if (names.insert(it->second->name()).second)
+                out.push_back(it->second);
+            continue;
+        }
         auto s = ScorerRegistry::instance().create(col);
         if (!s)
             throw std::invalid_argument(

@@ -62,8 +62,9 @@ struct ApplySummary {
 ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyOptions& options,
     std::function<void(const ScanProgress&)> progress = {});
 
-// The scorers that produce the columns a config names. Throws std::invalid_argument for an
-// unknown column.
+// The scorers that produce the columns a config names: those of its "scorers" from their specs once their files'
+// SHA-256 are checked, the others by column name. Throws std::invalid_argument for an unknown column or scorer,
+// InputError naming a model file that is missing or differs from the config's SHA-256 (verifyConfigScorer()).
 std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConfig& config);
 
 } // namespace shardscope

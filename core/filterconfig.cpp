@@ -1,6 +1,8 @@
 #include "filterconfig.h"
 
 #include "atomicfile.h"
+#include "bytesource.h"
+#include "sha256.h"
 
 #include <algorithm>
 #include <chrono>
@@ -73,6 +75,8 @@ std::vector<std::string> FilterConfig::columns() const
 
 int FilterConfig::requiredVersion() const
 {
+    if (!scorers.empty())
+        return 3;
     for (const auto& r : rules) {
         if (!r.byGroup() || r.bounds.in)
             return 2;
@@ -267,6 +271,45 @@ FilterConfig FilterConfig::parse(const std::string& text, const std::string& nam
                 r.note = rj["note"].get<std::string>();
             c.rules.push_back(std::move(r));
         }
+        if (j.contains("scorers")) {
+            if (version < 3)
+                throw std::runtime_error(name + ": \"scorers\" needs \"version\": 3");
+            if (!j["scorers"].is_array())
+                throw std::runtime_error(name + ": \"scorers\" must be an array of {\"spec\", \"files\"}");
+            size_t k = 0;
+            for (const auto& sj : j["scorers"]) {
+                const std::string where = name + ": scorers[" + std::to_string(k++) + "]";
+                if (!sj.is_object() || !sj.contains("spec") || !sj["spec"].is_string())
+                    throw std::runtime_error(where + ": needs a \"spec\" (e.g. \"ngram:model=/models/ref\")");
+                ConfigScorer s;
+                s.spec = sj["spec"].get<std::string>();
+                try {
+                    ScorerSpec::parse(s.spec);
+                } catch (const std::invalid_argument& e) {
+                    throw std::runtime_error(where + ": \"spec\": " + e.what());
+                }
+                if (sj.contains("files")) {
+                    if (!sj["files"].is_array())
+                        throw std::runtime_error(where + ": \"files\" must be an array");
+                    for (const auto& fj : sj["files"]) {
+                        auto str = [&](const char* key) {
+                            if (!fj.is_object() || !fj.contains(key) || !fj[key].is_string()
+                                || fj[key].get<std::string>().empty())
+                                throw std::runtime_error(
+                                    where + ": each file needs \"role\", \"path\" and \"sha256\" strings");
+                            return fj[key].get<std::string>();
+                        };
+                        ConfigScorerFile f { str("role"), str("path"), str("sha256") };
+                        if (f.sha256.size() != 64
+                            || f.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+                            throw std::runtime_error(where + ": \"sha256\" of " + f.path
+                                + " is not 64 lowercase hex digits");
+                        s.files.push_back(std::move(f));
+                    }
+                }
+                c.scorers.push_back(std::move(s));
+            }
+        }
         if (j.contains("provenance"))
             c.provenanceJson = j["provenance"].dump();
         return c;
@@ -320,6 +363,17 @@ std::string FilterConfig::toJson() const
         if (!r.note.empty())
             rj["note"] = r.note;
         j["rules"].push_back(std::move(rj));
+    }
+    if (!scorers.empty()) {
+        j["scorers"] = json::array();
+        for (const auto& s : scorers) {
+            json sj;
+            sj["spec"] = s.spec;
+            sj["files"] = json::array();
+            for (const auto& f : s.files)
+                sj["files"].push_back({ { "role", f.role }, { "path", f.path }, { "sha256", f.sha256 } });
+            j["scorers"].push_back(std::move(sj));
+        }
     }
     j["provenance"] = json::parse(provenanceJson.empty() ? std::string("{}") : provenanceJson);
     return j.dump(2) + "\n";
@@ -465,6 +519,73 @@ std::string makeProvenance(const std::vector<std::string>& shards, uint64_t docu
     p["kept"] = kept;
     p["dropped"] = dropped;
     return p.dump();
+}
+
+} // namespace shardscope
+
+namespace shardscope {
+
+ConfigScorer configScorerFor(const ScorerSpec& spec, const ScorerParams& shared)
+{
+    registerBuiltinScorers();
+    auto scorer = ScorerRegistry::instance().create(spec, shared);
+    if (!scorer)
+        throw std::invalid_argument("unknown scorer or column '" + spec.name + "'");
+    ScorerSpec full { scorer->name(), spec.params };
+    for (const auto& [key, value] : shared)
+        if (key.starts_with(scorer->name() + ".") && !full.params.count(key.substr(scorer->name().size() + 1)))
+            full.params[key.substr(scorer->name().size() + 1)] = value;
+    ConfigScorer out { full.format(), {} };
+    for (const auto& f : scorer->identity().files)
+        out.files.push_back({ f.role, f.path, sha256File(f.path) });
+    return out;
+}
+
+void recordFileScorers(FilterConfig& config, const std::string& list, const ScorerParams& shared)
+{
+    registerBuiltinScorers();
+    const std::vector<std::string> used = config.columns();
+    for (const auto& spec : ScorerSpec::parseList(list)) {
+        if (spec.name == "all")
+            continue;
+        auto scorer = ScorerRegistry::instance().create(spec, shared);
+        if (!scorer || scorer->identity().files.empty())
+            continue;
+        bool needed = false;
+        for (const auto& c : scorer->columns())
+            needed = needed || std::find(used.begin(), used.end(), c.name) != used.end();
+        if (!needed)
+            continue;
+        ConfigScorer entry = configScorerFor(spec, shared);
+        const std::string name = scorer->name();
+        std::erase_if(config.scorers, [&](const ConfigScorer& s) {
+            try {
+                return ScorerSpec::parse(s.spec).name == name;
+            } catch (const std::invalid_argument&) {
+                return false;
+            }
+        });
+        config.scorers.push_back(std::move(entry));
+    }
+}
+
+void verifyConfigScorer(const ConfigScorer& s)
+{
+    for (const auto& f : s.files) {
+        std::string now;
+        try {
+            now = sha256File(f.path);
+        } catch (const InputError&) {
+            throw InputError(f.path, 0,
+                "the filter config's scorer '" + s.spec + "' needs this " + f.role
+                    + " file (SHA-256 " + f.sha256 + "), and it is missing or unreadable");
+        }
+        if (now != f.sha256)
+            throw InputError(f.path, 0,
+                "the filter config's scorer '" + s.spec + "' expects this " + f.role + " file with SHA-256 " + f.sha256
+                    + ", but it has SHA-256 " + now
+                    + " (the model changed since the config was written: restore it, or suggest the config again)");
+    }
 }
 
 } // namespace shardscope

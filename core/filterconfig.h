@@ -37,9 +37,19 @@
 // number of documents it was computed on. It is provenance only; it never changes what passes.
 // It may appear on the rule and on each override.
 //
-// Versions: 1 has only "groups" overrides and min/max rules. 2 adds "by"/"overrides" and "in".
-// A config is written as version 1 when it uses neither, so older readers still read it;
-// a version 1 reader would silently ignore "by" and "in", so such a config is version 2.
+// "scorers" (version 3, issue 22) lists the scorers built from files whose columns the rules use (a model-backed
+// scorer such as the n-gram reference ngram:model=DIR or the classifier linear:model=PATH), each as the spec that
+// makes it and every file its identity lists, with the file's SHA-256 (what `sha256sum FILE` prints):
+//   "scorers": [{"spec": "ngram:model=/models/ref",
+//                "files": [{"role": "model", "path": "/models/ref/ngram.bin", "sha256": "9f2c..."}]}]
+// `apply` builds those scorers from their specs (not from the column name alone, which names no model) after
+// checking each file: a file that is missing or whose SHA-256 differs is an error naming it and both hashes, so a
+// config never runs with another model than the one its cutoffs were chosen on.
+//
+// Versions: 1 has only "groups" overrides and min/max rules. 2 adds "by"/"overrides" and "in". 3 adds "scorers".
+// A config is written with the lowest version that expresses it (1 when it uses none of these), so older readers
+// still read it; a version 1 reader would silently ignore "by" and "in", and a version 2 reader "scorers" (then
+// running, or failing on, a column without its model), so such configs carry the higher version.
 
 #include "fieldmapping.h"
 #include "scorer.h"
@@ -93,9 +103,25 @@ struct FilterRule {
     bool operator==(const FilterRule&) const = default;
 };
 
+// One file of a ConfigScorer: its role (ScorerFile::role), where it is, and its SHA-256 in lowercase hex.
+struct ConfigScorerFile {
+    std::string role;
+    std::string path;
+    std::string sha256;
+    bool operator==(const ConfigScorerFile&) const = default;
+};
+
+// A scorer built from files that the rules need ("scorers", version 3).
+struct ConfigScorer {
+    std::string spec; // ScorerSpec text, e.g. "ngram:model=/models/ref"
+    std::vector<ConfigScorerFile> files;
+    bool operator==(const ConfigScorer&) const = default;
+};
+
 struct FilterConfig {
-    static constexpr int kVersion = 2;      // the newest version this build reads and writes
+    static constexpr int kVersion = 3;      // the newest version this build reads and writes
     std::vector<FilterRule> rules;
+    std::vector<ConfigScorer> scorers;
     std::optional<FieldMapping> fields;
     std::string provenanceJson = "{}";      // opaque object, written back as is
 
@@ -104,7 +130,7 @@ struct FilterConfig {
     static FilterConfig load(const std::string& path);
     static FilterConfig parse(const std::string& json, const std::string& nameForErrors = "<config>");
     std::string toJson() const;
-    // The lowest version that can express this config (1 unless a rule uses "by" or "in").
+    // The lowest version that can express this config (1 unless a rule uses "by" or "in", or it has "scorers").
     int requiredVersion() const;
     // Written atomically.
     void save(const std::string& path) const;
@@ -162,6 +188,18 @@ private:
 
 // The label of a categorical value (index stored as float); "" when missing or out of range.
 std::string_view categoryLabel(const std::vector<std::string>& categories, float value);
+
+// The "scorers" entry of the scorer `spec` names, made with `shared` parameters as ScorerRegistry::resolveList()
+// would make it (the "name.key" ones folded into the spec, so the entry makes the same scorer alone): its canonical
+// spec and each file its identity lists, with the file's SHA-256. Throws std::invalid_argument for an unknown scorer
+// or a bad parameter, InputError for a model file that cannot be read.
+ConfigScorer configScorerFor(const ScorerSpec& spec, const ScorerParams& shared = {});
+// Records in config.scorers every scorer of a --scorers style `list` that reads files (its identity lists any) and
+// makes a column the rules use; an entry for a scorer of the same name is replaced. Throws as configScorerFor().
+void recordFileScorers(FilterConfig& config, const std::string& list, const ScorerParams& shared = {});
+// Checks each file of `s` against its SHA-256. Throws InputError naming the file: missing or unreadable, or its
+// SHA-256 differs (both hashes given).
+void verifyConfigScorer(const ConfigScorer& s);
 
 // Builds the provenance object for a config exported from a scan.
 std::string makeProvenance(const std::vector<std::string>& shards, uint64_t documents, uint64_t kept,

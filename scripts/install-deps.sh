@@ -8,6 +8,7 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config git
     clang libclang-rt-14-dev # libFuzzer for the fuzz targets (cmake --preset fuzz; tests/fuzz/run-fuzzers.sh)
     zlib1g-dev libzstd-dev zstd libsimdjson-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libpcre2-dev libutf8proc-dev
+    libssl-dev # SHA-256 of the model files filter configs name (core/sha256.h)
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
     libtorch-dev libopenblas0-pthread libfasttext-dev
     python3 python3-zstandard python3-torch

@@ -55,6 +55,7 @@ public:
     {
         m_corpus.add(&cmd);
         m_sample.add(&cmd);
+        m_model.add(&cmd);
         cmd.add_option("--columns", m_columns, "Comma-separated score columns to suggest cutoffs for")->required();
         cmd.add_option("--method,-m", m_method,
                "percentile:LOW,HIGH | meanstd:K[,K2] (mean ± K·sd, population sd) | mad:K[,K2] "
@@ -76,7 +77,8 @@ public:
             spec = SuggestSpec::parse(m_method);
             if (columns.empty())
                 throw std::invalid_argument("--columns: no column given");
-            list = resolveScorers(m_columns + (by.empty() ? std::string() : "," + by));
+            m_model.apply();
+            list = resolveScorers(m_columns + (by.empty() ? std::string() : "," + by), m_model.sharedParams());
         } catch (const std::invalid_argument& e) {
             throw UsageError(name(), e.what());
         }
@@ -167,6 +169,8 @@ public:
         if (!m_corpus.quiet)
             printSample(r);
         if (!m_out.empty()) {
+            // The config names the model files its columns need, with their SHA-256 (issue 22).
+            recordFileScorers(config, m_columns, m_model.sharedParams());
             config.save(m_out);
             if (!m_corpus.quiet)
                 std::fprintf(stderr, "filter config written to %s\n", m_out.c_str());
@@ -177,6 +181,7 @@ public:
 private:
     CorpusOptions m_corpus;
     SampleOptions m_sample;
+    ModelOptions m_model;
     std::string m_columns;
     std::string m_method = "percentile:1,99";
     std::string m_by;
