@@ -12,6 +12,9 @@ PACKAGES=(
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
     libtorch-dev libopenblas0-pthread libfasttext-dev
     python3 python3-zstandard python3-torch
+    # export --to dolma is checked with jq; export --to datatrove runs the vendored datatrove (../shared/peers/datatrove),
+    # which needs these (tst_export)
+    jq python3-numpy python3-regex python3-nltk python3-tqdm python3-dill python3-multiprocess python3-humanize python3-yaml
     xvfb xauth x11-apps imagemagick fonts-dejavu-core
     # Text in every script: Noto covers the scripts DejaVu lacks (Tibetan/Dzongkha, Myanmar, Devanagari and the other
     # Indic scripts, Ethiopic, ...), CJK and emoji; without them such documents show as empty boxes (issue 20)
