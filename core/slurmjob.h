@@ -117,6 +117,7 @@ struct TaskReport {
     uint64_t read = 0, kept = 0, dropped = 0, rejected = 0; // apply
     uint64_t documents = 0; // score
     double seconds = 0;
+    double cpuSeconds = 0; // the process's user + system time, all threads
 };
 // Runs one task: apply or score its shards, make its outputs final, then write its marker. `threads` overrides the
 // manifest's (0: keep). Throws std::out_of_range for an index the manifest lacks, std::runtime_error when an output
