@@ -1,6 +1,7 @@
 #include "export.h"
 
 #include "atomicfile.h"
+#include "bytesource.h"
 
 #include <algorithm>
 #include <charconv>
@@ -701,6 +702,29 @@ private:
     ExportSummary m_summary;
 };
 
+// The other engines read JSON Lines and take the compression from the file name; Shardscope also reads WARC and
+// recognises compression by content. A shard they would read differently is refused up front, naming it.
+void checkShards(const std::vector<std::string>& shards, ExportTarget target)
+{
+    for (const auto& shard : shards) {
+        if (ByteSource::isWarc(shard))
+            throw std::invalid_argument(shard
+                + ": a WARC/WET file; datatrove and Dolma read the exported documents as JSON Lines (convert it "
+                  "first, or use apply)");
+        const Compression c = ByteSource::detect(shard);
+        const OutFile::Codec byName = OutFile::codecFor(shard);
+        const bool zstdName
+            = shard.ends_with(".zst") || (target == ExportTarget::Datatrove && shard.ends_with(".zstd"));
+        const bool matches = c == Compression::Gzip ? byName == OutFile::Codec::Gzip
+            : c == Compression::Zstd                ? zstdName
+                                                    : byName == OutFile::Codec::None;
+        if (!matches)
+            throw std::invalid_argument(shard + ": " + compressionName(c)
+                + " content under a name that says otherwise; the other engine picks the decompressor from the "
+                  "name (.gz, .zst, else none): rename it");
+    }
+}
+
 std::string commonFolder(const std::vector<std::string>& shards)
 {
     if (shards.empty())
@@ -793,6 +817,7 @@ ExportSummary runExport(const FilterConfig& config, ScanOptions scan, const Expo
         for (const auto& c : s->columns())
             cols.push_back(c);
     checkExportable(config.rules, cols);
+    checkShards(scan.shards, opt.target);
     BoundRules bound(config.rules, cols);
     std::vector<std::string> warnings = bound.warnings();
 
@@ -845,10 +870,6 @@ ExportSummary runExport(const FilterConfig& config, ScanOptions scan, const Expo
         if (r.blankLines)
             sum.warnings.push_back(std::to_string(r.blankLines)
                 + " blank lines: Dolma's mixer stops at a line that is not JSON (apply skips them)");
-        for (size_t i = 0; i < rels.size(); ++i)
-            if (rels[i].ends_with(".zstd"))
-                sum.warnings.push_back(scan.shards[i]
-                    + ": Dolma's mixer takes a compression from the extension (.gz, .zst, else none): rename to .zst");
         writeFileAtomically(opt.outDir + "/mixer.yaml", dolmaMixer(config, cols, opt, sum, scan.shards));
         sum.outputs.push_back(opt.outDir + "/mixer.yaml");
     }

@@ -339,6 +339,34 @@ private Q_SLOTS:
         QVERIFY(readFile(out + "/mixer.yaml").find("$v >= " + b + " and $v <= " + b) != std::string::npos);
     }
 
+    // Shardscope reads WARC and sniffs compression; the engines read JSON Lines and trust the name.
+    void refusesShardsTheEnginesReadOtherwise_data()
+    {
+        QTest::addColumn<std::string>("shard");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("gzip-named-plain") << std::string("disguised.jsonl") << QStringLiteral("gzip content");
+        QTest::newRow("warc") << testdata::shared("fixtures/warcio_example.warc.gz") << QStringLiteral("WARC");
+    }
+    void refusesShardsTheEnginesReadOtherwise()
+    {
+        QFETCH(std::string, shard);
+        QFETCH(QString, says);
+        if (shard == "disguised.jsonl") {
+            shard = path(shard);
+            writeFile(shard, readFile(m_clean[1]));
+        } else if (!testdata::exists(shard)) {
+            QSKIP(testdata::missingShared("fixtures/warcio_example.warc.gz").constData());
+        }
+        const std::string cfg = config("plain", R"([{"scorer": "zlib6", "min": 0.1}])");
+        for (const char* to : { "datatrove", "dolma" }) {
+            Run e = cli({ QStringLiteral("export"), QStringLiteral("--to"), QString::fromUtf8(to),
+                QStringLiteral("--config"), QString::fromStdString(cfg), QStringLiteral("--out"),
+                QString::fromStdString(path(std::string("refused-") + to)), QString::fromStdString(shard) });
+            QCOMPARE(e.code, 2);
+            QVERIFY2(e.err.contains(says) && e.err.contains(QString::fromStdString(shard)), qPrintable(e.err));
+        }
+    }
+
     void refusesMinMaxOnLabels()
     {
         REQUIRE_MODEL("lid176/lid.176.ftz");
