@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -297,7 +298,7 @@ constexpr const char* kPipelineTemplate = R"PY(#!/usr/bin/env python3
 # A line without scores (blank, or a record Shardscope rejects) is dropped, as apply drops it.
 #
 # Which rules are whose: every rule below is Shardscope's, evaluated here on Shardscope's scores; the
-# definitions of the columns are listed by `shardscope-cli scorers`. @OWN_RULES_NOTE@
+# definitions of the columns are listed by `shardscope-cli scorers`.@OWN_RULES_NOTE@
 import argparse
 import gzip
 import io
@@ -475,24 +476,82 @@ if __name__ == "__main__":
     main()
 )PY";
 
-// Columns whose datatrove filter computes the same statistic (datatrove dialect): named in the script so a user
-// knows which rules datatrove could run itself. The scores still come from Shardscope, so the decisions are the
-// same either way.
+// Which rules datatrove has a filter for, said in the script's header. The gopher_* columns (not gopher_dolma_*)
+// follow datatrove's GopherQualityFilter and GopherRepetitionFilter, but tokenise with Shardscope's spaCy-like
+// tokenizer where datatrove calls spaCy, and make a text without tokens a missing value where datatrove divides by
+// its word count: close, not the same definition, so every rule runs on Shardscope's values. When the rules are all
+// ones GopherQualityFilter has a parameter for (plain bounds, no overrides, missing dropped), the header also gives
+// that filter with the cutoffs mapped, for a user who prefers datatrove's own code and accepts those edges.
 std::string ownRulesNote(const std::vector<FilterRule>& rules)
 {
-    std::vector<std::string> same;
+    std::vector<std::string> gopher;
     for (const auto& r : rules)
         if (r.column.starts_with("gopher_") && !r.column.starts_with("gopher_dolma_"))
-            same.push_back(r.column);
-    if (same.empty())
-        return "No rule is one of datatrove's own filters.";
+            gopher.push_back(r.column);
+    if (gopher.empty())
+        return " None of them is one of datatrove's own filters.";
     std::string list;
-    for (const auto& c : same)
+    for (const auto& c : gopher)
         list += (list.empty() ? "" : ", ") + c;
-    return "\n# " + list
-        + " compute what datatrove's GopherQualityFilter /\n"
-          "# GopherRepetitionFilter compute (datatrove dialect); they run here on Shardscope's values all the same,\n"
-          "# so per-group cutoffs and missing values behave as in apply.";
+    std::string note = "\n# " + list
+        + ": datatrove dialect of GopherQualityFilter /\n"
+          "# GopherRepetitionFilter, but Shardscope tokenises with a spaCy-like tokenizer where datatrove calls "
+          "spaCy,\n"
+          "# and a text without tokens is a missing value where datatrove divides by its word count: close, not the\n"
+          "# same definition, so they too run here on Shardscope's values (per-group cutoffs and `missing` as in "
+          "apply).";
+    // GopherQualityFilter's parameter per (column, bound); it drops value < min_* and value > max_*.
+    static const std::map<std::pair<std::string, bool>, std::string> params {
+        { { "gopher_word_count", true }, "min_doc_words" }, { { "gopher_word_count", false }, "max_doc_words" },
+        { { "gopher_mean_word_length", true }, "min_avg_word_length" },
+        { { "gopher_mean_word_length", false }, "max_avg_word_length" },
+        { { "gopher_bullet_line_frac", false }, "max_bullet_lines_ratio" },
+        { { "gopher_ellipsis_line_frac", false }, "max_ellipsis_lines_ratio" },
+        { { "gopher_alpha_word_frac", true }, "max_non_alpha_words_ratio" }, // datatrove's name; it is a minimum
+    };
+    std::map<std::string, std::string> mapped;
+    std::optional<double> hashMax, ellipsisMax;
+    for (const auto& r : rules) {
+        const Bounds& b = r.bounds;
+        if (!r.overrides.empty() || r.keepMissing || b.disabled || b.in)
+            return note;
+        if (r.column == "gopher_hash_word_ratio" && !b.min && b.max) {
+            hashMax = b.max;
+            continue;
+        }
+        if (r.column == "gopher_ellipsis_word_ratio" && !b.min && b.max) {
+            ellipsisMax = b.max;
+            continue;
+        }
+        for (const auto& [bound, isMin] : { std::pair { b.min, true }, std::pair { b.max, false } }) {
+            if (!bound)
+                continue;
+            auto it = params.find({ r.column, isMin });
+            if (it == params.end())
+                return note;
+            mapped[it->second] = exactNumber(*bound);
+        }
+    }
+    // One parameter bounds both symbol ratios.
+    if (hashMax || ellipsisMax) {
+        if (hashMax != ellipsisMax)
+            return note;
+        mapped["max_symbol_word_ratio"] = exactNumber(*hashMax);
+    }
+    std::string args;
+    for (const char* p :
+        { "min_doc_words", "max_doc_words", "min_avg_word_length", "max_avg_word_length", "max_symbol_word_ratio",
+            "max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "max_non_alpha_words_ratio", "min_stop_words" }) {
+        auto it = mapped.find(p);
+        args += std::string("\n#     ") + p + "=" + (it == mapped.end() ? std::string("None") : it->second) + ",";
+    }
+    return note
+        + "\n# Every rule has a GopherQualityFilter parameter; datatrove's own filter with the cutoffs mapped would "
+          "be\n"
+          "# (in place of ShardscopeRules() below; it needs spaCy, and differs at the edges above):\n"
+          "#   from datatrove.pipeline.filters import GopherQualityFilter\n"
+          "#   GopherQualityFilter("
+        + args + "\n#   )";
 }
 
 } // namespace
