@@ -5,7 +5,7 @@
 //
 // Definition. Features: the numeric score columns asked for (categorical ones, such as lang, are left out).
 // Each is standardised over the corpus, not the labels: mean and standard deviation of its finite values
-// (over at most 200,000 documents spread evenly through the corpus), so z = (x - mean) / sd; a missing or
+// (over at most 65,536 documents spread evenly through the corpus), so z = (x - mean) / sd; a missing or
 // non-finite value counts as the mean (z = 0), which is also what the linear scorer does with a missing input.
 // A column with no finite value or no spread is dropped (and said so). Model: p = 1 / (1 + exp(-(b + w.z))),
 // w minimising  sum_i logloss(y_i, p_i) + lambda/2 |w|^2  (the bias b is not penalised), solved by Newton's

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <queue>
 #include <random>
@@ -169,19 +170,46 @@ std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vecto
     if (model && nChosen > 0) {
         // logit = c + sum_j a_j x_j over finite inputs (a missing input contributes 0, as in the scorer with
         // its default 'missing' = mean), accumulated column by column so each column is read once in order.
+        // In single precision (ranking by |logit| near 0 needs no more), in blocks of rows that stay in the L1
+        // cache, and with a missing or non-finite value replaced by the model's 'missing' value through an integer
+        // select on its bits, which GCC vectorises at -O3 (a float comparison there is "control flow" to it under
+        // -ftrapping-math). Column by column in double precision with a branch took 0.13 s at a million documents
+        // and 70 features.
         const LinearModel& m = *model;
-        std::vector<double> logit(docs, m.bias);
+        std::vector<float> logit(docs);
+        std::vector<float> a(columns.size()), c(columns.size()), missing(columns.size());
+        std::vector<const float*> x(columns.size());
         for (size_t j = 0; j < columns.size(); ++j) {
-            const double a = m.weights[j] / m.scale[j];
-            const double fill = m.weights[j] * (m.missing[j] - m.mean[j]) / m.scale[j];
-            const double c = -a * m.mean[j];
-            const float* x = table.values[columns[j]].data();
-            for (size_t row = 0; row < docs; ++row)
-                logit[row] += std::isfinite(x[row]) ? a * x[row] + c : fill;
+            a[j] = float(m.weights[j] / m.scale[j]);
+            c[j] = float(-m.weights[j] / m.scale[j] * m.mean[j]);
+            missing[j] = float(m.missing[j]);
+            x[j] = table.values[columns[j]].data();
+        }
+        constexpr size_t kBlock = 2048;
+        const float bias = float(m.bias);
+        for (size_t begin = 0; begin < docs; begin += kBlock) {
+            const size_t end = std::min(docs, begin + kBlock);
+            float* __restrict out = logit.data();
+            for (size_t row = begin; row < end; ++row)
+                out[row] = bias;
+            for (size_t j = 0; j < columns.size(); ++j) {
+                const float* __restrict col = x[j];
+                const float aj = a[j], cj = c[j];
+                uint32_t fillBits;
+                std::memcpy(&fillBits, &missing[j], 4);
+                for (size_t row = begin; row < end; ++row) {
+                    uint32_t bits;
+                    std::memcpy(&bits, &col[row], 4);
+                    const uint32_t chosen = (bits & 0x7f800000u) != 0x7f800000u ? bits : fillBits;
+                    float v;
+                    std::memcpy(&v, &chosen, 4);
+                    out[row] += aj * v + cj;
+                }
+            }
         }
         if (m.link == LinearModel::Link::Identity)
-            for (double& v : logit)
-                v -= 0.5; // "closest to 0.5" on the identity scale (a regression model given as classifier)
+            for (float& v : logit)
+                v -= 0.5f; // "closest to 0.5" on the identity scale (a regression model given as classifier)
         // A few times n candidates, so near-duplicates can be passed over without a second pass.
         size_t want = std::max<size_t>(nChosen * 8, 64);
         for (;;) {
