@@ -2,11 +2,15 @@
 // formula in ngramlm.h, normalisation, what it learns from real text, its files (round trip, corrupt, truncated or
 // other-version files are InputErrors naming the file), and the ngram scorer's identity.
 
+#include "apply.h"
 #include "bytesource.h"
+#include "filterconfig.h"
 #include "ngramlm.h"
 #include "scorer.h"
+#include "sha256.h"
 #include "testutil.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -137,6 +141,38 @@ private:
 std::string tempDir(QTemporaryDir& d, const char* name)
 {
     return d.filePath(QString::fromLatin1(name)).toStdString();
+}
+
+struct Run {
+    int code;
+    QString out, err;
+};
+
+Run cli(const QStringList& args, const QString& cacheDir)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("SHARDSCOPE_CACHE_DIR"), cacheDir);
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(SHARDSCOPE_CLI), args);
+    p.waitForFinished(120000);
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+        QString::fromUtf8(p.readAllStandardError()) };
+}
+
+QString q(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+// sha256sum's hash of a file, or "" when the tool is not there.
+std::string sha256sum(const std::string& path)
+{
+    QProcess p;
+    p.start(QStringLiteral("sha256sum"), { q(path) });
+    if (!p.waitForFinished(30000) || p.exitCode() != 0)
+        return {};
+    return QString::fromUtf8(p.readAllStandardOutput()).section(QLatin1Char(' '), 0, 0).toStdString();
 }
 
 } // namespace
@@ -395,6 +431,163 @@ private Q_SLOTS:
         NgramModel::train(train, 2).save(path);
         QVERIFY_THROWS_EXCEPTION(InputError, s->makeWorker());
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ScorerRegistry::instance().create("ngram:model=x,order=3"));
+    }
+
+    // The SHA-256 that filter configs record is the one sha256sum prints (users check model files with it).
+    void sha256IsSha256sums()
+    {
+        QCOMPARE(sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(sha256Hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QTemporaryDir dir;
+        const std::string path = tempDir(dir, "f");
+        std::string data;
+        for (size_t i = 0; i < 300000; ++i)
+            data += char(i * 7919 % 251);
+        writeFile(path, data);
+        const std::string want = sha256sum(path);
+        if (want.empty())
+            QSKIP("sha256sum is not installed");
+        QCOMPARE(sha256File(path), want);
+        QCOMPARE(sha256Hex(data), want);
+        QVERIFY_THROWS_EXCEPTION(InputError, sha256File(tempDir(dir, "missing")));
+    }
+
+    // Configs name the model-backed scorers their rules need, with the files' SHA-256 (version 3); resolving the
+    // config's scorers checks them.
+    void configScorers()
+    {
+        const std::vector<std::string_view> train { "the cat sat on the mat", "the dog sat on the log" };
+        QTemporaryDir dir;
+        const std::string model = tempDir(dir, "m");
+        NgramModel::train(train, 3).save(model);
+        FilterConfig c;
+        FilterRule r;
+        r.column = "ngram_bpb";
+        r.bounds.max = 3.0;
+        c.rules.push_back(r);
+        r.column = "zlib6";
+        c.rules.push_back(r);
+        QCOMPARE(c.requiredVersion(), 1);
+        recordFileScorers(c, "zlib6,ngram_bpb", { { "ngram.model", model } });
+        QCOMPARE(c.scorers.size(), size_t(1)); // zlib6 reads no file
+        QCOMPARE(c.scorers[0].spec, "ngram:model=" + model);
+        QCOMPARE(c.scorers[0].files.size(), size_t(1));
+        QCOMPARE(c.scorers[0].files[0].role, std::string("model"));
+        QCOMPARE(c.scorers[0].files[0].path, model + "/ngram.bin");
+        QCOMPARE(c.scorers[0].files[0].sha256, sha256File(model + "/ngram.bin"));
+        QCOMPARE(c.requiredVersion(), 3);
+        const FilterConfig back = FilterConfig::parse(c.toJson());
+        QCOMPARE(back.scorers, c.scorers);
+        // A scorer whose column no rule uses is not recorded.
+        FilterConfig other;
+        r.column = "zlib6";
+        other.rules.push_back(r);
+        recordFileScorers(other, "ngram:model=" + model);
+        QVERIFY(other.scorers.empty());
+
+        auto scorers = resolveConfigScorers(back);
+        QCOMPARE(scorers.size(), size_t(2));
+        QCOMPARE(scorers[0]->name(), std::string("ngram"));
+        QVERIFY(scorers[0]->unavailableReason().empty());
+
+        // "scorers" needs version 3; a bad hash is refused when the config is read.
+        std::string v2 = c.toJson();
+        v2.replace(v2.find("\"version\": 3"), 13, "\"version\": 2");
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, FilterConfig::parse(v2));
+        std::string badHash = c.toJson();
+        badHash.replace(badHash.find(c.scorers[0].files[0].sha256), 64, std::string(64, 'x'));
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, FilterConfig::parse(badHash));
+
+        // The model retrained: resolving the config's scorers names the file and both hashes.
+        NgramModel::train(train, 2).save(model);
+        try {
+            resolveConfigScorers(back);
+            QFAIL("a changed model was accepted");
+        } catch (const InputError& e) {
+            QCOMPARE(e.file(), model + "/ngram.bin");
+            QVERIFY(QString::fromStdString(e.what()).contains(q(c.scorers[0].files[0].sha256)));
+            QVERIFY(QString::fromStdString(e.what()).contains(q(sha256File(model + "/ngram.bin"))));
+        }
+        std::filesystem::remove_all(model);
+        QVERIFY_THROWS_EXCEPTION(InputError, resolveConfigScorers(back));
+    }
+
+    // The CLI end to end: train-ngram on a sample, score --scorers ngram --model DIR, suggest --out with the model
+    // named in the config, apply, and apply refusing a model that changed since.
+    void cliEndToEnd()
+    {
+        REQUIRE_SHARED("fixtures/spamassassin_40spam_40ham.jsonl");
+        const QString shard = q(testdata::shared("fixtures/spamassassin_40spam_40ham.jsonl"));
+        QTemporaryDir dir;
+        const QString cache = dir.filePath(QStringLiteral("cache")), model = dir.filePath(QStringLiteral("model"));
+        Run t
+            = cli({ QStringLiteral("train-ngram"), QStringLiteral("--order"), QStringLiteral("4"),
+                      QStringLiteral("--sample"), QStringLiteral("60%"), QStringLiteral("--seed"), QStringLiteral("3"),
+                      QStringLiteral("--held-out"), QStringLiteral("20"), QStringLiteral("--out"), model, shard },
+                cache);
+        QVERIFY2(t.code == 0, qPrintable(t.err));
+        QVERIFY(t.out.contains(QStringLiteral("order=4")));
+        const auto meta = nlohmann::json::parse(readFile(model.toStdString() + "/ngram.json"));
+        QCOMPARE(meta.at("order").get<int>(), 4);
+        const auto& training = meta.at("training");
+        QCOMPARE(training.at("seed").get<uint64_t>(), uint64_t(3));
+        QVERIFY(training.at("sample").get<std::string>().find("0.6") != std::string::npos);
+        const uint64_t sampled
+            = training.at("documents").get<uint64_t>() + training.at("held_out_documents").get<uint64_t>();
+        QVERIFY2(sampled > 30 && sampled < 70, qPrintable(QString::number(sampled))); // about 60% of 80, not all
+        QVERIFY(training.at("held_out_documents").get<uint64_t>() > 0);
+        const double heldOut = training.at("held_out_bpb").get<double>();
+        QVERIFY(heldOut > 1 && heldOut < 5);
+
+        const QString tsv = dir.filePath(QStringLiteral("s.tsv"));
+        Run s = cli({ QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("zlib6,ngram"),
+                        QStringLiteral("--model"), model, QStringLiteral("--tsv"), tsv, shard },
+            cache);
+        QVERIFY2(s.code == 0, qPrintable(s.err));
+        const auto rows = splitLines(readFile(tsv.toStdString()));
+        QCOMPARE(rows[0], std::string("id\tgroup\tbytes\tzlib6\tngram_bpb"));
+        size_t values = 0;
+        for (size_t i = 1; i < rows.size(); ++i) {
+            if (rows[i].empty())
+                continue;
+            const double v = std::stod(splitTabs(rows[i]).back());
+            QVERIFY(v > 0.1 && v < 8);
+            ++values;
+        }
+        QCOMPARE(values, size_t(80));
+        // Without a model the scorer says what it needs (exit 1: an input error).
+        Run bare = cli({ QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("ngram"), shard }, cache);
+        QCOMPARE(bare.code, 1);
+        QVERIFY(bare.err.contains(QStringLiteral("train-ngram")));
+
+        const QString cfg = dir.filePath(QStringLiteral("cfg.json"));
+        Run g = cli(
+            { QStringLiteral("suggest"), QStringLiteral("-q"), QStringLiteral("--columns"), QStringLiteral("ngram_bpb"),
+                QStringLiteral("--model"), model, QStringLiteral("--out"), cfg, shard },
+            cache);
+        QVERIFY2(g.code == 0, qPrintable(g.err));
+        const FilterConfig config = FilterConfig::load(cfg.toStdString());
+        QCOMPARE(config.scorers.size(), size_t(1));
+        QCOMPARE(config.scorers[0].files[0].sha256, sha256File(model.toStdString() + "/ngram.bin"));
+        const QString out = dir.filePath(QStringLiteral("out"));
+        Run a = cli({ QStringLiteral("apply"), QStringLiteral("-q"), QStringLiteral("--config"), cfg,
+                        QStringLiteral("--out"), out, shard },
+            cache);
+        QVERIFY2(a.code == 0, qPrintable(a.err));
+        QVERIFY(a.out.contains(QStringLiteral("read=80")));
+
+        // Retrained in place: apply stops before reading the corpus, naming the file and the hash it expected.
+        Run t2 = cli({ QStringLiteral("train-ngram"), QStringLiteral("-q"), QStringLiteral("--order"),
+                         QStringLiteral("3"), QStringLiteral("--out"), model, shard },
+            cache);
+        QCOMPARE(t2.code, 0);
+        Run refused = cli({ QStringLiteral("apply"), QStringLiteral("-q"), QStringLiteral("--config"), cfg,
+                              QStringLiteral("--out"), out, shard },
+            cache);
+        QCOMPARE(refused.code, 1);
+        QVERIFY2(refused.err.contains(model + QStringLiteral("/ngram.bin")), qPrintable(refused.err));
+        QVERIFY(refused.err.contains(q(config.scorers[0].files[0].sha256)));
+        QVERIFY(refused.err.contains(QStringLiteral("SHA-256")));
     }
 };
 
