@@ -4,6 +4,7 @@
 // compared, attributes merged under "attributes").
 
 #include "export.h"
+#include "filterconfig.h"
 #include "testutil.h"
 
 #include <QDir>
@@ -196,6 +197,12 @@ private Q_SLOTS:
             "shall be prohibited in all their forms.\"}\n"
             "{\"id\": \"m4\", \"text\": \"\"}\n");
 
+        // The classifier column (issue 23): the linear scorer's "quality" over two other columns.
+        writeFile(path("quality-model.json"),
+            R"({"format": "shardscope-linear", "version": 1, "inputs": ["zlib6", "gopher_word_count"],
+                "mean": [0.62, 30], "scale": [0.05, 20], "weights": [1.5, -0.8], "bias": 0.2,
+                "link": "logistic", "output": "quality"})");
+
         // One document's zlib6 score, exactly, for a cutoff equal to it.
         Run r = cli({ QStringLiteral("score"), QStringLiteral("-q"), QStringLiteral("-s"), QStringLiteral("zlib6"),
             QStringLiteral("--tsv"), QStringLiteral("-"), QString::fromStdString(m_clean[0]) });
@@ -221,36 +228,51 @@ private Q_SLOTS:
     {
         QTest::addColumn<std::string>("rules");
         QTest::addColumn<bool>("needsLangid");
+        QTest::addColumn<bool>("classifier"); // the config records the linear model (version 3 "scorers")
         // min and max, a cutoff equal to a document's score (as min of one rule, max of another), missing kept.
         const std::string b = exact(double(m_boundary));
         QTest::newRow("min-max-boundary-missing") << (R"([{"scorer": "zlib6", "min": )" + b + R"(, "missing": "keep"},
                     {"scorer": "zstd3", "max": 0.9, "missing": "keep"},
                     {"scorer": "gopher_word_count", "max": 40}])")
-                                                  << false;
-        QTest::newRow("max-boundary") << (R"([{"scorer": "zlib6", "max": )" + b + "}]") << false;
+                                                  << false << false;
+        QTest::newRow("max-boundary") << (R"([{"scorer": "zlib6", "max": )" + b + "}]") << false << false;
         bool isMin = false;
         const std::string between = betweenFloatAndDecimal(m_boundary, &isMin);
         QTest::newRow("between-float-and-decimal")
-            << ("[{\"scorer\": \"zlib6\", \"" + std::string(isMin ? "min" : "max") + "\": " + between + "}]") << false;
+            << ("[{\"scorer\": \"zlib6\", \"" + std::string(isMin ? "min" : "max") + "\": " + between + "}]") << false
+            << false;
         // Per-group overrides, one disabled.
         QTest::newRow("groups") << std::string(R"([{"scorer": "zlib6", "min": 0.5, "max": 0.75,
                   "groups": {"web/b": {"min": 0.55}, "web/c": {"disabled": true}}}])")
-                                << false;
+                                << false << false;
         // A categorical "in" rule and per-language cutoffs.
         QTest::newRow("lang") << std::string(R"([{"scorer": "lang", "in": ["en", "de", "fr", "es", "it", "nl"]},
                   {"scorer": "zlib6", "min": 0.56, "by": "lang",
                    "overrides": {"de": {"min": 0.5}, "fr": {"disabled": true}, "en": {"max": 0.6}}}])")
-                              << true;
+                              << true << false;
+        // The classifier's column, a model-backed scorer: scores from Shardscope's scan like any other column.
+        // The linear scorer reads columns made before it, so the rules on its inputs come first.
+        QTest::newRow("classifier-quality") << std::string(R"([{"scorer": "zlib6", "max": 0.8},
+                  {"scorer": "gopher_word_count", "max": 1000},
+                  {"scorer": "quality", "min": 0.5, "groups": {"web/a": {"min": 0.6}}}])")
+                                            << false << true;
     }
 
     void keepsWhatApplyKeeps()
     {
         QFETCH(std::string, rules);
         QFETCH(bool, needsLangid);
+        QFETCH(bool, classifier);
         if (needsLangid)
             REQUIRE_MODEL("lid176/lid.176.ftz");
         const std::string tag = QTest::currentDataTag();
         const std::string cfg = config(tag, rules);
+        if (classifier) {
+            shardscope::FilterConfig c = shardscope::FilterConfig::load(cfg);
+            shardscope::recordFileScorers(c, "linear:model=" + path("quality-model.json"));
+            QCOMPARE(c.scorers.size(), size_t(1));
+            c.save(cfg);
+        }
 
         // datatrove, over the clean shards and the messy one.
         std::vector<std::string> shards = m_clean;
