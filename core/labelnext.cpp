@@ -247,23 +247,49 @@ std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vecto
             break;
         }
     } else if (nChosen > 0) {
-        // Tails: (column, low end) and (column, high end) in a seeded order, each giving its most extreme
-        // document that is not near one already chosen; computed only for the ends visited.
+        // Tails: (column, low end) and (column, high end) in a seeded order, each giving a document drawn at
+        // random from that end (the lowest or highest `tailFraction` of the column, its cut estimated from the
+        // same sample as the standardisation) that is not near one already chosen. Not the single most extreme
+        // document: that is mostly a pathological one (an empty text, a 10 MB log), which teaches the
+        // classifier less than a document that is merely low or high (bench_labels: AUC 0.83 after 20 labels
+        // with the extremes, against 0.98 for random labels). The extreme is the fallback when no draw lands.
         std::vector<std::pair<size_t, bool>> ends;
         for (size_t j = 0; j < columns.size(); ++j) {
             ends.emplace_back(j, false);
             ends.emplace_back(j, true);
         }
         std::shuffle(ends.begin(), ends.end(), rng);
+        std::uniform_int_distribution<size_t> anyRow(0, docs - 1);
         for (int pass = 0; pass < 2 && out.size() < nChosen; ++pass) {
             for (const auto& [j, high] : ends) {
                 if (out.size() == nChosen)
                     break;
-                const float* x = table.values[columns[j]].data();
+                const auto& col = table.values[columns[j]];
+                const float* x = col.data();
                 const bool isHigh = high;
-                const std::vector<uint32_t> cands = smallest(docs, 8, labelled, options.seed, [&](size_t row) {
-                    return std::isfinite(x[row]) ? (isHigh ? -double(x[row]) : double(x[row])) : NAN;
-                });
+                std::vector<float> sample;
+                const size_t step = std::max<size_t>(1, docs / 65536);
+                for (size_t row = 0; row < docs; row += step)
+                    if (std::isfinite(x[row]))
+                        sample.push_back(x[row]);
+                std::vector<uint32_t> cands;
+                if (!sample.empty() && options.tailFraction > 0) {
+                    const size_t k = std::min(sample.size() - 1,
+                        size_t(double(sample.size() - 1) * (isHigh ? 1 - options.tailFraction : options.tailFraction)));
+                    std::nth_element(sample.begin(), sample.begin() + long(k), sample.end());
+                    const float cut = sample[k];
+                    for (size_t t = 0; t < 4000 && cands.size() < 8; ++t) {
+                        const size_t row = anyRow(rng);
+                        if ((!labelled.empty() && labelled[row]) || !std::isfinite(x[row]))
+                            continue;
+                        if (isHigh ? x[row] >= cut : x[row] <= cut)
+                            cands.push_back(uint32_t(row));
+                    }
+                }
+                if (cands.empty())
+                    cands = smallest(docs, 8, labelled, options.seed, [&](size_t row) {
+                        return std::isfinite(x[row]) ? (isHigh ? -double(x[row]) : double(x[row])) : NAN;
+                    });
                 for (uint32_t row : cands)
                     if (picker.tryTake(row, pass == 0)) {
                         LabelCandidate c;

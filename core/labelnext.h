@@ -5,8 +5,9 @@
 // Definition. Candidates: the documents without a label. Features: the classifier's (classifier.h), each
 // standardised over the corpus; the diversity test below compares documents in that space.
 // - No model yet (fewer than 2 labels of either class): the first selection comes from the tails of the score
-//   columns: round-robin over (column, low end) and (column, high end), the most extreme unlabelled document of
-//   each, so the first labels span what the scorers tell apart.
+//   columns: (column, low end) and (column, high end) in a seeded order, from each an unlabelled document drawn
+//   at random from the lowest or highest `tailFraction` (2%) of the column (the extreme one when none is found,
+//   or with tailFraction 0), so the first labels span what the scorers tell apart without being only outliers.
 // - With a model: uncertainty sampling, the documents whose predicted probability of good is closest to 0.5
 //   (smallest |logit|).
 // In both, a share `randomFraction` (default 20%, rounded, at least one when n >= 3 and the share is not 0) are drawn
@@ -35,6 +36,7 @@ struct LabelNextOptions {
     double minDistance = 0.05; // RMS per-feature distance in standard deviations below which two are the same
     uint64_t seed = 1;
     std::vector<std::string> features; // empty: every numeric column of the table
+    double tailFraction = 0.02; // first selection: how far into each end of a column (0: the extremes)
 };
 
 struct LabelCandidate {

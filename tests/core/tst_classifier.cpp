@@ -249,7 +249,8 @@ private slots:
         std::vector<uint8_t> labelled(200, 0);
         const auto maxA = size_t(std::max_element(a.begin(), a.end()) - a.begin());
         labelled[maxA] = 1;
-        const auto first = selectNext(t, labelled, std::nullopt, LabelNextOptions { 4, 0.0, 0.05, 3, {} });
+        // tailFraction 0: the extremes.
+        const auto first = selectNext(t, labelled, std::nullopt, LabelNextOptions { 4, 0.0, 0.05, 3, {}, 0.0 });
         QCOMPARE(first.size(), size_t(4));
         for (const auto& cand : first) {
             QCOMPARE(cand.why, LabelCandidate::Why::Tail);
@@ -260,6 +261,18 @@ private slots:
                 if (!labelled[r])
                     extreme = cand.detail.ends_with("high") ? std::max(extreme, col[r]) : std::min(extreme, col[r]);
             QCOMPARE(col[cand.row], extreme);
+        }
+        // The default: from the outer 2% of each end (the cut estimated from the values, ties included).
+        const auto drawn = selectNext(t, labelled, std::nullopt, LabelNextOptions { 4, 0.0, 0.05, 3, {} });
+        QCOMPARE(drawn.size(), size_t(4));
+        for (const auto& cand : drawn) {
+            QCOMPARE(cand.why, LabelCandidate::Why::Tail);
+            const auto& col = cand.detail.starts_with("f0") ? a : b;
+            const bool high = cand.detail.ends_with("high");
+            size_t beyond = 0;
+            for (size_t r = 0; r < 200; ++r)
+                beyond += (high ? col[r] > col[cand.row] : col[r] < col[cand.row]) ? 1 : 0;
+            QVERIFY2(beyond <= 5, qPrintable(QString::fromStdString(cand.detail) + QString::number(beyond)));
         }
         // Everything labelled: nothing to pick.
         QVERIFY(selectNext(t, std::vector<uint8_t>(200, 1), m, o).empty());
