@@ -251,3 +251,35 @@ put("labels", "repeated.tsv", "id\tlabel\na\tgood\nb\tbad\na\tgood\n")
 put("labels", "conflict.tsv", "id\tlabel\na\tgood\na\tbad\n")
 put("labels", "header-only.tsv", "id\tlabel\n")
 put("labels", "malformed.tsv", "id\tlabel\nno-tab\nx\tmaybe\ny\tgood\textra\n\\q\tbad\n")
+
+# --- n-gram model binary, ngram.bin (issue 22, core/ngramlm.h) ----------------------------------------------
+# Format version 1. The trailing XXH3-64 is left zero: fuzz_ngram_model recomputes it.
+def ngram_key(data, bos=False):
+    k = 0
+    for b in data:
+        k = (k << 8) | b
+    return k | ((1 << 56) if bos else 0) | (len(data) << 57)
+
+
+def ngram_model(order, tables, log2_empty=-0.5, log2_bos=-1.0):
+    out = b"SSNGRAM\0" + struct.pack("<II", 1, order) + struct.pack("<ff", log2_empty, log2_bos)
+    for _ in range(order):
+        out += struct.pack("<ddd", 0.5, 1.0, 1.5)
+    for m in range(1, order + 1):
+        out += struct.pack("<Q", len(tables.get(m, [])))
+    for m in range(1, order + 1):
+        for key, q, nxt in sorted(tables.get(m, [])):
+            out += struct.pack("<Qff", key, q, nxt)
+    return out + b"\0" * 8
+
+
+text = b"the cat sat on the mat"
+uni = sorted(set(text))
+tables = {1: [(ngram_key([b]), -4.0 - b / 64, -0.5) for b in uni]}
+pairs = sorted({(text[i], text[i + 1]) for i in range(len(text) - 1)})
+tables[2] = [(ngram_key(list(p)), -1.5, -0.75) for p in pairs] + [(ngram_key([text[0]], bos=True), -1.0, -0.6)]
+triples = sorted({tuple(text[i:i + 3]) for i in range(len(text) - 2)})
+tables[3] = [(ngram_key(list(t)), -0.5, -0.9) for t in triples] + [(ngram_key(list(text[:2]), bos=True), -0.2, -0.8)]
+put("ngram_model", "order3-cat.bin", ngram_model(3, tables))
+put("ngram_model", "order1-empty.bin", ngram_model(1, {}))
+put("ngram_model", "order7-one-entry.bin", ngram_model(7, {7: [(ngram_key(list(b"abcdefg")), -2.0, -1.0)]}))
