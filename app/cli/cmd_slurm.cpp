@@ -245,7 +245,10 @@ private:
         cmd->add_option("--gres", r.gres, "sbatch --gres, e.g. gpu:1 for language-model scoring");
         cmd->add_option("--max-running", r.maxRunning, "Tasks running at once (the array's % limit)")
             ->check(CLI::PositiveNumber);
-        cmd->add_option("--sbatch-option", r.extra, "Another #SBATCH line, e.g. --qos=low (repeatable)");
+        // One value per use, given with '=' since it starts with dashes itself.
+        cmd->add_option("--sbatch-option", r.extra, "Another #SBATCH line, e.g. --sbatch-option=--qos=low (repeatable)")
+            ->expected(1)
+            ->allow_extra_args(false);
     }
 
     JobKind m_kind;

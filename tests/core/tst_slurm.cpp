@@ -226,8 +226,8 @@ private Q_SLOTS:
                         QStringLiteral("--rejected"), QStringLiteral("--partition"), QStringLiteral("cpu"),
                         QStringLiteral("--time"), QStringLiteral("1:00:00"), QStringLiteral("--mem"),
                         QStringLiteral("4G"), QStringLiteral("--cpus-per-task"), QStringLiteral("2"),
-                        QStringLiteral("--gres"), QStringLiteral("gpu:1"), QStringLiteral("--max-running"),
-                        QStringLiteral("2"), QStringLiteral("--no-submit") }
+                        QStringLiteral("--gres"), QStringLiteral("gpu:1"), QStringLiteral("--sbatch-option=--qos=low"),
+                        QStringLiteral("--max-running"), QStringLiteral("2"), QStringLiteral("--no-submit") }
             + m_shards);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains(QStringLiteral("sbatch --parsable --array=0-3%2 '") + QDir(job).absolutePath()
@@ -241,7 +241,7 @@ private Q_SLOTS:
         QCOMPARE(readFile((job + QStringLiteral("/config.json")).toStdString()), std::string(kConfig));
         const std::string script = readFile((job + QStringLiteral("/job.sbatch")).toStdString());
         for (const char* line : { "#SBATCH --partition=cpu\n", "#SBATCH --time=1:00:00\n", "#SBATCH --mem=4G\n",
-                 "#SBATCH --cpus-per-task=2\n", "#SBATCH --gres=gpu:1\n", "#SBATCH --requeue\n",
+                 "#SBATCH --cpus-per-task=2\n", "#SBATCH --gres=gpu:1\n", "#SBATCH --qos=low\n", "#SBATCH --requeue\n",
                  "task=$(( SLURM_ARRAY_TASK_ID + ${1:-0} ))\n" })
             QVERIFY2(script.find(line) != std::string::npos, line);
         QVERIFY(script.find("slurm run-task '" + QDir(job).absolutePath().toStdString() + "' \"$task\"")
@@ -278,6 +278,12 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("read=\\d+ kept=\\d+ dropped=\\d+ rejected=\\d+"))),
             qPrintable(r.out));
         compareWithLocal(out);
+        // An output changed after its task finished is not merged silently.
+        const QString kept = out + u'/' + filesIn(out).filter(QStringLiteral(".kept.jsonl.zst")).first();
+        writeFile(kept.toStdString(), "truncated");
+        r = cli({ QStringLiteral("slurm"), QStringLiteral("merge"), job });
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(kept) && r.err.contains(QStringLiteral("rerun the task")), qPrintable(r.err));
     }
 
     void anotherJobInTheSameDirectoryIsRefused()
