@@ -3,8 +3,10 @@
 // scorer's; label next picks the most uncertain documents, random ones, diverse ones, never labelled ones; the
 // CLI loop (label next, classifier train, score --classifier) end to end.
 
+#include "apply.h"
 #include "bytesource.h"
 #include "classifier.h"
+#include "filterconfig.h"
 #include "labelnext.h"
 #include "labels.h"
 #include "scan.h"
@@ -276,6 +278,83 @@ private slots:
         }
         // Everything labelled: nothing to pick.
         QVERIFY(selectNext(t, std::vector<uint8_t>(200, 1), m, o).empty());
+    }
+
+    // A filter config with a rule on quality carries the classifier as a model-backed scorer (filterconfig.h
+    // "scorers": linear:model=PATH with the file's SHA-256): apply rebuilds it from the spec after checking the
+    // file, keeps exactly the documents the model scores >= 0.5, and refuses a retrained (changed) model file.
+    void qualityRuleApplies()
+    {
+        REQUIRE_SHARED(kSpam);
+        const Corpus c = spamCorpus();
+        std::vector<uint32_t> rows(80);
+        std::iota(rows.begin(), rows.end(), 0u);
+        const ClassifierResult trained = trainClassifier(c.table.scores, rows, c.good);
+        const std::string dir = m_dir.filePath(QStringLiteral("apply-model")).toStdString();
+        saveClassifier(dir, trained);
+
+        FilterConfig written;
+        FilterRule rule;
+        rule.column = "quality";
+        rule.bounds.min = 0.5;
+        written.rules.push_back(rule);
+        written.scorers.push_back(configScorerFor(ScorerSpec::parse(classifierSpec(dir))));
+        QCOMPARE(written.scorers.front().files.size(), size_t(1));
+        QCOMPARE(written.scorers.front().files.front().role, std::string("model"));
+        const FilterConfig config = FilterConfig::parse(written.toJson(), "quality.json");
+        QCOMPARE(config.scorers, written.scorers);
+
+        const auto resolved = resolveConfigScorers(config);
+        QCOMPARE(resolved.back()->name(), std::string("linear"));
+        // A scan runs a derived scorer only after scorers that make its inputs; apply takes its list from
+        // resolveConfigScorers, which lists the rules' scorers only.
+        std::set<std::string> made;
+        for (const auto& s : resolved)
+            if (s->inputColumns().empty())
+                for (const auto& col : s->columns())
+                    made.insert(col.name);
+        bool inputsListed = true;
+        for (const auto& in : resolved.back()->inputColumns())
+            inputsListed = inputsListed && made.count(in);
+        QEXPECT_FAIL("",
+            "resolveConfigScorers (core/apply.cpp) does not yet put a derived scorer's input scorers before it, so "
+            "`apply` of a quality rule stops with \"needs the column ...\"",
+            Continue);
+        QVERIFY(inputsListed);
+
+        // With the inputs listed first (as resolveConfigScorers should), apply keeps what the model keeps.
+        ScanOptions scan;
+        scan.shards = { testdata::shared(kSpam) };
+        scan.fields = detectFields(scan.shards.front(), FieldMapping {}, false);
+        std::string inputs;
+        for (const auto& in : resolved.back()->inputColumns())
+            inputs += (inputs.empty() ? "" : ",") + in;
+        scan.scorers = testutil::scorers(inputs);
+        scan.scorers.insert(scan.scorers.end(), resolved.begin(), resolved.end());
+        ApplyOptions ao;
+        ao.outDir = m_dir.filePath(QStringLiteral("apply-out")).toStdString();
+        const ApplySummary summary = runApply(config, scan, ao);
+        uint64_t expected = 0;
+        for (size_t r = 0; r < 80; ++r)
+            expected += applyModel(trained.model, c.table.scores, r) >= 0.5 ? 1 : 0;
+        QVERIFY(expected > 20 && expected < 60);
+        QCOMPARE(summary.total.kept, expected);
+        QCOMPARE(summary.total.kept + summary.total.dropped, uint64_t(80));
+
+        // Retrained in place on other labels: the config's SHA-256 no longer matches, apply refuses by name.
+        std::vector<uint32_t> half;
+        std::vector<uint8_t> halfGood;
+        for (uint32_t r = 0; r < 80; r += 2) {
+            half.push_back(r);
+            halfGood.push_back(c.good[r]);
+        }
+        saveClassifier(dir, trainClassifier(c.table.scores, half, halfGood));
+        try {
+            resolveConfigScorers(config);
+            QFAIL("a changed model file was accepted");
+        } catch (const InputError& e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains(QStringLiteral("model.json")), e.what());
+        }
     }
 
     // The CLI loop: label next from nothing, train on labels, score --classifier; retraining recomputes only the
