@@ -20,6 +20,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <sys/wait.h>
@@ -116,10 +118,27 @@ struct SubmitOptions {
     // Submits (or prints) the arrays that run the tasks without a marker.
     void submit(const std::string& jobDir, const JobManifest& m) const
     {
-        const std::vector<size_t> pending = slurm::pendingTasks(jobDir, m);
+        std::vector<size_t> pending = slurm::pendingTasks(jobDir, m);
         if (pending.empty()) {
             std::printf("every task of %s is done: run shardscope-cli slurm merge %s\n", jobDir.c_str(),
                 shellQuote(jobDir).c_str());
+            return;
+        }
+        // A task without a marker may still be waiting or running under an earlier submission: submitting it again
+        // would run it twice at once, and its second start would remove the first one's temporary directory.
+        const std::set<size_t> queued = noSubmit ? std::set<size_t> {} : queuedTasks(jobDir);
+        std::vector<size_t> inQueue;
+        std::erase_if(pending, [&](size_t t) {
+            if (!queued.count(t))
+                return false;
+            inQueue.push_back(t);
+            return true;
+        });
+        if (!inQueue.empty())
+            std::printf("task(s) %s still queued or running (squeue): not submitted again\n",
+                slurm::arrayList(inQueue).c_str());
+        if (pending.empty()) {
+            std::fflush(stdout);
             return;
         }
         const std::string sbatch = noSubmit ? std::string() : findProgram("sbatch");
@@ -144,13 +163,47 @@ struct SubmitOptions {
             std::printf("submitted job %s: tasks %s (array %s, offset %zu)\n", id.c_str(),
                 slurm::arrayList(c.tasks).c_str(), c.array.c_str(), c.offset);
             std::ofstream log(jobDir + "/logs/submissions.log", std::ios::app);
-            log << id << "\t" << slurm::arrayList(c.tasks) << "\n";
+            log << id << "\t" << slurm::arrayList(c.tasks) << "\t" << c.offset << "\n";
         }
         std::fflush(stdout);
     }
 
 private:
     size_t maxArraySizeFromSlurm() const { return slurmMaxArraySize(findProgram("scontrol")); }
+
+    // The tasks that this job directory's submissions (logs/submissions.log: job id, tasks, offset) still have in
+    // the queue, pending or running, as `squeue` lists them one array element a line ("123_4"). Empty without squeue.
+    static std::set<size_t> queuedTasks(const std::string& jobDir)
+    {
+        std::map<std::string, size_t> offsetOf;
+        std::ifstream log(jobDir + "/logs/submissions.log");
+        for (std::string line; std::getline(log, line);) {
+            std::vector<std::string> cells;
+            std::stringstream ss(line);
+            for (std::string cell; std::getline(ss, cell, '\t');)
+                cells.push_back(cell);
+            if (!cells.empty() && !cells[0].empty())
+                offsetOf[cells[0]] = cells.size() > 2 ? size_t(std::atoll(cells[2].c_str())) : 0;
+        }
+        std::set<size_t> out;
+        const std::string squeue = findProgram("squeue");
+        if (offsetOf.empty() || squeue.empty())
+            return out;
+        // Every job of this user, not -j: squeue refuses a list of ids it has all forgotten.
+        const Output o = runShell(shellQuote(squeue) + " -h -r --me -o %i");
+        if (o.status != 0)
+            return out;
+        std::stringstream lines(o.text);
+        for (std::string line; std::getline(lines, line);) {
+            const auto us = line.find('_');
+            if (us == std::string::npos)
+                continue;
+            const auto it = offsetOf.find(line.substr(0, us));
+            if (it != offsetOf.end())
+                out.insert(size_t(std::atoll(line.c_str() + us + 1)) + it->second);
+        }
+        return out;
+    }
 };
 
 // apply and score: write the job directory, then submit.

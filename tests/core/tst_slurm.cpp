@@ -383,6 +383,11 @@ private Q_SLOTS:
             = QRegularExpression(QStringLiteral("submitted job (\\d+): tasks 0-3")).match(r.out);
         QVERIFY2(id.hasMatch(), qPrintable(r.out));
         const QString first = id.captured(1);
+        // Submitting again while the tasks wait in the queue runs none of them twice.
+        r = cli({ QStringLiteral("slurm"), QStringLiteral("submit"), job }, e);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QStringLiteral("task(s) 0-3 still queued or running")), qPrintable(r.out));
+        QVERIFY2(!r.out.contains(QStringLiteral("submitted job")), qPrintable(r.out));
         // The %1 limit keeps task 3 pending behind 0, 1 and 2.
         r = run(QStringLiteral("scancel"), { first + QStringLiteral("_3") }, e);
         QVERIFY2(r.code == 0, qPrintable(r.err));
