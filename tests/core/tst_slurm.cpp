@@ -80,8 +80,43 @@ class TestSlurm : public QObject {
     QString m_config;
     QString m_local; // a local apply of m_shards, the reference
     bool m_stopCluster = false;
+    QString m_slurmConf, m_slurmMissing;
 
     QString path(const char* rel) const { return m_dir.filePath(QString::fromUtf8(rel)); }
+
+    // Starts the single-node Slurm once (scripts/slurm-test-cluster.sh); "" and the environment to reach it, or why
+    // it cannot run (the tests then skip with that reason).
+    QString slurmUp(QProcessEnvironment* e)
+    {
+        if (m_slurmConf.isEmpty() && m_slurmMissing.isEmpty()) {
+            const Run started = run(q(std::string(SHARDSCOPE_SOURCE_DIR) + "/scripts/slurm-test-cluster.sh"),
+                { QStringLiteral("start") }, QProcessEnvironment::systemEnvironment(), 60000);
+            const QRegularExpressionMatch conf
+                = QRegularExpression(QStringLiteral("SLURM_CONF=(\\S+)")).match(started.out);
+            if (started.code != 0 || !conf.hasMatch())
+                m_slurmMissing = QStringLiteral("no Slurm: ") + started.err.trimmed().split(u'\n').last();
+            else
+                m_slurmConf = conf.captured(1);
+            m_stopCluster = started.out.contains(QStringLiteral("started"));
+        }
+        *e = env();
+        e->insert(QStringLiteral("SLURM_CONF"), m_slurmConf);
+        return m_slurmMissing;
+    }
+
+    // Waits (60 s at most) until squeue no longer lists the job.
+    static bool waitForJob(const QString& jobId, const QProcessEnvironment& e)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 60000) {
+            const Run sq = run(QStringLiteral("squeue"), { QStringLiteral("-h"), QStringLiteral("-j"), jobId }, e);
+            if (sq.code == 0 && sq.out.trimmed().isEmpty())
+                return true;
+            QTest::qWait(200);
+        }
+        return false;
+    }
 
     QProcessEnvironment env() const
     {
@@ -349,26 +384,10 @@ private Q_SLOTS:
             QSKIP(testdata::missingFixture("spam_ham.jsonl").constData());
         QElapsedTimer clock;
         clock.start();
-        const Run started = run(q(std::string(SHARDSCOPE_SOURCE_DIR) + "/scripts/slurm-test-cluster.sh"),
-            { QStringLiteral("start") }, QProcessEnvironment::systemEnvironment(), 60000);
-        if (started.code != 0)
-            QSKIP(qPrintable(QStringLiteral("no Slurm: ") + started.err.trimmed().split(u'\n').last()));
-        m_stopCluster = started.out.contains(QStringLiteral("started"));
-        const QRegularExpressionMatch conf = QRegularExpression(QStringLiteral("SLURM_CONF=(\\S+)")).match(started.out);
-        QVERIFY(conf.hasMatch());
-        QProcessEnvironment e = env();
-        e.insert(QStringLiteral("SLURM_CONF"), conf.captured(1));
-        auto waitFor = [&](const QString& jobId) {
-            QElapsedTimer t;
-            t.start();
-            while (t.elapsed() < 60000) {
-                const Run sq = run(QStringLiteral("squeue"), { QStringLiteral("-h"), QStringLiteral("-j"), jobId }, e);
-                if (sq.code == 0 && sq.out.trimmed().isEmpty())
-                    return true;
-                QTest::qWait(200);
-            }
-            return false;
-        };
+        QProcessEnvironment e;
+        if (const QString why = slurmUp(&e); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        auto waitFor = [&](const QString& jobId) { return waitForJob(jobId, e); };
 
         const QString job = path("job-slurm"), out = path("out-slurm");
         Run r = cli(QStringList { QStringLiteral("slurm"), QStringLiteral("apply"), QStringLiteral("--config"),
@@ -415,6 +434,37 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0 || r.code == 1, qPrintable(r.err));
         compareWithLocal(out);
         qInfo("real Slurm: 4-task array, one cancelled and resubmitted, merged in %.1f s", clock.elapsed() / 1000.0);
+    }
+
+    // Arrays over the scheduler's MaxArraySize go in chunks, each with the offset its script adds to the array index.
+    void realSlurmArraysOverMaxArraySize()
+    {
+        if (m_shards.size() < 4)
+            QSKIP(testdata::missingFixture("spam_ham.jsonl").constData());
+        QProcessEnvironment e;
+        if (const QString why = slurmUp(&e); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        const QString job = path("job-chunks"), out = path("out-chunks");
+        const Run r = cli(QStringList { QStringLiteral("slurm"), QStringLiteral("apply"), QStringLiteral("--config"),
+                              m_config, QStringLiteral("--out"), out, QStringLiteral("--job-dir"), job,
+                              QStringLiteral("--tasks"), QStringLiteral("4"), QStringLiteral("--dropped"),
+                              QStringLiteral("--rejected"), QStringLiteral("--max-array-size"), QStringLiteral("3"),
+                              QStringLiteral("--cpus-per-task"), QStringLiteral("1") }
+                + m_shards,
+            e);
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        const QRegularExpressionMatch a
+            = QRegularExpression(QStringLiteral("submitted job (\\d+): tasks 0-2 \\(array 0-2, offset 0\\)"))
+                  .match(r.out);
+        const QRegularExpressionMatch b
+            = QRegularExpression(QStringLiteral("submitted job (\\d+): tasks 3 \\(array 0, offset 3\\)")).match(r.out);
+        QVERIFY2(a.hasMatch() && b.hasMatch(), qPrintable(r.out));
+        QVERIFY(waitForJob(a.captured(1), e));
+        QVERIFY(waitForJob(b.captured(1), e));
+        const std::string log3 = readFile((job + QStringLiteral("/logs/task-0003.log")).toStdString());
+        QVERIFY2(q(log3).contains(QStringLiteral("slurm_job=") + b.captured(1) + QStringLiteral("_0 ")), log3.c_str());
+        QVERIFY(cli({ QStringLiteral("slurm"), QStringLiteral("merge"), job }, e).code <= 1);
+        compareWithLocal(out);
     }
 };
 
