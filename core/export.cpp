@@ -314,7 +314,8 @@ from datatrove.pipeline.writers import JsonlWriter
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The shards' common folder; shards.txt lists them relative to it.
 SHARD_ROOT = @SHARD_ROOT@
-# Per shard (as in shards.txt): the name of its outputs and its score file, relative to HERE.
+# Per shard (as in shards.txt): its stem, which names its score file (scores/<stem>.scores.jsonl.gz) and its
+# output (kept/<stem>.jsonl.gz).
 SHARDS = json.loads(r"""@SHARDS@""")
 # Where the record keeps its text (a JSON pointer, RFC 6901), as Shardscope read it.
 TEXT_POINTER = @TEXT_POINTER@
