@@ -338,4 +338,23 @@ std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vecto
     return out;
 }
 
+LabelNextResult labelNext(
+    const ScoreTable& table, const DocIndex& index, const LabelSet& labels, const LabelNextOptions& options)
+{
+    LabelNextResult out;
+    const LabelMatch m = matchLabels(labels, index);
+    out.unknown = m.unknown;
+    out.labelled = m.rows.size();
+    out.good = size_t(std::count(m.good.begin(), m.good.end(), uint8_t(1)));
+    out.bad = out.labelled - out.good;
+    std::optional<LinearModel> model;
+    if (out.good >= 2 && out.bad >= 2)
+        model = fitClassifier(table, m.rows, m.good, options.features);
+    out.usedModel = model.has_value();
+    out.candidates = selectNext(table, m.labelledMask, model, options);
+    for (const auto& c : out.candidates)
+        out.ids.push_back(index.idOf(c.row));
+    return out;
+}
+
 } // namespace shardscope

@@ -20,6 +20,7 @@
 // every candidate (or to find the tails), and heaps of a few times n candidates: linear in documents x features,
 // no sort of the corpus. Plain value types, safe off the GUI thread.
 
+#include "labels.h"
 #include "linearscorer.h"
 #include "scan.h"
 
@@ -52,5 +53,19 @@ const char* whyName(LabelCandidate::Why w); // "tail", "uncertain", "random"
 // Returns at most options.n candidates (fewer when fewer documents are unlabelled), uncertain or tail ones first.
 std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vector<uint8_t>& labelled,
     const std::optional<LinearModel>& model, const LabelNextOptions& options = {});
+
+// The whole step as `label next` runs it, for a front end: the labels matched to the corpus's documents, the
+// classifier fitted on them when there are 2 good and 2 bad (fitClassifier, lambda 1), and the selection, with
+// each candidate's id. Labels whose id is no document's are returned, not thrown (the caller decides). Throws
+// std::invalid_argument as selectNext() and fitClassifier() do.
+struct LabelNextResult {
+    std::vector<LabelCandidate> candidates;
+    std::vector<std::string> ids; // per candidate, DocIndex::idOf
+    size_t labelled = 0, good = 0, bad = 0; // documents with a label
+    bool usedModel = false; // false: the first selection (tails)
+    std::vector<const LabelEntry*> unknown; // labels that match no document (pointing into `labels`)
+};
+LabelNextResult labelNext(
+    const ScoreTable& table, const DocIndex& index, const LabelSet& labels, const LabelNextOptions& options = {});
 
 } // namespace shardscope

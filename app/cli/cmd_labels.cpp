@@ -153,15 +153,13 @@ public:
         const ScanResult table = featureTable(m_corpus, scorers, m_scoresFile);
         const double loadMs = msSince(started);
         const auto t0 = std::chrono::steady_clock::now();
-        const LabelMatch m = matchOrThrow(labels, table, src.path);
-        std::optional<LinearModel> model;
-        const size_t good = size_t(std::count(m.good.begin(), m.good.end(), uint8_t(1)));
-        if (good >= 2 && m.good.size() - good >= 2)
-            model = fitClassifier(table.scores, m.rows, m.good);
-        const std::vector<LabelCandidate> next = selectNext(table.scores, m.labelledMask, model, m_options);
+        const LabelNextResult next = labelNext(table.scores, table.index, labels, m_options);
         const double selectMs = msSince(t0);
-        for (const auto& c : next) {
-            const std::string id = table.index.idOf(c.row);
+        if (!next.unknown.empty())
+            matchOrThrow(labels, table, src.path); // names the file and line of each unknown id, and throws
+        for (size_t i = 0; i < next.candidates.size(); ++i) {
+            const LabelCandidate& c = next.candidates[i];
+            const std::string& id = next.ids[i];
             std::string p;
             if (!isMissing(c.probability)) {
                 char buf[32];
@@ -174,9 +172,9 @@ public:
             std::fprintf(stderr,
                 "%zu of %zu documents labelled (%zu good, %zu bad; %s); %s; scores loaded in %.0f ms, selected in "
                 "%.0f ms\n",
-                m.rows.size(), table.index.size(), good, m.good.size() - good, src.path.c_str(),
-                model ? "uncertainty sampling"
-                      : "first selection: tails of the scores (a classifier needs 2 good and 2 bad)",
+                next.labelled, table.index.size(), next.good, next.bad, src.path.c_str(),
+                next.usedModel ? "uncertainty sampling"
+                               : "first selection: tails of the scores (a classifier needs 2 good and 2 bad)",
                 loadMs, selectMs);
         return 0;
     }

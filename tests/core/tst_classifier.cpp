@@ -212,6 +212,30 @@ private slots:
         QCOMPARE(random, size_t(2));
     }
 
+    // labelNext(), the step a front end calls: ids of the picks, the labels' counts, unknown ids returned.
+    void labelNextStep()
+    {
+        REQUIRE_SHARED(kSpam);
+        const Corpus c = spamCorpus();
+        LabelSet labels;
+        QVERIFY(!labelNext(c.table.scores, c.table.index, labels, { 6 }).usedModel);
+        for (size_t row = 0; row < 80; row += 5)
+            labels.set(c.table.index.idOf(row), c.good[row] ? Label::Good : Label::Bad);
+        labels.set("no-such-document", Label::Good);
+        const LabelNextResult r = labelNext(c.table.scores, c.table.index, labels, { 6 });
+        QVERIFY(r.usedModel);
+        QCOMPARE(r.labelled, size_t(16));
+        QCOMPARE(r.good + r.bad, size_t(16));
+        QCOMPARE(r.unknown.size(), size_t(1));
+        QCOMPARE(r.unknown.front()->id, std::string("no-such-document"));
+        QCOMPARE(r.candidates.size(), size_t(6));
+        QCOMPARE(r.ids.size(), size_t(6));
+        for (size_t i = 0; i < r.ids.size(); ++i) {
+            QCOMPARE(r.ids[i], c.table.index.idOf(r.candidates[i].row));
+            QVERIFY(!labels.get(r.ids[i]));
+        }
+    }
+
     // Near-identical score vectors are picked once; the first selection comes from the columns' tails.
     void diverseAndTails()
     {
