@@ -235,6 +235,18 @@ void checkMarkerFiles(const json& marker, const std::string& dir, const std::str
         }
 }
 
+// Whether the scan gets any line from the shard. apply lists the outputs of shards that gave it none (empty files,
+// streams broken at their first byte) after all the others, so the merge needs to know to list them as it does.
+bool hasLines(const std::string& path)
+{
+    try {
+        char c;
+        return ByteSource::open(path)->read(&c, 1) == 1;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 TaskReport runApplyTask(const std::string& jobDir, const JobManifest& m, size_t task, int threads, json& marker)
 {
     const JobTask& t = m.tasks[task];
@@ -285,7 +297,8 @@ TaskReport runApplyTask(const std::string& jobDir, const JobManifest& m, size_t 
             fs::rename(from, m.outDir + "/" + name);
             files.push_back({ { "name", name }, { "bytes", bytes } });
         }
-        marker["shards"].push_back({ { "index", t.shards[k] }, { "path", mine[k] }, { "outputs", files } });
+        marker["shards"].push_back(
+            { { "index", t.shards[k] }, { "path", mine[k] }, { "outputs", files }, { "lines", hasLines(mine[k]) } });
     }
     writeFileAtomically(jobDir + "/tasks/" + taskName(task) + ".summary.json", sum.toJson(config));
     fs::remove_all(tmp);
@@ -353,6 +366,7 @@ MergeReport mergeApply(const std::string& jobDir, const JobManifest& m)
     ApplySummary& total = rep.summary;
     total.total.rules.resize(nRules);
     std::vector<std::vector<std::string>> outputsOf(m.shards.size());
+    std::vector<bool> lines(m.shards.size(), true);
     std::vector<std::string> errors;
     for (size_t t = 0; t < m.tasks.size(); ++t) {
         const json marker = loadMarker(jobDir, t);
@@ -364,6 +378,7 @@ MergeReport mergeApply(const std::string& jobDir, const JobManifest& m)
                     markerPath(jobDir, t) + ": shard index " + std::to_string(g) + " out of range");
             for (const auto& o : s.at("outputs"))
                 outputsOf[g].push_back(m.outDir + "/" + o.at("name").get<std::string>());
+            lines[g] = s.value("lines", true);
         }
         const std::string sumPath = jobDir + "/tasks/" + taskName(t) + ".summary.json";
         const json s = parseJsonFile(sumPath);
@@ -403,8 +418,11 @@ MergeReport mergeApply(const std::string& jobDir, const JobManifest& m)
                 ++it;
             }
     total.errors.insert(total.errors.end(), errors.begin(), errors.end());
-    for (const auto& o : outputsOf)
-        total.outputs.insert(total.outputs.end(), o.begin(), o.end());
+    // In apply's order: the shards it got lines from, then the others (ApplySink::finish()), each in shard order.
+    for (bool withLines : { true, false })
+        for (size_t g = 0; g < outputsOf.size(); ++g)
+            if (lines[g] == withLines)
+                total.outputs.insert(total.outputs.end(), outputsOf[g].begin(), outputsOf[g].end());
     rep.summaryPath = m.outDir + "/summary.json";
     writeFileAtomically(rep.summaryPath, total.toJson(config));
     return rep;

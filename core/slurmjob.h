@@ -24,8 +24,8 @@
 // renamed again are the same bytes. A requeued task that finished already finds its marker and does nothing.
 //
 // Merge (all markers present): apply jobs sum the tasks' summaries (total, per group, per label, per rule) into
-// <out>/summary.json, written last as apply does; with the outputs listed in shard order it equals a local apply's
-// summary whenever every shard holds at least one record (apply lists outputs of shards that gave no batch last).
+// <out>/summary.json, written last as apply does, equal to a local apply's summary (outputs listed in apply's order:
+// shards that gave the scan lines in shard order, then the empty ones) but for the output directory's name.
 // Score jobs concatenate the tasks' scores files in shard order into <out>/scores.sscores and into the scores cache
 // of the whole shard list (CorpusCache), so the GUI opening those shards finds every score without rescoring.
 
