@@ -206,8 +206,7 @@ LabelSet LabelSet::parse(std::string_view text, const std::string& path)
         }
         set.set(id, label, lineNo);
     }
-    if (!header)
-        throw InputError(path, 0, "empty file (expected the header 'id<TAB>label')", 1);
+    // An empty file is no labels yet (`label next --labels new.tsv` after `touch new.tsv`): the first selection.
     return set;
 }
 

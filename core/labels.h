@@ -8,10 +8,11 @@
 //   doc-4<TAB>bad
 // `id` is the document's id as the scan gives it (DocIndex::idOf: the id field, or "#<line>" for a record
 // without one). `label` is `good` or `bad` (lower case). A "\r" before the newline is ignored (a file saved on
-// Windows) and so are empty lines. An id holding a tab, newline, carriage return or backslash is written with
-// the escapes \t \n \r \\ (as PostgreSQL's text COPY), so every id round-trips; an unknown escape is an error.
-// The same id twice with the same label is kept once; with different labels it is an error naming both lines.
-// Every error is an InputError with the file and line number and what was expected, never a crash.
+// Windows) and so are empty lines; an empty file (no header either) is an empty set. An id holding a tab, newline,
+// carriage return or backslash is written with the escapes \t \n \r \\ (as PostgreSQL's text COPY), so every id
+// round-trips; an unknown escape is an error. The same id twice with the same label is kept once; with different labels
+// it is an error naming both lines. Every error is an InputError with the file and line number and what was expected,
+// never a crash.
 //
 // Per corpus, the labels live beside its cached scores (CorpusCache::dir/labels.tsv, labelsPathOf()), so
 // the CLI and the GUI share them as they share the scores.

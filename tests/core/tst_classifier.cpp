@@ -396,6 +396,13 @@ private slots:
         const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 12);
         QVERIFY(r.err.contains(QStringLiteral("first selection")));
+        // An empty file is the same: no labels yet.
+        testutil::writeFile(labelsPath.toStdString(), "");
+        Run empty = cli({ QStringLiteral("label"), QStringLiteral("next"), QStringLiteral("-l"), labelsPath,
+                            QStringLiteral("-n"), QStringLiteral("12"), shard },
+            cache);
+        QVERIFY2(empty.code == 0, qPrintable(empty.err));
+        QCOMPARE(empty.out, r.out);
 
         // Label what it asked for, plus a few of each class so a model exists.
         const Corpus c = spamCorpus();
