@@ -302,8 +302,8 @@ FilterConfig FilterConfig::parse(const std::string& text, const std::string& nam
                         ConfigScorerFile f { str("role"), str("path"), str("sha256") };
                         if (f.sha256.size() != 64
                             || f.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
-                            throw std::runtime_error(where + ": \"sha256\" of " + f.path
-                                + " is not 64 lowercase hex digits");
+                            throw std::runtime_error(
+                                where + ": \"sha256\" of " + f.path + " is not 64 lowercase hex digits");
                         s.files.push_back(std::move(f));
                     }
                 }
@@ -577,8 +577,8 @@ void verifyConfigScorer(const ConfigScorer& s)
             now = sha256File(f.path);
         } catch (const InputError&) {
             throw InputError(f.path, 0,
-                "the filter config's scorer '" + s.spec + "' needs this " + f.role
-                    + " file (SHA-256 " + f.sha256 + "), and it is missing or unreadable");
+                "the filter config's scorer '" + s.spec + "' needs this " + f.role + " file (SHA-256 " + f.sha256
+                    + "), and it is missing or unreadable");
         }
         if (now != f.sha256)
             throw InputError(f.path, 0,

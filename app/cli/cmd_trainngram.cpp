@@ -84,7 +84,8 @@ public:
     std::string name() const override { return "train-ngram"; }
     std::string description() const override
     {
-        return "Train the byte-level Kneser-Ney n-gram reference model (for score --scorers ngram --model DIR)";
+        return "Train the byte-level Kneser-Ney n-gram reference model on --sample of the corpus (default: every "
+               "record), for score --scorers ngram --model DIR";
     }
 
     void setup(CLI::App& cmd) override

@@ -107,6 +107,14 @@ put("filterconfig", "v2.json", json.dumps({
     "provenance": {"tool": "shardscope 0.1.0", "created": "2026-11-26T09:00:00Z", "shards": ["a.jsonl"],
                    "documents": 10, "kept": 7, "dropped": 3},
 }, indent=1))
+put("filterconfig", "v3-scorers.json", json.dumps({
+    "format": "shardscope-filter", "version": 3,
+    "rules": [{"scorer": "ngram_bpb", "min": 1.2, "max": 3.5}, {"scorer": "zlib6", "max": 0.9}],
+    "scorers": [{"spec": "ngram:model=/models/ref",
+                 "files": [{"role": "model", "path": "/models/ref/ngram.bin",
+                            "sha256": "9f2c" + "0" * 56 + "ab12"}]},
+                {"spec": "linear:model=/m/quality.json", "files": []}],
+}, indent=1))
 put("filterconfig", "v1.json", json.dumps({
     "format": "shardscope-filter", "version": 1,
     "rules": [{"scorer": "gopher_word_count", "min": 50, "max": 100000},
