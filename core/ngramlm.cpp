@@ -236,6 +236,13 @@ NgramModel NgramModel::train(const std::vector<std::string_view>& docs, int orde
     if (order < 1 || order > kMaxOrder)
         throw std::invalid_argument("n-gram order " + std::to_string(order) + " (this build trains orders 1 to "
             + std::to_string(kMaxOrder) + ")");
+    // Counts are 32-bit: a sample under 4 GiB cannot overflow one (and its tables would take tens of GB anyway).
+    uint64_t total = 0;
+    for (std::string_view doc : docs)
+        total += doc.size();
+    if (total > UINT32_MAX)
+        throw std::invalid_argument("the n-gram model's training text is " + std::to_string(total >> 20)
+            + " MiB; it takes at most 4 GiB: train on a smaller --sample");
     const int N = order;
     std::vector<KeyTable<GramCounts>> grams(size_t(N) + 2);
     // Raw counts of every order.

@@ -73,7 +73,7 @@ public:
     };
 
     // Counts `docs` (each a document's text) and builds the model. Throws std::invalid_argument for an
-    // order outside 1..kMaxOrder.
+    // order outside 1..kMaxOrder, or more than 4 GiB of text (the counts are 32-bit).
     static NgramModel train(const std::vector<std::string_view>& docs, int order = kDefaultOrder);
 
     // Writes DIR/ngram.bin and DIR/ngram.json atomically (creating DIR). Throws std::runtime_error naming the file.

@@ -141,7 +141,12 @@ public:
         if (train.empty())
             throw UsageError(name(), "the sample holds no text to train on");
         const auto t1 = std::chrono::steady_clock::now();
-        NgramModel model = NgramModel::train(train, m_order);
+        NgramModel model;
+        try {
+            model = NgramModel::train(train, m_order);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(name(), e.what()); // a sample too large for the counters
+        }
         const auto t2 = std::chrono::steady_clock::now();
         double bits = 0;
         for (std::string_view d : held)
