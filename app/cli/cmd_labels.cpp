@@ -79,9 +79,9 @@ public:
         LabelMatch m = matchLabels(incoming, table.index);
         LabelSet known;
         if (!m.unknown.empty()) {
-            std::fputs(describeUnknown(m, m_in).c_str(), stderr);
             if (!m_skipUnknown)
-                matchOrThrow(incoming, table, m_in); // throws, naming the first unknown id's line
+                matchOrThrow(incoming, table, m_in); // lists them, throws naming the first unknown id's line
+            std::fputs(describeUnknown(m, m_in).c_str(), stderr);
             for (const auto& e : incoming.entries())
                 known.set(e.id, e.label, e.line);
             for (const LabelEntry* e : m.unknown)
