@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace shardscope {
 
-std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConfig& config)
+std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConfig& config, const ScorerParams& shared)
 {
     registerBuiltinScorers();
     std::vector<std::shared_ptr<const Scorer>> out;
@@ -39,10 +39,14 @@ std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConf
                 out.push_back(it->second);
             continue;
         }
-        auto s = ScorerRegistry::instance().create(col);
+        auto s = ScorerRegistry::instance().create(ScorerSpec { col, {} }, shared);
         if (!s)
             throw std::invalid_argument(
                 "filter rule names unknown scorer column '" + col + "' (run `shardscope-cli scorers` for the list)");
+        // Here, not in a scan thread, where makeWorker() would throw it past every handler (a rule on ngram_bpb in
+        // a config without "scorers" and no --model took the process down).
+        if (const std::string why = s->unavailableReason(); !why.empty())
+            throw ScorerUnavailable("filter rule on '" + col + "': " + why);
         if (names.insert(s->name()).second)
             out.push_back(std::move(s));
     }

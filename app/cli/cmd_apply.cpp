@@ -43,7 +43,7 @@ public:
         so.fields = m_corpus.input.fields(so.shards);
         so.threads = m_corpus.threads.threads;
         try {
-            so.scorers = resolveConfigScorers(config);
+            so.scorers = resolveConfigScorers(config, m_model.sharedParams());
         } catch (const std::invalid_argument& e) {
             throw UsageError(name(), m_configPath + ": " + e.what());
         }

@@ -485,6 +485,12 @@ private Q_SLOTS:
         recordFileScorers(other, "ngram:model=" + model);
         QVERIFY(other.scorers.empty());
 
+        // Without "scorers", a rule on ngram_bpb needs the model given (apply --model DIR), and says so up front.
+        FilterConfig rulesOnly;
+        rulesOnly.rules = c.rules;
+        QVERIFY_THROWS_EXCEPTION(ScorerUnavailable, resolveConfigScorers(rulesOnly));
+        QCOMPARE(resolveConfigScorers(rulesOnly, { { "ngram.model", model } })[0]->name(), std::string("ngram"));
+
         auto scorers = resolveConfigScorers(back);
         QCOMPARE(scorers.size(), size_t(2));
         QCOMPARE(scorers[0]->name(), std::string("ngram"));
