@@ -43,10 +43,13 @@ std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConf
         if (!s)
             throw std::invalid_argument(
                 "filter rule names unknown scorer column '" + col + "' (run `shardscope-cli scorers` for the list)");
-        // Here, not in a scan thread, where makeWorker() would throw it past every handler (a rule on ngram_bpb in
-        // a config without "scorers" and no --model took the process down).
-        if (const std::string why = s->unavailableReason(); !why.empty())
-            throw ScorerUnavailable("filter rule on '" + col + "': " + why);
+        // A scorer that needs a model file and was given none (ngram, linear: their makeWorker() throws) is refused
+        // here, not in a scan thread, where the exception passed every handler (a rule on ngram_bpb in a config
+        // without "scorers" and no --model took the process down). Scorers with a model of their own that is
+        // missing (langid, the bad-words list) list that file and run on with missing values, as before.
+        if (s->needsModel() && s->identity().files.empty())
+            if (const std::string why = s->unavailableReason(); !why.empty())
+                throw ScorerUnavailable("filter rule on '" + col + "': " + why);
         if (names.insert(s->name()).second)
             out.push_back(std::move(s));
     }

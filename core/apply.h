@@ -65,7 +65,7 @@ ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyO
 // The scorers that produce the columns a config names: those of its "scorers" from their specs once their files'
 // SHA-256 are checked, the others by column name. Throws std::invalid_argument for an unknown column or scorer,
 // InputError naming a model file that is missing or differs from the config's SHA-256 (verifyConfigScorer()),
-// ScorerUnavailable for a scorer that cannot run here (its reason says what it needs).
+// ScorerUnavailable for a scorer that needs a model file and was given none (its reason says what it needs).
 // `shared`: parameters for the scorers made by column name (the CLI's --model for an ngram_bpb rule of a config
 // that has no "scorers" entry for it).
 std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(
