@@ -89,7 +89,7 @@ void appendRows(ScanResult& t, DocBatch&& b)
     ix.ids.flush();
     auto& values = t.scores.values;
     for (size_t c = 0; c < values.size() && c < b.scores.size(); ++c)
-        add(values[c], b.scores[c]);
+        values[c].append(b.scores[c].begin(), b.scores[c].end());
 }
 
 CorpusData::CorpusData()
@@ -143,7 +143,7 @@ void CorpusData::fillColumns(
     for (size_t k = 0; k < indices.size() && k < values.size(); ++k) {
         auto& column = ScanResult::scores.values[indices[k]];
         const size_t n = std::min<size_t>(values[k].size(), firstRow < column.size() ? column.size() - firstRow : 0);
-        std::copy_n(values[k].begin(), n, column.begin() + long(firstRow));
+        std::copy_n(values[k].begin(), n, column.mutableData() + firstRow);
     }
 }
 

@@ -90,7 +90,7 @@ public:
     size_t columnCount() const { return ScanResult::scores.columns.size(); }
     const std::vector<ColumnInfo>& columns() const { return ScanResult::scores.columns; }
     int columnIndex(std::string_view name) const { return ScanResult::scores.columnIndex(name); }
-    const std::vector<float>& scores(size_t column) const { return ScanResult::scores.values[column]; }
+    const ScoreColumn& scores(size_t column) const { return ScanResult::scores.values[column]; }
 
     std::string_view rawId(size_t doc) const { return index.ids.get(doc); }
     // The id, or "#<line>" when the record has none (as DocIndex::idOf).

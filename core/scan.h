@@ -13,6 +13,7 @@
 #include "docindex.h"
 #include "fieldmapping.h"
 #include "linereader.h"
+#include "scorecolumn.h"
 #include "scorer.h"
 
 #include <atomic>
@@ -37,7 +38,7 @@ struct RejectedRecord {
 // Score columns: one float array per column, in document order.
 struct ScoreTable {
     std::vector<ColumnInfo> columns;
-    std::vector<std::vector<float>> values;   // values[column][doc]
+    std::vector<ScoreColumn> values;   // values[column][doc]; owned, or mapped from a scores file
     int columnIndex(std::string_view name) const;
 };
 

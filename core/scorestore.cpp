@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 #include <xxhash.h>
@@ -387,6 +388,20 @@ static ScanResult loadBlocks(std::ifstream& in, int fd, const json& h, const std
                 throw InputError(
                     path, off, "block " + b.at("name").get<std::string>() + " fails its checksum (corrupt)");
         };
+        // The whole file, read-only, mapped once for the score columns; none (read instead) where mapping fails.
+        std::shared_ptr<const void> map;
+        bool mapTried = false;
+        auto mapping = [&]() -> std::shared_ptr<const void> {
+            if (!mapTried && fileBytes) {
+                mapTried = true;
+                void* p = ::mmap(nullptr, size_t(fileBytes), PROT_READ, MAP_SHARED, fd, 0);
+                if (p != MAP_FAILED)
+                    map = std::shared_ptr<const void>(p, [n = size_t(fileBytes)](const void* q) {
+                        ::munmap(const_cast<void*>(q), n);
+                    });
+            }
+            return map;
+        };
         std::vector<uint64_t> idOffsets;
         uint64_t idBytes = 0, idBytesOffset = 0;
         for (const auto& b : h.at("blocks")) {
@@ -435,8 +450,20 @@ static ScanResult loadBlocks(std::ifstream& in, int fd, const json& h, const std
                 idBytes = count;
                 idBytesOffset = off;
             } else if (name.rfind("score:", 0) == 0) {
-                r.scores.values.emplace_back(count);
-                readBlock(b, r.scores.values.back().data(), 4);
+                // Mapped, not copied (issue 21): the columns of a big corpus stay file-backed pages. Checked
+                // through the mapping, which reads each page once.
+                if (const std::shared_ptr<const void> map = mapping()) {
+                    const auto* values = reinterpret_cast<const float*>(static_cast<const char*>(map.get()) + off);
+                    if (off % alignof(float) == 0) {
+                        if (hex64(XXH3_64bits(values, count * 4)) != b.at("xxh3").get<std::string>())
+                            throw InputError(path, off, "block " + name + " fails its checksum (corrupt)");
+                        r.scores.values.push_back(ScoreColumn::mapped(map, values, count));
+                        continue;
+                    }
+                }
+                std::vector<float> values(count);
+                readBlock(b, values.data(), 4);
+                r.scores.values.emplace_back(std::move(values));
             }
         }
         // Every column, not only the offsets: the table model and writeTsv index them all by document
@@ -540,6 +567,16 @@ CacheContents inspectScores(const std::string& path, const std::vector<std::stri
 
 void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
     std::vector<std::vector<float>> values)
+{
+    std::vector<ScoreColumn> columns;
+    columns.reserve(values.size());
+    for (auto& v : values)
+        columns.emplace_back(std::move(v));
+    appendScoreColumns(path, scorers, std::move(columns));
+}
+
+void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
+    std::vector<ScoreColumn> values)
 {
     ScoresFileInfo info;
     ScanResult r = loadScores(path, &info);

@@ -69,6 +69,8 @@ CacheContents inspectScores(const std::string& path, const std::vector<std::stri
 // file is rewritten atomically; the index, ids and other columns are kept as they are. Throws InputError
 // for an unreadable file, std::invalid_argument when a column has the wrong length.
 void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
+    std::vector<ScoreColumn> values);
+void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
     std::vector<std::vector<float>> values);
 
 // The cache policy of `score`, `stats`, `suggest` and the GUI: the scores in `path` when they are up to

@@ -196,7 +196,7 @@ static CutoffSuggestion suggestSorted(const std::vector<float>& sorted, const Su
     return s;
 }
 
-CutoffSuggestion suggestCutoffs(const std::vector<float>& values, const SuggestSpec& spec, const std::string& column)
+CutoffSuggestion suggestCutoffs(std::span<const float> values, const SuggestSpec& spec, const std::string& column)
 {
     std::vector<float> sorted;
     sorted.reserve(values.size());
@@ -211,7 +211,7 @@ CutoffSuggestion suggestCutoffs(const std::vector<float>& values, const SuggestS
     return s;
 }
 
-std::vector<CutoffSuggestion> suggestCutoffsPerKey(const std::vector<float>& values, const std::vector<uint32_t>& keys,
+std::vector<CutoffSuggestion> suggestCutoffsPerKey(std::span<const float> values, const std::vector<uint32_t>& keys,
                                                    const std::vector<std::string>& keyNames, const SuggestSpec& spec,
                                                    const std::string& column, uint64_t minValues)
 {
@@ -240,7 +240,7 @@ std::vector<CutoffSuggestion> suggestCutoffsPerKey(const std::vector<float>& val
     return out;
 }
 
-std::vector<uint32_t> categoricalKeys(const std::vector<float>& byValues, size_t categories)
+std::vector<uint32_t> categoricalKeys(std::span<const float> byValues, size_t categories)
 {
     std::vector<uint32_t> keys(byValues.size());
     for (size_t i = 0; i < byValues.size(); ++i) {

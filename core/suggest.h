@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,17 +66,17 @@ struct CutoffSuggestion {
 double percentileOfSorted(const std::vector<float>& sorted, double q);
 
 // One suggestion over all values.
-CutoffSuggestion suggestCutoffs(const std::vector<float>& values, const SuggestSpec& spec, const std::string& column = {});
+CutoffSuggestion suggestCutoffs(std::span<const float> values, const SuggestSpec& spec, const std::string& column = {});
 
 // One suggestion per key: keys[i] indexes keyNames (a key >= keyNames.size() is "no key": the
 // document counts in no per-key suggestion). Keys with fewer than minValues non-missing values
 // get none: a cutoff from a handful of documents is noise.
-std::vector<CutoffSuggestion> suggestCutoffsPerKey(const std::vector<float>& values, const std::vector<uint32_t>& keys,
+std::vector<CutoffSuggestion> suggestCutoffsPerKey(std::span<const float> values, const std::vector<uint32_t>& keys,
                                                    const std::vector<std::string>& keyNames, const SuggestSpec& spec,
                                                    const std::string& column = {}, uint64_t minValues = 20);
 
 // The key of each document for a `by` column: its label index, or categories.size() when missing.
-std::vector<uint32_t> categoricalKeys(const std::vector<float>& byValues, size_t categories);
+std::vector<uint32_t> categoricalKeys(std::span<const float> byValues, size_t categories);
 
 // The suggestions the GUI offers per rule: percentile 1/99, 0.5/99.5, 5/95 and mean ± 3·sd,
 // median ± 3·1.4826·MAD.

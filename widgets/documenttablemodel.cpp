@@ -250,7 +250,7 @@ std::unique_ptr<DocumentTableModel::RowQuery> DocumentTableModel::makeQuery() co
     if (!m_idFilter.empty() || m_sortColumn == IdColumn)
         q->ids = c.idViews();
     if (m_sortColumn >= FirstScoreColumn) {
-        q->floatKeys = c.scores(size_t(m_sortColumn - FirstScoreColumn));
+        q->floatKeys = c.scores(size_t(m_sortColumn - FirstScoreColumn)).toVector();
     } else if (m_sortColumn == BytesColumn) {
         q->uintKeys = c.textBytesColumn();
     } else if (m_sortColumn == CharsColumn) {

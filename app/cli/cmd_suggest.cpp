@@ -118,7 +118,7 @@ public:
                         + (c < 0 ? "no such column (a scorer such as gopher_quality has several: name "
                                    "the column)"
                                  : "a categorical column has no numeric cutoff (write an \"in\" rule)"));
-            const std::vector<float>& values = r.scores.values[size_t(c)];
+            const ScoreColumn& values = r.scores.values[size_t(c)];
             FilterRule rule;
             rule.column = col;
             rule.by = by;

@@ -547,7 +547,7 @@ void CorpusSession::startStats()
             continue;
         in->names.push_back(column.name);
         if (changing)
-            in->columns.push_back(m_corpus->scores(c));
+            in->columns.push_back(m_corpus->scores(c).toVector());
         else
             in->views.emplace_back(m_corpus->scores(c));
         in->categories.push_back(column.categories);

@@ -283,7 +283,7 @@ void FilterState::requestSuggestions(int index)
     }
     // Copies of the columns (a million floats copy in about a millisecond): the corpus keeps
     // growing on the GUI thread while a scan runs.
-    auto values = std::make_shared<std::vector<float>>(m_corpus->scores(size_t(col)));
+    auto values = std::make_shared<std::vector<float>>(m_corpus->scores(size_t(col)).toVector());
     auto keys = std::make_shared<std::vector<uint32_t>>();
     auto keyNames = std::make_shared<std::vector<std::string>>();
     if (rule.byGroup()) {

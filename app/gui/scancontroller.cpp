@@ -609,7 +609,7 @@ void ScanController::runColumns(const std::shared_ptr<Job>& job, const std::shar
             post(job, [table, indices, copied]() {
                 std::vector<std::vector<float>> v;
                 for (size_t i : indices)
-                    v.push_back(table->scores(i));
+                    v.push_back(table->scores(i).toVector());
                 copied->set_value(std::move(v));
             });
             while (values.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready)

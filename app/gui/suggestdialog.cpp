@@ -288,7 +288,7 @@ void SuggestDialog::compute()
     for (const QString& c : columns) {
         const int i = m_corpus->columnIndex(c.toStdString());
         if (i >= 0)
-            jobs->push_back({ c.toStdString(), m_corpus->scores(size_t(i)) });
+            jobs->push_back({ c.toStdString(), m_corpus->scores(size_t(i)).toVector() });
     }
     auto keys = std::make_shared<std::vector<uint32_t>>();
     auto keyNames = std::make_shared<std::vector<std::string>>();

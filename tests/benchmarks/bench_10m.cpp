@@ -141,10 +141,10 @@ int tile(const std::string& srcDir, const std::string& bigDir, const std::string
     ix.scores.columns = scored->scores.columns;
     ix.scores.values.assign(scored->scores.values.size(), {});
     for (size_t c = 0; c < ix.scores.values.size(); ++c) {
-        auto& out = ix.scores.values[c];
-        out.resize(ix.index.size());
+        std::vector<float> out(ix.index.size());
         for (size_t d = 0; d < out.size(); ++d)
             out[d] = scored->scores.values[c][d % n];
+        ix.scores.values[c] = std::move(out);
     }
     t = now();
     const std::string warning = storeScores(big.cache, ix, wanted);

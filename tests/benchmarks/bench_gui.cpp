@@ -88,7 +88,7 @@ void benchSort(const std::shared_ptr<CorpusData>& corpus)
         q.order = rep % 2 ? Qt::DescendingOrder : Qt::AscendingOrder;
         QElapsedTimer t;
         t.start();
-        q.floatKeys = corpus->scores(0);   // the copy the model takes on the GUI thread
+        q.floatKeys = corpus->scores(0).toVector();   // the copy the model takes on the GUI thread
         auto rows = DocumentTableModel::computeRows(q);
         core.push_back(t.nsecsElapsed() / 1e6);
 
@@ -136,7 +136,7 @@ void benchCutoff(const std::shared_ptr<CorpusData>& corpus)
     // threshold panel labels and per-group table.
     SummaryInput in;
     in.names = { "zlib6" };
-    in.columns = { corpus->scores(0) };
+    in.columns = { corpus->scores(0).toVector() };
     in.groups = corpus->groups();
     in.groupCount = corpus->groupNames().size();
     const CorpusSummary summary = summarize(in);

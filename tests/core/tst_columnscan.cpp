@@ -179,7 +179,7 @@ private Q_SLOTS:
         ScanResult scanned = scanWith(m_shards, "zlib6,zstd3");
         CorpusData table(std::move(scanned));
         const size_t n = table.size();
-        const std::vector<float> zlib = table.scores(0);
+        const std::vector<float> zlib = table.scores(0).toVector();
         // zstd3 exists: reset to missing in place; lm_bpb is new: appended, all missing.
         const auto at = table.addColumns({ { "zstd3", "again", {} }, { "lm_bpb", "new", {} } });
         QCOMPARE(at, (std::vector<size_t> { 1, 2 }));

@@ -243,10 +243,10 @@ private Q_SLOTS:
         // A column of the wrong length is refused and the file is left as it was.
         const std::string before = readFile(cache.scoresPath);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-            appendScoreColumns(cache.scoresPath, scorers("zstd3"), { std::vector<float>(3, 0.5f) }));
+            appendScoreColumns(cache.scoresPath, scorers("zstd3"), std::vector<ScoreColumn> { ScoreColumn(3, 0.5f) }));
         QCOMPARE(readFile(cache.scoresPath), before);
         // Replacing a stored scorer's columns keeps one copy of them.
-        appendScoreColumns(cache.scoresPath, scorers("zlib6"), { first.scores.values[0] });
+        appendScoreColumns(cache.scoresPath, scorers("zlib6"), std::vector<ScoreColumn> { first.scores.values[0] });
         ScoresFileInfo info;
         const ScanResult back = loadScores(cache.scoresPath, &info);
         QCOMPARE(back.scores.columns.size(), all.scores.columns.size());

@@ -69,7 +69,7 @@ private Q_SLOTS:
         o.scorers = scorers("zlib6");
         o.threads = 2;
         const ScanResult full = Scan(o).run();
-        const std::vector<float>& zlib = full.scores.values[0];
+        const ScoreColumn& zlib = full.scores.values[0];
         const uint64_t N = full.index.size();
         QVERIFY(N > 500);
         // A rule that keeps about two thirds: 0.3 <= zlib6 <= 0.6.

@@ -52,12 +52,40 @@ private Q_SLOTS:
             QCOMPARE(back.index.idOf(i), r.index.idOf(i));
         QCOMPARE(info.shards.at(0).fingerprint, r.shards.at(0).fingerprint);
 
+        // Issue 21: the columns are mapped from the file, not copied to the heap; reading a const column keeps it
+        // mapped, a writer gets a copy of its own and never writes to the file.
+        for (const auto& c : back.scores.values)
+            QVERIFY(c.isMapped());
+        const ScanResult& constBack = back;
+        double sum = 0;
+        for (float v : constBack.scores.values[0])
+            sum += v;
+        QVERIFY(sum > 0);
+        QVERIFY(back.scores.values[0].isMapped());
+        const std::string fileBefore = readFile(path);
+        ScoreColumn copy = back.scores.values[1];
+        QVERIFY(copy.isMapped());
+        copy.set(0, -1.0f);
+        QVERIFY(!copy.isMapped());
+        QCOMPARE(copy[0], -1.0f);
+        QCOMPARE(back.scores.values[1][0], r.scores.values[1][0]);
+        QCOMPARE(readFile(path), fileBefore);
+
         // TSV: header and one row per document.
         std::string tsv = dir.filePath(QStringLiteral("s.tsv")).toStdString();
         writeTsv(tsv, back);
         std::vector<std::string> rows = splitLines(readFile(tsv));
         QCOMPARE(rows.front(), std::string("id\tgroup\tbytes\tzlib6\tzstd3"));
         QCOMPARE(rows.size(), r.index.size() + 1);
+
+        // A mapped table outlives its file being replaced (the cache is rewritten by rename): the old pages stay.
+        {
+            ScanResult mapped = loadScores(path);
+            saveScores(path, r, o.scorers);
+            std::filesystem::remove(path);
+            QCOMPARE(mapped.scores.values, r.scores.values);
+            saveScores(path, r, o.scorers);
+        }
 
         // Touching the shard (new content) invalidates the cache.
         writeFile(shard, zstdCompress(readFile(testdata::fixture("spam_ham.jsonl")), 5));
@@ -107,7 +135,7 @@ private Q_SLOTS:
         ScanResult r = Scan(o).run();
         QVERIFY(r.index.size() > 4096); // more than one block of rows
         for (size_t i = 0; i < r.index.size(); i += 997) // no document of this shard lacks a score
-            r.scores.values[0][i] = kMissing;
+            r.scores.values[0].set(i, kMissing);
         const std::string one = dir.filePath(QStringLiteral("one.tsv")).toStdString();
         const std::string three = dir.filePath(QStringLiteral("three.tsv")).toStdString();
         writeTsv(one, r, 1);

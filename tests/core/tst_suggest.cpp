@@ -151,10 +151,10 @@ private Q_SLOTS:
             "zlib6,text_punct_frac,gopher_mean_word_length");
         const int c = r.scores.columnIndex(column.toStdString());
         QVERIFY(c >= 0);
-        const std::vector<float>& values = r.scores.values[size_t(c)];
+        const ScoreColumn& values = r.scores.values[size_t(c)];
         QVERIFY(values.size() > 100);
         CutoffSuggestion s = suggestCutoffs(values, SuggestSpec::parse(spec.toStdString()), column.toStdString());
-        std::vector<double> ref = numpy(m_dir, values, script);
+        std::vector<double> ref = numpy(m_dir, values.toVector(), script);
         QCOMPARE(ref.size(), size_t(4));
         QVERIFY(s.max);
         float dataMin = INFINITY;
@@ -188,9 +188,9 @@ private Q_SLOTS:
     {
         REQUIRE_FIXTURE("spam_ham.jsonl");
         ScanResult r = scoreFixture({ "spam_ham.jsonl", "informal.jsonl", "udhr_sentences.jsonl" }, "text_punct_frac");
-        const std::vector<float>& values = r.scores.values[0];
+        const ScoreColumn& values = r.scores.values[0];
         std::vector<double> ref
-            = numpy(m_dir, values, QStringLiteral("print(repr(v.min())); print(repr(v.mean() - 3*v.std()))\n"));
+            = numpy(m_dir, values.toVector(), QStringLiteral("print(repr(v.min())); print(repr(v.mean() - 3*v.std()))\n"));
         QCOMPARE(ref.size(), size_t(2));
         QVERIFY(ref[0] >= 0);
         QVERIFY2(ref[1] < 0, "the fixture no longer gives a negative mean - 3 sd");
@@ -253,7 +253,7 @@ private Q_SLOTS:
     {
         REQUIRE_FIXTURE("spam_ham.jsonl");
         ScanResult r = scoreFixture({ "spam_ham.jsonl" }, "zlib6");
-        const std::vector<float>& v = r.scores.values[0];
+        const ScoreColumn& v = r.scores.values[0];
         FilterRule rule;
         rule.column = "zlib6";
         CutoffSuggestion all = suggestCutoffs(v, SuggestSpec::parse("mad:3"), "zlib6");
@@ -320,7 +320,7 @@ private Q_SLOTS:
         QVERIFY(c.provenanceJson.find("\"documents\":550") != std::string::npos);
 
         ScanResult r = scoreFixture({ "udhr_sentences.jsonl" }, "zlib6");
-        std::vector<double> ref = numpy(m_dir, r.scores.values[0],
+        std::vector<double> ref = numpy(m_dir, r.scores.values[0].toVector(),
                                         QStringLiteral("print(repr(np.percentile(v, 1))); print(repr(np.percentile(v, 99)))\n"));
         QCOMPARE(ref.size(), size_t(2));
         QVERIFY(close(*rule.bounds.min, ref[0]));

@@ -37,7 +37,7 @@ private Q_SLOTS:
         QSignalSpy finished(&w, &MainWindow::scanFinished);
         w.openInputs({ shard });
         QVERIFY(testhelpers::signalled(finished, 120000));
-        const std::vector<float> zlib = w.corpus()->scores(0);
+        const std::vector<float> zlib = w.corpus()->scores(0).toVector();
 
         QSignalSpy opened(&w, &MainWindow::addScorersOpened);
         w.addScorersDialog();

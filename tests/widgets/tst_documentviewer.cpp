@@ -119,7 +119,7 @@ private Q_SLOTS:
         SummaryInput in;
         for (size_t c = 0; c < corpus->columnCount(); ++c) {
             in.names.push_back(corpus->columns()[c].name);
-            in.columns.push_back(corpus->scores(c));
+            in.columns.push_back(corpus->scores(c).toVector());
         }
         in.groups = corpus->groups();
         in.groupCount = corpus->groupNames().size();

@@ -45,14 +45,14 @@ class TestFilterState : public QObject {
     std::shared_ptr<CorpusData> m_corpus;
     QTemporaryDir m_tmp;
 
-    const std::vector<float>& column(const char* name) const
+    const ScoreColumn& column(const char* name) const
     {
         return m_corpus->scores(size_t(m_corpus->columnIndex(name)));
     }
     // The value at `fraction` of the sorted column.
     double quantile(const char* name, double fraction) const
     {
-        std::vector<float> v = column(name);
+        std::vector<float> v = column(name).toVector();
         std::sort(v.begin(), v.end());
         return v[size_t(fraction * double(v.size() - 1))];
     }
@@ -131,7 +131,7 @@ private Q_SLOTS:
         // The column's sorted values, as the statistics give them to a plot.
         SummaryInput in;
         in.names = { "zlib6" };
-        in.columns = { column("zlib6") };
+        in.columns = { column("zlib6").toVector() };
         in.groups = m_corpus->groups();
         in.groupCount = m_corpus->groupNames().size();
         const CorpusSummary summary = summarize(in);

@@ -125,7 +125,7 @@ private Q_SLOTS:
         QVERIFY(h && !h->hasData());
         SummaryInput in;
         in.names = { "zlib6" };
-        in.columns = { m_corpus->scores(size_t(m_corpus->columnIndex("zlib6"))) };
+        in.columns = { m_corpus->scores(size_t(m_corpus->columnIndex("zlib6"))).toVector() };
         in.groups = m_corpus->groups();
         in.groupCount = m_corpus->groupNames().size();
         stack.setSummary(std::make_shared<CorpusSummary>(summarize(in)));
@@ -183,7 +183,7 @@ private Q_SLOTS:
         stack.setCorpus(corpus, { QStringLiteral("a") });
         SummaryInput in;
         in.names = { "a" };
-        in.columns = { corpus->scores(0) };
+        in.columns = { corpus->scores(0).toVector() };
         in.groups = corpus->groups();
         in.groupCount = corpus->groupNames().size();
         stack.setSummary(std::make_shared<CorpusSummary>(summarize(in)));
@@ -272,7 +272,7 @@ private Q_SLOTS:
         stack.setCorpus(first, { QStringLiteral("a") });
         SummaryInput in;
         in.names = { "a" };
-        in.columns = { first->scores(0) };
+        in.columns = { first->scores(0).toVector() };
         in.groups = first->groups();
         in.groupCount = first->groupNames().size();
         stack.setSummary(std::make_shared<CorpusSummary>(summarize(in)));
@@ -310,7 +310,7 @@ private Q_SLOTS:
         stack.setRules({ r }, true);
         SummaryInput in;
         in.names = { "a" };
-        in.columns = { corpus->scores(0) };
+        in.columns = { corpus->scores(0).toVector() };
         in.groups = corpus->groups();
         in.groupCount = corpus->groupNames().size();
         stack.setSummary(std::make_shared<CorpusSummary>(summarize(in)));

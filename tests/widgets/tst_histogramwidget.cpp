@@ -91,7 +91,7 @@ private Q_SLOTS:
         m_corpus = testhelpers::syntheticCorpus(100000, 21);
         SummaryInput in;
         in.names = { "a", "b" };
-        in.columns = { m_corpus->scores(0), m_corpus->scores(1) };
+        in.columns = { m_corpus->scores(0).toVector(), m_corpus->scores(1).toVector() };
         in.groups = m_corpus->groups();
         in.groupCount = m_corpus->groupNames().size();
         m_summary = summarize(in);

@@ -53,7 +53,7 @@ double pixelWidth(HistogramWidget* h)
 // The q-quantile of a column of the open corpus: where a user would click to cut a tail.
 double quantile(const MainWindow& w, const char* column, double q)
 {
-    std::vector<float> v = w.corpus()->scores(size_t(w.corpus()->columnIndex(column)));
+    std::vector<float> v = w.corpus()->scores(size_t(w.corpus()->columnIndex(column))).toVector();
     v.erase(std::remove_if(v.begin(), v.end(), [](float x) { return std::isnan(x); }), v.end());
     std::sort(v.begin(), v.end());
     return v.empty() ? 0.0 : double(v[size_t(q * double(v.size() - 1))]);

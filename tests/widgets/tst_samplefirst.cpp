@@ -47,7 +47,7 @@ bool waitForStats(MainWindow& w, int ms = 60000)
 // The zlib6 value below which about 30% of the table's documents lie.
 double lowerCut(const CorpusData& c)
 {
-    std::vector<float> v = c.scores(size_t(c.columnIndex("zlib6")));
+    std::vector<float> v = c.scores(size_t(c.columnIndex("zlib6"))).toVector();
     std::sort(v.begin(), v.end());
     return v[v.size() * 3 / 10];
 }

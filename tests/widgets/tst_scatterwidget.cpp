@@ -201,14 +201,14 @@ private Q_SLOTS:
         const int xi = c->columnIndex("zlib6"), yi = c->columnIndex("zstd3");
         // No rules: every point is kept.
         QCOMPARE(w.keptPoints(), w.pointCount());
-        std::vector<float> sorted = c->scores(size_t(xi));
+        std::vector<float> sorted = c->scores(size_t(xi)).toVector();
         std::sort(sorted.begin(), sorted.end());
         FilterRule zlib;
         zlib.column = "zlib6";
         zlib.bounds.min = sorted[sorted.size() / 3];
         FilterRule zstd;
         zstd.column = "zstd3";
-        std::vector<float> sy = c->scores(size_t(yi));
+        std::vector<float> sy = c->scores(size_t(yi)).toVector();
         std::sort(sy.begin(), sy.end());
         zstd.bounds.max = sy[sy.size() * 9 / 10];
         QSignalSpy spy(&w, &ScatterWidget::coloursUpdated);
