@@ -3,6 +3,7 @@
 #include "atomicfile.h"
 #include "scorestore.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -53,7 +54,41 @@ std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConf
         if (names.insert(s->name()).second)
             out.push_back(std::move(s));
     }
-    return out;
+    // A derived scorer (the classifier's `linear`) is computed from other columns on each document's row, so the
+    // scan needs the scorers of its inputs before it, whether or not the config has rules on them (a config with
+    // only a `quality` rule stopped with "needs the column ..."). Inputs first, in the order the scorer lists them.
+    std::vector<std::shared_ptr<const Scorer>> ordered;
+    std::set<std::string> placed;
+    std::set<std::string> producedColumns;
+    auto place = [&](const std::shared_ptr<const Scorer>& s) {
+        if (!placed.insert(s->name()).second)
+            return;
+        ordered.push_back(s);
+        for (const auto& c : s->columns())
+            producedColumns.insert(c.name);
+    };
+    for (const auto& s : out) {
+        for (const std::string& in : s->inputColumns()) {
+            if (producedColumns.count(in))
+                continue;
+            auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) {
+                const auto cols = o->columns();
+                return o != s
+                    && std::any_of(cols.begin(), cols.end(), [&](const ColumnInfo& c) { return c.name == in; });
+            });
+            if (it != out.end()) {
+                place(*it);
+                continue;
+            }
+            std::shared_ptr<const Scorer> input = ScorerRegistry::instance().create(ScorerSpec { in, {} }, shared);
+            if (!input)
+                throw std::invalid_argument("the scorer '" + s->name() + "' needs the column '" + in
+                    + "', which no scorer of this build makes");
+            place(input);
+        }
+        place(s);
+    }
+    return ordered;
 }
 
 namespace {
