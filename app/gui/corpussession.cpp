@@ -342,6 +342,31 @@ void CorpusSession::cancel()
     Q_EMIT cancelled();
 }
 
+bool CorpusSession::addComputedColumns(
+    const std::vector<ColumnInfo>& columns, const std::vector<std::vector<float>>& values)
+{
+    if (!m_corpus || running() || fullPassRunning() || scoringColumns() || columns.size() != values.size())
+        return false;
+    for (const auto& v : values)
+        if (v.size() != m_corpus->size())
+            return false;
+    QStringList names;
+    for (const auto& c : columns)
+        names << QString::fromStdString(c.name);
+    const std::vector<size_t> indices = m_corpus->addColumns(columns);
+    m_corpus->fillColumns(indices, 0, values);
+    Q_EMIT columnsStarted(names);
+    Q_EMIT columnsFilled();
+    ColumnOutcome outcome;
+    outcome.columns = names;
+    outcome.rowsFilled = outcome.rowsTotal = m_corpus->size();
+    outcome.complete = true;
+    Q_EMIT columnsFinished(outcome);
+    m_statsDirty = true;
+    startStats();
+    return true;
+}
+
 void CorpusSession::endColumns()
 {
     m_scanJob.reset();

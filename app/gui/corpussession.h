@@ -72,6 +72,10 @@ public:
     // While the corpus is still being read, it is opened again with them instead. Returns false when no
     // corpus is open.
     bool scoreColumns(const std::string& scorers);
+    // Adds columns computed elsewhere from the table's own columns (the quality classifier's, issue 23), or
+    // replaces them in place when they exist: columnsStarted, columnsFilled and columnsFinished follow at once,
+    // as for scored columns. False (nothing changed) when no finished corpus is open or the sizes differ.
+    bool addComputedColumns(const std::vector<ColumnInfo>& columns, const std::vector<std::vector<float>>& values);
     // Takes a corpus that is already built (tests, the GUI benchmark: sizes no fixture has).
     // No scan runs: started() and finished() report it as a corpus loaded from the cache.
     void showLoaded(std::shared_ptr<CorpusData> corpus);

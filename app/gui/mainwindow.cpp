@@ -6,6 +6,7 @@
 #include "fieldmappingdialog.h"
 #include "filteractions.h"
 #include "helpdialog.h"
+#include "labelcontroller.h"
 #include "histogramstack.h"
 #include "languagemodelcontroller.h"
 #include "plotexportmenu.h"
@@ -15,6 +16,7 @@
 #include <documenttablemodel.h>
 #include <documentviewer.h>
 #include <histogramwidget.h>
+#include <labelsdock.h>
 #include <scatterwidget.h>
 #include <tokenlossview.h>
 
@@ -168,6 +170,36 @@ void MainWindow::setupUi()
     histDock->raise();
     m_viewer = new DocumentViewer(this);
     auto* viewerDock = addDock(tr("Document"), "viewerDock", m_viewer, Qt::BottomDockWidgetArea);
+    // Labels, the quality classifier and label next (issue 23): their own controller and dock.
+    m_labels = new LabelController(m_session, this);
+    m_labels->setCurrentDocument([this]() { return m_viewer->document(); });
+    m_labelsDock = new LabelsDock(this);
+    m_labelsDock->setActions({ m_labels->markGoodAction(), m_labels->markBadAction(), m_labels->clearAction(),
+        m_labels->labelNextAction(), m_labels->trainAction(), m_labels->undoAction() });
+    addDock(tr("Labels"), "labelsDock", m_labelsDock, Qt::LeftDockWidgetArea);
+    connect(m_labels, &LabelController::labelsChanged, this, [this]() {
+        m_labelsDock->setCounts(m_labels->count(Label::Good), m_labels->count(Label::Bad));
+        m_page->table()->viewport()->update();
+    });
+    connect(m_labels, &LabelController::showRequested, this, [this](uint32_t doc, const QString& why) {
+        m_page->reselect(doc);
+        m_viewer->showDocument(doc);
+        m_status->showMessage(tr("Label next (%1): G good, B bad, N skip").arg(why), 10000);
+    });
+    connect(m_labels, &LabelController::trainingStarted, this,
+        [this]() { m_labelsDock->setSummary(tr("Training the quality classifier…")); });
+    connect(m_labels, &LabelController::trained, this, [this](const QString& column, const QString& summary) {
+        m_histograms->showColumn(column);
+        m_labelsDock->setSummary(summary);
+        m_labelsDock->setLearningCurve(m_labels->learningCurve());
+        m_status->showMessage(summary, 10000);
+    });
+    connect(m_labels, &LabelController::trainingFailed, this, [this](const QString& error) {
+        m_lastError = error;
+        m_labelsDock->setSummary(error);
+    });
+    connect(m_labels, &LabelController::message, this,
+        [this](const QString& text) { m_status->showMessage(text, 8000); });
     resizeDocks({ panelDock, histDock }, { 340, 430 }, Qt::Horizontal);
     resizeDocks({ viewerDock }, { 290 }, Qt::Vertical);
     connect(scatterDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
@@ -278,6 +310,7 @@ void MainWindow::setupMenus()
         [this](const QString& title, const QString& text) { showMessage(title, text, true); });
     file->addActions({ m_filterActions->loadConfigAction(), m_filterActions->saveConfigAction(),
         m_filterActions->exportKeptAction(), m_filterActions->exportDroppedAction() });
+    file->addActions({ m_labels->importAction(), m_labels->exportAction() });
     m_plotMenu = new PlotExportMenu(tr("Export &Plot"), m_histograms, m_scatter, this);
     file->addMenu(m_plotMenu);
     connect(m_plotMenu, &PlotExportMenu::error, this,
@@ -293,6 +326,7 @@ void MainWindow::setupMenus()
 
     auto* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addActions({ m_filterActions->undoAction(), m_filterActions->redoAction() });
+    edit->addActions({ m_labels->undoAction(), m_labels->redoAction() });
     edit->addSeparator();
     // Ctrl+F finds in the document on display wherever the focus is (issue 20), not only inside the viewer.
     m_viewer->findAction()->setShortcutContext(Qt::WindowShortcut);
@@ -337,6 +371,12 @@ void MainWindow::setupMenus()
         showMessage(tr("Language model"), tr("The language model could not be loaded:\n\n%1").arg(error), true);
         Q_EMIT languageModelFailed(error);
     });
+
+    auto* labelsMenu = menuBar()->addMenu(tr("La&bels"));
+    labelsMenu->setObjectName(QStringLiteral("labelsMenu"));
+    labelsMenu->addActions({ m_labels->markGoodAction(), m_labels->markBadAction(), m_labels->clearAction() });
+    labelsMenu->addSeparator();
+    labelsMenu->addActions({ m_labels->labelNextAction(), m_labels->trainAction() });
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     HelpDialog::addToMenu(help, this); // Keyboard Shortcuts, What the Scores Mean (issue 20)
@@ -763,6 +803,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     // Stop the scan first: workers must not outlive the window they post to.
     m_session->shutdown();
     saveCutoffs();
+    m_labels->saveNow();
     m_settings.setWindowGeometry(saveGeometry(), saveState());
     event->accept();
 }

@@ -32,6 +32,8 @@ class DocumentTablePage;
 class DocumentViewer;
 class HistogramStack;
 class HistogramWidget;
+class LabelController;
+class LabelsDock;
 class PlotExportMenu;
 class RecentFilesMenu;
 class ScatterWidget;
@@ -86,6 +88,8 @@ public:
     FilterState* filterState() const { return m_filter; }
     HistogramStack* histogramStack() const { return m_histograms; }
     LanguageModelController* languageModel() const { return m_lm; }
+    LabelController* labels() const { return m_labels; }
+    LabelsDock* labelsDock() const { return m_labelsDock; }
     bool scanRunning() const { return m_session->running(); }
     bool scoringColumns() const { return m_session->scoringColumns(); }
     const CorpusData* corpus() const { return m_session->corpus().get(); }
@@ -143,6 +147,8 @@ private:
     CorpusSession* m_session = nullptr;
     FilterState* m_filter = nullptr;
     LanguageModelController* m_lm = nullptr;
+    LabelController* m_labels = nullptr; // labels, the quality classifier, label next (issue 23)
+    LabelsDock* m_labelsDock = nullptr;
     QString m_lastError;
     bool m_promoteLmColumns = false; // put lm_bpb/lm_loss on display when the next scan has them
     QTimer m_rulesUiTimer; // viewer and scatter follow a dragged line at most every 40 ms

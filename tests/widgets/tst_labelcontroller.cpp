@@ -1,0 +1,316 @@
+// Labels, the quality classifier and label next in the window (issue 23), on the real e-mails of the spam/ham
+// fixture (spam is "bad", ham "good"): keys label the selected row, undo restores, labels are saved beside the
+// scores and come back when the same shards are reopened, import/export round-trips, training runs off the GUI
+// thread and adds a `quality` column that separates the labels, retraining replaces it, and label next shows
+// documents without a label.
+
+#include "testhelpers.h"
+
+#include <classifier.h>
+#include <labelcontroller.h>
+#include <labels.h>
+#include <labelsdock.h>
+#include <mainwindow.h>
+
+#include <documentviewer.h>
+#include <histogramwidget.h>
+
+#include <QApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QTableView>
+#include <QTest>
+#include <QUndoStack>
+
+#include <cmath>
+#include <fstream>
+
+using namespace shardscope;
+using namespace testhelpers;
+
+namespace {
+
+// A copy of the fixture in its own directory: its own cache directory, so its own labels file.
+QString freshCorpus(QTemporaryDir& dir)
+{
+    const QString path = dir.filePath(QStringLiteral("spam_ham.jsonl"));
+    QFile::copy(fixture("spam_ham.jsonl"), path);
+    return path;
+}
+
+bool isSpam(const std::string& id)
+{
+    return id.rfind("spam", 0) == 0;
+}
+
+bool open(MainWindow& w, const QString& path)
+{
+    QSignalSpy finished(&w, &MainWindow::scanFinished);
+    w.openInputs({ path });
+    return finished.wait(120000) && w.corpus() && w.corpus()->size() > 0;
+}
+
+void showActive(MainWindow& w)
+{
+    w.show();
+    QApplication::setActiveWindow(&w);
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTRY_VERIFY(w.isActiveWindow());
+}
+
+// Selects a row of the table as a click would (the viewer follows the selection).
+void selectRow(MainWindow& w, int row)
+{
+    w.tableView()->setFocus();
+    w.tableView()->selectRow(row);
+    QTRY_VERIFY(w.viewer()->document().has_value());
+}
+
+double auc(const CorpusData& c, int column)
+{
+    std::vector<double> score;
+    std::vector<uint8_t> y;
+    for (size_t d = 0; d < c.size(); ++d) {
+        score.push_back(c.scores(size_t(column))[d]);
+        y.push_back(isSpam(c.idOf(d)) ? 0 : 1);
+    }
+    return rocAuc(score, y);
+}
+
+// Every document's true label as a TSV file.
+QString writeTrueLabels(const QTemporaryDir& dir, const CorpusData& c, size_t every = 1)
+{
+    LabelSet l;
+    for (size_t d = 0; d < c.size(); d += every)
+        l.set(c.idOf(d), isSpam(c.idOf(d)) ? Label::Bad : Label::Good);
+    const QString path = dir.filePath(QStringLiteral("truth.tsv"));
+    l.save(path.toStdString());
+    return path;
+}
+
+} // namespace
+
+class TestLabelController : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { isolate(); }
+
+    // G and B on the selected row label it, 0 clears, Undo Label restores, Redo Label repeats; the counts in
+    // the dock follow; the actions are in the window (Help > Keyboard Shortcuts lists them from there).
+    void keysLabelSelectedRowAndUndo()
+    {
+        QTemporaryDir dir;
+        MainWindow w;
+        QVERIFY(open(w, freshCorpus(dir)));
+        showActive(w);
+        LabelController* labels = w.labels();
+        QVERIFY(w.findChildren<QAction*>().contains(labels->markGoodAction()));
+
+        selectRow(w, 0);
+        const uint32_t first = *w.viewer()->document();
+        QVERIFY(!labels->labelOf(first));
+        QTest::keyClick(w.tableView(), Qt::Key_G);
+        QCOMPARE(labels->labelOf(first), std::optional<Label>(Label::Good));
+
+        selectRow(w, 1);
+        const uint32_t second = *w.viewer()->document();
+        QVERIFY(second != first);
+        QTest::keyClick(w.tableView(), Qt::Key_B);
+        QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Bad));
+        QVERIFY(w.labelsDock()->countsText().contains(QStringLiteral("1 good")));
+        QVERIFY(w.labelsDock()->countsText().contains(QStringLiteral("1 bad")));
+
+        // From the viewer too: the keys act on the document on display wherever the focus is.
+        w.viewer()->setFocus();
+        QTest::keyClick(w.viewer(), Qt::Key_0);
+        QVERIFY(!labels->labelOf(second));
+
+        labels->undoAction()->trigger();
+        QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Bad));
+        labels->undoAction()->trigger();
+        QVERIFY(!labels->labelOf(second));
+        QCOMPARE(labels->labelOf(first), std::optional<Label>(Label::Good));
+        labels->redoAction()->trigger();
+        QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Bad));
+        QCOMPARE(labels->labels().size(), size_t(2));
+    }
+
+    // Labels are saved beside the corpus's scores after each change and loaded when the same shards are
+    // opened again (in this window and in a new one).
+    void labelsSurviveReopening()
+    {
+        QTemporaryDir dir;
+        const QString path = freshCorpus(dir);
+        QString labelsFile;
+        std::string goodId, badId;
+        {
+            MainWindow w;
+            QVERIFY(open(w, path));
+            LabelController* labels = w.labels();
+            labelsFile = labels->labelsPath();
+            QVERIFY(!labelsFile.isEmpty());
+            goodId = w.corpus()->idOf(3);
+            badId = w.corpus()->idOf(5);
+            QSignalSpy saved(labels, &LabelController::saved);
+            QVERIFY(labels->setLabel(3, Label::Good));
+            QVERIFY(labels->setLabel(5, Label::Bad));
+            QVERIFY(signalled(saved, 5000)); // debounced: one save for both
+            const LabelSet onDisk = LabelSet::load(labelsFile.toStdString());
+            QCOMPARE(onDisk.size(), size_t(2));
+            QCOMPARE(onDisk.get(goodId), std::optional<Label>(Label::Good));
+
+            // A change not yet written is written when the corpus is opened again.
+            QVERIFY(labels->setLabel(7, Label::Bad));
+            QVERIFY(open(w, path));
+            QCOMPARE(labels->labels().size(), size_t(3));
+            QCOMPARE(labels->labelOf(7), std::optional<Label>(Label::Bad));
+            QCOMPARE(labels->labels().get(badId), std::optional<Label>(Label::Bad));
+        }
+        MainWindow again;
+        QVERIFY(open(again, path));
+        QCOMPARE(again.labels()->labelsPath(), labelsFile);
+        QCOMPARE(again.labels()->labels().size(), size_t(3));
+        QCOMPARE(again.labels()->labels().get(goodId), std::optional<Label>(Label::Good));
+        QVERIFY(again.labelsDock()->countsText().contains(QStringLiteral("1 good")));
+    }
+
+    // File > Import Labels… and Export Labels…: TSV id<TAB>label; an import is one undo step.
+    void importExportRoundTrip()
+    {
+        QTemporaryDir dir;
+        MainWindow w;
+        QVERIFY(open(w, freshCorpus(dir)));
+        LabelController* labels = w.labels();
+        const QString truth = writeTrueLabels(dir, *w.corpus(), 2);
+        size_t unknown = 99;
+        QString error;
+        QVERIFY2(labels->importLabels(truth, &error, &unknown), qPrintable(error));
+        QCOMPARE(unknown, size_t(0));
+        QCOMPARE(labels->labels().size(), (w.corpus()->size() + 1) / 2);
+        QCOMPARE(labels->undoStack()->count(), 1);
+
+        const QString out = dir.filePath(QStringLiteral("out.tsv"));
+        QVERIFY(labels->exportLabels(out, &error));
+        QFile a(truth), b(out);
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QCOMPARE(b.readAll(), a.readAll());
+
+        labels->undoAction()->trigger();
+        QVERIFY(labels->labels().empty());
+
+        // A malformed file is refused with its line, nothing changes.
+        const QString bad = dir.filePath(QStringLiteral("bad.tsv"));
+        {
+            std::ofstream f(bad.toStdString());
+            f << "id\tlabel\nx\tmaybe\n";
+        }
+        QVERIFY(!labels->importLabels(bad, &error));
+        QVERIFY2(error.contains(QStringLiteral("bad.tsv")), qPrintable(error));
+        QVERIFY(labels->labels().empty());
+    }
+
+    // Train Quality Classifier: returns at once and trains on a worker; the `quality` column arrives in the
+    // table with its histogram, and separates spam from ham; the CV AUC is shown with its spread and the
+    // learning curve has points; retraining on other labels replaces the column in place.
+    void trainingAddsQualityColumn()
+    {
+        QTemporaryDir dir;
+        MainWindow w;
+        QVERIFY(open(w, freshCorpus(dir)));
+        showActive(w);
+        LabelController* labels = w.labels();
+        QVERIFY(labels->importLabels(writeTrueLabels(dir, *w.corpus())));
+        const size_t columns = w.corpus()->columns().size();
+
+        QSignalSpy trained(labels, &LabelController::trained);
+        QSignalSpy failed(labels, &LabelController::trainingFailed);
+        QVERIFY(labels->train());
+        // Asynchronous: the call came back before the result, and the table has no quality column yet.
+        QCOMPARE(trained.count(), 0);
+        QVERIFY(labels->training());
+        QCOMPARE(w.corpus()->columnIndex("quality"), -1);
+        QVERIFY2(signalled(trained, 60000), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+
+        const int q = w.corpus()->columnIndex("quality");
+        QVERIFY(q >= 0);
+        QCOMPARE(w.corpus()->columns().size(), columns + 1);
+        const double separation = auc(*w.corpus(), q);
+        QVERIFY2(separation > 0.9, qPrintable(QString::number(separation)));
+        QVERIFY(w.histogram(QStringLiteral("quality")) != nullptr);
+        QVERIFY2(w.labelsDock()->summaryText().contains(QStringLiteral("CV AUC")),
+            qPrintable(w.labelsDock()->summaryText()));
+        QVERIFY(w.labelsDock()->summaryText().contains(QStringLiteral("±")));
+        QVERIFY(w.labelsDock()->curvePoints() >= 2);
+        QCOMPARE(w.labelsDock()->curvePoints(), int(labels->learningCurve().size()));
+        QCOMPARE(labels->learningCurve().back().labels, int(w.corpus()->size()));
+        QVERIFY(QFileInfo::exists(
+            QFileInfo(labels->labelsPath()).absolutePath() + QStringLiteral("/classifier/model.json")));
+
+        QTest::qWait(300); // the histogram draws its bars
+        QVERIFY(w.grab().save(QStringLiteral("/tmp/labels.png")));
+
+        // Retrain on a third of the labels (others cleared): the same single column, other values.
+        std::vector<float> before(
+            w.corpus()->scores(size_t(q)).begin(), w.corpus()->scores(size_t(q)).end());
+        for (uint32_t d = 0; d < w.corpus()->size(); ++d)
+            if (d % 3 != 0)
+                labels->setLabel(d, std::nullopt);
+        trained.clear();
+        QVERIFY(labels->train());
+        QVERIFY(signalled(trained, 60000));
+        QCOMPARE(w.corpus()->columns().size(), columns + 1);
+        QCOMPARE(w.corpus()->columnIndex("quality"), q);
+        size_t changed = 0;
+        for (size_t d = 0; d < before.size(); ++d)
+            changed += std::abs(before[d] - w.corpus()->scores(size_t(q))[d]) > 1e-6f;
+        QVERIFY(changed > before.size() / 2);
+        QCOMPARE(labels->learningCurve().back().labels, int(labels->labels().size()));
+    }
+
+    // Too few labels: no job starts, the reason is said.
+    void trainingNeedsBothClasses()
+    {
+        QTemporaryDir dir;
+        MainWindow w;
+        QVERIFY(open(w, freshCorpus(dir)));
+        QSignalSpy failed(w.labels(), &LabelController::trainingFailed);
+        w.labels()->setLabel(0, Label::Good);
+        QVERIFY(!w.labels()->train());
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(failed.first().first().toString().contains(QStringLiteral("2 good and 2 bad")));
+    }
+
+    // Label next from the keyboard: N shows an unlabelled document (tails first: no labels yet), G labels it
+    // and the next unlabelled one is shown.
+    void labelNextLoop()
+    {
+        QTemporaryDir dir;
+        MainWindow w;
+        QVERIFY(open(w, freshCorpus(dir)));
+        showActive(w);
+        LabelController* labels = w.labels();
+        w.tableView()->setFocus();
+        QTest::keyClick(w.tableView(), Qt::Key_N);
+        QTRY_VERIFY_WITH_TIMEOUT(labels->nextShown().has_value(), 10000);
+        const uint32_t first = *labels->nextShown();
+        QCOMPARE(w.viewer()->document(), std::optional<uint32_t>(first));
+        QVERIFY(!labels->labelOf(first));
+
+        std::vector<uint32_t> seen { first };
+        for (int i = 0; i < 12; ++i) { // past the first selection of 10: a second one is computed
+            const uint32_t shown = *w.viewer()->document();
+            QTest::keyClick(w.tableView(), isSpam(w.corpus()->idOf(shown)) ? Qt::Key_B : Qt::Key_G);
+            QVERIFY(labels->labelOf(shown));
+            QTRY_VERIFY_WITH_TIMEOUT(labels->nextShown().has_value(), 10000);
+            const uint32_t next = *labels->nextShown();
+            QCOMPARE(w.viewer()->document(), std::optional<uint32_t>(next));
+            QVERIFY(!labels->labelOf(next));
+            QVERIFY(std::find(seen.begin(), seen.end(), next) == seen.end());
+            seen.push_back(next);
+        }
+        QCOMPARE(labels->labels().size(), size_t(12));
+    }
+};
+
+QTEST_MAIN(TestLabelController)
+#include "tst_labelcontroller.moc"
