@@ -246,6 +246,7 @@ private Q_SLOTS:
         QVERIFY(QFileInfo::exists(
             QFileInfo(labels->labelsPath()).absolutePath() + QStringLiteral("/classifier/model.json")));
 
+        selectRow(w, 1); // the viewer shows a document, with its quality score
         QTest::qWait(300); // the histogram draws its bars
         QVERIFY(w.grab().save(QStringLiteral("/tmp/labels.png")));
 
