@@ -166,6 +166,30 @@ void DocumentTableModel::setKeepMask(const std::vector<uint8_t>* keep)
     }
 }
 
+void DocumentTableModel::setLabelMask(const std::vector<uint8_t>* labels)
+{
+    m_labels = labels;
+    if (m_labelFilter != LabelFilter::All) {
+        refresh();
+    } else if (!m_rows.empty()) {
+        const int col = labelColumn();
+        emit dataChanged(index(0, col), index(int(m_rows.size()) - 1, col), { Qt::DisplayRole, SortRole });
+    }
+}
+
+int DocumentTableModel::labelColumn() const
+{
+    return m_labels ? FirstScoreColumn + (m_corpus ? int(m_corpus->columnCount()) : 0) : -1;
+}
+
+void DocumentTableModel::setLabelFilter(LabelFilter filter)
+{
+    if (filter == m_labelFilter)
+        return;
+    m_labelFilter = filter;
+    refresh();
+}
+
 void DocumentTableModel::setGroupFilter(int group)
 {
     if (group < 0) {
@@ -247,9 +271,17 @@ std::unique_ptr<DocumentTableModel::RowQuery> DocumentTableModel::makeQuery() co
     q->order = m_sortOrder;
     if (hasGroupFilter() || m_sortColumn == GroupColumn)
         q->groups = c.groups();
+    if (m_labels && m_labelFilter != LabelFilter::All) {
+        q->labelFilter = m_labelFilter;
+        q->labels = *m_labels;
+    }
     if (!m_idFilter.empty() || m_sortColumn == IdColumn)
         q->ids = c.idViews();
-    if (m_sortColumn >= FirstScoreColumn) {
+    if (m_labels && m_sortColumn == labelColumn()) {
+        q->uintKeys.assign(c.size(), 0);
+        for (size_t i = 0; i < c.size() && i < m_labels->size(); ++i)
+            q->uintKeys[i] = (*m_labels)[i];
+    } else if (m_sortColumn >= FirstScoreColumn) {
         q->floatKeys = c.scores(size_t(m_sortColumn - FirstScoreColumn)).toVector();
     } else if (m_sortColumn == BytesColumn) {
         q->uintKeys = c.textBytesColumn();
@@ -290,9 +322,25 @@ std::vector<uint32_t> DocumentTableModel::computeRows(const RowQuery& q)
             return false;
         if (!q.idFilter.empty() && q.ids[d].find(q.idFilter) == std::string_view::npos)
             return false;
+        if (q.labelFilter != LabelFilter::All) {
+            const uint8_t l = d < q.labels.size() ? q.labels[d] : 0;
+            switch (q.labelFilter) {
+            case LabelFilter::Labelled:
+                return l != 0;
+            case LabelFilter::Good:
+                return l == kLabelGood;
+            case LabelFilter::Bad:
+                return l == kLabelBad;
+            case LabelFilter::Unlabelled:
+                return l == 0;
+            case LabelFilter::All:
+                break;
+            }
+        }
         return true;
     };
-    const bool anyFilter = byGroup || !q.searchMask.empty() || !q.idFilter.empty();
+    const bool anyFilter
+        = byGroup || !q.searchMask.empty() || !q.idFilter.empty() || q.labelFilter != LabelFilter::All;
     if (q.rowSet) {
         rows.reserve(q.rowSet->size());
         for (uint32_t d : *q.rowSet)
@@ -464,7 +512,7 @@ int DocumentTableModel::columnCount(const QModelIndex& parent) const
 {
     if (parent.isValid())
         return 0;
-    return FirstScoreColumn + (m_corpus ? int(m_corpus->columnCount()) : 0);
+    return FirstScoreColumn + (m_corpus ? int(m_corpus->columnCount()) : 0) + (m_labels ? 1 : 0);
 }
 
 QVariant DocumentTableModel::data(const QModelIndex& index, int role) const
@@ -477,6 +525,18 @@ QVariant DocumentTableModel::data(const QModelIndex& index, int role) const
         return {};
     const int col = index.column();
     const bool kept = !m_keep || doc >= m_keep->size() || (*m_keep)[doc];
+    if (m_labels && col == labelColumn()) {
+        const uint8_t l = doc < m_labels->size() ? (*m_labels)[doc] : 0;
+        if (role == Qt::DisplayRole)
+            return l == kLabelGood ? tr("good") : l == kLabelBad ? tr("bad") : QString();
+        if (role == SortRole)
+            return int(l);
+        if (role == DocumentRole)
+            return qulonglong(doc);
+        if (role == Qt::ForegroundRole && l != 0)
+            return QBrush(l == kLabelGood ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
+        return {};
+    }
     switch (role) {
     case Qt::DisplayRole:
         switch (col) {
@@ -540,6 +600,8 @@ QVariant DocumentTableModel::headerData(int section, Qt::Orientation orientation
 {
     if (orientation != Qt::Horizontal)
         return {};
+    if (role == Qt::DisplayRole && m_labels && section == labelColumn())
+        return tr("Label");
     if (role == Qt::DisplayRole) {
         switch (section) {
         case FilterColumn:

@@ -43,6 +43,15 @@ public:
     // Keep mask from the filter rules (1 = kept), or null; owned by the caller.
     void setKeepMask(const std::vector<uint8_t>* keep);
 
+    // Labels (issue 23): per document 0 none, 1 bad, 2 good (kLabelBad, kLabelGood), or null. Owned by the caller;
+    // call again when it changed. With labels the table has a Label column, the last one.
+    static constexpr uint8_t kLabelBad = 1, kLabelGood = 2;
+    void setLabelMask(const std::vector<uint8_t>* labels);
+    int labelColumn() const;
+    enum class LabelFilter { All, Labelled, Good, Bad, Unlabelled };
+    void setLabelFilter(LabelFilter filter);
+    LabelFilter labelFilter() const { return m_labelFilter; }
+
     // Rows of one group (-1: all groups).
     void setGroupFilter(int group);
     // Rows of several groups: shown[g] != 0 for each group shown; groups at or past shown.size()
@@ -97,6 +106,8 @@ private:
 
     std::shared_ptr<const CorpusData> m_corpus;
     const std::vector<uint8_t>* m_keep = nullptr;
+    const std::vector<uint8_t>* m_labels = nullptr;
+    LabelFilter m_labelFilter = LabelFilter::All;
     std::vector<uint32_t> m_rows;
     size_t m_docsSeen = 0; // documents of the corpus considered so far
     std::vector<uint8_t> m_groupShown; // empty with m_groupOthers: no group filter
@@ -126,6 +137,8 @@ struct DocumentTableModel::RowQuery {
     std::vector<uint32_t> groups; // filled when filtering or sorting by group
     std::string idFilter;
     std::vector<std::string_view> ids; // filled when filtering or sorting by id
+    LabelFilter labelFilter = LabelFilter::All;
+    std::vector<uint8_t> labels; // filled when filtering by label
     int sortColumn = -1;
     Qt::SortOrder order = Qt::AscendingOrder;
     std::vector<float> floatKeys; // score column

@@ -3,7 +3,9 @@
 #include "qcustomplot_include.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QEvent>
+#include <QFormLayout>
 #include <QGridLayout>
 #include <QLabel>
 #include <QLocale>
@@ -25,7 +27,14 @@ LabelsDock::LabelsDock(QWidget* parent)
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_buttons = new QGridLayout;
+    m_show = new QComboBox(this);
+    m_show->setObjectName(QStringLiteral("labelTableFilter"));
+    m_show->addItems({ tr("All documents"), tr("Labelled"), tr("Good"), tr("Bad"), tr("Unlabelled") });
+    connect(m_show, &QComboBox::currentIndexChanged, this, &LabelsDock::tableFilterChanged);
+    auto* form = new QFormLayout;
+    form->addRow(tr("Show in the table:"), m_show);
     layout->addWidget(m_counts);
+    layout->addLayout(form);
     layout->addLayout(m_buttons);
     layout->addWidget(m_summary);
 

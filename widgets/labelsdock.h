@@ -12,6 +12,7 @@
 class QCustomPlot;
 class QCPErrorBars;
 class QCPGraph;
+class QComboBox;
 class QLabel;
 class QAction;
 class QGridLayout;
@@ -41,7 +42,12 @@ public:
     QString countsText() const;
     QString summaryText() const;
     QCustomPlot* plot() const { return m_plot; }
+    // Which documents the table shows, by label: DocumentTableModel::LabelFilter's order.
+    QComboBox* tableFilter() const { return m_show; }
     int curvePoints() const;
+
+Q_SIGNALS:
+    void tableFilterChanged(int filter);
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -50,6 +56,7 @@ private:
     void recolour();
 
     QLabel* m_counts = nullptr;
+    QComboBox* m_show = nullptr;
     QLabel* m_summary = nullptr;
     QGridLayout* m_buttons = nullptr;
     QCustomPlot* m_plot = nullptr;

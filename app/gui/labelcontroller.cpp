@@ -214,7 +214,12 @@ LabelController::LabelController(CorpusSession* session, QObject* parent)
         reset();
     });
     connect(m_session, &CorpusSession::started, this, &LabelController::onStarted);
-    connect(m_session, &CorpusSession::finished, this, &LabelController::updateActions);
+    // The documents are all in: the label of each (those that arrived after the labels were loaded too).
+    connect(m_session, &CorpusSession::finished, this, [this]() {
+        updateActions();
+        updateMask();
+        Q_EMIT labelsChanged();
+    });
     updateActions();
 }
 
@@ -243,6 +248,7 @@ void LabelController::reset()
     m_training = m_selecting = false;
     m_saveTimer.stop();
     m_labels = LabelSet();
+    m_mask.clear();
     m_path.clear();
     m_undo->clear();
     m_summary.clear();
@@ -274,13 +280,27 @@ void LabelController::onStarted()
             Q_EMIT message(tr("The labels of this corpus could not be read: %1").arg(QString::fromStdString(e.what())));
         }
     }
+    updateMask();
     updateActions();
     Q_EMIT labelsChanged();
+}
+
+void LabelController::updateMask()
+{
+    const auto corpus = m_session->corpus();
+    m_mask.assign(corpus ? corpus->size() : 0, 0);
+    if (!corpus || m_labels.empty())
+        return;
+    // One pass over the ids (a hash lookup each): about 0.1 s per million documents.
+    const LabelMatch m = matchLabels(m_labels, corpus->index);
+    for (size_t i = 0; i < m.rows.size(); ++i)
+        m_mask[m.rows[i]] = m.good[i] ? 2 : 1;
 }
 
 void LabelController::applySet(const LabelSet& labels)
 {
     m_labels = labels;
+    updateMask();
     scheduleSave();
     updateActions();
     Q_EMIT labelsChanged();

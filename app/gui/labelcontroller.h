@@ -61,6 +61,8 @@ public:
     // Where the labels of the open corpus are saved; "" when it has no cache directory (shown from memory).
     QString labelsPath() const { return m_path; }
     size_t count(Label l) const { return m_labels.count(l); }
+    // Per document of the open corpus: 0 no label, 1 bad, 2 good (DocumentTableModel's label mask).
+    const std::vector<uint8_t>& labelMask() const { return m_mask; }
 
     // Labels a document (nullopt: clears it): one undo step. False when nothing changed or no corpus is open.
     bool setLabel(uint32_t doc, std::optional<Label> label);
@@ -107,10 +109,12 @@ private:
     bool corpusReady(QString* why) const;
     void showNextFromQueue();
     void updateActions();
+    void updateMask();
 
     CorpusSession* m_session;
     std::function<std::optional<uint32_t>()> m_current;
     LabelSet m_labels;
+    std::vector<uint8_t> m_mask;
     QString m_path;
     QUndoStack* m_undo = nullptr;
     QTimer m_saveTimer;

@@ -176,18 +176,25 @@ void MainWindow::setupUi()
     m_labelsDock = new LabelsDock(this);
     m_labelsDock->setActions({ m_labels->markGoodAction(), m_labels->markBadAction(), m_labels->clearAction(),
         m_labels->labelNextAction(), m_labels->trainAction(), m_labels->undoAction() });
-    addDock(tr("Labels"), "labelsDock", m_labelsDock, Qt::LeftDockWidgetArea);
+    // A tab beside the thresholds: the left column has no height to spare at 1400x900.
+    tabifyDockWidget(panelDock, addDock(tr("Labels"), "labelsDock", m_labelsDock, Qt::LeftDockWidgetArea));
+    panelDock->raise();
     connect(m_labels, &LabelController::labelsChanged, this, [this]() {
         m_labelsDock->setCounts(m_labels->count(Label::Good), m_labels->count(Label::Bad));
-        m_page->table()->viewport()->update();
+        m_page->model()->setLabelMask(&m_labels->labelMask());
     });
+    connect(m_labelsDock, &LabelsDock::tableFilterChanged, this,
+        [this](int f) { m_page->model()->setLabelFilter(DocumentTableModel::LabelFilter(f)); });
     connect(m_labels, &LabelController::showRequested, this, [this](uint32_t doc, const QString& why) {
         m_page->reselect(doc);
         m_viewer->showDocument(doc);
         m_status->showMessage(tr("Label next (%1): G good, B bad, N skip").arg(why), 10000);
     });
     connect(m_labels, &LabelController::trainingStarted, this,
-        [this]() { m_labelsDock->setSummary(tr("Training the quality classifier…")); });
+        [this]() {
+            m_labelsDock->setSummary(tr("Training the quality classifier…"));
+            m_labelsDock->parentWidget()->raise(); // its dock: the AUC and the curve are about to change
+        });
     connect(m_labels, &LabelController::trained, this, [this](const QString& column, const QString& summary) {
         m_histograms->showColumn(column);
         m_labelsDock->setSummary(summary);

@@ -12,10 +12,12 @@
 #include <labelsdock.h>
 #include <mainwindow.h>
 
+#include <documenttablemodel.h>
 #include <documentviewer.h>
 #include <histogramwidget.h>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QTableView>
@@ -119,6 +121,27 @@ private Q_SLOTS:
         QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Bad));
         QVERIFY(w.labelsDock()->countsText().contains(QStringLiteral("1 good")));
         QVERIFY(w.labelsDock()->countsText().contains(QStringLiteral("1 bad")));
+
+        // The table's Label column says it, and the dock's "Show in the table" keeps the rows of one label.
+        DocumentTableModel* model = w.tableModel();
+        const int labelColumn = model->labelColumn();
+        QCOMPARE(labelColumn, model->columnCount() - 1);
+        QCOMPARE(model->headerData(labelColumn, Qt::Horizontal).toString(), QStringLiteral("Label"));
+        QCOMPARE(model->index(model->rowOfDoc(first), labelColumn).data().toString(), QStringLiteral("good"));
+        QCOMPARE(model->index(model->rowOfDoc(second), labelColumn).data().toString(), QStringLiteral("bad"));
+        const int all = model->rowCount();
+        w.labelsDock()->tableFilter()->setCurrentIndex(int(DocumentTableModel::LabelFilter::Good));
+        QTRY_COMPARE(model->rowCount(), 1);
+        QCOMPARE(model->docAt(0), first);
+        w.labelsDock()->tableFilter()->setCurrentIndex(int(DocumentTableModel::LabelFilter::Labelled));
+        QTRY_COMPARE(model->rowCount(), 2);
+        w.labelsDock()->tableFilter()->setCurrentIndex(int(DocumentTableModel::LabelFilter::Unlabelled));
+        QTRY_COMPARE(model->rowCount(), all - 2);
+        w.labelsDock()->tableFilter()->setCurrentIndex(int(DocumentTableModel::LabelFilter::All));
+        QTRY_COMPARE(model->rowCount(), all);
+        QVERIFY(model->rowOfDoc(second) >= 0);
+        w.tableView()->selectRow(model->rowOfDoc(second));
+        QTRY_COMPARE(w.viewer()->document(), std::optional<uint32_t>(second));
 
         // From the viewer too: the keys act on the document on display wherever the focus is.
         w.viewer()->setFocus();
@@ -248,11 +271,11 @@ private Q_SLOTS:
 
         selectRow(w, 1); // the viewer shows a document, with its quality score
         QTest::qWait(300); // the histogram draws its bars
+        QVERIFY(w.labelsDock()->isVisible()); // training raised its tab
         QVERIFY(w.grab().save(QStringLiteral("/tmp/labels.png")));
 
         // Retrain on a third of the labels (others cleared): the same single column, other values.
-        std::vector<float> before(
-            w.corpus()->scores(size_t(q)).begin(), w.corpus()->scores(size_t(q)).end());
+        std::vector<float> before(w.corpus()->scores(size_t(q)).begin(), w.corpus()->scores(size_t(q)).end());
         for (uint32_t d = 0; d < w.corpus()->size(); ++d)
             if (d % 3 != 0)
                 labels->setLabel(d, std::nullopt);
