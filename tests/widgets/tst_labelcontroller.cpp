@@ -7,6 +7,7 @@
 #include "testhelpers.h"
 
 #include <classifier.h>
+#include <helpdialog.h>
 #include <labelcontroller.h>
 #include <labels.h>
 #include <labelsdock.h>
@@ -107,6 +108,13 @@ private Q_SLOTS:
         showActive(w);
         LabelController* labels = w.labels();
         QVERIFY(w.findChildren<QAction*>().contains(labels->markGoodAction()));
+        // Help > Keyboard Shortcuts reads the window's actions: the label keys are listed, in the Labels menu.
+        QStringList listed;
+        for (const auto& s : HelpDialog::collectShortcuts(&w))
+            listed << s.keys + QLatin1Char(' ') + s.what + QLatin1Char(' ') + s.where;
+        for (const char* key : { "G Mark Good", "B Mark Bad", "0 Clear Label", "N Label Next" })
+            QVERIFY2(listed.filter(QLatin1String(key)).size() == 1, key);
+        QVERIFY2(listed.filter(QStringLiteral("Labels menu")).size() >= 4, qPrintable(listed.join(QLatin1Char('\n'))));
 
         selectRow(w, 0);
         const uint32_t first = *w.viewer()->document();
