@@ -40,8 +40,8 @@ QString AddScorerDialog::humanDuration(double s)
     return tr("about %1 days").arg(QLocale().toString(s / 86400, 'f', 1));
 }
 
-AddScorerDialog::AddScorerDialog(
-    std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source, int threads, QWidget* parent)
+AddScorerDialog::AddScorerDialog(std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source,
+    int threads, QWidget* parent, const QString& ngramSpec)
     : QDialog(parent)
 {
     setWindowTitle(tr("Add Scorers"));
@@ -74,7 +74,14 @@ AddScorerDialog::AddScorerDialog(
 
     // The scorers whose columns the corpus lacks (one missing column is enough: its scorer makes them all).
     std::vector<std::shared_ptr<const Scorer>> candidates;
+    std::vector<std::string> modelSpecs; // made by the job
     for (auto& s : ScorerRegistry::instance().createAll()) {
+        QString spec = QString::fromStdString(s->name());
+        // The corpus's reference model (issue 22). Its scorer loads the model: that is done by the estimate's job,
+        // off this thread, which reports a model that cannot be read.
+        const bool withModel = s->name() == "ngram" && !ngramSpec.isEmpty();
+        if (withModel)
+            spec = ngramSpec;
         const auto columns = s->columns();
         const bool have = corpus && std::all_of(columns.begin(), columns.end(), [&](const ColumnInfo& c) {
             return corpus->columnIndex(c.name) >= 0;
@@ -84,12 +91,15 @@ AddScorerDialog::AddScorerDialog(
         const int row = m_table->rowCount();
         m_table->insertRow(row);
         auto* check = new QTableWidgetItem;
-        const std::string why = s->unavailableReason();
+        const std::string why = withModel ? std::string() : s->unavailableReason();
         check->setFlags(why.empty() ? Qt::ItemIsUserCheckable | Qt::ItemIsEnabled : Qt::NoItemFlags);
         check->setCheckState(Qt::Unchecked);
         m_table->setItem(row, Check, check);
         auto* name = new QTableWidgetItem(QString::fromStdString(s->name()));
         name->setFlags(Qt::ItemIsEnabled);
+        name->setData(Qt::UserRole, spec);
+        if (spec != name->text())
+            name->setToolTip(spec);
         m_table->setItem(row, Name, name);
         auto* estimate = new QTableWidgetItem(why.empty() ? tr("measuring…") : tr("not available"));
         estimate->setFlags(Qt::ItemIsEnabled);
@@ -102,15 +112,17 @@ AddScorerDialog::AddScorerDialog(
             defs << QStringLiteral("%1: %2").arg(QString::fromStdString(c.name), QString::fromStdString(c.definition));
         summary->setToolTip(defs.join(QLatin1Char('\n')));
         m_table->setItem(row, Summary, summary);
-        if (why.empty())
+        if (withModel)
+            modelSpecs.push_back(spec.toStdString());
+        else if (why.empty())
             candidates.push_back(std::move(s));
     }
     m_table->resizeColumnsToContents();
     connect(m_table, &QTableWidget::itemChanged, this, [this]() { m_ok->setEnabled(!chosen().empty()); });
     if (m_table->rowCount() == 0)
         m_note->setText(tr("Every scorer that can run here has scored this corpus."));
-    m_pending = int(candidates.size());
-    if (!corpus || !source || candidates.empty()) {
+    m_pending = int(candidates.size() + modelSpecs.size());
+    if (!corpus || !source || m_pending == 0) {
         m_pending = 0;
         return;
     }
@@ -121,11 +133,32 @@ AddScorerDialog::AddScorerDialog(
     const std::vector<DocumentLocation> sample = spreadDocuments(*corpus);
     const int workers = resolveThreads(threads);
     QPointer<AddScorerDialog> self(this);
-    m_job = QtConcurrent::run([self, stop = m_stop, source, sample, candidates, total, workers]() {
+    m_job = QtConcurrent::run([self, stop = m_stop, source, sample, candidates, modelSpecs, total, workers]() {
         const std::vector<std::string> texts = readTexts(*source, sample, stop.get());
         if (stop->load())
             return;
-        for (const auto& s : candidates) {
+        auto scorers = candidates;
+        std::vector<ScorerEstimate> failed;
+        for (const auto& spec : modelSpecs) {
+            try {
+                if (auto made = ScorerRegistry::instance().create(spec))
+                    scorers.push_back(std::move(made));
+            } catch (const std::exception& e) {
+                ScorerEstimate f;
+                f.scorer = spec.substr(0, spec.find(':'));
+                f.error = e.what();
+                failed.push_back(std::move(f));
+            }
+        }
+        for (const auto& f : failed)
+            QMetaObject::invokeMethod(
+                QCoreApplication::instance(),
+                [self, f]() {
+                    if (self)
+                        self->showEstimate(f);
+                },
+                Qt::QueuedConnection);
+        for (const auto& s : scorers) {
             if (stop->load())
                 return;
             ScorerEstimate e = estimateScorer(*s, texts, total, workers);
@@ -188,7 +221,7 @@ std::string AddScorerDialog::chosen() const
     QStringList out;
     for (int r = 0; r < m_table->rowCount(); ++r)
         if (m_table->item(r, Check)->checkState() == Qt::Checked)
-            out << m_table->item(r, Name)->text();
+            out << m_table->item(r, Name)->data(Qt::UserRole).toString();
     return out.join(QLatin1Char(',')).toStdString();
 }
 

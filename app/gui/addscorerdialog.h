@@ -25,14 +25,16 @@ struct ScorerEstimate;
 class AddScorerDialog : public QDialog {
     Q_OBJECT
 public:
-    // `threads`: the scan's thread count (0: all cores), for the estimate.
+    // `threads`: the scan's thread count (0: all cores), for the estimate. `ngramSpec`: the corpus's n-gram
+    // reference model as a scorer spec (`ngram:model=DIR`, NgramReferenceController), with which ngram is offered
+    // (without a model it is listed as not available).
     AddScorerDialog(std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source, int threads,
-        QWidget* parent = nullptr);
+        QWidget* parent = nullptr, const QString& ngramSpec = {});
     ~AddScorerDialog() override;
 
     // Scorers offered (not computed yet and able to run here), in registry order.
     QStringList offered() const;
-    // The checked ones, as --scorers takes them.
+    // The checked ones, as --scorers takes them (with their parameters: ngram's model).
     std::string chosen() const;
     void setChecked(const QString& scorer, bool on);
     // The estimate shown for a scorer ("" while it is measured).

@@ -230,6 +230,8 @@ bool FilterState::saveConfig(const QString& path, QString* error) const
                 shards.push_back(s.path);
         }
         cfg.provenanceJson = makeProvenance(shards, m_counts.total.docs, m_counts.total.kept, m_counts.total.dropped());
+        if (!m_modelScorers.empty())
+            recordFileScorers(cfg, m_modelScorers);
         cfg.save(path.toStdString());
         return true;
     } catch (const std::exception& e) {

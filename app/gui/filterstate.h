@@ -83,6 +83,9 @@ public:
     // corpus lacks (carried, not evaluated). save: with the corpus's fields and provenance.
     bool loadConfig(const QString& path, QString* error = nullptr, QStringList* unknown = nullptr);
     bool saveConfig(const QString& path, QString* error = nullptr) const;
+    // Model-backed scorers (--scorers syntax, e.g. "ngram:model=DIR") whose files saveConfig() names with their
+    // SHA-256 when a rule uses their columns (core recordFileScorers), so that apply runs the same model.
+    void setModelScorers(const std::string& list) { m_modelScorers = list; }
     std::string configJson() const;
 
     // One id per line, written atomically off the GUI thread (the list is gathered here, so a
@@ -110,6 +113,7 @@ private:
     std::shared_ptr<const CorpusData> m_corpus;
     bool m_growing = false;
     std::vector<FilterRule> m_rules;
+    std::string m_modelScorers;
     std::vector<uint8_t> m_keep;
     FilterCounts m_counts;
     FilterEvaluator m_evaluator;

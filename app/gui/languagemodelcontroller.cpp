@@ -90,7 +90,8 @@ void LanguageModelController::describe()
                 m_status = tr("LM: %1").arg(text);
                 Q_EMIT statusChanged(m_status,
                     tr("The language model used by the lm scorer and the token-loss view "
-                       "(Language Model > Score with Language Model)"));
+                       "(Language Model > Score with Language Model). %1")
+                        .arg(builtinModelDescription()));
                 Q_EMIT changed();
             },
             Qt::QueuedConnection);
@@ -161,6 +162,12 @@ void LanguageModelController::openTrainDialog(QWidget* parent, const QStringList
     Q_UNUSED(inputs);
     Q_UNUSED(textField);
 #endif
+}
+
+QString LanguageModelController::builtinModelDescription()
+{
+    return tr("The built-in model was trained on documentation text; for web text, train a reference model "
+              "(Language Model > Train N-gram Reference Model…) on the corpus itself.");
 }
 
 } // namespace shardscope

@@ -22,6 +22,8 @@ public:
 
     // Whether this build can run a language model at all.
     static bool available();
+    // What the built-in model is, said honestly where a model is chosen (issue 22).
+    static QString builtinModelDescription();
 
     // An empty directory is the built-in model; device "auto", "cpu" or "cuda:N". Takes effect
     // for the next scan; statusChanged() follows once the device is resolved and the model named.

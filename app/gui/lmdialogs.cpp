@@ -1,5 +1,7 @@
 #include "lmdialogs.h"
 
+#include "languagemodelcontroller.h"
+
 #include <lm/lmapi.h>
 #include <lm/lmtrain.h>
 
@@ -84,7 +86,7 @@ LmScoreDialog::LmScoreDialog(const QString& modelDir, const QString& device, QWi
     m_builtin = new QRadioButton(builtin.isEmpty() ? tr("Built-in byte-level model (not installed)")
                                                    : tr("Built-in byte-level model"),
                                  modelBox);
-    m_builtin->setToolTip(builtin);
+    m_builtin->setToolTip(builtin + QLatin1Char('\n') + LanguageModelController::builtinModelDescription());
     m_builtin->setEnabled(!builtin.isEmpty());
     m_custom = new QRadioButton(tr("Model directory (Hugging Face GPT-2, GPT-NeoX, LLaMA/Qwen2, or shardscope-cli "
                                    "train-lm output):"),
@@ -97,6 +99,13 @@ LmScoreDialog::LmScoreDialog(const QString& modelDir, const QString& device, QWi
     row->addWidget(m_dir, 1);
     row->addWidget(browse);
     ml->addWidget(m_builtin);
+    auto* builtinNote
+        = new QLabel(tr("Trained on documentation text; for web text, train a reference model."), modelBox);
+    builtinNote->setObjectName(QStringLiteral("builtinModelNote"));
+    builtinNote->setToolTip(LanguageModelController::builtinModelDescription());
+    builtinNote->setWordWrap(true);
+    builtinNote->setContentsMargins(20, 0, 0, 0);
+    ml->addWidget(builtinNote);
     ml->addWidget(m_custom);
     ml->addLayout(row);
     layout->addWidget(modelBox);

@@ -9,6 +9,7 @@
 #include "labelcontroller.h"
 #include "histogramstack.h"
 #include "languagemodelcontroller.h"
+#include "ngramtraindialog.h"
 #include "plotexportmenu.h"
 #include "recentfilesmenu.h"
 #include "suggestdialog.h"
@@ -43,6 +44,7 @@
 #include <QTableView>
 
 #include <limits>
+#include <numeric>
 
 namespace shardscope {
 
@@ -108,6 +110,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_session(new CorpusSession(this))
     , m_filter(new FilterState(this))
     , m_lm(new LanguageModelController(this))
+    , m_ngram(new NgramReferenceController(this))
 {
     setWindowTitle(tr("Shardscope"));
     setWindowIcon(QIcon::fromTheme(QStringLiteral("shardscope"), QIcon(QStringLiteral(":/icons/shardscope.svg"))));
@@ -360,6 +363,32 @@ void MainWindow::setupMenus()
         lmMenu->addAction(tr("This build has no language-model support (SHARDSCOPE_WITH_TORCH=OFF)"))
             ->setEnabled(false);
     }
+    lmMenu->addSeparator();
+    auto* trainNgram
+        = lmMenu->addAction(tr("Train &N-gram Reference Model…"), this, &MainWindow::trainNgramReferenceDialog);
+    trainNgram->setObjectName(QStringLiteral("trainNgramReference"));
+    m_corpusActions << trainNgram;
+    connect(m_ngram, &NgramReferenceController::trained, this, [this](const QString& spec) {
+        // Later opens of this corpus find the model in its cache directory and load the column from the cache.
+        if (scorers().find(spec.toStdString()) == std::string::npos)
+            setScorers(scorers() + "," + spec.toStdString());
+        m_promoteLmColumns = true; // what the user asked for goes on display
+        // The provenance stays in the status bar after the column's own message.
+        connect(
+            this, &MainWindow::columnsFinished, this, [this]() { m_status->showNote(m_ngram->summary()); },
+            Qt::SingleShotConnection);
+        m_session->scoreColumns(spec.toStdString());
+    });
+    connect(m_ngram, &NgramReferenceController::modelChanged, this, [this]() {
+        m_filter->setModelScorers(m_ngram->scorerSpec().toStdString());
+        if (!m_ngram->summary().isEmpty())
+            m_status->showNote(m_ngram->summary());
+        m_status->setToolTip(m_ngram->details());
+    });
+    connect(m_ngram, &NgramReferenceController::failed, this, [this](const QString& error) {
+        m_lastError = error;
+        m_status->showNote(tr("The n-gram reference model could not be trained"));
+    });
     connect(m_lm, &LanguageModelController::statusChanged, m_status, &CorpusStatusBar::setLanguageModelStatus);
     connect(m_lm, &LanguageModelController::changed, this, [this]() {
         m_viewer->tokenLossView()->refresh();
@@ -449,6 +478,13 @@ void MainWindow::connectSession()
                 m_status->setCorpusText(tr("Not opened: the field mapping was not confirmed."));
         });
     connect(m_session, &CorpusSession::started, this, &MainWindow::onStarted);
+    connect(m_session, &CorpusSession::started, this, [this]() {
+        const auto start = m_session->scanStart();
+        std::vector<std::string> shards;
+        for (const auto& shard : start->shards)
+            shards.push_back(shard.path);
+        m_ngram->setCorpus(shards, start->fields, start->cacheDir);
+    });
     connect(m_session, &CorpusSession::grew, this, [this]() {
         m_page->documentsAppended();
         m_filter->reevaluate();
@@ -784,7 +820,8 @@ void MainWindow::addScorersDialog()
 {
     if (!m_session->corpus() || m_session->running())
         return;
-    auto* dlg = new AddScorerDialog(m_session->corpus(), m_session->source(), m_session->threads(), this);
+    auto* dlg = new AddScorerDialog(
+        m_session->corpus(), m_session->source(), m_session->threads(), this, m_ngram->scorerSpec());
     dlg->setAttribute(Qt::WA_DeleteOnClose);
     connect(dlg, &QDialog::accepted, this, [this, dlg]() {
         const std::string added = dlg->chosen();
@@ -797,6 +834,19 @@ void MainWindow::addScorersDialog()
     });
     dlg->open();
     Q_EMIT addScorersOpened(dlg);
+}
+
+void MainWindow::trainNgramReferenceDialog()
+{
+    const auto corpus = m_session->corpus();
+    if (!corpus || m_session->running() || m_ngram->running())
+        return;
+    const auto& textBytes = corpus->textBytesColumn();
+    const uint64_t total = std::accumulate(textBytes.begin(), textBytes.end(), uint64_t(0));
+    auto* dlg = new NgramTrainDialog(m_ngram, total, this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    dlg->open();
+    Q_EMIT ngramTrainOpened(dlg);
 }
 
 void MainWindow::trainLanguageModelDialog()

@@ -10,6 +10,7 @@
 #include "filteractions.h"
 #include "filterstate.h"
 #include "languagemodelcontroller.h"
+#include "ngramreferencecontroller.h"
 
 #include <thresholdpanel.h>
 
@@ -73,6 +74,9 @@ public:
     void trainLanguageModelDialog();
     // File > Add Scorers…: the scorers the corpus lacks, with estimated times; the chosen are scored as columns.
     void addScorersDialog();
+    // Language Model > Train N-gram Reference Model… (issue 22): trains on a sample of the open corpus, then
+    // scores ngram_bpb as an added column.
+    void trainNgramReferenceDialog();
 
     // Filter rules as a config in the engine's format, and back.
     bool loadFilterConfig(const QString& path, QString* error = nullptr)
@@ -90,6 +94,7 @@ public:
     LanguageModelController* languageModel() const { return m_lm; }
     LabelController* labels() const { return m_labels; }
     LabelsDock* labelsDock() const { return m_labelsDock; }
+    NgramReferenceController* ngramReference() const { return m_ngram; }
     bool scanRunning() const { return m_session->running(); }
     bool scoringColumns() const { return m_session->scoringColumns(); }
     const CorpusData* corpus() const { return m_session->corpus().get(); }
@@ -117,6 +122,8 @@ Q_SIGNALS:
     void languageModelFailed(const QString& message);
     // The Add Scorers dialog is open (tests drive it).
     void addScorersOpened(QDialog* dialog);
+    // The Train N-gram Reference Model dialog is open (tests drive it).
+    void ngramTrainOpened(QDialog* dialog);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -149,6 +156,7 @@ private:
     LanguageModelController* m_lm = nullptr;
     LabelController* m_labels = nullptr; // labels, the quality classifier, label next (issue 23)
     LabelsDock* m_labelsDock = nullptr;
+    NgramReferenceController* m_ngram = nullptr;
     QString m_lastError;
     bool m_promoteLmColumns = false; // put lm_bpb/lm_loss on display when the next scan has them
     QTimer m_rulesUiTimer; // viewer and scatter follow a dragged line at most every 40 ms

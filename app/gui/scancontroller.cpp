@@ -4,6 +4,7 @@
 
 #include <bytesource.h>
 #include <linereader.h>
+#include <ngramtrainer.h>
 #include <scorestore.h>
 
 #include <QMetaObject>
@@ -227,6 +228,31 @@ void ScanController::shutdown()
     m_pool.waitForDone();
 }
 
+// The n-gram reference model trained for this corpus in an earlier session (issue 22: NgramReferenceController
+// saves it in the cache directory) is offered again: when the scores file holds its column up to date, the column
+// loads with the rest. A model whose column is not cached is not scored unasked (Add Scorers offers it).
+static void addCachedReference(std::vector<std::shared_ptr<const Scorer>>& requested, const CorpusCache& cache,
+    const std::vector<std::string>& shards, const FieldMapping& fields)
+{
+    const std::string dir = ngramReferenceDir(cache.dir);
+    if (!isNgramModelDir(dir))
+        return;
+    for (const auto& s : requested)
+        for (const auto& c : s->columns())
+            if (c.name == "ngram_bpb")
+                return;
+    try {
+        std::shared_ptr<const Scorer> ngram = ScorerRegistry::instance().create("ngram:model=" + dir);
+        if (!ngram)
+            return;
+        const CacheContents cached = inspectScores(cache.scoresPath, shards, fields, { ngram });
+        if (cached.usable && !cached.present.empty())
+            requested.push_back(std::move(ngram));
+    } catch (const std::exception&) {
+        // A model that cannot be read: the corpus opens without it.
+    }
+}
+
 void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
 {
     // The scan's worker threads inherit this thread's nice value (Linux threads have their
@@ -271,6 +297,8 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         // When the file holds some of the scorers up to date, those load and only the others are scored,
         // as columns added to the loaded table. Slow scorers that are not cached wait for scoreSlow.
         const CorpusCache cache = CorpusCache::of({}, shards, fields);
+        if (request.useCache)
+            addCachedReference(requested, cache, shards, fields);
         CacheContents cached;
         if (request.useCache)
             cached = inspectScores(cache.scoresPath, shards, fields, requested);

@@ -1,0 +1,44 @@
+#pragma once
+// Training the n-gram reference model (core/ngramlm.h) on a uniform random sample of a corpus, for front ends
+// that train inside a session (the GUI's Language Model > Train N-gram Reference Model…, issue 22). The sample
+// is a BernoulliSelector's, as train-ngram --sample draws it: each record is kept by a seeded hash of (shard,
+// line), never a prefix. A share of the sampled documents, chosen by a hash of each one's text (XXH3-64 below
+// heldOutPercent of the range, as train-ngram), is held out and its bits per byte go to the provenance.
+
+#include "ngramlm.h"
+#include "scan.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace shardscope {
+
+struct NgramTrainingOptions {
+    std::vector<std::string> shards; // expanded, absolute
+    FieldMapping fields;
+    int threads = 0; // 0: all cores
+    double fraction = 1.0; // each record's chance of being in the sample (0, 1]
+    uint64_t seed = 1;
+    double heldOutPercent = 5; // 0..50
+    int order = NgramModel::kDefaultOrder;
+};
+
+struct NgramTrainingResult {
+    NgramModel model;
+    bool cancelled = false;
+    std::vector<std::string> errors; // stream errors of the scan ("file: byte N: what")
+    double readSeconds = 0;
+};
+
+// Where a corpus's reference model lives: beside its scores in the corpus cache directory.
+std::string ngramReferenceDir(const std::string& corpusCacheDir);
+
+// Reads the sample (progress as a scan's, from a worker thread), holds out, counts and measures. Stops with
+// cancelled set once *stop is set (checked by the scan and before counting). Throws std::invalid_argument for
+// a sample without text or out-of-range options, and what NgramModel::train throws.
+NgramTrainingResult trainNgramOnSample(const NgramTrainingOptions& options, const std::atomic<bool>* stop,
+    const std::function<void(const ScanProgress&)>& progress = {});
+
+} // namespace shardscope
