@@ -12,6 +12,9 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QKeySequence>
 #include <QMessageBox>
 #include <QTemporaryDir>
@@ -21,6 +24,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <utility>
 
@@ -109,6 +113,13 @@ TrainOutput runTraining(const std::shared_ptr<const CorpusData>& corpus, const S
 
         std::filesystem::create_directories(dir);
         saveClassifier(dir, out.result);
+        {
+            // The curve beside the model, so that it is shown again with the restored column.
+            std::ofstream curve(std::filesystem::path(dir) / "learning_curve.tsv");
+            curve << "labels\tcv_auc\tfold_std\n";
+            for (const auto& p : out.curve)
+                curve << p.labels << '\t' << p.auc << '\t' << p.std << '\n';
+        }
         const std::shared_ptr<const Scorer> linear(ScorerRegistry::instance().create(classifierSpec(dir)));
         std::vector<const float*> in;
         for (const auto& c : linear->inputColumns()) {
@@ -219,6 +230,7 @@ LabelController::LabelController(CorpusSession* session, QObject* parent)
         updateActions();
         updateMask();
         Q_EMIT labelsChanged();
+        restoreClassifier();
     });
     updateActions();
 }
@@ -456,6 +468,81 @@ bool LabelController::train()
         Q_EMIT trained(QString::fromLatin1(kQuality), m_summary);
     });
     return true;
+}
+
+QString LabelController::classifierDir() const
+{
+    return m_path.isEmpty() ? QString() : QDir(QFileInfo(m_path).absolutePath()).filePath(QStringLiteral("classifier"));
+}
+
+void LabelController::restoreClassifier()
+{
+    const auto corpus = m_session->corpus();
+    const QString dir = classifierDir();
+    if (dir.isEmpty() || !corpus || corpus->columnIndex(kQuality) >= 0 || m_training
+        || !QFileInfo::exists(QString::fromStdString(classifierModelPath(dir.toStdString()))))
+        return;
+    QString why;
+    if (!corpusReady(&why))
+        return;
+    std::vector<std::string> features;
+    ScoreTable table = featureTable(*corpus, &features);
+    const JobTracker::Token job = m_trainJobs.start();
+    QtConcurrent::run([table = std::move(table), docs = corpus->size(), dir = dir.toStdString()]() {
+        TrainOutput out;
+        try {
+            const std::shared_ptr<const Scorer> linear(ScorerRegistry::instance().create(classifierSpec(dir)));
+            std::vector<const float*> in;
+            for (const auto& c : linear->inputColumns()) {
+                const int at = table.columnIndex(c);
+                if (at < 0)
+                    throw std::runtime_error("the saved classifier's input column '" + c + "' is not in the table");
+                in.push_back(std::as_const(table.values[size_t(at)]).data());
+            }
+            out.values = computeDerived(*linear, in, docs, 2);
+            out.columns = linear->columns();
+            std::ifstream meta(classifierMetadataPath(dir));
+            const std::string text((std::istreambuf_iterator<char>(meta)), std::istreambuf_iterator<char>());
+            const QJsonObject j = QJsonDocument::fromJson(QByteArray::fromStdString(text)).object();
+            ClassifierResult& r = out.result;
+            r.date = j.value(QStringLiteral("date")).toString().toStdString();
+            r.labels = size_t(j.value(QStringLiteral("labels")).toDouble());
+            r.good = size_t(j.value(QStringLiteral("good")).toDouble());
+            r.bad = size_t(j.value(QStringLiteral("bad")).toDouble());
+            r.folds = j.value(QStringLiteral("folds")).toInt();
+            r.lambda = j.value(QStringLiteral("lambda")).toDouble();
+            r.cvAuc = j.value(QStringLiteral("cv_auc")).toDouble();
+            r.cvAucStd = j.value(QStringLiteral("cv_auc_fold_std")).toDouble();
+            r.pooledAuc = j.value(QStringLiteral("pooled_oof_auc")).toDouble();
+            const QJsonArray ci = j.value(QStringLiteral("pooled_oof_auc_bootstrap95")).toArray();
+            r.ciLow = ci.size() == 2 ? ci[0].toDouble() : 0;
+            r.ciHigh = ci.size() == 2 ? ci[1].toDouble() : 0;
+            for (const auto& f : j.value(QStringLiteral("features")).toArray())
+                r.model.inputs.push_back(f.toString().toStdString());
+            std::ifstream curve(std::filesystem::path(dir) / "learning_curve.tsv");
+            std::string header;
+            std::getline(curve, header);
+            LearningPoint p;
+            while (curve >> p.labels >> p.auc >> p.std)
+                out.curve.push_back(p);
+        } catch (const std::exception& e) {
+            out.error = QString::fromStdString(e.what());
+        }
+        return out;
+    }).then(this, [this, job](TrainOutput out) {
+        if (!m_trainJobs.isCurrent(job))
+            return;
+        if (!out.error.isEmpty()) {
+            Q_EMIT message(tr("The saved quality classifier was not applied: %1").arg(out.error));
+            return;
+        }
+        if (!m_session->addComputedColumns(out.columns, out.values))
+            return;
+        m_summary = tr("Saved classifier (trained %1): %2")
+                        .arg(QString::fromStdString(out.result.date), QString::fromStdString(out.result.summary()));
+        m_curve = std::move(out.curve);
+        Q_EMIT trained(QString::fromLatin1(kQuality), m_summary);
+    });
 }
 
 void LabelController::labelNext()

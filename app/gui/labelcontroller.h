@@ -110,6 +110,10 @@ private:
     void showNextFromQueue();
     void updateActions();
     void updateMask();
+    // The classifier last trained for this corpus (saved beside its labels) gives the quality column again when
+    // the corpus is opened: computed from the table's columns in the background, no training, no text read.
+    void restoreClassifier();
+    QString classifierDir() const;
 
     CorpusSession* m_session;
     std::function<std::optional<uint32_t>()> m_current;

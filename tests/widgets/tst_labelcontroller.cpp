@@ -247,7 +247,8 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         MainWindow w;
-        QVERIFY(open(w, freshCorpus(dir)));
+        const QString path = freshCorpus(dir);
+        QVERIFY(open(w, path));
         showActive(w);
         LabelController* labels = w.labels();
         QVERIFY(labels->importLabels(writeTrueLabels(dir, *w.corpus())));
@@ -297,6 +298,22 @@ private Q_SLOTS:
             changed += std::abs(before[d] - w.corpus()->scores(size_t(q))[d]) > 1e-6f;
         QVERIFY(changed > before.size() / 2);
         QCOMPARE(labels->learningCurve().back().labels, int(labels->labels().size()));
+
+        // Opened again, the saved classifier gives the same column back without training, and its figures.
+        std::vector<float> last(w.corpus()->scores(size_t(q)).begin(), w.corpus()->scores(size_t(q)).end());
+        const size_t curve = labels->learningCurve().size();
+        MainWindow again;
+        QSignalSpy restored(again.labels(), &LabelController::trained);
+        QVERIFY(open(again, path));
+        QVERIFY(signalled(restored, 30000));
+        const int rq = again.corpus()->columnIndex("quality");
+        QVERIFY(rq >= 0);
+        for (size_t d = 0; d < last.size(); ++d)
+            QCOMPARE(again.corpus()->scores(size_t(rq))[d], last[d]);
+        QVERIFY2(again.labelsDock()->summaryText().contains(QStringLiteral("CV AUC")),
+            qPrintable(again.labelsDock()->summaryText()));
+        QCOMPARE(again.labels()->learningCurve().size(), curve);
+        QVERIFY(!again.labels()->training());
     }
 
     // Too few labels: no job starts, the reason is said.
