@@ -278,6 +278,20 @@ private Q_SLOTS:
         QVERIFY(QFileInfo::exists(
             QFileInfo(labels->labelsPath()).absolutePath() + QStringLiteral("/classifier/model.json")));
 
+        // A cutoff on quality is a rule like any other: the counts per group (ham, spam) follow it.
+        w.filterState()->setBounds("quality", 0.5, std::nullopt, nullptr);
+        QTRY_VERIFY(!w.counts().perGroup.empty() && w.counts().total.kept < w.corpus()->size());
+        uint64_t keptHam = 0, keptSpam = 0;
+        for (size_t d = 0; d < w.corpus()->size(); ++d)
+            if (w.filterState()->keepMask()[d])
+                ++(isSpam(w.corpus()->idOf(d)) ? keptSpam : keptHam);
+        QCOMPARE(keptHam + keptSpam, w.counts().total.kept);
+        QVERIFY2(keptHam >= 35 && keptSpam <= 5, qPrintable(QStringLiteral("%1 %2").arg(keptHam).arg(keptSpam)));
+        uint64_t perGroup = 0;
+        for (const auto& g : w.counts().perGroup)
+            perGroup += g.kept;
+        QCOMPARE(perGroup, w.counts().total.kept);
+
         selectRow(w, 1); // the viewer shows a document, with its quality score
         QTest::qWait(300); // the histogram draws its bars
         QVERIFY(w.labelsDock()->isVisible()); // training raised its tab
