@@ -339,8 +339,7 @@ std::vector<uint32_t> DocumentTableModel::computeRows(const RowQuery& q)
         }
         return true;
     };
-    const bool anyFilter
-        = byGroup || !q.searchMask.empty() || !q.idFilter.empty() || q.labelFilter != LabelFilter::All;
+    const bool anyFilter = byGroup || !q.searchMask.empty() || !q.idFilter.empty() || q.labelFilter != LabelFilter::All;
     if (q.rowSet) {
         rows.reserve(q.rowSet->size());
         for (uint32_t d : *q.rowSet)

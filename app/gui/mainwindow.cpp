@@ -6,8 +6,8 @@
 #include "fieldmappingdialog.h"
 #include "filteractions.h"
 #include "helpdialog.h"
-#include "labelcontroller.h"
 #include "histogramstack.h"
+#include "labelcontroller.h"
 #include "languagemodelcontroller.h"
 #include "ngramtraindialog.h"
 #include "plotexportmenu.h"
@@ -193,11 +193,10 @@ void MainWindow::setupUi()
         m_viewer->showDocument(doc);
         m_status->showMessage(tr("Label next (%1): G good, B bad, N skip").arg(why), 10000);
     });
-    connect(m_labels, &LabelController::trainingStarted, this,
-        [this]() {
-            m_labelsDock->setSummary(tr("Training the quality classifier…"));
-            m_labelsDock->parentWidget()->raise(); // its dock: the AUC and the curve are about to change
-        });
+    connect(m_labels, &LabelController::trainingStarted, this, [this]() {
+        m_labelsDock->setSummary(tr("Training the quality classifier…"));
+        m_labelsDock->parentWidget()->raise(); // its dock: the AUC and the curve are about to change
+    });
     connect(m_labels, &LabelController::trained, this, [this](const QString& column, const QString& summary) {
         m_histograms->showColumn(column);
         m_labelsDock->setSummary(summary);
@@ -208,8 +207,8 @@ void MainWindow::setupUi()
         m_lastError = error;
         m_labelsDock->setSummary(error);
     });
-    connect(m_labels, &LabelController::message, this,
-        [this](const QString& text) { m_status->showMessage(text, 8000); });
+    connect(
+        m_labels, &LabelController::message, this, [this](const QString& text) { m_status->showMessage(text, 8000); });
     resizeDocks({ panelDock, histDock }, { 340, 430 }, Qt::Horizontal);
     resizeDocks({ viewerDock }, { 290 }, Qt::Vertical);
     connect(scatterDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
