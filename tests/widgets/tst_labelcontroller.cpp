@@ -352,10 +352,14 @@ private Q_SLOTS:
         QVERIFY(open(w, freshCorpus(dir)));
         showActive(w);
         LabelController* labels = w.labels();
+        QSignalSpy shownSpy(labels, &LabelController::showRequested);
         w.tableView()->setFocus();
         QTest::keyClick(w.tableView(), Qt::Key_N);
         QTRY_VERIFY_WITH_TIMEOUT(labels->nextShown().has_value(), 10000);
         const uint32_t first = *labels->nextShown();
+        // No labels yet: the first pick is from a tail of a score column.
+        QVERIFY2(shownSpy.first().at(1).toString().startsWith(QStringLiteral("tail")),
+            qPrintable(shownSpy.first().at(1).toString()));
         QCOMPARE(w.viewer()->document(), std::optional<uint32_t>(first));
         QVERIFY(!labels->labelOf(first));
 
@@ -372,6 +376,26 @@ private Q_SLOTS:
             seen.push_back(next);
         }
         QCOMPARE(labels->labels().size(), size_t(12));
+        // The second selection came from a classifier fitted on the first 10 labels: its picks are the
+        // uncertain ones (and random ones), no longer tails.
+        QStringList later;
+        for (int i = 10; i < shownSpy.count(); ++i)
+            later << shownSpy.at(i).at(1).toString();
+        QVERIFY2(!later.filter(QStringLiteral("uncertain")).isEmpty(), qPrintable(later.join(QStringLiteral("; "))));
+        QVERIFY2(later.filter(QStringLiteral("tail")).isEmpty(), qPrintable(later.join(QStringLiteral("; "))));
+    }
+
+    // Closing the window while the classifier trains: the job is stopped, its result dropped, nothing crashes.
+    void closeWhileTraining()
+    {
+        QTemporaryDir dir;
+        auto* w = new MainWindow;
+        QVERIFY(open(*w, freshCorpus(dir)));
+        QVERIFY(w->labels()->importLabels(writeTrueLabels(dir, *w->corpus())));
+        QVERIFY(w->labels()->train());
+        w->close();
+        delete w;
+        QTest::qWait(1500); // the worker ends (stopped or finished) with nothing to hand its result to
     }
 };
 
