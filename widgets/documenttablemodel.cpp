@@ -168,7 +168,20 @@ void DocumentTableModel::setKeepMask(const std::vector<uint8_t>* keep)
 
 void DocumentTableModel::setLabelMask(const std::vector<uint8_t>* labels)
 {
+    // The Label column comes and goes with the mask: the view is told, as for any column.
+    const int col = FirstScoreColumn + (m_corpus ? int(m_corpus->columnCount()) : 0);
+    if (!m_labels && labels) {
+        beginInsertColumns({}, col, col);
+        m_labels = labels;
+        endInsertColumns();
+    } else if (m_labels && !labels) {
+        beginRemoveColumns({}, col, col);
+        m_labels = nullptr;
+        endRemoveColumns();
+    }
     m_labels = labels;
+    if (!m_labels)
+        return;
     if (m_labelFilter != LabelFilter::All) {
         refresh();
     } else if (!m_rows.empty()) {

@@ -193,6 +193,8 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
                                                                                                  : Qt::AscendingOrder);
     });
     connect(m_model, &QAbstractItemModel::modelReset, this, &DocumentTablePage::updateFrozenColumn);
+    connect(m_model, &QAbstractItemModel::columnsInserted, this, &DocumentTablePage::placeLabelColumn);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &DocumentTablePage::placeLabelColumn);
     connect(m_model, &QAbstractItemModel::columnsInserted, this, &DocumentTablePage::updateFrozenColumn);
     m_table->installEventFilter(this);
     m_frozen->viewport()->installEventFilter(this);
@@ -581,6 +583,29 @@ bool DocumentTablePage::eventFilter(QObject* watched, QEvent* event)
             return true;
     }
     return QWidget::eventFilter(watched, event);
+}
+
+void DocumentTablePage::placeLabelColumn()
+{
+    const int label = m_model->labelColumn();
+    if (label < 0)
+        return;
+    auto* header = m_table->horizontalHeader();
+    if (header->visualIndex(label) == header->visualIndex(DocumentTableModel::FilterColumn) + 1)
+        return;
+    // The column is new, or columns were added before it (its logical index moved): the header's order is set
+    // again from the start, so the other columns keep the model's order too.
+    std::vector<int> order { DocumentTableModel::IdColumn, DocumentTableModel::FilterColumn, label,
+        DocumentTableModel::GroupColumn, DocumentTableModel::BytesColumn, DocumentTableModel::CharsColumn };
+    for (int c = DocumentTableModel::FirstScoreColumn; c < label; ++c)
+        order.push_back(c);
+    const QSignalBlocker b(header);
+    for (int v = 0; v < int(order.size()); ++v) {
+        const int from = header->visualIndex(order[size_t(v)]);
+        if (from >= 0 && from != v)
+            header->moveSection(from, v);
+    }
+    header->resizeSection(label, 56);
 }
 
 void DocumentTablePage::keepIdColumnFirst()

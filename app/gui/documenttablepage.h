@@ -85,6 +85,8 @@ private:
     void fillColumnMenu();
     void setColumnShown(int column, bool shown);
     void keepIdColumnFirst();
+    // The Label column (issue 23) is shown beside the Filter verdict, not after dozens of scores.
+    void placeLabelColumn();
     void updateFrozenColumn();
     bool eventFilter(QObject* watched, QEvent* event) override;
     void applyGroupChecks();

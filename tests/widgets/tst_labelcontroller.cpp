@@ -17,10 +17,12 @@
 #include <documentviewer.h>
 #include <histogramwidget.h>
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QTableView>
 #include <QTest>
 #include <QUndoStack>
@@ -104,6 +106,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         MainWindow w;
+        QAbstractItemModelTester tester(w.tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QVERIFY(open(w, freshCorpus(dir)));
         showActive(w);
         LabelController* labels = w.labels();
@@ -134,6 +137,9 @@ private Q_SLOTS:
         DocumentTableModel* model = w.tableModel();
         const int labelColumn = model->labelColumn();
         QCOMPARE(labelColumn, model->columnCount() - 1);
+        // Shown beside the Filter verdict (the page moves it there), not after the scores.
+        const QHeaderView* header = w.tableView()->horizontalHeader();
+        QCOMPARE(header->visualIndex(labelColumn), header->visualIndex(DocumentTableModel::FilterColumn) + 1);
         QCOMPARE(model->headerData(labelColumn, Qt::Horizontal).toString(), QStringLiteral("Label"));
         QCOMPARE(model->index(model->rowOfDoc(first), labelColumn).data().toString(), QStringLiteral("good"));
         QCOMPARE(model->index(model->rowOfDoc(second), labelColumn).data().toString(), QStringLiteral("bad"));
@@ -265,6 +271,13 @@ private Q_SLOTS:
 
         const int q = w.corpus()->columnIndex("quality");
         QVERIFY(q >= 0);
+        // The table: Id, Filter, Label, then the other columns in the model's order, quality last.
+        const QHeaderView* header = w.tableView()->horizontalHeader();
+        const int labelColumn = w.tableModel()->labelColumn();
+        QCOMPARE(labelColumn, DocumentTableModel::FirstScoreColumn + q + 1);
+        QCOMPARE(header->visualIndex(labelColumn), header->visualIndex(DocumentTableModel::FilterColumn) + 1);
+        QCOMPARE(header->visualIndex(DocumentTableModel::GroupColumn), header->visualIndex(labelColumn) + 1);
+        QCOMPARE(header->visualIndex(DocumentTableModel::FirstScoreColumn + q), labelColumn);
         QCOMPARE(w.corpus()->columns().size(), columns + 1);
         const double separation = auc(*w.corpus(), q);
         QVERIFY2(separation > 0.9, qPrintable(QString::number(separation)));
