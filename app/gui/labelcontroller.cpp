@@ -34,19 +34,22 @@ namespace shardscope {
 // is one step like a key press.
 class LabelCommand : public QUndoCommand {
 public:
-    LabelCommand(LabelController* c, LabelSet before, LabelSet after, const QString& text)
+    // `doc`: the one document whose label changes (a key press), so the mask changes in place; none: an import.
+    LabelCommand(LabelController* c, LabelSet before, LabelSet after, const QString& text, std::optional<uint32_t> doc)
         : QUndoCommand(text)
         , m_c(c)
         , m_before(std::move(before))
         , m_after(std::move(after))
+        , m_doc(doc)
     {
     }
-    void redo() override { m_c->applySet(m_after); }
-    void undo() override { m_c->applySet(m_before); }
+    void redo() override { m_c->applySet(m_after, m_doc); }
+    void undo() override { m_c->applySet(m_before, m_doc); }
 
 private:
     LabelController* m_c;
     LabelSet m_before, m_after;
+    std::optional<uint32_t> m_doc;
 };
 
 namespace {
@@ -309,18 +312,26 @@ void LabelController::updateMask()
         m_mask[m.rows[i]] = m.good[i] ? 2 : 1;
 }
 
-void LabelController::applySet(const LabelSet& labels)
+void LabelController::applySet(const LabelSet& labels, std::optional<uint32_t> doc)
 {
     m_labels = labels;
-    updateMask();
+    const auto corpus = m_session->corpus();
+    if (doc && corpus && m_mask.size() == corpus->size() && *doc < m_mask.size()) {
+        // A key press: no pass over a million ids on the GUI thread for one label. (A corpus whose ids repeat
+        // gets the other copies' marks at the next full update.)
+        const auto l = m_labels.get(corpus->idOf(*doc));
+        m_mask[*doc] = !l ? 0 : *l == Label::Good ? 2 : 1;
+    } else {
+        updateMask();
+    }
     scheduleSave();
     updateActions();
     Q_EMIT labelsChanged();
 }
 
-void LabelController::push(LabelSet after, const QString& text)
+void LabelController::push(LabelSet after, const QString& text, std::optional<uint32_t> doc)
 {
-    m_undo->push(new LabelCommand(this, m_labels, std::move(after), text));
+    m_undo->push(new LabelCommand(this, m_labels, std::move(after), text, doc));
 }
 
 void LabelController::scheduleSave()
@@ -360,7 +371,8 @@ bool LabelController::setLabel(uint32_t doc, std::optional<Label> label)
             after.remove(id);
         const QString shown = QString::fromStdString(id);
         push(std::move(after),
-            label ? tr("Label %1 %2").arg(shown, QString::fromLatin1(labelName(*label))) : tr("Clear %1").arg(shown));
+            label ? tr("Label %1 %2").arg(shown, QString::fromLatin1(labelName(*label))) : tr("Clear %1").arg(shown),
+            doc);
     }
     // Label next: the document it showed has its label, on to the next one.
     if (label && m_nextShown == doc) {

@@ -103,8 +103,8 @@ private:
     void onStarted();
     void reset();
     // Replaces the whole set (undo/redo and the commands' first redo).
-    void applySet(const LabelSet& labels);
-    void push(LabelSet after, const QString& text);
+    void applySet(const LabelSet& labels, std::optional<uint32_t> doc = std::nullopt);
+    void push(LabelSet after, const QString& text, std::optional<uint32_t> doc = std::nullopt);
     void scheduleSave();
     bool corpusReady(QString* why) const;
     void showNextFromQueue();

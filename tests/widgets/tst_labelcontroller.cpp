@@ -162,8 +162,10 @@ private Q_SLOTS:
         QTest::keyClick(w.viewer(), Qt::Key_0);
         QVERIFY(!labels->labelOf(second));
 
+        QCOMPARE(model->index(model->rowOfDoc(second), labelColumn).data().toString(), QString());
         labels->undoAction()->trigger();
         QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Bad));
+        QCOMPARE(model->index(model->rowOfDoc(second), labelColumn).data().toString(), QStringLiteral("bad"));
         labels->undoAction()->trigger();
         QVERIFY(!labels->labelOf(second));
         QCOMPARE(labels->labelOf(first), std::optional<Label>(Label::Good));
