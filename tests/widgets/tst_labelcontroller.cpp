@@ -23,6 +23,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QPlainTextEdit>
 #include <QTableView>
 #include <QTest>
 #include <QUndoStack>
@@ -158,6 +159,13 @@ private Q_SLOTS:
         QTRY_COMPARE(w.viewer()->document(), std::optional<uint32_t>(second));
 
         // From the viewer too: the keys act on the document on display wherever the focus is.
+        auto* text = w.viewer()->findChild<QPlainTextEdit*>();
+        QVERIFY(text);
+        text->setFocus();
+        QTest::keyClick(text, Qt::Key_G); // the text of the document: read-only, the key is the window's
+        QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Good));
+        QTest::keyClick(text, Qt::Key_B);
+        QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Bad));
         w.viewer()->setFocus();
         QTest::keyClick(w.viewer(), Qt::Key_0);
         QVERIFY(!labels->labelOf(second));
@@ -166,7 +174,11 @@ private Q_SLOTS:
         labels->undoAction()->trigger();
         QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Bad));
         QCOMPARE(model->index(model->rowOfDoc(second), labelColumn).data().toString(), QStringLiteral("bad"));
-        labels->undoAction()->trigger();
+        labels->undoAction()->trigger(); // B in the viewer
+        QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Good));
+        labels->undoAction()->trigger(); // G in the viewer
+        QCOMPARE(labels->labelOf(second), std::optional<Label>(Label::Bad));
+        labels->undoAction()->trigger(); // B in the table
         QVERIFY(!labels->labelOf(second));
         QCOMPARE(labels->labelOf(first), std::optional<Label>(Label::Good));
         labels->redoAction()->trigger();
