@@ -18,6 +18,30 @@ namespace fs = std::filesystem;
 
 namespace shardscope {
 
+std::vector<std::string> applyOutputStems(const std::vector<std::string>& shards)
+{
+    std::vector<std::string> stems;
+    std::map<std::string, int> seen;
+    for (const auto& p : shards) {
+        std::string name = fs::path(p).filename().string();
+        for (const char* ext : { ".zstd", ".zst", ".gz" })
+            if (name.size() > std::strlen(ext) && name.ends_with(ext))
+                name.resize(name.size() - std::strlen(ext));
+        for (const char* ext : { ".jsonl", ".ndjson", ".json" })
+            if (name.size() > std::strlen(ext) && name.ends_with(ext))
+                name.resize(name.size() - std::strlen(ext));
+        stems.push_back(name);
+        seen[name]++;
+    }
+    for (size_t i = 0; i < stems.size(); ++i)
+        if (seen[stems[i]] > 1) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%04zu-", i);
+            stems[i] = buf + stems[i];
+        }
+    return stems;
+}
+
 std::vector<std::shared_ptr<const Scorer>> resolveConfigScorers(const FilterConfig& config, const ScorerParams& shared)
 {
     registerBuiltinScorers();
@@ -195,25 +219,7 @@ public:
         m_summary.total.rules.resize(config.rules.size());
         for (const auto& [col, info] : m_breakdowns)
             m_summary.byLabel[info->name];
-        // Output names from the shard file names; duplicates get their index as a prefix.
-        std::map<std::string, int> seen;
-        for (const auto& p : shards) {
-            std::string name = fs::path(p).filename().string();
-            for (const char* ext : { ".zstd", ".zst", ".gz" })
-                if (name.size() > std::strlen(ext) && name.ends_with(ext))
-                    name.resize(name.size() - std::strlen(ext));
-            for (const char* ext : { ".jsonl", ".ndjson", ".json" })
-                if (name.size() > std::strlen(ext) && name.ends_with(ext))
-                    name.resize(name.size() - std::strlen(ext));
-            m_stems.push_back(name);
-            seen[name]++;
-        }
-        for (size_t i = 0; i < m_stems.size(); ++i)
-            if (seen[m_stems[i]] > 1) {
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%04zu-", i);
-                m_stems[i] = buf + m_stems[i];
-            }
+        m_stems = applyOutputStems(shards);
     }
 
     void onBatch(const CommittedBatch& b) override

@@ -57,6 +57,11 @@ struct ApplySummary {
     std::string toJson(const FilterConfig& config) const;
 };
 
+// The names apply gives each shard's outputs (<stem>.kept.jsonl.zst, ...): the file name without its compression and
+// JSON Lines extensions, prefixed with the shard's index ("0003-") where two shards would share a stem. The Slurm
+// tasks and the datatrove/Dolma exports name their outputs the same way.
+std::vector<std::string> applyOutputStems(const std::vector<std::string>& shards);
+
 // Runs `apply`. `scan` must carry the scorers the config needs (resolveConfigScorers()).
 // Throws std::runtime_error for unusable output directories.
 ApplySummary runApply(const FilterConfig& config, ScanOptions scan, const ApplyOptions& options,

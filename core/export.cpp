@@ -1,5 +1,6 @@
 #include "export.h"
 
+#include "apply.h"
 #include "atomicfile.h"
 #include "bytesource.h"
 
@@ -132,32 +133,6 @@ private:
     ZSTD_CCtx* m_zstd = nullptr;
     std::vector<char> m_out;
 };
-
-// Per-shard output names as apply makes them: the file name without compression and JSON Lines extensions;
-// duplicates get their index as a prefix.
-std::vector<std::string> shardStems(const std::vector<std::string>& shards)
-{
-    std::vector<std::string> stems;
-    std::map<std::string, int> seen;
-    for (const auto& p : shards) {
-        std::string name = fs::path(p).filename().string();
-        for (const char* ext : { ".zstd", ".zst", ".gz" })
-            if (name.size() > std::strlen(ext) && name.ends_with(ext))
-                name.resize(name.size() - std::strlen(ext));
-        for (const char* ext : { ".jsonl", ".ndjson", ".json" })
-            if (name.size() > std::strlen(ext) && name.ends_with(ext))
-                name.resize(name.size() - std::strlen(ext));
-        stems.push_back(name);
-        seen[name]++;
-    }
-    for (size_t i = 0; i < stems.size(); ++i)
-        if (seen[stems[i]] > 1) {
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "%04zu-", i);
-            stems[i] = buf + stems[i];
-        }
-    return stems;
-}
 
 // A shard's path below "documents/" for Dolma: after its last "/documents/", else its file name.
 std::vector<std::string> dolmaRelPaths(const std::vector<std::string>& shards)
@@ -595,7 +570,7 @@ public:
         , m_cols(cols)
         , m_opt(opt)
         , m_shards(shards)
-        , m_stems(shardStems(shards))
+        , m_stems(applyOutputStems(shards))
         , m_rels(dolmaRelPaths(shards))
         , m_group(usesGroup(config.rules))
     {
@@ -804,7 +779,7 @@ std::string commonFolder(const std::vector<std::string>& shards)
 std::string datatroveScript(const FilterConfig& config, const ExportOptions& opt, const ExportSummary& sum,
     const std::vector<std::string>& shards, const std::string& root, const std::string& textPointer)
 {
-    const std::vector<std::string> stems = shardStems(shards);
+    const std::vector<std::string> stems = applyOutputStems(shards);
     std::string shardMap = "{\n";
     for (size_t i = 0; i < shards.size(); ++i)
         shardMap += "  " + jsonString(fs::path(shards[i]).lexically_relative(root).string())

@@ -769,28 +769,4 @@ MergeReport mergeJob(const std::string& jobDir, const std::string& cacheRoot)
     return mergeScores(jobDir, m, cacheRoot);
 }
 
-std::vector<std::string> applyOutputStems(const std::vector<std::string>& shards)
-{
-    std::vector<std::string> stems;
-    std::map<std::string, int> seen;
-    for (const auto& p : shards) {
-        std::string name = fs::path(p).filename().string();
-        for (const char* ext : { ".zstd", ".zst", ".gz" })
-            if (name.size() > std::strlen(ext) && name.ends_with(ext))
-                name.resize(name.size() - std::strlen(ext));
-        for (const char* ext : { ".jsonl", ".ndjson", ".json" })
-            if (name.size() > std::strlen(ext) && name.ends_with(ext))
-                name.resize(name.size() - std::strlen(ext));
-        stems.push_back(name);
-        seen[name]++;
-    }
-    for (size_t i = 0; i < stems.size(); ++i)
-        if (seen[stems[i]] > 1) {
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "%04zu-", i);
-            stems[i] = buf + stems[i];
-        }
-    return stems;
-}
-
 } // namespace shardscope::slurm

@@ -135,9 +135,4 @@ struct MergeReport {
 // Throws std::runtime_error when a task's files are missing or changed since its marker was written.
 MergeReport mergeJob(const std::string& jobDir, const std::string& cacheRoot = {});
 
-// The names apply gives each shard's outputs (<stem>.kept.jsonl.zst, ...): the file name without its compression and
-// JSON Lines extensions, prefixed with the shard's index ("0003-") where two shards would share a stem. The same
-// rule as apply.cpp's ApplySink; tst_slurm checks the two agree on real shards.
-std::vector<std::string> applyOutputStems(const std::vector<std::string>& shards);
-
 } // namespace shardscope::slurm
