@@ -291,3 +291,19 @@ tables[3] = [(ngram_key(list(t)), -0.5, -0.9) for t in triples] + [(ngram_key(li
 put("ngram_model", "order3-cat.bin", ngram_model(3, tables))
 put("ngram_model", "order1-empty.bin", ngram_model(1, {}))
 put("ngram_model", "order7-one-entry.bin", ngram_model(7, {7: [(ngram_key(list(b"abcdefg")), -2.0, -1.0)]}))
+
+
+# --- the quality classifier's saved model, shardscope-linear JSON (issue 23) ----------------------------------
+def linear(**over):
+    m = {"format": "shardscope-linear", "version": 1, "inputs": ["zlib6", "gopher_word_count"],
+         "mean": [0.41, 312.0], "scale": [0.08, 640.0], "weights": [-1.7, 0.35], "bias": 0.2, "output": "quality"}
+    m.update(over)
+    return json.dumps(m)
+
+
+put("linear_model", "two-inputs.json", linear())
+put("linear_model", "missing-identity.json", linear(missing=[0.5, 0.0], link="identity"))
+put("linear_model", "no-inputs.json", linear(inputs=[], mean=[], scale=[], weights=[]))
+put("linear_model", "zero-scale.json", linear(scale=[0.0, 1.0]))
+put("linear_model", "lengths-disagree.json", linear(weights=[1.0]))
+put("linear_model", "other-version.json", linear(version=2))
