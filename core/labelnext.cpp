@@ -211,6 +211,17 @@ std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vecto
             for (float& v : logit)
                 v -= 0.5f; // "closest to 0.5" on the identity scale (a regression model given as classifier)
         // A few times n candidates, so near-duplicates can be passed over without a second pass.
+        // `diverse`: only when the picker finds the row unlike those taken.
+        auto takeUncertain = [&](uint32_t row, bool diverse) {
+            if (!picker.tryTake(row, diverse))
+                return;
+            LabelCandidate c;
+            c.row = row;
+            c.why = LabelCandidate::Why::Uncertain;
+            c.probability
+                = float(m.link == LinearModel::Link::Logistic ? 1 / (1 + std::exp(-logit[row])) : logit[row] + 0.5);
+            out.push_back(std::move(c));
+        };
         size_t want = std::max<size_t>(nChosen * 8, 64);
         for (;;) {
             const std::vector<uint32_t> cands
@@ -218,14 +229,7 @@ std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vecto
             for (uint32_t row : cands) {
                 if (out.size() == nChosen)
                     break;
-                if (picker.tryTake(row, true)) {
-                    LabelCandidate c;
-                    c.row = row;
-                    c.why = LabelCandidate::Why::Uncertain;
-                    c.probability = float(
-                        m.link == LinearModel::Link::Logistic ? 1 / (1 + std::exp(-logit[row])) : logit[row] + 0.5);
-                    out.push_back(std::move(c));
-                }
+                takeUncertain(row, true);
             }
             // All candidates near-identical (a corpus of duplicates): take the closest regardless.
             if (out.size() < nChosen && cands.size() == want && want < docs) {
@@ -235,14 +239,7 @@ std::vector<LabelCandidate> selectNext(const ScoreTable& table, const std::vecto
             for (uint32_t row : cands) {
                 if (out.size() == nChosen)
                     break;
-                if (picker.tryTake(row, false)) {
-                    LabelCandidate c;
-                    c.row = row;
-                    c.why = LabelCandidate::Why::Uncertain;
-                    c.probability = float(
-                        m.link == LinearModel::Link::Logistic ? 1 / (1 + std::exp(-logit[row])) : logit[row] + 0.5);
-                    out.push_back(std::move(c));
-                }
+                takeUncertain(row, false);
             }
             break;
         }
