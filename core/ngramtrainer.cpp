@@ -8,15 +8,15 @@
 
 namespace shardscope {
 
-namespace {
-
-// The sampled texts, gathered by a scorer so that the scan reads, decompresses, parses and samples the shards in
-// parallel as it does for scoring. The order of the documents does not matter: counts are sums.
-struct TextSink {
+struct NgramSampleTexts::Sink {
     std::mutex mutex;
     std::vector<std::string> chunks; // documents appended whole, their ends in `ends`
     std::vector<std::vector<size_t>> ends;
 };
+
+namespace {
+
+using TextSink = NgramSampleTexts::Sink;
 
 class CollectWorker final : public ScorerWorker {
 public:
@@ -52,8 +52,8 @@ private:
 
 class CollectScorer final : public Scorer {
 public:
-    explicit CollectScorer(TextSink& sink)
-        : m_sink(sink)
+    explicit CollectScorer(std::shared_ptr<TextSink> sink)
+        : m_sink(std::move(sink))
     {
     }
     std::string name() const override { return "train_ngram_text"; }
@@ -62,13 +62,56 @@ public:
     {
         return { { "train_ngram_bytes", "UTF-8 bytes of the text", {} } };
     }
-    std::unique_ptr<ScorerWorker> makeWorker() const override { return std::make_unique<CollectWorker>(m_sink); }
+    std::unique_ptr<ScorerWorker> makeWorker() const override { return std::make_unique<CollectWorker>(*m_sink); }
 
 private:
-    TextSink& m_sink;
+    std::shared_ptr<TextSink> m_sink;
 };
 
 } // namespace
+
+NgramSampleTexts::NgramSampleTexts()
+    : m_sink(std::make_shared<Sink>())
+{
+}
+
+NgramSampleTexts::~NgramSampleTexts() = default;
+
+std::shared_ptr<const Scorer> NgramSampleTexts::scorer() const
+{
+    return std::make_shared<CollectScorer>(m_sink);
+}
+
+NgramModel NgramSampleTexts::train(int order, double heldOutPercent) const
+{
+    if (!(heldOutPercent >= 0 && heldOutPercent <= 50))
+        throw std::invalid_argument("the held-out share must be 0 to 50 percent");
+    const uint64_t threshold = uint64_t(heldOutPercent / 100 * 18446744073709551615.0);
+    std::vector<std::string_view> train, held;
+    NgramModel::Provenance p;
+    for (size_t c = 0; c < m_sink->chunks.size(); ++c) {
+        size_t begin = 0;
+        for (size_t end : m_sink->ends[c]) {
+            const std::string_view doc(m_sink->chunks[c].data() + begin, end - begin);
+            begin = end;
+            const bool isHeld = heldOutPercent > 0 && XXH3_64bits(doc.data(), doc.size()) < threshold;
+            (isHeld ? held : train).push_back(doc);
+            (isHeld ? p.heldOutBytes : p.bytes) += doc.size();
+            ++(isHeld ? p.heldOutDocuments : p.documents);
+        }
+    }
+    if (train.empty())
+        throw std::invalid_argument("the sample holds no text to train on");
+    const auto t0 = std::chrono::steady_clock::now();
+    NgramModel model = NgramModel::train(train, order);
+    p.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double bits = 0;
+    for (std::string_view d : held)
+        bits += model.bits(d);
+    p.heldOutBpb = p.heldOutBytes ? bits / double(p.heldOutBytes) : -1;
+    model.provenance = p;
+    return model;
+}
 
 std::string ngramReferenceDir(const std::string& corpusCacheDir)
 {
@@ -91,8 +134,8 @@ NgramTrainingResult trainNgramOnSample(const NgramTrainingOptions& options, cons
     so.buildIndex = false;
     if (options.fraction < 1)
         so.selector = std::make_shared<BernoulliSelector>(options.fraction, options.seed);
-    TextSink sink;
-    so.scorers = { std::make_shared<CollectScorer>(sink) };
+    NgramSampleTexts texts;
+    so.scorers = { texts.scorer() };
     ScanResult r;
     {
         Scan scan(so);
@@ -111,37 +154,11 @@ NgramTrainingResult trainNgramOnSample(const NgramTrainingOptions& options, cons
         out.cancelled = true;
         return out;
     }
-
-    // Held out: a document whose text hashes below the threshold (the same documents whatever the threads).
-    const uint64_t threshold = uint64_t(options.heldOutPercent / 100 * 18446744073709551615.0);
-    std::vector<std::string_view> train, held;
-    NgramModel::Provenance p;
-    for (size_t c = 0; c < sink.chunks.size(); ++c) {
-        size_t begin = 0;
-        for (size_t end : sink.ends[c]) {
-            const std::string_view doc(sink.chunks[c].data() + begin, end - begin);
-            begin = end;
-            const bool isHeld = options.heldOutPercent > 0 && XXH3_64bits(doc.data(), doc.size()) < threshold;
-            (isHeld ? held : train).push_back(doc);
-            (isHeld ? p.heldOutBytes : p.bytes) += doc.size();
-            ++(isHeld ? p.heldOutDocuments : p.documents);
-        }
-    }
-    if (train.empty())
-        throw std::invalid_argument("the sample holds no text to train on");
-    const auto t1 = std::chrono::steady_clock::now();
-    out.model = NgramModel::train(train, options.order);
-    const auto t2 = std::chrono::steady_clock::now();
-    double bits = 0;
-    for (std::string_view d : held)
-        bits += out.model.bits(d);
-    p.shards = so.shards;
-    p.sample = r.selection;
-    p.seed = options.fraction < 1 ? options.seed : 0;
-    p.heldOutBpb = p.heldOutBytes ? bits / double(p.heldOutBytes) : -1;
-    p.trainSeconds = std::chrono::duration<double>(t2 - t1).count();
-    out.model.provenance = p;
-    out.readSeconds = std::chrono::duration<double>(t1 - t0).count();
+    out.readSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.model = texts.train(options.order, options.heldOutPercent);
+    out.model.provenance.shards = so.shards;
+    out.model.provenance.sample = r.selection;
+    out.model.provenance.seed = options.fraction < 1 ? options.seed : 0;
     return out;
 }
 

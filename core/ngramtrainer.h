@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,28 @@ struct NgramTrainingResult {
     bool cancelled = false;
     std::vector<std::string> errors; // stream errors of the scan ("file: byte N: what")
     double readSeconds = 0;
+};
+
+// The texts of a scan's documents, gathered by a scorer (its one column, train_ngram_bytes, is each text's size):
+// the scan reads, decompresses, parses and samples the shards in parallel as it does for scoring. Put scorer()
+// among a scan's scorers, run the scan (the workers hand their last texts over when run() returns), then train().
+// train-ngram and trainNgramOnSample() both train through it.
+class NgramSampleTexts {
+public:
+    NgramSampleTexts();
+    ~NgramSampleTexts();
+    std::shared_ptr<const Scorer> scorer() const;
+    // Holds out the documents whose text hashes (XXH3-64) below heldOutPercent of the range (the same documents
+    // whatever the threads), counts the rest and measures the held-out bits per byte. The provenance's documents,
+    // bytes, held-out figures and training time are set; shards, sample and seed are the caller's. Throws
+    // std::invalid_argument for heldOutPercent outside 0..50, a sample without text to train on, and what
+    // NgramModel::train throws.
+    NgramModel train(int order, double heldOutPercent) const;
+
+    struct Sink; // the gathered texts (ngramtrainer.cpp)
+
+private:
+    std::shared_ptr<Sink> m_sink;
 };
 
 // Where a corpus's reference model lives: beside its scores in the corpus cache directory.

@@ -6,6 +6,7 @@
 #include "bytesource.h"
 #include "filterconfig.h"
 #include "ngramlm.h"
+#include "ngramtrainer.h"
 #include "scorer.h"
 #include "sha256.h"
 #include "testutil.h"
@@ -516,6 +517,44 @@ private Q_SLOTS:
         }
         std::filesystem::remove_all(model);
         QVERIFY_THROWS_EXCEPTION(InputError, resolveConfigScorers(back));
+    }
+
+    // The GUI's training (trainNgramOnSample, Language Model > Train N-gram Reference Model…, issue 22) and
+    // train-ngram draw the same uniform sample of a compressed corpus, hold out the same documents and write the
+    // same model file, byte for byte.
+    void guiTrainingMatchesTheCli()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        QTemporaryDir dir;
+        const std::string shard = dir.filePath(QStringLiteral("spam_ham.jsonl.gz")).toStdString();
+        testutil::writeFile(shard, testutil::gzipCompress(testutil::readFile(testdata::fixture("spam_ham.jsonl"))));
+        const QString cliModel = dir.filePath(QStringLiteral("cli"));
+        Run t
+            = cli({ QStringLiteral("train-ngram"), QStringLiteral("-q"), QStringLiteral("--order"), QStringLiteral("4"),
+                      QStringLiteral("--sample"), QStringLiteral("60%"), QStringLiteral("--seed"), QStringLiteral("3"),
+                      QStringLiteral("--held-out"), QStringLiteral("10"), QStringLiteral("--out"), cliModel, q(shard) },
+                dir.filePath(QStringLiteral("cache")));
+        QVERIFY2(t.code == 0, qPrintable(t.err));
+
+        NgramTrainingOptions o;
+        o.shards = { shard };
+        o.fields = detectFields(shard, FieldMapping {}, false);
+        o.fraction = 0.6;
+        o.seed = 3;
+        o.heldOutPercent = 10;
+        o.order = 4;
+        const NgramTrainingResult r = trainNgramOnSample(o, nullptr);
+        QVERIFY(!r.cancelled);
+        const auto& p = r.model.provenance;
+        const auto meta = nlohmann::json::parse(readFile(cliModel.toStdString() + "/ngram.json"));
+        QCOMPARE(p.documents, meta.at("training").at("documents").get<uint64_t>());
+        QCOMPARE(p.heldOutDocuments, meta.at("training").at("held_out_documents").get<uint64_t>());
+        QCOMPARE(p.sample, meta.at("training").at("sample").get<std::string>());
+        QVERIFY(p.heldOutDocuments > 0 && p.documents + p.heldOutDocuments < 80);
+        QVERIFY(r.model.serialize() == readFile(cliModel.toStdString() + "/ngram.bin"));
+
+        std::atomic<bool> stop { true };
+        QVERIFY(trainNgramOnSample(o, &stop).cancelled);
     }
 
     // The CLI end to end: train-ngram on a sample, score --scorers ngram --model DIR, suggest --out with the model
