@@ -126,7 +126,7 @@ private:
 
 } // namespace
 
-LinearModel LinearModel::parse(const std::string& text, const std::string& path)
+static LinearModel parseChecked(const std::string& text, const std::string& path)
 {
     nlohmann::json j;
     try {
@@ -139,10 +139,10 @@ LinearModel LinearModel::parse(const std::string& text, const std::string& path)
     auto version = j.find("version");
     if (version == j.end() || !version->is_number_integer())
         throw InputError(path, 0, "'version' is missing or not a whole number");
-    if (version->get<int>() != kFormatVersion)
+    if (version->get<int>() != LinearModel::kFormatVersion)
         throw InputError(path, 0,
             "linear model format version " + std::to_string(version->get<int>()) + " (this build reads version "
-                + std::to_string(kFormatVersion) + ")");
+                + std::to_string(LinearModel::kFormatVersion) + ")");
     LinearModel m;
     auto inputs = j.find("inputs");
     if (inputs == j.end() || !inputs->is_array() || inputs->empty())
@@ -169,9 +169,9 @@ LinearModel LinearModel::parse(const std::string& text, const std::string& path)
     m.bias = bias->get<double>();
     const auto link = j.value("link", std::string("logistic"));
     if (link == "logistic")
-        m.link = Link::Logistic;
+        m.link = LinearModel::Link::Logistic;
     else if (link == "identity")
-        m.link = Link::Identity;
+        m.link = LinearModel::Link::Identity;
     else
         throw InputError(path, 0, "'link' is '" + link + "' (expected \"logistic\" or \"identity\")");
     if (j.contains("output")) {
@@ -184,11 +184,23 @@ LinearModel LinearModel::parse(const std::string& text, const std::string& path)
     return m;
 }
 
+LinearModel LinearModel::parse(const std::string& text, const std::string& path)
+{
+    // The checks above test each field's type before reading it; what they miss (a number too large for a double,
+    // which the JSON parser reports as out_of_range, a field of another type) is a malformed file too, never an
+    // exception that escapes (fuzz_linear_model found "format": 1e400 terminating the process).
+    try {
+        return parseChecked(text, path);
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(path, 0, std::string("malformed linear model: ") + e.what());
+    }
+}
+
 std::string LinearModel::toJson() const
 {
     nlohmann::json j;
     j["format"] = kFormat;
-    j["version"] = kFormatVersion;
+    j["version"] = LinearModel::kFormatVersion;
     j["inputs"] = inputs;
     j["mean"] = mean;
     j["scale"] = scale;
