@@ -168,7 +168,7 @@ private Q_SLOTS:
         QVERIFY(waitStats(w));
         const size_t n = w.corpus()->size();
         QVERIFY(n >= 50);
-        const std::vector<float> zlib = w.corpus()->scores(size_t(w.corpus()->columnIndex("zlib6")));
+        const std::vector<float> zlib = w.corpus()->scores(size_t(w.corpus()->columnIndex("zlib6"))).toVector();
         QVERIFY(w.histogram(QStringLiteral("zlib6")) && w.histogram(QStringLiteral("zlib6"))->hasData());
 
         QSignalSpy progress(w.session(), &CorpusSession::columnsProgress);
