@@ -20,16 +20,18 @@ SECONDS_PER_TARGET=${1:-60}
 BUILD_DIR=${2:-$SRC/build/fuzz}
 SHARED=${SHARDSCOPE_SHARED_DATA:-$SRC/../shared/data}
 WORK=${FUZZ_WORK:-$(mktemp -d /tmp/shardscope-fuzz.XXXXXX)}
-ALL_TARGETS="linereader warc recordparser filterconfig scorestore tokenizer_json tokenizer_gpt2 safetensors_header"
+ALL_TARGETS="linereader warc recordparser filterconfig scorestore tokenizer_json tokenizer_gpt2 safetensors_header labels ngram_model linear_model"
 TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 
 # Largest input per target: big enough for several records, a config or a small vocabulary, small
 # enough that each execution stays fast.
 declare -A MAX_LEN=([linereader]=65536 [warc]=65536 [recordparser]=16384 [filterconfig]=8192 [scorestore]=16384
-                    [tokenizer_json]=16384 [tokenizer_gpt2]=16384 [safetensors_header]=4096)
+                    [tokenizer_json]=16384 [tokenizer_gpt2]=16384 [safetensors_header]=4096
+                    [labels]=4096 [ngram_model]=16384 [linear_model]=4096)
 declare -A DICTS=([linereader]="linereader" [warc]="warc" [recordparser]="json recordparser" [filterconfig]="json filterconfig"
                   [scorestore]="json scorestore" [tokenizer_json]="json tokenizer"
-                  [tokenizer_gpt2]="json tokenizer" [safetensors_header]="json safetensors_header")
+                  [tokenizer_gpt2]="json tokenizer" [safetensors_header]="json safetensors_header"
+                  [labels]="" [ngram_model]="" [linear_model]="json")
 
 for t in $TARGETS; do
     if [ ! -x "$BUILD_DIR/tests/fuzz/fuzz_$t" ]; then
@@ -117,11 +119,14 @@ for t in $TARGETS; do
     # The first corpus directory receives new inputs; seeds and regressions are only read.
     dirs=("$WORK/$t/corpus" "$WORK/$t/seeds" "$FUZZ_DIR/seeds/$t")
     [ -d "$FUZZ_DIR/regressions/$t" ] && dirs+=("$FUZZ_DIR/regressions/$t")
+    # libFuzzer refuses an empty dictionary file: binary formats (labels, n-gram models) have none.
+    dictArg=()
+    [ -s "$WORK/$t/fuzz.dict" ] && dictArg=(-dict="$WORK/$t/fuzz.dict")
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0} \
         UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
         "$BUILD_DIR/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -max_len="${MAX_LEN[$t]}" \
         -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=30 -print_final_stats=1 \
-        -dict="$WORK/$t/fuzz.dict" -artifact_prefix="$WORK/$t/crashes/" "${dirs[@]}" >"$log" 2>&1
+        "${dictArg[@]}" -artifact_prefix="$WORK/$t/crashes/" "${dirs[@]}" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     last=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -1)
