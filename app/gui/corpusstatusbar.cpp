@@ -40,6 +40,11 @@ CorpusStatusBar::CorpusStatusBar(QWidget* parent)
     addPermanentWidget(m_lm);
     addPermanentWidget(m_note);
     addPermanentWidget(m_progress);
+    // The note and the model's line give way (clipped, whole in their tooltips) rather than widen the window past
+    // the screen: with a sample on display, its line, the full-pass estimate, the model and the progress did at
+    // 1600 px. The sample's line keeps its full width (fitText).
+    m_note->setMinimumWidth(60);
+    m_lm->setMinimumWidth(60);
     addPermanentWidget(m_cancel);
     clearScan();
 }
@@ -157,7 +162,7 @@ void CorpusStatusBar::showFullPassProgress(const ScanProgress& p, double passFra
     m_progress->setFormat(QStringLiteral("%1%").arg(int(p.fraction() * 100)));
     // the bar shows how far it is
     if (passFraction < 1.0)
-        showNote(tr("Growing the sample to %1% · ETA %2")
+        showNote(tr("Sample → %1% · ETA %2")
                      .arg(QLocale().toString(passFraction * 100, 'g', 2), humanSeconds(p.etaSeconds)));
     else
         showNote(tr("Full pass · ETA %1").arg(humanSeconds(p.etaSeconds)));
