@@ -37,6 +37,10 @@ void AtomicFile::write(std::string_view data)
 {
     if (!m_f)
         throw std::runtime_error(m_path + ": write after commit");
+    // An empty view may have no data pointer, which fwrite must not be given (UBSan: the Dolma export writes
+    // empty pieces).
+    if (data.empty())
+        return;
     if (std::fwrite(data.data(), 1, data.size(), m_f) != data.size())
         throw std::runtime_error(m_path + ": cannot write: " + std::strerror(errno));
 }
