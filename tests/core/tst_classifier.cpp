@@ -12,6 +12,8 @@
 #include "scan.h"
 #include "testutil.h"
 
+#include "clirun.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,24 +27,10 @@
 
 using namespace shardscope;
 
+using testutil::cli;
+using testutil::Run;
+
 namespace {
-
-struct Run {
-    int code;
-    QString out, err;
-};
-
-Run cli(const QStringList& args, const QString& cacheDir)
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("SHARDSCOPE_CACHE_DIR"), cacheDir);
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(SHARDSCOPE_CLI), args);
-    p.waitForFinished(300000);
-    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-        QString::fromUtf8(p.readAllStandardError()) };
-}
 
 const char* kSpam = "fixtures/spamassassin_40spam_40ham.jsonl";
 

@@ -4,8 +4,10 @@
 #include "filterconfig.h"
 #include "testutil.h"
 
+#include "clirun.h"
 #include <QDir>
 #include <QFile>
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -22,22 +24,6 @@
 using namespace testutil;
 
 namespace {
-struct Run {
-    int code;
-    QString out, err;
-};
-
-Run cli(const QStringList& args, const QString& cacheDir)
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("SHARDSCOPE_CACHE_DIR"), cacheDir);
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(SHARDSCOPE_CLI), args);
-    p.waitForFinished(120000);
-    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-             QString::fromUtf8(p.readAllStandardError()) };
-}
 
 QStringList argList(std::initializer_list<const char*> args)
 {
@@ -128,7 +114,8 @@ private Q_SLOTS:
         Run removed = cli(argList({ "score", "--scorers", "zlib6", "--tsv" }) << one << shard, cacheDir);
         QCOMPARE(removed.code, 0);
         QVERIFY2(removed.err.contains(QStringLiteral("no rescoring")), qPrintable(removed.err));
-        QCOMPARE(QString::fromStdString(splitLines(readFile(one.toStdString())).front()).split(QLatin1Char('\t')).last(),
+        QCOMPARE(
+            QString::fromStdString(splitLines(readFile(one.toStdString())).front()).split(QLatin1Char('\t')).last(),
             QStringLiteral("zlib6"));
         Run both = cli(argList({ "score", "--scorers", "zstd3,zlib6" }) << shard, cacheDir);
         QCOMPARE(both.code, 0);
@@ -286,7 +273,9 @@ private Q_SLOTS:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(cut) && r.err.contains(QStringLiteral("byte ")), qPrintable(r.err));
 
-        QCOMPARE(cli({ QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("nope"), bad }, cache()).code, 2);
+        QCOMPARE(
+            cli({ QStringLiteral("score"), QStringLiteral("--scorers"), QStringLiteral("nope"), bad }, cache()).code,
+            2);
         QCOMPARE(cli({ QStringLiteral("frobnicate") }, cache()).code, 2);
         QCOMPARE(cli({ QStringLiteral("score"), m_dir.filePath(QStringLiteral("missing.jsonl")) }, cache()).code, 2);
         for (const char* cmd : { "score", "apply", "stats", "scorers" }) {
@@ -300,7 +289,8 @@ private Q_SLOTS:
     {
         REQUIRE_FIXTURE("spam_ham.jsonl");
         QString cfg = m_dir.filePath(QStringLiteral("f.json"));
-        writeFile(cfg.toStdString(), R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"zlib6","min":0.3,"max":0.5}]})");
+        writeFile(cfg.toStdString(),
+            R"({"format":"shardscope-filter","version":1,"rules":[{"scorer":"zlib6","min":0.3,"max":0.5}]})");
         QString out = m_dir.filePath(QStringLiteral("out"));
         Run r = cli({ QStringLiteral("apply"), QStringLiteral("--config"), cfg, QStringLiteral("--out"), out,
                         QStringLiteral("--dropped"), fixture("spam_ham.jsonl") },

@@ -11,6 +11,8 @@
 #include "sha256.h"
 #include "testutil.h"
 
+#include "clirun.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -142,23 +144,6 @@ private:
 std::string tempDir(QTemporaryDir& d, const char* name)
 {
     return d.filePath(QString::fromLatin1(name)).toStdString();
-}
-
-struct Run {
-    int code;
-    QString out, err;
-};
-
-Run cli(const QStringList& args, const QString& cacheDir)
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("SHARDSCOPE_CACHE_DIR"), cacheDir);
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(SHARDSCOPE_CLI), args);
-    p.waitForFinished(120000);
-    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-        QString::fromUtf8(p.readAllStandardError()) };
 }
 
 QString q(const std::string& s)
