@@ -1,6 +1,7 @@
 #include "apply.h"
 
 #include "atomicfile.h"
+#include "pershardsink.h"
 #include "scorestore.h"
 
 #include <algorithm>
@@ -206,14 +207,14 @@ private:
     std::vector<std::future<void>> m_pending;
 };
 
-class ApplySink final : public ScanSink {
+class ApplySink final : public PerShardSink<ApplySink> {
 public:
     ApplySink(const FilterConfig& config, BoundRules rules, const ApplyOptions& opt,
         const std::vector<std::string>& shards, std::vector<std::pair<int, const ColumnInfo*>> breakdowns)
-        : m_config(config)
+        : PerShardSink(shards.size())
+        , m_config(config)
         , m_bound(std::move(rules))
         , m_opt(opt)
-        , m_shards(shards)
         , m_breakdowns(std::move(breakdowns))
     {
         m_summary.total.rules.resize(config.rules.size());
@@ -224,11 +225,7 @@ public:
 
     void onBatch(const CommittedBatch& b) override
     {
-        if (int(b.lines.shard) != m_current) {
-            finishCurrent();
-            m_current = int(b.lines.shard);
-            openCurrent();
-        }
+        enter(b.lines.shard);
         size_t doc = 0, rej = 0;
         std::string keptBuf, droppedBuf, droppedTsv, rejectedBuf, rejectedTsv;
         const size_t nRules = m_config.rules.size();
@@ -320,18 +317,9 @@ public:
         }
     }
 
-    // Shards that produced no batch (empty or unreadable) still get (empty) outputs, so a
-    // downstream job sees one output per input.
     void finish()
     {
-        finishCurrent();
-        for (size_t i = 0; i < m_shards.size(); ++i) {
-            if (m_done.count(i))
-                continue;
-            m_current = int(i);
-            openCurrent();
-            finishCurrent();
-        }
+        PerShardSink::finish();
         m_committer.drain();
     }
 
@@ -350,6 +338,7 @@ public:
     }
 
 private:
+    friend class PerShardSink<ApplySink>;
     static std::string tsvSafe(std::string_view s)
     {
         std::string o;
@@ -366,7 +355,7 @@ private:
         }
         return it->second;
     }
-    std::string outPath(const char* suffix) const { return m_opt.outDir + "/" + m_stems[size_t(m_current)] + suffix; }
+    std::string outPath(const char* suffix) const { return m_opt.outDir + "/" + m_stems[current()] + suffix; }
     void openCurrent()
     {
         m_out.kept = std::make_unique<ZstdWriter>(outPath(".kept.jsonl.zst"), m_opt.zstdLevel);
@@ -383,8 +372,6 @@ private:
     }
     void finishCurrent()
     {
-        if (m_current < 0)
-            return;
         m_out.kept->end();
         m_summary.outputs.push_back(outPath(".kept.jsonl.zst"));
         if (m_out.dropped) {
@@ -399,19 +386,14 @@ private:
         }
         m_committer.submit(std::make_unique<ShardOutputs>(std::move(m_out)));
         m_out = ShardOutputs {};
-        m_done.insert(size_t(m_current));
-        m_current = -1;
     }
 
     const FilterConfig& m_config;
     BoundRules m_bound;
     ApplyOptions m_opt;
-    std::vector<std::string> m_shards;
     std::vector<std::pair<int, const ColumnInfo*>> m_breakdowns; // column index, its info
     std::vector<ApplyGroupCounts*> m_targets;
     std::vector<std::string> m_stems;
-    int m_current = -1;
-    std::set<size_t> m_done;
     ShardOutputs m_out;
     Committer m_committer; // its destructor waits for the commits still running when an error stopped the scan
     ApplySummary m_summary;

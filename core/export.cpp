@@ -3,6 +3,7 @@
 #include "apply.h"
 #include "atomicfile.h"
 #include "bytesource.h"
+#include "pershardsink.h"
 
 #include <algorithm>
 #include <charconv>
@@ -561,11 +562,12 @@ std::string dolmaIncludeExpression(
 
 namespace {
 
-class ExportSink final : public ScanSink {
+class ExportSink final : public PerShardSink<ExportSink> {
 public:
     ExportSink(const FilterConfig& config, BoundRules bound, const std::vector<ColumnInfo>& cols,
         const ExportOptions& opt, const std::vector<std::string>& shards)
-        : m_config(config)
+        : PerShardSink(shards.size())
+        , m_config(config)
         , m_bound(std::move(bound))
         , m_cols(cols)
         , m_opt(opt)
@@ -585,11 +587,7 @@ public:
 
     void onBatch(const CommittedBatch& b) override
     {
-        if (int(b.lines.shard) != m_current) {
-            finishCurrent();
-            m_current = int(b.lines.shard);
-            openCurrent();
-        }
+        enter(b.lines.shard);
         std::string buf;
         size_t doc = 0;
         for (size_t i = 0; i < b.lines.lines.size(); ++i) {
@@ -604,7 +602,7 @@ public:
                     // The line keeps its place; no attributes: the include expression drops it, as apply does.
                     buf += "{\"id\": null, \"attributes\": {}}\n";
                     if (m_rejectedNamed++ < 5)
-                        m_summary.warnings.push_back(m_shards[size_t(m_current)] + ": line " + std::to_string(lineNo)
+                        m_summary.warnings.push_back(m_shards[current()] + ": line " + std::to_string(lineNo)
                             + ": a record Shardscope rejects; Dolma's mixer stops at a line that is not JSON");
                 }
                 continue;
@@ -646,21 +644,10 @@ public:
         m_out->write(buf);
     }
 
-    void finish()
-    {
-        finishCurrent();
-        for (size_t i = 0; i < m_shards.size(); ++i) {
-            if (m_done.count(i))
-                continue;
-            m_current = int(i);
-            openCurrent();
-            finishCurrent();
-        }
-    }
-
     ExportSummary& summary() { return m_summary; }
 
 private:
+    friend class PerShardSink<ExportSink>;
     static std::string value(const ColumnInfo& info, float v, bool pythonJson)
     {
         if (std::isnan(v))
@@ -701,8 +688,8 @@ private:
     std::string outPath() const
     {
         if (m_opt.target == ExportTarget::Datatrove)
-            return m_opt.outDir + "/scores/" + m_stems[size_t(m_current)] + ".scores.jsonl.gz";
-        return m_opt.outDir + "/attributes/" + m_opt.name + "/" + m_rels[size_t(m_current)];
+            return m_opt.outDir + "/scores/" + m_stems[current()] + ".scores.jsonl.gz";
+        return m_opt.outDir + "/attributes/" + m_opt.name + "/" + m_rels[current()];
     }
     void openCurrent()
     {
@@ -712,13 +699,9 @@ private:
     }
     void finishCurrent()
     {
-        if (m_current < 0)
-            return;
         m_out->commit();
         m_summary.outputs.push_back(m_out->path());
         m_out.reset();
-        m_done.insert(size_t(m_current));
-        m_current = -1;
     }
 
     const FilterConfig& m_config;
@@ -730,8 +713,6 @@ private:
     std::vector<size_t> m_write; // columns the rules use, in config.columns() order
     std::string m_prefix;
     simdjson::ondemand::parser m_parser;
-    int m_current = -1;
-    std::set<size_t> m_done;
     std::unique_ptr<OutFile> m_out;
     size_t m_rejectedNamed = 0;
     ExportSummary m_summary;

@@ -31,22 +31,7 @@ public:
 
     int run() override
     {
-        m_model.apply();
-        FilterConfig config;
-        try {
-            config = FilterConfig::load(m_configPath);
-        } catch (const std::exception& e) {
-            throw UsageError(name(), e.what());
-        }
-        ScanOptions so;
-        so.shards = m_corpus.input.shards();
-        so.fields = m_corpus.input.fields(so.shards);
-        so.threads = m_corpus.threads.threads;
-        try {
-            so.scorers = resolveConfigScorers(config, m_model.sharedParams());
-        } catch (const std::invalid_argument& e) {
-            throw UsageError(name(), m_configPath + ": " + e.what());
-        }
+        auto [config, so] = loadConfigScan(name(), m_configPath, m_corpus, m_model);
         ApplyOptions ao;
         ao.outDir = m_outDir;
         ao.writeDropped = m_writeDropped;

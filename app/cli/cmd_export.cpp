@@ -36,22 +36,7 @@ public:
 
     int run() override
     {
-        m_model.apply();
-        FilterConfig config;
-        try {
-            config = FilterConfig::load(m_configPath);
-        } catch (const std::exception& e) {
-            throw UsageError(name(), e.what());
-        }
-        ScanOptions so;
-        so.shards = m_corpus.input.shards();
-        so.fields = m_corpus.input.fields(so.shards);
-        so.threads = m_corpus.threads.threads;
-        try {
-            so.scorers = resolveConfigScorers(config);
-        } catch (const std::invalid_argument& e) {
-            throw UsageError(name(), m_configPath + ": " + e.what());
-        }
+        auto [config, so] = loadConfigScan(name(), m_configPath, m_corpus, m_model);
         ExportOptions eo;
         eo.target = m_to == "dolma" ? ExportTarget::Dolma : ExportTarget::Datatrove;
         eo.outDir = m_outDir;

@@ -1,7 +1,9 @@
 #include "scanrun.h"
 
+#include "apply.h"
 #include "blocksampler.h"
 #include "columnscan.h"
+#include "command.h"
 #include "interrupt.h"
 #include "scorestore.h"
 
@@ -140,6 +142,17 @@ ScanResult loadAndAddColumns(const CorpusOptions& o, const CorpusCache& cache, S
     return table;
 }
 
+// A loaded score column is checked against its checksum when first read (issue 21), and one that fails reads
+// as missing values. Every command reads all its columns, so they are all checked here, before use: a failure
+// is reported like a torn file and the corpus is rescored (which rewrites the file). Empty when all hold.
+std::string corruptColumnsNote(const ScanResult& loaded)
+{
+    const std::vector<std::string> bad = corruptColumns(loaded.scores, true);
+    if (bad.empty())
+        return {};
+    return bad.front() + (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more columns)" : "");
+}
+
 } // namespace
 
 ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const std::string& scoresFileOverride,
@@ -155,6 +168,11 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
     // A sample is always scanned: the cache holds whole corpora only, and its scores are not the sample's draw.
     if (!o.noCache && !sample)
         loaded = openCached(cache, shards, fields, scorers, &unusable);
+    if (loaded) {
+        unusable = corruptColumnsNote(*loaded);
+        if (!unusable.empty())
+            loaded.reset();
+    }
     if (!unusable.empty())
         std::fprintf(stderr, "warning: cached scores not usable, rescoring: %s\n", unusable.c_str());
     if (loaded) {
@@ -169,8 +187,12 @@ ScanResult scoreOrLoad(const CorpusOptions& o, const ScorerList& scorers, const 
         const bool derived
             = std::any_of(scorers.begin(), scorers.end(), [](const auto& s) { return !s->inputColumns().empty(); });
         if (held.usable && !held.present.empty() && !held.missing.empty() && !derived)
-            if (std::optional<ScanResult> part = openCached(cache, shards, fields, held.present, &unusable))
-                return loadAndAddColumns(o, cache, std::move(*part), scorers, held.missing);
+            if (std::optional<ScanResult> part = openCached(cache, shards, fields, held.present, &unusable)) {
+                if (const std::string bad = corruptColumnsNote(*part); bad.empty())
+                    return loadAndAddColumns(o, cache, std::move(*part), scorers, held.missing);
+                else
+                    std::fprintf(stderr, "warning: cached scores not usable, rescoring: %s\n", bad.c_str());
+            }
     }
     ScanOptions so;
     so.shards = shards;
@@ -218,6 +240,27 @@ void printSummary(const ScanResult& r, bool fromCache)
         static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.index.size()),
         static_cast<unsigned long long>(r.rejected), static_cast<unsigned long long>(r.blankLines),
         static_cast<unsigned long long>(r.textBytes), fromCache ? "(cached) " : "", r.seconds);
+}
+
+ConfigScan loadConfigScan(
+    const std::string& command, const std::string& configPath, const CorpusOptions& corpus, const ModelOptions& model)
+{
+    model.apply();
+    ConfigScan out;
+    try {
+        out.config = FilterConfig::load(configPath);
+    } catch (const std::exception& e) {
+        throw UsageError(command, e.what());
+    }
+    out.scan.shards = corpus.input.shards();
+    out.scan.fields = corpus.input.fields(out.scan.shards);
+    out.scan.threads = corpus.threads.threads;
+    try {
+        out.scan.scorers = resolveConfigScorers(out.config, model.sharedParams());
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(command, configPath + ": " + e.what());
+    }
+    return out;
 }
 
 } // namespace shardscope::cli

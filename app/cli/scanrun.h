@@ -2,6 +2,7 @@
 // What the commands that score a corpus share: scoring it (or loading its cached scores), the progress
 // line, and reporting rejected records and broken streams.
 
+#include "filterconfig.h"
 #include "options.h"
 #include "scan.h"
 
@@ -40,5 +41,16 @@ bool reportProblems(const ScanResult& r, size_t maxErrors);
 
 // The closing "read=... docs=..." line on stderr.
 void printSummary(const ScanResult& r, bool fromCache);
+
+// What `apply` and `export` start from: the filter config, and a scan of the corpus with the scorers its rules need
+// (--model's parameters for rules named by column, as in `score`). Applies the model options first. Throws
+// UsageError (prefixed with `command`, naming the config) for a config that does not load or names an unknown
+// column or scorer.
+struct ConfigScan {
+    FilterConfig config;
+    ScanOptions scan;
+};
+ConfigScan loadConfigScan(
+    const std::string& command, const std::string& configPath, const CorpusOptions& corpus, const ModelOptions& model);
 
 } // namespace shardscope::cli
