@@ -2,6 +2,7 @@
 
 #include "atomicfile.h"
 #include "bytesource.h"
+#include "ngramlang.h"
 
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
@@ -533,13 +534,31 @@ NgramModel NgramModel::deserialize(std::string_view bytes, const std::string& na
     return model;
 }
 
-void NgramModel::save(const std::string& dir) const
+uint64_t NgramModel::save(const std::string& dir) const
 {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec)
         throw std::runtime_error(dir + ": cannot create the model directory: " + ec.message());
+    // A per-language set saved here before (the GUI saves either kind into the corpus's one reference directory)
+    // would win over this model (ngram:model=DIR reads the manifest first): the manifest goes first, then its models.
+    const std::filesystem::path manifest = std::filesystem::path(dir) / NgramLanguageManifest::kFileName;
+    if (std::filesystem::exists(manifest, ec)) {
+        std::filesystem::remove(manifest, ec);
+        if (ec)
+            throw std::runtime_error(manifest.string() + ": cannot remove the per-language manifest: " + ec.message());
+        for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+            const std::string name = e.path().filename().string();
+            if (e.is_directory() && (name == NgramLanguageManifest::kAllLanguages || name.starts_with("lang-"))) {
+                std::error_code ignored;
+                std::filesystem::remove(e.path() / kBinaryName, ignored);
+                std::filesystem::remove(e.path() / kMetaName, ignored);
+                std::filesystem::remove(e.path(), ignored); // only when empty
+            }
+        }
+    }
     const std::string bin = serialize();
+    const uint64_t binHash = XXH3_64bits(bin.data(), bin.size());
     writeFileAtomically((std::filesystem::path(dir) / kBinaryName).string(), bin);
     nlohmann::json j;
     j["format"] = kFormat;
@@ -550,7 +569,7 @@ void NgramModel::save(const std::string& dir) const
     j["binary"] = kBinaryName;
     j["binary_xxh3_64"] = [&] {
         char hex[17];
-        std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(XXH3_64bits(bin.data(), bin.size())));
+        std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(binHash));
         return std::string(hex);
     }();
     nlohmann::json discounts = nlohmann::json::array();
@@ -575,9 +594,10 @@ void NgramModel::save(const std::string& dir) const
     j["training"] = t;
     j["tool"] = std::string("shardscope ") + SHARDSCOPE_VERSION;
     writeFileAtomically((std::filesystem::path(dir) / kMetaName).string(), j.dump(2) + "\n");
+    return binHash;
 }
 
-NgramModel NgramModel::load(const std::string& dir)
+NgramModel NgramModel::load(const std::string& dir, uint64_t* binaryHash)
 {
     const std::string binPath = (std::filesystem::path(dir) / kBinaryName).string();
     const std::string metaPath = (std::filesystem::path(dir) / kMetaName).string();
@@ -594,7 +614,10 @@ NgramModel NgramModel::load(const std::string& dir)
         throw InputError(metaPath, 0,
             "n-gram model format version " + (j.contains("version") ? j["version"].dump() : std::string("(none)"))
                 + " (this build reads version " + std::to_string(kFormatVersion) + "); train the model again");
-    NgramModel model = deserialize(readWhole(binPath, "binary (ngram.bin)"), binPath);
+    const std::string bin = readWhole(binPath, "binary (ngram.bin)");
+    NgramModel model = deserialize(bin, binPath);
+    if (binaryHash)
+        *binaryHash = XXH3_64bits(bin.data(), bin.size());
     if (!j.contains("order") || !j["order"].is_number_integer() || j["order"].get<int64_t>() != model.m_order)
         throw InputError(
             metaPath, 0, "'order' does not match " + binPath + " (order " + std::to_string(model.m_order) + ")");
@@ -707,7 +730,9 @@ private:
 bool isNgramModelDir(const std::string& dir)
 {
     std::error_code ec;
-    return !dir.empty() && std::filesystem::is_regular_file(std::filesystem::path(dir) / NgramModel::kBinaryName, ec);
+    return !dir.empty()
+        && (std::filesystem::is_regular_file(std::filesystem::path(dir) / NgramModel::kBinaryName, ec)
+            || isNgramLanguageModelDir(dir));
 }
 
 std::unique_ptr<Scorer> makeNgramScorer(const ScorerParams& params)
@@ -716,6 +741,8 @@ std::unique_ptr<Scorer> makeNgramScorer(const ScorerParams& params)
     auto it = params.find("model");
     if (it == params.end())
         return std::make_unique<NgramScorer>();
+    if (isNgramLanguageModelDir(it->second))
+        return makeNgramLanguageScorer(it->second);
     return std::make_unique<NgramScorer>(it->second);
 }
 

@@ -70,16 +70,20 @@ public:
         uint64_t heldOutDocuments = 0, heldOutBytes = 0;
         double heldOutBpb = -1; // -1: no held-out text
         double trainSeconds = 0;
+        bool operator==(const Provenance&) const = default;
     };
 
     // Counts `docs` (each a document's text) and builds the model. Throws std::invalid_argument for an
     // order outside 1..kMaxOrder, or more than 4 GiB of text (the counts are 32-bit).
     static NgramModel train(const std::vector<std::string_view>& docs, int order = kDefaultOrder);
 
-    // Writes DIR/ngram.bin and DIR/ngram.json atomically (creating DIR). Throws std::runtime_error naming the file.
-    void save(const std::string& dir) const;
+    // Writes DIR/ngram.bin and DIR/ngram.json atomically (creating DIR); returns the XXH3-64 of ngram.bin. A
+    // per-language set that DIR held (core/ngramlang.h: its manifest and model directories) is removed, so the
+    // directory holds one kind of reference. Throws std::runtime_error naming the file.
+    uint64_t save(const std::string& dir) const;
     // Throws InputError naming the file: missing, truncated, corrupt (checksum), another format or version.
-    static NgramModel load(const std::string& dir);
+    // `binaryHash` (when given) receives the XXH3-64 of the ngram.bin read.
+    static NgramModel load(const std::string& dir, uint64_t* binaryHash = nullptr);
     // The binary image alone (what ngram.bin holds), and its parser; `nameForErrors` names it in InputErrors.
     std::string serialize() const;
     static NgramModel deserialize(std::string_view bytes, const std::string& nameForErrors);
@@ -109,11 +113,13 @@ private:
     float m_log2Bos = 0; // log2 C(<s>)
 };
 
-// Whether `dir` holds an n-gram model (its ngram.bin), as train-ngram writes it; false for an empty path.
+// Whether `dir` holds an n-gram model (its ngram.bin) or a per-language set (core/ngramlang.h: its manifest), as
+// train-ngram writes them; false for an empty path.
 bool isNgramModelDir(const std::string& dir);
 
-// ngram:model=DIR. Without parameters: listed, unavailable (it needs a model). Throws InputError for a model
-// that cannot be read.
+// ngram:model=DIR. Without parameters: listed, unavailable (it needs a model). A DIR holding a per-language set
+// gives the per-language scorer (core/ngramlang.h: columns ngram_bpb and ngram_lang). Throws InputError for a
+// model that cannot be read.
 std::unique_ptr<Scorer> makeNgramScorer(const ScorerParams& params);
 
 void registerNgramScorers(ScorerRegistry& r);

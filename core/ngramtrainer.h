@@ -5,12 +5,14 @@
 // line), never a prefix. A share of the sampled documents, chosen by a hash of each one's text (XXH3-64 below
 // heldOutPercent of the range, as train-ngram), is held out and its bits per byte go to the provenance.
 
+#include "ngramlang.h"
 #include "ngramlm.h"
 #include "scan.h"
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,10 +26,15 @@ struct NgramTrainingOptions {
     uint64_t seed = 1;
     double heldOutPercent = 5; // 0..50
     int order = NgramModel::kDefaultOrder;
+    // One model per frequent language plus the all-languages one (core/ngramlang.h; languageOptions' order and
+    // held-out share are the two above).
+    bool perLanguage = false;
+    NgramLanguageOptions languageOptions;
 };
 
 struct NgramTrainingResult {
-    NgramModel model;
+    NgramModel model; // without perLanguage
+    std::optional<NgramLanguageModels> languageModels; // with perLanguage
     bool cancelled = false;
     std::vector<std::string> errors; // stream errors of the scan ("file: byte N: what")
     double readSeconds = 0;
@@ -39,7 +46,10 @@ struct NgramTrainingResult {
 // train-ngram and trainNgramOnSample() both train through it.
 class NgramSampleTexts {
 public:
-    NgramSampleTexts();
+    // `identifyLanguages`: the workers also identify each text's language (the lang scorer's model and input), for
+    // trainPerLanguage(). Throws LidModelError when lid.176.ftz is not found, std::runtime_error in a build
+    // without language identification.
+    explicit NgramSampleTexts(bool identifyLanguages = false);
     ~NgramSampleTexts();
     std::shared_ptr<const Scorer> scorer() const;
     // Holds out the documents whose text hashes (XXH3-64) below heldOutPercent of the range (the same documents
@@ -48,6 +58,10 @@ public:
     // std::invalid_argument for heldOutPercent outside 0..50, a sample without text to train on, and what
     // NgramModel::train throws.
     NgramModel train(int order, double heldOutPercent) const;
+    // The per-language set of core/ngramlang.h (needs identifyLanguages). The manifest's training shards, sample and
+    // seed are the caller's. Throws std::invalid_argument as train(), for a named language that lid.176 does not
+    // know, and for min_lang_score outside 0..1.
+    NgramLanguageModels trainPerLanguage(const NgramLanguageOptions& options) const;
 
     struct Sink; // the gathered texts (ngramtrainer.cpp)
 
