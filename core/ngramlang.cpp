@@ -59,7 +59,8 @@ std::string dirFor(const std::string& language)
 uint64_t checksumOf(json j)
 {
     j.erase(kChecksumKey);
-    const std::string compact = j.dump();
+    // Invalid UTF-8 (a shard path with such bytes) is written as U+FFFD, here and in the file alike.
+    const std::string compact = j.dump(-1, ' ', false, json::error_handler_t::replace);
     return XXH3_64bits(compact.data(), compact.size());
 }
 
@@ -166,7 +167,7 @@ std::string NgramLanguageManifest::toJson() const
     j["models"] = ms;
     j["tool"] = std::string("shardscope ") + SHARDSCOPE_VERSION;
     j[kChecksumKey] = hex64(checksumOf(j));
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 NgramLanguageManifest NgramLanguageManifest::parse(std::string_view text, const std::string& name)
@@ -177,6 +178,8 @@ NgramLanguageManifest NgramLanguageManifest::parse(std::string_view text, const 
     } catch (const json::parse_error& e) {
         throw InputError(name, e.byte > 0 ? uint64_t(e.byte - 1) : 0,
             std::string("the per-language n-gram manifest is not valid JSON: ") + e.what());
+    } catch (const json::exception& e) { // a number too large for a double (1e400) is out_of_range, not parse_error
+        throw InputError(name, 0, std::string("the per-language n-gram manifest is not valid JSON: ") + e.what());
     }
     if (!j.is_object() || !j.contains("format") || !j["format"].is_string() || j["format"] != kFormat)
         throw InputError(

@@ -607,6 +607,8 @@ NgramModel NgramModel::load(const std::string& dir, uint64_t* binaryHash)
         j = nlohmann::json::parse(metaText);
     } catch (const nlohmann::json::parse_error& e) {
         throw InputError(metaPath, e.byte > 0 ? uint64_t(e.byte - 1) : 0, std::string("not valid JSON: ") + e.what());
+    } catch (const nlohmann::json::exception& e) { // 1e400: out_of_range, not parse_error
+        throw InputError(metaPath, 0, std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object() || !j.contains("format") || !j["format"].is_string() || j["format"] != kFormat)
         throw InputError(metaPath, 0, std::string("not an n-gram model (expected \"format\": \"") + kFormat + "\")");
