@@ -2,6 +2,7 @@
 
 #include <QFile>
 #include <QFutureWatcher>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
@@ -62,8 +63,13 @@ void NgramReferenceController::loadProvenance()
 {
     m_summary.clear();
     m_details.clear();
+    m_perLanguage = false;
     if (m_modelDir.isEmpty())
         return;
+    if (isNgramLanguageModelDir(m_modelDir.toStdString())) {
+        loadLanguageProvenance();
+        return;
+    }
     // ngram.json only (a few hundred bytes): the tables are loaded by the scorer, off this thread.
     QFile f(m_modelDir + QLatin1Char('/') + QLatin1String(NgramModel::kMetaName));
     if (!f.open(QIODevice::ReadOnly))
@@ -91,6 +97,55 @@ void NgramReferenceController::loadProvenance()
                     .arg(locale.toString(qulonglong(t.value(QLatin1String("held_out_documents")).toDouble())))
                     .arg(locale.toString(qulonglong(t.value(QLatin1String("held_out_bytes")).toDouble())))
                     .arg(bpbText)
+                    .arg(locale.toString(t.value(QLatin1String("seconds")).toDouble(), 'f', 2));
+}
+
+void NgramReferenceController::loadLanguageProvenance()
+{
+    m_perLanguage = true;
+    // The manifest only (a few kB); the models are loaded by the scorer, off this thread.
+    QFile f(m_modelDir + QLatin1Char('/') + QLatin1String(NgramLanguageManifest::kFileName));
+    if (!f.open(QIODevice::ReadOnly))
+        return;
+    const QJsonObject j = QJsonDocument::fromJson(f.readAll()).object();
+    const QJsonObject t = j.value(QLatin1String("training")).toObject();
+    const QJsonArray models = j.value(QLatin1String("models")).toArray();
+    const QLocale locale;
+    QStringList languages;
+    QString perModel;
+    for (const QJsonValue& v : models) {
+        const QJsonObject m = v.toObject();
+        const QString lang = m.value(QLatin1String("language")).toString();
+        if (lang != QLatin1String(NgramLanguageManifest::kAllLanguages))
+            languages << lang;
+        const double own = m.value(QLatin1String("held_out_bpb")).toDouble(-1);
+        const double all = m.value(QLatin1String("held_out_bpb_all_languages")).toDouble(-1);
+        perModel += tr("\n  %1: %2 documents (%3 bytes), held out %4")
+                        .arg(lang == QLatin1String(NgramLanguageManifest::kAllLanguages) ? tr("all languages") : lang)
+                        .arg(locale.toString(qulonglong(m.value(QLatin1String("documents")).toDouble())))
+                        .arg(locale.toString(qulonglong(m.value(QLatin1String("bytes")).toDouble())))
+                        .arg(own < 0 ? tr("none")
+                                     : tr("%1 bpb (all-languages model: %2)")
+                                           .arg(locale.toString(own, 'f', 3), locale.toString(all, 'f', 3)));
+    }
+    const double bpb = t.value(QLatin1String("held_out_bpb")).toDouble(-1);
+    const QString bpbText = bpb >= 0 ? tr("%1 bpb held out").arg(locale.toString(bpb, 'f', 3)) : tr("no held-out text");
+    const QString sample = t.value(QLatin1String("sample")).toString();
+    m_summary = tr("N-gram reference: order %1, per language (%2 + all), %3 docs, %4")
+                    .arg(j.value(QLatin1String("order")).toInt())
+                    .arg(languages.join(QStringLiteral(", ")))
+                    .arg(locale.toString(qulonglong(t.value(QLatin1String("documents")).toDouble())))
+                    .arg(bpbText);
+    m_details = tr("Order %1 byte-level Kneser-Ney models, one per language, in %2\n"
+                   "Sample: %3 (seed %4); a language counts where lid.176's probability is at least %5\n"
+                   "Models:%6\n"
+                   "Counting took %7 s on the CPU")
+                    .arg(j.value(QLatin1String("order")).toInt())
+                    .arg(m_modelDir)
+                    .arg(sample.isEmpty() ? tr("every document") : sample)
+                    .arg(qulonglong(t.value(QLatin1String("seed")).toDouble()))
+                    .arg(j.value(QLatin1String("langid")).toObject().value(QLatin1String("min_lang_score")).toDouble())
+                    .arg(perModel)
                     .arg(locale.toString(t.value(QLatin1String("seconds")).toDouble(), 'f', 2));
 }
 
@@ -126,7 +181,10 @@ bool NgramReferenceController::train(NgramTrainingOptions options)
                 out.cancelled = true;
                 return out;
             }
-            r.model.save(dir);
+            if (r.languageModels)
+                r.languageModels->save(dir);
+            else
+                r.model.save(dir);
         } catch (const std::exception& e) {
             out.error = QString::fromStdString(e.what());
         }

@@ -4,7 +4,10 @@
 // the sampler of train-ngram --sample, never a prefix), saves it in the corpus's cache directory beside its
 // scores, and hands its scorer spec (`ngram:model=DIR`) to the window, which scores the ngram_bpb column as an
 // added column. When a corpus opens whose cache directory holds such a model, the model is found again: Add
-// Scorers offers ngram with it, and exported filter configs name its files with their SHA-256.
+// Scorers offers ngram with it, and exported filter configs name its files with their SHA-256. With
+// NgramTrainingOptions::perLanguage the directory receives a per-language set instead (core/ngramlang.h: one model
+// per frequent language plus the all-languages one, issue 22 part 3), scored by the same `ngram:model=DIR` spec,
+// which then also adds the ngram_lang column; saving either kind replaces the other.
 // GUI thread only; one training job at a time, with an id (results of a superseded job are dropped).
 
 #include "jobtracker.h"
@@ -37,6 +40,8 @@ public:
     // How the model was trained, one line for the status bar; the details for a tooltip.
     const QString& summary() const { return m_summary; }
     const QString& details() const { return m_details; }
+    // Whether the model of the open corpus is a per-language set (what the train dialog offers by default).
+    bool perLanguage() const { return m_perLanguage; }
 
     // Starts training with `options` (its shards and fields are the corpus's); returns at once. False when no
     // corpus is set or a job runs.
@@ -58,12 +63,14 @@ Q_SIGNALS:
 
 private:
     void loadProvenance();
+    void loadLanguageProvenance();
 
     std::vector<std::string> m_shards;
     FieldMapping m_fields;
     std::string m_cacheDir;
     QString m_modelDir;
     QString m_summary, m_details;
+    bool m_perLanguage = false;
     JobTracker m_jobs;
     bool m_running = false;
     std::shared_ptr<std::atomic<bool>> m_stop;

@@ -2,6 +2,7 @@
 
 #include "ngramreferencecontroller.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -11,6 +12,10 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#ifdef SHARDSCOPE_HAVE_FASTTEXT
+#include <scorers/langid.h>
+#endif
 
 #include <cmath>
 
@@ -62,6 +67,33 @@ NgramTrainDialog::NgramTrainDialog(NgramReferenceController* controller, uint64_
     m_heldOut->setSuffix(QStringLiteral(" %"));
     m_heldOut->setToolTip(tr("Sampled documents kept out of training to measure the model's bits per byte"));
     form->addRow(tr("Held out"), m_heldOut);
+    m_perLanguage = new QCheckBox(tr("One model per frequent language"), this);
+    m_perLanguage->setObjectName(QStringLiteral("ngramPerLanguage"));
+    m_perLanguage->setToolTip(
+        tr("Identifies each sampled document's language as the lang column does (fastText lid.176, probability at "
+           "least %1) and trains one model per language with enough documents, plus one on the whole sample for "
+           "the rest. Each document is then scored by its language's model, and the column ngram_lang says which "
+           "model scored it. Without it, one model trained on a corpus that is mostly one language gives the "
+           "others high loss, and a cutoff drops them.")
+            .arg(NgramLanguageOptions::kDefaultMinLangScore));
+    m_minDocs = new QSpinBox(this);
+    m_minDocs->setObjectName(QStringLiteral("ngramMinDocs"));
+    m_minDocs->setRange(1, 1000000);
+    m_minDocs->setValue(int(NgramLanguageOptions::kDefaultMinDocs));
+    m_minDocs->setSuffix(tr(" documents"));
+    m_minDocs->setToolTip(tr("A language gets its own model when the sample holds at least this many documents of it"));
+    bool lidFound = false;
+#ifdef SHARDSCOPE_HAVE_FASTTEXT
+    lidFound = !findLidModel().empty();
+#endif
+    m_perLanguage->setEnabled(lidFound);
+    if (!lidFound)
+        m_perLanguage->setToolTip(tr("Needs language identification (lid.176.ftz), which this installation lacks"));
+    m_perLanguage->setChecked(lidFound && m_controller->perLanguage());
+    m_minDocs->setEnabled(m_perLanguage->isChecked());
+    connect(m_perLanguage, &QCheckBox::toggled, m_minDocs, &QWidget::setEnabled);
+    form->addRow(QString(), m_perLanguage);
+    form->addRow(tr("Own model from"), m_minDocs);
     layout->addLayout(form);
 
     m_progress = new QProgressBar(this);
@@ -91,12 +123,14 @@ NgramTrainDialog::NgramTrainDialog(NgramReferenceController* controller, uint64_
         m_state->setText(tr("Reading the sample: %L1 documents…").arg(docs));
     });
     connect(m_controller, &NgramReferenceController::trained, this, [this]() { accept(); });
-    connect(m_controller, &NgramReferenceController::failed, this, [this](const QString& message) {
+    connect(m_controller, &NgramReferenceController::failed, this, [this, lidFound](const QString& message) {
         m_progress->setVisible(false);
         m_state->setText(tr("Training failed: %1").arg(message));
         m_train->setEnabled(true);
         for (QWidget* w : std::initializer_list<QWidget*> { m_order, m_percent, m_seed, m_heldOut })
             w->setEnabled(true);
+        m_perLanguage->setEnabled(lidFound);
+        m_minDocs->setEnabled(m_perLanguage->isChecked());
     });
 }
 
@@ -107,6 +141,8 @@ NgramTrainingOptions NgramTrainDialog::options() const
     o.fraction = m_percent->value() / 100;
     o.seed = uint64_t(m_seed->value());
     o.heldOutPercent = m_heldOut->value();
+    o.perLanguage = m_perLanguage->isChecked();
+    o.languageOptions.minDocs = uint64_t(m_minDocs->value());
     return o;
 }
 
@@ -120,6 +156,11 @@ void NgramTrainDialog::setOrder(int order)
     m_order->setValue(order);
 }
 
+void NgramTrainDialog::setPerLanguage(bool on)
+{
+    m_perLanguage->setChecked(on);
+}
+
 bool NgramTrainDialog::startTraining()
 {
     if (!m_controller->train(options())) {
@@ -127,7 +168,8 @@ bool NgramTrainDialog::startTraining()
         return false;
     }
     m_train->setEnabled(false);
-    for (QWidget* w : std::initializer_list<QWidget*> { m_order, m_percent, m_seed, m_heldOut })
+    for (QWidget* w :
+        std::initializer_list<QWidget*> { m_order, m_percent, m_seed, m_heldOut, m_perLanguage, m_minDocs })
         w->setEnabled(false);
     m_progress->setVisible(true);
     m_state->setText(tr("Reading the sample…"));
