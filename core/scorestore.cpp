@@ -11,14 +11,15 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <nlohmann/json.hpp>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -69,7 +70,47 @@ bool sameFields(const FieldMapping& a, const FieldMapping& b)
     return a.text == b.text && a.id == b.id && a.group == b.group;
 }
 
+// A block's XXH3 as the header writes it (16 hex digits); nullopt for anything else (a corrupt header).
+std::optional<uint64_t> parseHex64(const std::string& text)
+{
+    uint64_t v = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v, 16);
+    if (text.size() != 16 || ec != std::errc() || ptr != end)
+        return std::nullopt;
+    return v;
+}
+
 } // namespace
+
+const float* ColumnCheck::verify() const
+{
+    std::call_once(m_once, [this] {
+        static const float kNone = 0.0f; // an empty column's values (never read), so that m_ready is set
+        const float* p = m_size ? m_mapped : &kNone;
+        if (m_size && XXH3_64bits(m_mapped, m_size * sizeof(float)) != m_xxh3) {
+            m_missing.assign(m_size, std::numeric_limits<float>::quiet_NaN());
+            m_error = InputError(m_file, m_offset,
+                "score column " + m_column
+                    + " fails its checksum (corrupt block): its values read as missing; delete the scores file "
+                      "or rescore that scorer")
+                          .what();
+            p = m_missing.data();
+        }
+        m_ready.store(p, std::memory_order_release);
+    });
+    return m_ready.load(std::memory_order_acquire);
+}
+
+std::vector<std::string> corruptColumns(const ScoreTable& table, bool checkAll)
+{
+    std::vector<std::string> out;
+    for (const ScoreColumn& c : table.values)
+        if (checkAll || c.checked())
+            if (std::string e = c.integrityError(); !e.empty())
+                out.push_back(std::move(e));
+    return out;
+}
 
 StoredScorer StoredScorer::of(const Scorer& scorer)
 {
@@ -114,16 +155,10 @@ void saveScores(const std::string& path, const ScanResult& r, const std::vector<
     h["text_bytes"] = r.textBytes;
     h["complete"] = r.complete();
     for (const auto& s : r.shards)
-        h["shards"].push_back({ { "path", s.path },
-                                { "size", s.size },
-                                { "mtime_ns", s.mtimeNs },
-                                { "fingerprint", s.fingerprint },
-                                { "compression", s.compression },
-                                { "records", s.records },
-                                { "rejected", s.rejected },
-                                { "decompressed_bytes", s.decompressedBytes },
-                                { "complete", s.complete },
-                                { "error", s.error } });
+        h["shards"].push_back(
+            { { "path", s.path }, { "size", s.size }, { "mtime_ns", s.mtimeNs }, { "fingerprint", s.fingerprint },
+                { "compression", s.compression }, { "records", s.records }, { "rejected", s.rejected },
+                { "decompressed_bytes", s.decompressedBytes }, { "complete", s.complete }, { "error", s.error } });
     for (const auto& sc : scorers) {
         json cols = json::array();
         for (const auto& c : sc.columns)
@@ -135,7 +170,8 @@ void saveScores(const std::string& path, const ScanResult& r, const std::vector<
         h["scorers"] = json::array();
     h["groups"] = ix.groups;
     for (const auto& rj : r.rejects)
-        h["rejects"].push_back({ { "shard", rj.shard }, { "line", rj.line }, { "offset", rj.offset }, { "reason", rj.reason } });
+        h["rejects"].push_back(
+            { { "shard", rj.shard }, { "line", rj.line }, { "offset", rj.offset }, { "reason", rj.reason } });
 
     std::vector<Block> blocks;
     auto add = [&](std::string name, const char* type, const auto* data, size_t count) {
@@ -152,8 +188,13 @@ void saveScores(const std::string& path, const ScanResult& r, const std::vector<
     add("id_offsets", "u64", ix.ids.offsets().data(), ix.ids.offsets().size());
     std::string_view idBytes = ix.ids.bytes();
     add("id_bytes", "u8", reinterpret_cast<const uint8_t*>(idBytes.data()), idBytes.size());
-    for (size_t c = 0; c < r.scores.columns.size(); ++c)
+    for (size_t c = 0; c < r.scores.columns.size(); ++c) {
+        // A column loaded from a scores file whose block failed its checksum reads as missing: writing those NaNs
+        // under a fresh checksum would pass the corruption off as scores.
+        if (std::string e = r.scores.values[c].integrityError(); !e.empty())
+            throw InputError(path, 0, "not written: " + e);
         add("score:" + r.scores.columns[c].name, "f32", r.scores.values[c].data(), r.scores.values[c].size());
+    }
 
     // The header holds the block offsets and the file's length, which depend on the header's own length:
     // lay out until that length is stable (offset digits may change it), then pad to it.
@@ -396,9 +437,8 @@ static ScanResult loadBlocks(std::ifstream& in, int fd, const json& h, const std
                 mapTried = true;
                 void* p = ::mmap(nullptr, size_t(fileBytes), PROT_READ, MAP_SHARED, fd, 0);
                 if (p != MAP_FAILED)
-                    map = std::shared_ptr<const void>(p, [n = size_t(fileBytes)](const void* q) {
-                        ::munmap(const_cast<void*>(q), n);
-                    });
+                    map = std::shared_ptr<const void>(
+                        p, [n = size_t(fileBytes)](const void* q) { ::munmap(const_cast<void*>(q), n); });
             }
             return map;
         };
@@ -451,13 +491,17 @@ static ScanResult loadBlocks(std::ifstream& in, int fd, const json& h, const std
                 idBytesOffset = off;
             } else if (name.rfind("score:", 0) == 0) {
                 // Mapped, not copied (issue 21): the columns of a big corpus stay file-backed pages. Checked
-                // through the mapping, which reads each page once.
+                // lazily, when the column is first read (ColumnCheck): a cold reopen then reads the header and
+                // the index, not the gigabytes of every column, and a corrupt column reads as missing with
+                // its error (corruptColumns()) while the others load.
                 if (const std::shared_ptr<const void> map = mapping()) {
                     const auto* values = reinterpret_cast<const float*>(static_cast<const char*>(map.get()) + off);
                     if (off % alignof(float) == 0) {
-                        if (hex64(XXH3_64bits(values, count * 4)) != b.at("xxh3").get<std::string>())
-                            throw InputError(path, off, "block " + name + " fails its checksum (corrupt)");
-                        r.scores.values.push_back(ScoreColumn::mapped(map, values, count));
+                        const std::optional<uint64_t> sum = parseHex64(b.at("xxh3").get<std::string>());
+                        if (!sum)
+                            throw InputError(path, kPrefixBytes, "corrupt header (checksum of block " + name + ")");
+                        r.scores.values.push_back(ScoreColumn::mapped(
+                            map, std::make_shared<const ColumnCheck>(values, count, *sum, path, name.substr(6), off)));
                         continue;
                     }
                 }
@@ -575,11 +619,27 @@ void appendScoreColumns(const std::string& path, const std::vector<std::shared_p
     appendScoreColumns(path, scorers, std::move(columns));
 }
 
-void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
-    std::vector<ScoreColumn> values)
+void appendScoreColumns(
+    const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers, std::vector<ScoreColumn> values)
 {
     ScoresFileInfo info;
     ScanResult r = loadScores(path, &info);
+    // A stored scorer with a column that fails its checksum is dropped, columns and all: the file then lacks it,
+    // so the next open lists it as missing and scores it again (saveScores refuses to write a corrupt column).
+    for (size_t i = 0, col = 0; i < info.scorers.size();) {
+        const size_t n = info.scorers[i].columns.size();
+        bool corrupt = false;
+        for (size_t k = col; k < col + n && k < r.scores.values.size(); ++k)
+            corrupt = corrupt || !r.scores.values[k].integrityError().empty();
+        if (!corrupt) {
+            col += n;
+            ++i;
+            continue;
+        }
+        r.scores.columns.erase(r.scores.columns.begin() + long(col), r.scores.columns.begin() + long(col + n));
+        r.scores.values.erase(r.scores.values.begin() + long(col), r.scores.values.begin() + long(col + n));
+        info.scorers.erase(info.scorers.begin() + long(i));
+    }
     size_t next = 0;
     for (const auto& sc : scorers) {
         // A stored scorer of the same name (another identity: stale) gives way, columns and all.
@@ -610,7 +670,7 @@ void appendScoreColumns(const std::string& path, const std::vector<std::shared_p
 }
 
 bool scoresUpToDate(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
-                    const std::vector<std::shared_ptr<const Scorer>>& scorers)
+    const std::vector<std::shared_ptr<const Scorer>>& scorers)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)

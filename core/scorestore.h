@@ -12,8 +12,12 @@
 // group names, document and rejected counts, and the file's length in bytes ("file_bytes").
 // The file is written atomically, but a crash of the machine before its data reached the disk,
 // a partial copy or a disk fault can still leave a torn file at the final name: loading checks
-// the length and every checksum, so such a file is rejected (and rescored by the cache policy),
-// never read as scores. Version 1 files (no checksums) are not read: they are rescored.
+// the length, the header's and the index's checksums, so such a file is rejected (and rescored by the
+// cache policy), never read as scores. The score columns are mapped and each is checked the first time
+// it is read (issue 21: a cold reopen of 10M documents read 3.4 GB for their checksums): a column that
+// fails reads as missing values, with an error naming the file, the column and its byte offset
+// (ScoreColumn::integrityError(), corruptColumns()), and the other columns read normally.
+// Version 1 files (no checksums) are not read: they are rescored.
 
 #include "scan.h"
 #include "scorerspec.h"
@@ -42,15 +46,19 @@ struct ScoresFileInfo {
 
 // Written atomically. Throws std::runtime_error on I/O failure. `scorers` describe result.scores'
 // columns, in order.
-void saveScores(const std::string& path, const ScanResult& result,
-                const std::vector<std::shared_ptr<const Scorer>>& scorers);
+void saveScores(
+    const std::string& path, const ScanResult& result, const std::vector<std::shared_ptr<const Scorer>>& scorers);
 void saveScores(const std::string& path, const ScanResult& result, const std::vector<StoredScorer>& scorers);
 // Throws InputError for a corrupt or foreign file.
 ScanResult loadScores(const std::string& path, ScoresFileInfo* info = nullptr);
+// The errors of a loaded table's score columns that failed their deferred checksum (see above): one message per
+// column, "FILE: byte OFFSET: score column NAME fails its checksum ...". Only the columns read so far are
+// reported unless `checkAll` (which reads and checks every column). For the CLI and the GUI to show after use.
+std::vector<std::string> corruptColumns(const ScoreTable& table, bool checkAll = false);
 // True when `path` exists, was made from shards whose fingerprints equal the current files,
 // with the same field mapping, and holds every requested scorer at the same version.
 bool scoresUpToDate(const std::string& path, const std::vector<std::string>& shards, const FieldMapping& fields,
-                    const std::vector<std::shared_ptr<const Scorer>>& scorers);
+    const std::vector<std::shared_ptr<const Scorer>>& scorers);
 
 // What a scores file holds for a request. usable: it loads, is complete, and was made from these shards
 // (unchanged on disk) with this field mapping; then `missing` lists the requested scorers it has no
@@ -66,8 +74,9 @@ CacheContents inspectScores(const std::string& path, const std::vector<std::stri
 
 // Adds the columns of `scorers` (values[column][document], columns in the scorers' order, one value per
 // document of the file) to a scores file, replacing the columns of a stored scorer of the same name. The
-// file is rewritten atomically; the index, ids and other columns are kept as they are. Throws InputError
-// for an unreadable file, std::invalid_argument when a column has the wrong length.
+// file is rewritten atomically; the index, ids and other columns are kept as they are, except a stored
+// scorer with a column that fails its checksum, which is dropped (then missing, so scored again at the next
+// open). Throws InputError for an unreadable file, std::invalid_argument when a column has the wrong length.
 void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
     std::vector<ScoreColumn> values);
 void appendScoreColumns(const std::string& path, const std::vector<std::shared_ptr<const Scorer>>& scorers,
@@ -84,8 +93,8 @@ std::optional<ScanResult> loadCachedScores(const std::string& path, const std::v
 // Default cache location: $SHARDSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/shardscope, else
 // ~/.cache/shardscope; one subdirectory per corpus (hash of the shard paths and fields).
 std::string defaultCacheRoot();
-std::string corpusCacheDir(const std::string& cacheRoot, const std::vector<std::string>& shards,
-                           const FieldMapping& fields);
+std::string corpusCacheDir(
+    const std::string& cacheRoot, const std::vector<std::string>& shards, const FieldMapping& fields);
 
 // Where one corpus's cached scores and seek caches live (the CLI and the GUI share the layout, so a
 // corpus scored by one opens in the other without rescoring).

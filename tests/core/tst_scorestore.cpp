@@ -11,10 +11,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 using namespace shardscope;
 using namespace testutil;
-
 
 class TestScoreStore : public QObject {
     Q_OBJECT
@@ -97,6 +97,110 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(InputError, loadScores(path));
         writeFile(path, "garbage");
         QVERIFY_THROWS_EXCEPTION(InputError, loadScores(path));
+    }
+
+    // Issue 21: a reopen checks the header and the index, and each score column the first time it is read, so a
+    // cold reopen does not read every column. One corrupt column (a byte flipped inside its block, in a copy of
+    // the file): the file still opens, the other columns read their values, the corrupt one reads as missing
+    // values (never the flipped bytes) with an error naming the file, the column and its byte offset; it is not
+    // written back under a fresh checksum, and appendScoreColumns drops it so that it is scored again.
+    void corruptColumnIsReportedOnFirstRead()
+    {
+        REQUIRE_FIXTURE("spam_ham.jsonl");
+        QTemporaryDir dir;
+        std::string shard = dir.filePath(QStringLiteral("mail.jsonl")).toStdString();
+        writeFile(shard, readFile(testdata::fixture("spam_ham.jsonl")));
+        ScanOptions o;
+        o.shards = { shard };
+        o.fields = detectFields(shard, {}, false);
+        o.scorers = scorers("zlib6,zstd3,text_hygiene");
+        const ScanResult r = Scan(o).run();
+        QVERIFY(r.index.size() > 20);
+        QVERIFY(r.scores.values.size() >= 3);
+        const std::string good = dir.filePath(QStringLiteral("good.sscores")).toStdString();
+        saveScores(good, r, o.scorers);
+
+        // Nothing is hashed at load; reading verifies, once, also when several threads read at the same time.
+        {
+            ScanResult back = loadScores(good);
+            for (const auto& c : back.scores.values)
+                QVERIFY(c.isMapped() && !c.checked());
+            std::vector<double> sums(4);
+            std::vector<std::thread> readers;
+            for (size_t t = 0; t < sums.size(); ++t)
+                readers.emplace_back([&, t] {
+                    for (float v : back.scores.values[1])
+                        sums[t] += double(v);
+                });
+            for (auto& t : readers)
+                t.join();
+            QVERIFY(back.scores.values[1].checked());
+            QVERIFY(!back.scores.values[0].checked());
+            for (double s : sums)
+                QCOMPARE(s, sums[0]);
+            QCOMPARE(back.scores.values, r.scores.values);
+            QVERIFY(corruptColumns(back.scores, true).empty());
+        }
+
+        // The block of column zstd3: its offset and count from the header (name, type, count, offset, xxh3).
+        std::string bytes = readFile(good);
+        const size_t entry = bytes.find("\"name\":\"score:zstd3\"");
+        QVERIFY(entry != std::string::npos);
+        const size_t countAt = bytes.find("\"count\":", entry) + 8, offsetAt = bytes.find("\"offset\":", entry) + 9;
+        const uint64_t count = std::stoull(bytes.substr(countAt, 20)), offset = std::stoull(bytes.substr(offsetAt, 20));
+        QCOMPARE(count, uint64_t(r.index.size()));
+        QVERIFY(offset + count * 4 <= bytes.size());
+        bytes[offset + count * 2 + 1] = char(bytes[offset + count * 2 + 1] ^ 0x40);
+        const std::string bad = dir.filePath(QStringLiteral("bad.sscores")).toStdString();
+        writeFile(bad, bytes);
+
+        ScanResult back = loadScores(bad); // opens: the header and the index are intact
+        const int z = back.scores.columnIndex("zstd3");
+        QCOMPARE(z, 1);
+        QVERIFY(corruptColumns(back.scores).empty()); // nothing read yet, nothing reported yet
+        for (size_t c = 0; c < back.scores.values.size(); ++c) {
+            if (c == size_t(z))
+                continue;
+            QCOMPARE(back.scores.values[c], r.scores.values[c]);
+            QVERIFY(back.scores.values[c].integrityError().empty());
+        }
+        QVERIFY(!back.scores.values[size_t(z)].checked());
+        const std::string error = back.scores.values[size_t(z)].integrityError();
+        QVERIFY2(error.find(bad) != std::string::npos, error.c_str());
+        QVERIFY2(error.find("zstd3") != std::string::npos, error.c_str());
+        QVERIFY2(error.find("byte " + std::to_string(offset)) != std::string::npos, error.c_str());
+        for (float v : back.scores.values[size_t(z)])
+            QVERIFY(isMissing(v));
+        QCOMPARE(back.scores.values[size_t(z)].toVector().size(), size_t(count));
+        const std::vector<std::string> reported = corruptColumns(back.scores);
+        QCOMPARE(reported.size(), size_t(1));
+        QCOMPARE(reported[0], error);
+        QCOMPARE(corruptColumns(back.scores, true), reported);
+        // A writer's copy of the corrupt column is its missing values, not the file's bytes.
+        ScoreColumn copy = back.scores.values[size_t(z)];
+        copy.set(0, 1.0f);
+        QVERIFY(isMissing(copy[1]));
+
+        // Not laundered: saving the table refuses the corrupt column (by name) ...
+        const std::string resaved = dir.filePath(QStringLiteral("resaved.sscores")).toStdString();
+        try {
+            saveScores(resaved, back, o.scorers);
+            QFAIL("a corrupt column was written");
+        } catch (const InputError& e) {
+            QVERIFY2(std::string(e.what()).find("zstd3") != std::string::npos, e.what());
+        }
+        QVERIFY(!std::filesystem::exists(resaved));
+        // ... and adding a column to the file drops the corrupt scorer, which is then missing (scored again).
+        appendScoreColumns(bad, {}, std::vector<ScoreColumn> {});
+        const CacheContents held = inspectScores(bad, o.shards, o.fields, o.scorers);
+        QVERIFY2(held.usable, held.unusable.c_str());
+        QCOMPARE(held.missing.size(), size_t(1));
+        QCOMPARE(held.missing[0]->name(), std::string("zstd3"));
+        QCOMPARE(held.present.size(), size_t(2));
+        ScanResult repaired = loadScores(bad);
+        QCOMPARE(repaired.scores.columnIndex("zstd3"), -1);
+        QVERIFY(corruptColumns(repaired.scores, true).empty());
+        QCOMPARE(repaired.scores.values[0], r.scores.values[0]);
     }
 
     // formatScore() is printf's "%.9g" (which round-trips a float32), through std::to_chars: the same text
