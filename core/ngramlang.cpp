@@ -11,10 +11,12 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <mutex>
 #include <set>
@@ -340,6 +342,163 @@ NgramLanguageModels NgramLanguageModels::load(const std::string& dir)
                     + std::to_string(out.manifest.order));
         out.models.push_back(std::move(model));
     }
+    return out;
+}
+
+NgramLanguageModels trainNgramLanguageModels(const NgramLanguageSample& sample, const NgramLanguageOptions& o)
+{
+    if (sample.labels.size() != sample.texts.size() || sample.probabilities.size() != sample.texts.size())
+        throw std::invalid_argument("a language sample needs a label and a probability per text");
+    if (!(o.heldOutPercent >= 0 && o.heldOutPercent <= 50))
+        throw std::invalid_argument("the held-out share must be 0 to 50 percent");
+    if (!(o.minLangScore >= 0 && o.minLangScore <= 1))
+        throw std::invalid_argument("the minimum language score must be 0 to 1");
+    if (o.order < 1 || o.order > NgramModel::kMaxOrder)
+        throw std::invalid_argument("n-gram order " + std::to_string(o.order) + " (this build trains orders 1 to "
+            + std::to_string(NgramModel::kMaxOrder) + ")");
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<std::string>& labels = sample.labelNames;
+    const uint64_t threshold = uint64_t(o.heldOutPercent / 100 * 18446744073709551615.0);
+    struct Doc {
+        std::string_view text;
+        int label; // confident lid label, -1: none
+        bool held;
+    };
+    std::vector<Doc> docs;
+    std::vector<uint64_t> confident(labels.size(), 0);
+    uint64_t unsure = 0;
+    docs.reserve(sample.texts.size());
+    for (size_t k = 0; k < sample.texts.size(); ++k) {
+        const std::string_view text = sample.texts[k];
+        int label = sample.labels[k];
+        if (label < 0 || size_t(label) >= labels.size() || !(sample.probabilities[k] >= o.minLangScore))
+            label = -1;
+        // The held-out documents of train(): a hash of the text.
+        const bool held = o.heldOutPercent > 0 && XXH3_64bits(text.data(), text.size()) < threshold;
+        docs.push_back({ text, label, held });
+        if (label >= 0)
+            ++confident[size_t(label)];
+        else
+            ++unsure;
+    }
+    // The languages that get a model: named, or frequent enough; by documents (most first), then label.
+    std::vector<int> chosen;
+    if (!o.languages.empty()) {
+        for (const std::string& name : o.languages) {
+            const auto it = std::find(labels.begin(), labels.end(), name);
+            if (it == labels.end())
+                throw std::invalid_argument("language '" + name + "' is not a label of lid.176 (" + sample.lidModel
+                    + "; labels such as en, de, zh, als)");
+            const int label = int(it - labels.begin());
+            if (std::find(chosen.begin(), chosen.end(), label) == chosen.end())
+                chosen.push_back(label);
+        }
+    } else {
+        for (size_t l = 0; l < labels.size(); ++l)
+            if (confident[l] >= std::max<uint64_t>(o.minDocs, 1))
+                chosen.push_back(int(l));
+    }
+    std::stable_sort(chosen.begin(), chosen.end(), [&](int a, int b) {
+        return confident[size_t(a)] != confident[size_t(b)] ? confident[size_t(a)] > confident[size_t(b)]
+                                                            : labels[size_t(a)] < labels[size_t(b)];
+    });
+    std::vector<int> slotOf(labels.size(), -1);
+    NgramLanguageModels out;
+    NgramLanguageManifest& m = out.manifest;
+    std::vector<std::vector<std::string_view>> train(chosen.size() + 1); // the languages, then all
+    for (const int l : chosen) {
+        // A named language without a confident training document gets no model (its documents go to the
+        // all-languages one): a model of nothing would give every byte 8 bits.
+        uint64_t trainDocs = 0;
+        for (const Doc& d : docs)
+            trainDocs += d.label == l && !d.held;
+        if (trainDocs == 0)
+            continue;
+        slotOf[size_t(l)] = int(m.models.size());
+        m.models.push_back({ labels[size_t(l)], {}, 0, 0, 0, 0, -1, -1, 0 });
+    }
+    m.models.push_back({ NgramLanguageManifest::kAllLanguages, {}, 0, 0, 0, 0, -1, -1, 0 });
+    train.resize(m.models.size());
+    const size_t all = m.models.size() - 1;
+    for (const Doc& d : docs) {
+        if (d.held)
+            continue;
+        train[all].push_back(d.text);
+        if (d.label >= 0 && slotOf[size_t(d.label)] >= 0)
+            train[size_t(slotOf[size_t(d.label)])].push_back(d.text);
+    }
+    if (train[all].empty())
+        throw std::invalid_argument("the sample holds no text to train on");
+    for (size_t i = 0; i < m.models.size(); ++i) {
+        m.models[i].documents = train[i].size();
+        for (std::string_view t : train[i])
+            m.models[i].bytes += t.size();
+    }
+    out.models.resize(m.models.size());
+    // Each model is counted on one thread: the all-languages one (the largest) beside the languages in turn.
+    auto languages = [&] {
+        for (size_t i = 0; i < all; ++i)
+            out.models[i] = std::make_shared<const NgramModel>(NgramModel::train(train[i], o.order));
+    };
+    if (o.threads == 1) {
+        out.models[all] = std::make_shared<const NgramModel>(NgramModel::train(train[all], o.order));
+        languages();
+    } else {
+        auto pending = std::async(std::launch::async, languages);
+        out.models[all] = std::make_shared<const NgramModel>(NgramModel::train(train[all], o.order));
+        pending.get();
+    }
+    // Held out: each language's documents under its own model and under the all-languages one; every held-out
+    // document under the model that scores it (training.held_out_bpb).
+    std::vector<double> ownBits(m.models.size(), 0), allBits(m.models.size(), 0);
+    double routedBits = 0;
+    for (const Doc& d : docs) {
+        if (!d.held)
+            continue;
+        const double a = out.models[all]->bits(d.text);
+        const int slot = d.label >= 0 ? slotOf[size_t(d.label)] : -1;
+        NgramLanguageEntry& e = m.models[slot >= 0 ? size_t(slot) : all];
+        const double own = slot >= 0 ? out.models[size_t(slot)]->bits(d.text) : a;
+        routedBits += own;
+        if (slot >= 0) {
+            ++e.heldOutDocuments;
+            e.heldOutBytes += d.text.size();
+            ownBits[size_t(slot)] += own;
+            allBits[size_t(slot)] += a;
+        }
+        m.training.heldOutDocuments += 1;
+        m.training.heldOutBytes += d.text.size();
+        allBits[all] += a;
+    }
+    m.models[all].heldOutDocuments = m.training.heldOutDocuments;
+    m.models[all].heldOutBytes = m.training.heldOutBytes;
+    ownBits[all] = allBits[all];
+    for (size_t i = 0; i < m.models.size(); ++i)
+        if (m.models[i].heldOutBytes) {
+            m.models[i].heldOutBpb = ownBits[i] / double(m.models[i].heldOutBytes);
+            m.models[i].heldOutBpbAllLanguages = allBits[i] / double(m.models[i].heldOutBytes);
+        }
+    m.order = o.order;
+    m.lidModel = sample.lidModel;
+    try {
+        m.lidModelHash = sample.lidModel.empty() ? std::string() : hashFile(sample.lidModel);
+    } catch (const std::exception&) {
+        m.lidModelHash.clear(); // informational only
+    }
+    m.minLangScore = o.minLangScore;
+    m.minDocs = o.languages.empty() ? std::max<uint64_t>(o.minDocs, 1) : 0;
+    m.languagesRequested = o.languages;
+    m.training.documents = m.models[all].documents;
+    m.training.bytes = m.models[all].bytes;
+    m.training.heldOutBpb = m.training.heldOutBytes ? routedBits / double(m.training.heldOutBytes) : -1;
+    for (size_t l = 0; l < labels.size(); ++l)
+        if (confident[l])
+            m.sampleLanguages.emplace_back(labels[l], confident[l]);
+    std::stable_sort(m.sampleLanguages.begin(), m.sampleLanguages.end(),
+        [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (unsure)
+        m.sampleLanguages.emplace_back(std::string(), unsure);
+    m.training.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
 }
 

@@ -114,6 +114,21 @@ public:
     static NgramLanguageModels load(const std::string& dir);
 };
 
+// A sample whose languages are identified: each text's lid label (an index into labelNames, -1: none) and its
+// probability.
+struct NgramLanguageSample {
+    std::vector<std::string_view> texts;
+    std::vector<int> labels;
+    std::vector<float> probabilities;
+    std::vector<std::string> labelNames; // lid.176's labels
+    std::string lidModel; // its file, for the manifest
+};
+
+// Trains the set as described above (NgramSampleTexts::trainPerLanguage gathers the sample from a scan; the
+// benchmark calls this directly). The manifest's training shards, sample and seed are the caller's. Throws
+// std::invalid_argument for options out of range, a named language that is not a label, or no text to train on.
+NgramLanguageModels trainNgramLanguageModels(const NgramLanguageSample& sample, const NgramLanguageOptions& options);
+
 // Whether `dir` holds a per-language set (its manifest).
 bool isNgramLanguageModelDir(const std::string& dir);
 
