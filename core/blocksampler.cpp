@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -80,6 +81,68 @@ BlockLineReader::BlockLineReader(
     m_fileBytes = uint64_t(st.st_size);
 }
 
+BlockLineReader::BlockLineReader(const std::string& path, uint32_t shard, const BlockSampler& sampler,
+    std::shared_ptr<const ZstdFrameIndex> frames, size_t batchBytes)
+    : BlockLineReader(path, shard, sampler, batchBytes)
+{
+    m_frames = std::move(frames);
+    m_fileBytes = m_frames->contentBytes;
+    m_bytesRead = m_frames->bytesRead;
+}
+
+uint64_t BlockLineReader::compressedPos() const
+{
+    if (!m_frames)
+        return m_pos;
+    const size_t i = m_frames->frameAt(m_pos);
+    return i < m_frames->frames.size() ? m_frames->frames[i].offset : m_frames->fileBytes;
+}
+
+const std::string& BlockLineReader::frame(size_t i)
+{
+    for (const Decompressed& d : m_cache)
+        if (d.frame == i)
+            return d.bytes;
+    const ZstdFrame& f = m_frames->frames[i];
+    m_compressed.resize(size_t(f.compressedSize));
+    size_t got = 0;
+    while (got < m_compressed.size()) {
+        const ssize_t n = ::pread(m_fd, m_compressed.data() + got, m_compressed.size() - got, off_t(f.offset + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            throw InputError(m_path, f.offset + got, std::string("read failed: ") + std::strerror(errno));
+        if (n == 0)
+            throw InputError(m_path, f.offset + got, "truncated zstd frame (the file is shorter than when indexed)");
+        got += size_t(n);
+    }
+    m_bytesRead += got;
+    Decompressed& d = m_cache[m_cacheNext];
+    m_cacheNext = (m_cacheNext + 1) % 2;
+    d.frame = SIZE_MAX; // until it holds frame i
+    decompressZstdFrame(m_path, f, m_compressed.data(), d.bytes);
+    d.frame = i;
+    ++m_framesDecompressed;
+    return d.bytes;
+}
+
+size_t BlockLineReader::readFrames(ByteBuffer& buf, uint64_t from, uint64_t to)
+{
+    to = std::min(to, m_fileBytes);
+    if (from >= to)
+        return 0;
+    const size_t old = buf.size();
+    buf.reserve(old + size_t(to - from) + RecordParser::kPadding);
+    for (size_t i = m_frames->frameAt(from); from < to && i < m_frames->frames.size(); ++i) {
+        const ZstdFrame& f = m_frames->frames[i];
+        const std::string& bytes = frame(i);
+        const uint64_t a = from - f.contentOffset, b = std::min(to, f.contentOffset + f.contentSize) - f.contentOffset;
+        buf.append(bytes.data() + a, size_t(b - a));
+        from = f.contentOffset + b;
+    }
+    return buf.size() - old;
+}
+
 BlockLineReader::~BlockLineReader()
 {
     if (m_fd >= 0)
@@ -88,6 +151,8 @@ BlockLineReader::~BlockLineReader()
 
 size_t BlockLineReader::readAt(ByteBuffer& buf, uint64_t from, uint64_t to)
 {
+    if (m_frames)
+        return readFrames(buf, from, to);
     to = std::min(to, m_fileBytes);
     if (from >= to)
         return 0;
@@ -188,6 +253,26 @@ bool BlockLineReader::nextBatch(LineBatch& batch)
     }
 }
 
+std::shared_ptr<const ZstdFrameIndex> sampledFrames(const ShardInfo& info)
+{
+    if (info.compression != "zstd" || !info.error.empty())
+        return nullptr;
+    std::shared_ptr<const ZstdFrameIndex> idx = zstdFrameIndex(info.path);
+    return idx && idx->randomAccess() ? idx : nullptr;
+}
+
+std::optional<uint64_t> blockSampledBytes(const ShardInfo& info)
+{
+    if (info.compression == "plain")
+        return info.size;
+    try {
+        const std::shared_ptr<const ZstdFrameIndex> idx = sampledFrames(info);
+        return idx ? std::optional<uint64_t>(idx->contentBytes) : std::nullopt;
+    } catch (const InputError&) {
+        return std::nullopt; // the scan could not read it by frame either: it reported the shard's error
+    }
+}
+
 PopulationEstimate estimatePopulation(const ScanResult& result)
 {
     PopulationEstimate e;
@@ -198,14 +283,17 @@ PopulationEstimate estimatePopulation(const ScanResult& result)
     const BlockSampler sampler(p, seed, block);
     for (size_t s = 0; s < result.shards.size(); ++s) {
         const ShardInfo& info = result.shards[s];
-        if (!blocks || info.compression != "plain") {
+        // The blocks a shard was sampled by: its file's bytes (plain), or its decompressed stream's when the scan
+        // read its frames (blockSampledBytes(), the same decision).
+        const std::optional<uint64_t> bytes = blocks ? blockSampledBytes(info) : std::nullopt;
+        if (!bytes) {
             e.records += double(info.records);
             continue;
         }
         e.exact = false;
-        const uint64_t chosen = sampler.chosenCount(uint32_t(s), info.size);
+        const uint64_t chosen = sampler.chosenCount(uint32_t(s), *bytes);
         if (chosen)
-            e.records += double(info.records) * double(sampler.blockCount(info.size)) / double(chosen);
+            e.records += double(info.records) * double(sampler.blockCount(*bytes)) / double(chosen);
     }
     return e;
 }

@@ -1,15 +1,20 @@
 #include "bytesource.h"
 
 #include "warcsource.h"
+#include "zstdframes.h"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 #include <algorithm>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -291,6 +296,228 @@ std::unique_ptr<ByteSource> ByteSource::open(const std::string& path)
     if (isWarc(path))
         return std::make_unique<WarcSource>(std::move(stream), path);
     return stream;
+}
+
+// ---- Multi-frame zstd (zstdframes.h) ----
+
+namespace {
+
+constexpr uint32_t kZstdMagic = 0xFD2FB528u;
+constexpr uint32_t kSkippableMask = 0xFFFFFFF0u, kSkippableMagic = 0x184D2A50u;
+constexpr uint32_t kSeekTableSkippable = 0x184D2A5Eu, kSeekableMagic = 0x8F92EAB1u;
+constexpr uint64_t kSeekFooterBytes = 9;
+
+uint32_t le32(const unsigned char* p)
+{
+    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
+// The seek table at the end of the file, when there is one that adds up; nullopt otherwise (then the frames are
+// walked, which checks everything the table would have told).
+std::optional<ZstdFrameIndex> fromSeekTable(const ReadAtFn& read, uint64_t fileBytes, ZstdFrameIndex& idx)
+{
+    if (fileBytes < 8 + kSeekFooterBytes)
+        return std::nullopt;
+    unsigned char footer[kSeekFooterBytes];
+    idx.bytesRead += kSeekFooterBytes;
+    if (read(fileBytes - kSeekFooterBytes, footer, kSeekFooterBytes) != kSeekFooterBytes
+        || le32(footer + 5) != kSeekableMagic)
+        return std::nullopt;
+    const uint64_t frames = le32(footer);
+    const unsigned descriptor = footer[4];
+    if (descriptor & 0x7C) // reserved bits: a later format this reader does not know
+        return std::nullopt;
+    const uint64_t entryBytes = (descriptor & 0x80) ? 12 : 8;
+    const uint64_t tableBytes = frames * entryBytes + kSeekFooterBytes; // the skippable frame's Frame_Size
+    if (tableBytes + 8 > fileBytes)
+        return std::nullopt;
+    const uint64_t tableStart = fileBytes - tableBytes - 8;
+    std::vector<unsigned char> table(size_t(tableBytes + 8));
+    idx.bytesRead += table.size();
+    if (read(tableStart, table.data(), table.size()) != table.size() || le32(table.data()) != kSeekTableSkippable
+        || le32(table.data() + 4) != tableBytes)
+        return std::nullopt;
+    ZstdFrameIndex out = idx;
+    out.seekTable = true;
+    uint64_t offset = 0, content = 0;
+    for (uint64_t i = 0; i < frames; ++i) {
+        const unsigned char* e = table.data() + 8 + i * entryBytes;
+        const uint64_t c = le32(e), d = le32(e + 4);
+        // A block holds at most 128 KiB and takes at least 4 bytes (an RLE block): more content is a lie.
+        if (d > kMaxZstdFrameContent || d > c * 32768)
+            return std::nullopt;
+        if (d)
+            out.frames.push_back({ offset, c, content, d });
+        offset += c;
+        content += d;
+        if (offset > tableStart)
+            return std::nullopt;
+    }
+    if (offset != tableStart)
+        return std::nullopt;
+    out.contentBytes = content;
+    return out;
+}
+
+} // namespace
+
+size_t ZstdFrameIndex::frameAt(uint64_t pos) const
+{
+    const auto it = std::upper_bound(frames.begin(), frames.end(), pos,
+        [](uint64_t p, const ZstdFrame& f) { return p < f.contentOffset + f.contentSize; });
+    return size_t(it - frames.begin());
+}
+
+std::optional<ZstdFrameIndex> indexZstdFrames(const ReadAtFn& read, uint64_t fileBytes, const std::string& path)
+{
+    ZstdFrameIndex idx;
+    idx.fileBytes = fileBytes;
+    unsigned char head[18]; // the longest frame header: 4 + 1 + 1 + 4 + 8
+    if (fileBytes < 4)
+        return std::nullopt;
+    idx.bytesRead += 4;
+    if (read(0, head, 4) != 4 || (le32(head) != kZstdMagic && (le32(head) & kSkippableMask) != kSkippableMagic))
+        return std::nullopt;
+    if (std::optional<ZstdFrameIndex> t = fromSeekTable(read, fileBytes, idx))
+        return t;
+    uint64_t pos = 0, content = 0;
+    while (pos < fileBytes) {
+        const uint64_t frameStart = pos;
+        const size_t n = read(pos, head, size_t(std::min<uint64_t>(sizeof head, fileBytes - pos)));
+        idx.bytesRead += n;
+        if (n < 4)
+            throw InputError(path, frameStart, "truncated zstd frame (fewer than 4 bytes of magic number)");
+        const uint32_t magic = le32(head);
+        if ((magic & kSkippableMask) == kSkippableMagic) {
+            if (n < 8)
+                throw InputError(path, frameStart, "truncated skippable frame header");
+            pos += 8 + uint64_t(le32(head + 4));
+            if (pos > fileBytes)
+                throw InputError(path, frameStart, "skippable frame extends past the end of the file");
+            continue;
+        }
+        if (magic != kZstdMagic)
+            throw InputError(path, frameStart, "not a zstd frame (unknown magic number after the previous frame)");
+        // The frame header (zstd_compression_format.md): descriptor byte (bits 7-6 content-size field size, bit 5
+        // single segment, bit 3 reserved, bit 2 checksum, bits 1-0 dictionary id size), a window byte unless single
+        // segment, the dictionary id, the content size. ZSTD_getFrameContentSize reads the size.
+        if (n < 5)
+            throw InputError(path, frameStart, "truncated zstd frame header");
+        const unsigned fhd = head[4];
+        if (fhd & 0x08)
+            throw InputError(path, frameStart, "corrupt zstd frame header (reserved bit set)");
+        static constexpr unsigned kDictBytes[4] = { 0, 1, 2, 4 }, kSizeBytes[4] = { 0, 2, 4, 8 };
+        const bool singleSegment = fhd & 0x20;
+        const unsigned fcsBytes = (fhd >> 6) == 0 && singleSegment ? 1 : kSizeBytes[fhd >> 6];
+        const uint64_t headerSize = 5 + (singleSegment ? 0 : 1) + kDictBytes[fhd & 3] + fcsBytes;
+        if (n < headerSize)
+            throw InputError(path, frameStart, "truncated zstd frame header");
+        const unsigned long long contentSize = ZSTD_getFrameContentSize(head, n);
+        if (contentSize == ZSTD_CONTENTSIZE_ERROR)
+            throw InputError(path, frameStart, "corrupt zstd frame header");
+        if (contentSize == ZSTD_CONTENTSIZE_UNKNOWN || contentSize > kMaxZstdFrameContent)
+            return std::nullopt; // read as a stream
+        const bool checksum = fhd & 0x04;
+        // The blocks: a 3-byte header each (bit 0 last block, bits 1-2 type, bits 3-23 size); an RLE block holds
+        // one byte whatever its size says.
+        pos += headerSize;
+        uint64_t blocks = 0;
+        for (bool last = false; !last; ++blocks) {
+            unsigned char bh[3];
+            if (pos + 3 > fileBytes || read(pos, bh, 3) != 3)
+                throw InputError(path, frameStart, "truncated zstd frame (a block header past the end of the file)");
+            idx.bytesRead += 3;
+            const uint32_t h = uint32_t(bh[0]) | uint32_t(bh[1]) << 8 | uint32_t(bh[2]) << 16;
+            last = h & 1;
+            const unsigned type = (h >> 1) & 3;
+            if (type == 3)
+                throw InputError(path, pos, "corrupt zstd frame (reserved block type)");
+            pos += 3 + (type == 1 ? 1 : uint64_t(h >> 3));
+            if (pos > fileBytes)
+                throw InputError(path, frameStart, "truncated zstd frame (a block extends past the end of the file)");
+        }
+        if (contentSize > blocks * (128u << 10))
+            throw InputError(
+                path, frameStart, "corrupt zstd frame (its header states more content than its blocks can hold)");
+        if (checksum)
+            pos += 4;
+        if (pos > fileBytes)
+            throw InputError(path, frameStart, "truncated zstd frame (its checksum is missing)");
+        if (contentSize)
+            idx.frames.push_back({ frameStart, pos - frameStart, content, contentSize });
+        content += contentSize;
+    }
+    idx.contentBytes = content;
+    return idx;
+}
+
+std::shared_ptr<const ZstdFrameIndex> zstdFrameIndex(const std::string& path)
+{
+    struct stat st { };
+    if (::stat(path.c_str(), &st) != 0)
+        throw InputError(path, 0, std::string("cannot stat: ") + std::strerror(errno));
+    using Key = std::tuple<std::string, uint64_t, int64_t>;
+    const Key key { path, uint64_t(st.st_size), int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec };
+    static std::mutex mutex;
+    static std::map<Key, std::shared_ptr<const ZstdFrameIndex>> known;
+    {
+        std::lock_guard lock(mutex);
+        if (const auto it = known.find(key); it != known.end())
+            return it->second;
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw InputError(path, 0, std::string("cannot open: ") + std::strerror(errno));
+    const ReadAtFn read = [fd](uint64_t offset, void* dst, size_t n) {
+        size_t got = 0;
+        while (got < n) {
+            const ssize_t k = ::pread(fd, static_cast<char*>(dst) + got, n - got, off_t(offset + got));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                break;
+            got += size_t(k);
+        }
+        return got;
+    };
+    std::shared_ptr<const ZstdFrameIndex> out;
+    try {
+        if (std::optional<ZstdFrameIndex> idx = indexZstdFrames(read, uint64_t(st.st_size), path))
+            out = std::make_shared<const ZstdFrameIndex>(std::move(*idx));
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    std::lock_guard lock(mutex);
+    known[key] = out; // nullptr: read as a stream
+    return out;
+}
+
+void decompressZstdFrame(const std::string& path, const ZstdFrame& f, const void* compressed, std::string& out)
+{
+    struct DCtx {
+        ZSTD_DCtx* p = ZSTD_createDCtx();
+        ~DCtx() { ZSTD_freeDCtx(p); }
+    };
+    thread_local DCtx dctx;
+    if (!dctx.p)
+        throw InputError(path, f.offset, "ZSTD_createDCtx failed");
+    ZSTD_DCtx_reset(dctx.p, ZSTD_reset_session_and_parameters);
+    ZSTD_DCtx_setParameter(dctx.p, ZSTD_d_windowLogMax, 31);
+    out.resize(size_t(f.contentSize));
+    // Exactly one frame: a seek table's sizes that cut a frame short, or cover two, fail here.
+    const size_t frameBytes = ZSTD_findFrameCompressedSize(compressed, size_t(f.compressedSize));
+    if (ZSTD_isError(frameBytes) || frameBytes != f.compressedSize)
+        throw InputError(
+            path, f.offset, "corrupt zstd frame (its size is not the one its headers or the seek table state)");
+    const size_t rc = ZSTD_decompressDCtx(dctx.p, out.data(), out.size(), compressed, size_t(f.compressedSize));
+    if (ZSTD_isError(rc))
+        throw InputError(path, f.offset, std::string("corrupt zstd frame: ") + ZSTD_getErrorName(rc));
+    if (rc != f.contentSize)
+        throw InputError(path, f.offset,
+            "corrupt zstd frame: " + std::to_string(rc) + " bytes decompressed, " + std::to_string(f.contentSize)
+                + " stated");
 }
 
 } // namespace shardscope

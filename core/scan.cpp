@@ -326,6 +326,19 @@ ScanResult Scan::run()
         if (blockSampler && info.compression == "plain")
             return std::make_unique<ShardReader>(
                 std::make_unique<BlockLineReader>(info.path, shard, *blockSampler, s.opt.batchBytes));
+        // A multi-frame zstd shard whose frames state their sizes: sampled the same way, by blocks of its
+        // decompressed bytes, decompressing only the frames they lie in (issue 21). Its seek cache would hold only
+        // those batches: none is written.
+        if (blockSampler)
+            if (std::shared_ptr<const ZstdFrameIndex> frames = sampledFrames(info)) {
+                if (shard < s.seek.size() && s.seek[shard].data) {
+                    std::fclose(s.seek[shard].data);
+                    s.seek[shard].data = nullptr;
+                    std::remove((s.seek[shard].dataPath + ".tmp").c_str());
+                }
+                return std::make_unique<ShardReader>(std::make_unique<BlockLineReader>(
+                    info.path, shard, *blockSampler, std::move(frames), s.opt.batchBytes));
+            }
         return std::make_unique<ShardReader>(
             std::make_unique<LineReader>(ByteSource::open(info.path), info.path, s.opt.batchBytes));
     };

@@ -4,6 +4,7 @@
 #include "command.h"
 #include "docindex.h"
 #include "ngramlm.h"
+#include "zstdframes.h"
 
 #ifdef SHARDSCOPE_HAVE_TORCH
 #include "lm/lmscorer.h"
@@ -15,6 +16,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace shardscope::cli {
@@ -85,12 +88,42 @@ public:
 
 // What the first MiB of up to 8 plain shards spread over the corpus tell about all plain shards: the mean record
 // length (with its newline) and so the number of records. Counting them would read the whole corpus, which
-// sampling by byte offset is there to avoid.
+// sampling by byte offset is there to avoid. Multi-frame zstd shards that the scan samples by frame (issue 21) count
+// as plain here, their decompressed bytes as their size, their first frame as their first MiB.
 struct PlainProbe {
-    std::vector<std::string> shards; // the plain ones
+    std::vector<std::string> shards; // the plain ones, and those read by frame
     double meanRecordBytes = 0;
     double records = 0;
 };
+
+// The first MiB of a shard's content: the file's for a plain one, its first frames' for one read by frame.
+std::string probeHead(const std::string& path)
+{
+    std::vector<char> buf(1 << 20);
+    const ShardInfo info = fingerprintShard(path);
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    std::FILE* f = file.get();
+    if (!f)
+        return {};
+    std::string out;
+    if (info.compression == "plain") {
+        out.assign(buf.data(), std::fread(buf.data(), 1, buf.size(), f));
+    } else if (const auto frames = sampledFrames(info)) {
+        // Its first MiB of text, as of a plain shard (the same mean, so the same blocks as its .jsonl).
+        std::string compressed, text;
+        for (const ZstdFrame& fr : frames->frames) {
+            if (out.size() >= buf.size())
+                break;
+            compressed.resize(size_t(fr.compressedSize));
+            if (std::fseek(f, long(fr.offset), SEEK_SET) != 0
+                || std::fread(compressed.data(), 1, compressed.size(), f) != compressed.size())
+                break;
+            decompressZstdFrame(path, fr, compressed.data(), text);
+            out.append(text, 0, std::min(text.size(), buf.size() - out.size()));
+        }
+    }
+    return out;
+}
 
 PlainProbe probePlain(const std::vector<std::string>& shards)
 {
@@ -98,19 +131,26 @@ PlainProbe probePlain(const std::vector<std::string>& shards)
     uint64_t total = 0, seenBytes = 0, seenLines = 0;
     for (const auto& path : shards) {
         const ShardInfo info = fingerprintShard(path);
-        if (info.compression == "plain") {
+        std::optional<uint64_t> bytes;
+        try {
+            bytes = blockSampledBytes(info);
+        } catch (const InputError&) {
+            // the scan reports it
+        }
+        if (bytes) {
             probe.shards.push_back(path);
-            total += info.size;
+            total += *bytes;
         }
     }
     const size_t probes = std::min<size_t>(8, probe.shards.size());
-    std::vector<char> buf(1 << 20);
     for (size_t k = 0; k < probes; ++k) {
-        std::FILE* f = std::fopen(probe.shards[k * probe.shards.size() / probes].c_str(), "rb");
-        if (!f)
-            continue;
-        const size_t n = std::fread(buf.data(), 1, buf.size(), f);
-        std::fclose(f);
+        std::string buf;
+        try {
+            buf = probeHead(probe.shards[k * probe.shards.size() / probes]);
+        } catch (const InputError&) {
+            continue; // the scan reports it, with its offset
+        }
+        const size_t n = buf.size();
         // Up to the last newline: a partial line would make records look shorter.
         size_t upTo = n;
         while (upTo > 0 && buf[upTo - 1] != '\n')
@@ -169,8 +209,9 @@ std::shared_ptr<const DocumentSelector> SampleOptions::selector(
     if (!(p > 0 && p <= 1))
         throw UsageError(
             command, "--sample must select more than nothing and at most everything, not '" + sample + "'");
-    // Plain shards are sampled by byte offset (only the chosen blocks are read); a corpus of compressed shards
-    // line by line (BlockSampler does the same on its compressed shards).
+    // Plain shards are sampled by byte offset (only the chosen blocks are read), multi-frame zstd shards by the
+    // offsets of their content (only the frames holding chosen blocks are decompressed); a corpus of other
+    // compressed shards line by line (BlockSampler does the same on its compressed shards).
     if (probe.shards.empty())
         return std::make_shared<BernoulliSelector>(p, seed);
     return std::make_shared<BlockSampler>(p, seed, BlockSampler::blockBytesFor(probe.meanRecordBytes));

@@ -15,6 +15,12 @@
 //   bench_10m sample BIG --p P [--seed S]
 //       A sampled scan of BIG (plain shards by byte offset, others by line) with LIST's scorers: the time to the
 //       sample's table, the records read, the bytes read and the estimated corpus size.
+//   bench_10m frames SHARD --p P [--seed S] [--frame-mib N] [--scorers LIST] [--cold]
+//       Multi-frame zstd sampling (issue 21): writes SHARD's content (.jsonl or .jsonl.zst) as a multi-frame .zst
+//       beside /tmp (frames of N MiB, default 1, each stating its content size), then samples it at P two ways,
+//       side by side on the same file: by frame (BlockSampler: only the frames holding chosen blocks are
+//       decompressed) and streamed (BernoulliSelector: every frame decompressed, every line split, as before), and
+//       prints the time, the records and the compressed bytes read. --cold drops the file's pages before each run.
 
 #include <blocksampler.h>
 #include <corpusdata.h>
@@ -24,14 +30,23 @@
 #include <scorer.h>
 #include <scorestore.h>
 
+#include <zstdframes.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zstd.h>
 
 using namespace shardscope;
 
@@ -156,6 +171,27 @@ int tile(const std::string& srcDir, const std::string& bigDir, const std::string
     return 0;
 }
 
+// How much of a file is in the page cache (mincore over a mapping of it), MB.
+double residentMB(const std::string& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    const size_t bytes = size_t(std::filesystem::file_size(path));
+    void* map = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED)
+        return -1;
+    const size_t page = size_t(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> in((bytes + page - 1) / page);
+    size_t pages = 0;
+    if (::mincore(map, bytes, in.data()) == 0)
+        for (unsigned char c : in)
+            pages += c & 1;
+    ::munmap(map, bytes);
+    return double(pages * page) / 1e6;
+}
+
 int reopen(const std::string& bigDir, const std::string& list)
 {
     const auto wanted = scorers(list);
@@ -180,6 +216,14 @@ int reopen(const std::string& bigDir, const std::string& list)
         double(indexBytes(r->index)) / docs, double(r->scores.values.size()) * docs * 4 / 1e6, mapped,
         r->scores.values.size());
     printMemory("after (columns mapped)");
+    std::printf("scores file in the page cache after the reopen: %.1f of %.1f MB\n", residentMB(big.cache.scoresPath),
+        double(std::filesystem::file_size(big.cache.scoresPath)) / 1e6);
+    // The checksums the reopen deferred (issue 21): every column checked, as the first reads will do.
+    const double k0 = now();
+    const std::vector<std::string> bad = corruptColumns(r->scores, true);
+    std::printf("checking every column's checksum (deferred to its first read): %.2f s, %zu corrupt; scores file in "
+                "the page cache now: %.1f MB\n",
+        now() - k0, bad.size(), residentMB(big.cache.scoresPath));
     // Side by side, same process and file: the columns copied to the heap, as every reopen did before they were
     // mapped (a writer's copy, ScoreColumn::mutableData()).
     const double c0 = now();
@@ -239,6 +283,95 @@ int indexSpeed(const std::vector<std::string>& inputs)
     return 0;
 }
 
+// The file's pages out of the page cache (no root needed for pages that are not dirty).
+void dropCache(const std::string& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fdatasync(fd);
+        ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        ::close(fd);
+    }
+}
+
+int frames(const std::string& shard, const std::string& list, double p, uint64_t seed, double frameMiB, bool cold)
+{
+    // The content, then the multi-frame copy.
+    std::string text;
+    {
+        std::ifstream in(shard, std::ios::binary);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+        if (text.size() >= 4 && std::memcmp(text.data(), "\x28\xb5\x2f\xfd", 4) == 0) {
+            ZSTD_DCtx* d = ZSTD_createDCtx();
+            std::string out, buf(ZSTD_DStreamOutSize(), '\0');
+            ZSTD_inBuffer in { text.data(), text.size(), 0 };
+            while (in.pos < in.size) {
+                ZSTD_outBuffer o { buf.data(), buf.size(), 0 };
+                const size_t rc = ZSTD_decompressStream(d, &o, &in);
+                if (ZSTD_isError(rc))
+                    throw std::runtime_error(shard + ": " + ZSTD_getErrorName(rc));
+                out.append(buf.data(), o.pos);
+            }
+            ZSTD_freeDCtx(d);
+            text = std::move(out);
+        }
+    }
+    const size_t frameBytes = size_t(frameMiB * (1 << 20));
+    const std::string copy = "/tmp/bench_10m-frames-" + std::to_string(frameBytes) + ".jsonl.zst";
+    {
+        std::ofstream out(copy, std::ios::binary | std::ios::trunc);
+        std::string frame;
+        for (size_t at = 0; at < text.size(); at += frameBytes) {
+            const size_t n = std::min(frameBytes, text.size() - at);
+            frame.resize(ZSTD_compressBound(n));
+            frame.resize(ZSTD_compress(frame.data(), frame.size(), text.data() + at, n, 3));
+            out.write(frame.data(), std::streamsize(frame.size()));
+        }
+    }
+    const uint64_t fileBytes = std::filesystem::file_size(copy);
+    const std::shared_ptr<const ZstdFrameIndex> idx = zstdFrameIndex(copy);
+    std::printf("%s: %.1f MB of JSON Lines as %zu frames of %.2f MiB, %.1f MB (%s)\n", copy.c_str(),
+        double(text.size()) / 1e6, idx ? idx->frames.size() : size_t(0), frameMiB, double(fileBytes) / 1e6,
+        idx && idx->randomAccess() ? "read by frame" : "NOT read by frame");
+    const Corpus c = corpus(copy);
+    const auto wanted = scorers(list);
+    const uint64_t blockBytes
+        = BlockSampler::blockBytesFor(double(text.size()) / double(std::count(text.begin(), text.end(), '\n')));
+    for (int round = 0; round < 2; ++round) {
+        for (const bool byFrame : { true, false }) {
+            if (cold)
+                dropCache(copy);
+            std::shared_ptr<const DocumentSelector> selector;
+            if (byFrame)
+                selector = std::make_shared<BlockSampler>(p, seed, blockBytes);
+            else
+                selector = std::make_shared<BernoulliSelector>(p, seed);
+            const double t = now();
+            const ScanResult r = scan(c, wanted, 1, selector);
+            const double seconds = now() - t;
+            uint64_t bytes = fileBytes, decompressed = idx ? idx->frames.size() : 0;
+            if (byFrame) { // the same reading again, counted (the scan does not report its reader's bytes)
+                const BlockSampler sampler(p, seed, blockBytes);
+                BlockLineReader reader(copy, 0, sampler, idx);
+                LineBatch batch;
+                while (reader.nextBatch(batch)) { }
+                bytes = reader.bytesRead();
+                decompressed = reader.framesDecompressed();
+            }
+            const PopulationEstimate est = estimatePopulation(r);
+            std::printf("round %d, %s, p=%g%s: %llu documents in %.3f s (1 thread, %s); compressed bytes read %.1f MB "
+                        "of %.1f (%.1f%%), frames decompressed %llu of %zu; estimated %.0f records (%s)\n",
+                round + 1, byFrame ? "by frame (block sampler)" : "streamed (line sampler)", p, cold ? ", cold" : "",
+                static_cast<unsigned long long>(r.index.size()), seconds, list.c_str(), double(bytes) / 1e6,
+                double(fileBytes) / 1e6, 100.0 * double(bytes) / double(fileBytes),
+                static_cast<unsigned long long>(decompressed), idx ? idx->frames.size() : size_t(0), est.records,
+                est.exact ? "exact" : "estimated");
+        }
+    }
+    std::filesystem::remove(copy);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -248,6 +381,8 @@ int main(int argc, char** argv)
     int threads = 0;
     double p = 0.002;
     uint64_t seed = 1;
+    double frameMiB = 1;
+    bool cold = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--scorers" && i + 1 < argc)
@@ -256,6 +391,10 @@ int main(int argc, char** argv)
             threads = std::atoi(argv[++i]);
         else if (a == "--p" && i + 1 < argc)
             p = std::atof(argv[++i]);
+        else if (a == "--frame-mib" && i + 1 < argc)
+            frameMiB = std::atof(argv[++i]);
+        else if (a == "--cold")
+            cold = true;
         else if (a == "--seed" && i + 1 < argc)
             seed = std::strtoull(argv[++i], nullptr, 10);
         else
@@ -270,6 +409,8 @@ int main(int argc, char** argv)
             return indexSpeed({ pos.begin() + 1, pos.end() });
         if (pos.size() == 2 && pos[0] == "sample")
             return sample(pos[1], list, p, seed, threads);
+        if (pos.size() == 2 && pos[0] == "frames")
+            return frames(pos[1], list, p, seed, frameMiB, cold);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_10m: %s\n", e.what());
         return 1;
@@ -278,6 +419,7 @@ int main(int argc, char** argv)
         "usage: bench_10m tile SRC BIG --scorers LIST [--threads N]\n"
         "       bench_10m reopen BIG --scorers LIST\n"
         "       bench_10m sample BIG --p P [--seed S] [--scorers LIST] [--threads N]\n"
-        "       bench_10m index-speed SHARD...\n");
+        "       bench_10m index-speed SHARD...\n"
+        "       bench_10m frames SHARD --p P [--seed S] [--frame-mib N] [--scorers LIST] [--cold]\n");
     return 2;
 }

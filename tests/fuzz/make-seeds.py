@@ -307,3 +307,31 @@ put("linear_model", "no-inputs.json", linear(inputs=[], mean=[], scale=[], weigh
 put("linear_model", "zero-scale.json", linear(scale=[0.0, 1.0]))
 put("linear_model", "lengths-disagree.json", linear(weights=[1.0]))
 put("linear_model", "other-version.json", linear(version=2))
+
+
+# --- multi-frame zstd: the frame index that sampling reads (issue 21) -----------------------------------------
+# Frames made by the command-line tool, one per chunk (its frames state their content size), cut mid-record.
+def zstd_frame(chunk, *args):
+    return subprocess.run(["zstd", "-q", "-c", *args, "-"], input=chunk, check=True, stdout=subprocess.PIPE).stdout
+
+
+def seek_table(frames, checksums=True):
+    entries = b"".join(struct.pack("<II", c, d) + (b"\0\0\0\0" if checksums else b"") for c, d in frames)
+    body = entries + struct.pack("<IBI", len(frames), 0x80 if checksums else 0, 0x8F92EAB1)
+    return struct.pack("<II", 0x184D2A5E, len(body)) + body
+
+
+try:
+    text = ("".join(json.dumps({"id": f"d{i}", "text": "word " * (i % 40 + 1)}) + "\n" for i in range(120))).encode()
+    chunks = [text[i:i + 700] for i in range(0, len(text), 700)]
+    frames = [zstd_frame(c) for c in chunks]
+    put("zstdframes", "frames-with-sizes.zst", b"".join(frames))
+    skip = struct.pack("<III", 0x184D2A50, 4, 0)
+    put("zstdframes", "pzstd-like-skippable.zst", b"".join(skip + f for f in frames))
+    put("zstdframes", "seek-table.zst", b"".join(frames) + seek_table([(len(f), len(c)) for f, c in zip(frames, chunks)]))
+    put("zstdframes", "seek-table-no-checksums.zst",
+        b"".join(frames) + seek_table([(len(f), len(c)) for f, c in zip(frames, chunks)], checksums=False))
+    put("zstdframes", "single-frame.zst", zstd_frame(text))
+    put("zstdframes", "truncated-last-frame.zst", b"".join(frames)[:-5])
+except (OSError, subprocess.CalledProcessError):
+    print("zstd not found: no zstdframes seeds", file=sys.stderr)

@@ -20,18 +20,18 @@ SECONDS_PER_TARGET=${1:-60}
 BUILD_DIR=${2:-$SRC/build/fuzz}
 SHARED=${SHARDSCOPE_SHARED_DATA:-$SRC/../shared/data}
 WORK=${FUZZ_WORK:-$(mktemp -d /tmp/shardscope-fuzz.XXXXXX)}
-ALL_TARGETS="linereader warc recordparser filterconfig scorestore tokenizer_json tokenizer_gpt2 safetensors_header labels ngram_model linear_model"
+ALL_TARGETS="linereader warc recordparser filterconfig scorestore tokenizer_json tokenizer_gpt2 safetensors_header labels ngram_model linear_model zstdframes"
 TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 
 # Largest input per target: big enough for several records, a config or a small vocabulary, small
 # enough that each execution stays fast.
 declare -A MAX_LEN=([linereader]=65536 [warc]=65536 [recordparser]=16384 [filterconfig]=8192 [scorestore]=16384
                     [tokenizer_json]=16384 [tokenizer_gpt2]=16384 [safetensors_header]=4096
-                    [labels]=4096 [ngram_model]=16384 [linear_model]=4096)
+                    [labels]=4096 [ngram_model]=16384 [linear_model]=4096 [zstdframes]=65536)
 declare -A DICTS=([linereader]="linereader" [warc]="warc" [recordparser]="json recordparser" [filterconfig]="json filterconfig"
                   [scorestore]="json scorestore" [tokenizer_json]="json tokenizer"
                   [tokenizer_gpt2]="json tokenizer" [safetensors_header]="json safetensors_header"
-                  [labels]="" [ngram_model]="" [linear_model]="json")
+                  [labels]="" [ngram_model]="" [linear_model]="json" [zstdframes]="")
 
 for t in $TARGETS; do
     if [ ! -x "$BUILD_DIR/tests/fuzz/fuzz_$t" ]; then
