@@ -477,6 +477,14 @@ private Q_SLOTS:
         const PopulationEstimate ea = estimatePopulation(a), eb = estimatePopulation(b);
         QVERIFY(!eb.exact);
         QCOMPARE(eb.records, ea.records);
+        // The viewer reads a sampled document of the .zst by frame (no seek cache was written): the same text.
+        DocumentSource plainSource(a.shards, {}, a.fields), zstSource(b.shards, {}, b.fields);
+        for (size_t d = 0; d < b.index.size(); d += 7) {
+            DocumentSource::Expected want { b.index.idOf(d), b.index.line[d], b.index.textBytes[d] };
+            const auto got = zstSource.read(b.index.shard[d], b.index.offset[d], b.index.length[d], &want);
+            QVERIFY2(got.error.empty(), got.error.c_str());
+            QCOMPARE(got.text, plainSource.read(a.index.shard[d], a.index.offset[d], a.index.length[d]).text);
+        }
     }
 
     // A scan with the sampler: plain shards give exactly the records that start in chosen blocks (ids of records
