@@ -335,3 +335,36 @@ try:
     put("zstdframes", "truncated-last-frame.zst", b"".join(frames)[:-5])
 except (OSError, subprocess.CalledProcessError):
     print("zstd not found: no zstdframes seeds", file=sys.stderr)
+
+
+# --- per-language n-gram manifest, ngram-languages.json (issue 22 part 3, core/ngramlang.h) --------------------------
+# fuzz_ngram_model takes an input that begins with '{' as a manifest and makes its checksum agree first.
+def ngram_manifest(**over):
+    def entry(lang, docs):
+        return {"language": lang, "dir": "all" if lang == "all" else "lang-" + lang, "documents": docs,
+                "bytes": docs * 900, "held_out_documents": docs // 20, "held_out_bytes": docs * 45,
+                "held_out_bpb": 2.25, "held_out_bpb_all_languages": 2.61, "binary_xxh3_64": "42657876292a27bd"}
+    m = {"format": "shardscope-ngram-languages", "version": 1, "unit": "byte", "order": 5,
+         "langid": {"model": "/usr/share/shardscope/models/lid.176.ftz",
+                    "xxh3_128": "7d805e9f600203fed958bea1490fb5da", "min_lang_score": 0.5},
+         "min_docs": 100, "languages_requested": [],
+         "training": {"shards": ["/data/a.jsonl.zst"], "sample": "bernoulli p=0.1 seed=1", "seed": 1,
+                      "documents": 5520, "bytes": 24400000, "held_out_documents": 290, "held_out_bytes": 1200000,
+                      "held_out_bpb": 2.31, "seconds": 4.5},
+         "sample_languages": [["en", 4200], ["de", 180], ["es", 101], ["", 40]],
+         "models": [entry("en", 4000), entry("de", 171), entry("es", 96), entry("all", 5520)],
+         "checksum_xxh3_64": "0000000000000000"}
+    m.update(over)
+    return json.dumps(m, indent=2)
+
+
+put("ngram_model", "manifest-three-languages.json", ngram_manifest())
+put("ngram_model", "manifest-named-languages.json",
+    ngram_manifest(min_docs=0, languages_requested=["zh", "als"], order=3,
+                   models=[{"language": "zh", "dir": "lang-zh", "documents": 3, "bytes": 100, "held_out_documents": 0,
+                            "held_out_bytes": 0, "held_out_bpb": -1, "held_out_bpb_all_languages": -1,
+                            "binary_xxh3_64": "0123456789abcdef"},
+                           {"language": "all", "dir": "all", "documents": 9, "bytes": 400, "held_out_documents": 0,
+                            "held_out_bytes": 0, "held_out_bpb": -1, "held_out_bpb_all_languages": -1,
+                            "binary_xxh3_64": "fedcba9876543210"}]))
+put("ngram_model", "manifest-all-only.json", ngram_manifest(models=[json.loads(ngram_manifest())["models"][-1]]))
