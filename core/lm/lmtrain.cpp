@@ -156,7 +156,11 @@ TrainResult trainByteLm(const TrainOptions& o)
         for (size_t i = 0; i < docs.size(); ++i)
             (i % 20 == 19 ? texts.heldout : texts.train).push_back(std::move(docs[i]));
     }
-    return backend.train(o, std::move(texts));
+    const int64_t trainDocuments = int64_t(texts.train.size()), heldoutDocuments = int64_t(texts.heldout.size());
+    TrainResult r = backend.train(o, std::move(texts));
+    r.trainDocuments = trainDocuments;
+    r.heldoutDocuments = heldoutDocuments;
+    return r;
 }
 
 } // namespace shardscope::lm

@@ -58,6 +58,9 @@ struct TrainResult {
     int64_t heldoutBytes = 0;
     int64_t trainBytes = 0;
     bool cancelled = false;             // stopRequested() said so; no model was written
+    // The documents read (the sample), split into training and held-out ones: provenance (issue 22).
+    int64_t trainDocuments = 0;
+    int64_t heldoutDocuments = 0;
 };
 
 TrainResult trainByteLm(const TrainOptions& options);
