@@ -553,8 +553,44 @@ public:
         out[1] = float(slot);
     }
 
+    // A scan's read batch (a few MB of documents) at once: every text's language first, then each model's texts
+    // together. Document by document, lid.176's tables and the n-gram tables evicted each other from the caches
+    // (bench set: 16.0 s of CPU against 6.8 s + 5.1 s for the two apart).
+    bool prefersBatches() const override
+    {
+        return true;
+    }
+    void scoreBatch(const std::vector<std::string_view>& texts, float* out, size_t rowStride) override
+    {
+        const size_t all = m_set->models.size() - 1;
+        m_slots.assign(texts.size(), all);
+        for (size_t r = 0; r < texts.size(); ++r) {
+            if (texts[r].empty())
+                continue;
+#ifdef SHARDSCOPE_HAVE_FASTTEXT
+            const LidModel::Prediction p = m_lid->predict(texts[r], m_scratch);
+            if (p.label >= 0 && size_t(p.label) < m_byLabel->size() && p.probability >= m_set->manifest.minLangScore)
+                if (const int s = (*m_byLabel)[size_t(p.label)]; s >= 0)
+                    m_slots[r] = size_t(s);
+#endif
+        }
+        for (size_t slot = 0; slot <= all; ++slot)
+            for (size_t r = 0; r < texts.size(); ++r) {
+                if (m_slots[r] != slot)
+                    continue;
+                float* row = out + r * rowStride;
+                if (texts[r].empty()) {
+                    row[0] = row[1] = kMissing;
+                    continue;
+                }
+                row[0] = m_set->models[slot]->bitsPerByte(texts[r]);
+                row[1] = float(slot);
+            }
+    }
+
 private:
     std::shared_ptr<const NgramLanguageModels> m_set;
+    std::vector<size_t> m_slots;
 #ifdef SHARDSCOPE_HAVE_FASTTEXT
     std::shared_ptr<const LidModel> m_lid;
     std::shared_ptr<const std::vector<int>> m_byLabel; // lid label -> model index, -1: none

@@ -195,6 +195,28 @@ private Q_SLOTS:
                 perLanguage[lang].push_back(out[0]);
                 ++scoredBy[lang][categories.at(size_t(out[1]))];
             }
+        // A scan hands the scorer whole read batches (langid for all, then each model's texts): the same values.
+        std::vector<std::string_view> batch;
+        std::vector<float> expected;
+        for (const auto& [lang, docs] : m_eval)
+            for (const auto& text : docs) {
+                batch.push_back(text);
+                float out[2];
+                worker->score(text, out);
+                expected.insert(expected.end(), { out[0], out[1] });
+            }
+        batch.push_back({});
+        expected.insert(expected.end(), { kMissing, kMissing });
+        QVERIFY(worker->prefersBatches());
+        std::vector<float> got(batch.size() * 3, -1);
+        worker->scoreBatch(batch, got.data(), 3);
+        for (size_t r = 0; r < batch.size(); ++r) {
+            QCOMPARE(got[3 * r] == expected[2 * r] || (isMissing(got[3 * r]) && isMissing(expected[2 * r])), true);
+            QCOMPARE(
+                got[3 * r + 1] == expected[2 * r + 1] || (isMissing(got[3 * r + 1]) && isMissing(expected[2 * r + 1])),
+                true);
+            QCOMPARE(got[3 * r + 2], -1.0f); // the row's other columns are left alone
+        }
         const double enSingle = median(single["en"]), enPer = median(perLanguage["en"]);
         qInfo("median ngram_bpb, all-languages model -> per-language models (ratio to English):");
         for (const char* lang : { "en", "de", "es", "ru", "fr" })
