@@ -277,51 +277,54 @@ QPointF ScatterWidget::pixelOf(double x, double y) const
     return { m_plot->xAxis->coordToPixel(tx(x)), m_plot->yAxis->coordToPixel(ty(y)) };
 }
 
-void ScatterWidget::rebuild()
+// Everything a rebuild computes from the two columns, with no widget in reach: run on a worker for a big
+// corpus (issue 21: at a million documents this was 60-120 ms of the GUI thread, twice per open).
+struct ScatterWidget::Prepared {
+    bool valid = false;
+    bool logX = false, logY = false;
+    Mode mode = Mode::Density;
+    size_t step = 1;
+    uint64_t both = 0, leftOut = 0;
+    double xlo = 0, xhi = 1, ylo = 0, yhi = 1;
+    int nx = 0, ny = 0;
+    std::vector<double> cells; // density mode: nx * ny counts
+    std::vector<uint32_t> docs;
+    std::vector<float> px, py;
+    int gridN = 0;
+    double gx0 = 0, gy0 = 0, gdx = 1, gdy = 1;
+    std::vector<uint32_t> cellStart, cellItems;
+};
+
+std::shared_ptr<ScatterWidget::Prepared> ScatterWidget::prepare(
+    const ScoreColumn& xc, const ScoreColumn& yc, bool lx, bool ly, Mode mode)
 {
-    ++m_colourJob; // colours of the previous points are of no use
-    m_map->data()->clear();
-    m_points->data()->clear();
-    m_dropped->data()->clear();
-    m_docs.clear();
-    m_px.clear();
-    m_py.clear();
-    m_keep.clear();
-    m_cellStart.clear();
-    m_cellItems.clear();
-    m_leftOut = 0;
-    m_hoverText.clear();
-    const int xi = m_corpus ? m_corpus->columnIndex(xColumn().toStdString()) : -1;
-    const int yi = m_corpus ? m_corpus->columnIndex(yColumn().toStdString()) : -1;
-    if (xi < 0 || yi < 0 || m_corpus->size() == 0) {
-        m_baseInfo = m_corpus ? tr("choose two score columns") : QString();
-        m_info->setText(m_baseInfo);
-        m_map->setVisible(false);
-        m_scale->setVisible(false);
-        m_box->setVisible(false);
-        m_plot->replot(QCustomPlot::rpQueuedReplot);
-        return;
-    }
-    const auto& xv = m_corpus->scores(size_t(xi));
-    const auto& yv = m_corpus->scores(size_t(yi));
-    const size_t n = std::min(xv.size(), yv.size());
-    const bool lx = logX(), ly = logY();
+    // Raw pointers, taken once: the first read of a mapped column verifies its checksum.
+    const float* xv = xc.data();
+    const float* yv = yc.data();
+    auto out = std::make_shared<Prepared>();
+    Prepared& p = *out;
+    p.valid = true;
+    p.logX = lx;
+    p.logY = ly;
+    p.mode = mode;
+    const size_t n = std::min(xc.size(), yc.size());
     auto usable = [&](float x, float y) { return !std::isnan(x) && !std::isnan(y); };
     auto positive = [&](float x, float y) { return (!lx || x > 0) && (!ly || y > 0); };
+    auto tx = [lx](double v) { return lx ? std::log10(v) : v; };
+    auto ty = [ly](double v) { return ly ? std::log10(v) : v; };
     // A big corpus is drawn from every step-th document (a systematic sample of about kDrawnDocuments): the map
-    // and the cloud look the same, and this runs on the GUI thread (every document of 10 million took seconds).
-    // The counts in the note are of all documents.
+    // and the cloud look the same at a fraction of the work. The counts in the note are of all documents.
     const size_t step = n > size_t(kDrawnDocuments) ? (n + kDrawnDocuments - 1) / kDrawnDocuments : 1;
-    uint64_t both = 0;
+    p.step = step;
     if (step > 1) {
         for (size_t i = 0; i < n; ++i) {
             const float x = xv[i], y = yv[i];
             if (!usable(x, y))
                 continue;
             if (positive(x, y))
-                ++both;
+                ++p.both;
             else
-                ++m_leftOut;
+                ++p.leftOut;
         }
     }
     // The documents drawn with both values (positive ones on a log axis), in axis coordinates.
@@ -336,7 +339,7 @@ void ScatterWidget::rebuild()
             continue;
         if (!positive(x, y)) {
             if (step == 1)
-                ++m_leftOut;
+                ++p.leftOut;
             continue;
         }
         docs.push_back(uint32_t(i));
@@ -344,45 +347,24 @@ void ScatterWidget::rebuild()
         py.push_back(float(ty(y)));
     }
     if (step == 1)
-        both = docs.size();
-    auto [xlo, xhi] = robustRange(px);
-    auto [ylo, yhi] = robustRange(py);
-    m_plot->xAxis->setLabel(lx ? tr("%1 (log)").arg(xColumn()) : xColumn());
-    m_plot->yAxis->setLabel(ly ? tr("%1 (log)").arg(yColumn()) : yColumn());
-    m_plot->xAxis->setTicker(
-        lx ? QSharedPointer<QCPAxisTicker>(new PowerTicker) : QSharedPointer<QCPAxisTicker>::create());
-    m_plot->yAxis->setTicker(
-        ly ? QSharedPointer<QCPAxisTicker>(new PowerTicker) : QSharedPointer<QCPAxisTicker>::create());
-    m_plot->xAxis->setRange(xlo - (xhi - xlo) * 0.03, xhi + (xhi - xlo) * 0.03);
-    m_plot->yAxis->setRange(ylo - (yhi - ylo) * 0.03, yhi + (yhi - ylo) * 0.03);
-    if (m_mode == Mode::Density) {
-        const int nx = 120, ny = 90;
-        m_map->data()->setSize(nx, ny);
-        m_map->data()->setRange(QCPRange(xlo, xhi), QCPRange(ylo, yhi));
-        std::vector<double> cells(size_t(nx) * ny, 0);
+        p.both = docs.size();
+    std::tie(p.xlo, p.xhi) = robustRange(px);
+    std::tie(p.ylo, p.yhi) = robustRange(py);
+    if (mode == Mode::Density) {
+        p.nx = 120;
+        p.ny = 90;
+        p.cells.assign(size_t(p.nx) * size_t(p.ny), 0);
         for (size_t k = 0; k < docs.size(); ++k) {
-            const int cx = int((px[k] - xlo) / (xhi - xlo) * nx);
-            const int cy = int((py[k] - ylo) / (yhi - ylo) * ny);
-            if (cx < 0 || cy < 0 || cx >= nx || cy >= ny)
+            const int cx = int((px[k] - p.xlo) / (p.xhi - p.xlo) * p.nx);
+            const int cy = int((py[k] - p.ylo) / (p.yhi - p.ylo) * p.ny);
+            if (cx < 0 || cy < 0 || cx >= p.nx || cy >= p.ny)
                 continue;
-            cells[size_t(cy) * nx + size_t(cx)] += 1;
+            p.cells[size_t(cy) * size_t(p.nx) + size_t(cx)] += 1;
         }
-        double maxCell = 1;
-        for (int cy = 0; cy < ny; ++cy)
-            for (int cx = 0; cx < nx; ++cx) {
-                const double c = cells[size_t(cy) * nx + size_t(cx)];
-                maxCell = std::max(maxCell, c);
-                m_map->data()->setCell(cx, cy, c > 0 ? c : std::nan(""));
-            }
-        m_map->setDataRange(QCPRange(1, std::max(2.0, maxCell)));
-        m_map->setVisible(true);
-        m_scale->setVisible(true);
-        m_points->setVisible(false);
-        m_dropped->setVisible(false);
         // Hover finds any document of the map.
-        m_docs = std::move(docs);
-        m_px = std::move(px);
-        m_py = std::move(py);
+        p.docs = std::move(docs);
+        p.px = std::move(px);
+        p.py = std::move(py);
     } else {
         // A random sample keeps the cloud readable and the replot fast.
         std::vector<uint32_t> pick(docs.size());
@@ -394,29 +376,142 @@ void ScatterWidget::rebuild()
             pick.resize(size_t(kMaxPoints));
             std::sort(pick.begin(), pick.end());
         }
-        m_docs.reserve(pick.size());
-        m_px.reserve(pick.size());
-        m_py.reserve(pick.size());
+        p.docs.reserve(pick.size());
+        p.px.reserve(pick.size());
+        p.py.reserve(pick.size());
         for (uint32_t k : pick) {
-            m_docs.push_back(docs[k]);
-            m_px.push_back(px[k]);
-            m_py.push_back(py[k]);
+            p.docs.push_back(docs[k]);
+            p.px.push_back(px[k]);
+            p.py.push_back(py[k]);
         }
+    }
+    buildGrid(p);
+    return out;
+}
+
+void ScatterWidget::rebuild()
+{
+    ++m_colourJob; // colours of the previous points are of no use
+    ++m_rebuildJob;
+    const int xi = m_corpus ? m_corpus->columnIndex(xColumn().toStdString()) : -1;
+    const int yi = m_corpus ? m_corpus->columnIndex(yColumn().toStdString()) : -1;
+    if (xi < 0 || yi < 0 || m_corpus->size() == 0) {
+        setRebuilding(false);
+        applyPrepared(Prepared {});
+        return;
+    }
+    const bool lx = logX(), ly = logY();
+    const Mode mode = m_mode;
+    if (m_corpus->size() <= size_t(kSyncRebuildDocuments)) {
+        setRebuilding(false);
+        applyPrepared(*prepare(m_corpus->scores(size_t(xi)), m_corpus->scores(size_t(yi)), lx, ly, mode));
+        return;
+    }
+    // A worker reads its own copies of the two columns: a mapped column (a reopened corpus) is shared, not
+    // copied; an owned one (a scan may still append to it) is copied, about a millisecond per million values.
+    // The plot shows the previous points until the new ones land; a newer rebuild supersedes this one. Several
+    // rebuilds asked in one turn of the event loop (setCorpus, then setColumns) start one job.
+    m_pendingInput = std::make_shared<PrepareInput>(
+        PrepareInput { m_corpus->scores(size_t(xi)), m_corpus->scores(size_t(yi)), lx, ly, mode });
+    setRebuilding(true);
+    if (m_startQueued)
+        return;
+    m_startQueued = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this]() {
+            m_startQueued = false;
+            auto in = std::move(m_pendingInput);
+            if (!in)
+                return;
+            const quint64 job = m_rebuildJob;
+            QtConcurrent::run([in]() {
+                return prepare(in->x, in->y, in->logX, in->logY, in->mode);
+            }).then(this, [this, job](std::shared_ptr<Prepared> p) {
+                if (job != m_rebuildJob)
+                    return; // axes, mode or corpus changed meanwhile
+                setRebuilding(false);
+                applyPrepared(std::move(*p));
+            });
+        },
+        Qt::QueuedConnection);
+}
+
+void ScatterWidget::setRebuilding(bool on)
+{
+    if (!on)
+        m_pendingInput.reset();
+    m_rebuilding = on;
+}
+
+void ScatterWidget::applyPrepared(Prepared p)
+{
+    ++m_colourJob;
+    m_map->data()->clear();
+    m_points->data()->clear();
+    m_dropped->data()->clear();
+    m_keep.clear();
+    m_hoverText.clear();
+    m_docs = std::move(p.docs);
+    m_px = std::move(p.px);
+    m_py = std::move(p.py);
+    m_cellStart = std::move(p.cellStart);
+    m_cellItems = std::move(p.cellItems);
+    m_gridN = p.gridN;
+    m_gx0 = p.gx0;
+    m_gy0 = p.gy0;
+    m_gdx = p.gdx;
+    m_gdy = p.gdy;
+    m_leftOut = p.leftOut;
+    if (!p.valid) {
+        m_baseInfo = m_corpus ? tr("choose two score columns") : QString();
+        m_info->setText(m_baseInfo);
+        m_map->setVisible(false);
+        m_scale->setVisible(false);
+        m_box->setVisible(false);
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        Q_EMIT rebuilt();
+        return;
+    }
+    const bool lx = p.logX, ly = p.logY;
+    m_plot->xAxis->setLabel(lx ? tr("%1 (log)").arg(xColumn()) : xColumn());
+    m_plot->yAxis->setLabel(ly ? tr("%1 (log)").arg(yColumn()) : yColumn());
+    m_plot->xAxis->setTicker(
+        lx ? QSharedPointer<QCPAxisTicker>(new PowerTicker) : QSharedPointer<QCPAxisTicker>::create());
+    m_plot->yAxis->setTicker(
+        ly ? QSharedPointer<QCPAxisTicker>(new PowerTicker) : QSharedPointer<QCPAxisTicker>::create());
+    m_plot->xAxis->setRange(p.xlo - (p.xhi - p.xlo) * 0.03, p.xhi + (p.xhi - p.xlo) * 0.03);
+    m_plot->yAxis->setRange(p.ylo - (p.yhi - p.ylo) * 0.03, p.yhi + (p.yhi - p.ylo) * 0.03);
+    if (p.mode == Mode::Density) {
+        m_map->data()->setSize(p.nx, p.ny);
+        m_map->data()->setRange(QCPRange(p.xlo, p.xhi), QCPRange(p.ylo, p.yhi));
+        double maxCell = 1;
+        for (int cy = 0; cy < p.ny; ++cy)
+            for (int cx = 0; cx < p.nx; ++cx) {
+                const double c = p.cells[size_t(cy) * size_t(p.nx) + size_t(cx)];
+                maxCell = std::max(maxCell, c);
+                m_map->data()->setCell(cx, cy, c > 0 ? c : std::nan(""));
+            }
+        m_map->setDataRange(QCPRange(1, std::max(2.0, maxCell)));
+        m_map->setVisible(true);
+        m_scale->setVisible(true);
+        m_points->setVisible(false);
+        m_dropped->setVisible(false);
+    } else {
         m_map->setVisible(false);
         m_scale->setVisible(false);
         m_points->setVisible(true);
         m_dropped->setVisible(true);
     }
-    buildGrid();
     const QLocale loc;
     QString text = tr("%1 documents with both scores%2")
-                       .arg(loc.toString(qulonglong(both)),
-                           m_mode == Mode::Points && m_docs.size() < both
+                       .arg(loc.toString(qulonglong(p.both)),
+                           p.mode == Mode::Points && m_docs.size() < p.both
                                ? tr(" (showing a random %1)").arg(loc.toString(qulonglong(m_docs.size())))
-                               : step > 1 ? tr(" (drawn from 1 in %1: %2)")
-                                                .arg(qulonglong(step))
-                                                .arg(loc.toString(qulonglong(m_docs.size())))
-                                          : QString());
+                               : p.step > 1 ? tr(" (drawn from 1 in %1: %2)")
+                                                  .arg(qulonglong(p.step))
+                                                  .arg(loc.toString(qulonglong(m_docs.size())))
+                                            : QString());
     if (m_leftOut)
         text += tr("; %1 left out (value <= 0 on a log axis)").arg(loc.toString(qulonglong(m_leftOut)));
     m_baseInfo = text;
@@ -424,41 +519,42 @@ void ScatterWidget::rebuild()
     updateBox();
     recolour();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+    Q_EMIT rebuilt();
 }
 
-void ScatterWidget::buildGrid()
+void ScatterWidget::buildGrid(Prepared& p)
 {
     // A counting sort of the points into gridN x gridN cells over their full extent: about
     // four points per cell on average, at most 512 per side.
-    m_cellStart.clear();
-    m_cellItems.clear();
-    const size_t n = m_docs.size();
+    p.cellStart.clear();
+    p.cellItems.clear();
+    const size_t n = p.docs.size();
     if (!n) {
-        m_gridN = 0;
+        p.gridN = 0;
         return;
     }
-    const auto [xmin, xmax] = std::minmax_element(m_px.begin(), m_px.end());
-    const auto [ymin, ymax] = std::minmax_element(m_py.begin(), m_py.end());
-    m_gridN = std::clamp(int(std::sqrt(double(n) / 4)), 1, 512);
-    m_gx0 = *xmin;
-    m_gy0 = *ymin;
-    m_gdx = std::max(double(*xmax - *xmin), 1e-12) / m_gridN * (1 + 1e-9);
-    m_gdy = std::max(double(*ymax - *ymin), 1e-12) / m_gridN * (1 + 1e-9);
-    const size_t cells = size_t(m_gridN) * size_t(m_gridN);
+    const auto [xmin, xmax] = std::minmax_element(p.px.begin(), p.px.end());
+    const auto [ymin, ymax] = std::minmax_element(p.py.begin(), p.py.end());
+    p.gridN = std::clamp(int(std::sqrt(double(n) / 4)), 1, 512);
+    p.gx0 = *xmin;
+    p.gy0 = *ymin;
+    p.gdx = std::max(double(*xmax - *xmin), 1e-12) / p.gridN * (1 + 1e-9);
+    p.gdy = std::max(double(*ymax - *ymin), 1e-12) / p.gridN * (1 + 1e-9);
+    const size_t cells = size_t(p.gridN) * size_t(p.gridN);
     auto cellOf = [&](size_t k) {
-        const int cx = std::clamp(int((m_px[k] - m_gx0) / m_gdx), 0, m_gridN - 1);
-        const int cy = std::clamp(int((m_py[k] - m_gy0) / m_gdy), 0, m_gridN - 1);
-        return size_t(cy) * size_t(m_gridN) + size_t(cx);
+        const int cx = std::clamp(int((p.px[k] - p.gx0) / p.gdx), 0, p.gridN - 1);
+        const int cy = std::clamp(int((p.py[k] - p.gy0) / p.gdy), 0, p.gridN - 1);
+        return size_t(cy) * size_t(p.gridN) + size_t(cx);
     };
-    m_cellStart.assign(cells + 1, 0);
+    p.cellStart.assign(cells + 1, 0);
     for (size_t k = 0; k < n; ++k)
-        ++m_cellStart[cellOf(k) + 1];
+        ++p.cellStart[cellOf(k) + 1];
     for (size_t c = 0; c < cells; ++c)
-        m_cellStart[c + 1] += m_cellStart[c];
-    m_cellItems.resize(n);
-    std::vector<uint32_t> fill(m_cellStart.begin(), m_cellStart.end() - 1);
+        p.cellStart[c + 1] += p.cellStart[c];
+    p.cellItems.resize(n);
+    std::vector<uint32_t> fill(p.cellStart.begin(), p.cellStart.end() - 1);
     for (size_t k = 0; k < n; ++k)
-        m_cellItems[fill[cellOf(k)]++] = uint32_t(k);
+        p.cellItems[fill[cellOf(k)]++] = uint32_t(k);
 }
 
 std::optional<uint32_t> ScatterWidget::documentAt(const QPointF& pos) const

@@ -15,6 +15,7 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -37,6 +38,8 @@ public:
     // Above this many documents the plot is drawn from a systematic sample of about this many (the counts stay
     // exact), so a rebuild stays within a frame or two on the GUI thread.
     static constexpr int kDrawnDocuments = 1000000;
+    // Above this many documents the points are prepared on a worker (rebuilt() when they are in).
+    static constexpr int kSyncRebuildDocuments = 100000;
     // Above this many points the kept/dropped colours are computed on a worker.
     static constexpr int kSyncColourPoints = 5000;
     static constexpr double kHoverPixels = 6;
@@ -67,6 +70,8 @@ public:
 
     QCustomPlot* plot() const { return m_plot; }
     QString infoText() const;
+    // A rebuild is running on a worker: the plot still shows the previous points.
+    bool rebuilding() const { return m_rebuilding; }
     // Points drawn (after a log axis left out values <= 0) and how many were left out.
     size_t pointCount() const { return m_docs.size(); }
     uint64_t leftOutNonPositive() const { return m_leftOut; }
@@ -88,12 +93,24 @@ Q_SIGNALS:
     void dragFinished();
     // The kept/dropped colours of the points are up to date.
     void coloursUpdated();
+    // The plot shows the current corpus, axes and mode (a big corpus's points come from a worker).
+    void rebuilt();
 
 private:
+    struct Prepared;
+    struct PrepareInput {
+        ScoreColumn x, y; // a mapped column is shared, an owned one copied
+        bool logX = false, logY = false;
+        Mode mode = Mode::Density;
+    };
+    static std::shared_ptr<Prepared> prepare(
+        const ScoreColumn& x, const ScoreColumn& y, bool logX, bool logY, Mode mode);
+    static void buildGrid(Prepared& p);
+    void applyPrepared(Prepared p);
+    void setRebuilding(bool on);
     void rebuild();
     void updateBox();
     void recolour();
-    void buildGrid();
     double tx(double v) const;
     double ty(double v) const;
     std::optional<Edge> hitTest(const QPointF& pos) const;
@@ -129,6 +146,10 @@ private:
     std::vector<uint32_t> m_cellStart, m_cellItems;
     std::vector<uint8_t> m_keep; // per m_docs entry, once recolour() has run
     uint64_t m_colourJob = 0;
+    quint64 m_rebuildJob = 0;
+    bool m_rebuilding = false;
+    bool m_startQueued = false;
+    std::shared_ptr<PrepareInput> m_pendingInput;
     QString m_hoverText;
     QString m_baseInfo; // the info line without the kept/dropped counts
 

@@ -36,6 +36,15 @@ class TestScatterWidget : public QObject {
         return m_udhr;
     }
 
+    // A corpus over kSyncRebuildDocuments is prepared on a worker: waits until its points are in.
+    static bool waitRebuilt(ScatterWidget& w, int ms = 20000)
+    {
+        if (!w.rebuilding())
+            return true;
+        QSignalSpy spy(&w, &ScatterWidget::rebuilt);
+        return spy.wait(ms) && !w.rebuilding();
+    }
+
     static void show(ScatterWidget& w)
     {
         w.resize(900, 700);
@@ -179,6 +188,7 @@ private Q_SLOTS:
         w.setCorpus(&c);
         w.setColumns({ QStringLiteral("x"), QStringLiteral("y") });
         w.setMode(ScatterWidget::Mode::Density);
+        QVERIFY(waitRebuilt(w));
         QVERIFY2(w.pointCount() <= size_t(ScatterWidget::kDrawnDocuments) + 1
                 && w.pointCount() > size_t(ScatterWidget::kDrawnDocuments) / 2,
             qPrintable(QString::number(w.pointCount())));
@@ -186,6 +196,7 @@ private Q_SLOTS:
             qPrintable(w.infoText()));
         QVERIFY2(w.infoText().contains(QStringLiteral("drawn from 1 in 4")), qPrintable(w.infoText()));
         w.setLogX(true);
+        QVERIFY(waitRebuilt(w));
         QCOMPARE(w.leftOutNonPositive(), nonPositive);
         QVERIFY2(w.infoText().startsWith(QLocale().toString(qulonglong(n - nonPositive))), qPrintable(w.infoText()));
     }
@@ -236,6 +247,7 @@ private Q_SLOTS:
         w.setCorpus(c.get());
         w.setColumns({ QStringLiteral("a"), QStringLiteral("b") });
         w.setMode(ScatterWidget::Mode::Points);
+        QVERIFY(waitRebuilt(w));
         QCOMPARE(w.pointCount(), size_t(ScatterWidget::kMaxPoints));
         FilterRule a;
         a.column = "a";
@@ -246,6 +258,41 @@ private Q_SLOTS:
         // About a quarter of the uniform values exceed 0.75.
         const double dropped = double(w.droppedPoints()) / double(w.pointCount());
         QVERIFY2(dropped > 0.22 && dropped < 0.28, qPrintable(QString::number(dropped)));
+    }
+
+    // Issue 21, part 2: preparing a million points took 60-120 ms of the GUI thread, twice per cached open. A big
+    // corpus's points come from a worker: the call returns at once with the previous plot in place, one job runs
+    // for several changes made in one turn of the event loop, and what lands is what was asked last.
+    void bigCorporaArePreparedOnAWorker()
+    {
+        const size_t n = size_t(ScatterWidget::kSyncRebuildDocuments) * 3;
+        auto c = testhelpers::syntheticCorpus(n);
+        ScatterWidget w;
+        w.setCorpus(c.get()); // no axes yet: nothing to prepare
+        QVERIFY(!w.rebuilding());
+        QSignalSpy done(&w, &ScatterWidget::rebuilt);
+        w.setColumns({ QStringLiteral("a"), QStringLiteral("b") });
+        w.setAxes(QStringLiteral("b"), QStringLiteral("a"));
+        QVERIFY(w.rebuilding());
+        QCOMPARE(w.pointCount(), size_t(0)); // nothing computed on this thread
+        QVERIFY(waitRebuilt(w));
+        QTest::qWait(50); // a superseded job would land now
+        QCOMPARE(done.count(), 1);
+        QCOMPARE(w.xColumn(), QStringLiteral("b"));
+        // Every document with both values (column b misses 1 in 100), b on x: the plot's x range is b's.
+        size_t both = 0;
+        for (size_t d = 0; d < n; ++d)
+            both += !std::isnan(c->scores(0)[d]) && !std::isnan(c->scores(1)[d]);
+        QCOMPARE(w.pointCount(), both);
+        const QCPRange xr = w.plot()->xAxis->range();
+        QVERIFY2(xr.lower > 0.0 && xr.upper < 1.0, qPrintable(QStringLiteral("%1 %2").arg(xr.lower).arg(xr.upper)));
+        // Another corpus (none) while a job runs: the job's points never land.
+        w.setAxes(QStringLiteral("a"), QStringLiteral("b"));
+        QVERIFY(w.rebuilding());
+        w.setCorpus(nullptr);
+        QVERIFY(!w.rebuilding());
+        QTest::qWait(300);
+        QCOMPARE(w.pointCount(), size_t(0));
     }
 
     // The scatter shares its dock with the histograms: long column names and the log boxes
@@ -269,6 +316,7 @@ private Q_SLOTS:
         build.start();
         w.setCorpus(c.get());
         w.setColumns({ QStringLiteral("a"), QStringLiteral("b") });
+        QVERIFY(waitRebuilt(w));
         const qint64 buildMs = build.elapsed();
         show(w);
         QVERIFY(w.pointCount() > 980000);
