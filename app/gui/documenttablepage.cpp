@@ -152,10 +152,10 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
     // The id names each row, so it stays in view when the table scrolls sideways through dozens
     // of score columns: a second view over the same model and selection shows the id column alone
     // over the table's left edge (Qt's frozen-column pattern), only while the table is scrolled.
+    // It gets the model only when first shown (attachFrozenColumn): a view over the model keeps one header
+    // section per row, and building them for millions of rows was half the table's cost on every reset (issue 21).
     m_frozen = new QTableView(m_table);
     m_frozen->setObjectName(QStringLiteral("frozenIdColumn"));
-    m_frozen->setModel(m_model);
-    m_frozen->setSelectionModel(m_table->selectionModel());
     m_frozen->setFocusPolicy(Qt::NoFocus);
     m_frozen->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_frozen->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -191,6 +191,11 @@ DocumentTablePage::DocumentTablePage(QWidget* parent)
         m_table->sortByColumn(column,
             h->sortIndicatorSection() == column && h->sortIndicatorOrder() == Qt::AscendingOrder ? Qt::DescendingOrder
                                                                                                  : Qt::AscendingOrder);
+    });
+    // Hidden, it lets the model go before a reset rebuilds its sections for nothing.
+    connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this, [this]() {
+        if (m_frozen->isHidden() && m_frozen->model() == m_model)
+            m_frozen->setModel(nullptr);
     });
     connect(m_model, &QAbstractItemModel::modelReset, this, &DocumentTablePage::updateFrozenColumn);
     connect(m_model, &QAbstractItemModel::columnsInserted, this, &DocumentTablePage::placeLabelColumn);
@@ -541,15 +546,22 @@ void DocumentTablePage::fillColumnMenu()
 void DocumentTablePage::updateFrozenColumn()
 {
     const int id = DocumentTableModel::IdColumn;
-    for (int c = 0; c < m_model->columnCount(); ++c)
-        if (m_frozen->isColumnHidden(c) != (c != id))
-            m_frozen->setColumnHidden(c, c != id);
     // Needed only once the id column has scrolled (partly) out of view on the left.
     const bool scrolled = m_table->horizontalScrollBar()->value() > 0 && m_table->columnViewportPosition(id) < 0;
     if (!scrolled) {
         m_frozen->hide();
         return;
     }
+    if (m_frozen->model() != m_model) {
+        m_frozen->setModel(m_model);
+        m_frozen->setSelectionModel(m_table->selectionModel());
+        m_frozen->doItemsLayout(); // its scroll range, so that the row offset below holds
+        const auto* h = m_table->horizontalHeader();
+        m_frozen->horizontalHeader()->setSortIndicator(h->sortIndicatorSection(), h->sortIndicatorOrder());
+    }
+    for (int c = 0; c < m_model->columnCount(); ++c)
+        if (m_frozen->isColumnHidden(c) != (c != id))
+            m_frozen->setColumnHidden(c, c != id);
     const int width = m_table->columnWidth(id);
     m_frozen->setColumnWidth(id, width);
     m_frozen->horizontalHeader()->setFixedHeight(m_table->horizontalHeader()->height());
