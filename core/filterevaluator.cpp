@@ -275,6 +275,7 @@ FilterCounts FilterEvaluator::evaluateTracked(const CorpusData& corpus, std::vec
 {
     FilterCounts fc = evaluate(corpus, &keep);
     m_tracked = {};
+    ++m_generation;
     // Rebuild the per-document fail bits (a second pass over the rule columns, once per rule
     // set rather than once per move).
     std::vector<bool> evaluated;
@@ -299,6 +300,365 @@ FilterCounts FilterEvaluator::evaluateTracked(const CorpusData& corpus, std::vec
 bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const Bounds& bounds,
                                    const std::vector<uint32_t>& order, const std::vector<float>& sortedValues,
                                    std::vector<uint8_t>& keep, FilterCounts& counts)
+{
+    // Views that do not own: the per-document state is caught up before this returns, so nothing keeps them.
+    const bool ok = updateBounds(corpus, rule, bounds,
+        std::shared_ptr<const std::vector<uint32_t>>(std::shared_ptr<void>(), &order),
+        std::shared_ptr<const std::vector<float>>(std::shared_ptr<void>(), &sortedValues), keep, counts);
+    catchUp(keep);
+    m_tracked.drag.reset();
+    return ok;
+}
+
+bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const Bounds& bounds,
+    std::shared_ptr<const std::vector<uint32_t>> orderPtr, std::shared_ptr<const std::vector<float>> sortedPtr,
+    std::vector<uint8_t>& keep, FilterCounts& counts)
+{
+    const size_t n = corpus.size();
+    if (!orderPtr || !sortedPtr || m_tracked.corpus != &corpus || m_tracked.docs != n || rule >= m_rules.size()
+        || keep.size() != n || m_tracked.bitOfRule.size() != m_rules.size() || m_tracked.bitOfRule[rule] < 0
+        || bounds.disabled || m_rules[rule].bounds.disabled || bounds.in || m_rules[rule].bounds.in
+        || orderPtr->size() != sortedPtr->size() || counts.perGroup.size() != corpus.groupNames().size()
+        || counts.failedByRule.size() != m_rules.size())
+        return false;
+    FilterRule& r = m_rules[rule];
+    const int col = corpus.columnIndex(r.column);
+    if (col < 0)
+        return false;
+    // The per-label breakdown moves with the kept documents.
+    const float* labelValues = nullptr;
+    uint32_t labelCount = 0;
+    if (!counts.perLabel.empty()) {
+        const int bc = corpus.columnIndex(counts.breakdownColumn);
+        if (bc < 0 || counts.perLabel.size() != corpus.columns()[size_t(bc)].categories.size() + 1)
+            return false;
+        labelValues = corpus.scores(size_t(bc)).data();
+        labelCount = uint32_t(counts.perLabel.size() - 1);
+    }
+    // Another line than the last one moved: the other rules' fail bits of every index built so far change.
+    if (m_lastMovedRule != rule) {
+        ++m_generation;
+        m_lastMovedRule = rule;
+    }
+    const auto& cur = m_tracked.drag;
+    if (!cur || cur->rule != rule || cur->order != orderPtr || cur->sorted != sortedPtr || cur->labelCount != labelCount
+        || (labelCount && cur->labelValues != labelValues) || cur->generation != m_generation) {
+        // What the previous index left pending is written out first (its own rule's bits).
+        catchUp(keep);
+        m_tracked.drag.reset();
+        if (m_inlineIndex)
+            if (auto job = dragJob(corpus, rule, orderPtr, sortedPtr, counts))
+                adoptDragIndex(buildDragIndex(*job));
+    }
+    if (!m_tracked.drag)
+        return updatePerDocument(corpus, rule, bounds, *orderPtr, *sortedPtr, keep, counts);
+    Drag& d = *m_tracked.drag;
+    const std::vector<float>& sortedValues = *d.sorted;
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    const float newLo = bounds.min ? lowerF(*bounds.min) : -inf, newHi = bounds.max ? upperF(*bounds.max) : inf;
+    // The documents passing the rule's own bounds are the positions [L, H) of the column's sorted order.
+    const size_t newL
+        = size_t(std::lower_bound(sortedValues.begin(), sortedValues.end(), newLo) - sortedValues.begin());
+    const size_t newH
+        = size_t(std::upper_bound(sortedValues.begin(), sortedValues.end(), newHi) - sortedValues.begin());
+    const std::vector<uint32_t>& order = *d.order;
+    const uint32_t* groups = corpus.groups().data();
+    const uint32_t* bytes = corpus.textBytesColumn().data();
+    const uint32_t* records = corpus.lengthColumn().data();
+    const size_t nb = d.bits;
+    // One document or one bin leaving (sign +1: now fails the rule) or entering the rule's range. Only the
+    // other rules' bits are read: they do not change while this rule's line moves.
+    auto addKept = [](KeepCounts& c, int64_t docs, int64_t b, int64_t rec) {
+        c.kept += uint64_t(docs);
+        c.keptBytes += uint64_t(b);
+        c.keptRecordBytes += uint64_t(rec);
+    };
+    auto visit = [&](size_t from, size_t to, int64_t sign) {
+        for (size_t i = from; i < to; ++i) {
+            const uint32_t doc = order[i];
+            if (d.isOverridden(doc, groups))
+                continue;
+            const uint32_t others = m_tracked.failBits[doc] & ~d.bit;
+            counts.failedByRule[rule] += uint64_t(sign);
+            if (others == 0) {
+                counts.onlyRule[rule] += uint64_t(sign);
+                addKept(counts.perGroup[groups[doc]], -sign, -sign * bytes[doc], -sign * records[doc]);
+                if (labelValues)
+                    addKept(counts.perLabel[labelKey(labelValues[doc], labelCount)], -sign, -sign * bytes[doc],
+                        -sign * records[doc]);
+            } else if (!(others & (others - 1))) {
+                counts.onlyRule[d.ruleOfBit[size_t(__builtin_ctz(others))]] -= uint64_t(sign);
+            }
+        }
+    };
+    auto flip = [&](size_t from, size_t to, int64_t sign) {
+        if (from >= to)
+            return;
+        const size_t S = d.binSize;
+        const size_t b0 = (from + S - 1) / S, b1 = to / S; // whole bins [b0, b1)
+        if (b0 >= b1) {
+            visit(from, to, sign);
+            return;
+        }
+        visit(from, b0 * S, sign);
+        for (size_t b = b0; b < b1; ++b) {
+            counts.failedByRule[rule] += uint64_t(sign * int64_t(d.movable[b]));
+            counts.onlyRule[rule] += uint64_t(sign * int64_t(d.passOthers[b]));
+            for (size_t j = 0; j < nb; ++j)
+                if (const uint32_t c = d.single[b * nb + j])
+                    counts.onlyRule[d.ruleOfBit[j]] -= uint64_t(sign * int64_t(c));
+            for (uint32_t e = d.groupStart[b]; e < d.groupStart[b + 1]; ++e) {
+                const Agg& a = d.groupAgg[e];
+                addKept(counts.perGroup[a.key], -sign * a.docs, -sign * int64_t(a.bytes), -sign * int64_t(a.records));
+            }
+            for (uint32_t e = d.labelStart[b]; e < d.labelStart[b + 1]; ++e) {
+                const Agg& a = d.labelAgg[e];
+                addKept(counts.perLabel[a.key], -sign * a.docs, -sign * int64_t(a.bytes), -sign * int64_t(a.records));
+            }
+        }
+        visit(b1 * S, to, sign);
+    };
+    // The lower end moves with the upper one where it was; then the upper one (see sweep()).
+    sweep(d.L, newL, d.H, true, flip);
+    d.L = newL;
+    sweep(d.H, newH, d.L, false, flip);
+    d.H = newH;
+    r.bounds.min = bounds.min;
+    r.bounds.max = bounds.max;
+    counts.total = {};
+    for (const auto& c : counts.perGroup)
+        counts.total.add(c);
+    return true;
+}
+
+template <typename Flip> void FilterEvaluator::sweep(size_t from, size_t to, size_t other, bool lower, Flip&& flip)
+{
+    // A document at sorted position p passes the rule's own bounds when L <= p < H. Moving L from `from` to `to`
+    // with H = `other` flips the positions between them that lie below H; moving H flips those at or above L.
+    // Each such range flips one way: +1, now failing; -1, now passing.
+    if (lower) {
+        if (to > from)
+            flip(from, std::min(to, other), +1);
+        else if (to < from)
+            flip(to, std::min(from, other), -1);
+    } else {
+        if (to > from)
+            flip(std::max(from, other), to, -1);
+        else if (to < from)
+            flip(std::max(to, other), from, +1);
+    }
+}
+
+std::shared_ptr<FilterEvaluator::DragJob> FilterEvaluator::dragJob(const CorpusData& corpus, size_t rule,
+    std::shared_ptr<const std::vector<uint32_t>> order, std::shared_ptr<const std::vector<float>> sorted,
+    const FilterCounts& counts) const
+{
+    const size_t n = corpus.size();
+    if (!order || !sorted || m_tracked.corpus != &corpus || m_tracked.docs != n || rule >= m_rules.size()
+        || m_tracked.bitOfRule.size() != m_rules.size() || m_tracked.bitOfRule[rule] < 0
+        || m_rules[rule].bounds.disabled || m_rules[rule].bounds.in || order->size() != sorted->size())
+        return nullptr;
+    auto job = std::make_shared<DragJob>();
+    DragJob& j = *job;
+    const FilterRule& r = m_rules[rule];
+    if (!r.overrides.empty()) {
+        // Groups (or labels of the `by` column) with their own bounds for this rule do not move with its own ones.
+        if (r.byGroup()) {
+            j.overridden.assign(corpus.groupNames().size(), 0);
+            for (size_t g = 0; g < j.overridden.size(); ++g)
+                j.overridden[g] = r.overrides.count(corpus.groupNames()[g]) > 0;
+        } else {
+            const int bc = corpus.columnIndex(r.by);
+            if (bc < 0)
+                return nullptr;
+            const auto& cats = corpus.columns()[size_t(bc)].categories;
+            j.byValues = corpus.scores(size_t(bc)).data();
+            j.byLabels = uint32_t(cats.size());
+            j.overridden.assign(cats.size() + 1, 0);
+            for (size_t k = 0; k < cats.size(); ++k)
+                j.overridden[k] = r.overrides.count(cats[k]) > 0;
+        }
+    }
+    if (!counts.perLabel.empty()) {
+        const int bc = corpus.columnIndex(counts.breakdownColumn);
+        if (bc < 0 || counts.perLabel.size() != corpus.columns()[size_t(bc)].categories.size() + 1)
+            return nullptr;
+        j.labelValues = corpus.scores(size_t(bc)).data();
+        j.labelCount = uint32_t(counts.perLabel.size() - 1);
+    }
+    j.rule = rule;
+    j.generation = m_generation;
+    j.bit = 1u << m_tracked.bitOfRule[rule];
+    for (int b : m_tracked.bitOfRule)
+        j.bits = std::max(j.bits, size_t(b + 1));
+    j.ruleOfBit.assign(j.bits, 0);
+    for (size_t i = 0; i < m_tracked.bitOfRule.size(); ++i)
+        if (m_tracked.bitOfRule[i] >= 0)
+            j.ruleOfBit[size_t(m_tracked.bitOfRule[i])] = i;
+    j.order = std::move(order);
+    j.sorted = std::move(sorted);
+    j.groups = corpus.groups().data();
+    j.bytes = corpus.textBytesColumn().data();
+    j.records = corpus.lengthColumn().data();
+    j.groupCount = corpus.groupNames().size();
+    // What the index needs of the fail bits, one byte per document (a copy: a worker reads it while this rule's
+    // line may still move document by document): 0 passes every other rule, 1 + j fails exactly other bit j.
+    j.othersCode.resize(n);
+    const uint32_t* fb = m_tracked.failBits.data();
+    for (size_t doc = 0; doc < n; ++doc) {
+        const uint32_t others = fb[doc] & ~j.bit;
+        j.othersCode[doc] = others == 0 ? 0 : !(others & (others - 1)) ? uint8_t(1 + __builtin_ctz(others)) : 255;
+    }
+    return job;
+}
+
+std::shared_ptr<FilterEvaluator::Drag> FilterEvaluator::buildDragIndex(const DragJob& j)
+{
+    auto out = std::make_shared<Drag>();
+    Drag& d = *out;
+    d.rule = j.rule;
+    d.generation = j.generation;
+    d.order = j.order;
+    d.sorted = j.sorted;
+    d.bit = j.bit;
+    d.bits = j.bits;
+    d.ruleOfBit = j.ruleOfBit;
+    d.overridden = j.overridden;
+    d.byValues = j.byValues;
+    d.byLabels = j.byLabels;
+    d.labelValues = j.labelValues;
+    d.labelCount = j.labelCount;
+    const std::vector<uint32_t>& order = *j.order;
+    const size_t m = order.size();
+    // About 4096 bins: a move sums the whole bins it crosses and visits at most two bins' documents per end.
+    d.binSize = std::max<size_t>(64, (m + 4095) / 4096);
+    const size_t bins = (m + d.binSize - 1) / d.binSize;
+    d.movable.assign(bins, 0);
+    d.passOthers.assign(bins, 0);
+    d.single.assign(bins * d.bits, 0);
+    d.groupStart.assign(bins + 1, 0);
+    d.labelStart.assign(bins + 1, 0);
+    // Per bin, the documents passing every other rule, summed per group and per label (sparse: the keys met).
+    std::vector<Agg> gScratch(j.groupCount), lScratch(j.labelCount + 1);
+    std::vector<uint32_t> gTouched, lTouched;
+    for (size_t b = 0; b < bins; ++b) {
+        const size_t end = std::min(m, (b + 1) * d.binSize);
+        for (size_t i = b * d.binSize; i < end; ++i) {
+            const uint32_t doc = order[i];
+            if (d.isOverridden(doc, j.groups))
+                continue;
+            ++d.movable[b];
+            const uint8_t code = j.othersCode[doc];
+            if (code == 0) {
+                ++d.passOthers[b];
+                const uint32_t g = j.groups[doc];
+                if (gScratch[g].docs++ == 0)
+                    gTouched.push_back(g);
+                gScratch[g].bytes += j.bytes[doc];
+                gScratch[g].records += j.records[doc];
+                if (j.labelValues) {
+                    const uint32_t l = labelKey(j.labelValues[doc], j.labelCount);
+                    if (lScratch[l].docs++ == 0)
+                        lTouched.push_back(l);
+                    lScratch[l].bytes += j.bytes[doc];
+                    lScratch[l].records += j.records[doc];
+                }
+            } else if (code != 255) {
+                ++d.single[b * d.bits + size_t(code - 1)];
+            }
+        }
+        for (uint32_t g : gTouched) {
+            Agg a = gScratch[g];
+            a.key = g;
+            d.groupAgg.push_back(a);
+            gScratch[g] = {};
+        }
+        for (uint32_t l : lTouched) {
+            Agg a = lScratch[l];
+            a.key = l;
+            d.labelAgg.push_back(a);
+            lScratch[l] = {};
+        }
+        gTouched.clear();
+        lTouched.clear();
+        d.groupStart[b + 1] = uint32_t(d.groupAgg.size());
+        d.labelStart[b + 1] = uint32_t(d.labelAgg.size());
+    }
+    return out;
+}
+
+bool FilterEvaluator::adoptDragIndex(std::shared_ptr<Drag> index)
+{
+    if (!index || index->generation != m_generation || !m_tracked.corpus || index->rule >= m_rules.size()
+        || (m_tracked.drag && pendingDocs() != 0))
+        return false;
+    const FilterRule& r = m_rules[index->rule];
+    if (r.bounds.disabled || r.bounds.in)
+        return false;
+    // The fail bits of this rule are exact (moves without an index write them document by document): the range
+    // of sorted positions passing its own bounds now.
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    const float lo = r.bounds.min ? lowerF(*r.bounds.min) : -inf, hi = r.bounds.max ? upperF(*r.bounds.max) : inf;
+    const auto& sorted = *index->sorted;
+    index->L = index->appliedL = size_t(std::lower_bound(sorted.begin(), sorted.end(), lo) - sorted.begin());
+    index->H = index->appliedH = size_t(std::upper_bound(sorted.begin(), sorted.end(), hi) - sorted.begin());
+    m_tracked.drag = std::move(index);
+    return true;
+}
+
+bool FilterEvaluator::hasDragIndex(size_t rule) const
+{
+    return m_tracked.drag && m_tracked.drag->rule == rule && m_tracked.drag->generation == m_generation;
+}
+
+size_t FilterEvaluator::pendingDocs() const
+{
+    if (!m_tracked.drag)
+        return 0;
+    const Drag& d = *m_tracked.drag;
+    auto dist = [](size_t a, size_t b) { return a > b ? a - b : b - a; };
+    return dist(d.appliedL, d.L) + dist(d.appliedH, d.H);
+}
+
+size_t FilterEvaluator::catchUp(std::vector<uint8_t>& keep, size_t budget)
+{
+    if (!m_tracked.drag || keep.size() != m_tracked.failBits.size())
+        return pendingDocs();
+    Drag& d = *m_tracked.drag;
+    const std::vector<uint32_t>& order = *d.order;
+    const uint32_t* groups = m_tracked.corpus->groups().data();
+    // Every position swept takes the state of the range as it is after the step, so the per-document state is
+    // "passes when appliedL <= p < appliedH" after every step, whatever the budget cut off.
+    auto set = [&](size_t from, size_t to) {
+        for (size_t i = from; i < to; ++i) {
+            const uint32_t doc = order[i];
+            if (d.isOverridden(doc, groups))
+                continue;
+            const bool pass = i >= d.appliedL && i < d.appliedH;
+            const uint32_t before = m_tracked.failBits[doc];
+            const uint32_t after = pass ? (before & ~d.bit) : (before | d.bit);
+            m_tracked.failBits[doc] = after;
+            keep[doc] = after == 0;
+        }
+    };
+    auto step = [&](size_t& applied, size_t target) {
+        if (applied == target || budget == 0)
+            return;
+        const size_t k = std::min(budget, applied > target ? applied - target : target - applied);
+        const size_t from = applied;
+        applied = applied > target ? applied - k : applied + k;
+        set(std::min(from, applied), std::max(from, applied));
+        budget -= k;
+    };
+    step(d.appliedL, d.L);
+    step(d.appliedH, d.H);
+    return pendingDocs();
+}
+
+// Without a drag index: every document between the old and the new cutoff, one by one (the rule is known valid).
+bool FilterEvaluator::updatePerDocument(const CorpusData& corpus, size_t rule, const Bounds& bounds,
+    const std::vector<uint32_t>& order, const std::vector<float>& sortedValues, std::vector<uint8_t>& keep,
+    FilterCounts& counts)
 {
     const size_t n = corpus.size();
     if (m_tracked.corpus != &corpus || m_tracked.docs != n || rule >= m_rules.size() || keep.size() != n

@@ -16,12 +16,67 @@ constexpr size_t kMaxUndo = 200;
 FilterState::FilterState(QObject* parent)
     : QObject(parent)
 {
+    // Issue 21: a drag across ten million documents recounts from bins; the keep mask of the documents the line
+    // crossed is written here, a slice (a few ms) per turn of the event loop, so no move waits for it.
+    // The drag index of a dragged line is built on a worker; meanwhile moves recount document by document.
+    m_evaluator.setBuildDragIndexInline(false);
+    m_catchUp.setInterval(0);
+    connect(&m_catchUp, &QTimer::timeout, this, [this]() {
+        const size_t before = m_evaluator.pendingDocs();
+        const size_t left = m_evaluator.catchUp(m_keep, kCatchUpSlice);
+        if (left == 0 || left == before) { // done, or nothing it can write (the state went meanwhile)
+            m_catchUp.stop();
+            Q_EMIT keepMaskChanged();
+            Q_EMIT countsChanged(true); // whoever shows the mask takes it from here (the counts are the same)
+        }
+    });
+}
+
+void FilterState::startDragIndex(size_t rule, const ColumnSummary& summary)
+{
+    if (m_indexRunning)
+        return; // one at a time; a line moved meanwhile asks again on its next move
+    auto job = m_evaluator.dragJob(*m_corpus, rule, summary.order, summary.sortedValues, m_counts);
+    if (!job)
+        return;
+    m_indexRunning = true;
+    const JobTracker::Token token = m_indexJobs.start();
+    // The corpus stays alive with the job: the index reads its group and size columns.
+    QtConcurrent::run([job, corpus = m_corpus]() {
+        return FilterEvaluator::buildDragIndex(*job);
+    }).then(this, [this, token](std::shared_ptr<FilterEvaluator::Drag> index) {
+        if (!m_indexJobs.isCurrent(token))
+            return;
+        m_indexRunning = false;
+        m_evaluator.adoptDragIndex(std::move(index)); // dropped when the rules changed meanwhile
+    });
+}
+
+bool FilterState::dragIndexReady(const std::string& column) const
+{
+    for (size_t i = 0; i < m_rules.size(); ++i)
+        if (m_rules[i].column == column)
+            return m_evaluator.hasDragIndex(i);
+    return false;
+}
+
+void FilterState::flushKeepMask()
+{
+    if (m_evaluator.pendingDocs() == 0)
+        return;
+    m_evaluator.catchUp(m_keep);
+    m_catchUp.stop();
+    Q_EMIT keepMaskChanged();
 }
 
 void FilterState::setCorpus(std::shared_ptr<const CorpusData> corpus, bool growing)
 {
     m_corpus = std::move(corpus);
     m_growing = growing;
+    m_catchUp.stop();
+    m_indexJobs.invalidate();
+    m_indexRunning = false;
+    m_evaluator.setRules(m_rules); // nothing pending of the previous corpus
     m_keep.clear();
     m_counts = {};
     reevaluate();
@@ -36,6 +91,9 @@ void FilterState::clear()
     m_keep.clear();
     m_counts = {};
     m_evaluator.setRules({});
+    m_catchUp.stop();
+    m_indexJobs.invalidate();
+    m_indexRunning = false;
     m_dragColumn.reset();
     const bool hadHistory = canUndo() || canRedo();
     m_undo.clear();
@@ -136,9 +194,14 @@ void FilterState::setBounds(
     moved.max = max;
     if ((min || max || !it->overrides.empty()) && m_corpus && summary && summary->order
         && summary->docs == m_corpus->size() && !m_growing && m_keep.size() == m_corpus->size()
-        && m_evaluator.updateBounds(
-            *m_corpus, index, moved, *summary->order, *summary->sortedValues, m_keep, m_counts)) {
+        && m_evaluator.updateBounds(*m_corpus, index, moved, summary->order, summary->sortedValues, m_keep, m_counts)) {
         m_rules = m_evaluator.rules();
+        if (!m_evaluator.hasDragIndex(index))
+            startDragIndex(index, *summary);
+        // The counts are exact; the keep mask of the documents crossed is written now up to a slice, the rest
+        // in slices between events.
+        if (m_evaluator.catchUp(m_keep, kCatchUpSlice) != 0 && !m_catchUp.isActive())
+            m_catchUp.start();
         Q_EMIT rulesChanged(Change::DraggedIncrementally);
         Q_EMIT countsChanged(true);
         return;
@@ -195,6 +258,7 @@ void FilterState::reevaluate()
 
 void FilterState::ensureEvaluated()
 {
+    flushKeepMask();
     if (m_corpus && m_keep.size() != m_corpus->size())
         reevaluate();
 }

@@ -14,6 +14,7 @@
 #include <QFuture>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 
 #include <memory>
 #include <optional>
@@ -48,8 +49,15 @@ public:
 
     const std::vector<FilterRule>& rules() const { return m_rules; }
     const FilterCounts& counts() const { return m_counts; }
-    // 1 = kept, per document; the table shows it, so it stays at this address.
+    // 1 = kept, per document; the table shows it, so it stays at this address. After a dragged line it can lag
+    // the counts by a few turns of the event loop (keepMaskChanged() when it is in); ensureEvaluated() or
+    // flushKeepMask() bring it up to date at once.
     const std::vector<uint8_t>& keepMask() const { return m_keep; }
+    void flushKeepMask();
+    bool keepMaskPending() const { return m_evaluator.pendingDocs() != 0; }
+    static constexpr size_t kCatchUpSlice = 250000;
+    // The dragged line of `column` recounts from its drag index (built on a worker after its first move).
+    bool dragIndexReady(const std::string& column) const;
 
     // One undoable step each.
     void setRules(std::vector<FilterRule> rules);
@@ -101,6 +109,8 @@ Q_SIGNALS:
     void rulesChanged(shardscope::FilterState::Change change);
     // `incremental`: a dragged line; per-corpus choices (groups, columns) did not change.
     void countsChanged(bool incremental);
+    // The keep mask caught up with a dragged line's counts.
+    void keepMaskChanged();
     void undoStateChanged();
     void suggestionsReady(int index, const std::string& column, const std::vector<shardscope::CutoffSuggestion>& list);
     void suggestionsUnavailable(int index, const std::string& column, const QString& why);
@@ -109,6 +119,7 @@ private:
     void apply(std::vector<FilterRule> rules, Change change);
     void pushUndo();
     void evaluate();
+    void startDragIndex(size_t rule, const ColumnSummary& summary);
 
     std::shared_ptr<const CorpusData> m_corpus;
     bool m_growing = false;
@@ -120,6 +131,9 @@ private:
     std::vector<std::vector<FilterRule>> m_undo, m_redo;
     std::optional<std::string> m_dragColumn; // the column (or override tag) whose moves merge into one undo step
     JobTracker m_suggestJobs;
+    QTimer m_catchUp;
+    JobTracker m_indexJobs;
+    bool m_indexRunning = false;
 };
 
 } // namespace shardscope

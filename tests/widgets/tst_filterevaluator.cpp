@@ -40,6 +40,98 @@ private:
         return r;
     }
 
+    // Issue 21, part 2: a dragged line's counts come from per-bin sums over the column's sorted order (whole bins
+    // crossed, documents only in the bins at the ends), and the keep mask follows by catchUp() in slices. Both
+    // must equal a full recount after every move: many random moves (drags of one line, jumps, lines switched
+    // off, the other rule's line between), checked against FilterEvaluator::evaluate from scratch.
+    static QString dragAgainstFullRecounts(const CorpusData& corpus, std::vector<FilterRule> rules,
+        const std::string& breakdown, const std::vector<size_t>& draggable, int moves, uint32_t seed)
+    {
+        FilterEvaluator ev;
+        ev.setRules(rules);
+        ev.setBreakdownColumn(breakdown);
+        std::vector<uint8_t> keep;
+        FilterCounts counts = ev.evaluateTracked(corpus, keep);
+        std::vector<std::shared_ptr<const std::vector<uint32_t>>> order(rules.size());
+        std::vector<std::shared_ptr<const std::vector<float>>> sorted(rules.size());
+        std::vector<std::vector<float>> present(rules.size()); // the column's values, to pick cutoffs from
+        for (size_t r : draggable) {
+            const int c = corpus.columnIndex(rules[r].column);
+            auto o = std::make_shared<std::vector<uint32_t>>();
+            auto v = std::make_shared<std::vector<float>>();
+            argsortValues(corpus.scores(size_t(c)).data(), corpus.size(), *o, *v);
+            order[r] = o;
+            sorted[r] = v;
+            present[r] = *v;
+        }
+        std::mt19937 rng(seed);
+        size_t r = draggable.front();
+        double at = 0.5; // where the dragged line is, as a quantile
+        size_t binned = 0;
+        for (int step = 0; step < moves; ++step) {
+            if (rng() % 25 == 0) // the other line
+                r = draggable[rng() % draggable.size()];
+            Bounds b = rules[r].bounds;
+            const auto& v = present[r];
+            const unsigned kind = rng() % 20;
+            if (kind == 0) {
+                b.min.reset();
+            } else if (kind == 1) {
+                b.max.reset();
+            } else {
+                // Mostly small steps (a drag, a few bins), sometimes a jump across the distribution; cutoffs on
+                // exact values (ties) and between them.
+                at = kind < 4 ? std::uniform_real_distribution<double>(0, 1)(rng)
+                              : std::clamp(at + std::uniform_real_distribution<double>(-0.03, 0.03)(rng), 0.0, 1.0);
+                double cut = v[std::min(v.size() - 1, size_t(at * double(v.size())))];
+                if (kind % 3 == 0)
+                    cut = std::nextafter(cut, 10.0);
+                (kind % 2 ? b.max : b.min) = cut;
+            }
+            if (!ev.updateBounds(corpus, r, b, order[r], sorted[r], keep, counts))
+                return QStringLiteral("move %1 refused").arg(step);
+            binned += ev.pendingDocs() > 0;
+            rules[r].bounds.min = b.min;
+            rules[r].bounds.max = b.max;
+            FilterEvaluator full;
+            full.setRules(rules);
+            full.setBreakdownColumn(breakdown);
+            std::vector<uint8_t> fullKeep;
+            const FilterCounts e = full.evaluate(corpus, &fullKeep);
+            if (counts.total.kept != e.total.kept || counts.total.keptBytes != e.total.keptBytes
+                || counts.total.keptRecordBytes != e.total.keptRecordBytes)
+                return QStringLiteral("move %1: totals %2 vs %3").arg(step).arg(counts.total.kept).arg(e.total.kept);
+            if (counts.failedByRule != e.failedByRule || counts.onlyRule != e.onlyRule)
+                return QStringLiteral("move %1: per-rule counts differ").arg(step);
+            for (size_t g = 0; g < e.perGroup.size(); ++g)
+                if (counts.perGroup[g].kept != e.perGroup[g].kept
+                    || counts.perGroup[g].keptBytes != e.perGroup[g].keptBytes
+                    || counts.perGroup[g].keptRecordBytes != e.perGroup[g].keptRecordBytes)
+                    return QStringLiteral("move %1: group %2 differs").arg(step).arg(g);
+            if (counts.perLabel.size() != e.perLabel.size())
+                return QStringLiteral("move %1: labels").arg(step);
+            for (size_t l = 0; l < e.perLabel.size(); ++l)
+                if (counts.perLabel[l].kept != e.perLabel[l].kept
+                    || counts.perLabel[l].keptBytes != e.perLabel[l].keptBytes)
+                    return QStringLiteral("move %1: label %2 differs").arg(step).arg(l);
+            // The mask: caught up by none, part or all of what is pending.
+            const unsigned slice = rng() % 3;
+            ev.catchUp(keep, slice == 0 ? 0 : slice == 1 ? size_t(rng() % 200) : size_t(-1));
+            if (ev.pendingDocs() == 0 && keep != fullKeep)
+                return QStringLiteral("move %1: keep mask differs").arg(step);
+        }
+        ev.catchUp(keep);
+        FilterEvaluator full;
+        full.setRules(rules);
+        std::vector<uint8_t> fullKeep;
+        full.evaluate(corpus, &fullKeep);
+        if (keep != fullKeep)
+            return QStringLiteral("final keep mask differs");
+        if (binned == 0)
+            return QStringLiteral("no move left documents pending: the slices were not exercised");
+        return {};
+    }
+
 private Q_SLOTS:
     void initTestCase() { testhelpers::isolate(); }
 
@@ -183,6 +275,35 @@ private Q_SLOTS:
         QVERIFY(!ev.updateBounds(*corpus, 0, Bounds {}, order[0], sorted[0], keep, counts));
     }
 
+    // Real scores (UDHR sentences): two rules with ties, a per-label breakdown and a by-label override that the
+    // dragged line must leave alone.
+    void binnedDragMatchesFullRecountsOnUdhr()
+    {
+        REQUIRE_FIXTURE("udhr_sentences.jsonl");
+        auto corpus = testhelpers::scanCorpus(
+            { testdata::fixture("udhr_sentences.jsonl") }, "zlib6,zstd3,text_dominant_script");
+        std::vector<FilterRule> rules { rule("zlib6", 0.45, 0.75), rule("zstd3", 0.3, std::nullopt) };
+        rules[0].by = "text_dominant_script";
+        rules[0].overrides["Greek"] = makeBounds(std::nullopt, 0.65);
+        rules[0].overrides["Cyrillic"] = makeBounds(std::nullopt, std::nullopt, true);
+        QCOMPARE(dragAgainstFullRecounts(*corpus, rules, "text_dominant_script", { 0, 1 }, 400, 7), QString());
+        // By group, and three rules (documents failing exactly one other rule move onlyRule of that rule).
+        std::vector<FilterRule> three { rule("zlib6", 0.4, std::nullopt), rule("zstd3", std::nullopt, 0.8),
+            rule("text_dominant_script", std::nullopt, std::nullopt) };
+        three[2].bounds.in = std::vector<std::string> { "Latin", "Cyrillic" };
+        QCOMPARE(dragAgainstFullRecounts(*corpus, three, "", { 0, 1 }, 300, 11), QString());
+    }
+
+    // The bench shard (about 10,000 web documents, real zlib6 and zstd3 scores), where a move crosses many bins.
+    void binnedDragMatchesFullRecountsOnTheBench()
+    {
+        REQUIRE_SHARED("bench/bench-0000.jsonl.zst");
+        auto corpus = testhelpers::scanCorpus({ testdata::shared("bench/bench-0000.jsonl.zst") });
+        QVERIFY(corpus->size() > 5000);
+        std::vector<FilterRule> rules { rule("zlib6", 0.3, 0.9), rule("zstd3", 0.25, std::nullopt) };
+        QCOMPARE(dragAgainstFullRecounts(*corpus, rules, "", { 0, 1 }, 400, 3), QString());
+    }
+
     // Issue 5, item 4: per-label overrides ("by" a categorical column, as per-language cutoffs)
     // and "in" rules, on real UDHR paragraphs in 55 languages with text_dominant_script as the
     // categorical column (the same contract as langid's `lang`). The evaluator's flat loop
@@ -272,7 +393,8 @@ private Q_SLOTS:
         bool sawOverride = false, sawIn = false;
         for (size_t i = 0; i < corpus->size(); ++i)
             for (const auto& why : ev.reasons(*corpus, i)) {
-                sawOverride = sawOverride || why.find("(override for text_dominant_script \"Greek\")") != std::string::npos
+                sawOverride = sawOverride
+                    || why.find("(override for text_dominant_script \"Greek\")") != std::string::npos
                     || why.find("(override for text_dominant_script \"Devanagari\")") != std::string::npos;
                 sawIn = sawIn || why.find("text_dominant_script = Han/Kana is not in {Latin, Cyrillic") == 0;
             }
@@ -357,7 +479,9 @@ private Q_SLOTS:
         QCOMPARE(panel.groupModel()->rowCount(), 3);
         qulonglong droppedSum = 0;
         for (int r = 0; r < 3; ++r)
-            droppedSum += panel.groupModel()->data(panel.groupModel()->index(r, GroupCountsModel::DroppedColumn), Qt::UserRole).toULongLong();
+            droppedSum += panel.groupModel()
+                              ->data(panel.groupModel()->index(r, GroupCountsModel::DroppedColumn), Qt::UserRole)
+                              .toULongLong();
         QCOMPARE(droppedSum, qulonglong(fc.total.dropped()));
         QVERIFY(panel.droppedText().contains(QLocale().toString(qulonglong(fc.total.dropped()))));
         QCOMPARE(panel.rulesTable()->rowCount(), 1);

@@ -45,10 +45,7 @@ class TestFilterState : public QObject {
     std::shared_ptr<CorpusData> m_corpus;
     QTemporaryDir m_tmp;
 
-    const ScoreColumn& column(const char* name) const
-    {
-        return m_corpus->scores(size_t(m_corpus->columnIndex(name)));
-    }
+    const ScoreColumn& column(const char* name) const { return m_corpus->scores(size_t(m_corpus->columnIndex(name))); }
     // The value at `fraction` of the sorted column.
     double quantile(const char* name, double fraction) const
     {
@@ -168,6 +165,62 @@ private Q_SLOTS:
         f.setBounds("zlib6", quantile("zlib6", 0.5), std::nullopt, cs);
         f.setBounds("zlib6", quantile("zlib6", 0.6), std::nullopt, cs);
         QCOMPARE(rulesChanged.last().first().value<FilterState::Change>(), FilterState::Change::Dragged);
+    }
+
+    // Issue 21, part 2: a move recounts from bins, and writes the keep mask of at most kCatchUpSlice of the
+    // documents it crossed at once; the rest follows between events (keepMaskChanged), so a line dragged across
+    // ten million documents never waits for millions of writes. The counts are exact at once, and
+    // ensureEvaluated() (a view of kept or dropped rows, an export) brings the mask up to date at once.
+    void bigMovesCatchUpTheKeepMaskBetweenEvents()
+    {
+        const size_t n = FilterState::kCatchUpSlice * 4;
+        auto c = testhelpers::syntheticCorpus(n, 3);
+        FilterState f;
+        f.setCorpus(c, false);
+        SummaryInput in;
+        in.names = { "a" };
+        in.columns = { c->scores(0).toVector() };
+        in.groups = c->groups();
+        in.groupCount = c->groupNames().size();
+        const CorpusSummary summary = summarize(in);
+        const ColumnSummary* cs = summary.column("a");
+        QVERIFY(cs && cs->order);
+        auto expectedKeep = [&]() {
+            FilterEvaluator e;
+            e.setRules(f.rules());
+            std::vector<uint8_t> keep;
+            const uint64_t kept = e.evaluate(*c, &keep).total.kept;
+            return std::make_pair(kept, keep);
+        };
+        f.setBounds("a", 0.1, std::nullopt, cs); // creates the rule: a full pass
+        QVERIFY(!f.keepMaskPending());
+        f.setBounds("a", 0.11, std::nullopt, cs); // document by document, and the drag index starts on a worker
+        QVERIFY(!f.keepMaskPending());
+        QTRY_VERIFY_WITH_TIMEOUT(f.dragIndexReady("a"), 20000);
+        f.setBounds("a", 0.9, std::nullopt, cs); // crosses about 80% of the documents
+        QVERIFY(f.keepMaskPending());
+        auto [kept, keep] = expectedKeep();
+        QCOMPARE(f.counts().total.kept, kept);
+        QVERIFY(f.keepMask() != keep); // not yet
+        QSignalSpy caught(&f, &FilterState::keepMaskChanged);
+        QVERIFY(testhelpers::signalled(caught, 10000));
+        QVERIFY(!f.keepMaskPending());
+        QVERIFY(f.keepMask() == keep);
+        // Back again, and brought up to date at once by whoever needs the mask now.
+        f.setBounds("a", 0.05, std::nullopt, cs);
+        QVERIFY(f.keepMaskPending());
+        f.ensureEvaluated();
+        QVERIFY(!f.keepMaskPending());
+        std::tie(kept, keep) = expectedKeep();
+        QCOMPARE(f.counts().total.kept, kept);
+        QVERIFY(f.keepMask() == keep);
+        // Another corpus while a catch-up is pending: nothing of the old one is written into the new mask.
+        f.setBounds("a", 0.95, std::nullopt, cs);
+        QVERIFY(f.keepMaskPending());
+        f.setCorpus(testhelpers::syntheticCorpus(1000, 4), false);
+        QVERIFY(!f.keepMaskPending());
+        QTest::qWait(50);
+        QCOMPARE(f.keepMask().size(), size_t(1000));
     }
 
     void undoAndRedo()
