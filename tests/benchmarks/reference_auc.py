@@ -31,6 +31,7 @@ usage: reference_auc.py CLI [--minutes 5] [--shape 2x128] [--threads N] [--per-c
 """
 import argparse
 import glob
+import gzip
 import json
 import os
 import random
@@ -52,6 +53,9 @@ def bench_records(pool):
     for shard in sorted(glob.glob(os.path.join(pool, "*.jsonl*"))):
         if shard.endswith(".zst"):
             raw = subprocess.run(["zstd", "-dc", shard], capture_output=True, check=True).stdout
+        elif shard.endswith(".gz"):
+            with gzip.open(shard, "rb") as f:
+                raw = f.read()
         else:
             with open(shard, "rb") as f:
                 raw = f.read()
@@ -200,6 +204,9 @@ def main():
         n_good = sum(1 for _, l in mine if l)
         line = f"{name:<15} {f'{n_good}/{len(mine) - n_good}':>15}"
         for _, table, col in cols:
+            if n_good == 0 or n_good == len(mine):
+                line += f" {'n/a':>20}"  # the pool holds none of one class
+                continue
             auc = auc_lower_better([(table[rid][col], label) for rid, label in mine])
             line += f" {('<' if auc >= 0.5 else '>') + format(max(auc, 1 - auc), '.3f'):>20}"
         print(line)
