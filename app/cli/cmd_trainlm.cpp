@@ -7,6 +7,8 @@
 
 #include "command.h"
 #include "interrupt.h"
+#include "lm/lmapi.h"
+#include "lm/lmshape.h"
 #include "lm/lmtrain.h"
 #include "lm/referencelm.h"
 #include "options.h"
@@ -16,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace shardscope::cli {
@@ -61,11 +64,18 @@ public:
                "(the first documents in input order)")
             ->check(CLI::IsMember({ "random", "first" }))
             ->capture_default_str();
-        cmd.add_option("--layers", t.layers, "Transformer layers")->capture_default_str();
-        cmd.add_option("--hidden", t.hidden, "Hidden size")->capture_default_str();
-        cmd.add_option("--heads", t.heads, "Attention heads")->capture_default_str();
-        cmd.add_option("--context", t.context, "Context in bytes")->capture_default_str();
-        cmd.add_option("--batch", t.batch, "Windows per step")->capture_default_str();
+        cmd.add_option("--size", m_size,
+               "Model shape: 'auto' picks the shape that reaches the lowest held-out bits per byte in --minutes on "
+               "--device with --threads (measured, core/lm/lmshape.h); 'given' takes --layers, --hidden, --heads, "
+               "--context, --batch. Default: auto with --for-corpus unless one of those is given, else given")
+            ->check(CLI::IsMember({ "auto", "given" }));
+        m_shapeOptions = {
+            cmd.add_option("--layers", t.layers, "Transformer layers")->capture_default_str(),
+            cmd.add_option("--hidden", t.hidden, "Hidden size")->capture_default_str(),
+            cmd.add_option("--heads", t.heads, "Attention heads")->capture_default_str(),
+            cmd.add_option("--context", t.context, "Context in bytes")->capture_default_str(),
+            cmd.add_option("--batch", t.batch, "Windows per step")->capture_default_str(),
+        };
         cmd.add_option("--minutes", t.minutes, "Time budget (the learning rate decays over it)")->capture_default_str();
         cmd.add_option("--steps", t.maxSteps, "Step budget (0: time budget only)")->capture_default_str();
         cmd.add_option("--lr", t.lr, "Peak learning rate")->capture_default_str();
@@ -100,6 +110,16 @@ public:
         if (!m_score && (!m_scoreSample.sample.empty() || !m_tsv.empty()))
             throw UsageError(name(), "--score-sample and --tsv go with --score");
         m_train.randomSample = m_sample == "random";
+        const bool shapeGiven
+            = std::any_of(m_shapeOptions.begin(), m_shapeOptions.end(), [](CLI::Option* o) { return o->count() > 0; });
+        if (m_size.empty() ? m_forCorpus && !shapeGiven : m_size == "auto") {
+            // Issue 22, part 4: on a CPU a short budget is best spent on a smaller model.
+            const lm::ShapeChoice choice
+                = lm::chooseShapeForBudget(m_train.minutes, resolveLmDevice(m_train.device), m_train.threads);
+            lm::applyShape(m_train, choice.shape);
+            if (!m_corpus.quiet)
+                std::fprintf(stderr, "shape %s: %s\n", choice.shape.name().c_str(), choice.reason.c_str());
+        }
         if (!m_corpus.quiet)
             m_train.log = [](const std::string& s) {
                 std::fprintf(stderr, "%s\n", s.c_str());
@@ -159,6 +179,8 @@ private:
 
     lm::TrainOptions m_train;
     std::string m_sample = "random";
+    std::string m_size; // "auto", "given"; empty: auto with --for-corpus unless a shape option is given
+    std::vector<CLI::Option*> m_shapeOptions;
     bool m_forCorpus = false;
     bool m_score = false;
     CorpusOptions m_corpus;

@@ -164,10 +164,25 @@ void LanguageModelController::openTrainDialog(QWidget* parent, const QStringList
 #endif
 }
 
+QDialog* LanguageModelController::openReferenceDialog(QWidget* parent, ReferenceLmController* reference)
+{
+#ifdef SHARDSCOPE_HAVE_TORCH
+    auto* dlg = new ReferenceLmDialog(reference, parent);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    dlg->show(); // not modal: the table stays usable while the model trains
+    return dlg;
+#else
+    Q_UNUSED(parent);
+    Q_UNUSED(reference);
+    return nullptr;
+#endif
+}
+
 QString LanguageModelController::builtinModelDescription()
 {
-    return tr("The built-in model was trained on documentation text; for web text, train a reference model "
-              "(Language Model > Train N-gram Reference Model…) on the corpus itself.");
+    return tr("The built-in model was trained on documentation text, not on web text: it separates web-page quality "
+              "no better than zlib6. For web text, train a reference model on the corpus itself (Language Model > "
+              "Train Reference Model…, or the faster Train N-gram Reference Model…).");
 }
 
 } // namespace shardscope

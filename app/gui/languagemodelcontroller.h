@@ -11,9 +11,12 @@
 #include <QString>
 #include <QStringList>
 
+class QDialog;
 class QWidget;
 
 namespace shardscope {
+
+class ReferenceLmController;
 
 class LanguageModelController : public QObject {
     Q_OBJECT
@@ -40,6 +43,9 @@ public:
     // a reference model on `inputs` (its "score with it" also calls load()).
     void openScoreDialog(QWidget* parent);
     void openTrainDialog(QWidget* parent, const QStringList& inputs, const QString& textField);
+    // Train Reference Model… (issue 22): the open corpus's reference model in one action, through `reference`.
+    // Returns the dialog (null in a build without language models).
+    QDialog* openReferenceDialog(QWidget* parent, ReferenceLmController* reference);
 
     // True when a --scorers list names the language model's columns.
     static bool namesLanguageModel(const std::string& scorers);

@@ -25,6 +25,8 @@ class QSpinBox;
 
 namespace shardscope {
 
+class ReferenceLmController;
+
 // The devices offered: "auto" first, then what lmapi reports (cpu, cuda:N).
 QStringList lmDeviceChoices();
 
@@ -33,8 +35,8 @@ class LmScoreDialog : public QDialog {
 public:
     LmScoreDialog(const QString& modelDir, const QString& device, QWidget* parent = nullptr);
 
-    QString modelDir() const;   // empty: the built-in model
-    QString device() const;     // "auto", "cpu", "cuda:N"
+    QString modelDir() const; // empty: the built-in model
+    QString device() const; // "auto", "cpu", "cuda:N"
     void setModelDir(const QString& dir);
 
     // What is missing from a model directory, or empty when it looks complete: config.json,
@@ -56,7 +58,7 @@ class TrainLmDialog : public QDialog {
     Q_OBJECT
 public:
     TrainLmDialog(const QStringList& inputs, const QString& textField, QWidget* parent = nullptr);
-    ~TrainLmDialog() override;   // stops the training and waits for it
+    ~TrainLmDialog() override; // stops the training and waits for it
 
     // The form, for tests and callers that preset it.
     void setSample(qint64 maxDocuments, double maxMegabytes);
@@ -70,7 +72,7 @@ public:
     void cancelTraining();
     bool running() const { return m_running; }
     QString logText() const;
-    int progressValue() const;  // 0..1000
+    int progressValue() const; // 0..1000
 
 Q_SIGNALS:
     // Training ended: ok (a model was written), cancelled, or failed with `message`.
@@ -108,6 +110,54 @@ private:
     QPushButton* m_cancel = nullptr;
     QPushButton* m_score = nullptr;
     QPushButton* m_close = nullptr;
+};
+
+// Language Model > Train Reference Model… (issue 22): the one action that trains the open corpus's reference
+// model (ReferenceLmController: a uniform sample of the corpus, a time budget, the GPU when there is one), saves it
+// in the corpus's cache directory and scores a sample of the corpus with it; then the whole corpus on request.
+// Not modal; closing it leaves the training running (the status bar follows it), Cancel stops it.
+class ReferenceLmDialog : public QDialog {
+    Q_OBJECT
+public:
+    ReferenceLmDialog(ReferenceLmController* controller, QWidget* parent = nullptr);
+
+    // The form, for tests and callers that preset it.
+    void setBudget(double minutes, qint64 maxSteps);
+    void setSample(double maxMegabytes, qint64 maxDocuments);
+    // A shape of one's own (the budget's choice is the default).
+    void setShape(int layers, int hidden, int heads, int context, int batch = 16);
+    void setDevice(const QString& device);
+    // Starts the training; false (with the reason in the log) when the form is not valid or a job runs.
+    bool startTraining();
+    QString statusText() const;
+    QString etaText() const;
+    int progressValue() const; // 0..1000
+    QPushButton* cancelButton() const { return m_cancel; }
+    QPushButton* wholeCorpusButton() const { return m_whole; }
+
+private:
+    void setRunning(bool on);
+
+    ReferenceLmController* m_controller = nullptr;
+    QDoubleSpinBox* m_minutes = nullptr;
+    QSpinBox* m_steps = nullptr;
+    QDoubleSpinBox* m_maxMb = nullptr;
+    QSpinBox* m_maxDocs = nullptr;
+    QSpinBox* m_layers = nullptr;
+    QSpinBox* m_hidden = nullptr;
+    QSpinBox* m_heads = nullptr;
+    QSpinBox* m_context = nullptr;
+    QSpinBox* m_batch = nullptr;
+    QSpinBox* m_seed = nullptr;
+    QComboBox* m_device = nullptr;
+    QCheckBox* m_autoShape = nullptr;
+    QLabel* m_status = nullptr;
+    QLabel* m_eta = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QPushButton* m_train = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QPushButton* m_whole = nullptr;
 };
 
 } // namespace shardscope

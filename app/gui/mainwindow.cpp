@@ -12,6 +12,7 @@
 #include "ngramtraindialog.h"
 #include "plotexportmenu.h"
 #include "recentfilesmenu.h"
+#include "referencelmcontroller.h"
 #include "suggestdialog.h"
 
 #include <documenttablemodel.h>
@@ -111,6 +112,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_filter(new FilterState(this))
     , m_lm(new LanguageModelController(this))
     , m_ngram(new NgramReferenceController(this))
+    , m_referenceLm(new ReferenceLmController(m_session, this))
 {
     setWindowTitle(tr("Shardscope"));
     setWindowIcon(QIcon::fromTheme(QStringLiteral("shardscope"), QIcon(QStringLiteral(":/icons/shardscope.svg"))));
@@ -353,8 +355,32 @@ void MainWindow::setupMenus()
     if (LanguageModelController::available()) {
         m_corpusActions << lmMenu->addAction(
             tr("&Score with Language Model…"), this, &MainWindow::scoreWithLanguageModelDialog);
+        // Issue 22: train on a sample of the open corpus, keep the model in its cache, score a sample with it.
+        auto* trainReference = lmMenu->addAction(
+            tr("&Train Reference Model…"), this, [this]() { m_lm->openReferenceDialog(this, m_referenceLm); });
+        trainReference->setObjectName(QStringLiteral("trainReferenceLm"));
+        m_corpusActions << trainReference;
+        auto* scoreWhole = lmMenu->addAction(tr("Score the &Whole Corpus with the Reference Model"), m_referenceLm,
+            &ReferenceLmController::scoreWholeCorpus);
+        scoreWhole->setObjectName(QStringLiteral("scoreWithReferenceLm"));
+        scoreWhole->setEnabled(false);
         m_corpusActions << lmMenu->addAction(
-            tr("&Train Reference Model…"), this, &MainWindow::trainLanguageModelDialog);
+            tr("Train a Model into a &Directory…"), this, &MainWindow::trainLanguageModelDialog);
+        connect(m_referenceLm, &ReferenceLmController::note, m_status, &CorpusStatusBar::showNote);
+        connect(m_referenceLm, &ReferenceLmController::columnsComing, this, [this]() { m_promoteLmColumns = true; });
+        // The token-loss view and the LM line of the status bar follow the model the lm columns come from.
+        connect(m_referenceLm, &ReferenceLmController::trained, this,
+            [this]() { m_lm->setLanguageModel(m_referenceLm->modelDir(), m_referenceLm->device()); });
+        connect(m_referenceLm, &ReferenceLmController::modelChanged, this, [this, scoreWhole]() {
+            scoreWhole->setEnabled(!m_referenceLm->modelDir().isEmpty());
+            scoreWhole->setToolTip(m_referenceLm->details());
+            m_status->setToolTip(
+                QString(m_ngram->details() + QStringLiteral("\n\n") + m_referenceLm->details()).trimmed());
+            m_filter->setModelScorers(
+                QString(m_ngram->scorerSpec() + QLatin1Char(',') + m_referenceLm->scorerSpec()).toStdString());
+        });
+        connect(
+            m_referenceLm, &ReferenceLmController::failed, this, [this](const QString& error) { m_lastError = error; });
         lmMenu->addSeparator();
         lmMenu->addAction(
             tr("Show &Token Losses of the Selected Document"), this, [this]() { m_viewer->setTokenLossesShown(true); });
@@ -379,10 +405,11 @@ void MainWindow::setupMenus()
         m_session->scoreColumns(spec.toStdString());
     });
     connect(m_ngram, &NgramReferenceController::modelChanged, this, [this]() {
-        m_filter->setModelScorers(m_ngram->scorerSpec().toStdString());
+        m_filter->setModelScorers(
+            QString(m_ngram->scorerSpec() + QLatin1Char(',') + m_referenceLm->scorerSpec()).toStdString());
         if (!m_ngram->summary().isEmpty())
             m_status->showNote(m_ngram->summary());
-        m_status->setToolTip(m_ngram->details());
+        m_status->setToolTip(QString(m_ngram->details() + QStringLiteral("\n\n") + m_referenceLm->details()).trimmed());
     });
     connect(m_ngram, &NgramReferenceController::failed, this, [this](const QString& error) {
         m_lastError = error;

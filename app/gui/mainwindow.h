@@ -28,6 +28,7 @@ class QTableView;
 namespace shardscope {
 
 class CorpusStatusBar;
+class ReferenceLmController;
 class DocumentTableModel;
 class DocumentTablePage;
 class DocumentViewer;
@@ -95,6 +96,7 @@ public:
     LabelController* labels() const { return m_labels; }
     LabelsDock* labelsDock() const { return m_labelsDock; }
     NgramReferenceController* ngramReference() const { return m_ngram; }
+    ReferenceLmController* referenceLm() const { return m_referenceLm; }
     bool scanRunning() const { return m_session->running(); }
     bool scoringColumns() const { return m_session->scoringColumns(); }
     const CorpusData* corpus() const { return m_session->corpus().get(); }
@@ -157,6 +159,7 @@ private:
     LabelController* m_labels = nullptr; // labels, the quality classifier, label next (issue 23)
     LabelsDock* m_labelsDock = nullptr;
     NgramReferenceController* m_ngram = nullptr;
+    ReferenceLmController* m_referenceLm = nullptr; // the corpus's neural reference model (issue 22)
     QString m_lastError;
     bool m_promoteLmColumns = false; // put lm_bpb/lm_loss on display when the next scan has them
     QTimer m_rulesUiTimer; // viewer and scatter follow a dragged line at most every 40 ms

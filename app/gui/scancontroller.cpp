@@ -5,7 +5,11 @@
 #include <bytesource.h>
 #include <linereader.h>
 #include <ngramtrainer.h>
+#include <scorerspec.h>
 #include <scorestore.h>
+#ifdef SHARDSCOPE_HAVE_TORCH
+#include <lm/referencelm.h>
+#endif
 
 #include <QMetaObject>
 
@@ -253,6 +257,33 @@ static void addCachedReference(std::vector<std::shared_ptr<const Scorer>>& reque
     }
 }
 
+#ifdef SHARDSCOPE_HAVE_TORCH
+// The same for the corpus's neural reference model (issue 22: ReferenceLmController, train-lm --for-corpus): its lm
+// columns load with the rest when the scores file holds them up to date and no requested scorer makes them.
+static void addCachedReferenceLm(std::vector<std::shared_ptr<const Scorer>>& requested, const CorpusCache& cache,
+    const std::vector<std::string>& shards, const FieldMapping& fields)
+{
+    const std::string dir = lm::referenceLmDir(cache.dir);
+    if (!lm::isReferenceLmDir(dir))
+        return;
+    for (const auto& s : requested)
+        for (const auto& c : s->columns())
+            if (c.name == "lm_bpb")
+                return;
+    try {
+        std::shared_ptr<const Scorer> reference
+            = ScorerRegistry::instance().create(ScorerSpec { "lm", { { "model", dir } } }.format());
+        if (!reference)
+            return;
+        const CacheContents cached = inspectScores(cache.scoresPath, shards, fields, { reference });
+        if (cached.usable && !cached.present.empty())
+            requested.push_back(std::move(reference));
+    } catch (const std::exception&) {
+        // A model that cannot be read: the corpus opens without it.
+    }
+}
+#endif
+
 void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
 {
     // The scan's worker threads inherit this thread's nice value (Linux threads have their
@@ -297,8 +328,12 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
         // When the file holds some of the scorers up to date, those load and only the others are scored,
         // as columns added to the loaded table. Slow scorers that are not cached wait for scoreSlow.
         const CorpusCache cache = CorpusCache::of({}, shards, fields);
-        if (request.useCache)
+        if (request.useCache) {
             addCachedReference(requested, cache, shards, fields);
+#ifdef SHARDSCOPE_HAVE_TORCH
+            addCachedReferenceLm(requested, cache, shards, fields);
+#endif
+        }
         CacheContents cached;
         if (request.useCache)
             cached = inspectScores(cache.scoresPath, shards, fields, requested);
