@@ -133,7 +133,10 @@ void NgramReferenceController::loadLanguageProvenance()
     const QString sample = t.value(QLatin1String("sample")).toString();
     m_summary = tr("N-gram reference: order %1, per language (%2 + all), %3 docs, %4")
                     .arg(j.value(QLatin1String("order")).toInt())
-                    .arg(languages.join(QStringLiteral(", ")))
+                    .arg(languages.size() <= 6 ? languages.join(QStringLiteral(", "))
+                                               : tr("%1, … %2 languages")
+                                                     .arg(languages.mid(0, 5).join(QStringLiteral(", ")))
+                                                     .arg(languages.size()))
                     .arg(locale.toString(qulonglong(t.value(QLatin1String("documents")).toDouble())))
                     .arg(bpbText);
     m_details = tr("Order %1 byte-level Kneser-Ney models, one per language, in %2\n"
