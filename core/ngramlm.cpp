@@ -677,7 +677,8 @@ public:
     std::string summary() const override
     {
         return "bits per UTF-8 byte under a byte-level Kneser-Ney n-gram model (ngram:model=DIR, from "
-               "`shardscope-cli train-ngram`)";
+               "`shardscope-cli train-ngram`; a DIR from train-ngram --per-language scores each document with its "
+               "language's model and adds ngram_lang)";
     }
     std::vector<ColumnInfo> columns() const override
     {
