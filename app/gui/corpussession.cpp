@@ -159,6 +159,7 @@ void CorpusSession::drop()
     m_start.reset();
     m_outcome.reset();
     m_lastError.clear();
+    m_corruptReported = 0;
     m_sample = {};
     m_stopAtSample = false;
     m_estimateJobs.invalidate();
@@ -552,6 +553,22 @@ void CorpusSession::scheduleStats()
     startStats();
 }
 
+// The statistics worker has read every column it summarised, so their deferred checksums have been checked.
+void CorpusSession::reportCorruptColumns()
+{
+    if (!m_corpus)
+        return;
+    QStringList errors;
+    for (size_t c = 0; c < m_corpus->columnCount(); ++c)
+        if (const ScoreColumn& column = m_corpus->scores(c); column.checked())
+            if (const std::string e = column.integrityError(); !e.empty())
+                errors << QString::fromStdString(e);
+    if (errors.size() <= qsizetype(m_corruptReported))
+        return;
+    m_corruptReported = size_t(errors.size());
+    Q_EMIT corruptColumnsFound(errors.join(QLatin1Char('\n')));
+}
+
 void CorpusSession::startStats()
 {
     const SlowHandlerLog slow("startStats");
@@ -591,6 +608,7 @@ void CorpusSession::startStats()
         m_statsRunning = false;
         m_summary = std::move(s);
         Q_EMIT statsUpdated();
+        reportCorruptColumns();
         if (m_statsDirty) {
             if (m_scan->running() || m_scan->scoringColumns())
                 scheduleStats();

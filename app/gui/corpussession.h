@@ -140,6 +140,9 @@ Q_SIGNALS:
     // What a full pass would take, measured on the sample (after sampleReady).
     void fullPassEstimated(const shardscope::FullPassEstimate& estimate);
     void failed(const QString& message);
+    // Score columns of the cached scores failed the checksum deferred to their first read (scorestore.h): they read
+    // as missing values. `message` names the file, each column and its byte offset; each column once per corpus.
+    void corruptColumnsFound(const QString& message);
     // Columns being scored for the open corpus (scoreColumns, or scorers its cache lacked).
     void columnsStarted(const QStringList& columns);
     // More of their values are in (at most one signal per 40 ms).
@@ -166,6 +169,7 @@ private:
     void endColumns();
     void scheduleStats();
     void startStats();
+    void reportCorruptColumns();
 
     ScanController* m_scan = nullptr;
     std::optional<quint64> m_scanJob; // the controller's id of our scan; unset when none runs
@@ -190,6 +194,7 @@ private:
 
     std::function<bool(const std::string&)> m_wanted;
     std::shared_ptr<const CorpusSummary> m_summary;
+    size_t m_corruptReported = 0; // columns named by corruptColumnsFound() for this corpus
     JobTracker m_corpusJobs; // one token per corpus: delayed work of an older one is dropped
     JobTracker::Token m_corpusToken = 0;
     JobTracker m_statsJobs;

@@ -8,6 +8,8 @@
 
 #include <corpussession.h>
 
+#include <QDateTime>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
@@ -217,6 +219,67 @@ private Q_SLOTS:
         QVERIFY(s.inputs().isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(s.statsReady(), 30000);
         QCOMPARE(uint64_t(s.summary()->column("zstd3")->docs), uint64_t(30));
+    }
+
+    // Issue 21: a cached column is checked when first read. One that fails (a byte flipped in its block of the
+    // scores file) reads as missing values, and the session says so once, naming the file and the column.
+    void corruptCachedColumnIsReported()
+    {
+        const QString copy = m_tmp.filePath(QStringLiteral("corrupt.jsonl"));
+        QVERIFY(QFile::copy(m_mixed, copy));
+        CorpusSession s;
+        s.setScorers(kScorers);
+        QSignalSpy finished(&s, &CorpusSession::finished);
+        QSignalSpy uncertain(&s, &CorpusSession::fieldsUncertain);
+        s.open({ copy });
+        QVERIFY(testhelpers::signalled(uncertain, 60000));
+        s.open({ copy }, uncertain.first().at(1).value<FieldMapping>());
+        QVERIFY(waitFinished(s, finished));
+        const std::optional<FieldMapping> fields = s.fields();
+        QVERIFY(!s.outcome()->fromCache);
+
+        // The scores file the scan wrote: the newest in the test's cache directory.
+        QString path;
+        QDateTime newest;
+        QDirIterator it(QString::fromLocal8Bit(qgetenv("SHARDSCOPE_CACHE_DIR")), { QStringLiteral("*.sscores") },
+            QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QFileInfo fi(it.next());
+            if (path.isEmpty() || fi.lastModified() > newest)
+                path = fi.filePath(), newest = fi.lastModified();
+        }
+        QVERIFY(!path.isEmpty());
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QByteArray bytes = f.readAll();
+        const qsizetype entry = bytes.indexOf("\"name\":\"score:zstd3\"");
+        QVERIFY(entry >= 0);
+        const qsizetype offsetAt = bytes.indexOf("\"offset\":", entry) + 9;
+        const qint64 offset = bytes.mid(offsetAt, 20).split(',').first().split('}').first().toLongLong();
+        QVERIFY(offset > 0 && offset + 30 * 4 <= bytes.size());
+        bytes[offset + 9] = char(bytes[offset + 9] ^ 0x40);
+        QVERIFY(f.seek(0) && f.write(bytes) == bytes.size());
+        f.close();
+
+        QSignalSpy corrupt(&s, &CorpusSession::corruptColumnsFound);
+        finished.clear();
+        s.open({ copy }, fields);
+        QVERIFY(waitFinished(s, finished));
+        QVERIFY(s.outcome()->fromCache); // the file opens: its header and index are intact
+        QCOMPARE(s.documents(), uint64_t(30));
+        QTRY_COMPARE_WITH_TIMEOUT(corrupt.count(), 1, 30000);
+        const QString message = corrupt.first().first().toString();
+        QVERIFY2(message.contains(path) && message.contains(QStringLiteral("zstd3")), qPrintable(message));
+        QVERIFY2(!message.contains(QStringLiteral("zlib6")), qPrintable(message));
+        const CorpusData& c = *s.corpus();
+        for (size_t d = 0; d < c.size(); ++d) {
+            QVERIFY(std::isnan(c.scores(size_t(c.columnIndex("zstd3")))[d]));
+            QVERIFY(std::isfinite(c.scores(size_t(c.columnIndex("zlib6")))[d]));
+        }
+        // Statistics again (as after a drag): the same column is not reported twice.
+        s.requestStats();
+        QTest::qWait(300);
+        QCOMPARE(corrupt.count(), 1);
     }
 
     void summaryFilterLimitsStatistics()
