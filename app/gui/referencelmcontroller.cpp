@@ -36,6 +36,15 @@ ReferenceLmController::ReferenceLmController(CorpusSession* session, QObject* pa
             shards.push_back(shard.path);
         setCorpus(shards, start->fields, start->cacheDir);
     });
+    // The model found when the corpus started is said again once the open is over (the window's report of the
+    // open replaces the status line; queued, so this comes after it).
+    connect(
+        m_session, &CorpusSession::finished, this,
+        [this]() {
+            if (!m_summary.isEmpty() && !m_running)
+                Q_EMIT note(m_summary);
+        },
+        Qt::QueuedConnection);
     // The status bar's line follows the job.
     connect(this, &ReferenceLmController::phaseChanged, this, &ReferenceLmController::note);
     connect(this, &ReferenceLmController::progress, this, [this](double fraction, double eta, qint64, double bpb) {
