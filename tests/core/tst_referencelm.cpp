@@ -27,7 +27,7 @@ struct Run {
 };
 
 // shardscope-cli with its cache in `cacheRoot`.
-Run cli(const QStringList& args, const QString& cacheRoot)
+[[maybe_unused]] Run cli(const QStringList& args, const QString& cacheRoot)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -40,7 +40,7 @@ Run cli(const QStringList& args, const QString& cacheRoot)
 }
 
 // A tiny model, trained by steps (not time) so the test takes the same work on any machine.
-QStringList tinyTraining(const QString& shard, int seed)
+[[maybe_unused]] QStringList tinyTraining(const QString& shard, int seed)
 {
     return { QStringLiteral("train-lm"), QStringLiteral("--for-corpus"), QStringLiteral("--steps"), QStringLiteral("5"),
         QStringLiteral("--minutes"), QStringLiteral("0"), QStringLiteral("--layers"), QStringLiteral("1"),
@@ -52,7 +52,7 @@ QStringList tinyTraining(const QString& shard, int seed)
 }
 
 // The corpus directories under a cache root that hold a reference model.
-QStringList referenceDirs(const QString& cacheRoot)
+[[maybe_unused]] QStringList referenceDirs(const QString& cacheRoot)
 {
     QStringList out;
     for (const QString& d : QDir(cacheRoot).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
@@ -61,7 +61,7 @@ QStringList referenceDirs(const QString& cacheRoot)
     return out;
 }
 
-nlohmann::json readJson(const QString& path)
+[[maybe_unused]] nlohmann::json readJson(const QString& path)
 {
     std::ifstream in(path.toStdString());
     return nlohmann::json::parse(in, nullptr, false);

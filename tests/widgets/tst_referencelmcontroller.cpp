@@ -29,7 +29,7 @@ using namespace shardscope;
 
 namespace {
 
-size_t finiteCount(const CorpusData& c, const char* column)
+[[maybe_unused]] size_t finiteCount(const CorpusData& c, const char* column)
 {
     const int col = c.columnIndex(column);
     if (col < 0)
@@ -41,7 +41,7 @@ size_t finiteCount(const CorpusData& c, const char* column)
 }
 
 // Opens `shard` in `session` with the cheap zlib6 column only; true once the table is complete.
-bool openCorpus(CorpusSession& session, const QString& shard)
+[[maybe_unused]] bool openCorpus(CorpusSession& session, const QString& shard)
 {
     QSignalSpy finished(&session, &CorpusSession::finished);
     session.setScorers("zlib6");
