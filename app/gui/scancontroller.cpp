@@ -417,15 +417,16 @@ void ScanController::run(std::shared_ptr<Job> job, OpenRequest request)
             : 0.0;
         const bool sampling = sampleFraction > 0 && sampleFraction < 1;
         const ScanOptions fullOptions = so;
-        // Plain shards are sampled by byte offset: only their chosen blocks are read (BlockSampler reads the
-        // others, compressed, line by line as BernoulliSelector would). Every fraction uses the same seed and
-        // blocks, so the sample at a larger fraction contains the one at a smaller.
-        const bool anyPlain = std::any_of(start->shards.begin(), start->shards.end(),
-            [](const ShardInfo& s) { return s.error.empty() && s.compression == "plain"; });
+        // Plain shards, and multi-frame zstd shards whose frames state their sizes, are sampled by byte offset:
+        // only their chosen blocks (and the frames holding them) are read. BlockSampler reads the others line by
+        // line as BernoulliSelector would. Every fraction uses the same seed and blocks, so the sample at a larger
+        // fraction contains the one at a smaller.
+        const bool anyByOffset = std::any_of(start->shards.begin(), start->shards.end(),
+            [](const ShardInfo& s) { return s.error.empty() && blockSampledBytes(s).has_value(); });
         const uint64_t blockBytes = BlockSampler::blockBytesFor(corpusSize.meanRecordBytes);
-        const SelectorFor selectorFor = [anyPlain, blockBytes, seed = request.sampleSeed](
+        const SelectorFor selectorFor = [anyByOffset, blockBytes, seed = request.sampleSeed](
                                             double fraction) -> std::shared_ptr<const DocumentSelector> {
-            if (anyPlain)
+            if (anyByOffset)
                 return std::make_shared<BlockSampler>(fraction, seed, blockBytes);
             return std::make_shared<BernoulliSelector>(fraction, seed);
         };

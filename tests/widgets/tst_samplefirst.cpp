@@ -27,6 +27,8 @@
 #include <filesystem>
 #include <set>
 
+#include <zstd.h>
+
 using namespace shardscope;
 using namespace testhelpers;
 
@@ -107,17 +109,45 @@ private Q_SLOTS:
     }
 
     // Plain JSON Lines are sampled by byte offset (BlockSampler): only the chosen blocks are read, so the number of
-    // records is an estimate, said to be one; the sample still reaches the end of each shard.
+    // records is an estimate, said to be one; the sample still reaches the end of each shard. Multi-frame zstd whose
+    // frames state their sizes is sampled the same way, by the frames that hold the chosen blocks (issue 21).
+    void plainShardsAreSampledByOffset_data()
+    {
+        QTest::addColumn<bool>("framed");
+        QTest::newRow("plain JSON Lines") << false;
+        QTest::newRow("multi-frame zstd") << true;
+    }
     void plainShardsAreSampledByOffset()
     {
+        QFETCH(bool, framed);
         REQUIRE_FIXTURE("informal.jsonl");
         REQUIRE_FIXTURE("udhr_sentences.jsonl");
-        QDir(m_tmp.path()).mkpath(QStringLiteral("plain"));
-        const QString dir = QDir(m_tmp.path()).filePath(QStringLiteral("plain"));
+        const QString sub = framed ? QStringLiteral("framed") : QStringLiteral("plain");
+        QDir(m_tmp.path()).mkpath(sub);
+        const QString dir = QDir(m_tmp.path()).filePath(sub);
         QStringList inputs;
+        std::vector<qint64> textBytes;
         for (const char* name : { "udhr_sentences.jsonl", "informal.jsonl" }) {
-            inputs << QDir(dir).filePath(QString::fromUtf8(name));
-            QVERIFY(QFile::copy(fixture(name), inputs.back()));
+            QFile in(fixture(name));
+            QVERIFY(in.open(QIODevice::ReadOnly));
+            const QByteArray text = in.readAll();
+            textBytes.push_back(text.size());
+            QByteArray bytes = text;
+            if (framed) {
+                // 4 KiB frames, each with its content size (ZSTD_compress writes it), cut anywhere in a record.
+                bytes.clear();
+                for (qsizetype at = 0; at < text.size(); at += 4096) {
+                    const QByteArray piece = text.mid(at, 4096);
+                    QByteArray frame(qsizetype(ZSTD_compressBound(size_t(piece.size()))), '\0');
+                    const size_t n
+                        = ZSTD_compress(frame.data(), size_t(frame.size()), piece.data(), size_t(piece.size()), 3);
+                    QVERIFY(!ZSTD_isError(n));
+                    bytes += frame.left(qsizetype(n));
+                }
+            }
+            inputs << QDir(dir).filePath(QString::fromUtf8(name) + (framed ? QStringLiteral(".zst") : QString()));
+            QFile out(inputs.back());
+            QVERIFY(out.open(QIODevice::WriteOnly) && out.write(bytes) == bytes.size());
         }
         qputenv("SHARDSCOPE_SAMPLE_FIRST", "0.3");
         MainWindow w;
@@ -146,7 +176,7 @@ private Q_SLOTS:
             if (table->shard(d) == 0)
                 lastOffsetOfFirst = std::max(lastOffsetOfFirst, table->offset(d));
         }
-        QVERIFY(lastOffsetOfFirst > uint64_t(QFileInfo(inputs[0]).size()) * 3 / 4);
+        QVERIFY(lastOffsetOfFirst > uint64_t(textBytes[0]) * 3 / 4);
         QVERIFY2(status->sampleText().contains(QStringLiteral(" of about ")), qPrintable(status->sampleText()));
         QVERIFY2(w.thresholdPanel()->sampleText().contains(QStringLiteral(" of about ")),
             qPrintable(w.thresholdPanel()->sampleText()));
