@@ -264,7 +264,7 @@ void HistogramStack::requestGroupValues()
             const size_t by = size_t(m_corpus->columnIndex(t.by));
             auto& keys = labels[t.by];
             if (!keys) {
-                const auto& v = m_corpus->scores(by);
+                const std::span<const float> v = m_corpus->scores(by).span();
                 auto k = std::make_shared<std::vector<uint32_t>>(v.size());
                 for (size_t i = 0; i < v.size(); ++i)
                     (*k)[i] = std::isnan(v[i]) || v[i] < 0 ? UINT32_MAX : uint32_t(v[i]);
