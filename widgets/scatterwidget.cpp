@@ -66,6 +66,7 @@ ScatterWidget::ScatterWidget(QWidget* parent)
     : QWidget(parent)
 {
     setObjectName(QStringLiteral("scatter"));
+    m_pool.setMaxThreadCount(1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     auto* top = new QHBoxLayout;
@@ -421,11 +422,12 @@ void ScatterWidget::rebuild()
         this,
         [this]() {
             m_startQueued = false;
+            // Its own pool: Qt's raster engine waits for fills it splits over the global pool (see FilterState).
             auto in = std::move(m_pendingInput);
             if (!in)
                 return;
             const quint64 job = m_rebuildJob;
-            QtConcurrent::run([in]() {
+            QtConcurrent::run(&m_pool, [in]() {
                 return prepare(in->x, in->y, in->logX, in->logY, in->mode);
             }).then(this, [this, job](std::shared_ptr<Prepared> p) {
                 if (job != m_rebuildJob)

@@ -12,6 +12,7 @@
 
 #include <filterconfig.h>
 
+#include <QThreadPool>
 #include <QWidget>
 
 #include <cstdint>
@@ -150,6 +151,7 @@ private:
     bool m_rebuilding = false;
     bool m_startQueued = false;
     std::shared_ptr<PrepareInput> m_pendingInput;
+    QThreadPool m_pool; // its destructor waits for a running job, which reads only its own inputs
     QString m_hoverText;
     QString m_baseInfo; // the info line without the kept/dropped counts
 

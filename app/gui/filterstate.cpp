@@ -20,6 +20,7 @@ FilterState::FilterState(QObject* parent)
     // crossed is written here, a slice (a few ms) per turn of the event loop, so no move waits for it.
     // The drag index of a dragged line is built on a worker; meanwhile moves recount document by document.
     m_evaluator.setBuildDragIndexInline(false);
+    m_indexPool.setMaxThreadCount(1);
     m_catchUp.setInterval(0);
     connect(&m_catchUp, &QTimer::timeout, this, [this]() {
         const size_t before = m_evaluator.pendingDocs();
@@ -42,7 +43,10 @@ void FilterState::startDragIndex(size_t rule, const ColumnSummary& summary)
     m_indexRunning = true;
     const JobTracker::Token token = m_indexJobs.start();
     // The corpus stays alive with the job: the index reads its group and size columns.
-    QtConcurrent::run([job, corpus = m_corpus]() {
+    // On a pool of its own: Qt's raster engine splits large fills over the global pool and waits for them, so a
+    // long job there held a repaint of the window 1.3-2.1 s (perf sched: QRasterPaintEngine::drawLines in
+    // QSemaphore::acquire) at 10M documents.
+    QtConcurrent::run(&m_indexPool, [job, corpus = m_corpus]() {
         return FilterEvaluator::buildDragIndex(*job);
     }).then(this, [this, token](std::shared_ptr<FilterEvaluator::Drag> index) {
         if (!m_indexJobs.isCurrent(token))

@@ -14,6 +14,7 @@
 #include <QFuture>
 #include <QObject>
 #include <QString>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <memory>
@@ -134,6 +135,7 @@ private:
     QTimer m_catchUp;
     JobTracker m_indexJobs;
     bool m_indexRunning = false;
+    QThreadPool m_indexPool; // last member: destroyed first, it waits for a running build
 };
 
 } // namespace shardscope
