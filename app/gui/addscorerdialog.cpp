@@ -41,7 +41,7 @@ QString AddScorerDialog::humanDuration(double s)
 }
 
 AddScorerDialog::AddScorerDialog(std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source,
-    int threads, QWidget* parent, const QString& ngramSpec)
+    int threads, QWidget* parent, const QStringList& modelSpecs)
     : QDialog(parent)
 {
     setWindowTitle(tr("Add Scorers"));
@@ -74,14 +74,17 @@ AddScorerDialog::AddScorerDialog(std::shared_ptr<const CorpusData> corpus, std::
 
     // The scorers whose columns the corpus lacks (one missing column is enough: its scorer makes them all).
     std::vector<std::shared_ptr<const Scorer>> candidates;
-    std::vector<std::string> modelSpecs; // made by the job
+    std::vector<std::string> withModels; // made by the job
     for (auto& s : ScorerRegistry::instance().createAll()) {
         QString spec = QString::fromStdString(s->name());
         // The corpus's reference model (issue 22). Its scorer loads the model: that is done by the estimate's job,
         // off this thread, which reports a model that cannot be read.
-        const bool withModel = s->name() == "ngram" && !ngramSpec.isEmpty();
+        const QString prefix = spec + QLatin1Char(':');
+        const auto model = std::find_if(
+            modelSpecs.begin(), modelSpecs.end(), [&](const QString& m) { return m.startsWith(prefix); });
+        const bool withModel = model != modelSpecs.end();
         if (withModel)
-            spec = ngramSpec;
+            spec = *model;
         const auto columns = s->columns();
         const bool have = corpus && std::all_of(columns.begin(), columns.end(), [&](const ColumnInfo& c) {
             return corpus->columnIndex(c.name) >= 0;
@@ -113,7 +116,7 @@ AddScorerDialog::AddScorerDialog(std::shared_ptr<const CorpusData> corpus, std::
         summary->setToolTip(defs.join(QLatin1Char('\n')));
         m_table->setItem(row, Summary, summary);
         if (withModel)
-            modelSpecs.push_back(spec.toStdString());
+            withModels.push_back(spec.toStdString());
         else if (why.empty())
             candidates.push_back(std::move(s));
     }
@@ -121,7 +124,7 @@ AddScorerDialog::AddScorerDialog(std::shared_ptr<const CorpusData> corpus, std::
     connect(m_table, &QTableWidget::itemChanged, this, [this]() { m_ok->setEnabled(!chosen().empty()); });
     if (m_table->rowCount() == 0)
         m_note->setText(tr("Every scorer that can run here has scored this corpus."));
-    m_pending = int(candidates.size() + modelSpecs.size());
+    m_pending = int(candidates.size() + withModels.size());
     if (!corpus || !source || m_pending == 0) {
         m_pending = 0;
         return;
@@ -133,13 +136,13 @@ AddScorerDialog::AddScorerDialog(std::shared_ptr<const CorpusData> corpus, std::
     const std::vector<DocumentLocation> sample = spreadDocuments(*corpus);
     const int workers = resolveThreads(threads);
     QPointer<AddScorerDialog> self(this);
-    m_job = QtConcurrent::run([self, stop = m_stop, source, sample, candidates, modelSpecs, total, workers]() {
+    m_job = QtConcurrent::run([self, stop = m_stop, source, sample, candidates, withModels, total, workers]() {
         const std::vector<std::string> texts = readTexts(*source, sample, stop.get());
         if (stop->load())
             return;
         auto scorers = candidates;
         std::vector<ScorerEstimate> failed;
-        for (const auto& spec : modelSpecs) {
+        for (const auto& spec : withModels) {
             try {
                 if (auto made = ScorerRegistry::instance().create(spec))
                     scorers.push_back(std::move(made));

@@ -25,16 +25,17 @@ struct ScorerEstimate;
 class AddScorerDialog : public QDialog {
     Q_OBJECT
 public:
-    // `threads`: the scan's thread count (0: all cores), for the estimate. `ngramSpec`: the corpus's n-gram
-    // reference model as a scorer spec (`ngram:model=DIR`, NgramReferenceController), with which ngram is offered
-    // (without a model it is listed as not available).
+    // `threads`: the scan's thread count (0: all cores), for the estimate. `modelSpecs`: the corpus's reference
+    // models as scorer specs (`ngram:model=DIR` from NgramReferenceController, `lm:model=DIR` from
+    // ReferenceLmController; empty entries are ignored), with which their scorers are offered (ngram without a model
+    // is listed as not available, lm without one runs the built-in model).
     AddScorerDialog(std::shared_ptr<const CorpusData> corpus, std::shared_ptr<DocumentSource> source, int threads,
-        QWidget* parent = nullptr, const QString& ngramSpec = {});
+        QWidget* parent = nullptr, const QStringList& modelSpecs = {});
     ~AddScorerDialog() override;
 
     // Scorers offered (not computed yet and able to run here), in registry order.
     QStringList offered() const;
-    // The checked ones, as --scorers takes them (with their parameters: ngram's model).
+    // The checked ones, as --scorers takes them (with their parameters: a reference model).
     std::string chosen() const;
     void setChecked(const QString& scorer, bool on);
     // The estimate shown for a scorer ("" while it is measured).

@@ -556,6 +556,11 @@ void MainWindow::connectSession()
         showMessage(tr("Could not open the corpus"), message, true);
         Q_EMIT scanFinished();
     });
+    connect(m_session, &CorpusSession::corruptColumnsFound, this, [this](const QString& message) {
+        m_lastError = message;
+        showMessage(tr("Damaged cached scores"),
+            tr("%1\n\nThese columns show as missing values. File > Rescan scores them again.").arg(message), true);
+    });
     connect(m_session, &CorpusSession::columnsStarted, this, &MainWindow::onColumnsStarted);
     connect(m_session, &CorpusSession::columnsFilled, this, [this]() {
         m_filter->reevaluate();
@@ -846,8 +851,8 @@ void MainWindow::addScorersDialog()
 {
     if (!m_session->corpus() || m_session->running())
         return;
-    auto* dlg = new AddScorerDialog(
-        m_session->corpus(), m_session->source(), m_session->threads(), this, m_ngram->scorerSpec());
+    auto* dlg = new AddScorerDialog(m_session->corpus(), m_session->source(), m_session->threads(), this,
+        { m_ngram->scorerSpec(), m_referenceLm->scorerSpec() });
     dlg->setAttribute(Qt::WA_DeleteOnClose);
     connect(dlg, &QDialog::accepted, this, [this, dlg]() {
         const std::string added = dlg->chosen();

@@ -184,7 +184,7 @@ private Q_SLOTS:
             QVERIFY(!plain.offered().contains(QStringLiteral("ngram")));
             QCOMPARE(plain.estimateText(QStringLiteral("ngram")), QStringLiteral("not available"));
         }
-        AddScorerDialog dlg(zlibOnly, source, 1, nullptr, QStringLiteral("ngram:model=") + modelDir);
+        AddScorerDialog dlg(zlibOnly, source, 1, nullptr, { QString(QStringLiteral("ngram:model=") + modelDir) });
         QVERIFY(dlg.offered().contains(QStringLiteral("ngram")));
         QTRY_VERIFY_WITH_TIMEOUT(dlg.estimatesDone(), 120000);
         const QString estimate = dlg.estimateText(QStringLiteral("ngram"));

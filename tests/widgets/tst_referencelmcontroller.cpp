@@ -6,8 +6,10 @@
 
 #include "testhelpers.h"
 
+#include <addscorerdialog.h>
 #include <corpussession.h>
 #include <corpusstatusbar.h>
+#include <documentsource.h>
 #include <histogramstack.h>
 #include <lmdialogs.h>
 #include <mainwindow.h>
@@ -158,6 +160,14 @@ private Q_SLOTS:
         QVERIFY(!notes.isEmpty() && notes.last().at(0).toString() == again.summary());
         QVERIFY(session.outcome() && session.outcome()->fromCache);
         QCOMPARE(finiteCount(*session.corpus(), "lm_bpb"), size_t(80));
+
+        // Add Scorers offers lm with the corpus's reference model on a table that has no lm columns yet.
+        const auto zlibOnly = testhelpers::scanCorpus({ shard.toStdString() }, "zlib6");
+        auto source = std::make_shared<DocumentSource>(zlibOnly->shards, std::string(), zlibOnly->fields);
+        AddScorerDialog dlg(zlibOnly, source, 1, nullptr, { QString(), again.scorerSpec() });
+        QVERIFY(dlg.offered().contains(QStringLiteral("lm")));
+        dlg.setChecked(QStringLiteral("lm"), true);
+        QCOMPARE(QString::fromStdString(dlg.chosen()), again.scorerSpec());
 #endif
     }
 
