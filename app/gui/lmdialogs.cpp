@@ -1,6 +1,7 @@
 #include "lmdialogs.h"
 
 #include "languagemodelcontroller.h"
+#include "longjobpool.h"
 #include "referencelmcontroller.h"
 
 #include <lm/lmapi.h>
@@ -448,7 +449,7 @@ void TrainLmDialog::startTraining()
         bool cancelled = false;
         QString message;
     };
-    m_future = QtConcurrent::run([o]() {
+    m_future = QtConcurrent::run(longJobPool(), [o]() {
         Outcome out;
         try {
             const lm::TrainResult r = lm::trainByteLm(o);

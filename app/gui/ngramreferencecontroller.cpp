@@ -1,5 +1,7 @@
 #include "ngramreferencecontroller.h"
 
+#include "longjobpool.h"
+
 #include <QFile>
 #include <QFutureWatcher>
 #include <QJsonArray>
@@ -167,7 +169,7 @@ bool NgramReferenceController::train(NgramTrainingOptions options)
         bool cancelled = false;
         QString error;
     };
-    QtConcurrent::run([self, token, options, dir, stop = m_stop]() -> Outcome {
+    QtConcurrent::run(longJobPool(), [self, token, options, dir, stop = m_stop]() -> Outcome {
         Outcome out;
         try {
             auto report = [self, token](const ScanProgress& p) {

@@ -1,6 +1,7 @@
 #include "referencelmcontroller.h"
 
 #include "corpussession.h"
+#include "longjobpool.h"
 
 #include <scorerspec.h>
 
@@ -250,7 +251,7 @@ bool ReferenceLmController::train(const lm::TrainOptions& options, bool scoreSam
         qint64 steps = 0;
         double trainBpb = 0;
     };
-    QtConcurrent::run([o, autoShape, cacheDir = m_cacheDir, stop = m_stop]() mutable -> Outcome {
+    QtConcurrent::run(longJobPool(), [o, autoShape, cacheDir = m_cacheDir, stop = m_stop]() mutable -> Outcome {
         Outcome out;
         try {
             if (autoShape) {
@@ -339,85 +340,86 @@ bool ReferenceLmController::scoreSample(size_t documents, double budgetSeconds)
         bool cancelled = false;
         QString error;
     };
-    QtConcurrent::run([self, token, source, where, n, budgetSeconds, spec = scorerSpec().toStdString(),
-                          stop = m_stop]() -> Outcome {
-        Outcome out;
-        try {
-            const auto scorer = ScorerRegistry::instance().create(spec);
-            if (!scorer)
-                throw std::invalid_argument("no scorer " + spec);
-            out.columns = scorer->columns();
-            const size_t width = out.columns.size();
-            out.values.assign(width, std::vector<float>(n, kMissing));
-            auto worker = scorer->makeWorker();
-            const auto t0 = std::chrono::steady_clock::now();
-            auto lastPost = t0;
-            std::vector<float> values;
-            for (size_t next = 0; next < where.size();) {
-                if (stop->load()) {
-                    out.cancelled = true;
-                    return out;
+    QtConcurrent::run(longJobPool(),
+        [self, token, source, where, n, budgetSeconds, spec = scorerSpec().toStdString(), stop = m_stop]() -> Outcome {
+            Outcome out;
+            try {
+                const auto scorer = ScorerRegistry::instance().create(spec);
+                if (!scorer)
+                    throw std::invalid_argument("no scorer " + spec);
+                out.columns = scorer->columns();
+                const size_t width = out.columns.size();
+                out.values.assign(width, std::vector<float>(n, kMissing));
+                auto worker = scorer->makeWorker();
+                const auto t0 = std::chrono::steady_clock::now();
+                auto lastPost = t0;
+                std::vector<float> values;
+                for (size_t next = 0; next < where.size();) {
+                    if (stop->load()) {
+                        out.cancelled = true;
+                        return out;
+                    }
+                    if (next > 0
+                        && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > budgetSeconds)
+                        break;
+                    // Batches of 16, as the scan hands a model short documents.
+                    std::vector<std::string> texts;
+                    std::vector<uint64_t> batchRows;
+                    for (; next < where.size() && texts.size() < 16; ++next) {
+                        DocumentSource::Document d
+                            = source->read(where[next].shard, where[next].offset, where[next].length);
+                        if (!d.error.empty())
+                            continue; // stays missing, as the scan leaves an unreadable record
+                        texts.push_back(std::move(d.text));
+                        batchRows.push_back(where[next].row);
+                    }
+                    std::vector<std::string_view> views(texts.begin(), texts.end());
+                    values.assign(views.size() * width, kMissing);
+                    worker->scoreBatch(views, values.data(), width);
+                    for (size_t i = 0; i < batchRows.size(); ++i)
+                        for (size_t c = 0; c < width; ++c)
+                            out.values[c][batchRows[i]] = values[i * width + c];
+                    out.scored += batchRows.size();
+                    const auto now = std::chrono::steady_clock::now();
+                    if (now - lastPost > std::chrono::milliseconds(100)) {
+                        lastPost = now;
+                        QMetaObject::invokeMethod(
+                            self.data(),
+                            [self, token, done = out.scored, total = where.size()]() {
+                                if (self && self->m_jobs.isCurrent(token))
+                                    Q_EMIT self->sampleProgress(done, total);
+                            },
+                            Qt::QueuedConnection);
+                    }
                 }
-                if (next > 0
-                    && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > budgetSeconds)
-                    break;
-                // Batches of 16, as the scan hands a model short documents.
-                std::vector<std::string> texts;
-                std::vector<uint64_t> batchRows;
-                for (; next < where.size() && texts.size() < 16; ++next) {
-                    DocumentSource::Document d
-                        = source->read(where[next].shard, where[next].offset, where[next].length);
-                    if (!d.error.empty())
-                        continue; // stays missing, as the scan leaves an unreadable record
-                    texts.push_back(std::move(d.text));
-                    batchRows.push_back(where[next].row);
-                }
-                std::vector<std::string_view> views(texts.begin(), texts.end());
-                values.assign(views.size() * width, kMissing);
-                worker->scoreBatch(views, values.data(), width);
-                for (size_t i = 0; i < batchRows.size(); ++i)
-                    for (size_t c = 0; c < width; ++c)
-                        out.values[c][batchRows[i]] = values[i * width + c];
-                out.scored += batchRows.size();
-                const auto now = std::chrono::steady_clock::now();
-                if (now - lastPost > std::chrono::milliseconds(100)) {
-                    lastPost = now;
-                    QMetaObject::invokeMethod(
-                        self.data(),
-                        [self, token, done = out.scored, total = where.size()]() {
-                            if (self && self->m_jobs.isCurrent(token))
-                                Q_EMIT self->sampleProgress(done, total);
-                        },
-                        Qt::QueuedConnection);
-                }
+            } catch (const std::exception& e) {
+                out.error = QString::fromStdString(e.what());
             }
-        } catch (const std::exception& e) {
-            out.error = QString::fromStdString(e.what());
-        }
-        return out;
-    }).then(this, [this, token, corpus](const Outcome& out) {
-        if (!m_jobs.isCurrent(token))
-            return;
-        m_running = false;
-        if (out.cancelled) {
-            Q_EMIT cancelled();
-            return;
-        }
-        if (!out.error.isEmpty()) {
-            Q_EMIT failed(out.error);
-            return;
-        }
-        if (m_session->corpus() != corpus) {
-            Q_EMIT failed(tr("The corpus changed while its sample was scored"));
-            return;
-        }
-        Q_EMIT columnsComing();
-        if (!m_session->addComputedColumns(out.columns, out.values)) {
-            Q_EMIT failed(tr("The sample's lm columns could not be added: the corpus is being scanned"));
-            return;
-        }
-        Q_EMIT sampleScored(out.scored, corpus->size());
-    });
+            return out;
+        })
+        .then(this, [this, token, corpus](const Outcome& out) {
+            if (!m_jobs.isCurrent(token))
+                return;
+            m_running = false;
+            if (out.cancelled) {
+                Q_EMIT cancelled();
+                return;
+            }
+            if (!out.error.isEmpty()) {
+                Q_EMIT failed(out.error);
+                return;
+            }
+            if (m_session->corpus() != corpus) {
+                Q_EMIT failed(tr("The corpus changed while its sample was scored"));
+                return;
+            }
+            Q_EMIT columnsComing();
+            if (!m_session->addComputedColumns(out.columns, out.values)) {
+                Q_EMIT failed(tr("The sample's lm columns could not be added: the corpus is being scanned"));
+                return;
+            }
+            Q_EMIT sampleScored(out.scored, corpus->size());
+        });
     return true;
 }
 
