@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <unordered_set>
 
@@ -175,6 +176,23 @@ void countOnly(const std::vector<Bits>& failBits, std::vector<uint64_t>& only)
     }
 }
 
+// The per-label breakdown of `counts`, which moves with the kept documents: the label column's values and the
+// number of labels ({nullptr, 0} when the counts keep none). Nullopt when the counts do not fit the corpus's column
+// (the caller then gives up on the incremental update).
+struct LabelBreakdown {
+    const float* values = nullptr;
+    uint32_t count = 0;
+};
+std::optional<LabelBreakdown> labelBreakdown(const CorpusData& corpus, const FilterCounts& counts)
+{
+    if (counts.perLabel.empty())
+        return LabelBreakdown {};
+    const int bc = corpus.columnIndex(counts.breakdownColumn);
+    if (bc < 0 || counts.perLabel.size() != corpus.columns()[size_t(bc)].categories.size() + 1)
+        return std::nullopt;
+    return LabelBreakdown { corpus.scores(size_t(bc)).data(), uint32_t(counts.perLabel.size() - 1) };
+}
+
 } // namespace
 
 FilterCounts FilterEvaluator::evaluate(const CorpusData& corpus, std::vector<uint8_t>* keepOut) const
@@ -325,16 +343,11 @@ bool FilterEvaluator::updateBounds(const CorpusData& corpus, size_t rule, const 
     const int col = corpus.columnIndex(r.column);
     if (col < 0)
         return false;
-    // The per-label breakdown moves with the kept documents.
-    const float* labelValues = nullptr;
-    uint32_t labelCount = 0;
-    if (!counts.perLabel.empty()) {
-        const int bc = corpus.columnIndex(counts.breakdownColumn);
-        if (bc < 0 || counts.perLabel.size() != corpus.columns()[size_t(bc)].categories.size() + 1)
-            return false;
-        labelValues = corpus.scores(size_t(bc)).data();
-        labelCount = uint32_t(counts.perLabel.size() - 1);
-    }
+    const std::optional<LabelBreakdown> labels = labelBreakdown(corpus, counts);
+    if (!labels)
+        return false;
+    const float* const labelValues = labels->values;
+    const uint32_t labelCount = labels->count;
     // Another line than the last one moved: the other rules' fail bits of every index built so far change.
     if (m_lastMovedRule != rule) {
         ++m_generation;
@@ -479,13 +492,11 @@ std::shared_ptr<FilterEvaluator::DragJob> FilterEvaluator::dragJob(const CorpusD
                 j.overridden[k] = r.overrides.count(cats[k]) > 0;
         }
     }
-    if (!counts.perLabel.empty()) {
-        const int bc = corpus.columnIndex(counts.breakdownColumn);
-        if (bc < 0 || counts.perLabel.size() != corpus.columns()[size_t(bc)].categories.size() + 1)
-            return nullptr;
-        j.labelValues = corpus.scores(size_t(bc)).data();
-        j.labelCount = uint32_t(counts.perLabel.size() - 1);
-    }
+    const std::optional<LabelBreakdown> labels = labelBreakdown(corpus, counts);
+    if (!labels)
+        return nullptr;
+    j.labelValues = labels->values;
+    j.labelCount = labels->count;
     j.rule = rule;
     j.generation = m_generation;
     j.bit = 1u << m_tracked.bitOfRule[rule];
@@ -697,16 +708,11 @@ bool FilterEvaluator::updatePerDocument(const CorpusData& corpus, size_t rule, c
                 overridden[k] = r.overrides.count(cats[k]) > 0;
         }
     }
-    // The per-label breakdown moves with the kept documents.
-    const float* labelValues = nullptr;
-    uint32_t labelCount = 0;
-    if (!counts.perLabel.empty()) {
-        const int bc = corpus.columnIndex(counts.breakdownColumn);
-        if (bc < 0 || counts.perLabel.size() != corpus.columns()[size_t(bc)].categories.size() + 1)
-            return false;
-        labelValues = corpus.scores(size_t(bc)).data();
-        labelCount = uint32_t(counts.perLabel.size() - 1);
-    }
+    const std::optional<LabelBreakdown> labels = labelBreakdown(corpus, counts);
+    if (!labels)
+        return false;
+    const float* const labelValues = labels->values;
+    const uint32_t labelCount = labels->count;
     const uint32_t* groups = corpus.groups().data();
     const uint32_t* bytes = corpus.textBytesColumn().data();
     const uint32_t* records = corpus.lengthColumn().data();
