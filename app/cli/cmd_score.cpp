@@ -47,15 +47,7 @@ public:
         ScanResult r = m_classifier.empty()
             ? scoreOrLoad(m_corpus, scorers, m_scoresFile, m_seekCache, &cached, sample)
             : scoreWithClassifier(m_corpus, scorers, m_classifier, m_scoresFile, m_seekCache, &cached, sample);
-        if (!m_tsvPath.empty())
-            writeTsv(m_tsvPath, r, m_corpus.threads.threads);
-        if (!m_corpus.quiet) {
-            printSample(r);
-            printSummary(r, cached);
-        }
-        const bool bad = reportProblems(r, m_corpus.maxErrors);
-        throwIfCancelled(r.cancelled);
-        return bad ? 1 : 0;
+        return finishScoreRun(m_corpus, r, cached, m_tsvPath);
     }
 
 private:

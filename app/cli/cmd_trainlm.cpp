@@ -166,15 +166,7 @@ private:
         const std::shared_ptr<const DocumentSelector> sample = m_scoreSample.selector(m_corpus, name());
         bool cached = false;
         ScanResult r = scoreOrLoad(m_corpus, scorers, {}, false, &cached, sample);
-        if (!m_tsv.empty())
-            writeTsv(m_tsv, r, m_corpus.threads.threads);
-        if (!m_corpus.quiet) {
-            printSample(r);
-            printSummary(r, cached);
-        }
-        const bool bad = reportProblems(r, m_corpus.maxErrors);
-        throwIfCancelled(r.cancelled);
-        return bad ? 1 : 0;
+        return finishScoreRun(m_corpus, r, cached, m_tsv);
     }
 
     lm::TrainOptions m_train;

@@ -242,6 +242,19 @@ void printSummary(const ScanResult& r, bool fromCache)
         static_cast<unsigned long long>(r.textBytes), fromCache ? "(cached) " : "", r.seconds);
 }
 
+int finishScoreRun(const CorpusOptions& o, const ScanResult& r, bool fromCache, const std::string& tsvPath)
+{
+    if (!tsvPath.empty())
+        writeTsv(tsvPath, r, o.threads.threads);
+    if (!o.quiet) {
+        printSample(r);
+        printSummary(r, fromCache);
+    }
+    const bool bad = reportProblems(r, o.maxErrors);
+    throwIfCancelled(r.cancelled);
+    return bad ? 1 : 0;
+}
+
 ConfigScan loadConfigScan(
     const std::string& command, const std::string& configPath, const CorpusOptions& corpus, const ModelOptions& model)
 {

@@ -42,6 +42,11 @@ bool reportProblems(const ScanResult& r, size_t maxErrors);
 // The closing "read=... docs=..." line on stderr.
 void printSummary(const ScanResult& r, bool fromCache);
 
+// How `score` and `train-lm --score` end: the TSV written to `tsvPath` (when given), the sample and summary lines
+// (unless quiet), problems reported. Returns the exit code (1 when there was an input error); throws Cancelled when a
+// signal stopped the scan.
+int finishScoreRun(const CorpusOptions& o, const ScanResult& r, bool fromCache, const std::string& tsvPath);
+
 // What `apply` and `export` start from: the filter config, and a scan of the corpus with the scorers its rules need
 // (--model's parameters for rules named by column, as in `score`). Applies the model options first. Throws
 // UsageError (prefixed with `command`, naming the config) for a config that does not load or names an unknown
